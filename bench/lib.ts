@@ -1,0 +1,52 @@
+/**
+ * Benchmark helpers: medians over repeated runs, and peak RSS measured in a child process so one
+ * benchmark's heap does not pollute the next one's figure.
+ */
+import { spawnSync } from 'node:child_process';
+
+export interface BenchRow {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly peakRssMb: number;
+  readonly goal: string;
+  readonly met?: boolean;
+  readonly note?: string;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Time `fn` `runs` times (after one warm-up) and return the median in ms. */
+export async function timeMedian(fn: () => unknown | Promise<unknown>, runs = 5): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+/**
+ * Run `node --import tsx <script> ...args` in a child and return its peak RSS in MB (from
+ * /usr/bin/time's max resident set, or the child's own report on stdout as `PEAK_RSS_MB=<n>`).
+ */
+export function childPeakRssMb(script: string, args: readonly string[]): number {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  const m = /PEAK_RSS_MB=([\d.]+)/.exec(r.stdout);
+  if (!m) throw new Error(`bench child printed no PEAK_RSS_MB: ${r.stdout.slice(0, 200)}`);
+  return Number(m[1]);
+}
+
+/** Call at the end of a child benchmark script: prints the process's peak RSS. */
+export function reportPeakRss(): void {
+  process.stdout.write(`PEAK_RSS_MB=${(process.resourceUsage().maxRSS / 1024).toFixed(1)}\n`);
+}

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line) and prints a
+ * table of medians. Each bench module default-exports `async () => BenchRow[]`.
+ * Figures are only meaningful on the reference machine (2 cores, 24 GiB); quote medians.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchRow } from './lib.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+const rows: BenchRow[] = [];
+for (const f of files) {
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as {
+    default: () => Promise<BenchRow[]>;
+  };
+  process.stderr.write(`bench: ${f}\n`);
+  const got = await mod.default();
+  for (const r of got) {
+    rows.push(r);
+    process.stdout.write(
+      `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  goal ${r.goal}${r.note ? `  (${r.note})` : ''}\n`,
+    );
+  }
+}
+const failed = rows.filter((r) => r.met === false);
+process.stdout.write(`\n${rows.length - failed.length} of ${rows.length} goals met\n`);

@@ -1,0 +1,3 @@
+export * from './clock.js';
+export * from './errno.js';
+export * from './violations.js';

@@ -1,0 +1,81 @@
+/**
+ * What the kernel does when a rule is broken (spec §0.1):
+ * - WARN / WARN_ON_ONCE / lockdep: print and continue → a recorded ProtocolViolation (strict mode
+ *   throws instead, for tests that want to stop at the first one);
+ * - BUG_ON: the kernel stops → a thrown KernelBug that aborts the simulated step.
+ */
+export type ViolationKind = 'WARN' | 'WARN_ONCE' | 'LOCKDEP' | 'MIGHT_SLEEP';
+
+export interface ProtocolViolation {
+  readonly kind: ViolationKind;
+  /** Stable identifier of the rule, e.g. `dmabuf.map.resv-not-held` or `spec7.12`. */
+  readonly rule: string;
+  readonly message: string;
+  /** Monotonic sequence number within the recorder. */
+  readonly seq: number;
+}
+
+export class KernelBug extends Error {
+  override readonly name = 'KernelBug';
+  readonly rule: string;
+  constructor(rule: string, message: string) {
+    super(`kernel BUG: ${message}`);
+    this.rule = rule;
+  }
+}
+
+export class StrictModeViolation extends Error {
+  override readonly name = 'StrictModeViolation';
+  readonly violation: ProtocolViolation;
+  constructor(v: ProtocolViolation) {
+    super(`${v.kind} ${v.rule}: ${v.message}`);
+    this.violation = v;
+  }
+}
+
+/** Per-Kernel log of WARN-class events. `_ONCE` kinds fire once per rule. */
+export class ViolationLog {
+  readonly #list: ProtocolViolation[] = [];
+  readonly #onceFired = new Set<string>();
+  #seq = 0;
+  strict: boolean;
+
+  constructor(opts: { strict?: boolean } = {}) {
+    this.strict = opts.strict ?? false;
+  }
+
+  /** Record a violation; returns it (or undefined when a _ONCE rule already fired). */
+  report(kind: ViolationKind, rule: string, message: string): ProtocolViolation | undefined {
+    if (kind === 'WARN_ONCE') {
+      if (this.#onceFired.has(rule)) return undefined;
+      this.#onceFired.add(rule);
+    }
+    const v: ProtocolViolation = { kind, rule, message, seq: this.#seq++ };
+    this.#list.push(v);
+    if (this.strict) throw new StrictModeViolation(v);
+    return v;
+  }
+
+  bug(rule: string, message: string): never {
+    throw new KernelBug(rule, message);
+  }
+
+  get all(): readonly ProtocolViolation[] {
+    return this.#list;
+  }
+
+  /** Violations recorded since `seq` (exclusive of earlier ones). */
+  since(seq: number): ProtocolViolation[] {
+    return this.#list.filter((v) => v.seq >= seq);
+  }
+
+  get nextSeq(): number {
+    return this.#seq;
+  }
+}
+
+/** The kernel log as data: lines such as `pci 0000:01:00.0: ACS redirect is set …`. */
+export interface LogLine {
+  readonly level: 'err' | 'warn' | 'notice' | 'info' | 'debug';
+  readonly text: string;
+}

@@ -1,0 +1,68 @@
+import { PeerdmaError } from '../errors/index.js';
+
+/**
+ * A PCI function address in canonical form `dddd:bb:dd.f` (lower-case hex). The domain has at least
+ * four digits and can be up to eight (32-bit domains exist, e.g. on PA-RISC or VMD).
+ */
+export type Bdf = string & { readonly __bdf: unique symbol };
+
+export interface BdfParts {
+  readonly domain: number;
+  readonly bus: number;
+  readonly device: number;
+  readonly fn: number;
+}
+
+const BDF_RE = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/;
+
+/** Parse `[dddd:]bb:dd.f`; returns null when the text is not a BDF or a part is out of range. */
+export function tryParseBdf(text: string): BdfParts | null {
+  const m = BDF_RE.exec(text.trim());
+  if (!m) return null;
+  const domain = m[1] === undefined ? 0 : Number.parseInt(m[1], 16);
+  const bus = Number.parseInt(m[2]!, 16);
+  const device = Number.parseInt(m[3]!, 16);
+  const fn = Number.parseInt(m[4]!, 10);
+  if (device > 0x1f) return null;
+  return { domain, bus, device, fn };
+}
+
+export function parseBdf(text: string, where = 'BDF'): BdfParts {
+  const p = tryParseBdf(text);
+  if (!p)
+    throw new PeerdmaError('E_PARSE', `not a PCI address (dddd:bb:dd.f): '${text}'`, {
+      field: where,
+    });
+  return p;
+}
+
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+
+export function formatBdf(p: BdfParts): Bdf {
+  return `${hex(p.domain, 4)}:${hex(p.bus, 2)}:${hex(p.device, 2)}.${p.fn}` as Bdf;
+}
+
+/** Canonicalise any accepted spelling (`3b:00.0`, `0000:3B:00.0`) to a Bdf. */
+export function toBdf(text: string, where?: string): Bdf {
+  return formatBdf(parseBdf(text, where));
+}
+
+/** devfn as the kernel packs it: device << 3 | function. */
+export function devfn(p: BdfParts): number {
+  return ((p.device & 0x1f) << 3) | (p.fn & 7);
+}
+
+/** The key the kernel's p2pdma map-type cache uses: domain << 16 | bus << 8 | devfn. */
+export function cacheKey(p: BdfParts): number {
+  return p.domain * 65536 + p.bus * 256 + devfn(p);
+}
+
+/** `bb:dd.f` (no domain), as kernel messages such as the ACS list print it. */
+export function shortBdf(p: BdfParts): string {
+  return `${hex(p.bus, 2)}:${hex(p.device, 2)}.${p.fn}`;
+}
+
+/** Total order: domain, bus, device, function. */
+export function compareBdf(a: BdfParts, b: BdfParts): number {
+  return a.domain - b.domain || a.bus - b.bus || a.device - b.device || a.fn - b.fn;
+}

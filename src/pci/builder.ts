@@ -1,0 +1,286 @@
+import { PeerdmaError, type SourceLocation } from '../errors/index.js';
+import { type Bdf, formatBdf, parseBdf } from './bdf.js';
+import { Fabric } from './fabric.js';
+import {
+  type AcsState,
+  type Bar,
+  type BridgeWindow,
+  type CpuInfo,
+  type FunctionKind,
+  type HostBridge,
+  type IommuGroup,
+  isKnown,
+  type MachineInfo,
+  type Maybe,
+  type PcieInfo,
+  type PciFunction,
+  UNKNOWN,
+} from './types.js';
+
+/** What a loader knows about one function. Anything left out is recorded as unknown. */
+export interface FunctionInit {
+  readonly bdf: string;
+  readonly name?: string;
+  /** Inferred from the PCIe port type, class code and position when left out. */
+  readonly kind?: FunctionKind;
+  readonly vendor?: Maybe<number>;
+  readonly device?: Maybe<number>;
+  readonly subsystemVendor?: Maybe<number> | null;
+  readonly subsystemDevice?: Maybe<number> | null;
+  readonly classCode?: Maybe<number>;
+  readonly revision?: Maybe<number>;
+  readonly description?: string;
+  /** BDF of the bridge owning this function's bus; null/absent on a root bus. */
+  readonly parent?: string | null;
+  /** Host bridge id; derived from the root-bus ancestor's domain and bus when left out. */
+  readonly hostBridge?: string;
+  readonly physfn?: string | null;
+  readonly bars?: readonly Bar[];
+  readonly windows?: readonly BridgeWindow[];
+  readonly buses?: { readonly secondary: number; readonly subordinate: number } | null;
+  readonly pcie?: Maybe<PcieInfo> | null;
+  readonly acs?: AcsState;
+  readonly numaNode?: Maybe<number>;
+  readonly iommuGroup?: Maybe<number> | null;
+  readonly driver?: Maybe<string> | null;
+  readonly deviceMemory?: bigint;
+  /** Where this function was read from, for error messages. */
+  readonly source?: SourceLocation;
+}
+
+export interface MachineInit {
+  readonly name?: string | null;
+  readonly source?: string;
+  readonly cpu?: Partial<CpuInfo>;
+  readonly kernelRelease?: Maybe<string>;
+  readonly kernelCmdline?: Maybe<string>;
+  readonly iommu?: MachineInfo['iommu'];
+  readonly sockets?: Maybe<number>;
+  readonly numaNodes?: Maybe<number>;
+}
+
+export const hostBridgeId = (domain: number, bus: number): string =>
+  `pci${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}`;
+
+/**
+ * Builds a validated, immutable Fabric. Loaders and tests use it; `build()` rejects impossible
+ * trees (duplicate BDFs, dangling or cyclic parents, a VF whose PF is missing) with E_TOPOLOGY.
+ */
+export class FabricBuilder {
+  #machine: MachineInit = {};
+  readonly #hostBridges = new Map<string, HostBridge>();
+  readonly #functions = new Map<Bdf, FunctionInit & { bdf: Bdf }>();
+  readonly #groups = new Map<number, IommuGroup>();
+
+  machine(m: MachineInit): this {
+    this.#machine = { ...this.#machine, ...m };
+    return this;
+  }
+
+  hostBridge(hb: Partial<HostBridge> & { domain: number; rootBus: number }): this {
+    const id = hb.id ?? hostBridgeId(hb.domain, hb.rootBus);
+    this.#hostBridges.set(id, {
+      id,
+      domain: hb.domain,
+      rootBus: hb.rootBus,
+      numaNode: hb.numaNode ?? UNKNOWN,
+      ...(hb.socket !== undefined ? { socket: hb.socket } : {}),
+    });
+    return this;
+  }
+
+  hasFunction(bdf: string): boolean {
+    return this.#functions.has(formatBdf(parseBdf(bdf)));
+  }
+
+  /** Adds a function; a second function at the same BDF is an E_TOPOLOGY error. */
+  fn(init: FunctionInit): this {
+    const bdf = formatBdf(parseBdf(init.bdf, init.source?.field ?? 'bdf'));
+    if (this.#functions.has(bdf)) {
+      throw new PeerdmaError('E_TOPOLOGY', `duplicate PCI function ${bdf}`, init.source ?? {});
+    }
+    this.#functions.set(bdf, { ...init, bdf });
+    return this;
+  }
+
+  iommuGroup(g: IommuGroup): this {
+    this.#groups.set(g.id, g);
+    return this;
+  }
+
+  build(): Fabric {
+    const m = this.#machine;
+    const machine: MachineInfo = {
+      name: m.name ?? null,
+      source: m.source ?? 'builder',
+      cpu: {
+        arch: m.cpu?.arch ?? UNKNOWN,
+        vendor: m.cpu?.vendor ?? UNKNOWN,
+        family: m.cpu?.family ?? UNKNOWN,
+        model: m.cpu?.model ?? UNKNOWN,
+        ...(m.cpu?.modelName !== undefined ? { modelName: m.cpu.modelName } : {}),
+      },
+      kernelRelease: m.kernelRelease ?? UNKNOWN,
+      kernelCmdline: m.kernelCmdline ?? UNKNOWN,
+      iommu: m.iommu ?? { enabled: UNKNOWN },
+      sockets: m.sockets ?? UNKNOWN,
+      numaNodes: m.numaNodes ?? UNKNOWN,
+    };
+    const inits = this.#functions;
+    const canon = (b: string, init: FunctionInit, what: string): Bdf => {
+      const p = formatBdf(parseBdf(b, `${init.bdf}.${what}`));
+      if (!inits.has(p)) {
+        throw new PeerdmaError(
+          'E_TOPOLOGY',
+          `${init.bdf}: ${what} ${p} is not a PCI function of this machine`,
+          init.source ?? {},
+        );
+      }
+      return p;
+    };
+    // Resolve parents and detect cycles.
+    const parentOf = new Map<Bdf, Bdf | null>();
+    for (const [bdf, init] of inits) {
+      const parent = init.parent == null ? null : canon(init.parent, init, 'parent');
+      if (parent === bdf) {
+        throw new PeerdmaError('E_TOPOLOGY', `${bdf} is its own parent`, init.source ?? {});
+      }
+      parentOf.set(bdf, parent);
+    }
+    const rootOf = new Map<string, string>();
+    for (const bdf of inits.keys()) {
+      const seen: Bdf[] = [];
+      let cur: Bdf = bdf;
+      while (true) {
+        const known = rootOf.get(cur);
+        if (known !== undefined) {
+          for (const s of seen) rootOf.set(s, known);
+          break;
+        }
+        if (seen.includes(cur)) {
+          throw new PeerdmaError(
+            'E_TOPOLOGY',
+            `parent links form a cycle: ${[...seen.slice(seen.indexOf(cur)), cur].join(' → ')}`,
+            inits.get(bdf)?.source ?? {},
+          );
+        }
+        seen.push(cur);
+        const p = parentOf.get(cur) ?? null;
+        if (p === null) {
+          for (const s of seen) rootOf.set(s, cur);
+          break;
+        }
+        cur = p;
+      }
+    }
+    const functions: PciFunction[] = [];
+    for (const [bdf, init] of inits) {
+      const addr = parseBdf(bdf);
+      const parent = parentOf.get(bdf) ?? null;
+      const root = parseBdf(rootOf.get(bdf)!);
+      if (parent !== null && parseBdf(parent).domain !== addr.domain) {
+        throw new PeerdmaError(
+          'E_TOPOLOGY',
+          `${bdf}: parent ${parent} is in another PCI domain`,
+          init.source ?? {},
+        );
+      }
+      const rootInit = inits.get(formatBdf(root))!;
+      const hb = init.hostBridge ?? rootInit.hostBridge ?? hostBridgeId(root.domain, root.bus);
+      if (!this.#hostBridges.has(hb)) {
+        const rootHb = parseHostBridgeId(hb) ?? { domain: root.domain, rootBus: root.bus };
+        this.hostBridge({ id: hb, ...rootHb });
+      }
+      const physfn = init.physfn == null ? null : canon(init.physfn, init, 'physfn');
+      const parentInit = parent === null ? undefined : inits.get(parent);
+      const f: PciFunction = {
+        bdf,
+        addr,
+        ...(init.name !== undefined ? { name: init.name } : {}),
+        kind: init.kind ?? inferKind(init, parent === null, parentInit),
+        vendor: init.vendor ?? UNKNOWN,
+        device: init.device ?? UNKNOWN,
+        subsystemVendor: init.subsystemVendor === undefined ? UNKNOWN : init.subsystemVendor,
+        subsystemDevice: init.subsystemDevice === undefined ? UNKNOWN : init.subsystemDevice,
+        classCode: init.classCode ?? UNKNOWN,
+        revision: init.revision ?? UNKNOWN,
+        ...(init.description !== undefined ? { description: init.description } : {}),
+        parent,
+        hostBridge: hb,
+        physfn,
+        bars: init.bars ?? [],
+        windows: init.windows ?? [],
+        buses: init.buses ?? null,
+        pcie: init.pcie === undefined ? UNKNOWN : init.pcie,
+        acs: init.acs ?? { state: 'unknown', reason: 'not in the input' },
+        numaNode: init.numaNode ?? UNKNOWN,
+        iommuGroup: init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup,
+        driver: init.driver === undefined ? UNKNOWN : init.driver,
+        ...(init.deviceMemory !== undefined ? { deviceMemory: init.deviceMemory } : {}),
+      };
+      functions.push(f);
+    }
+    // Names must be unique.
+    const names = new Map<string, string>();
+    for (const f of functions) {
+      if (f.name === undefined) continue;
+      const other = names.get(f.name);
+      if (other !== undefined) {
+        throw new PeerdmaError(
+          'E_TOPOLOGY',
+          `device name '${f.name}' used by ${other} and ${f.bdf}`,
+        );
+      }
+      names.set(f.name, f.bdf);
+    }
+    return new Fabric(machine, [...this.#hostBridges.values()], functions, [
+      ...this.#groups.values(),
+    ]);
+  }
+}
+
+export function parseHostBridgeId(id: string): { domain: number; rootBus: number } | null {
+  const m = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/i.exec(id);
+  return m ? { domain: Number.parseInt(m[1]!, 16), rootBus: Number.parseInt(m[2]!, 16) } : null;
+}
+
+/**
+ * The kind of a function from what is known: the PCIe port type decides; without it, the class code
+ * (0x0600 host bridge, 0x0604 PCI bridge) and position (root bus or not).
+ */
+export function inferKind(
+  init: Pick<FunctionInit, 'pcie' | 'classCode'>,
+  onRootBus: boolean,
+  parent?: Pick<FunctionInit, 'pcie' | 'kind'>,
+): FunctionKind {
+  const pt =
+    init.pcie !== undefined && init.pcie !== null && isKnown(init.pcie)
+      ? init.pcie.portType
+      : undefined;
+  switch (pt) {
+    case 'root-port':
+      return 'root-port';
+    case 'switch-upstream':
+      return 'switch-upstream';
+    case 'switch-downstream':
+      return 'switch-downstream';
+    case 'pcie-to-pci-bridge':
+      return 'pcie-to-pci-bridge';
+    case 'pci-to-pcie-bridge':
+      return 'pci-bridge';
+    case 'rc-integrated-endpoint':
+    case 'rc-event-collector':
+      return 'rc-integrated-endpoint';
+    default:
+      break;
+  }
+  const cls = init.classCode !== undefined && isKnown(init.classCode) ? init.classCode >> 8 : -1;
+  if (cls === 0x0600 && onRootBus) return 'host-bridge';
+  if (cls === 0x0604 || cls === 0x0609) {
+    if (pt === undefined && onRootBus) return 'root-port';
+    if (pt === undefined && parent?.kind === 'switch-upstream') return 'switch-downstream';
+    return 'pci-bridge';
+  }
+  if (pt === undefined && onRootBus && cls !== -1) return 'rc-integrated-endpoint';
+  return 'endpoint';
+}
