@@ -33,6 +33,11 @@ export class SimClock {
     this.#now = target;
   }
 
+  /** Absolute time of the earliest pending timer, or undefined when none is pending. */
+  get nextDue(): bigint | undefined {
+    return this.#timers[0]?.at;
+  }
+
   get pendingTimers(): number {
     return this.#timers.length;
   }

@@ -34,6 +34,8 @@ export const ERRNO = {
   EALREADY: 114,
   ECANCELED: 125,
   EREMOTEIO: 121,
+  /** Kernel-internal: an interruptible sleep saw a pending signal (never reaches user space). */
+  ERESTARTSYS: 512,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;

@@ -4,7 +4,8 @@
  *   throws instead, for tests that want to stop at the first one);
  * - BUG_ON: the kernel stops → a thrown KernelBug that aborts the simulated step.
  */
-export type ViolationKind = 'WARN' | 'WARN_ONCE' | 'LOCKDEP' | 'MIGHT_SLEEP';
+/** `CHECK`: misuse the kernel does not detect (silent), flagged by the model's checking mode. */
+export type ViolationKind = 'WARN' | 'WARN_ONCE' | 'LOCKDEP' | 'MIGHT_SLEEP' | 'CHECK';
 
 export interface ProtocolViolation {
   readonly kind: ViolationKind;

@@ -1,0 +1,222 @@
+import { pteCounts } from '../iommu/pagetable.js';
+import { type PerPageSize, zeroPerPageSize } from '../iommu/types.js';
+import { type Calibration, DEFAULT_CALIBRATION } from './calibration.js';
+import { type CostCounts, type CostLedger, ledgerOf, zeroCounts } from './ledger.js';
+import type { ExportShape } from './shape.js';
+import type { StrategyName } from './strategies/types.js';
+import { type MapType, PAGE_SIZE, SG_MAX_SEGMENT } from './types.js';
+
+/**
+ * Cost ledgers of a strategy over an export shape, computed from the extents (O(chunk classes),
+ * plus O(DMA segments) for dma_map_sg's merge) — never per page. They equal what the model records
+ * when it runs the strategy on the canonical layout (the differential test proves it).
+ */
+export interface ClosedFormEnv {
+  /** dma-iommu path (strict/lazy) vs direct (none/passthrough). */
+  readonly translating: boolean;
+  readonly lazy: boolean;
+  readonly mapType: MapType;
+  /** Importer's dma max segment size. */
+  readonly maxSegSize: bigint;
+  /** Segment boundary mask (default 4 GiB − 1). */
+  readonly segBoundary?: bigint;
+  /** Flush-queue size (lazy). */
+  readonly fqEntries?: number;
+  readonly pageSizes?: readonly bigint[];
+}
+
+export type ClosedForm =
+  | { readonly ok: true; readonly map: CostLedger; readonly unmap: CostLedger; readonly segments: number }
+  | { readonly ok: false; readonly errno: 'EREMOTEIO' | 'EINVAL'; readonly message: string };
+
+/** Any power-of-two alignment above every page size, for "aligned to its own size". */
+const BIG = 1n << 50n;
+
+const addPtes = (into: PerPageSize, p: PerPageSize, times: bigint) => {
+  into['4K'] += p['4K'] * Number(times);
+  into['2M'] += p['2M'] * Number(times);
+  into['1G'] += p['1G'] * Number(times);
+};
+
+/** Pieces of one chunk of `size` split at `max`: runs of (length, count). */
+function pieces(size: bigint, max: bigint): { len: bigint; count: bigint }[] {
+  if (size <= max) return [{ len: size, count: 1n }];
+  const full = size / max;
+  const tail = size % max;
+  return tail === 0n
+    ? [{ len: max, count: full }]
+    : [
+        { len: max, count: full },
+        { len: tail, count: 1n },
+      ];
+}
+
+/** PTEs for one chunk's pieces mapped one by one, each at its own size-aligned IOVA. */
+function piecePtes(size: bigint, max: bigint, pageSizes: readonly bigint[] | undefined): PerPageSize {
+  const out = zeroPerPageSize();
+  const isPow2 = (max & (max - 1n)) === 0n;
+  if (size <= max || isPow2) {
+    const len = size <= max ? size : max;
+    addPtes(out, pteCounts(BIG, BIG, len, pageSizes), size <= max ? 1n : size / max);
+    return out;
+  }
+  let off = 0n;
+  while (off < size) {
+    const len = size - off < max ? size - off : max;
+    addPtes(out, pteCounts(BIG, BIG + off, len, pageSizes), 1n);
+    off += len;
+  }
+  return out;
+}
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/** dma_map_sg's merge of IOVA-contiguous entries (sizes ≤ max), greedy, per segment. */
+function mergedSegments(shape: ExportShape, pm: bigint, maxSeg: number, window: number): number {
+  let segs = 0;
+  let off = 0;
+  let end = -1; // limit of the open segment (exclusive); -1 = none open
+  // Runs of equal entries; chunks whose pieces are not uniform are emitted chunk by chunk.
+  const seq: [number, bigint][] = [];
+  for (const c of shape.classes) {
+    const ps = pieces(c.size, pm);
+    if (ps.length === 1) seq.push([Number(ps[0]!.len), ps[0]!.count * c.count]);
+    else for (let i = 0n; i < c.count; i++) for (const p of ps) seq.push([Number(p.len), p.count]);
+  }
+  for (const [s, n0] of seq) {
+    let n = Number(n0);
+    while (n > 0) {
+      if (end >= 0 && off + s <= end) {
+        const t = Math.min(n, Math.floor((end - off) / s));
+        off += t * s;
+        n -= t;
+        continue;
+      }
+      segs++;
+      const winEnd = (Math.floor(off / window) + 1) * window;
+      end = Math.min(off + maxSeg, winEnd);
+      if (off + s > end) {
+        // an entry that cannot share: it is a segment on its own
+        off += s;
+        n -= 1;
+        end = -1;
+      }
+    }
+  }
+  return segs;
+}
+
+export function closedFormLedger(
+  strategy: StrategyName,
+  shape: ExportShape,
+  env: ClosedFormEnv,
+  cal: Calibration = DEFAULT_CALIBRATION,
+): ClosedForm {
+  const m = zeroCounts();
+  const u = zeroCounts();
+  const pm0 = env.maxSegSize < SG_MAX_SEGMENT ? env.maxSegSize : SG_MAX_SEGMENT;
+  const pm = pm0 - (pm0 % PAGE_SIZE);
+  const E = BigInt(env.fqEntries ?? cal.fqEntries);
+  const T = shape.total;
+  const N = shape.classes.reduce((a, c) => a + c.count, 0n);
+  const P = shape.classes.reduce((a, c) => a + c.count * ceilDiv(c.size, pm), 0n);
+  const chunkPtes = zeroPerPageSize();
+  for (const c of shape.classes) addPtes(chunkPtes, pteCounts(BIG, BIG, c.size, env.pageSizes), c.count);
+  const call = (k: CostCounts, name: string, n: bigint) => {
+    if (n === 0n) return;
+    k.calls[name] = (k.calls[name] ?? 0) + Number(n);
+    if (env.translating) k.iommuCalls += Number(n);
+  };
+  /** One IOVA range for the whole export, unmapped by one call. */
+  const oneRange = (unmapName: string | null) => {
+    m.iovaAllocs = 1;
+    m.pteWrites = { ...chunkPtes };
+    m.iotlbSyncMap = 1;
+    u.pteClears = { ...chunkPtes };
+    if (unmapName !== null) call(u, unmapName, 1n);
+    if (env.lazy) u.iotlbInvDeferred = 1;
+    else {
+      u.iotlbInvRange = 1;
+      u.iovaFrees = 1;
+    }
+  };
+  let segments = 0n;
+  switch (strategy) {
+    case 'map-resource': {
+      call(m, 'dma_map_resource', P);
+      call(u, 'dma_unmap_resource', P);
+      m.sgFills = Number(P);
+      segments = P;
+      if (env.translating) {
+        m.iovaAllocs = Number(P);
+        m.iotlbSyncMap = Number(P);
+        for (const c of shape.classes) addPtes(m.pteWrites, piecePtes(c.size, pm, env.pageSizes), c.count);
+        u.pteClears = { ...m.pteWrites };
+        if (env.lazy) {
+          u.iotlbInvDeferred = Number(P);
+          u.iotlbInvDomain = Number(P / E);
+          u.iovaFrees = Number((P / E) * E);
+        } else {
+          u.iotlbInvRange = Number(P);
+          u.iovaFrees = Number(P);
+        }
+      }
+      break;
+    }
+    case 'iova-link':
+    case 'phys-vec': {
+      if (strategy === 'phys-vec') {
+        m.physVecEntries = Number(N);
+        if (env.mapType === 'BUS_ADDR') {
+          segments = shape.classes.reduce((a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT), 0n);
+          m.sgFills = Number(segments);
+          break;
+        }
+        if (env.mapType !== 'THRU_HOST_BRIDGE') {
+          return { ok: false, errno: 'EINVAL', message: `dma_buf_phys_vec_to_sgt: P2P map type ${env.mapType}` };
+        }
+      }
+      if (env.translating) {
+        call(m, 'dma_iova_try_alloc', 1n);
+        call(m, 'dma_iova_link', N);
+        call(m, 'dma_iova_sync', 1n);
+        oneRange('dma_iova_destroy');
+        segments = ceilDiv(T, strategy === 'phys-vec' ? SG_MAX_SEGMENT : pm);
+      } else {
+        call(m, 'dma_map_phys', N);
+        call(u, 'dma_unmap_phys', N);
+        segments = N;
+      }
+      m.sgFills = Number(segments);
+      break;
+    }
+    case 'p2p-pages': {
+      m.structPages = Number(T / PAGE_SIZE);
+      m.sgCpuEntries = Number(P);
+      call(m, 'dma_map_sg', 1n);
+      call(u, 'dma_unmap_sg', 1n);
+      if (env.mapType !== 'BUS_ADDR' && env.mapType !== 'THRU_HOST_BRIDGE') {
+        return { ok: false, errno: 'EREMOTEIO', message: `dma_map_sg: P2PDMA map type ${env.mapType}` };
+      }
+      if (env.mapType === 'BUS_ADDR' || !env.translating) {
+        m.sgFills = Number(P);
+        segments = P;
+        break;
+      }
+      m.sgIommuWalks = Number(P);
+      u.sgIommuWalks = Number(P);
+      oneRange(null);
+      const window = Number((env.segBoundary ?? 0xffff_ffffn) + 1n);
+      segments = BigInt(mergedSegments(shape, pm, Number(env.maxSegSize), window));
+      break;
+    }
+  }
+  m.sgDmaEntries = Number(segments);
+  m.iovaLive = m.iovaAllocs - m.iovaFrees;
+  return {
+    ok: true,
+    map: ledgerOf(m, cal, env.lazy, 'closed-form'),
+    unmap: ledgerOf(u, cal, env.lazy, 'closed-form'),
+    segments: Number(segments),
+  };
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { unwrap } from '../../core/errno.js';
+import { regDmabufMr } from '../rdma/dmabuf-mr.js';
+import { IBV_ACCESS as A } from '../rdma/verbs.js';
+import { DriverRig } from '../rig.js';
+import { driverFabric } from '../testing/fabric.js';
+import { stubWorld } from '../testing/world.js';
+import { SZ_2M } from './allocator.js';
+import { accelExportSink } from './exporter.js';
+import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from './uapi.js';
+
+function setup(distance = 0) {
+  const fabric = driverFabric();
+  const w = stubWorld(fabric, { distance: () => distance });
+  const rig = new DriverRig(w.env);
+  const accelFn = fabric.resolve('accel0');
+  const nicFn = fabric.resolve('nic0');
+  const accel = rig.addAccel(accelFn);
+  const nic = rig.addNic(nicFn);
+  const owner = w.procs.spawn('trainer');
+  const peer = w.procs.spawn('rdma-app');
+  return { fabric, w, rig, accel, nic, nicFn, owner, peer };
+}
+
+function exportBuffer(s: ReturnType<typeof setup>, size = 4n * SZ_2M) {
+  const sink = accelExportSink(s.w.env, s.owner);
+  const h = unwrap(s.accel.memIoctl({ op: HL_MEM_OP.ALLOC, size, flags: 0 }, sink)).handle!;
+  const va = unwrap(s.accel.memIoctl({ op: HL_MEM_OP.MAP, handle: h, flags: 0 }, sink))
+    .deviceVirtAddr!;
+  const fd = unwrap(
+    s.accel.memIoctl(
+      {
+        op: HL_MEM_OP.EXPORT_DMABUF_FD,
+        addr: va,
+        memSize: size,
+        offset: 0n,
+        flags: O_RDWR | O_CLOEXEC,
+      },
+      sink,
+    ),
+  ).fd!;
+  return { h, va, fd, sink };
+}
+
+for (const mode of ['pinned', 'dynamic'] as const) {
+  test(`export → pass fd → ${mode} dma-buf MR → RDMA WRITE lands in HBM → teardown is pristine`, () => {
+    const s = setup();
+    const { h, va, fd, sink } = exportBuffer(s);
+    const peerFd = unwrap(s.w.procs.passFd(s.owner, fd, s.peer));
+    const pd = s.nic.allocPd();
+    const access = A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ;
+    const reg = unwrap(
+      regDmabufMr(
+        s.w.env,
+        s.nic,
+        s.nicFn,
+        s.peer,
+        pd,
+        { offset: SZ_2M, length: 2n * SZ_2M, iova: 0x7f00_0000_0000n, fd: peerFd, access },
+        mode,
+      ),
+    );
+    assert.equal(reg.mr.addr, SZ_2M); // ibv_mr.addr is the offset, not the iova
+    // A host buffer to send from.
+    const page = unwrap(s.w.env.ram.allocPages(1));
+    const msg = new TextEncoder().encode('founding mail: ring and doorbell');
+    s.w.env.ram.write(page[0]!, msg);
+    const src = unwrap(s.nic.regHostMr(pd, page[0]!, 4096n, A.LOCAL_WRITE));
+    // Write across the 2 MiB page boundary inside the MR window.
+    const remote = 0x7f00_0000_0000n + SZ_2M - 10n;
+    const wc = s.nic.postSend(
+      pd,
+      {
+        wrId: 1,
+        opcode: 'RDMA_WRITE',
+        sgList: [{ addr: page[0]!, length: msg.length, lkey: src.lkey }],
+        remoteAddr: remote,
+        rkey: reg.mr.rkey,
+      },
+      s.nic,
+    );
+    assert.equal(wc.status, 'IBV_WC_SUCCESS');
+    // Accelerator side: device address of buffer byte (offset + SZ_2M - 10).
+    const pack = s.accel.alloc.get(h)!;
+    const at = 2n * SZ_2M - 10n;
+    const pageIdx = Number(at / SZ_2M);
+    const dev = pack.pages[pageIdx]! + (at % SZ_2M);
+    const first = s.accel.hbm.read(s.accel.hbmOffset(dev), 10);
+    assert.deepEqual(first, msg.subarray(0, 10));
+    const devNext = pack.pages[pageIdx + 1]!;
+    assert.deepEqual(
+      s.accel.hbm.read(s.accel.hbmOffset(devNext), msg.length - 10),
+      msg.subarray(10),
+    );
+    // RDMA READ back into host memory.
+    const rd = s.nic.postSend(
+      pd,
+      {
+        wrId: 2,
+        opcode: 'RDMA_READ',
+        sgList: [{ addr: page[0]! + 100n, length: msg.length, lkey: src.lkey }],
+        remoteAddr: remote,
+        rkey: reg.mr.rkey,
+      },
+      s.nic,
+    );
+    assert.equal(rd.status, 'IBV_WC_SUCCESS');
+    assert.deepEqual(s.w.env.ram.read(page[0]! + 100n, msg.length), msg);
+    // Teardown mirrors setup.
+    s.nic.deregMr(src);
+    s.nic.deregMr(reg.mr);
+    unwrap(s.nic.deallocPd(pd));
+    s.w.env.ram.freePages(page);
+    unwrap(s.peer.close(peerFd));
+    unwrap(s.owner.close(fd));
+    unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
+    unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+    assert.deepEqual(s.rig.leftovers(), []);
+    assert.deepEqual(s.w.env.core.leakReport(), []);
+    assert.equal(s.w.files.live.length, 0);
+    assert.equal(s.w.env.mapper.live, 0);
+    assert.equal(s.w.violations.all.length, 0, JSON.stringify(s.w.violations.all));
+  });
+}
+
+test('non-P2P importer: attach succeeds, map fails with -EPERM (spec §6.8.3)', () => {
+  const s = setup(-1);
+  const { fd } = exportBuffer(s, SZ_2M);
+  const pd = s.nic.allocPd();
+  const r = regDmabufMr(
+    s.w.env,
+    s.nic,
+    s.nicFn,
+    s.owner,
+    pd,
+    { offset: 0n, length: SZ_2M, iova: 0n, fd, access: A.LOCAL_WRITE },
+    'dynamic',
+  );
+  assert.equal(r.ok ? null : r.errno, 'EPERM');
+  assert.deepEqual(
+    s.w.env.core.leakReport().filter((l) => l.includes('attachment')),
+    [],
+  );
+});
+
+test('map cuts by the importer max segment size', () => {
+  const s = setup();
+  const { fd } = exportBuffer(s, 2n * SZ_2M);
+  const b = unwrap(s.w.env.core.get(s.owner, fd));
+  const small = s.w.env.dmaDevice(s.nicFn);
+  const dev = { ...small, dma: { ...small.dma!, maxSegSize: 65536n + 100n } };
+  const a = unwrap(
+    s.w.env.core.dynamicAttach(b, dev, { allow_peer2peer: true, move_notify: () => {} }),
+  );
+  const sgt = s.w.env.core.withLock(b, () => unwrap(s.w.env.core.mapAttachment(a, 0)));
+  assert.equal(sgt.dma.length, 64); // 4 MiB / 64 KiB (max seg rounded down to PAGE_SIZE)
+  assert.equal(sgt.cpu.length, 0);
+  s.w.env.core.withLock(b, () => s.w.env.core.unmapAttachment(a, sgt, 0));
+  s.w.env.core.detach(b, a);
+  s.w.env.core.put(b);
+});

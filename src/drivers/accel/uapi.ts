@@ -1,0 +1,50 @@
+/**
+ * habanalabs memory-ioctl vocabulary (include/uapi/drm/habanalabs_accel.h, spec §5.1.1), by value.
+ */
+export const HL_MEM_OP = {
+  ALLOC: 0,
+  FREE: 1,
+  MAP: 2,
+  UNMAP: 3,
+  MAP_BLOCK: 4,
+  EXPORT_DMABUF_FD: 5,
+  TS_ALLOC: 6,
+} as const;
+export type HlMemOp = (typeof HL_MEM_OP)[keyof typeof HL_MEM_OP];
+
+/** Memory flags of ALLOC/MAP (not of EXPORT, whose `flags` are file flags). */
+export const HL_MEM_FLAG = {
+  CONTIGUOUS: 0x1,
+  SHARED: 0x2,
+  USERPTR: 0x4,
+  FORCE_HINT: 0x8,
+  PREFETCH: 0x40,
+} as const;
+
+/** File flags the export op passes to dma_buf_export and dma_buf_fd (x86-64 values). */
+export const O_RDONLY = 0o0;
+export const O_WRONLY = 0o1;
+export const O_RDWR = 0o2;
+export const O_ACCMODE = 0o3;
+export const O_CLOEXEC = 0o2000000;
+
+export type HlMemArgs =
+  | { readonly op: typeof HL_MEM_OP.ALLOC; readonly size: bigint; readonly flags: number }
+  | { readonly op: typeof HL_MEM_OP.FREE; readonly handle: bigint }
+  | { readonly op: typeof HL_MEM_OP.MAP; readonly handle: bigint; readonly flags: number }
+  | { readonly op: typeof HL_MEM_OP.UNMAP; readonly deviceVirtAddr: bigint }
+  | {
+      readonly op: typeof HL_MEM_OP.EXPORT_DMABUF_FD;
+      readonly addr: bigint;
+      readonly memSize: bigint;
+      readonly offset: bigint;
+      /** File flags (O_RDWR, O_CLOEXEC), not memory flags. */
+      readonly flags: number;
+    };
+
+/** The `out` union after the ioctl (the whole argument is zeroed first, then one field set). */
+export interface HlMemOut {
+  readonly handle?: bigint;
+  readonly deviceVirtAddr?: bigint;
+  readonly fd?: number;
+}

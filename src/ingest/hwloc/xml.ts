@@ -1,0 +1,88 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { PeerdmaError } from '../../errors/index.js';
+import type { TextInput } from '../types.js';
+
+/** One `<object>` of an hwloc topology, with its `<info>` pairs and child objects. */
+export interface HwObject {
+  readonly type: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly infos: ReadonlyMap<string, string>;
+  readonly children: readonly HwObject[];
+}
+
+export interface HwTopology {
+  /** `version` attribute of `<topology>` (absent in hwloc 1.x exports). */
+  readonly version: string | undefined;
+  readonly infos: ReadonlyMap<string, string>;
+  readonly roots: readonly HwObject[];
+}
+
+type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, unknown> };
+
+/** Parse hwloc XML (v1 or v2). Malformed XML → E_PARSE with the validator's line and column. */
+export function parseHwlocXml(input: TextInput): HwTopology {
+  const valid = XMLValidator.validate(input.text);
+  if (valid !== true) {
+    throw new PeerdmaError('E_PARSE', `malformed XML: ${valid.err.msg}`, {
+      file: input.name,
+      line: valid.err.line,
+      column: valid.err.col,
+    });
+  }
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    processEntities: true,
+  });
+  const doc = parser.parse(input.text) as OrderedNode[];
+  const top = doc.find((n) => 'topology' in n);
+  if (top === undefined) {
+    throw new PeerdmaError('E_PARSE', 'no <topology> element: not an hwloc XML export', {
+      file: input.name,
+      line: 1,
+    });
+  }
+  const body = childNodes(top, 'topology');
+  return {
+    version: attrsOf(top)['version'],
+    infos: infosOf(body),
+    roots: body.filter((n) => 'object' in n).map(toObject),
+  };
+}
+
+function childNodes(n: OrderedNode, tag: string): OrderedNode[] {
+  const c = n[tag];
+  return Array.isArray(c) ? (c as OrderedNode[]) : [];
+}
+
+function attrsOf(n: OrderedNode): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(n[':@'] ?? {})) out[k] = String(v);
+  return out;
+}
+
+function infosOf(body: readonly OrderedNode[]): Map<string, string> {
+  const infos = new Map<string, string>();
+  for (const n of body) {
+    if (!('info' in n)) continue;
+    const a = attrsOf(n);
+    if (a['name'] !== undefined && !infos.has(a['name'])) infos.set(a['name'], a['value'] ?? '');
+  }
+  return infos;
+}
+
+function toObject(n: OrderedNode): HwObject {
+  const body = childNodes(n, 'object');
+  const attrs = attrsOf(n);
+  return {
+    type: attrs['type'] ?? '',
+    attrs,
+    infos: infosOf(body),
+    children: body.filter((c) => 'object' in c).map(toObject),
+  };
+}

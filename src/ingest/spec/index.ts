@@ -1,0 +1,39 @@
+import { PeerdmaError } from '../../errors/index.js';
+import type { LoadResult, TextInput } from '../types.js';
+import { SpecBuilder } from './build.js';
+import { MachineSpec } from './schema.js';
+import { parseSource } from './yaml.js';
+
+export { machineJsonSchema, MachineSpec, type MachineSpecDoc } from './schema.js';
+export { CLASS_SHORTHANDS, VENDOR_SHORTHANDS } from './units.js';
+export { fabricToSpec, specToYaml } from './write.js';
+
+/** The marker line every spec starts with (YAML); JSON specs carry `"peerdma": 1`. */
+export const SPEC_MARKER = 'peerdma: 1';
+
+/**
+ * Loads a machine spec (YAML or JSON, docs/spec-format.md). Every error names the file, line and
+ * column of the offending node: `machine.yaml:14:9: devices[2].bars[0].size: expected … [E_SCHEMA]`.
+ */
+export function loadSpec(input: TextInput): LoadResult {
+  const src = parseSource(input);
+  const res = MachineSpec.safeParse(src.value);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = [...issue.path, ...keys.slice(0, 1)] as (string | number)[];
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field '${keys[0]}'`
+        : issue.path.length === 0 && (src.value === null || typeof src.value !== 'object')
+          ? 'expected a mapping with peerdma: 1 at the top'
+          : issue.message;
+    throw new PeerdmaError('E_SCHEMA', message, src.locate(path, { key: keys.length > 0 }));
+  }
+  return new SpecBuilder(res.data, src).build();
+}
+
+/** True for a YAML or JSON document with a top-level `peerdma: 1` marker. Pure and cheap. */
+export function looksLikeSpec(text: string): boolean {
+  return /^peerdma:[ \t]*1[ \t]*(?:#.*)?$/m.test(text) || /^\s*\{[\s\S]*"peerdma"\s*:\s*1\b/.test(text.slice(0, 65536));
+}

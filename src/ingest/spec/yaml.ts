@@ -1,0 +1,87 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { PeerdmaError, type SourceLocation } from '../../errors/index.js';
+import type { TextInput } from '../types.js';
+
+export type Path = readonly (string | number)[];
+
+/** A parsed YAML/JSON document that can say where any path of it sits in the text. */
+export interface SourceDoc {
+  readonly value: unknown;
+  locate(path: Path, opts?: { key?: boolean }): SourceLocation;
+}
+
+/** `devices[2].bars[0].size` */
+export function formatPath(path: Path): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
+  return s;
+}
+
+/** Parse YAML (or JSON, a subset) keeping node ranges. Syntax errors → E_PARSE with line/column. */
+export function parseSource(input: TextInput): SourceDoc {
+  const lc = new LineCounter();
+  const doc = parseDocument(input.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    throw new PeerdmaError('E_PARSE', first.message.split('\n')[0]!, { file: input.name, ...at(first.pos[0]) });
+  }
+  const locate = (path: Path, opts: { key?: boolean } = {}): SourceLocation => {
+    let node: unknown = doc.contents;
+    let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === seg);
+        if (pair && opts.key && i === path.length - 1 && isScalar(pair.key) && pair.key.range) {
+          offset = pair.key.range[0];
+          break;
+        }
+        next = pair?.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        next = node.items[seg];
+      }
+      const range = (next as Node | undefined)?.range;
+      if (next === undefined || next === null || !range) break;
+      node = next;
+      offset = range[0];
+    }
+    return { file: input.name, ...at(offset), field: formatPath(path) || '(document)' };
+  };
+  // Integers beyond 2^53 lost precision when parsed: refuse them where they stand.
+  const big = findUnsafeInt(doc.contents, []);
+  if (big !== null) {
+    throw new PeerdmaError('E_SCHEMA', 'integer beyond 2^53 loses precision: write it as a 0x… hex string or a size like 64GiB', locate(big));
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new PeerdmaError('E_PARSE', e instanceof Error ? e.message : String(e), { file: input.name });
+  }
+  return { value, locate };
+}
+
+function findUnsafeInt(node: unknown, path: (string | number)[]): Path | null {
+  if (isScalar(node)) {
+    const v = node.value;
+    return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? path : null;
+  }
+  if (isMap(node)) {
+    for (const it of node.items) {
+      const k = isScalar(it.key) ? it.key.value : undefined;
+      const hit = findUnsafeInt(it.value, [...path, typeof k === 'number' ? k : String(k)]);
+      if (hit) return hit;
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i++) {
+      const hit = findUnsafeInt(node.items[i], [...path, i]);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}

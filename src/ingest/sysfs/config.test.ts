@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PeerdmaError } from '../../errors/index.js';
+import { ACS } from '../../pci/types.js';
+import { parseConfig } from './config.js';
+import { makeConfig } from './synth.js';
+
+const F = 'sys/devices/pci0000:00/0000:00:04.0/config';
+
+function throwsParse(bytes: Uint8Array, pattern: RegExp) {
+  assert.throws(
+    () => parseConfig(bytes, F),
+    (e: unknown) => e instanceof PeerdmaError && e.code === 'E_PARSE' && e.location.field === F && pattern.test(e.message),
+  );
+}
+
+describe('parseConfig', () => {
+  it('reads a root port with ACS from a full 4096-byte image', () => {
+    const ctrl = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+    const c = parseConfig(
+      makeConfig({
+        classCode: 0x060400,
+        portType: 'root-port',
+        linkCap: { code: 4, width: 16 },
+        linkStatus: { code: 3, width: 8 },
+        buses: { primary: 0, secondary: 1, subordinate: 5 },
+        acs: { cap: 0x5f, ctrl },
+      }),
+      F,
+    );
+    assert.equal(c.headerType, 1);
+    assert.deepEqual(c.buses, { secondary: 1, subordinate: 5 });
+    assert.deepEqual(c.pcie, {
+      portType: 'root-port',
+      linkCap: { speedGTs: 16, width: 16 },
+      linkStatus: { speedGTs: 8, width: 8 },
+    });
+    assert.deepEqual(c.acs, { state: 'present', cap: 0x5f, ctrl });
+    assert.equal(c.ids?.classCode, 0x060400);
+  });
+
+  it('full extended space without an ACS capability is absent; SR-IOV is read', () => {
+    const c = parseConfig(makeConfig({ portType: 'endpoint', sriov: { totalVfs: 8, numVfs: 2 } }), F);
+    assert.deepEqual(c.acs, { state: 'absent' });
+    assert.ok(c.sriov !== null && c.sriov !== 'unknown');
+    assert.equal(c.sriov.totalVfs, 8);
+    assert.equal(c.sriov.numVfs, 2);
+  });
+
+  it('a PCIe function with only 256 bytes has unknown ACS (no extended space captured)', () => {
+    const c = parseConfig(makeConfig({ portType: 'endpoint', acs: { cap: 1, ctrl: 1 }, size: 256 }), F);
+    assert.equal(c.acs.state, 'unknown');
+    assert.match((c.acs as { reason: string }).reason, /256 bytes/);
+    assert.equal((c.pcie as { portType: string }).portType, 'endpoint');
+  });
+
+  it('64 bytes (non-root reader): capability list unreachable, PCIe and ACS unknown', () => {
+    const c = parseConfig(makeConfig({ portType: 'endpoint', size: 64 }), F);
+    assert.equal(c.pcie, 'unknown');
+    assert.equal(c.acs.state, 'unknown');
+    assert.equal(c.ids?.vendor, 0x1b36);
+  });
+
+  it('conventional PCI (no capability list): not PCIe, no ACS', () => {
+    const c = parseConfig(makeConfig({ size: 256 }), F);
+    assert.equal(c.pcie, null);
+    assert.deepEqual(c.acs, { state: 'absent' });
+  });
+
+  it('under 64 bytes: header unknown', () => {
+    const c = parseConfig(new Uint8Array(20), F);
+    assert.equal(c.ids, null);
+    assert.equal(c.acs.state, 'unknown');
+  });
+
+  it('RC integrated endpoints have no link registers', () => {
+    const c = parseConfig(makeConfig({ portType: 'rc-integrated-endpoint' }), F);
+    assert.deepEqual(c.pcie, { portType: 'rc-integrated-endpoint', linkCap: null, linkStatus: null });
+  });
+
+  it('a link that is down (width 0) or an unknown speed code is unknown', () => {
+    const c = parseConfig(makeConfig({ portType: 'switch-downstream', linkCap: { code: 0, width: 0 } }), F);
+    assert.deepEqual(c.pcie, { portType: 'switch-downstream', linkCap: 'unknown', linkStatus: 'unknown' });
+  });
+
+  it('capability list loops are typed errors naming the attribute', () => {
+    const b = makeConfig({ portType: 'endpoint' }).slice();
+    b[0x41] = 0x40; // PCIe capability points to itself
+    throwsParse(b, /loops/);
+  });
+
+  it('a capability pointer into the header is an error', () => {
+    const b = makeConfig({ portType: 'endpoint' }).slice();
+    b[0x34] = 0x10;
+    throwsParse(b, /header/);
+  });
+
+  it('extended capability loops and pointers below 0x100 are errors', () => {
+    const loop = makeConfig({ portType: 'endpoint', acs: { cap: 1, ctrl: 0 } }).slice();
+    loop[0x102] = (loop[0x102]! & 0x0f) | 0x00; // next = 0x100 (itself)
+    loop[0x103] = 0x10;
+    throwsParse(loop, /loops/);
+    const low = makeConfig({ portType: 'endpoint', acs: { cap: 1, ctrl: 0 } }).slice();
+    low[0x103] = 0x08; // next = 0x080
+    throwsParse(low, /below 0x100/);
+  });
+
+  it('a reserved PCIe port type is an error', () => {
+    const b = makeConfig({ portType: 'endpoint' }).slice();
+    b[0x42] = 0x32; // port type 3 (reserved)
+    throwsParse(b, /reserved port type 3/);
+  });
+});

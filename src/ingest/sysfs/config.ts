@@ -1,0 +1,178 @@
+/**
+ * PCI configuration space as sysfs `config` shows it: 64 bytes to a non-root reader, 256 for a
+ * conventional function (or a PCIe one whose extended space the kernel could not reach), 4096 with
+ * extended space. Pure: bytes in, facts out. Offsets follow include/uapi/linux/pci_regs.h.
+ */
+import { PeerdmaError } from '../../errors/index.js';
+import {
+  type AcsState,
+  type Link,
+  type Maybe,
+  PCIE_PORT_TYPE_CODES,
+  type PcieInfo,
+  UNKNOWN,
+} from '../../pci/types.js';
+
+const STATUS = 0x06;
+const STATUS_CAP_LIST = 0x10;
+const HEADER_TYPE = 0x0e;
+const CAP_PTR = 0x34;
+const CAP_ID_EXP = 0x10;
+const EXT_START = 0x100;
+const EXT_ID_ACS = 0x000d;
+const EXT_ID_SRIOV = 0x0010;
+/** GT/s per lane by the Link Speed code (kernel pcie_link_speed[]). */
+const SPEED_GTS: Readonly<Record<number, number>> = { 1: 2.5, 2: 5, 3: 8, 4: 16, 5: 32, 6: 64 };
+
+export interface SriovInfo {
+  readonly totalVfs: number;
+  readonly numVfs: number;
+  readonly firstVfOffset: number;
+  readonly vfStride: number;
+  readonly vfDevice: number;
+}
+
+export interface ConfigInfo {
+  /** Bytes available. */
+  readonly size: number;
+  /** Header layout (0 normal, 1 PCI bridge, 2 CardBus), or undefined under 64 bytes. */
+  readonly headerType: number | undefined;
+  /** Fields the attribute files also carry (fallbacks when a capture lacks them). */
+  readonly ids: {
+    readonly vendor: number;
+    readonly device: number;
+    readonly revision: number;
+    readonly classCode: number;
+    readonly subsystem: { readonly vendor: number; readonly device: number } | null;
+  } | null;
+  /** Type 1 header bus numbers. */
+  readonly buses: { readonly secondary: number; readonly subordinate: number } | null;
+  /** null: no PCIe capability (conventional PCI); unknown: the list runs past the bytes read. */
+  readonly pcie: Maybe<PcieInfo> | null;
+  readonly acs: AcsState;
+  readonly sriov: Maybe<SriovInfo> | null;
+}
+
+/** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
+export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
+  const size = bytes.length;
+  const u8 = (o: number) => bytes[o]!;
+  const u16 = (o: number) => u8(o) | (u8(o + 1) << 8);
+  const u32 = (o: number) => (u16(o) | (u16(o + 2) << 16)) >>> 0;
+  const bad = (msg: string) => new PeerdmaError('E_PARSE', msg, { field });
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  if (size < 0x40) {
+    const reason = `config is only ${size} bytes (truncated header)`;
+    return {
+      size,
+      headerType: undefined,
+      ids: null,
+      buses: null,
+      pcie: UNKNOWN,
+      acs: { state: 'unknown', reason },
+      sriov: UNKNOWN,
+    };
+  }
+  const headerType = u8(HEADER_TYPE) & 0x7f;
+  const ids = {
+    vendor: u16(0),
+    device: u16(2),
+    revision: u8(8),
+    classCode: u8(9) | (u8(10) << 8) | (u8(11) << 16),
+    subsystem: headerType === 0 ? { vendor: u16(0x2c), device: u16(0x2e) } : null,
+  };
+  const buses = headerType === 1 ? { secondary: u8(0x19), subordinate: u8(0x1a) } : null;
+  const base = { size, headerType, ids, buses };
+
+  // Standard capability list (kernel __pci_find_next_cap_ttl, but strict: bad pointers are errors).
+  let pcieAt: number | null = null;
+  let truncatedAt: number | null = null;
+  if (u16(STATUS) & STATUS_CAP_LIST) {
+    const seen = new Set<number>();
+    let ptr = u8(CAP_PTR) & 0xfc;
+    while (ptr !== 0) {
+      if (ptr < 0x40) throw bad(`capability pointer ${hex(ptr)} points into the header`);
+      if (seen.has(ptr)) throw bad(`capability list loops back to ${hex(ptr)}`);
+      seen.add(ptr);
+      if (ptr + 2 > size) {
+        truncatedAt = ptr;
+        break;
+      }
+      const id = u8(ptr);
+      if (id === 0xff) break;
+      if (id === CAP_ID_EXP && pcieAt === null) pcieAt = ptr;
+      ptr = u8(ptr + 1) & 0xfc;
+    }
+  }
+  if (pcieAt === null) {
+    if (truncatedAt !== null) {
+      const reason = `config has ${size} bytes; the capability list continues at ${hex(truncatedAt)} (read as root for the full 4096)`;
+      return { ...base, pcie: UNKNOWN, acs: { state: 'unknown', reason }, sriov: UNKNOWN };
+    }
+    // Conventional PCI: no PCIe capability, so no extended capabilities either.
+    return { ...base, pcie: null, acs: { state: 'absent' }, sriov: null };
+  }
+  const pcie = parsePcieCap(bytes, pcieAt, field);
+  if (size <= EXT_START) {
+    const reason = `config has ${size} bytes: no extended capability space in the capture`;
+    return { ...base, pcie, acs: { state: 'unknown', reason }, sriov: UNKNOWN };
+  }
+
+  // Extended capability list (kernel pci_find_next_ext_capability).
+  let acs: AcsState = { state: 'absent' };
+  let sriov: Maybe<SriovInfo> | null = null;
+  const seen = new Set<number>();
+  let pos = EXT_START;
+  while (pos !== 0) {
+    if (pos < EXT_START) throw bad(`extended capability pointer ${hex(pos)} is below 0x100`);
+    if (seen.has(pos)) throw bad(`extended capability list loops back to ${hex(pos)}`);
+    seen.add(pos);
+    if (pos + 4 > size) {
+      const reason = `config has ${size} bytes; the extended capability list continues at ${hex(pos)}`;
+      if (acs.state === 'absent') acs = { state: 'unknown', reason };
+      if (sriov === null) sriov = UNKNOWN;
+      break;
+    }
+    const header = u32(pos);
+    if (header === 0 || header === 0xffffffff) break;
+    const id = header & 0xffff;
+    if (id === EXT_ID_ACS && acs.state === 'absent' && pos + 8 <= size) {
+      acs = { state: 'present', cap: u16(pos + 4), ctrl: u16(pos + 6) };
+    }
+    if (id === EXT_ID_SRIOV && sriov === null && pos + 0x1c <= size) {
+      sriov = {
+        totalVfs: u16(pos + 0x0e),
+        numVfs: u16(pos + 0x10),
+        firstVfOffset: u16(pos + 0x14),
+        vfStride: u16(pos + 0x16),
+        vfDevice: u16(pos + 0x1a),
+      };
+    }
+    pos = (header >>> 20) & 0xffc;
+  }
+  return { ...base, pcie, acs, sriov };
+}
+
+/** The PCI Express capability at `at`: port type, Link Capabilities, Link Status. */
+function parsePcieCap(bytes: Uint8Array, at: number, field: string): Maybe<PcieInfo> {
+  if (at + 0x14 > bytes.length) return UNKNOWN;
+  const u16 = (o: number) => bytes[o]! | (bytes[o + 1]! << 8);
+  const code = (u16(at + 2) >> 4) & 0xf;
+  const portType = PCIE_PORT_TYPE_CODES[code];
+  if (portType === undefined) {
+    throw new PeerdmaError('E_PARSE', `PCIe capability has reserved port type ${code}`, { field });
+  }
+  if (portType === 'rc-integrated-endpoint' || portType === 'rc-event-collector') {
+    return { portType, linkCap: null, linkStatus: null };
+  }
+  const linkCap = decodeLink(u16(at + 0x0c) & 0xf, (u16(at + 0x0c) >> 4) & 0x3f);
+  const status = u16(at + 0x12);
+  const linkStatus = decodeLink(status & 0xf, (status >> 4) & 0x3f);
+  return { portType, linkCap, linkStatus };
+}
+
+function decodeLink(speedCode: number, width: number): Maybe<Link> {
+  const speedGTs = SPEED_GTS[speedCode];
+  if (speedGTs === undefined || width === 0) return UNKNOWN;
+  return { speedGTs, width };
+}

@@ -1,0 +1,151 @@
+/**
+ * Finding the PCI functions of a sysfs tree: `sys/bus/pci/devices/*` links resolved into
+ * `sys/devices/…/pci<domain>:<bus>/<bdf>/<bdf>…`. A function's parent is the function directory
+ * above it; one directly under `pciDDDD:BB` sits on that host bridge's root bus.
+ */
+import { PeerdmaError } from '../../errors/index.js';
+import { type Bdf, type BdfParts, formatBdf, tryParseBdf } from '../../pci/bdf.js';
+import type { VirtualFs } from '../types.js';
+import { joinPath, resolvePath, splitPath } from './paths.js';
+import type { WarningSink } from './warnings.js';
+
+export const HOST_BRIDGE_RE = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
+const FULL_BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
+export interface FoundFunction {
+  readonly bdf: Bdf;
+  readonly addr: BdfParts;
+  /** Canonical directory of the function inside the tree. */
+  readonly path: string;
+  /** `pciDDDD:BB` of the host bridge the function sits below. */
+  readonly hostBridge: string;
+  readonly parent: Bdf | null;
+  readonly depth: number;
+}
+
+/** Where the sysfs root is: `` when `sys/` is at the top, else the one folder holding it. */
+export function findRoot(vfs: VirtualFs, sink: WarningSink): string {
+  if (vfs.kind('sys') === 'dir') return '';
+  const top = (vfs.list('') ?? []).filter((n) => vfs.kind(joinPath(n, 'sys')) === 'dir');
+  const first = top[0];
+  if (first === undefined) {
+    throw new PeerdmaError(
+      'E_FORMAT_UNKNOWN',
+      'not a sysfs capture: no sys/ directory at the top or one folder down',
+      { file: vfs.label },
+    );
+  }
+  if (top.length > 1) {
+    sink.add('sysfs-several-roots', `several machines in one tree (${top.join(', ')}); reading ${first}`);
+  }
+  return first;
+}
+
+/** Parse a canonical function path; null when it is not under a `pciDDDD:BB` directory. */
+export function placeFunction(path: string): FoundFunction | null {
+  const comps = splitPath(path);
+  let hb = -1;
+  for (let i = comps.length - 1; i >= 0; i--) {
+    if (HOST_BRIDGE_RE.test(comps[i]!)) {
+      hb = i;
+      break;
+    }
+  }
+  if (hb < 0) return null;
+  const chain: string[] = [];
+  for (let i = hb + 1; i < comps.length; i++) {
+    if (FULL_BDF_RE.test(comps[i]!)) chain.push(comps[i]!);
+  }
+  const last = comps[comps.length - 1]!;
+  const addr = tryParseBdf(last);
+  if (!FULL_BDF_RE.test(last) || addr === null) return null;
+  const up = chain.length >= 2 ? tryParseBdf(chain[chain.length - 2]!) : null;
+  return {
+    bdf: formatBdf(addr),
+    addr,
+    path: comps.join('/'),
+    hostBridge: comps[hb]!,
+    parent: up === null ? null : formatBdf(up),
+    depth: chain.length,
+  };
+}
+
+/**
+ * Every PCI function of the tree, parents before children. Function directories found above a
+ * listed function but missing from `bus/pci/devices` are added (with one warning).
+ */
+export function discoverFunctions(vfs: VirtualFs, root: string, sink: WarningSink): FoundFunction[] {
+  const found = new Map<Bdf, FoundFunction>();
+  const add = (f: FoundFunction, via: string) => {
+    const had = found.get(f.bdf);
+    if (had === undefined) found.set(f.bdf, f);
+    else if (had.path !== f.path) {
+      sink.add('sysfs-duplicate-bdf', `${f.bdf} appears at ${had.path} and ${f.path}; keeping the first`, via);
+    }
+  };
+  const listDir = joinPath(root, 'sys/bus/pci/devices');
+  const names = vfs.list(listDir);
+  if (names === undefined) {
+    sink.add('sysfs-no-bus-list', `${listDir} missing: walking sys/devices for PCI functions`, listDir);
+    walk(vfs, joinPath(root, 'sys/devices'), 0, (p) => {
+      const f = placeFunction(p);
+      if (f) add(f, p);
+    });
+  } else {
+    for (const name of names) {
+      const link = joinPath(listDir, name);
+      const real = resolvePath(vfs, link);
+      if (real === undefined) {
+        sink.count('sysfs-dangling', 'bus-link', 'bus/pci/devices link leads nowhere; function skipped', link);
+        continue;
+      }
+      const f = placeFunction(real);
+      if (f === null) {
+        sink.count('sysfs-unplaced', 'bus-link', 'function not below a pciDDDD:BB directory; skipped', real);
+        continue;
+      }
+      add(f, link);
+    }
+  }
+  // Ancestors that the bus list left out.
+  for (const f of [...found.values()]) {
+    let p = f.path;
+    let cur: FoundFunction | null = f;
+    while (cur?.parent != null && !found.has(cur.parent)) {
+      p = ancestorPath(p, cur.parent);
+      const up = placeFunction(p);
+      if (up === null) break;
+      sink.count(
+        'sysfs-unlisted-function',
+        'ancestor',
+        'function directory above a listed function is missing from sys/bus/pci/devices; read from its directory',
+        p,
+      );
+      found.set(up.bdf, up);
+      cur = up;
+    }
+  }
+  return [...found.values()].sort((a, b) => a.depth - b.depth || (a.bdf < b.bdf ? -1 : 1));
+}
+
+function ancestorPath(path: string, bdf: string): string {
+  const comps = splitPath(path);
+  const i = comps.lastIndexOf(bdf);
+  return comps.slice(0, i + 1).join('/');
+}
+
+/** Depth-first walk over host-bridge and function directories below `dir`. */
+function walk(vfs: VirtualFs, dir: string, depth: number, visit: (p: string) => void): void {
+  if (depth > 64) return;
+  for (const n of vfs.list(dir) ?? []) {
+    const p = joinPath(dir, n);
+    if (vfs.kind(p) !== 'dir') continue;
+    if (FULL_BDF_RE.test(n)) visit(p);
+    if (FULL_BDF_RE.test(n) || HOST_BRIDGE_RE.test(n)) walk(vfs, p, depth + 1, visit);
+  }
+}
+
+/** Host bridge directories directly under sys/devices (also those with no functions below). */
+export function listHostBridges(vfs: VirtualFs, root: string): string[] {
+  return (vfs.list(joinPath(root, 'sys/devices')) ?? []).filter((n) => HOST_BRIDGE_RE.test(n));
+}

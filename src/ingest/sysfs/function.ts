@@ -1,0 +1,210 @@
+/** Reading one PCI function directory into a FunctionInit. */
+import { formatBdf, tryParseBdf } from '../../pci/bdf.js';
+import type { FunctionInit } from '../../pci/builder.js';
+import {
+  isKnown,
+  type Link,
+  type Maybe,
+  type PciePortType,
+  type PcieInfo,
+  UNKNOWN,
+} from '../../pci/types.js';
+import type { VirtualFs } from '../types.js';
+import {
+  parseHexAttr,
+  parseIntAttr,
+  parseLinkSpeed,
+  parseLinkWidth,
+  parseResource,
+} from './attrs.js';
+import { type ConfigInfo, parseConfig } from './config.js';
+import type { FoundFunction } from './discover.js';
+import { readText } from './machine.js';
+import { baseName, joinPath, resolvePath } from './paths.js';
+import type { WarningSink } from './warnings.js';
+
+export interface FunctionContext {
+  readonly vfs: VirtualFs;
+  readonly sink: WarningSink;
+  /** Whether the capture shows IOMMU groups (so a missing `iommu_group` link means something). */
+  readonly iommu: Maybe<boolean>;
+  /** Port types already decided, for inferring a child's when its config is unreadable. */
+  readonly portTypes: Map<string, PciePortType>;
+  readonly known: ReadonlySet<string>;
+}
+
+const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
+
+export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
+  const { vfs, sink } = ctx;
+  const dir = f.path;
+  const at = (name: string) => joinPath(dir, name);
+  const text = (name: string) => readText(vfs, at(name));
+  const missing = (name: string) =>
+    sink.count('sysfs-missing-attr', name, `'${name}' missing: recorded as unknown`, at(name));
+
+  const cfgBytes = vfs.read(at('config'));
+  let cfg: ConfigInfo | null = null;
+  if (cfgBytes === undefined) {
+    sink.count('sysfs-no-config', 'config', "no 'config': PCIe port type and ACS unknown", at('config'));
+  } else {
+    cfg = parseConfig(cfgBytes, at('config'));
+    if (cfg.acs.state === 'unknown') {
+      sink.count('sysfs-acs-unknown', `config-${cfg.size}`, `ACS unknown: ${cfg.acs.reason}`, at('config'));
+    }
+  }
+
+  const hexAttr = (name: string, bits: number, fallback: number | undefined): Maybe<number> => {
+    const t = text(name);
+    if (t !== undefined) return parseHexAttr(t, at(name), bits);
+    if (fallback !== undefined) return fallback;
+    missing(name);
+    return UNKNOWN;
+  };
+  const ids = cfg?.ids;
+  const vendor = hexAttr('vendor', 16, ids?.vendor);
+  const device = hexAttr('device', 16, ids?.device);
+  const classCode = hexAttr('class', 24, ids?.classCode);
+  const revision = hexAttr('revision', 8, ids?.revision);
+  const subsystemVendor = hexAttr('subsystem_vendor', 16, ids?.subsystem?.vendor);
+  const subsystemDevice = hexAttr('subsystem_device', 16, ids?.subsystem?.device);
+  const isBridge = isKnown(classCode)
+    ? BRIDGE_CLASSES.has(classCode >> 8)
+    : cfg?.headerType === 1;
+
+  const resText = text('resource');
+  let bars: FunctionInit['bars'] = [];
+  let windows: FunctionInit['windows'] = [];
+  if (resText === undefined) missing('resource');
+  else ({ bars, windows } = parseResource(resText, at('resource'), isBridge));
+
+  let buses: FunctionInit['buses'] = cfg?.buses ?? null;
+  const sec = text('secondary_bus_number');
+  const sub = text('subordinate_bus_number');
+  if (sec !== undefined && sub !== undefined) {
+    buses = {
+      secondary: parseIntAttr(sec, at('secondary_bus_number')),
+      subordinate: parseIntAttr(sub, at('subordinate_bus_number')),
+    };
+  }
+
+  const pcie = decidePcie(ctx, f, cfg, isBridge, text, at);
+  if (isKnown(pcie) && pcie !== null) ctx.portTypes.set(f.bdf, pcie.portType);
+
+  const numaText = text('numa_node');
+  let numaNode: Maybe<number> = UNKNOWN;
+  if (numaText === undefined) missing('numa_node');
+  else numaNode = parseIntAttr(numaText, at('numa_node'));
+
+  return {
+    bdf: f.bdf,
+    vendor,
+    device,
+    subsystemVendor,
+    subsystemDevice,
+    classCode,
+    revision,
+    parent: f.parent,
+    hostBridge: f.hostBridge,
+    physfn: readPhysfn(ctx, at('physfn')),
+    bars,
+    windows,
+    buses,
+    pcie,
+    acs: cfg?.acs ?? { state: 'unknown', reason: `no config file in the capture (${at('config')})` },
+    numaNode,
+    iommuGroup: readGroup(ctx, at('iommu_group')),
+    driver: readDriver(vfs, at('driver')),
+    source: { file: vfs.label, field: dir },
+  };
+}
+
+/**
+ * The PCIe capability from config; without it (64-byte or absent config), the link attributes say
+ * the function is PCIe and the port type is inferred from class and position, with a warning.
+ */
+function decidePcie(
+  ctx: FunctionContext,
+  f: FoundFunction,
+  cfg: ConfigInfo | null,
+  isBridge: boolean,
+  text: (name: string) => string | undefined,
+  at: (name: string) => string,
+): Maybe<PcieInfo> | null {
+  if (cfg !== null && cfg.pcie !== UNKNOWN) return cfg.pcie;
+  const cur = readLink(ctx, text, at, 'current');
+  const max = readLink(ctx, text, at, 'max');
+  if (cur === undefined && max === undefined) return UNKNOWN;
+  let portType: PciePortType | undefined;
+  const up = f.parent === null ? undefined : ctx.portTypes.get(f.parent);
+  if (!isBridge) portType = f.parent === null ? 'rc-integrated-endpoint' : 'endpoint';
+  else if (f.parent === null) portType = 'root-port';
+  else if (up === 'root-port' || up === 'switch-downstream') portType = 'switch-upstream';
+  else if (up === 'switch-upstream') portType = 'switch-downstream';
+  if (portType === undefined) return UNKNOWN;
+  ctx.sink.count(
+    'sysfs-port-type-inferred',
+    'pcie',
+    'PCIe port type inferred from class and position (config unreadable; link attributes present)',
+    f.path,
+  );
+  const noLink = portType === 'rc-integrated-endpoint';
+  return {
+    portType,
+    linkCap: noLink ? null : (max ?? UNKNOWN),
+    linkStatus: noLink ? null : (cur ?? UNKNOWN),
+  };
+}
+
+function readLink(
+  ctx: FunctionContext,
+  text: (name: string) => string | undefined,
+  at: (name: string) => string,
+  which: 'current' | 'max',
+): Maybe<Link> | undefined {
+  const st = text(`${which}_link_speed`);
+  const wt = text(`${which}_link_width`);
+  if (st === undefined && wt === undefined) return undefined;
+  const speed = st === undefined ? UNKNOWN : parseLinkSpeed(st);
+  const width = wt === undefined ? UNKNOWN : parseLinkWidth(wt);
+  if (speed === undefined || width === undefined) {
+    const name = speed === undefined ? `${which}_link_speed` : `${which}_link_width`;
+    ctx.sink.count('sysfs-bad-link', name, `'${name}' unreadable: recorded as unknown`, at(name));
+    return UNKNOWN;
+  }
+  return isKnown(speed) && isKnown(width) ? { speedGTs: speed, width } : UNKNOWN;
+}
+
+function readPhysfn(ctx: FunctionContext, path: string): string | null {
+  if (ctx.vfs.kind(path) !== 'link') return null;
+  const real = resolvePath(ctx.vfs, path);
+  const addr = real === undefined ? null : tryParseBdf(baseName(real));
+  const bdf = addr === null ? null : formatBdf(addr);
+  if (bdf === null || !ctx.known.has(bdf)) {
+    ctx.sink.count('sysfs-dangling', 'physfn', "'physfn' leads to no PCI function of the capture; ignored", path);
+    return null;
+  }
+  return bdf;
+}
+
+function readGroup(ctx: FunctionContext, path: string): Maybe<number> | null {
+  const target = ctx.vfs.readlink(path);
+  if (target !== undefined) {
+    const n = baseName(target.replace(/\/+$/, ''));
+    if (/^\d+$/.test(n)) return Number(n);
+    ctx.sink.count('sysfs-bad-link', 'iommu_group', "'iommu_group' link names no group number", path);
+    return UNKNOWN;
+  }
+  if (ctx.iommu === false) return null;
+  if (ctx.iommu === true) {
+    ctx.sink.count('sysfs-missing-attr', 'iommu_group', "'iommu_group' missing while the IOMMU is on: unknown", path);
+  }
+  return UNKNOWN;
+}
+
+function readDriver(vfs: VirtualFs, path: string): string | null {
+  const target = vfs.readlink(path);
+  if (target === undefined) return null;
+  const name = baseName(target.replace(/\/+$/, ''));
+  return name.length > 0 ? name : null;
+}

@@ -1,0 +1,77 @@
+/**
+ * The sysfs loader: a live /sys, an unpacked capture or a `peerdma snapshot` archive (through a
+ * VirtualFs) → Fabric. Pure: every byte comes through the VirtualFs.
+ */
+import { PeerdmaError, withFile } from '../../errors/index.js';
+import { FabricBuilder, parseHostBridgeId } from '../../pci/builder.js';
+import { isKnown, type Maybe, type PciePortType, UNKNOWN } from '../../pci/types.js';
+import type { LoadResult, VirtualFs } from '../types.js';
+import { discoverFunctions, findRoot, listHostBridges } from './discover.js';
+import { readFunction } from './function.js';
+import { readMachine } from './machine.js';
+import { joinPath } from './paths.js';
+import { WarningSink } from './warnings.js';
+
+export { IORESOURCE, parseHexAttr, parseLinkSpeed, parseLinkWidth, parseResource } from './attrs.js';
+export { type ConfigInfo, parseConfig, type SriovInfo } from './config.js';
+export { HOST_BRIDGE_RE, placeFunction } from './discover.js';
+export { cmdlineIommu, parseCpuinfo, parseKernelRelease } from './machine.js';
+export { MAX_SYMLINKS, resolvePath } from './paths.js';
+
+export interface SysfsOptions {
+  /** Shown in messages and used as the machine name when the tree has no machine folder. */
+  readonly label?: string;
+}
+
+export function loadSysfs(vfs: VirtualFs, opts: SysfsOptions = {}): LoadResult {
+  const label = opts.label ?? vfs.label;
+  try {
+    return load(vfs, label);
+  } catch (e) {
+    throw withFile(e, label);
+  }
+}
+
+function load(vfs: VirtualFs, label: string): LoadResult {
+  const sink = new WarningSink(label);
+  const root = findRoot(vfs, sink);
+  const { init: machine, iommu } = readMachine(vfs, root, root === '' ? null : root, sink);
+  const b = new FabricBuilder().machine(machine);
+  for (const g of iommu.groups) b.iommuGroup(g);
+
+  const found = discoverFunctions(vfs, root, sink);
+  if (found.length === 0) {
+    sink.add('sysfs-no-functions', 'no PCI functions in the capture: the fabric is empty', joinPath(root, 'sys/bus/pci/devices'));
+  }
+  const ctx = {
+    vfs,
+    sink,
+    iommu: machine.iommu?.enabled ?? UNKNOWN,
+    portTypes: new Map<string, PciePortType>(),
+    known: new Set<string>(found.map((f) => f.bdf)),
+  };
+  const numaByBridge = new Map<string, Set<Maybe<number>>>();
+  for (const f of found) {
+    const init = readFunction(ctx, f);
+    b.fn(init);
+    const set = numaByBridge.get(f.hostBridge) ?? new Set();
+    set.add(init.numaNode ?? UNKNOWN);
+    numaByBridge.set(f.hostBridge, set);
+  }
+  const bridgeIds = new Set([...listHostBridges(vfs, root), ...numaByBridge.keys()]);
+  for (const id of bridgeIds) {
+    const parsed = parseHostBridgeId(id);
+    if (parsed === null) continue;
+    const nodes = [...(numaByBridge.get(id) ?? [])];
+    const only = nodes.length === 1 ? nodes[0]! : UNKNOWN;
+    b.hostBridge({ id, ...parsed, numaNode: isKnown(only) ? only : UNKNOWN });
+  }
+  let fabric: LoadResult['fabric'];
+  try {
+    fabric = b.build();
+  } catch (e) {
+    if (e instanceof PeerdmaError) throw e;
+    throw new PeerdmaError('E_TOPOLOGY', `cannot build the fabric: ${String(e)}`, { file: label });
+  }
+  return { fabric, warnings: sink.list() };
+}

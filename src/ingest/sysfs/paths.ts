@@ -1,0 +1,63 @@
+import { PeerdmaError } from '../../errors/index.js';
+import type { VirtualFs } from '../types.js';
+
+/** Linux gives up after 40 symlinks in one lookup (MAXSYMLINKS); so do we. */
+export const MAX_SYMLINKS = 40;
+
+/** Join POSIX path parts, dropping empty parts (no normalisation of `..`). */
+export function joinPath(...parts: readonly string[]): string {
+  return parts.filter((p) => p.length > 0).join('/');
+}
+
+export function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+export function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Split a path into components, dropping empty and `.` parts. */
+export function splitPath(path: string): string[] {
+  return path.split('/').filter((c) => c.length > 0 && c !== '.');
+}
+
+/**
+ * The canonical path of `path` inside the tree: every symlink followed (relative targets against
+ * the link's directory, absolute ones against the tree's root), `..` never climbing above the root.
+ * Undefined when a component does not exist. More than MAX_SYMLINKS links → E_PARSE 'symlink loop'.
+ */
+export function resolvePath(
+  fs: Pick<VirtualFs, 'kind' | 'readlink' | 'label'>,
+  path: string,
+): string | undefined {
+  const todo = splitPath(path).reverse();
+  const cur: string[] = [];
+  let links = 0;
+  while (todo.length > 0) {
+    const comp = todo.pop()!;
+    if (comp === '..') {
+      cur.pop();
+      continue;
+    }
+    cur.push(comp);
+    const here = cur.join('/');
+    const kind = fs.kind(here);
+    if (kind === undefined) return undefined;
+    if (kind !== 'link') continue;
+    if (++links > MAX_SYMLINKS) {
+      throw new PeerdmaError('E_PARSE', `symlink loop (more than ${MAX_SYMLINKS} links)`, {
+        file: fs.label,
+        field: path,
+      });
+    }
+    const target = fs.readlink(here) ?? '';
+    cur.pop();
+    if (target.startsWith('/')) cur.length = 0;
+    const parts = splitPath(target);
+    for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
+  }
+  return cur.join('/');
+}

@@ -1,0 +1,126 @@
+/**
+ * The one place that turns a `--from` argument into a Fabric: `example:NAME`, `live`, a directory
+ * (unpacked sysfs capture), a `.tar.gz` snapshot, or a text file (lspci, hwloc XML, YAML/JSON spec).
+ * Formats are detected from content; `format` forces one.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { PeerdmaError, withFile } from '../errors/index.js';
+import { detectTextFormat } from '../ingest/detect.js';
+import { loadHwloc } from '../ingest/hwloc/index.js';
+import { loadLspci } from '../ingest/lspci/index.js';
+import { loadSpec } from '../ingest/spec/index.js';
+import { loadSysfs } from '../ingest/sysfs/index.js';
+import type { InputFormat, LoadResult, TextInput } from '../ingest/types.js';
+import { DEFAULT_EXAMPLE, readExample } from './examples.js';
+import { dirVfs, tarVfs } from './vfs.js';
+
+export interface LoadOptions {
+  /** Force a format instead of detecting it. */
+  readonly format?: InputFormat;
+  /** Refuse inputs larger than this many bytes (default 512 MiB). */
+  readonly maxBytes?: number;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
+ * output in two files) may be joined with a comma.
+ */
+export async function loadSource(src: string | undefined, opts: LoadOptions = {}): Promise<LoadResult> {
+  const source = src ?? `example:${DEFAULT_EXAMPLE}`;
+  if (source.startsWith('example:')) {
+    const ex = readExample(source.slice('example:'.length));
+    return loadSpec({ name: source, text: ex.text });
+  }
+  if (source === 'live') return loadSysfs(dirVfs('/'), { label: 'live /sys' });
+  const paths = source.split(',').filter((p) => p.length > 0);
+  const first = paths[0];
+  if (first === undefined) throw new PeerdmaError('E_USAGE', 'empty --from');
+  if (paths.length === 1) {
+    const st = statOrThrow(first);
+    if (st.isDirectory()) {
+      if (opts.format !== undefined && opts.format !== 'sysfs') {
+        throw new PeerdmaError('E_USAGE', `a directory can only be read as sysfs, not ${opts.format}`, { file: first });
+      }
+      return loadSysfs(dirVfs(first), { label: first });
+    }
+  }
+  const inputs: { name: string; bytes: Uint8Array }[] = paths.map((p) => ({ name: p, bytes: readBytes(p, opts.maxBytes ?? DEFAULT_MAX_BYTES) }));
+  const head = inputs[0]!;
+  const isGzip = head.bytes[0] === GZIP_MAGIC[0] && head.bytes[1] === GZIP_MAGIC[1];
+  if (isGzip || opts.format === 'sysfs') {
+    if (paths.length > 1) throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
+    return loadSysfs(await tarVfs(head.bytes, head.name), { label: head.name });
+  }
+  const texts: TextInput[] = inputs.map((i) => ({ name: i.name, text: decodeText(i.bytes, i.name) }));
+  const format = opts.format ?? detectAll(texts);
+  try {
+    switch (format) {
+      case 'lspci':
+        return loadLspci(texts);
+      case 'hwloc':
+        return loadHwloc(single(texts, 'hwloc'));
+      case 'spec':
+        return loadSpec(single(texts, 'spec'));
+      default:
+        throw new PeerdmaError('E_FORMAT_UNKNOWN', `cannot read ${format} from text`, { file: head.name });
+    }
+  } catch (e) {
+    throw withFile(e, head.name);
+  }
+}
+
+function detectAll(texts: readonly TextInput[]): InputFormat {
+  const formats = texts.map((t) => {
+    const f = detectTextFormat(t.text);
+    if (f === null) {
+      throw new PeerdmaError(
+        'E_FORMAT_UNKNOWN',
+        'not a sysfs capture, lspci output, hwloc XML or peerdma spec (use --format to force one)',
+        { file: t.name, line: 1 },
+      );
+    }
+    return f;
+  });
+  const f0 = formats[0]!;
+  const other = formats.findIndex((f) => f !== f0);
+  if (other >= 0) {
+    throw new PeerdmaError('E_USAGE', `inputs mix formats: ${f0} and ${formats[other]}`, { file: texts[other]!.name });
+  }
+  return f0;
+}
+
+function single(texts: readonly TextInput[], what: string): TextInput {
+  if (texts.length !== 1) throw new PeerdmaError('E_USAGE', `${what} input is one file, got ${texts.length}`);
+  return texts[0]!;
+}
+
+function statOrThrow(p: string) {
+  try {
+    return statSync(p);
+  } catch (e) {
+    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { file: p });
+  }
+}
+
+function readBytes(p: string, max: number): Uint8Array {
+  const st = statOrThrow(p);
+  if (st.size > max) {
+    throw new PeerdmaError('E_TOO_LARGE', `file is ${st.size} bytes, over the ${max}-byte limit`, { file: p });
+  }
+  try {
+    return readFileSync(p);
+  } catch (e) {
+    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { file: p });
+  }
+}
+
+function decodeText(bytes: Uint8Array, name: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new PeerdmaError('E_PARSE', 'not UTF-8 text', { file: name });
+  }
+}

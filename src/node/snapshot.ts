@@ -1,0 +1,158 @@
+/**
+ * `peerdma snapshot`: copy an ALLOWLIST of a machine's /sys and /proc into a deterministic .tar.gz
+ * that the sysfs loader reads directly. Only plain attribute reads; never `resourceN`, `rom`,
+ * `remove`, `rescan`, `reset` or anything that maps or touches a device.
+ */
+import { gzipSync } from 'node:zlib';
+import { Header, Pax } from 'tar';
+import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
+import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
+import { WarningSink } from '../ingest/sysfs/warnings.js';
+import type { VirtualFs } from '../ingest/types.js';
+import { dirVfs, FORBIDDEN_FILE } from './vfs.js';
+
+/** Attribute files copied from each PCI function directory. */
+export const FUNCTION_FILES: readonly string[] = [
+  'vendor',
+  'device',
+  'subsystem_vendor',
+  'subsystem_device',
+  'class',
+  'revision',
+  'resource',
+  'config',
+  'current_link_speed',
+  'current_link_width',
+  'max_link_speed',
+  'max_link_width',
+  'numa_node',
+  'local_cpus',
+  'local_cpulist',
+  'secondary_bus_number',
+  'subordinate_bus_number',
+];
+/** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
+export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
+const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+
+export type SnapshotEntry =
+  | { readonly path: string; readonly type: 'file'; readonly data: Uint8Array }
+  | { readonly path: string; readonly type: 'dir' }
+  | { readonly path: string; readonly type: 'link'; readonly target: string };
+
+export interface Snapshot {
+  readonly bytes: Uint8Array;
+  readonly functions: number;
+  readonly entries: number;
+}
+
+/** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
+export async function takeSnapshot(root: string): Promise<Uint8Array> {
+  return (await snapshotWithStats(root)).bytes;
+}
+
+export async function snapshotWithStats(root: string): Promise<Snapshot> {
+  const { entries, functions } = collectSnapshot(dirVfs(root));
+  return { bytes: packTarGz(entries), functions, entries: entries.length };
+}
+
+/** The allowlisted entries of a tree (sorted, parents implied). */
+export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; functions: number } {
+  const out = new Map<string, SnapshotEntry>();
+  const file = (p: string) => {
+    if (FORBIDDEN_FILE.test(baseName(p)) || vfs.kind(p) !== 'file') return;
+    const data = vfs.read(p);
+    if (data !== undefined) out.set(p, { path: p, type: 'file', data });
+  };
+  const link = (p: string) => {
+    const target = vfs.kind(p) === 'link' ? vfs.readlink(p) : undefined;
+    if (target !== undefined) out.set(p, { path: p, type: 'link', target });
+  };
+  const dir = (p: string) => {
+    if (vfs.list(p) !== undefined) out.set(p, { path: p, type: 'dir' });
+  };
+  const sink = new WarningSink(vfs.label);
+  const root = findRoot(vfs, sink);
+  const at = (p: string) => joinPath(root, p);
+
+  const busDir = at('sys/bus/pci/devices');
+  dir(busDir);
+  for (const n of vfs.list(busDir) ?? []) link(joinPath(busDir, n));
+  const found = discoverFunctions(vfs, root, sink);
+  for (const f of found) {
+    dir(f.path);
+    for (const a of FUNCTION_FILES) file(joinPath(f.path, a));
+    for (const l of FUNCTION_LINKS) link(joinPath(f.path, l));
+    for (const n of vfs.list(f.path) ?? []) if (/^virtfn\d+$/.test(n)) link(joinPath(f.path, n));
+  }
+  const groups = at('sys/kernel/iommu_groups');
+  dir(groups);
+  for (const g of vfs.list(groups) ?? []) {
+    file(joinPath(groups, g, 'type'));
+    const devs = joinPath(groups, g, 'devices');
+    dir(devs);
+    for (const d of vfs.list(devs) ?? []) link(joinPath(devs, d));
+  }
+  const iommus = at('sys/class/iommu');
+  dir(iommus);
+  for (const u of vfs.list(iommus) ?? []) {
+    const p = joinPath(iommus, u);
+    if (vfs.kind(p) === 'link') link(p);
+    else out.set(p, { path: p, type: 'dir' });
+  }
+  const nodes = at('sys/devices/system/node');
+  dir(nodes);
+  for (const n of vfs.list(nodes) ?? []) {
+    if (/^node\d+$/.test(n)) {
+      dir(joinPath(nodes, n));
+      file(joinPath(nodes, n, 'cpulist'));
+    }
+  }
+  for (const f of PROC_FILES) file(at(`proc/${f}`));
+
+  for (const p of [...out.keys()]) {
+    for (let d = dirName(p); d !== '' && !out.has(d); d = dirName(d)) {
+      out.set(d, { path: d, type: 'dir' });
+    }
+  }
+  const entries = [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { entries, functions: found.length };
+}
+
+const EPOCH = new Date(0);
+
+/** A deterministic ustar (+pax for long names) archive, gzip-compressed: mtime 0, uid/gid 0. */
+export function packTarGz(entries: readonly SnapshotEntry[]): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const path = e.type === 'dir' ? `${e.path}/` : e.path;
+    const size = e.type === 'file' ? e.data.length : 0;
+    const linkpath = e.type === 'link' ? e.target : '';
+    const h = new Header({
+      path,
+      mode: e.type === 'dir' ? 0o755 : e.type === 'link' ? 0o777 : 0o444,
+      uid: 0,
+      gid: 0,
+      size,
+      mtime: EPOCH,
+      type: e.type === 'dir' ? 'Directory' : e.type === 'link' ? 'SymbolicLink' : 'File',
+      linkpath,
+      uname: '',
+      gname: '',
+    });
+    const block = Buffer.alloc(512);
+    h.encode(block, 0);
+    if (h.needPax) {
+      const pax = new Pax({ path, ...(linkpath.length > 0 ? { linkpath } : {}), uid: 0, gid: 0 });
+      parts.push(pax.encode());
+    }
+    parts.push(block);
+    if (e.type === 'file' && size > 0) {
+      parts.push(Buffer.from(e.data.buffer, e.data.byteOffset, size));
+      const pad = (512 - (size % 512)) % 512;
+      if (pad > 0) parts.push(Buffer.alloc(pad));
+    }
+  }
+  parts.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(parts));
+}

@@ -1,0 +1,258 @@
+/**
+ * All-pairs verdicts. `fastMatrix` answers every ordered pair of a device list in typed arrays:
+ * devices are laid out in tree order so that every bridge's subtree is one contiguous range; a
+ * provider's row is filled level by level up its upstream chain (the clients whose common device
+ * with it is that ancestor form one or two ranges), from per-node prefix counts of ACS-redirect
+ * devices along the chains and a host-bridge route table. `referenceMatrix` asks the per-pair
+ * reference walk (calc.ts) instead; the differential test proves both agree and that the fast path ran.
+ */
+import { categoryOf, type DeviceCategory } from '../pci/classes.js';
+import type { Fabric } from '../pci/fabric.js';
+import type { PciFunction } from '../pci/types.js';
+import { calc } from './calc.js';
+import type { P2pEnv } from './env.js';
+import { explore } from './explore.js';
+import type { MapType } from './types.js';
+import { distanceOf } from './verdict.js';
+
+export const MT_NOT_SUPPORTED = 0;
+export const MT_BUS_ADDR = 1;
+export const MT_THRU_HOST_BRIDGE = 2;
+/** Missing facts decide the pair: ask the reference (`P2pdma.verdict`) for the details. */
+export const MT_UNCERTAIN = 3;
+export const MT_CODES: readonly (MapType | 'uncertain')[] = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
+
+export interface PairMatrix {
+  /** Devices in the caller's order; cell (i, j) = provider devices[i], client devices[j]. */
+  readonly devices: readonly PciFunction[];
+  readonly n: number;
+  /** Row-major by `pos` (tree order), read through `mapType()` / `distance()`. */
+  readonly mapTypes: Int8Array;
+  /** -1 refused; for MT_UNCERTAIN the distance the walk would report if accepted. */
+  readonly distances: Int16Array;
+  /** devices index → tree-order position. */
+  readonly pos: Int32Array;
+  readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
+}
+
+export function cellMapType(m: PairMatrix, i: number, j: number): number {
+  return m.mapTypes[m.pos[i]! * m.n + m.pos[j]!]!;
+}
+export function cellDistance(m: PairMatrix, i: number, j: number): number {
+  return m.distances[m.pos[i]! * m.n + m.pos[j]!]!;
+}
+
+export interface DeviceSelection {
+  readonly all?: boolean;
+  readonly classes?: readonly DeviceCategory[];
+}
+
+const MIB = 1n << 20n;
+
+/** Default: endpoints with a memory BAR ≥ 1 MiB plus NICs and NVMe; `all`: every non-bridge function. */
+export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFunction[] {
+  const nonBridge = fabric.functions.filter((f) => !fabric.isBridge(f));
+  if (sel.classes && sel.classes.length > 0) return nonBridge.filter((f) => sel.classes!.includes(categoryOf(f)));
+  if (sel.all) return nonBridge;
+  return nonBridge.filter((f) => {
+    if (f.kind !== 'endpoint' && f.kind !== 'rc-integrated-endpoint') return false;
+    const cat = categoryOf(f);
+    return cat === 'nic' || cat === 'nvme' || f.bars.some((b) => b.space === 'mem' && b.size >= MIB);
+  });
+}
+
+/** Route code of the host-bridge path for (provider host bridge, client host bridge). */
+function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
+  const h = hbs.length;
+  const out = new Int8Array(h * h);
+  if (env.rules.semantics === 'early') return out.fill(MT_NOT_SUPPORTED);
+  const allow = (hb: string, same: boolean): boolean | 'unknown' => {
+    const dev = env.fabric.hostBridgeDevice(hb);
+    if (dev === null) return false;
+    if (typeof dev.vendor !== 'number' || typeof dev.device !== 'number') return 'unknown';
+    const table = env.rules.allowlist;
+    for (const e of table) {
+      if (e.vendor !== dev.vendor || (e.device !== 'any' && e.device !== dev.device)) continue;
+      return !(e.reqSameHostBridge && !same);
+    }
+    return false;
+  };
+  for (let a = 0; a < h; a++) {
+    for (let b = 0; b < h; b++) {
+      let ok: boolean | 'unknown';
+      if (a === b) ok = allow(hbs[a]!, true);
+      else {
+        const x = allow(hbs[a]!, false);
+        const y = x === false ? false : allow(hbs[b]!, false);
+        ok = x === false || y === false ? false : x === true && y === true ? true : 'unknown';
+      }
+      const cpu = env.cpu;
+      let code: number;
+      if (cpu === true || ok === true) code = MT_THRU_HOST_BRIDGE;
+      else if (cpu === false && ok === false) code = MT_NOT_SUPPORTED;
+      else code = MT_UNCERTAIN;
+      out[a * h + b] = code;
+    }
+  }
+  return out;
+}
+
+export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMatrix {
+  const n = devices.length;
+  // Nodes: the devices and all their upstream bridges.
+  const nodeIdx = new Map<PciFunction, number>();
+  const nodes: PciFunction[] = [];
+  const parent: number[] = [];
+  const chains: number[][] = [];
+  const add = (f: PciFunction): number => {
+    const got = nodeIdx.get(f);
+    if (got !== undefined) return got;
+    const up = env.up(f);
+    const p = up === null ? -1 : add(up);
+    const i = nodes.length;
+    nodes.push(f);
+    parent.push(p);
+    nodeIdx.set(f, i);
+    chains.push(p < 0 ? [i] : [...chains[p]!, i]);
+    return i;
+  };
+  const devNode = devices.map(add);
+  const hbs = [...new Set(nodes.map((f) => f.hostBridge))].sort();
+  const hbOf = new Map(hbs.map((h, i) => [h, i]));
+  const m = nodes.length;
+  const len = new Int32Array(m);
+  const red = new Int32Array(m);
+  const unk = new Int32Array(m);
+  const own = new Int8Array(m); // 1 redirect, 2 unknown
+  const nodeHb = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const r = env.redirect(nodes[i]!);
+    own[i] = r === true ? 1 : r === 'unknown' ? 2 : 0;
+    const p = parent[i]!;
+    len[i] = (p < 0 ? 0 : len[p]!) + 1;
+    red[i] = (p < 0 ? 0 : red[p]!) + (own[i] === 1 ? 1 : 0);
+    unk[i] = (p < 0 ? 0 : unk[p]!) + (own[i] === 2 ? 1 : 0);
+    nodeHb[i] = hbOf.get(nodes[i]!.hostBridge)!;
+  }
+  // Tree order: by host bridge, then lexicographically by root-down chain.
+  const order = devices.map((_, i) => i);
+  const cmp = (x: number, y: number): number => {
+    const hx = nodeHb[devNode[x]!]!;
+    const hy = nodeHb[devNode[y]!]!;
+    if (hx !== hy) return hx - hy;
+    const cx = chains[devNode[x]!]!;
+    const cy = chains[devNode[y]!]!;
+    for (let k = 0; k < Math.min(cx.length, cy.length); k++) if (cx[k] !== cy[k]) return cx[k]! - cy[k]!;
+    return cx.length - cy.length || x - y;
+  };
+  order.sort(cmp);
+  const pos = new Int32Array(n);
+  order.forEach((d, p) => {
+    pos[d] = p;
+  });
+  const lo = new Int32Array(m).fill(-1);
+  const hi = new Int32Array(m).fill(-1);
+  const hbLo = new Int32Array(hbs.length).fill(-1);
+  const hbHi = new Int32Array(hbs.length).fill(-1);
+  const lenAt = new Int32Array(n);
+  const redAt = new Int32Array(n);
+  const unkAt = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const node = devNode[order[p]!]!;
+    lenAt[p] = len[node]!;
+    redAt[p] = red[node]!;
+    unkAt[p] = unk[node]!;
+    for (const c of chains[node]!) {
+      if (lo[c] === -1) lo[c] = p;
+      hi[c] = p + 1;
+    }
+    const h = nodeHb[node]!;
+    if (hbLo[h] === -1) hbLo[h] = p;
+    hbHi[h] = p + 1;
+  }
+  const route = hostRouteTable(env, hbs);
+  const H = hbs.length;
+  const early = env.rules.semantics === 'early';
+  const mapTypes = new Int8Array(n * n);
+  const distances = new Int16Array(n * n);
+  const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
+
+  for (let p = 0; p < n; p++) {
+    const aNode = devNode[order[p]!]!;
+    const row = p * n;
+    const hA = nodeHb[aNode]!;
+    const lenA = len[aNode]!;
+    // 1. Clients with no common upstream device: dist_a + dist_b over full chains, route table.
+    const chainUp = [...chains[aNode]!].reverse(); // c_0 = a … c_k = root-bus device
+    const top = chainUp[chainUp.length - 1]!;
+    for (let h = 0; h < H; h++) {
+      const code = route[hA * H + h]!;
+      const fill = (from: number, to: number) => {
+        for (let b = from; b < to; b++) {
+          mapTypes[row + b] = code;
+          distances[row + b] = code === MT_NOT_SUPPORTED ? -1 : lenA + lenAt[b]!;
+        }
+      };
+      if (hbLo[h]! < 0) continue;
+      if (h === hA) {
+        fill(hbLo[h]!, lo[top]!);
+        fill(hi[top]!, hbHi[h]!);
+      } else fill(hbLo[h]!, hbHi[h]!);
+    }
+    // 2. Level by level up the provider's chain.
+    const same = route[hA * H + hA]!;
+    let redA = 0;
+    let unkA = 0;
+    let prevLo = -1;
+    let prevHi = -1;
+    for (let j = 0; j < chainUp.length; j++) {
+      const c = chainUp[j]!;
+      redA += own[c] === 1 ? 1 : 0;
+      unkA += own[c] === 2 ? 1 : 0;
+      const dBase = j - len[c]!;
+      const rBase = redA - red[c]!;
+      const uBase = unkA - unk[c]!;
+      const redirected = early ? MT_NOT_SUPPORTED : same;
+      const level = (from: number, to: number) => {
+        for (let b = from; b < to; b++) {
+          const r = rBase + redAt[b]!;
+          const code = r > 0 ? redirected : uBase + unkAt[b]! > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
+          mapTypes[row + b] = code;
+          distances[row + b] = code === MT_NOT_SUPPORTED ? -1 : dBase + lenAt[b]!;
+        }
+      };
+      if (prevLo < 0) level(lo[c]!, hi[c]!);
+      else {
+        level(lo[c]!, prevLo);
+        level(prevHi, hi[c]!);
+      }
+      prevLo = lo[c]!;
+      prevHi = hi[c]!;
+    }
+    stats.fastRows++;
+    stats.fastCells += n;
+  }
+  return { devices, n, mapTypes, distances, pos, stats };
+}
+
+/** The same matrix from the per-pair reference walk (slow; for tests and the benchmark baseline). */
+export function referenceMatrix(env: P2pEnv, devices: readonly PciFunction[], rows?: number): PairMatrix {
+  const n = devices.length;
+  const mapTypes = new Int8Array(n * n);
+  const distances = new Int16Array(n * n);
+  const pos = Int32Array.from(devices.keys());
+  const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
+  const code = { NOT_SUPPORTED: MT_NOT_SUPPORTED, BUS_ADDR: MT_BUS_ADDR, THRU_HOST_BRIDGE: MT_THRU_HOST_BRIDGE } as const;
+  for (let i = 0; i < Math.min(n, rows ?? n); i++) {
+    for (let j = 0; j < n; j++) {
+      const br = explore((ask) => calc(env, devices[i]!, devices[j]!, false, ask));
+      const types = new Set(br.map((b) => b.value.mapType));
+      const t = br[0]!.value;
+      const c = types.size > 1 ? MT_UNCERTAIN : code[t.mapType];
+      mapTypes[i * n + j] = c;
+      distances[i * n + j] = c === MT_UNCERTAIN ? Math.max(...br.map((b) => distanceOf(b.value))) : distanceOf(t);
+      stats.referenceCells++;
+    }
+  }
+  return { devices, n, mapTypes, distances, pos, stats };
+}

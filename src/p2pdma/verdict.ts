@@ -1,0 +1,165 @@
+/**
+ * A Verdict for one (provider, client) pair: the kernel's answer under every resolution of the
+ * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
+ */
+import type { PciFunction } from '../pci/types.js';
+import { changedByCmdline } from './acs.js';
+import { acsListText, type CalcTrace, calc } from './calc.js';
+import type { P2pEnv } from './env.js';
+import { type Branch, explore } from './explore.js';
+import { bottleneck } from './links.js';
+import { localityClass } from './locality.js';
+import type { Issue, MapType, MissingFact, Outcome, Verdict } from './types.js';
+
+interface PairRun {
+  readonly trace: CalcTrace;
+  readonly outcome: Outcome;
+}
+
+/** `pci_p2pdma_distance()` for one client: -1 on refusal, else the distance. */
+export const distanceOf = (t: CalcTrace): number => (t.mapType === 'NOT_SUPPORTED' || t.ret < 0 ? -1 : t.ret);
+
+function runPair(env: P2pEnv, provider: PciFunction, client: PciFunction): Branch<PairRun>[] {
+  return explore((ask) => {
+    const verbose = calc(env, provider, client, true, ask);
+    const quiet = calc(env, provider, client, false, ask);
+    return {
+      trace: verbose,
+      outcome: { mapType: verbose.mapType, distance: distanceOf(verbose), kernelLog: [...verbose.log, ...quiet.log] },
+    };
+  });
+}
+
+function missingFacts(branches: readonly Branch<unknown>[]): MissingFact[] {
+  const byFact = new Map<string, Set<string>>();
+  for (const b of branches) {
+    for (const a of b.assumed) {
+      const set = byFact.get(a.fact) ?? new Set<string>();
+      for (const d of a.devices) set.add(d);
+      byFact.set(a.fact, set);
+    }
+  }
+  return [...byFact].map(([fact, devs]) => ({ fact: fact as MissingFact['fact'], devices: [...devs].sort() as never }));
+}
+
+function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: CalcTrace): Issue[] {
+  const out: Issue[] = [];
+  const early = env.rules.semantics === 'early';
+  if (t.acsList.length > 0) {
+    out.push({
+      code: early ? 'early_acs_refused' : 'acs_redirect',
+      path: t.acsList,
+      evidence: {
+        bridges: t.acsList.map((bdf) => {
+          const a = env.acs(env.get(bdf));
+          return { bdf, ctrl: a.cap === 'present' && a.unknownBits === 0 ? a.ctrl : null };
+        }),
+        common: t.common,
+      },
+      hint: `pci=disable_acs_redir=${acsListText(t.acsList, env.rules.acsListBuffer)}`,
+    });
+  }
+  if (t.common === null) {
+    out.push({
+      code: early ? 'early_no_common_switch' : 'no_common_upstream',
+      path: [provider.bdf, client.bdf],
+      evidence: {
+        providerHostBridge: provider.hostBridge,
+        clientHostBridge: client.hostBridge,
+        sameHostBridge: provider.hostBridge === client.hostBridge,
+      },
+      hint: early ? 'put both devices under one PCIe switch' : null,
+    });
+  }
+  if (t.cpu === true) {
+    out.push({
+      code: 'cpu_allows_host_bridge',
+      path: [provider.hostBridge, ...(client.hostBridge !== provider.hostBridge ? [client.hostBridge] : [])],
+      evidence: { vendor: env.fabric.machine.cpu.vendor, family: env.fabric.machine.cpu.family },
+      hint: null,
+    });
+  }
+  for (const c of t.hostChecks) {
+    if (c.answer === 'allowed') continue;
+    out.push({
+      code:
+        c.answer === 'not-listed'
+          ? 'host_bridge_not_allowlisted'
+          : c.answer === 'no-device'
+            ? 'no_host_bridge_device'
+            : 'host_bridge_requires_same',
+      path: c.device === null ? [c.hostBridge] : [c.hostBridge, c.device],
+      evidence: { hostBridge: c.hostBridge, device: c.device, ids: c.ids, sameHostBridge: c.same, ruleSet: env.rules.name },
+      hint:
+        c.answer === 'requires-same-host-bridge'
+          ? 'keep provider and client below the same host bridge'
+          : 'put both devices under one PCIe switch (no ACS redirect), or use a platform the rule set allows (AMD Zen CPU, allowlisted root complex)',
+    });
+  }
+  const changed = new Set(changedByCmdline(env.fabric, env.overlay));
+  const touched = env.fabric.path(provider, client).filter((b) => changed.has(b as never));
+  if (touched.length > 0) {
+    out.push({ code: 'cmdline', path: touched, evidence: { disableAcsRedir: env.overlay.disableAcsRedir, configAcs: env.overlay.configAcs }, hint: null });
+  }
+  return out;
+}
+
+export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFunction): Verdict {
+  const branches = runPair(env, provider, client);
+  const fabric = env.fabric;
+  const first = branches[0]!.value;
+  const path = fabric.path(provider, client);
+  const common = fabric.commonUpstream(provider, client);
+  const base = {
+    provider: provider.bdf,
+    client: client.bdf,
+    path,
+    class: localityClass(fabric, provider, client),
+    bottleneck: bottleneck(fabric, path, common?.bdf ?? null),
+    ruleSet: env.rules.name,
+    bootLog: env.overlay.bootLog,
+  };
+  const keyOf = (o: Outcome) => `${o.mapType}/${o.distance}`;
+  const decided = new Set(branches.map((b) => keyOf(b.value.outcome)));
+  const missing = missingFacts(branches);
+  const issueSets = branches.map((b) => issuesOf(env, provider, client, b.value.trace));
+  const inAll = issueSets[0]!.filter((i) => issueSets.every((s) => s.some((j) => JSON.stringify(j) === JSON.stringify(i))));
+  const acsSure = branches.every((b) => b.value.trace.acsList.length === first.trace.acsList.length)
+    ? first.trace.acsList
+    : first.trace.acsList.filter((bdf) => env.redirect(env.get(bdf)) === true);
+  if (decided.size === 1) {
+    const logs = new Set(branches.map((b) => b.value.outcome.kernelLog.join('\n')));
+    return {
+      ...base,
+      mapType: first.outcome.mapType,
+      distance: first.outcome.distance,
+      kernelLog: first.outcome.kernelLog,
+      acsBridges: acsSure,
+      issues: inAll,
+      ...(logs.size > 1 ? { logMissing: missing } : {}),
+    };
+  }
+  const outcomes: Outcome[] = [];
+  for (const b of branches) if (!outcomes.some((o) => keyOf(o) === keyOf(b.value.outcome))) outcomes.push(b.value.outcome);
+  const possible = [...new Set(outcomes.map((o) => o.mapType))].sort() as MapType[];
+  const dists = new Set(outcomes.map((o) => o.distance));
+  const factIssues: Issue[] = missing.map((m) => ({
+    code: 'fact_unknown',
+    path: m.devices,
+    evidence: { fact: m.fact, possible },
+    hint: null,
+  }));
+  const commonLog = outcomes[0]!.kernelLog.filter((l) => outcomes.every((o) => o.kernelLog.includes(l)));
+  return {
+    ...base,
+    mapType: 'uncertain',
+    possible,
+    missing: missing[0]!,
+    moreMissing: missing.slice(1),
+    distance: dists.size === 1 ? [...dists][0]! : null,
+    outcomes,
+    kernelLog: commonLog,
+    acsBridges: acsSure,
+    issues: [...inAll, ...factIssues],
+  };
+}

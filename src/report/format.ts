@@ -1,0 +1,93 @@
+/** Small formatting helpers shared by every renderer. */
+import { ACS, type AcsState, isKnown, type Link, type Maybe } from '../pci/types.js';
+
+const GEN_BY_SPEED: ReadonlyArray<[number, number]> = [
+  [2.5, 1],
+  [5, 2],
+  [8, 3],
+  [16, 4],
+  [32, 5],
+  [64, 6],
+  [128, 7],
+];
+
+/** PCIe generation for a per-lane rate in GT/s (null when it is not a standard rate). */
+export function pcieGen(speedGTs: number): number | null {
+  return GEN_BY_SPEED.find(([s]) => Math.abs(s - speedGTs) < 1e-6)?.[1] ?? null;
+}
+
+export function linkName(l: Link): string {
+  const gen = pcieGen(l.speedGTs);
+  return `${gen === null ? `${l.speedGTs}GT/s` : `Gen${gen}`} x${l.width}`;
+}
+
+/** `Gen4 x16`, or `Gen4 x16 (trained Gen3 x8)` when the link came up below its capability. */
+export function linkSummary(cap: Maybe<Link> | null, sta: Maybe<Link> | null): string | null {
+  const c = cap !== null && isKnown(cap) ? cap : null;
+  const s = sta !== null && isKnown(sta) ? sta : null;
+  if (c && s) {
+    const below = s.speedGTs < c.speedGTs || s.width < c.width;
+    return below ? `${linkName(c)} (trained ${linkName(s)})` : linkName(c);
+  }
+  if (c) return `${linkName(c)} (status unknown)`;
+  if (s) return linkName(s);
+  return null;
+}
+
+const UNITS: ReadonlyArray<[bigint, string]> = [
+  [1n << 50n, 'P'],
+  [1n << 40n, 'T'],
+  [1n << 30n, 'G'],
+  [1n << 20n, 'M'],
+  [1n << 10n, 'K'],
+];
+
+/** lspci-style size: 4K, 16M, 32G (exact multiples only; otherwise bytes). */
+export function formatSize(n: bigint): string {
+  for (const [u, s] of UNITS) if (n >= u && n % u === 0n) return `${n / u}${s}`;
+  return `${n}`;
+}
+
+/** Human size with binary units and up to one decimal: 1.5 GiB. */
+export function formatBytes(n: bigint | number): string {
+  const v = typeof n === 'bigint' ? Number(n) : n;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let x = v;
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${i === 0 ? x : Number.isInteger(x) ? x : x.toFixed(1)} ${units[i]}`;
+}
+
+export const hex4 = (n: Maybe<number> | null): string =>
+  n === null || !isKnown(n) ? '????' : n.toString(16).padStart(4, '0');
+
+const ACS_BIT_NAMES: ReadonlyArray<[number, string]> = [
+  [ACS.SV, 'SV'],
+  [ACS.TB, 'TB'],
+  [ACS.RR, 'RR'],
+  [ACS.CR, 'CR'],
+  [ACS.UF, 'UF'],
+  [ACS.EC, 'EC'],
+  [ACS.DT, 'DT'],
+];
+
+export function acsBits(v: number): string[] {
+  return ACS_BIT_NAMES.filter(([b]) => (v & b) !== 0).map(([, n]) => n);
+}
+
+/** `redirect on (RR CR)`, `redirect off`, `no ACS`, `ACS unknown`. */
+export function acsSummary(a: AcsState): string {
+  switch (a.state) {
+    case 'absent':
+      return 'no ACS';
+    case 'unknown':
+      return 'ACS unknown';
+    case 'present': {
+      const red = acsBits(a.ctrl & (ACS.RR | ACS.CR | ACS.EC));
+      return red.length > 0 ? `ACS redirect on (${red.join(' ')})` : 'ACS redirect off';
+    }
+  }
+}

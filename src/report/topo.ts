@@ -1,0 +1,157 @@
+/**
+ * `peerdma topo`: the fabric as a tree in the spirit of `lspci -tv`, annotated with kind, link,
+ * NUMA node, ACS redirect state, IOMMU group and BAR sizes; and the `--json` document.
+ */
+import { categoryOf, className } from '../pci/classes.js';
+import type { Fabric } from '../pci/fabric.js';
+import { isKnown, type MachineInfo, type PciFunction } from '../pci/types.js';
+import { acsBits, acsSummary, formatSize, hex4, linkSummary } from './format.js';
+
+export function renderTopo(fabric: Fabric): string {
+  const lines: string[] = [...machineLines(fabric.machine)];
+  for (const hb of fabric.hostBridges) {
+    const hbDev = fabric.hostBridgeDevice(hb.id);
+    const numa = isKnown(hb.numaNode) ? `NUMA ${hb.numaNode}` : 'NUMA unknown';
+    const dev = hbDev ? `host bridge device ${hbDev.bdf} [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]` : 'no host bridge device';
+    lines.push(`${hb.id}  ${numa}${hb.socket !== undefined ? `  socket ${hb.socket}` : ''}  ${dev}`);
+    const roots = fabric.children(hb.id);
+    roots.forEach((f, i) => walk(fabric, f, '', i === roots.length - 1, lines));
+  }
+  if (fabric.functions.length === 0) lines.push('(no PCI functions)');
+  return `${lines.join('\n')}\n`;
+}
+
+function machineLines(m: MachineInfo): string[] {
+  const cpu = m.cpu;
+  const cpuText = isKnown(cpu.vendor)
+    ? `${cpu.vendor}${isKnown(cpu.family) ? ` family 0x${cpu.family.toString(16)}` : ''}${isKnown(cpu.model) ? ` model 0x${cpu.model.toString(16)}` : ''}${cpu.modelName ? ` (${cpu.modelName})` : ''}`
+    : 'unknown';
+  const iommu = isKnown(m.iommu.enabled)
+    ? m.iommu.enabled
+      ? `on${m.iommu.defaultDomain && isKnown(m.iommu.defaultDomain) ? ` (${m.iommu.defaultDomain})` : ''}`
+      : 'off'
+    : 'unknown';
+  return [
+    `machine: ${m.name ?? '(unnamed)'}  [from ${m.source}]`,
+    `cpu: ${cpuText}  kernel: ${isKnown(m.kernelRelease) ? m.kernelRelease : 'unknown'}  iommu: ${iommu}`,
+    ...(isKnown(m.kernelCmdline) ? [`cmdline: ${m.kernelCmdline}`] : []),
+    '',
+  ];
+}
+
+function walk(fabric: Fabric, f: PciFunction, prefix: string, last: boolean, out: string[]): void {
+  out.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(fabric, f)}`);
+  const kids = fabric.children(f.bdf);
+  const next = prefix + (last ? '   ' : '│  ');
+  kids.forEach((k, i) => walk(fabric, k, next, i === kids.length - 1, out));
+}
+
+/** One line about a function: BDF, name, kind, ids, class, link, NUMA, ACS, group, driver, BARs. */
+export function describe(fabric: Fabric, f: PciFunction): string {
+  const parts: string[] = [f.bdf];
+  if (f.name) parts.push(`"${f.name}"`);
+  parts.push(f.kind, `[${hex4(f.vendor)}:${hex4(f.device)}]`);
+  parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
+  const link = f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
+  if (link) parts.push(link);
+  if (f.numaNode !== -1) parts.push(isKnown(f.numaNode) ? `NUMA ${f.numaNode}` : 'NUMA ?');
+  if (fabric.isBridge(f) || f.acs.state === 'present') parts.push(acsSummary(f.acs));
+  if (f.iommuGroup !== null) parts.push(isKnown(f.iommuGroup) ? `group ${f.iommuGroup}` : 'group ?');
+  if (f.driver !== null && isKnown(f.driver)) parts.push(`driver ${f.driver}`);
+  if (f.physfn !== null) parts.push(`VF of ${f.physfn}`);
+  const vfs = fabric.virtfns(f).length;
+  if (vfs > 0) parts.push(`${vfs} VFs`);
+  const bars = f.bars.filter((b) => b.space === 'mem' && b.size > 0n);
+  if (bars.length > 0) {
+    parts.push(`BARs ${bars.map((b) => `${b.index}:${formatSize(b.size)}${b.prefetchable ? 'p' : ''}`).join(',')}`);
+  }
+  if (f.deviceMemory !== undefined) parts.push(`memory ${formatSize(f.deviceMemory)}`);
+  return parts.join('  ');
+}
+
+// ── JSON ────────────────────────────────────────────────────────────────────────────────
+
+export const TOPO_SCHEMA_VERSION = 1;
+
+const hexOrUnknown = (n: number | 'unknown' | null, w: number) =>
+  n === null ? null : n === 'unknown' ? 'unknown' : `0x${n.toString(16).padStart(w, '0')}`;
+
+/** The `topo --json` document (schema: docs/json.md). 64-bit values are hex strings. */
+export function topoJson(fabric: Fabric): object {
+  const m = fabric.machine;
+  return {
+    schemaVersion: TOPO_SCHEMA_VERSION,
+    machine: {
+      name: m.name,
+      source: m.source,
+      cpu: {
+        arch: m.cpu.arch,
+        vendor: m.cpu.vendor,
+        family: m.cpu.family,
+        model: m.cpu.model,
+        modelName: m.cpu.modelName ?? null,
+      },
+      kernelRelease: m.kernelRelease,
+      kernelCmdline: m.kernelCmdline,
+      iommu: { enabled: m.iommu.enabled, defaultDomain: m.iommu.defaultDomain ?? 'unknown' },
+      sockets: m.sockets,
+      numaNodes: m.numaNodes,
+    },
+    hostBridges: fabric.hostBridges.map((hb) => ({
+      id: hb.id,
+      domain: hb.domain,
+      rootBus: hb.rootBus,
+      numaNode: hb.numaNode,
+      socket: hb.socket ?? null,
+      hostBridgeDevice: fabric.hostBridgeDevice(hb.id)?.bdf ?? null,
+    })),
+    functions: fabric.functions.map((f) => ({
+      bdf: f.bdf,
+      name: f.name ?? null,
+      kind: f.kind,
+      category: categoryOf(f),
+      upstream: fabric.upstreamBridge(f)?.bdf ?? null,
+      parent: f.parent,
+      hostBridge: f.hostBridge,
+      vendor: hexOrUnknown(f.vendor, 4),
+      device: hexOrUnknown(f.device, 4),
+      subsystemVendor: hexOrUnknown(f.subsystemVendor, 4),
+      subsystemDevice: hexOrUnknown(f.subsystemDevice, 4),
+      class: hexOrUnknown(f.classCode, 6),
+      revision: hexOrUnknown(f.revision, 2),
+      description: f.description ?? null,
+      physfn: f.physfn,
+      numaNode: f.numaNode,
+      iommuGroup: f.iommuGroup,
+      driver: f.driver,
+      link:
+        f.pcie === null
+          ? null
+          : f.pcie === 'unknown'
+            ? 'unknown'
+            : { portType: f.pcie.portType, cap: f.pcie.linkCap, status: f.pcie.linkStatus },
+      acs:
+        f.acs.state === 'present'
+          ? {
+              state: 'present',
+              cap: `0x${f.acs.cap.toString(16).padStart(4, '0')}`,
+              ctrl: `0x${f.acs.ctrl.toString(16).padStart(4, '0')}`,
+              ctrlBits: acsBits(f.acs.ctrl),
+            }
+          : f.acs.state === 'unknown'
+            ? { state: 'unknown', reason: f.acs.reason }
+            : { state: 'absent' },
+      bars: f.bars.map((b) => ({
+        index: b.index,
+        space: b.space,
+        start: `0x${b.start.toString(16)}`,
+        size: `0x${b.size.toString(16)}`,
+        is64: b.is64,
+        prefetchable: b.prefetchable,
+      })),
+      windows: f.windows.map((w) => ({ space: w.space, start: `0x${w.start.toString(16)}`, size: `0x${w.size.toString(16)}` })),
+      buses: f.buses,
+      deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
+    })),
+  };
+}
