@@ -23,7 +23,11 @@ function templates(): Map<string, string[]> {
 }
 
 /** The benchmark input and how many functions it lists. */
-export function generateLspci(domains = 12, rootPorts = 25, downstream = 8): { text: string; count: number } {
+export function generateLspci(
+  domains = 12,
+  rootPorts = 25,
+  downstream = 8,
+): { text: string; count: number } {
   const t = templates();
   const get = (bdf: string) => t.get(bdf) ?? [];
   const out: string[] = [];
@@ -35,7 +39,9 @@ export function generateLspci(domains = 12, rootPorts = 25, downstream = 8): { t
     for (const l of tpl.slice(1)) {
       if (l.startsWith('\tIOMMU group:')) out.push(`\tIOMMU group: ${group++}`);
       else if (bus && l.startsWith('\tBus:')) {
-        out.push(`\tBus: primary=${hex(bus[0], 2)}, secondary=${hex(bus[1], 2)}, subordinate=${hex(bus[2], 2)}, sec-latency=0`);
+        out.push(
+          `\tBus: primary=${hex(bus[0], 2)}, secondary=${hex(bus[1], 2)}, subordinate=${hex(bus[2], 2)}, sec-latency=0`,
+        );
       } else out.push(l);
     }
     out.push('');
@@ -53,7 +59,8 @@ export function generateLspci(domains = 12, rootPorts = 25, downstream = 8): { t
       for (let k = 0; k < downstream; k++) {
         const eb = dn + 1 + k;
         emit(get('0000:02:00.0'), `${dom}:${hex(dn, 2)}:${hex(k, 2)}.0`, [dn, eb, eb]);
-        for (let fn = 0; fn < 3; fn++) emit(get(`0000:03:00.${fn}`), `${dom}:${hex(eb, 2)}:00.${fn}`);
+        for (let fn = 0; fn < 3; fn++)
+          emit(get(`0000:03:00.${fn}`), `${dom}:${hex(eb, 2)}:00.${fn}`);
       }
       bus = last + 1;
     }
@@ -97,7 +104,8 @@ if (process.argv[1] === self && process.argv[2] === '--child') {
   const { text, count } = generateLspci();
   const inputs = [{ name: 'bench.vvvnn', text }];
   const fabric = loadLspci(inputs).fabric;
-  if (process.argv[3] === 'both') loadLspci([{ name: 't', text: printLspciTree(fabric) }, ...inputs]);
+  if (process.argv[3] === 'both')
+    loadLspci([{ name: 't', text: printLspciTree(fabric) }, ...inputs]);
   if (fabric.size !== count) throw new Error(`loaded ${fabric.size} of ${count} functions`);
   reportPeakRss();
 }

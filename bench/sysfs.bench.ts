@@ -55,7 +55,10 @@ export function synthEntries(total: number): SnapshotEntry[] {
       file(`${d}/subordinate_bus_number`, `${cfg.buses.subordinate}\n`);
     }
     link(`${d}/iommu_group`, `${'../'.repeat(depth + 3)}kernel/iommu_groups/${group}`);
-    link(`${d}/driver`, `${'../'.repeat(depth + 3)}bus/pci/drivers/${cfg.buses ? 'pcieport' : 'mlx5_core'}`);
+    link(
+      `${d}/driver`,
+      `${'../'.repeat(depth + 3)}bus/pci/drivers/${cfg.buses ? 'pcieport' : 'mlx5_core'}`,
+    );
     file(`sys/kernel/iommu_groups/${group}/type`, 'DMA-FQ\n');
     link(`sys/kernel/iommu_groups/${group}/devices/${bdf}`, `../../../../devices/${dirPath}`);
     group++;
@@ -71,15 +74,26 @@ export function synthEntries(total: number): SnapshotEntry[] {
       const up = bus;
       const first = bus + 1;
       const last = bus + 9;
-      fn(rpPath, rpBdf, 1, 0x060400, { portType: 'root-port', buses: { primary: 0, secondary: up, subordinate: last }, acs });
+      fn(rpPath, rpBdf, 1, 0x060400, {
+        portType: 'root-port',
+        buses: { primary: 0, secondary: up, subordinate: last },
+        acs,
+      });
       const usBdf = `${dd}:${hex(up, 2)}:00.0`;
       const usPath = `${rpPath}/${usBdf}`;
-      fn(usPath, usBdf, 2, 0x060400, { portType: 'switch-upstream', buses: { primary: up, secondary: first, subordinate: last } });
+      fn(usPath, usBdf, 2, 0x060400, {
+        portType: 'switch-upstream',
+        buses: { primary: up, secondary: first, subordinate: last },
+      });
       for (let p = 0; p < 8 && count < total; p++) {
         const dsBdf = `${dd}:${hex(first, 2)}:${hex(p, 2)}.0`;
         const dsPath = `${usPath}/${dsBdf}`;
         const epBus = first + 1 + p;
-        fn(dsPath, dsBdf, 3, 0x060400, { portType: 'switch-downstream', buses: { primary: first, secondary: epBus, subordinate: epBus }, acs });
+        fn(dsPath, dsBdf, 3, 0x060400, {
+          portType: 'switch-downstream',
+          buses: { primary: first, secondary: epBus, subordinate: epBus },
+          acs,
+        });
         for (let f = 0; f < 2 && count < total; f++) {
           const epBdf = `${dd}:${hex(epBus, 2)}:00.${f}`;
           fn(`${dsPath}/${epBdf}`, epBdf, 4, 0x020000, { portType: 'endpoint' });
@@ -88,7 +102,10 @@ export function synthEntries(total: number): SnapshotEntry[] {
       bus = last + 1;
     }
   }
-  file('proc/cpuinfo', 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n');
+  file(
+    'proc/cpuinfo',
+    'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n',
+  );
   file('proc/version', 'Linux version 6.8.0 (bench)\n');
   file('proc/cmdline', 'intel_iommu=on\n');
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

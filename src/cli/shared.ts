@@ -1,4 +1,4 @@
-import type { Command } from '@commander-js/extra-typings';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../errors/index.js';
 import type { InputFormat, LoadResult } from '../ingest/types.js';
 import { loadSource } from '../node/load.js';
@@ -10,8 +10,12 @@ export interface SourceOptions {
   format?: string;
 }
 
-/** Adds `--from SRC` and `--format FMT` to a command. */
-export function withSourceOptions<C extends Command<any, any, any>>(cmd: C) {
+/** Adds `--from SRC` and `--format FMT` to a command (in place; returns it with typed options). */
+export function withSourceOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  Global extends OptionValues,
+>(cmd: Command<Args, Opts, Global>) {
   return cmd
     .option('--from <src>', "machine: example:NAME, 'live', a sysfs dir or .tar.gz snapshot, lspci text, hwloc XML or spec file")
     .option('--format <fmt>', `force the input format (${FORMATS.join('|')})`);

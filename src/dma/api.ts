@@ -81,7 +81,11 @@ export class DmaApi {
   /** No DMA mask → WARN_ON_ONCE; returns false when the device cannot map. */
   checkMask(dev: DmaDevice): boolean {
     if (dev.dmaMask !== null) return true;
-    this.violations.report('WARN_ONCE', 'dma.no-mask', `${dev.fn.bdf}: DMA mapping without a DMA mask`);
+    this.violations.report(
+      'WARN_ONCE',
+      'dma.no-mask',
+      `${dev.fn.bdf}: DMA mapping without a DMA mask`,
+    );
     return false;
   }
 
@@ -118,7 +122,11 @@ export class DmaApi {
         level: 'err',
         text: `${dev.fn.bdf}: DMA addr 0x${addr.toString(16)}+${size} overflow (mask ${mask.toString(16)}, bus limit 0).`,
       });
-      this.violations.report('WARN_ONCE', 'dma.direct.overflow', `${dev.fn.bdf}: DMA address overflow`);
+      this.violations.report(
+        'WARN_ONCE',
+        'dma.direct.overflow',
+        `${dev.fn.bdf}: DMA address overflow`,
+      );
       return DMA_MAPPING_ERROR;
     }
     return addr;
@@ -128,7 +136,14 @@ export class DmaApi {
    * `dma_map_phys` (v6.18). Direct: the address unchanged (RAM has no DMA offset in this model;
    * MMIO is never translated). dma-iommu: IOVA for the granule-rounded range + offset in granule.
    */
-  mapPhys(dev: DmaDevice, phys: bigint, size: bigint, dir: DmaDirection, attrs = 0, name = 'dma_map_phys'): bigint {
+  mapPhys(
+    dev: DmaDevice,
+    phys: bigint,
+    size: bigint,
+    dir: DmaDirection,
+    attrs = 0,
+    name = 'dma_map_phys',
+  ): bigint {
     this.checkDir(dir, name);
     if (!this.checkMask(dev)) return DMA_MAPPING_ERROR;
     this.record(name, dev);
@@ -149,7 +164,14 @@ export class DmaApi {
   }
 
   /** `dma_unmap_phys`: direct → nothing; dma-iommu → unmap, invalidate (strict) or queue (lazy). */
-  unmapPhys(dev: DmaDevice, addr: bigint, size: bigint, dir: DmaDirection, attrs = 0, name = 'dma_unmap_phys'): void {
+  unmapPhys(
+    dev: DmaDevice,
+    addr: bigint,
+    size: bigint,
+    dir: DmaDirection,
+    attrs = 0,
+    name = 'dma_unmap_phys',
+  ): void {
     this.checkDir(dir, name);
     void attrs;
     this.record(name, dev);
@@ -164,7 +186,11 @@ export class DmaApi {
   unmapIova(domain: IommuDomain, iova: bigint, len: bigint): void {
     const range = domain.iova.find(iova);
     if (range === null) {
-      this.violations.report('WARN', 'dma.unmap.not-mapped', `unmap of IOVA 0x${iova.toString(16)} that is not allocated`);
+      this.violations.report(
+        'WARN',
+        'dma.unmap.not-mapped',
+        `unmap of IOVA 0x${iova.toString(16)} that is not allocated`,
+      );
       return;
     }
     const lazy = domain.fq !== null;

@@ -37,7 +37,11 @@ export function parseCalibrationText(text: string, file: string): CalibrationOve
   const firstErr = doc.errors[0];
   if (firstErr !== undefined) {
     const pos = lineCounter.linePos(firstErr.pos[0]);
-    throw new PeerdmaError('E_PARSE', firstErr.message.split('\n')[0]!, { file, line: pos.line, column: pos.col });
+    throw new PeerdmaError('E_PARSE', firstErr.message.split('\n')[0]!, {
+      file,
+      line: pos.line,
+      column: pos.col,
+    });
   }
   const data: unknown = doc.toJS();
   const r = fileSchema.safeParse(data);
@@ -66,7 +70,12 @@ export function parseCalibrationText(text: string, file: string): CalibrationOve
   return { calibration, overridden };
 }
 
-function findKey(doc: ReturnType<typeof parseDocument>, key: string): { range?: [number] } | undefined {
-  const contents = doc.contents as { items?: { key?: { value?: unknown; range?: [number] } }[] } | null;
+function findKey(
+  doc: ReturnType<typeof parseDocument>,
+  key: string,
+): { range?: [number] } | undefined {
+  const contents = doc.contents as {
+    items?: { key?: { value?: unknown; range?: [number] } }[];
+  } | null;
   return contents?.items?.find((i) => i.key?.value === key)?.key;
 }

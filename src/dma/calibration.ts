@@ -47,25 +47,30 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     what: 'fixed cost of one DMA-API call on the dma-iommu path (map_resource, map_phys, map_sg, iova_link, unmap…)',
     source: '§1.1 "dma_map_single 4 KiB, map / unmap, 1 thread"',
     confidence: 'D',
-    derivation: '0.1 µs per 4 KiB map (Arm Morello, SMMUv3) − iovaAllocNs (50) − pteWriteNs (3.1) ≈ 47 ns',
+    derivation:
+      '0.1 µs per 4 KiB map (Arm Morello, SMMUv3) − iovaAllocNs (50) − pteWriteNs (3.1) ≈ 47 ns',
   },
   {
     key: 'directCallNs',
     value: 20,
     unit: 'ns per call',
     what: 'one DMA-API call on the direct path (no IOMMU or passthrough): mask check, address arithmetic',
-    source: 'Gaps: "No published per-call dma_map_resource() timing"; §1.2 "Ratio to passthrough" (pt = 1.0)',
+    source:
+      'Gaps: "No published per-call dma_map_resource() timing"; §1.2 "Ratio to passthrough" (pt = 1.0)',
     confidence: 'A',
-    derivation: 'no published number; assumed 20 ns (a few dozen instructions). Passthrough shows no measurable mapping overhead (ratio 1.0)',
+    derivation:
+      'no published number; assumed 20 ns (a few dozen instructions). Passthrough shows no measurable mapping overhead (ratio 1.0)',
   },
   {
     key: 'iovaAllocNs',
     value: 50,
     unit: 'ns per allocation',
     what: 'one IOVA allocation (rcache hit or rbtree search)',
-    source: '§1.1 "dma_map_single 4 KiB, map / unmap, 1 thread"; §1.2 "IOVA allocator fix (EiovaR)"',
+    source:
+      '§1.1 "dma_map_single 4 KiB, map / unmap, 1 thread"; §1.2 "IOVA allocator fix (EiovaR)"',
     confidence: 'A',
-    derivation: 'no published split of the 0.1 µs map; assumed half of it. EiovaR shows the allocator can dominate when rcaches miss',
+    derivation:
+      'no published split of the 0.1 µs map; assumed half of it. EiovaR shows the allocator can dominate when rcaches miss',
   },
   {
     key: 'iovaFreeNs',
@@ -101,16 +106,19 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     what: 'waiting for one IOTLB invalidation (strict unmap, dma_iova_unlink, flush-queue drain)',
     source: '§1.1 "dma_map_single 4 KiB, map / unmap, 1 thread"',
     confidence: 'D',
-    derivation: '0.6 µs per 4 KiB unmap − iommuCallNs (47) − iovaFreeNs (50) − pteClearNs (83) = 420 ns',
+    derivation:
+      '0.6 µs per 4 KiB unmap − iommuCallNs (47) − iovaFreeNs (50) − pteClearNs (83) = 420 ns',
   },
   {
     key: 'lazyUnmapFactor',
     value: 0.205,
     unit: 'ratio',
     what: 'unmap-side cost in lazy (flush-queue) mode relative to strict, per leaf cleared',
-    source: '§1.2 "NVMe 4 KiB random read IOPS … STRICT" and "same, LAZY" (and "PASSTHROUGH")',
+    source:
+      '§1.2 "NVMe 4 KiB random read IOPS, per-I/O mapping vs pre-mapped dma-buf: STRICT", "same, LAZY", "same, PASSTHROUGH"',
     confidence: 'D',
-    derivation: 'mapping overhead per I/O: strict 1/0.57 − 1/5.01 = 1554.8 ns, lazy 1/1.93 − 1/5.01 = 318.5 ns; 318.5 / 1554.8 = 0.205 (x86 Optane)',
+    derivation:
+      'mapping overhead per I/O: strict 1/0.57 − 1/5.01 = 1554.8 ns, lazy 1/1.93 − 1/5.01 = 318.5 ns; 318.5 / 1554.8 = 0.205 (x86 Optane)',
   },
   {
     key: 'sgEntryNs',
@@ -119,7 +127,8 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     what: 'per-entry work of dma_map_sg / dma_unmap_sg on the IOMMU path (layout, merge, walk)',
     source: '§1.1 "dma_map_sg, 8 × 4 KiB SG list, map / unmap"',
     confidence: 'D',
-    derivation: '(1.4 µs − 0.1 µs single-map) / 8 entries = 162.5 ns (HiSilicon, 8 threads; different platform)',
+    derivation:
+      '(1.4 µs − 0.1 µs single-map) / 8 entries = 162.5 ns (HiSilicon, 8 threads; different platform)',
   },
   {
     key: 'directEntryNs',
@@ -180,18 +189,18 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     value: 40,
     unit: 'B per IOVA allocation',
     what: 'struct iova (rb_node + pfn_hi + pfn_lo)',
-    source: 'Gaps (no published number)',
+    source: 'Gaps: no published number (structure layout)',
     confidence: 'A',
-    derivation: 'structure layout on x86-64: 24 + 8 + 8 B',
+    derivation: 'no published number; assumed from the structure layout on x86-64: 24 + 8 + 8 B',
   },
   {
     key: 'physVecEntryBytes',
     value: 16,
     unit: 'B per range',
     what: 'struct phys_vec (phys_addr_t + size)',
-    source: '§1.4 "blk_rq_dma_map per-segment state" ([dma_addr, len] ≈ 12–16 B)',
+    source: '§1.4 "blk_rq_dma_map per-segment state"',
     confidence: 'D',
-    derivation: 'upper value of the [addr, len] pair',
+    derivation: 'upper value of the [dma_addr, len] pair (12–16 B)',
   },
   {
     key: 'fqEntries',

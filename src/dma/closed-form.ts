@@ -1,5 +1,5 @@
 import { pteCounts } from '../iommu/pagetable.js';
-import { type PerPageSize, zeroPerPageSize } from '../iommu/types.js';
+import { minBig, type PerPageSize, zeroPerPageSize } from '../iommu/types.js';
 import { type Calibration, DEFAULT_CALIBRATION } from './calibration.js';
 import { type CostCounts, type CostLedger, ledgerOf, zeroCounts } from './ledger.js';
 import type { ExportShape } from './shape.js';
@@ -26,7 +26,12 @@ export interface ClosedFormEnv {
 }
 
 export type ClosedForm =
-  | { readonly ok: true; readonly map: CostLedger; readonly unmap: CostLedger; readonly segments: number }
+  | {
+      readonly ok: true;
+      readonly map: CostLedger;
+      readonly unmap: CostLedger;
+      readonly segments: number;
+    }
   | { readonly ok: false; readonly errno: 'EREMOTEIO' | 'EINVAL'; readonly message: string };
 
 /** Any power-of-two alignment above every page size, for "aligned to its own size". */
@@ -52,7 +57,11 @@ function pieces(size: bigint, max: bigint): { len: bigint; count: bigint }[] {
 }
 
 /** PTEs for one chunk's pieces mapped one by one, each at its own size-aligned IOVA. */
-function piecePtes(size: bigint, max: bigint, pageSizes: readonly bigint[] | undefined): PerPageSize {
+function piecePtes(
+  size: bigint,
+  max: bigint,
+  pageSizes: readonly bigint[] | undefined,
+): PerPageSize {
   const out = zeroPerPageSize();
   const isPow2 = (max & (max - 1n)) === 0n;
   if (size <= max || isPow2) {
@@ -92,6 +101,18 @@ function mergedSegments(shape: ExportShape, pm: bigint, maxSeg: number, window: 
         n -= t;
         continue;
       }
+      // Whole segments at once when they tile the window exactly (the common case).
+      if (maxSeg <= window && window % maxSeg === 0 && off % maxSeg === 0 && maxSeg % s === 0) {
+        const per = maxSeg / s;
+        const q = Math.floor(n / per);
+        if (q > 0) {
+          segs += q;
+          off += q * maxSeg;
+          n -= q * per;
+          end = -1;
+          continue;
+        }
+      }
       segs++;
       const winEnd = (Math.floor(off / window) + 1) * window;
       end = Math.min(off + maxSeg, winEnd);
@@ -114,14 +135,15 @@ export function closedFormLedger(
 ): ClosedForm {
   const m = zeroCounts();
   const u = zeroCounts();
-  const pm0 = env.maxSegSize < SG_MAX_SEGMENT ? env.maxSegSize : SG_MAX_SEGMENT;
+  const pm0 = minBig(env.maxSegSize, SG_MAX_SEGMENT);
   const pm = pm0 - (pm0 % PAGE_SIZE);
   const E = BigInt(env.fqEntries ?? cal.fqEntries);
   const T = shape.total;
   const N = shape.classes.reduce((a, c) => a + c.count, 0n);
   const P = shape.classes.reduce((a, c) => a + c.count * ceilDiv(c.size, pm), 0n);
   const chunkPtes = zeroPerPageSize();
-  for (const c of shape.classes) addPtes(chunkPtes, pteCounts(BIG, BIG, c.size, env.pageSizes), c.count);
+  for (const c of shape.classes)
+    addPtes(chunkPtes, pteCounts(BIG, BIG, c.size, env.pageSizes), c.count);
   const call = (k: CostCounts, name: string, n: bigint) => {
     if (n === 0n) return;
     k.calls[name] = (k.calls[name] ?? 0) + Number(n);
@@ -150,7 +172,8 @@ export function closedFormLedger(
       if (env.translating) {
         m.iovaAllocs = Number(P);
         m.iotlbSyncMap = Number(P);
-        for (const c of shape.classes) addPtes(m.pteWrites, piecePtes(c.size, pm, env.pageSizes), c.count);
+        for (const c of shape.classes)
+          addPtes(m.pteWrites, piecePtes(c.size, pm, env.pageSizes), c.count);
         u.pteClears = { ...m.pteWrites };
         if (env.lazy) {
           u.iotlbInvDeferred = Number(P);
@@ -168,12 +191,19 @@ export function closedFormLedger(
       if (strategy === 'phys-vec') {
         m.physVecEntries = Number(N);
         if (env.mapType === 'BUS_ADDR') {
-          segments = shape.classes.reduce((a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT), 0n);
+          segments = shape.classes.reduce(
+            (a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT),
+            0n,
+          );
           m.sgFills = Number(segments);
           break;
         }
         if (env.mapType !== 'THRU_HOST_BRIDGE') {
-          return { ok: false, errno: 'EINVAL', message: `dma_buf_phys_vec_to_sgt: P2P map type ${env.mapType}` };
+          return {
+            ok: false,
+            errno: 'EINVAL',
+            message: `dma_buf_phys_vec_to_sgt: P2P map type ${env.mapType}`,
+          };
         }
       }
       if (env.translating) {
@@ -196,7 +226,11 @@ export function closedFormLedger(
       call(m, 'dma_map_sg', 1n);
       call(u, 'dma_unmap_sg', 1n);
       if (env.mapType !== 'BUS_ADDR' && env.mapType !== 'THRU_HOST_BRIDGE') {
-        return { ok: false, errno: 'EREMOTEIO', message: `dma_map_sg: P2PDMA map type ${env.mapType}` };
+        return {
+          ok: false,
+          errno: 'EREMOTEIO',
+          message: `dma_map_sg: P2PDMA map type ${env.mapType}`,
+        };
       }
       if (env.mapType === 'BUS_ADDR' || !env.translating) {
         m.sgFills = Number(P);

@@ -26,6 +26,19 @@ export {
   type CalibrationRow,
   DEFAULT_CALIBRATION,
 } from './calibration.js';
+export { type CalibrationOverride, parseCalibrationText } from './calibration-file.js';
+export { type ClosedForm, type ClosedFormEnv, closedFormLedger } from './closed-form.js';
+export {
+  type CaseCost,
+  type CompareEnv,
+  conclude,
+  costCase,
+  fmtBytes,
+  fmtNs,
+  type StrategyCost,
+  sweepSizes,
+  winner,
+} from './compare.js';
 export {
   dmaIovaDestroy,
   dmaIovaFree,
@@ -50,5 +63,14 @@ export {
 export { dmaBufFreeSgt, dmaBufPhysVecToSgt, type PhysVecSgt, splitSegments } from './physvec.js';
 export { resolveDma } from './resolve.js';
 export { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable } from './sg.js';
+export {
+  type ChunkClass,
+  type ExportShape,
+  formatSize,
+  layoutChunks,
+  layoutSpan,
+  parseChunkSpec,
+  parseSize,
+} from './shape.js';
 export * from './strategies/index.js';
 export * from './types.js';

@@ -29,11 +29,20 @@ function domainOf(api: DmaApi, dev: DmaDevice, s: IovaState): IommuDomain | null
 }
 
 /** `dma_iova_try_alloc`: false-like (size 0) on the direct path, for size 0 / top bit (WARN), or when IOVA space runs out. */
-export function dmaIovaTryAlloc(api: DmaApi, dev: DmaDevice, phys: bigint, size: bigint): IovaState {
+export function dmaIovaTryAlloc(
+  api: DmaApi,
+  dev: DmaDevice,
+  phys: bigint,
+  size: bigint,
+): IovaState {
   const domain = api.iommu.domainOf(dev.fn);
   if (domain === null) return NO_IOVA;
   if (size === 0n || (size & TOP_BIT) !== 0n) {
-    api.violations.report('WARN_ONCE', 'dma.iova.bad-size', `dma_iova_try_alloc: invalid size 0x${size.toString(16)}`);
+    api.violations.report(
+      'WARN_ONCE',
+      'dma.iova.bad-size',
+      `dma_iova_try_alloc: invalid size 0x${size.toString(16)}`,
+    );
     return NO_IOVA;
   }
   if (!api.checkMask(dev)) return NO_IOVA;
@@ -61,10 +70,14 @@ export function dmaIovaLink(
   api.record('dma_iova_link', dev);
   const g = domain.granule;
   if (phys % g !== 0n && offset > 0n) {
-    api.violations.report('WARN_ONCE', 'dma.iova.link-unaligned', 'dma_iova_link: only the first link may start mid-granule');
+    api.violations.report(
+      'WARN_ONCE',
+      'dma.iova.link-unaligned',
+      'dma_iova_link: only the first link may start mid-granule',
+    );
     return -5;
   }
-  const needsBounce = api.iommu.isUntrusted(dev.fn) && ((phys % g) !== 0n || size % g !== 0n);
+  const needsBounce = api.iommu.isUntrusted(dev.fn) && (phys % g !== 0n || size % g !== 0n);
   if (needsBounce && (attrs & DMA_ATTR.MMIO) !== 0) return -1; // EPERM: MMIO is never bounced
   const start = state.addr + offset;
   const v = start - (start % g);
@@ -74,7 +87,13 @@ export function dmaIovaLink(
 }
 
 /** `dma_iova_sync`: make linked ranges visible (one IOTLB sync). */
-export function dmaIovaSync(api: DmaApi, dev: DmaDevice, state: IovaState, offset: bigint, size: bigint): number {
+export function dmaIovaSync(
+  api: DmaApi,
+  dev: DmaDevice,
+  state: IovaState,
+  offset: bigint,
+  size: bigint,
+): number {
   void offset;
   void size;
   const domain = domainOf(api, dev, state);
@@ -84,7 +103,12 @@ export function dmaIovaSync(api: DmaApi, dev: DmaDevice, state: IovaState, offse
   return 0;
 }
 
-function span(domain: IommuDomain, state: IovaState, offset: bigint, size: bigint): [bigint, bigint] {
+function span(
+  domain: IommuDomain,
+  state: IovaState,
+  offset: bigint,
+  size: bigint,
+): [bigint, bigint] {
   const g = domain.granule;
   const start = state.addr + offset;
   const v = start - (start % g);

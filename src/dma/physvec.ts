@@ -30,7 +30,12 @@ export interface PhysVecSgt extends SgTable {
 }
 
 /** Split `[addr, +len)` into entries of at most `max` bytes. */
-export function splitSegments(addr: bigint, len: bigint, max: bigint, busAddr: boolean): DmaSegment[] {
+export function splitSegments(
+  addr: bigint,
+  len: bigint,
+  max: bigint,
+  busAddr: boolean,
+): DmaSegment[] {
   const out: DmaSegment[] = [];
   for (let off = 0n; off < len; off += max) {
     out.push({ dmaAddr: addr + off, len: len - off < max ? len - off : max, busAddr });
@@ -53,7 +58,11 @@ export function dmaBufPhysVecToSgt(
   dir: DmaDirection,
 ): KResult<PhysVecSgt> {
   if (provider === null) {
-    api.violations.report('WARN', 'dmabuf.phys-vec.no-provider', 'dma_buf_phys_vec_to_sgt: provider is NULL');
+    api.violations.report(
+      'WARN',
+      'dmabuf.phys-vec.no-provider',
+      'dma_buf_phys_vec_to_sgt: provider is NULL',
+    );
     return kerr('EINVAL', 'dma_buf_phys_vec_to_sgt: no P2PDMA provider');
   }
   api.checkDir(dir, 'dma_buf_phys_vec_to_sgt');
@@ -61,7 +70,11 @@ export function dmaBufPhysVecToSgt(
   if (rec) rec.counts.physVecEntries += ranges.length;
   const total = ranges.reduce((a, r) => a + r.len, 0n);
   if (total !== size) {
-    api.violations.report('WARN_ONCE', 'dmabuf.phys-vec.size', `dma_buf_phys_vec_to_sgt: ranges cover ${total} bytes, size is ${size}`);
+    api.violations.report(
+      'WARN_ONCE',
+      'dmabuf.phys-vec.size',
+      `dma_buf_phys_vec_to_sgt: ranges cover ${total} bytes, size is ${size}`,
+    );
   }
   const type = api.mapType(provider, dev.fn);
   const base = { cpu: [], size, ranges } as const;
@@ -71,10 +84,17 @@ export function dmaBufPhysVecToSgt(
   };
   if (type === 'BUS_ADDR') {
     const off = api.busOffset(provider);
-    return done('bus', ranges.flatMap((r) => splitSegments(r.phys + off, r.len, SG_MAX_SEGMENT, true)), null);
+    return done(
+      'bus',
+      ranges.flatMap((r) => splitSegments(r.phys + off, r.len, SG_MAX_SEGMENT, true)),
+      null,
+    );
   }
   if (type !== 'THRU_HOST_BRIDGE') {
-    return kerr('EINVAL', `dma_buf_phys_vec_to_sgt: P2P map type ${type} between ${provider.bdf} and ${dev.fn.bdf}`);
+    return kerr(
+      'EINVAL',
+      `dma_buf_phys_vec_to_sgt: P2P map type ${type} between ${provider.bdf} and ${dev.fn.bdf}`,
+    );
   }
   const state = dmaIovaTryAlloc(api, dev, 0n, size);
   if (dmaUseIova(state)) {
@@ -103,7 +123,12 @@ export function dmaBufPhysVecToSgt(
 }
 
 /** `dma_buf_free_sgt`: undo whichever way the table was mapped. */
-export function dmaBufFreeSgt(api: DmaApi, dev: DmaDevice, sgt: PhysVecSgt, dir: DmaDirection): void {
+export function dmaBufFreeSgt(
+  api: DmaApi,
+  dev: DmaDevice,
+  sgt: PhysVecSgt,
+  dir: DmaDirection,
+): void {
   if (sgt.how === 'iova' && sgt.state !== null) {
     dmaIovaDestroy(api, dev, sgt.state, sgt.size, dir, DMA_ATTR.MMIO);
   } else if (sgt.how === 'phys') {

@@ -13,7 +13,12 @@ import type { DmaDevice, DmaTarget } from './types.js';
  * 3. otherwise (direct path) the address is RAM.
  * IOVA space never overlaps BAR windows (they are reserved), so step 1 cannot capture an IOVA.
  */
-export function resolveDma(api: DmaApi, dev: DmaDevice, addr: bigint, access: Access): KResult<DmaTarget> {
+export function resolveDma(
+  api: DmaApi,
+  dev: DmaDevice,
+  addr: bigint,
+  access: Access,
+): KResult<DmaTarget> {
   const byBus = findBar(api, addr, true);
   const translating = api.iommu.translating(dev.fn);
   if (byBus !== null) {

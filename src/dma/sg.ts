@@ -35,10 +35,18 @@ function classify(api: DmaApi, dev: DmaDevice, sgt: SgTable): Kind[] | null {
 }
 
 /** Map; returns `0` or a negative errno and fills `sgt.dma`. */
-export function dmaMapSgtable(api: DmaApi, dev: DmaDevice, sgt: SgTable, dir: DmaDirection, attrs = 0): number {
+export function dmaMapSgtable(
+  api: DmaApi,
+  dev: DmaDevice,
+  sgt: SgTable,
+  dir: DmaDirection,
+  attrs = 0,
+): number {
   api.checkDir(dir, 'dma_map_sgtable');
   if (!api.checkMask(dev)) return -5;
   api.record('dma_map_sg', dev);
+  // sg lengths are 32-bit: an entry of 4 GiB or more cannot exist (spec §4.4.7).
+  if (sgt.cpu.some((e) => e.length > 0xffff_ffffn || e.length === 0n)) return -22;
   const kinds = classify(api, dev, sgt);
   if (kinds === null) return -121; // EREMOTEIO
   const domain = api.iommu.domainOf(dev.fn);
@@ -47,7 +55,9 @@ export function dmaMapSgtable(api: DmaApi, dev: DmaDevice, sgt: SgTable, dir: Dm
   if (domain === null) {
     for (const [i, e] of sgt.cpu.entries()) {
       const bus = kinds[i] === 'bus';
-      const addr = bus ? e.phys + api.busOffset(e.p2pProvider!) : api.directAddr(dev, e.phys, e.length);
+      const addr = bus
+        ? e.phys + api.busOffset(e.p2pProvider!)
+        : api.directAddr(dev, e.phys, e.length);
       if (addr === (1n << 64n) - 1n) return -5;
       out.push({ dmaAddr: addr, len: e.length, busAddr: bus });
     }
@@ -138,7 +148,13 @@ function unwind(domain: IommuDomain, base: bigint, total: bigint, code: number):
 }
 
 /** `dma_map_sg`: the number of DMA segments, or 0 on any failure (callers can't tell why). */
-export function dmaMapSg(api: DmaApi, dev: DmaDevice, sgt: SgTable, dir: DmaDirection, attrs = 0): number {
+export function dmaMapSg(
+  api: DmaApi,
+  dev: DmaDevice,
+  sgt: SgTable,
+  dir: DmaDirection,
+  attrs = 0,
+): number {
   const r = dmaMapSgtable(api, dev, sgt, dir, attrs);
   return r === 0 ? sgt.dma.length : 0;
 }
@@ -147,7 +163,13 @@ export function dmaMapSg(api: DmaApi, dev: DmaDevice, sgt: SgTable, dir: DmaDire
  * `dma_unmap_sg(table)`: bus-address segments are skipped; the IOVA span of the others (first to
  * last) is unmapped and its allocation freed in one go.
  */
-export function dmaUnmapSgtable(api: DmaApi, dev: DmaDevice, sgt: SgTable, dir: DmaDirection, attrs = 0): void {
+export function dmaUnmapSgtable(
+  api: DmaApi,
+  dev: DmaDevice,
+  sgt: SgTable,
+  dir: DmaDirection,
+  attrs = 0,
+): void {
   api.checkDir(dir, 'dma_unmap_sgtable');
   void attrs;
   api.record('dma_unmap_sg', dev);

@@ -41,7 +41,9 @@ export function parseSize(text: string, field = 'size'): bigint {
   const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
   if (!m || unit === undefined) {
-    throw new PeerdmaError('E_USAGE', `not a size: '${text}' (e.g. 4KiB, 2MiB, 64GiB, 1TiB)`, { field });
+    throw new PeerdmaError('E_USAGE', `not a size: '${text}' (e.g. 4KiB, 2MiB, 64GiB, 1TiB)`, {
+      field,
+    });
   }
   return BigInt(m[1]!) * unit;
 }
@@ -72,23 +74,37 @@ export function parseChunkSpec(spec: string, total: bigint): ExportShape {
   if (spec.startsWith('mixed:')) {
     for (const item of spec.slice(6).split(',')) {
       const m = /^\s*([^*]+)\*\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(item);
-      if (!m) throw new PeerdmaError('E_USAGE', `bad mixed item '${item}' (want SIZE*PCT%, e.g. 2MiB*90%)`, { field });
+      if (!m)
+        throw new PeerdmaError(
+          'E_USAGE',
+          `bad mixed item '${item}' (want SIZE*PCT%, e.g. 2MiB*90%)`,
+          { field },
+        );
       parts.push({ size: parseSize(m[1]!, field), pct: Number(m[2]) });
     }
     const sum = parts.reduce((a, p) => a + p.pct, 0);
-    if (Math.abs(sum - 100) > 1e-9) throw new PeerdmaError('E_USAGE', `mixed percentages sum to ${sum}%, not 100%`, { field });
+    if (Math.abs(sum - 100) > 1e-9)
+      throw new PeerdmaError('E_USAGE', `mixed percentages sum to ${sum}%, not 100%`, { field });
   } else {
     parts.push({ size: parseSize(spec, field), pct: 100 });
   }
   for (const p of parts) {
     if (!isPow2(p.size) || p.size < 4096n) {
-      throw new PeerdmaError('E_USAGE', `chunk size ${formatSize(p.size)} must be a power of two ≥ 4KiB`, { field });
+      throw new PeerdmaError(
+        'E_USAGE',
+        `chunk size ${formatSize(p.size)} must be a power of two ≥ 4KiB`,
+        { field },
+      );
     }
   }
   return shapeOf(parts, total, field);
 }
 
-function shapeOf(parts: readonly { size: bigint; pct: number }[], total: bigint, field: string): ExportShape {
+function shapeOf(
+  parts: readonly { size: bigint; pct: number }[],
+  total: bigint,
+  field: string,
+): ExportShape {
   const sorted = [...parts].sort((a, b) => (a.size > b.size ? -1 : a.size < b.size ? 1 : 0));
   const counts = new Map<bigint, bigint>();
   let used = 0n;
@@ -101,7 +117,11 @@ function shapeOf(parts: readonly { size: bigint; pct: number }[], total: bigint,
   const smallest = sorted[sorted.length - 1]!.size;
   const rest = total - used;
   if (rest % smallest !== 0n) {
-    throw new PeerdmaError('E_USAGE', `export size ${formatSize(total)} is not a multiple of the smallest chunk ${formatSize(smallest)}`, { field: '--size' });
+    throw new PeerdmaError(
+      'E_USAGE',
+      `export size ${formatSize(total)} is not a multiple of the smallest chunk ${formatSize(smallest)}`,
+      { field: '--size' },
+    );
   }
   counts.set(smallest, (counts.get(smallest) ?? 0n) + rest / smallest);
   void field;

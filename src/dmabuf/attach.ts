@@ -35,7 +35,10 @@ export function attachImpl(
     const r = dmabuf.ops.attach(dmabuf, attach);
     if (!r.ok) return r;
     if (attach.peer2peer && !importerOps?.allow_peer2peer) {
-      core.check('spec7.10', `${dmabuf.expName}: attach set peer2peer for ${dev.name}, which did not allow it`);
+      core.check(
+        'spec7.10',
+        `${dmabuf.expName}: attach set peer2peer for ${dev.name}, which did not allow it`,
+      );
       attach.peer2peer = false;
     }
   }
@@ -44,7 +47,10 @@ export function attachImpl(
     attach.attached = true;
   });
   if (rules.mapAtAttach && attach.isDynamic !== dmabuf.isDynamic) {
-    const r = core.withLock(dmabuf, () => mapAtAttach(core, attach));
+    // 6.1 takes the lock here only for a dynamic exporter (a static one maps unlocked).
+    const r = dmabuf.isDynamic
+      ? core.withLock(dmabuf, () => mapAtAttach(core, attach))
+      : mapAtAttach(core, attach);
     if (!r.ok) {
       detachImpl(core, dmabuf, attach);
       return r;

@@ -88,7 +88,8 @@ export class DmaBufCore {
 
   /** dma_buf_fd: install the caller's reference as a new fd of `proc` (O_CLOEXEC honoured). */
   fd(dmabuf: DmaBuf | null, proc: Process, flags = 0): KResult<number> {
-    if (!dmabuf || this.useAfterFree(dmabuf, 'dma_buf_fd')) return kerr('EINVAL', 'dma_buf_fd: no buffer');
+    if (!dmabuf || this.useAfterFree(dmabuf, 'dma_buf_fd'))
+      return kerr('EINVAL', 'dma_buf_fd: no buffer');
     return proc.installFd(dmabuf.file, flags & O.CLOEXEC);
   }
 
@@ -125,7 +126,8 @@ export class DmaBufCore {
   // ── Attachments (spec §1.5) ──────────────────────────────────────────────────────────────
   /** dma_buf_attach: a static attachment (never peer2peer). */
   attach(dmabuf: DmaBuf | null, dev: DmaDevice | null): KResult<DmaBufAttachment> {
-    if (dmabuf && this.useAfterFree(dmabuf, 'dma_buf_attach')) return kerr('EINVAL', 'dma_buf_attach: freed buffer');
+    if (dmabuf && this.useAfterFree(dmabuf, 'dma_buf_attach'))
+      return kerr('EINVAL', 'dma_buf_attach: freed buffer');
     return attachImpl(this, dmabuf, dev, null, null);
   }
 
@@ -187,7 +189,8 @@ export class DmaBufCore {
 
   // ── CPU access (spec §1.9) ───────────────────────────────────────────────────────────────
   beginCpuAccess(dmabuf: DmaBuf | null, dir: DmaDataDirection): KResult<void> {
-    if (dmabuf && this.useAfterFree(dmabuf, 'dma_buf_begin_cpu_access')) return kerr('EINVAL', 'freed buffer');
+    if (dmabuf && this.useAfterFree(dmabuf, 'dma_buf_begin_cpu_access'))
+      return kerr('EINVAL', 'freed buffer');
     return beginCpuAccess(this, dmabuf, dir);
   }
   endCpuAccess(dmabuf: DmaBuf | null, dir: DmaDataDirection): KResult<void> {
@@ -244,14 +247,13 @@ export class DmaBufCore {
     }
   }
 
-  /** @internal a must-not-hold entry point that does not itself lock: flagged, continues (spec §7.16). */
+  /**
+   * @internal a must-not-hold entry point that does not itself lock (get, put, export, mmap, CPU
+   * access): the kernel notices nothing until something deeper locks, so the model flags a CHECK.
+   */
   warnIfHeld(dmabuf: DmaBuf, fn: string): void {
     if (this.isLocked(dmabuf)) {
-      this.env.violations.report(
-        'LOCKDEP',
-        'spec7.16',
-        `${fn} called with the reservation lock of buffer ${dmabuf.ino} held`,
-      );
+      this.check('spec7.16', `${fn} called with the reservation lock of buffer ${dmabuf.ino} held`);
     }
   }
 
@@ -274,7 +276,10 @@ export class DmaBufCore {
    */
   useAfterFree(dmabuf: DmaBuf, fn: string): boolean {
     if (!dmabuf.released) return false;
-    this.check('spec7.4', `${fn}: use-after-free of dma-buf ${dmabuf.ino} (released when its last file reference dropped)`);
+    this.check(
+      'spec7.4',
+      `${fn}: use-after-free of dma-buf ${dmabuf.ino} (released when its last file reference dropped)`,
+    );
     return true;
   }
 

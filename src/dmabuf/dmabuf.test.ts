@@ -106,7 +106,15 @@ test('fdinfo, dentry name, bufinfo and llseek', () => {
     `pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t${buf.ino}\nsize:\t8192\ncount:\t1\nexp_name:\thabanalabs\nname:\tring0\n`,
   );
   assert.equal(dmaBufDentryName(buf), '/dmabuf:ring0');
+  assert.deepEqual(proc.readlink(fd), { ok: true, value: '/dmabuf:ring0' });
   const a = unwrap(k.dmabuf.attach(buf, nic));
+  const w = k.fences.mockFence(7n);
+  const bk = k.fences.mockFence(8n);
+  k.dmabuf.withLock(buf, () => {
+    unwrap(buf.resv.reserveFences(2));
+    buf.resv.addFence(w, 1);
+    buf.resv.addFence(bk, 3); // BOOKKEEP fences are not listed
+  });
   assert.equal(
     renderBufinfo(unwrap(bufinfo(k.dmabuf))),
     [
@@ -114,6 +122,7 @@ test('fdinfo, dentry name, bufinfo and llseek', () => {
       'Dma-buf Objects:',
       'size    \tflags   \tmode    \tcount   \texp_name\tino     \tname',
       `00008192\t00000002\t00000003\t00000001\thabanalabs\t0000000${buf.ino}\tring0`,
+      `\twrite fence: ${w.context}:7 mock mock unsignalled`,
       '\tAttached Devices:',
       '\t0000:04:00.0',
       'Total 1 devices attached',
@@ -133,6 +142,10 @@ test('fdinfo, dentry name, bufinfo and llseek', () => {
     assert.equal(!r.ok && r.errno, 'EINVAL');
   }
   k.dmabuf.detach(buf, a);
+  for (const f of [w, bk]) {
+    f.signal();
+    f.put();
+  }
   proc.close(fd);
   assert.deepEqual(k.checkPristine(), []);
 });

@@ -20,6 +20,14 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
     );
     return kerr('EINVAL', 'dma_buf_export: missing priv or a required op');
   }
+  if (core.env.rules.sgtCaching && ops.cache_sgt_mapping && (ops.pin || ops.unpin)) {
+    violations.report(
+      'WARN',
+      'spec7.2',
+      'dma_buf_export: a dynamic exporter may not set cache_sgt_mapping',
+    );
+    return kerr('EINVAL', 'dma_buf_export: cache_sgt_mapping with pin');
+  }
   if ((ops.pin === undefined) !== (ops.unpin === undefined)) {
     violations.report(
       'WARN',
@@ -28,20 +36,8 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
     );
     return kerr('EINVAL', 'dma_buf_export: pin without unpin (or the reverse)');
   }
-  if (core.env.rules.sgtCaching && ops.cache_sgt_mapping && ops.pin) {
-    violations.report(
-      'WARN',
-      'spec7.2',
-      'dma_buf_export: a dynamic exporter may not set cache_sgt_mapping',
-    );
-    return kerr('EINVAL', 'dma_buf_export: cache_sgt_mapping with pin');
-  }
   if (info.resv?.isLocked) {
-    violations.report(
-      'LOCKDEP',
-      'spec7.16',
-      'dma_buf_export called with the reservation lock held',
-    );
+    core.check('spec7.16', 'dma_buf_export called with the reservation lock held');
   }
   const owner = info.owner ?? null;
   if (owner) {
@@ -62,7 +58,7 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
     resv,
     !external,
   );
-  const flags = (info.flags ?? O.RDWR) & (O.ACCMODE | O.NONBLOCK);
+  const flags = (info.flags ?? 0) & (O.ACCMODE | O.NONBLOCK);
   buf.file = files.alloc({
     fops: core.fops,
     priv: buf,

@@ -24,7 +24,12 @@ export {
 } from './bufinfo.js';
 export { DmaBufCore, type DmaBufEnv, type LeakedMapping } from './core.js';
 export { iosysMapIsEqual, iosysMapIsNull } from './cpu.js';
-export { DMABUF_INVARIANTS, type InvariantRow } from './invariants.js';
+export {
+  DMABUF_INVARIANTS,
+  type InvariantOwner,
+  type InvariantRow,
+  invariantsMarkdown,
+} from './invariants.js';
 export { DmaBuf, DmaBufAttachment, type MappingRecord } from './objects.js';
 export {
   type DmaBufConfig,

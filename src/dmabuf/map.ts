@@ -29,7 +29,11 @@ function assertMapLock(
 const pinOnMap = (core: DmaBufCore, a: DmaBufAttachment): boolean =>
   a.dmabuf.isDynamic && (!a.isDynamic || !core.env.config.moveNotify);
 
-/** @internal call ops.map_dma_buf, convert NULL to -ENOMEM, apply CONFIG_DMABUF_DEBUG, check segments. */
+/**
+ * @internal __map_dma_buf: call ops.map_dma_buf (NULL → -ENOMEM), check the segments, let a static
+ * importer wait (interruptibly) for KERNEL fences — unmapping again if that fails — then apply
+ * CONFIG_DMABUF_DEBUG. The caller undoes any pin on error.
+ */
 export function exporterMap(
   core: DmaBufCore,
   a: DmaBufAttachment,
@@ -40,10 +44,23 @@ export function exporterMap(
     return kerr('ENOMEM', `dma_buf_map_attachment: exporter ${a.dmabuf.expName} returned NULL`);
   if (!r.ok) return r;
   const exporterSgt = r.value;
+  if (!a.isDynamic && core.env.rules.staticMapWaitsKernelFences) {
+    const w = a.dmabuf.resv.waitTimeout(KERNEL, true, MAX_SCHEDULE_TIMEOUT);
+    if (!w.ok) {
+      a.dmabuf.ops.unmap_dma_buf(a, exporterSgt, dir);
+      return w;
+    }
+  }
   const { config, pageSize } = core.env;
   const ps = BigInt(pageSize);
-  if (!a.peer2peer && (exporterSgt.dma.some((d) => d.busAddr) || exporterSgt.cpu.some((c) => c.p2pProvider))) {
-    core.check('spec7.11', `${a.dmabuf.expName}: peer-to-peer addresses handed to ${a.dev.name}, which has peer2peer == false`);
+  if (
+    !a.peer2peer &&
+    (exporterSgt.dma.some((d) => d.busAddr) || exporterSgt.cpu.some((c) => c.p2pProvider))
+  ) {
+    core.check(
+      'spec7.11',
+      `${a.dmabuf.expName}: peer-to-peer addresses handed to ${a.dev.name}, which has peer2peer == false`,
+    );
   }
   for (const seg of exporterSgt.dma) {
     if (seg.len >= U32) {
@@ -55,7 +72,7 @@ export function exporterMap(
     if (config.dmaApiDebug && (seg.dmaAddr % ps !== 0n || seg.len % ps !== 0n)) {
       core.env.printk(
         'debug',
-        `${a.dev.name}: addr 0x${seg.dmaAddr.toString(16)} or len 0x${seg.len.toString(16)} is not page aligned`,
+        `dma_buf_map_attachment: addr ${seg.dmaAddr.toString(16)} or len ${seg.len.toString(16)} is not page aligned!`,
       );
     }
   }
@@ -159,14 +176,6 @@ export function mapAttachment(
     return m;
   }
   const rec: MappingRecord = { ...m.value, dir, pinnedOnMap: pinned, stale: false };
-  if (!a.isDynamic && rules.staticMapWaitsKernelFences) {
-    const w = b.resv.waitTimeout(KERNEL, true, MAX_SCHEDULE_TIMEOUT);
-    if (!w.ok) {
-      exporterUnmap(core, a, rec);
-      if (pinned) b.ops.unpin!(a);
-      return w;
-    }
-  }
   if (rules.sgtCaching && b.ops.cache_sgt_mapping) {
     a.sgt = rec.sgt;
     a.dir = dir;

@@ -96,7 +96,7 @@ export interface DmaBufExportInfo {
   readonly owner?: KModule;
   readonly ops: DmaBufOps | null;
   readonly size: bigint;
-  /** File flags for the new file (O_RDWR, O_CLOEXEC, O_NONBLOCK …). */
+  /** File flags for the new file (exporters pass O_RDWR | O_CLOEXEC); only access mode and O_NONBLOCK are kept. Default 0 (O_RDONLY), as an unset field is in the kernel. */
   readonly flags?: number;
   /** An external reservation object shared with the exporter's own object. */
   readonly resv?: DmaResv;

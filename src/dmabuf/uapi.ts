@@ -175,6 +175,7 @@ export function dmaBufFileOps(core: DmaBufCore): FileOps {
       return kerr('ENOTTY', `dma-buf ioctl 0x${cmd.toString(16)}: inappropriate ioctl`);
     },
     mmap: (f, vma: Vma) => userMmap(core, bufOf(f), vma),
+    dname: (f) => dmaBufDentryName(bufOf(f)),
     showFdinfo(f): FdinfoLine[] {
       const b = bufOf(f);
       const lines = [

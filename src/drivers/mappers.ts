@@ -12,7 +12,12 @@ type Ranges = readonly { phys: bigint; len: bigint }[];
  * DMA mappers for the exporters. `kernelMapper` runs a src/dma strategy (cost ledger per map and
  * unmap); `identityMapper` hands out CPU physical addresses with counters (IOMMU-less tests).
  */
-export function kernelMapper(api: DmaApi, strategy: StrategyName): DmaMapper {
+export function kernelMapper(
+  api: DmaApi,
+  strategy: StrategyName,
+  /** Called before a BAR of `provider` is mapped (p2p-pages/phys-vec need its P2PDMA provider state). */
+  onProvider: (provider: PciFunction) => void = () => {},
+): DmaMapper {
   const costs: MapCost[] = [];
   let live = 0;
   const params = (dev: DmaDevice) => dev.dma;
@@ -30,6 +35,7 @@ export function kernelMapper(api: DmaApi, strategy: StrategyName): DmaMapper {
     ): KResult<MappedChunks> {
       const client = params(dev);
       if (!client) return kerr('EINVAL', `${dev.name}: not a PCI DMA device`);
+      onProvider(provider);
       const r = runStrategy(strategy, { api, provider, client, chunks, dir });
       if (!r.ok) return r;
       const m = r.value;

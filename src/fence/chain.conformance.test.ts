@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { chainContained, dmaFenceChainCreate, dmaFenceChainFindSeqno, toChain } from './chain.js';
 import type { DmaFence } from './fence.js';
 import type { FenceSystem } from './system.js';
-import { type Harness, makeHarness } from './testing/harness.js';
+import { assertClean, type Harness, makeHarness } from './testing/harness.js';
 
 const CHAIN_SZ = 4096;
 
@@ -41,15 +41,7 @@ function fenceChainsFini(h: Harness, fc: FenceChains): void {
   for (const f of fc.fences) if (!f.signaledFlag) f.signal();
   for (const c of fc.chains) c.put();
   for (const f of fc.fences) f.put();
-  assert.deepEqual(h.sys.liveObjects(), {
-    fences: 0,
-    callbacks: 0,
-    resvs: 0,
-    syncFiles: 0,
-    timers: 0,
-    lockedResvs: 0,
-  });
-  assert.equal(h.log.all.length, 0, h.log.all.map((v) => v.message).join('\n'));
+  assertClean(h);
 }
 
 /** find_seqno from a new reference to `from`; returns the found link (reference dropped). */

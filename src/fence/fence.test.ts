@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { KernelBug } from '../core/index.js';
 import { dmaFenceLater } from './fence.js';
-import { makeHarness, rules } from './testing/harness.js';
+import { makeHarness, NOTHING_LIVE, rules } from './testing/harness.js';
 import { DmaFenceCb, MAX_SCHEDULE_TIMEOUT } from './types.js';
 import { dmaFenceWaitAnyTimeout } from './wait.js';
 
@@ -64,14 +64,7 @@ describe('dma_fence errors, release, use-after-free', () => {
       log.all[0]!.message,
       /Fence mock:mock:[0-9a-f]+:10 released with pending signals!/,
     );
-    assert.deepEqual(sys.liveObjects(), {
-      fences: 0,
-      callbacks: 0,
-      resvs: 0,
-      syncFiles: 0,
-      timers: 0,
-      lockedResvs: 0,
-    });
+    assert.deepEqual(sys.liveObjects(), NOTHING_LIVE);
   });
 
   test('unsignalled fence without callbacks is released silently', () => {

@@ -228,8 +228,8 @@ export class DmaFence {
 
   /** `dma_fence_is_signaled`: flag, else poll `ops.signaled` (which signals as a side effect). */
   isSignaled(): boolean {
+    if (!this.#alive('dma_fence_is_signaled')) return this.#signaled;
     if (this.#signaled) return true;
-    if (!this.#alive('dma_fence_is_signaled')) return false;
     if (this.#ops.signaled?.(this)) {
       this.#doSignal(this.sys.clock.now);
       return true;

@@ -59,6 +59,7 @@ export {
   type LiveObjects,
   MAX_ERRNO,
   MAX_SCHEDULE_TIMEOUT,
+  NO_LIVE_OBJECTS,
   USAGE_NAMES,
 } from './types.js';
 export { dmaFenceUnwrap, dmaFenceUnwrapMerge, isContainer } from './unwrap.js';

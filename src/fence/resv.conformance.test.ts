@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { unwrap } from '../core/index.js';
 import { DmaResv } from './resv.js';
-import { type Harness, makeHarness } from './testing/harness.js';
+import { assertClean, type Harness, makeHarness } from './testing/harness.js';
 import { DMA_RESV_USAGE, DMA_RESV_USAGES, type DmaResvUsage, USAGE_NAMES } from './types.js';
 
 /** Lock, reserve one slot and add a fresh mock fence with `usage`. */
@@ -29,15 +29,7 @@ function finish(
   if (resv.isLocked) resv.unlock();
   f.put();
   resv.fini();
-  assert.deepEqual(h.sys.liveObjects(), {
-    fences: 0,
-    callbacks: 0,
-    resvs: 0,
-    syncFiles: 0,
-    timers: 0,
-    lockedResvs: 0,
-  });
-  assert.equal(h.log.all.length, 0);
+  assertClean(h);
 }
 
 describe('dma-buf-resv (st-dma-resv)', () => {

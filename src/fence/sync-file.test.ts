@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { unwrap } from '../core/index.js';
 import { dmaFenceArrayCreate } from './array.js';
 import { SyncFile, syncFileMerge } from './sync-file.js';
-import { makeHarness } from './testing/harness.js';
+import { assertClean, makeHarness } from './testing/harness.js';
 import { EPOLLIN } from './types.js';
 
 describe('sync_file', () => {
@@ -90,13 +90,6 @@ describe('sync_file', () => {
     sf.poll();
     sf.release();
     f.put();
-    assert.deepEqual(h.sys.liveObjects(), {
-      fences: 0,
-      callbacks: 0,
-      resvs: 0,
-      syncFiles: 0,
-      timers: 0,
-      lockedResvs: 0,
-    });
+    assertClean(h);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { SimClock, ViolationLog } from '../core/index.js';
 import { DmaFence, type FenceInitOptions } from './fence.js';
-import type { DmaFenceOps, LiveObjects } from './types.js';
+import { type DmaFenceOps, type LiveObjects, NO_LIVE_OBJECTS } from './types.js';
 
 export interface FenceSystemOptions {
   readonly clock: SimClock;
@@ -39,14 +39,7 @@ export class FenceSystem {
   /** Simulated "signal pending" for the current task: interruptible waits return -ERESTARTSYS. */
   signalPending = false;
   /** @internal */
-  readonly live: LiveCounters = {
-    fences: 0,
-    callbacks: 0,
-    resvs: 0,
-    syncFiles: 0,
-    timers: 0,
-    lockedResvs: 0,
-  };
+  readonly live: LiveCounters = { ...NO_LIVE_OBJECTS };
   #nextContext = 1n;
   #nextId = 0;
   #nextStamp = 1;

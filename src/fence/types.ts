@@ -123,3 +123,13 @@ export interface FenceChainData {
 }
 
 export type FenceContainer = FenceArrayData | FenceChainData;
+
+/** Counters of a system with nothing alive (compare `liveObjects()` against it at teardown). */
+export const NO_LIVE_OBJECTS: LiveObjects = Object.freeze({
+  fences: 0,
+  callbacks: 0,
+  resvs: 0,
+  syncFiles: 0,
+  timers: 0,
+  lockedResvs: 0,
+});

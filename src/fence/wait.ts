@@ -35,11 +35,12 @@ export function waitFences(
     if (any) return fences.findIndex((f) => f.isSignaled());
     return fences.every((f) => f.isSignaled()) ? 0 : -1;
   };
+  // A single-fence wait enables signalling even for a zero timeout; wait-any only polls then.
+  if (!any || timeout > 0n) for (const f of fences) f.enableSwSignaling();
   if (timeout === 0n) {
     const i = done();
     return { ret: ok(i >= 0 ? 1n : 0n), index: i };
   }
-  for (const f of fences) f.enableSwSignaling();
   let i = done();
   if (i >= 0) return { ret: ok(timeout), index: i };
   const clock = sys.clock;

@@ -2,7 +2,7 @@ import type { SimClock } from '../core/clock.js';
 import { type KResult, kerr, ok } from '../core/errno.js';
 import type { ViolationLog } from '../core/violations.js';
 import type { Iotlb } from './iotlb.js';
-import { type IovaAllocator, type IovaRange } from './iova.js';
+import type { IovaAllocator, IovaRange } from './iova.js';
 import type { IoPageTable } from './pagetable.js';
 import {
   type CostSink,
@@ -168,7 +168,10 @@ export class IommuDomain {
     const cached = this.#iotlb.lookup(this.id, iova, this.pt.pageSizes);
     const leaf = cached ?? this.pt.lookup(iova);
     if (leaf === undefined) {
-      return kerr('EFAULT', `IOMMU fault: domain ${this.id} has no mapping for IOVA 0x${iova.toString(16)}`);
+      return kerr(
+        'EFAULT',
+        `IOMMU fault: domain ${this.id} has no mapping for IOVA 0x${iova.toString(16)}`,
+      );
     }
     if (cached === undefined) this.#iotlb.fill(this.id, leaf);
     if ((access === 'read' && !leaf.prot.read) || (access === 'write' && !leaf.prot.write)) {

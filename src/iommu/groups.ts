@@ -13,6 +13,11 @@ import { ACS, isKnown, type PciFunction } from '../pci/types.js';
  *    (`get_pci_function_alias_group`).
  * 3. Anything else gets its own group.
  *
+ * This is the long-standing (pre-2025) algorithm: an endpoint below a switch downstream port
+ * without ACS joins that port's group, but sibling downstream ports stay apart when the path above
+ * them is isolated. Jason Gunthorpe's 2025 rework (PCI_ACS_ISOLATED, "non-isolated" groups that
+ * take in whole switches) is not modelled.
+ *
  * REQ_ACS_FLAGS = SV | RR | CR | UF. `pci_acs_enabled`: conventional PCI → not isolated; a
  * PCIe-to-PCI bridge → not isolated; root and downstream ports → their ACS control must have the
  * flags (those the capability supports); a multifunction non-VF → same check; anything else

@@ -6,6 +6,8 @@
  * tree, as in the kernel, and is handed out again before the tree is searched.
  */
 
+import { maxBig, minBig } from './types.js';
+
 /** Orders 0..5 (1..32 granules) are cached (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
 export const IOVA_RCACHE_MAX_ORDER = 5;
 /** Two 127-entry magazines of one CPU; the model has no depot (documented simplification). */
@@ -72,8 +74,8 @@ export class IovaAllocator {
     for (let i = this.#ranges.length - 1; i >= 0; i--) {
       const r = this.#ranges[i]!;
       if (r.reserved && r.lo <= hi + 1n && lo <= r.hi + 1n) {
-        lo = r.lo < lo ? r.lo : lo;
-        hi = r.hi > hi ? r.hi : hi;
+        lo = minBig(r.lo, lo);
+        hi = maxBig(r.hi, hi);
         this.#ranges.splice(i, 1);
       }
     }

@@ -73,3 +73,7 @@ export interface IommuSnapshot {
   readonly iotlbEntries: number;
   readonly fqPending: number;
 }
+
+/** min/max for bigints (Math.min/max do not take them). */
+export const minBig = (a: bigint, b: bigint): bigint => (a <= b ? a : b);
+export const maxBig = (a: bigint, b: bigint): bigint => (a >= b ? a : b);

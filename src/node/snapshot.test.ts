@@ -54,10 +54,17 @@ describe('peerdma snapshot', () => {
   }
 
   it('never captures resourceN, resourceN_wc, rom, remove or reset', async () => {
-    const dir = await unpack(join(SHARED, 'fixtures/kernel-oracle/c-iommu/sysfs.tar.gz'), 'planted');
-    const fn = join(dir, 'sys/devices/pci0000:00/0000:00:04.0/0000:01:00.0/0000:02:01.0/0000:04:00.0');
-    for (const f of ['resource0', 'resource2_wc', 'rom', 'remove', 'reset']) writeFileSync(join(fn, f), 'secret');
-    const names = [...parseTar(gunzipSync(await takeSnapshot(dir)), 'snap').keys()];
+    const dir = await unpack(
+      join(SHARED, 'fixtures/kernel-oracle/c-iommu/sysfs.tar.gz'),
+      'planted',
+    );
+    const fn = join(
+      dir,
+      'sys/devices/pci0000:00/0000:00:04.0/0000:01:00.0/0000:02:01.0/0000:04:00.0',
+    );
+    for (const f of ['resource0', 'resource2_wc', 'rom', 'remove', 'reset'])
+      writeFileSync(join(fn, f), 'secret');
+    const names = parseTar(gunzipSync(await takeSnapshot(dir)), 'snap');
     assert.ok(names.some((n) => n.endsWith('0000:04:00.0/resource')));
     assert.ok(names.some((n) => n.endsWith('0000:04:00.0/config')));
     for (const n of names) assert.doesNotMatch(n, /\/(resource\d+(_wc)?|rom|remove|reset)$/, n);

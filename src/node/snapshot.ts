@@ -115,7 +115,9 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
       out.set(d, { path: d, type: 'dir' });
     }
   }
-  const entries = [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entries = [...out.values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
   return { entries, functions: found.length };
 }
 

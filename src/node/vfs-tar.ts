@@ -6,12 +6,95 @@
  */
 import { Pax } from 'tar';
 import { PeerdmaError } from '../errors/index.js';
-import { splitPath } from '../ingest/sysfs/paths.js';
+import { MAX_SYMLINKS, splitPath } from '../ingest/sysfs/paths.js';
 
 export type TarNode =
   | { readonly t: 'file'; readonly data: Uint8Array }
   | { readonly t: 'dir' }
   | { readonly t: 'link'; readonly target: string };
+
+/** A directory of the in-memory tree: children by name (short keys, no full-path strings). */
+export interface TreeDir {
+  readonly t: 'dir';
+  readonly kids: Map<string, TreeNode>;
+  sorted?: readonly string[];
+}
+/**
+ * A file of the tree: `len` stored bytes at `off` in a shared arena, then zeros up to `size` (a
+ * 4096-byte config is mostly trailing zeros; storing them would double a big snapshot's memory).
+ */
+export interface TreeFile {
+  readonly t: 'file';
+  readonly buf: Uint8Array;
+  readonly off: number;
+  readonly len: number;
+  readonly size: number;
+}
+export type TreeNode = TreeDir | TreeFile | { readonly t: 'link'; readonly target: string };
+
+/** The bytes of a tree file (a fresh zero-padded copy when its tail was trimmed). */
+export function fileBytes(f: TreeFile): Uint8Array {
+  const stored = f.buf.subarray(f.off, f.off + f.len);
+  if (f.len === f.size) return stored;
+  const out = new Uint8Array(f.size);
+  out.set(stored);
+  return out;
+}
+
+export const newDir = (): TreeDir => ({ t: 'dir', kids: new Map() });
+
+/** Remembers the directory of the previous insert (archives list a directory's files together). */
+export interface InsertMemo {
+  path: string | null;
+  dir: TreeDir | null;
+}
+
+/** Put `node` at `path` (normalised), creating parent directories; a directory keeps its children. */
+export function insert(
+  root: TreeDir,
+  path: string,
+  given: TarNode | TreeFile,
+  memo?: InsertMemo,
+): void {
+  const node: TreeNode =
+    given.t === 'file' && 'data' in given
+      ? { t: 'file', buf: given.data, off: 0, len: given.data.length, size: given.data.length }
+      : (given as TreeNode);
+  const slash = path.lastIndexOf('/');
+  const dirPath = slash < 0 ? '' : path.slice(0, slash);
+  let cur = root;
+  if (memo !== undefined && memo.dir !== null && memo.path === dirPath) cur = memo.dir;
+  else if (dirPath !== '') {
+    for (const c of dirPath.split('/')) {
+      let next = cur.kids.get(c);
+      if (next === undefined || next.t !== 'dir') {
+        next = newDir();
+        cur.kids.set(c, next);
+      }
+      cur = next;
+    }
+  }
+  if (memo !== undefined) {
+    memo.path = dirPath;
+    memo.dir = cur;
+  }
+  const last = slash < 0 ? path : path.slice(slash + 1);
+  if (node.t === 'dir') {
+    if (cur.kids.get(last)?.t !== 'dir') cur.kids.set(last, newDir());
+  } else cur.kids.set(last, node);
+}
+
+/** Every path of the tree (for tests and listings), depth first, sorted. */
+export function paths(dir: TreeDir, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const name of [...dir.kids.keys()].sort()) {
+    const p = prefix === '' ? name : `${prefix}/${name}`;
+    out.push(p);
+    const n = dir.kids.get(name)!;
+    if (n.t === 'dir') out.push(...paths(n, p));
+  }
+  return out;
+}
 
 export interface TarLimits {
   readonly bytes: number;
@@ -37,7 +120,8 @@ interface Head {
 }
 
 export class TarReader {
-  readonly nodes = new Map<string, TarNode>();
+  readonly root: TreeDir = newDir();
+  readonly #memo: InsertMemo = { path: null, dir: null };
   readonly #label: string;
   readonly #limits: TarLimits;
   #carry: Buffer | null = null;
@@ -55,39 +139,65 @@ export class TarReader {
     this.#limits = limits;
   }
 
-  /** Feed the next piece of the unpacked stream. */
+  /**
+   * Feed the next piece of the unpacked stream. Whole headers and bodies are read in place; only a
+   * unit that straddles two pieces is copied together.
+   */
   push(chunk: Buffer): void {
-    if (this.#ended) return;
-    const buf = this.#carry === null ? chunk : Buffer.concat([this.#carry, chunk]);
     let off = 0;
-    while (!this.#ended) {
-      const head = this.#head;
-      if (head === null) {
-        if (buf.length - off < 512) break;
-        if (isZero(buf, off)) {
-          this.#ended = true;
-          break;
-        }
-        this.#head = this.#decode(buf, off);
-        off += 512;
-        continue;
+    const carry = this.#carry;
+    if (carry !== null) {
+      const missing = this.#need() - carry.length;
+      if (chunk.length < missing) {
+        this.#carry = Buffer.concat([carry, chunk]);
+        return;
       }
-      const padded = Math.ceil(head.size / 512) * 512;
-      if (buf.length - off < padded) break;
-      this.#entry(head, buf.subarray(off, off + head.size));
-      this.#offset += 512 + padded;
-      off += padded;
-      this.#head = null;
+      this.#carry = null;
+      this.#consume(Buffer.concat([carry, chunk.subarray(0, missing)]), 0);
+      off = missing;
     }
-    this.#carry = off < buf.length && !this.#ended ? Buffer.from(buf.subarray(off)) : null;
+    while (!this.#ended) {
+      const need = this.#need();
+      if (chunk.length - off < need) break;
+      this.#consume(chunk, off);
+      off += need;
+    }
+    if (!this.#ended && off < chunk.length) this.#carry = Buffer.from(chunk.subarray(off));
+  }
+
+  /** Bytes of the next unit: a 512-byte header, or the current entry's padded body. */
+  #need(): number {
+    return this.#head === null ? 512 : Math.ceil(this.#head.size / 512) * 512;
+  }
+
+  #consume(buf: Buffer, off: number): void {
+    const head = this.#head;
+    if (head !== null) {
+      this.#entry(head, buf.subarray(off, off + head.size));
+      this.#offset += 512 + Math.ceil(head.size / 512) * 512;
+      this.#head = null;
+      return;
+    }
+    if (isZero(buf, off)) {
+      this.#ended = true;
+      return;
+    }
+    const h = this.#decode(buf, off);
+    if (h.size > 0) this.#head = h;
+    else {
+      this.#entry(h, buf.subarray(0, 0));
+      this.#offset += 512;
+    }
   }
 
   /** The stream ended: a partial entry left over means the archive was truncated. */
-  end(): Map<string, TarNode> {
+  end(): TreeDir {
     if (this.#head !== null || (this.#carry !== null && this.#carry.length > 0)) {
-      throw this.#bad(`truncated: the entry at byte ${this.#head?.at ?? this.#offset} runs past the end`);
+      throw this.#bad(
+        `truncated: the entry at byte ${this.#head?.at ?? this.#offset} runs past the end`,
+      );
     }
-    return this.nodes;
+    return this.root;
   }
 
   #bad(msg: string): PeerdmaError {
@@ -104,7 +214,15 @@ export class TarReader {
     const ustar = b[o + 257] === 0x75 && b[o + 258] === 0x73 && b[o + 259] === 0x74; // "ust"
     const prefix = ustar ? cstr(b, o + 345, 155) : '';
     const size = b[o + 124]! & 0x80 ? base256(b, o + 124, 12) : octal(b, o + 124, 12);
-    if (size < 0 || !Number.isSafeInteger(size)) throw this.#bad(`bad size at byte ${this.#offset}`);
+    if (size < 0 || !Number.isSafeInteger(size))
+      throw this.#bad(`bad size at byte ${this.#offset}`);
+    if (size > this.#limits.bytes) {
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `an entry of ${size} bytes is over the ${this.#limits.bytes}-byte limit`,
+        { file: this.#label },
+      );
+    }
     const p = this.#pending;
     return {
       at: this.#offset,
@@ -136,38 +254,109 @@ export class TarReader {
       this.#pending = { ...this.#pending, linkpath: cstr(body, 0, body.length) };
       return;
     }
-    this.#pending = {};
+    if (
+      this.#pending.path !== undefined ||
+      this.#pending.linkpath !== undefined ||
+      this.#pending.size !== undefined
+    ) {
+      this.#pending = {};
+    }
     if (++this.#count > this.#limits.entries) {
-      throw new PeerdmaError('E_TOO_LARGE', `archive has more than ${this.#limits.entries} entries`, { file: this.#label });
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `archive has more than ${this.#limits.entries} entries`,
+        { file: this.#label },
+      );
     }
     this.#total += h.size;
     if (this.#total > this.#limits.bytes) {
-      throw new PeerdmaError('E_TOO_LARGE', `archive unpacks to more than ${this.#limits.bytes} bytes`, { file: this.#label });
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `archive unpacks to more than ${this.#limits.bytes} bytes`,
+        { file: this.#label },
+      );
     }
     const path = normalise(h.path);
     if (path === '') return;
     const dirLike = (t === '0' || t === '\0') && h.path.endsWith('/');
-    if (t === '5' || dirLike) this.nodes.set(path, { t: 'dir' });
-    else if (t === '2') this.nodes.set(path, { t: 'link', target: h.linkpath });
+    if (t === '5' || dirLike) insert(this.root, path, { t: 'dir' }, this.#memo);
+    else if (t === '2') insert(this.root, path, { t: 'link', target: h.linkpath }, this.#memo);
     else if (t === '1') {
-      const target = this.nodes.get(normalise(h.linkpath));
-      if (target !== undefined) this.nodes.set(path, target);
+      const target = walk(this.root, normalise(h.linkpath), false, this.#label);
+      if (target !== undefined && target.t === 'file') insert(this.root, path, target, this.#memo);
     } else if (t === '0' || t === '\0' || t === '7') {
-      this.nodes.set(path, { t: 'file', data: this.#copy(body) });
+      insert(this.root, path, this.#copy(body), this.#memo);
     }
   }
 
-  #copy(src: Uint8Array): Uint8Array {
-    if (src.length > this.#arena.length - this.#used) {
-      this.#arena = new Uint8Array(Math.max(ARENA, src.length));
+  /** Copy a body into the arena, without a long run of trailing zeros. */
+  #copy(src: Uint8Array): TreeFile {
+    let len = src.length;
+    if (len > 512) {
+      while (len > 0 && src[len - 1] === 0) len--;
+      if (src.length - len < 256) len = src.length;
+    }
+    if (len > this.#arena.length - this.#used) {
+      this.#arena = new Uint8Array(Math.max(ARENA, len));
       this.#used = 0;
     }
-    const out = this.#arena.subarray(this.#used, this.#used + src.length);
-    out.set(src);
-    this.#used += src.length;
-    return out;
+    const off = this.#used;
+    this.#arena.set(src.subarray(0, len), off);
+    this.#used += len;
+    return { t: 'file', buf: this.#arena, off, len, size: src.length };
   }
 }
+
+/**
+ * The node at `path`, following symlinks on the way (and at the end when `follow`): relative
+ * targets from the link's directory, absolute ones from the root, `..` stopping at the root.
+ * More than MAX_SYMLINKS links → E_PARSE 'symlink loop'.
+ */
+export function walk(
+  root: TreeDir,
+  path: string,
+  follow: boolean,
+  label: string,
+): TreeNode | undefined {
+  const todo = comps(path).reverse();
+  const trail: TreeDir[] = [];
+  let cur = root;
+  let links = 0;
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (c === '..') {
+      cur = trail.pop() ?? root;
+      continue;
+    }
+    const next = cur.kids.get(c);
+    if (next === undefined) return undefined;
+    const last = todo.length === 0;
+    if (next.t === 'link' && (!last || follow)) {
+      if (++links > MAX_SYMLINKS) {
+        throw new PeerdmaError('E_PARSE', `symlink loop (more than ${MAX_SYMLINKS} links)`, {
+          file: label,
+          field: path,
+        });
+      }
+      if (next.target.startsWith('/')) {
+        cur = root;
+        trail.length = 0;
+      }
+      const parts = comps(next.target);
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
+      continue;
+    }
+    if (next.t === 'dir') {
+      trail.push(cur);
+      cur = next;
+      continue;
+    }
+    return last ? next : undefined;
+  }
+  return cur;
+}
+
+const comps = (p: string): string[] => p.split('/').filter((c) => c !== '' && c !== '.');
 
 function isZero(b: Buffer, o: number): boolean {
   for (let i = o; i < o + 512; i++) if (b[i] !== 0) return false;

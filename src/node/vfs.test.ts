@@ -9,8 +9,10 @@ import { packTarGz } from './snapshot.js';
 import { dirVfs, parseTar, tarVfs } from './vfs.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
-const isCode = (code: string) => (e: unknown) => e instanceof PeerdmaError && e.code === code && e.location.file === 'a.tar.gz';
+const dec = (b: Uint8Array | undefined) =>
+  b === undefined ? undefined : new TextDecoder().decode(b);
+const isCode = (code: string) => (e: unknown) =>
+  e instanceof PeerdmaError && e.code === code && e.location.file === 'a.tar.gz';
 
 const sample = () =>
   packTarGz([
@@ -44,7 +46,10 @@ describe('tarVfs', () => {
 
   it('a symlink loop is a typed error', async () => {
     const fs = await tarVfs(sample(), 'a.tar.gz');
-    assert.throws(() => fs.read('m/sys/loop1'), (e: unknown) => e instanceof PeerdmaError && /symlink loop/.test(e.message));
+    assert.throws(
+      () => fs.read('m/sys/loop1'),
+      (e: unknown) => e instanceof PeerdmaError && /symlink loop/.test(e.message),
+    );
   });
 
   it('corrupt gzip, truncated gzip and a non-tar payload are E_PARSE naming the archive', async () => {
@@ -58,8 +63,14 @@ describe('tarVfs', () => {
 
   it('refuses archives over the entry or size limits (E_TOO_LARGE)', async () => {
     const raw = Buffer.from((await import('node:zlib')).gunzipSync(sample()));
-    assert.throws(() => parseTar(raw, 'a.tar.gz', { bytes: 1 << 30, entries: 3 }), isCode('E_TOO_LARGE'));
-    assert.throws(() => parseTar(raw, 'a.tar.gz', { bytes: 5, entries: 100 }), isCode('E_TOO_LARGE'));
+    assert.throws(
+      () => parseTar(raw, 'a.tar.gz', { bytes: 1 << 30, entries: 3 }),
+      isCode('E_TOO_LARGE'),
+    );
+    assert.throws(
+      () => parseTar(raw, 'a.tar.gz', { bytes: 5, entries: 100 }),
+      isCode('E_TOO_LARGE'),
+    );
   });
 });
 
@@ -73,7 +84,10 @@ describe('dirVfs', () => {
   writeFileSync(join(dev, 'rom'), 'rom');
   writeFileSync(join(dev, 'vendor'), '0x8086\n');
   mkdirSync(join(root, 'sys/bus/pci/devices'), { recursive: true });
-  symlinkSync('../../../devices/pci0000:00/0000:00:01.0', join(root, 'sys/bus/pci/devices/0000:00:01.0'));
+  symlinkSync(
+    '../../../devices/pci0000:00/0000:00:01.0',
+    join(root, 'sys/bus/pci/devices/0000:00:01.0'),
+  );
 
   it('reads files and links, never resourceN or rom, config capped at 4096 bytes', () => {
     const fs = dirVfs(root);

@@ -6,9 +6,22 @@ import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } f
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
-import { baseName, dirName, resolvePath } from '../ingest/sysfs/paths.js';
+import { baseName } from '../ingest/sysfs/paths.js';
 import type { VirtualFs } from '../ingest/types.js';
-import { TAR_LIMITS, type TarLimits, type TarNode, TarReader } from './vfs-tar.js';
+import {
+  fileBytes,
+  insert,
+  newDir,
+  normalise,
+  paths,
+  TAR_LIMITS,
+  type TarLimits,
+  type TarNode,
+  TarReader,
+  type TreeDir,
+  type TreeNode,
+  walk,
+} from './vfs-tar.js';
 
 export { TAR_LIMITS, type TarNode } from './vfs-tar.js';
 
@@ -16,7 +29,6 @@ export { TAR_LIMITS, type TarNode } from './vfs-tar.js';
 export const FORBIDDEN_FILE = /^(resource\d+(_wc)?|rom|remove|rescan|reset|reset_method)$/;
 /** config beyond 4096 bytes does not exist; other attributes fit a page, /proc files a few MiB. */
 const READ_LIMIT = (name: string) => (name === 'config' ? 4096 : 16 * 1024 * 1024);
-
 
 /** A directory on the real filesystem. Unreadable files (EIO, EACCES on live /sys) read as undefined. */
 export function dirVfs(root: string): VirtualFs {
@@ -84,7 +96,7 @@ function readCapped(path: string, limit: number): Uint8Array | undefined {
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
   const reader = new TarReader(label);
   await new Promise<void>((resolve, reject) => {
-    const gz = createGunzip({ chunkSize: 1 << 20 });
+    const gz = createGunzip({ chunkSize: 256 * 1024 });
     let failed = false;
     const fail = (e: unknown) => {
       if (failed) return;
@@ -100,7 +112,9 @@ export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualF
         fail(e);
       }
     });
-    gz.on('error', (e) => fail(new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label })));
+    gz.on('error', (e) =>
+      fail(new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label })),
+    );
     gz.on('end', () => {
       if (!failed) resolve();
     });
@@ -109,70 +123,52 @@ export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualF
   return memoryVfs(reader.end(), label);
 }
 
-/** Parse an already unpacked tar stream (tests, small inputs). */
-export function parseTar(buf: Buffer, label: string, limits: TarLimits = TAR_LIMITS): Map<string, TarNode> {
+/** Parse an already unpacked tar stream (tests, small inputs); returns every path, sorted. */
+export function parseTar(buf: Buffer, label: string, limits: TarLimits = TAR_LIMITS): string[] {
   const reader = new TarReader(label, limits);
   reader.push(buf);
-  return reader.end();
+  return paths(reader.end());
 }
 
-/** A VirtualFs over a path → node map; parent directories are implied. */
-export function memoryVfs(nodes: Map<string, TarNode>, label: string): VirtualFs {
-  const children = new Map<string, Set<string>>();
-  for (const path of [...nodes.keys()]) {
-    let p = path;
-    while (p !== '') {
-      const parent = dirName(p);
-      let set = children.get(parent);
-      if (set === undefined) {
-        set = new Set();
-        children.set(parent, set);
-      }
-      const fresh = !set.has(baseName(p));
-      set.add(baseName(p));
-      if (parent !== '' && !nodes.has(parent)) nodes.set(parent, { t: 'dir' });
-      if (!fresh) break;
-      p = parent;
+/** A VirtualFs over an in-memory tree (or a path → node map, for tests). */
+export function memoryVfs(from: TreeDir | Map<string, TarNode>, label: string): VirtualFs {
+  let root: TreeDir;
+  if (from instanceof Map) {
+    root = newDir();
+    for (const [p, n] of from) insert(root, normalise(p), n);
+  } else root = from;
+  // The loader reads many attributes of one directory in a row: remember the last directory.
+  let memoPath: string | null = null;
+  let memoDir: TreeDir | undefined;
+  const node = (p: string, follow: boolean): TreeNode | undefined => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return walk(root, p, follow, label);
+    const dirPath = slash < 0 ? '' : p.slice(0, slash);
+    if (dirPath !== memoPath) {
+      const d = dirPath === '' ? root : walk(root, dirPath, true, label);
+      memoPath = dirPath;
+      memoDir = d?.t === 'dir' ? d : undefined;
     }
-  }
-  const sorted = new Map<string, readonly string[]>();
-  const fs: VirtualFs = {
+    const n = memoDir?.kids.get(name);
+    return n?.t === 'link' && follow ? walk(root, p, true, label) : n;
+  };
+  return {
     label,
-    kind(p) {
-      const n = lookup(p, false);
-      return n === undefined ? undefined : n.t;
-    },
+    kind: (p) => (p === '' ? 'dir' : node(p, false)?.t),
     list(p) {
-      const real = p === '' ? '' : resolvePath(fs, p);
-      if (real === undefined) return undefined;
-      if (real !== '' && nodes.get(real)?.t !== 'dir') return undefined;
-      let names = sorted.get(real);
-      if (names === undefined) {
-        names = [...(children.get(real) ?? [])].sort();
-        sorted.set(real, names);
-      }
-      return names;
+      const n = p === '' ? root : node(p, true);
+      if (n?.t !== 'dir') return undefined;
+      n.sorted ??= [...n.kids.keys()].sort();
+      return n.sorted;
     },
     readlink(p) {
-      const n = lookup(p, false);
+      const n = node(p, false);
       return n?.t === 'link' ? n.target : undefined;
     },
     read(p) {
-      const n = lookup(p, true);
-      return n?.t === 'file' ? n.data : undefined;
+      const n = node(p, true);
+      return n?.t === 'file' ? fileBytes(n) : undefined;
     },
   };
-  function lookup(p: string, follow: boolean): TarNode | undefined {
-    const direct = nodes.get(p);
-    if (direct !== undefined && (direct.t !== 'link' || !follow)) return direct;
-    if (follow) {
-      const real = resolvePath(fs, p);
-      return real === undefined ? undefined : nodes.get(real);
-    }
-    const parent = dirName(p);
-    const realParent = parent === '' ? '' : resolvePath(fs, parent);
-    if (realParent === undefined) return undefined;
-    return nodes.get(realParent === '' ? baseName(p) : `${realParent}/${baseName(p)}`);
-  }
-  return fs;
 }

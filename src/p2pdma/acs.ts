@@ -49,7 +49,11 @@ export interface AcsOverlay {
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 /** Apply the command line's ACS parameters to every function of the fabric. */
-export function acsOverlay(fabric: Fabric, rules: RuleSet, cmdline: string | undefined): AcsOverlay {
+export function acsOverlay(
+  fabric: Fabric,
+  rules: RuleSet,
+  cmdline: string | undefined,
+): AcsOverlay {
   const params = pciParams(cmdline ?? '', rules);
   const log: string[] = [...params.log];
   const byBdf = new Map<Bdf, EffAcs>();
@@ -73,16 +77,20 @@ export function acsOverlay(fabric: Fabric, rules: RuleSet, cmdline: string | und
     }
     if (params.configAcs !== null && rules.acsParams === 'config-acs' && acs.cap !== 'absent') {
       const m = scan(fabric, f, params.configAcs, 'flags', rules, tag, log, logOnce);
-      if (m.kind !== 'error') acs = rebuild(acs, m, m.mask, m.flags, iommuOff, tag, log, baseAcs(f));
+      if (m.kind !== 'error')
+        acs = rebuild(acs, m, m.mask, m.flags, iommuOff, tag, log, baseAcs(f));
     }
     byBdf.set(f.bdf, acs);
   }
-  return { byBdf, bootLog: log, disableAcsRedir: params.disableAcsRedir, configAcs: params.configAcs };
+  return {
+    byBdf,
+    bootLog: log,
+    disableAcsRedir: params.disableAcsRedir,
+    configAcs: params.configAcs,
+  };
 }
 
-type Scan =
-  | { kind: 'match' | 'maybe' | 'none'; mask: number; flags: number }
-  | { kind: 'error' };
+type Scan = { kind: 'match' | 'maybe' | 'none'; mask: number; flags: number } | { kind: 'error' };
 
 /** The per-device loop over `;`-separated entries (`pci_disable_acs_redir` / `__pci_config_acs`). */
 function scan(
@@ -153,18 +161,32 @@ function legacyDisable(acs: EffAcs, m: Scan, tag: string, log: string[]): EffAcs
   if (m.kind === 'none' || m.kind === 'error') return acs;
   const cleared: EffAcs =
     acs.cap === 'present'
-      ? { ...acs, ctrl: acs.ctrl & ~ACS_REDIRECT_MASK, unknownBits: acs.unknownBits & ~ACS_REDIRECT_MASK }
+      ? {
+          ...acs,
+          ctrl: acs.ctrl & ~ACS_REDIRECT_MASK,
+          unknownBits: acs.unknownBits & ~ACS_REDIRECT_MASK,
+        }
       : acs.cap === 'unknown'
         ? { ...acs, unknownBits: acs.unknownBits & ~ACS_REDIRECT_MASK, ctrl: 0 }
         : acs;
   if (m.kind === 'maybe') {
     // Either untouched or cleared: unknown unless both agree.
-    return redirectOf(acs) === false ? acs : { ...acs, unknownBits: acs.unknownBits | (acs.ctrl & ACS_REDIRECT_MASK) | ACS_REDIRECT_MASK, fact: 'acs-cmdline-match' };
+    return redirectOf(acs) === false
+      ? acs
+      : {
+          ...acs,
+          unknownBits: acs.unknownBits | (acs.ctrl & ACS_REDIRECT_MASK) | ACS_REDIRECT_MASK,
+          fact: 'acs-cmdline-match',
+        };
   }
   if (acs.cap === 'absent') {
-    log.push(`${tag} cannot disable ACS redirect for this hardware as it does not have ACS capabilities`);
+    log.push(
+      `${tag} cannot disable ACS redirect for this hardware as it does not have ACS capabilities`,
+    );
   } else if (acs.cap === 'present') log.push(`${tag} disabled ACS redirect`);
-  return acs.cap === 'unknown' ? { cap: 'unknown', ctrl: 0, unknownBits: 0x7f & ~ACS_REDIRECT_MASK, fact: 'acs-control' } : cleared;
+  return acs.cap === 'unknown'
+    ? { cap: 'unknown', ctrl: 0, unknownBits: 0x7f & ~ACS_REDIRECT_MASK, fact: 'acs-control' }
+    : cleared;
 }
 
 /**
@@ -191,7 +213,9 @@ function rebuild(
     cap: captured.cap,
     ctrl,
     unknownBits,
-    ...(unknownBits & ACS_REDIRECT_MASK ? { fact: known ? 'acs-firmware-value' : 'acs-control' } : {}),
+    ...(unknownBits & ACS_REDIRECT_MASK
+      ? { fact: known ? 'acs-firmware-value' : 'acs-control' }
+      : {}),
   };
   if (m.kind === 'maybe') {
     return redirectOf(next) === redirectOf(acs) && redirectOf(acs) !== 'unknown'

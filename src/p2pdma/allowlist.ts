@@ -29,7 +29,8 @@ export function allowlistLookup(
   for (const entry of table) {
     if (entry.vendor !== vendor) continue;
     if (entry.device !== 'any' && entry.device !== device) continue;
-    if (entry.reqSameHostBridge && !sameHostBridge) return { kind: 'requires-same-host-bridge', entry };
+    if (entry.reqSameHostBridge && !sameHostBridge)
+      return { kind: 'requires-same-host-bridge', entry };
     return { kind: 'allowed', entry };
   }
   return { kind: 'not-listed' };

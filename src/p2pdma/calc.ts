@@ -46,11 +46,20 @@ export function acsListText(bdfs: readonly string[], buffer: number | null): str
   return full.slice(0, -1);
 }
 
-export function calc(env: P2pEnv, provider: PciFunction, client: PciFunction, verbose: boolean, ask: Ask): CalcTrace {
+export function calc(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  verbose: boolean,
+  ask: Ask,
+): CalcTrace {
   const log: string[] = [];
   const acsList: Bdf[] = [];
   const checkAcs = (f: PciFunction) => {
-    const r = ask({ key: `acs:${f.bdf}`, fact: env.acs(f).fact ?? 'acs-control', devices: [f.bdf] }, env.redirect(f));
+    const r = ask(
+      { key: `acs:${f.bdf}`, fact: env.acs(f).fact ?? 'acs-control', devices: [f.bdf] },
+      env.redirect(f),
+    );
     if (r) acsList.push(f.bdf);
   };
   // Walk the provider's ancestry; for each, walk the client's. ACS on the provider side is read
@@ -81,37 +90,58 @@ export function calc(env: P2pEnv, provider: PciFunction, client: PciFunction, ve
   let acsRedirects = false;
   if (common !== null) {
     for (const f of providerSide) checkAcs(f);
-    for (let bb: PciFunction | null = client; bb !== null && bb !== common; bb = env.up(bb)) checkAcs(bb);
+    for (let bb: PciFunction | null = client; bb !== null && bb !== common; bb = env.up(bb))
+      checkAcs(bb);
     const base = { dist, common: common.bdf, acsList, cpu: null, hostChecks: [] };
     if (acsList.length === 0) return { ...base, mapType: 'BUS_ADDR', ret: dist, log };
     const list = acsListText(acsList, env.rules.acsListBuffer);
     if (early) {
       if (verbose) {
-        log.push(`${cl}: cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${provider.bdf})`);
-        log.push(`${cl}: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${list}`);
+        log.push(
+          `${cl}: cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (${provider.bdf})`,
+        );
+        log.push(
+          `${cl}: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${list}`,
+        );
       }
       return { ...base, mapType: 'NOT_SUPPORTED', ret: -2, log };
     }
     if (verbose) {
       log.push(`${cl}: ACS redirect is set between the client and provider (${provider.bdf})`);
-      log.push(`${cl}: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${list}`);
+      log.push(
+        `${cl}: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=${list}`,
+      );
     }
     acsRedirects = true;
   } else if (early) {
     if (verbose) {
-      log.push(`${cl}: cannot be used for peer-to-peer DMA as the client and provider (${provider.bdf}) do not share an upstream bridge`);
+      log.push(
+        `${cl}: cannot be used for peer-to-peer DMA as the client and provider (${provider.bdf}) do not share an upstream bridge`,
+      );
     }
-    return { mapType: 'NOT_SUPPORTED', dist, ret: -1, log, common: null, acsList, cpu: null, hostChecks: [] };
+    return {
+      mapType: 'NOT_SUPPORTED',
+      dist,
+      ret: -1,
+      log,
+      common: null,
+      acsList,
+      cpu: null,
+      hostChecks: [],
+    };
   }
   // map_through_host_bridge:
   const cpu = ask({ key: 'cpu', fact: 'cpu-vendor-family', devices: [] }, env.cpu);
   const hostChecks: HostBridgeCheck[] = [];
   let allowed = cpu;
-  if (!cpu) allowed = hostBridgeAllowlist(env, provider, client, acsRedirects, ask, log, hostChecks);
+  if (!cpu)
+    allowed = hostBridgeAllowlist(env, provider, client, acsRedirects, ask, log, hostChecks);
   const base = { dist, common: common?.bdf ?? null, acsList, cpu, hostChecks };
   if (!allowed) {
     if (verbose) {
-      log.push(`${cl}: cannot be used for peer-to-peer DMA as the client and provider (${provider.bdf}) do not share an upstream bridge or whitelisted host bridge`);
+      log.push(
+        `${cl}: cannot be used for peer-to-peer DMA as the client and provider (${provider.bdf}) do not share an upstream bridge or whitelisted host bridge`,
+      );
     }
     return { ...base, mapType: 'NOT_SUPPORTED', ret: -1, log };
   }
@@ -135,15 +165,33 @@ function hostBridgeAllowlist(
       return false;
     }
     if (typeof dev.vendor !== 'number' || typeof dev.device !== 'number') {
-      const ok = ask({ key: `hb:${hb}:${same}`, fact: 'host-bridge-device-id', devices: [dev.bdf] }, 'unknown');
-      checks.push({ hostBridge: hb, device: dev.bdf, ids: null, same, answer: ok ? 'allowed' : 'not-listed' });
-      if (!ok && warn) log.push(`${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ????:????`);
+      const ok = ask(
+        { key: `hb:${hb}:${same}`, fact: 'host-bridge-device-id', devices: [dev.bdf] },
+        'unknown',
+      );
+      checks.push({
+        hostBridge: hb,
+        device: dev.bdf,
+        ids: null,
+        same,
+        answer: ok ? 'allowed' : 'not-listed',
+      });
+      if (!ok && warn)
+        log.push(`${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ????:????`);
       return ok;
     }
     const r = allowlistLookup(env.rules.allowlist, dev.vendor, dev.device, same);
-    checks.push({ hostBridge: hb, device: dev.bdf, ids: [dev.vendor, dev.device], same, answer: r.kind });
+    checks.push({
+      hostBridge: hb,
+      device: dev.bdf,
+      ids: [dev.vendor, dev.device],
+      same,
+      answer: r.kind,
+    });
     if (r.kind === 'not-listed' && warn) {
-      log.push(`${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ${hex4(dev.vendor)}:${hex4(dev.device)}`);
+      log.push(
+        `${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ${hex4(dev.vendor)}:${hex4(dev.device)}`,
+      );
     }
     return r.kind === 'allowed';
   };

@@ -54,16 +54,60 @@ export function kernelArgs(cmdline: string): [string, string | null][] {
 
 /** Options x86 `pcibios_setup()` and generic `pci_setup()` accept (exact, or a `name=` prefix). */
 const KNOWN_EXACT = new Set([
-  'off', 'bios', 'nobios', 'biosirq', 'conf1', 'conf2', 'nommconf', 'check_enable_amd_mmconf',
-  'noacpi', 'noearly', 'usepirqmask', 'assign-busses', 'use_crs', 'nocrs', 'use_e820', 'no_e820',
-  'routeirq', 'skip_isa_align', 'noioapicquirk', 'ioapicreroute', 'noioapicreroute', 'norom',
-  'nobar', 'big_root_window', 'bfsort', 'nobfsort', 'rom', 'nomsi', 'noaer', 'earlydump',
-  'realloc', 'nodomains', 'noari', 'noats', 'pcie_bus_tune_off', 'pcie_bus_safe', 'pcie_bus_perf',
-  'pcie_bus_peer2peer', 'pcie_scan_all',
+  'off',
+  'bios',
+  'nobios',
+  'biosirq',
+  'conf1',
+  'conf2',
+  'nommconf',
+  'check_enable_amd_mmconf',
+  'noacpi',
+  'noearly',
+  'usepirqmask',
+  'assign-busses',
+  'use_crs',
+  'nocrs',
+  'use_e820',
+  'no_e820',
+  'routeirq',
+  'skip_isa_align',
+  'noioapicquirk',
+  'ioapicreroute',
+  'noioapicreroute',
+  'norom',
+  'nobar',
+  'big_root_window',
+  'bfsort',
+  'nobfsort',
+  'rom',
+  'nomsi',
+  'noaer',
+  'earlydump',
+  'realloc',
+  'nodomains',
+  'noari',
+  'noats',
+  'pcie_bus_tune_off',
+  'pcie_bus_safe',
+  'pcie_bus_perf',
+  'pcie_bus_peer2peer',
+  'pcie_scan_all',
 ]);
 const KNOWN_PREFIX = [
-  'irqmask=', 'pirqaddr=', 'lastbus=', 'realloc=', 'resource_alignment=', 'ecrc=', 'hpiosize=',
-  'hpmmiosize=', 'hpmmioprefsize=', 'hpmemsize=', 'hpbussize=', 'cbiosize=', 'cbmemsize=',
+  'irqmask=',
+  'pirqaddr=',
+  'lastbus=',
+  'realloc=',
+  'resource_alignment=',
+  'ecrc=',
+  'hpiosize=',
+  'hpmmiosize=',
+  'hpmmioprefsize=',
+  'hpmemsize=',
+  'hpbussize=',
+  'cbiosize=',
+  'cbmemsize=',
 ];
 
 /** Every `pci=` on the line through `pci_setup()`. */
@@ -75,7 +119,8 @@ export function pciParams(cmdline: string, rules: RuleSet): PciParams {
     if (param !== 'pci' || val === null) continue;
     for (const opt of val.split(',')) {
       if (opt.length === 0) continue;
-      if (opt.startsWith('disable_acs_redir=')) disableAcsRedir = opt.slice('disable_acs_redir='.length);
+      if (opt.startsWith('disable_acs_redir='))
+        disableAcsRedir = opt.slice('disable_acs_redir='.length);
       else if (rules.acsParams === 'config-acs' && opt.startsWith('config_acs='))
         configAcs = opt.slice('config_acs='.length);
       else if (KNOWN_EXACT.has(opt) || KNOWN_PREFIX.some((p) => opt.startsWith(p))) continue;

@@ -15,7 +15,12 @@ export type MatchResult = 1 | 0 | -22 | 'unknown';
 
 const PCI_DEVFN = (slot: number, fn: number) => ((slot & 0x1f) << 3) | (fn & 0x07);
 
-function matchPath(fabric: Fabric, dev0: PciFunction, s: string, pos: number): [MatchResult, number] {
+function matchPath(
+  fabric: Fabric,
+  dev0: PciFunction,
+  s: string,
+  pos: number,
+): [MatchResult, number] {
   const semi = s.indexOf(';', pos);
   const end = semi < 0 ? s.length : semi;
   let wpath = s.slice(pos, end);
@@ -43,7 +48,8 @@ function matchPath(fabric: Fabric, dev0: PciFunction, s: string, pos: number): [
     seg = 0;
     [bus, slot, fn] = r3.out as [number, number, number];
   }
-  const ok = seg === dev.addr.domain && bus === dev.addr.bus && devfn(dev.addr) === PCI_DEVFN(slot, fn);
+  const ok =
+    seg === dev.addr.domain && bus === dev.addr.bus && devfn(dev.addr) === PCI_DEVFN(slot, fn);
   return [ok ? 1 : 0, end];
 }
 
@@ -54,7 +60,12 @@ function idMatches(want: number, have: Maybe<number> | null): boolean | 'unknown
 }
 
 /** `pci_dev_str_match(dev, s + pos, &end)`: [result, end position]. */
-export function devStrMatch(fabric: Fabric, dev: PciFunction, s: string, pos: number): [MatchResult, number] {
+export function devStrMatch(
+  fabric: Fabric,
+  dev: PciFunction,
+  s: string,
+  pos: number,
+): [MatchResult, number] {
   if (!s.startsWith('pci:', pos)) return matchPath(fabric, dev, s, pos);
   const rest = s.slice(pos + 4);
   let ids: number[];

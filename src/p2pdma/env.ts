@@ -5,7 +5,14 @@
 import type { Bdf } from '../pci/bdf.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { type AcsOverlay, acsOverlay, baseAcs, type EffAcs, redirectOf } from './acs.js';
+import {
+  type AcsOverlay,
+  acsOverlay,
+  baseAcs,
+  changedByCmdline,
+  type EffAcs,
+  redirectOf,
+} from './acs.js';
 import { cpuSupportsP2pdma } from './cpu.js';
 import type { RuleSet } from './rulesets.js';
 
@@ -20,6 +27,14 @@ export class P2pEnv {
     this.rules = rules;
     this.overlay = acsOverlay(fabric, rules, cmdline);
     this.cpu = cpuSupportsP2pdma(fabric.machine.cpu, rules);
+  }
+
+  #changed: ReadonlySet<string> | null = null;
+
+  /** Devices whose redirect state the what-if command line changed (computed once). */
+  get changedByCmdline(): ReadonlySet<string> {
+    this.#changed ??= new Set(changedByCmdline(this.fabric, this.overlay));
+    return this.#changed;
   }
 
   acs(f: PciFunction): EffAcs {

@@ -42,9 +42,11 @@ export function explore<T>(run: (ask: Ask) => T): Branch<T>[] {
       out.push({ value: run(ask), assumed: [...assign.values()] });
     } catch (e) {
       if (!(e instanceof NeedFact)) throw e;
-      if (out.length + todo.length > MAX_BRANCHES) throw new Error('too many unknown facts to explore');
+      if (out.length + todo.length > MAX_BRANCHES)
+        throw new Error('too many unknown facts to explore');
       // Push false first so the `true` branch is explored first (stable, deterministic order).
-      for (const value of [false, true]) todo.push(new Map(assign).set(e.ref.key, { ...e.ref, value }));
+      for (const value of [false, true])
+        todo.push(new Map(assign).set(e.ref.key, { ...e.ref, value }));
     }
   }
   return out;

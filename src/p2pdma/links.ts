@@ -10,14 +10,20 @@ import type { Bottleneck } from './types.js';
 export const LINK_RATE_SOURCE =
   'published-numbers.md §3.1 "Raw x16 bandwidth after encoding, per direction"';
 
-/** GB/s per direction for x16, by generation (the cited row). */
-const X16_GBPS: Readonly<Record<number, number>> = { 1: 4.0, 2: 8.0, 3: 15.75, 4: 31.51, 5: 63.02, 6: 121.0 };
-const GEN_OF: ReadonlyArray<[number, number]> = [[2.5, 1], [5, 2], [8, 3], [16, 4], [32, 5], [64, 6]];
+/** Per-lane rate (GT/s) → [generation, GB/s per direction for x16] (the cited row). */
+const RATE: ReadonlyMap<number, readonly [number, number]> = new Map([
+  [2.5, [1, 4.0]],
+  [5, [2, 8.0]],
+  [8, [3, 15.75]],
+  [16, [4, 31.51]],
+  [32, [5, 63.02]],
+  [64, [6, 121.0]],
+]);
 
 export function linkGbps(l: Link): { gen: number; gbps: number } | null {
-  const gen = GEN_OF.find(([s]) => Math.abs(s - l.speedGTs) < 1e-6)?.[1];
-  if (gen === undefined) return null;
-  return { gen, gbps: Math.round(((X16_GBPS[gen]! / 16) * l.width) * 100) / 100 };
+  const r = RATE.get(l.speedGTs);
+  if (r === undefined) return null;
+  return { gen: r[0], gbps: Math.round((r[1] / 16) * l.width * 100) / 100 };
 }
 
 function statusOf(f: PciFunction): Link | null {
@@ -30,7 +36,11 @@ function statusOf(f: PciFunction): Link | null {
  * Each hop `x → parent` that is a physical link (x is not a switch downstream port, whose hop to the
  * upstream port is internal), except the common device's own upstream hop. The link is read on x (upstream-facing) or, failing that, on its parent.
  */
-export function bottleneck(fabric: Fabric, path: readonly string[], common: string | null): Bottleneck | null {
+export function bottleneck(
+  fabric: Fabric,
+  path: readonly string[],
+  common: string | null,
+): Bottleneck | null {
   let best: Bottleneck | null = null;
   for (const bdf of path) {
     if (bdf === common) continue; // its upstream hop is not on the path
@@ -44,7 +54,13 @@ export function bottleneck(fabric: Fabric, path: readonly string[], common: stri
     const r = linkGbps(l);
     if (r === null) continue;
     if (best === null || r.gbps < best.gbps) {
-      best = { link: [x0.bdf, parent.bdf], gen: r.gen, width: l.width, gbps: r.gbps, source: LINK_RATE_SOURCE };
+      best = {
+        link: [x0.bdf, parent.bdf],
+        gen: r.gen,
+        width: l.width,
+        gbps: r.gbps,
+        source: LINK_RATE_SOURCE,
+      };
     }
   }
   return best;

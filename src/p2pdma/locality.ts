@@ -30,7 +30,11 @@ function switchHops(fabric: Fabric, f: PciFunction, c: PciFunction): number {
   return n;
 }
 
-export function localityClass(fabric: Fabric, a: PciFunction, b: PciFunction): LocalityClass | 'unknown' {
+export function localityClass(
+  fabric: Fabric,
+  a: PciFunction,
+  b: PciFunction,
+): LocalityClass | 'unknown' {
   if (a === b) return 'X';
   const common = fabric.commonUpstream(a, b);
   if (common !== null) {

@@ -20,7 +20,12 @@ export const MT_BUS_ADDR = 1;
 export const MT_THRU_HOST_BRIDGE = 2;
 /** Missing facts decide the pair: ask the reference (`P2pdma.verdict`) for the details. */
 export const MT_UNCERTAIN = 3;
-export const MT_CODES: readonly (MapType | 'uncertain')[] = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
+export const MT_CODES: readonly (MapType | 'uncertain')[] = [
+  'NOT_SUPPORTED',
+  'BUS_ADDR',
+  'THRU_HOST_BRIDGE',
+  'uncertain',
+];
 
 export interface PairMatrix {
   /** Devices in the caller's order; cell (i, j) = provider devices[i], client devices[j]. */
@@ -52,12 +57,15 @@ const MIB = 1n << 20n;
 /** Default: endpoints with a memory BAR ≥ 1 MiB plus NICs and NVMe; `all`: every non-bridge function. */
 export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFunction[] {
   const nonBridge = fabric.functions.filter((f) => !fabric.isBridge(f));
-  if (sel.classes && sel.classes.length > 0) return nonBridge.filter((f) => sel.classes!.includes(categoryOf(f)));
+  if (sel.classes && sel.classes.length > 0)
+    return nonBridge.filter((f) => sel.classes!.includes(categoryOf(f)));
   if (sel.all) return nonBridge;
   return nonBridge.filter((f) => {
     if (f.kind !== 'endpoint' && f.kind !== 'rc-integrated-endpoint') return false;
     const cat = categoryOf(f);
-    return cat === 'nic' || cat === 'nvme' || f.bars.some((b) => b.space === 'mem' && b.size >= MIB);
+    return (
+      cat === 'nic' || cat === 'nvme' || f.bars.some((b) => b.space === 'mem' && b.size >= MIB)
+    );
   });
 }
 
@@ -142,7 +150,8 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
     if (hx !== hy) return hx - hy;
     const cx = chains[devNode[x]!]!;
     const cy = chains[devNode[y]!]!;
-    for (let k = 0; k < Math.min(cx.length, cy.length); k++) if (cx[k] !== cy[k]) return cx[k]! - cy[k]!;
+    for (let k = 0; k < Math.min(cx.length, cy.length); k++)
+      if (cx[k] !== cy[k]) return cx[k]! - cy[k]!;
     return cx.length - cy.length || x - y;
   };
   order.sort(cmp);
@@ -236,13 +245,21 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
 }
 
 /** The same matrix from the per-pair reference walk (slow; for tests and the benchmark baseline). */
-export function referenceMatrix(env: P2pEnv, devices: readonly PciFunction[], rows?: number): PairMatrix {
+export function referenceMatrix(
+  env: P2pEnv,
+  devices: readonly PciFunction[],
+  rows?: number,
+): PairMatrix {
   const n = devices.length;
   const mapTypes = new Int8Array(n * n);
   const distances = new Int16Array(n * n);
   const pos = Int32Array.from(devices.keys());
   const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
-  const code = { NOT_SUPPORTED: MT_NOT_SUPPORTED, BUS_ADDR: MT_BUS_ADDR, THRU_HOST_BRIDGE: MT_THRU_HOST_BRIDGE } as const;
+  const code = {
+    NOT_SUPPORTED: MT_NOT_SUPPORTED,
+    BUS_ADDR: MT_BUS_ADDR,
+    THRU_HOST_BRIDGE: MT_THRU_HOST_BRIDGE,
+  } as const;
   for (let i = 0; i < Math.min(n, rows ?? n); i++) {
     for (let j = 0; j < n; j++) {
       const br = explore((ask) => calc(env, devices[i]!, devices[j]!, false, ask));
@@ -250,7 +267,8 @@ export function referenceMatrix(env: P2pEnv, devices: readonly PciFunction[], ro
       const t = br[0]!.value;
       const c = types.size > 1 ? MT_UNCERTAIN : code[t.mapType];
       mapTypes[i * n + j] = c;
-      distances[i * n + j] = c === MT_UNCERTAIN ? Math.max(...br.map((b) => distanceOf(b.value))) : distanceOf(t);
+      distances[i * n + j] =
+        c === MT_UNCERTAIN ? Math.max(...br.map((b) => distanceOf(b.value))) : distanceOf(t);
       stats.referenceCells++;
     }
   }

@@ -36,7 +36,9 @@ export interface DistanceResult {
   readonly missing?: readonly MissingFact[];
 }
 
-export type MapTypeAnswer = MapType | { readonly uncertain: readonly MapType[]; readonly missing: readonly MissingFact[] };
+export type MapTypeAnswer =
+  | MapType
+  | { readonly uncertain: readonly MapType[]; readonly missing: readonly MissingFact[] };
 
 /** The map-type cache of one provider (the xarray in `struct pci_p2pdma`). */
 export class MapTypeCache {
@@ -52,6 +54,9 @@ export class MapTypeCache {
   }
 }
 
+const sameLog = (logs: readonly (readonly string[])[]) =>
+  logs.every((l) => l.join('\n') === logs[0]!.join('\n'));
+
 const isNonPci = (c: ClientRef): c is NonPciClient => typeof c === 'object' && 'devName' in c;
 
 export class P2pdma {
@@ -61,7 +66,8 @@ export class P2pdma {
   readonly #state = new Map<string, MapTypeCache>();
 
   constructor(fabric: Fabric, ruleSet: RuleSet | string | undefined = undefined, cmdline?: string) {
-    const rules = typeof ruleSet === 'string' || ruleSet === undefined ? getRuleSet(ruleSet) : ruleSet;
+    const rules =
+      typeof ruleSet === 'string' || ruleSet === undefined ? getRuleSet(ruleSet) : ruleSet;
     this.env = new P2pEnv(fabric, rules, cmdline);
     this.kernelLog = [...this.env.overlay.bootLog];
   }
@@ -111,7 +117,10 @@ export class P2pdma {
         let pc: PciFunction;
         if (isNonPci(c)) {
           if (c.pciParent === null) {
-            if (verbose) log.push(`${c.devName}: cannot be used for peer-to-peer DMA as it is not a PCI device`);
+            if (verbose)
+              log.push(
+                `${c.devName}: cannot be used for peer-to-peer DMA as it is not a PCI device`,
+              );
             return { distance: -1, log, stores };
           }
           pc = this.env.get(c.pciParent);
@@ -133,10 +142,14 @@ export class P2pdma {
         if (branches.every((b) => b.value.stores[i]?.[1] === t)) cache.set(key, t);
       }
     }
-    this.kernelLog.push(...first.log);
-    const missing = branches.flatMap((b) => b.assumed).map((a) => ({ fact: a.fact, devices: a.devices }));
-    if (!agree) return { distance: null, log: first.log, missing };
-    return { distance: first.distance, log: first.log, ...(missing.length ? { missing } : {}) };
+    // The log is printed only when every resolution of the missing facts prints the same lines.
+    const log = sameLog(branches.map((b) => b.value.log)) ? first.log : [];
+    this.kernelLog.push(...log);
+    const missing = branches
+      .flatMap((b) => b.assumed)
+      .map((a) => ({ fact: a.fact, devices: a.devices }));
+    if (!agree) return { distance: null, log, missing };
+    return { distance: first.distance, log, ...(missing.length ? { missing } : {}) };
   }
 
   /** `pci_p2pdma_map_type(provider, client)`: the cached type, computed verbosely on a miss. */
@@ -150,10 +163,12 @@ export class P2pdma {
     if (hit !== 'UNKNOWN') return hit;
     const branches = explore((ask) => calc(this.env, p, c, true, ask));
     const first = branches[0]!.value;
-    this.kernelLog.push(...first.log);
+    if (sameLog(branches.map((b) => b.value.log))) this.kernelLog.push(...first.log);
     const types = [...new Set(branches.map((b) => b.value.mapType))];
     if (types.length > 1) {
-      const missing = branches.flatMap((b) => b.assumed).map((a) => ({ fact: a.fact, devices: a.devices }));
+      const missing = branches
+        .flatMap((b) => b.assumed)
+        .map((a) => ({ fact: a.fact, devices: a.devices }));
       return { uncertain: types.sort(), missing };
     }
     cache?.set(cacheKey(c.addr), first.mapType);

@@ -31,7 +31,9 @@ export interface RuleSet {
   /** Size of the on-stack buffer the ACS list is printed into (`char buf[128]`); null: a page. */
   readonly acsListBuffer: number | null;
   /** Numeric values of the map-type enum in this kernel (for cache dumps). */
-  readonly mapTypeValues: Readonly<Record<'UNKNOWN' | 'NOT_SUPPORTED' | 'BUS_ADDR' | 'THRU_HOST_BRIDGE', number>>;
+  readonly mapTypeValues: Readonly<
+    Record<'UNKNOWN' | 'NOT_SUPPORTED' | 'BUS_ADDR' | 'THRU_HOST_BRIDGE', number>
+  >;
 }
 
 export const LINUX_5_4: RuleSet = {
@@ -49,7 +51,8 @@ export const LINUX_5_4: RuleSet = {
 
 export const LINUX_6_1: RuleSet = {
   name: 'linux-6.1',
-  description: 'Linux 6.1 LTS: calc_map_type_and_dist, AMD Zen CPU rule, 10-entry host-bridge allowlist',
+  description:
+    'Linux 6.1 LTS: calc_map_type_and_dist, AMD Zen CPU rule, 10-entry host-bridge allowlist',
   semantics: 'host-bridge',
   allowlist: ALLOWLIST_LINUX_6_1,
   cpuRule: 'amd-zen',

@@ -3,7 +3,6 @@
  * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
  */
 import type { PciFunction } from '../pci/types.js';
-import { changedByCmdline } from './acs.js';
 import { acsListText, type CalcTrace, calc } from './calc.js';
 import type { P2pEnv } from './env.js';
 import { type Branch, explore } from './explore.js';
@@ -17,7 +16,8 @@ interface PairRun {
 }
 
 /** `pci_p2pdma_distance()` for one client: -1 on refusal, else the distance. */
-export const distanceOf = (t: CalcTrace): number => (t.mapType === 'NOT_SUPPORTED' || t.ret < 0 ? -1 : t.ret);
+export const distanceOf = (t: CalcTrace): number =>
+  t.mapType === 'NOT_SUPPORTED' || t.ret < 0 ? -1 : t.ret;
 
 function runPair(env: P2pEnv, provider: PciFunction, client: PciFunction): Branch<PairRun>[] {
   return explore((ask) => {
@@ -25,7 +25,11 @@ function runPair(env: P2pEnv, provider: PciFunction, client: PciFunction): Branc
     const quiet = calc(env, provider, client, false, ask);
     return {
       trace: verbose,
-      outcome: { mapType: verbose.mapType, distance: distanceOf(verbose), kernelLog: [...verbose.log, ...quiet.log] },
+      outcome: {
+        mapType: verbose.mapType,
+        distance: distanceOf(verbose),
+        kernelLog: [...verbose.log, ...quiet.log],
+      },
     };
   });
 }
@@ -39,7 +43,10 @@ function missingFacts(branches: readonly Branch<unknown>[]): MissingFact[] {
       byFact.set(a.fact, set);
     }
   }
-  return [...byFact].map(([fact, devs]) => ({ fact: fact as MissingFact['fact'], devices: [...devs].sort() as never }));
+  return [...byFact].map(([fact, devs]) => ({
+    fact: fact as MissingFact['fact'],
+    devices: [...devs].sort() as never,
+  }));
 }
 
 function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: CalcTrace): Issue[] {
@@ -74,7 +81,10 @@ function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: Ca
   if (t.cpu === true) {
     out.push({
       code: 'cpu_allows_host_bridge',
-      path: [provider.hostBridge, ...(client.hostBridge !== provider.hostBridge ? [client.hostBridge] : [])],
+      path: [
+        provider.hostBridge,
+        ...(client.hostBridge !== provider.hostBridge ? [client.hostBridge] : []),
+      ],
       evidence: { vendor: env.fabric.machine.cpu.vendor, family: env.fabric.machine.cpu.family },
       hint: null,
     });
@@ -89,17 +99,28 @@ function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: Ca
             ? 'no_host_bridge_device'
             : 'host_bridge_requires_same',
       path: c.device === null ? [c.hostBridge] : [c.hostBridge, c.device],
-      evidence: { hostBridge: c.hostBridge, device: c.device, ids: c.ids, sameHostBridge: c.same, ruleSet: env.rules.name },
+      evidence: {
+        hostBridge: c.hostBridge,
+        device: c.device,
+        ids: c.ids,
+        sameHostBridge: c.same,
+        ruleSet: env.rules.name,
+      },
       hint:
         c.answer === 'requires-same-host-bridge'
           ? 'keep provider and client below the same host bridge'
           : 'put both devices under one PCIe switch (no ACS redirect), or use a platform the rule set allows (AMD Zen CPU, allowlisted root complex)',
     });
   }
-  const changed = new Set(changedByCmdline(env.fabric, env.overlay));
-  const touched = env.fabric.path(provider, client).filter((b) => changed.has(b as never));
+  const changed = env.changedByCmdline;
+  const touched = env.fabric.path(provider, client).filter((b) => changed.has(b));
   if (touched.length > 0) {
-    out.push({ code: 'cmdline', path: touched, evidence: { disableAcsRedir: env.overlay.disableAcsRedir, configAcs: env.overlay.configAcs }, hint: null });
+    out.push({
+      code: 'cmdline',
+      path: touched,
+      evidence: { disableAcsRedir: env.overlay.disableAcsRedir, configAcs: env.overlay.configAcs },
+      hint: null,
+    });
   }
   return out;
 }
@@ -123,7 +144,9 @@ export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFu
   const decided = new Set(branches.map((b) => keyOf(b.value.outcome)));
   const missing = missingFacts(branches);
   const issueSets = branches.map((b) => issuesOf(env, provider, client, b.value.trace));
-  const inAll = issueSets[0]!.filter((i) => issueSets.every((s) => s.some((j) => JSON.stringify(j) === JSON.stringify(i))));
+  const inAll = issueSets[0]!.filter((i) =>
+    issueSets.every((s) => s.some((j) => JSON.stringify(j) === JSON.stringify(i))),
+  );
   const acsSure = branches.every((b) => b.value.trace.acsList.length === first.trace.acsList.length)
     ? first.trace.acsList
     : first.trace.acsList.filter((bdf) => env.redirect(env.get(bdf)) === true);
@@ -140,7 +163,8 @@ export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFu
     };
   }
   const outcomes: Outcome[] = [];
-  for (const b of branches) if (!outcomes.some((o) => keyOf(o) === keyOf(b.value.outcome))) outcomes.push(b.value.outcome);
+  for (const b of branches)
+    if (!outcomes.some((o) => keyOf(o) === keyOf(b.value.outcome))) outcomes.push(b.value.outcome);
   const possible = [...new Set(outcomes.map((o) => o.mapType))].sort() as MapType[];
   const dists = new Set(outcomes.map((o) => o.distance));
   const factIssues: Issue[] = missing.map((m) => ({
@@ -149,7 +173,9 @@ export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFu
     evidence: { fact: m.fact, possible },
     hint: null,
   }));
-  const commonLog = outcomes[0]!.kernelLog.filter((l) => outcomes.every((o) => o.kernelLog.includes(l)));
+  const commonLog = outcomes[0]!.kernelLog.filter((l) =>
+    outcomes.every((o) => o.kernelLog.includes(l)),
+  );
   return {
     ...base,
     mapType: 'uncertain',

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { KernelBug } from '../core/violations.js';
 import type { FileTable } from './files.js';
 import { DEFAULT_RLIMIT_NOFILE, EPOLL, type File, O, type Vma, type Whence } from './types.js';
 
@@ -64,8 +65,12 @@ export class Process {
   /** fd_install: the caller's file reference moves into the table. */
   fdInstall(fd: number, file: File): void {
     const slot = this.#fds[fd];
-    if (slot === undefined || slot.file !== null)
-      throw new Error(`fd_install on fd ${fd} that was not reserved`);
+    if (slot === undefined || slot.file !== null) {
+      throw new KernelBug(
+        'fd.install',
+        `fd_install on fd ${fd} of ${this.name}[${this.pid}] that was not reserved`,
+      );
+    }
     slot.file = file;
   }
 
@@ -86,6 +91,13 @@ export class Process {
     const f = this.lookup(fd);
     if (f === undefined) return kerr('EBADF', `fd ${fd} is not open in ${this.name}[${this.pid}]`);
     return ok(this.files.get(f));
+  }
+
+  /** readlink(/proc/<pid>/fd/<fd>): the file's dentry name; -ENOENT for a closed fd, as procfs. */
+  readlink(fd: number): KResult<string> {
+    const f = this.lookup(fd);
+    if (f === undefined) return kerr('ENOENT', `/proc/${this.pid}/fd/${fd}: no such file`);
+    return ok(f.fops.dname ? f.fops.dname(f) : `anon_inode:${f.fops.kind}`);
   }
 
   isCloexec(fd: number): boolean {

@@ -38,6 +38,8 @@ export interface FileOps {
   ioctl?(file: File, cmd: number, arg: unknown, proc: Process): KResult<number>;
   /** Missing → -ENODEV. */
   mmap?(file: File, vma: Vma): KResult<void>;
+  /** The `/proc/<pid>/fd/<n>` link target (d_dname), e.g. `/dmabuf:ring0`. Missing → `anon_inode:<kind>`. */
+  dname?(file: File): string;
   /** Kind-specific fdinfo lines after the generic `pos/flags/mnt_id/ino` ones. */
   showFdinfo?(file: File): readonly FdinfoLine[];
 }

@@ -4,7 +4,7 @@
  * (`nvidia-smi topo -m` layout with a legend) and the report section.
  */
 import { P2pEnv } from '../p2pdma/env.js';
-import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
+import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
 import {
   cellDistance,
   cellMapType,
@@ -17,10 +17,9 @@ import {
   matrixDevices,
   type PairMatrix,
 } from '../p2pdma/matrix.js';
-import { computeVerdict } from '../p2pdma/verdict.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, MissingFact, Verdict } from '../p2pdma/types.js';
-import { localityClass } from '../p2pdma/locality.js';
+import { computeVerdict } from '../p2pdma/verdict.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { acsSummary, hex4 } from './format.js';
@@ -28,9 +27,11 @@ import { acsSummary, hex4 } from './format.js';
 export const P2P_SCHEMA_VERSION = 1;
 
 const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
-  'acs-control': 'the ACS control register (capture lacks it; run lspci as root or capture sysfs config)',
+  'acs-control':
+    'the ACS control register (capture lacks it; run lspci as root or capture sysfs config)',
   'acs-cmdline-match': 'whether the pci= ACS entry matches (the device ids are unknown)',
-  'acs-firmware-value': 'the firmware ACS value that pci=config_acs= keeps for bits outside its mask',
+  'acs-firmware-value':
+    'the firmware ACS value that pci=config_acs= keeps for bits outside its mask',
   'cpu-vendor-family': 'the CPU vendor and family (cpu_supports_p2pdma: x86 AMD family >= 0x17)',
   'host-bridge-device-id': 'the vendor:device id of the host bridge device the allowlist looks at',
 };
@@ -74,7 +75,8 @@ export function issueText(i: Issue): string {
 
 export function hintText(i: Issue): string | null {
   if (i.hint === null) return null;
-  if (i.code === 'acs_redirect' || i.code === 'early_acs_refused') return `add the kernel parameter: ${i.hint}`;
+  if (i.code === 'acs_redirect' || i.code === 'early_acs_refused')
+    return `add the kernel parameter: ${i.hint}`;
   return i.hint;
 }
 
@@ -114,15 +116,25 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
     return tags.length ? `  ◀ ${tags.join('; ')}` : '';
   };
   const walk = (f: PciFunction, prefix: string, last: boolean) => {
-    out.push(`${prefix}${last ? '└─ ' : '├─ '}${f.bdf}${f.name ? ` "${f.name}"` : ''}  ${f.kind}${mark(f)}`);
-    const kids = [...on].filter((k) => fabric.upstreamBridge(k) === f).sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
-    kids.forEach((k, i) => walk(k, prefix + (last ? '   ' : '│  '), i === kids.length - 1));
+    out.push(
+      `${prefix}${last ? '└─ ' : '├─ '}${f.bdf}${f.name ? ` "${f.name}"` : ''}  ${f.kind}${mark(f)}`,
+    );
+    const kids = [...on]
+      .filter((k) => fabric.upstreamBridge(k) === f)
+      .sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
+    kids.forEach((k, i) => {
+      walk(k, prefix + (last ? '   ' : '│  '), i === kids.length - 1);
+    });
   };
   for (const hb of hbs) {
     const through = common === null ? '  ◀ route goes through the host bridge' : '';
     out.push(`${hb}${through}`);
-    const roots = [...on].filter((f) => f.hostBridge === hb && fabric.upstreamBridge(f) === null).sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
-    roots.forEach((f, i) => walk(f, '', i === roots.length - 1));
+    const roots = [...on]
+      .filter((f) => f.hostBridge === hb && fabric.upstreamBridge(f) === null)
+      .sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
+    roots.forEach((f, i) => {
+      walk(f, '', i === roots.length - 1);
+    });
   }
   return out;
 }
@@ -131,7 +143,9 @@ export function renderVerdict(fabric: Fabric, v: Verdict): string {
   const lines: string[] = [];
   lines.push(`provider ${v.provider}  →  client ${v.client}   [rules ${v.ruleSet}]`);
   lines.push(`verdict:  ${mapTypeLine(v)}`);
-  lines.push(`locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (${v.bottleneck.source})` : ''}`);
+  lines.push(
+    `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (${v.bottleneck.source})` : ''}`,
+  );
   lines.push(`path:     ${v.path.join(' → ')}`);
   lines.push('', 'route:', ...renderRoute(fabric, v).map((l) => `  ${l}`));
   if (v.issues.length) {
@@ -145,11 +159,20 @@ export function renderVerdict(fabric: Fabric, v: Verdict): string {
   }
   if (v.mapType === 'uncertain') {
     lines.push('', 'possible outcomes:');
-    for (const o of v.outcomes) lines.push(`  - ${o.mapType}, distance ${o.distance}${o.kernelLog.length ? `; log: ${o.kernelLog.join(' | ')}` : ''}`);
+    for (const o of v.outcomes)
+      lines.push(
+        `  - ${o.mapType}, distance ${o.distance}${o.kernelLog.length ? `; log: ${o.kernelLog.join(' | ')}` : ''}`,
+      );
   }
-  if (v.bootLog.length) lines.push('', 'boot log (command line):', ...v.bootLog.map((l) => `  ${l}`));
-  lines.push('', 'kernel log:', ...(v.kernelLog.length ? v.kernelLog.map((l) => `  ${l}`) : ['  (nothing)']));
-  if (v.mapType !== 'uncertain' && v.logMissing) lines.push(`  (log text depends on ${v.logMissing.map(factText).join('; ')})`);
+  if (v.bootLog.length)
+    lines.push('', 'boot log (command line):', ...v.bootLog.map((l) => `  ${l}`));
+  lines.push(
+    '',
+    'kernel log:',
+    ...(v.kernelLog.length ? v.kernelLog.map((l) => `  ${l}`) : ['  (nothing)']),
+  );
+  if (v.mapType !== 'uncertain' && v.logMissing)
+    lines.push(`  (log text depends on ${v.logMissing.map(factText).join('; ')})`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -163,7 +186,12 @@ export interface MatrixView {
   readonly matrix: PairMatrix;
 }
 
-export function buildMatrix(fabric: Fabric, ruleSet: string | undefined, cmdline: string | undefined, sel: DeviceSelection): MatrixView {
+export function buildMatrix(
+  fabric: Fabric,
+  ruleSet: string | undefined,
+  cmdline: string | undefined,
+  sel: DeviceSelection,
+): MatrixView {
   const env = new P2pEnv(fabric, getRuleSet(ruleSet), cmdline);
   return { env, matrix: fastMatrix(env, matrixDevices(fabric, sel)) };
 }
@@ -188,20 +216,41 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
         s = c === 'unknown' ? '?' : c;
       } else if (show === 'distance') {
         const t = cellMapType(matrix, i, j);
-        s = t === MT_UNCERTAIN ? `${cellDistance(matrix, i, j)}?` : String(cellDistance(matrix, i, j));
-      } else s = i === j && show === 'maptype' && cellMapType(matrix, i, j) === MT_BUS_ADDR ? 'X' : MT_SHORT[cellMapType(matrix, i, j)]!;
+        s =
+          t === MT_UNCERTAIN
+            ? `${cellDistance(matrix, i, j)}?`
+            : String(cellDistance(matrix, i, j));
+      } else
+        s =
+          i === j && show === 'maptype' && cellMapType(matrix, i, j) === MT_BUS_ADDR
+            ? 'X'
+            : MT_SHORT[cellMapType(matrix, i, j)]!;
       return s.padStart(cw);
     });
     lines.push(`${`D${i}`.padEnd(5)}${labels[i]!.padEnd(w)}${cells.join('')}`);
   });
-  lines.push('', `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`);
+  lines.push(
+    '',
+    `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
+  );
   lines.push(...legend(show));
   return `${lines.join('\n')}\n`;
 }
 
 export function legend(show: MatrixShow): string[] {
-  if (show === 'class') return ['Legend:', ...LOCALITY_LEGEND.map(([k, d]) => `  ${k.padEnd(4)} = ${d}`), '  ?    = NUMA node of a host bridge unknown'];
-  if (show === 'distance') return ['Legend:', '  n  = pci_p2pdma_distance() (hops via the common upstream device, or over both full chains)', '  -1 = refused (NOT_SUPPORTED)', '  n? = undecided: a missing fact decides between n and -1 (run `peerdma check`)'];
+  if (show === 'class')
+    return [
+      'Legend:',
+      ...LOCALITY_LEGEND.map(([k, d]) => `  ${k.padEnd(4)} = ${d}`),
+      '  ?    = NUMA node of a host bridge unknown',
+    ];
+  if (show === 'distance')
+    return [
+      'Legend:',
+      '  n  = pci_p2pdma_distance() (hops via the common upstream device, or over both full chains)',
+      '  -1 = refused (NOT_SUPPORTED)',
+      '  n? = undecided: a missing fact decides between n and -1 (run `peerdma check`)',
+    ];
   return [
     'Legend:',
     '  X   = the device itself (BUS_ADDR, distance 0)',
@@ -236,7 +285,13 @@ export function matrixJson(view: MatrixView): object {
       });
     });
   });
-  return { schemaVersion: P2P_SCHEMA_VERSION, ruleSet: env.rules.name, bootLog: env.overlay.bootLog, devices: devs.map((d) => d.bdf), pairs };
+  return {
+    schemaVersion: P2P_SCHEMA_VERSION,
+    ruleSet: env.rules.name,
+    bootLog: env.overlay.bootLog,
+    devices: devs.map((d) => d.bdf),
+    pairs,
+  };
 }
 
 export interface P2pSectionOptions {
@@ -255,11 +310,13 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
   const seen = new Set<string>();
   const findings: string[] = [];
   const counts = [0, 0, 0, 0];
+  const max = opts.maxFindings ?? 8;
   for (let i = 0; i < matrix.n; i++) {
     for (let j = 0; j < matrix.n; j++) {
       const t = cellMapType(matrix, i, j);
       counts[t]!++;
-      if (i === j || t === MT_BUS_ADDR) continue;
+      // Verdicts (the reference walk) only until enough distinct findings are known.
+      if (i === j || t === MT_BUS_ADDR || findings.length > max) continue;
       const v = computeVerdict(env, matrix.devices[i]!, matrix.devices[j]!);
       for (const x of v.issues) {
         const key = `${x.code}:${x.path.join(',')}`;
@@ -270,12 +327,15 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       }
     }
   }
-  out.push('', `pairs: ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`);
+  out.push(
+    '',
+    `pairs: ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`,
+  );
   if (findings.length) {
-    const max = opts.maxFindings ?? 8;
     out.push('notable findings:', ...findings.slice(0, max));
-    if (findings.length > max) out.push(`  … and ${findings.length - max} more (peerdma matrix --json)`);
+    if (findings.length > max) out.push('  … and more (peerdma matrix --json)');
   }
-  if (env.overlay.bootLog.length) out.push('boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
+  if (env.overlay.bootLog.length)
+    out.push('boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${out.join('\n')}\n`;
 }

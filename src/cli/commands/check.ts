@@ -1,27 +1,40 @@
 import type { Command } from '@commander-js/extra-typings';
 import { P2pdma } from '../../p2pdma/p2pdma.js';
+import { getRuleSet } from '../../p2pdma/rulesets.js';
 import { renderVerdict, verdictJson } from '../../report/p2p.js';
-import { loadFromOptions, printJson, withSourceOptions } from '../shared.js';
+import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
 
 /** `peerdma check A B`: the kernel's P2P verdict for provider A and client B, with route and fix. */
 export function register(program: Command): void {
-  withSourceOptions(
-    program
-      .command('check')
-      .description('P2P verdict for provider A and client B exactly as the kernel decides it: map type, distance, route, reasons, fix')
-      .argument('<provider>', 'provider (memory owner): BDF, unique BDF suffix (3b:00.0) or spec name')
-      .argument('<client>', 'client (DMA initiator): BDF, unique BDF suffix or spec name'),
-  )
+  const cmd = program
+    .command('check')
+    .description(
+      'P2P verdict for provider A and client B exactly as the kernel decides it: map type, distance, route, reasons, fix',
+    )
+    .argument(
+      '<provider>',
+      'provider (memory owner): BDF, unique BDF suffix (3b:00.0) or spec name',
+    )
+    .argument('<client>', 'client (DMA initiator): BDF, unique BDF suffix or spec name')
     .option('--rules <name>', 'kernel rule set: linux-6.19 (default), linux-6.1, linux-5.4')
-    .option('--kernel-cmdline <line>', 'what-if kernel command line (pci=disable_acs_redir=…, pci=config_acs=…)')
-    .option('--json', 'print one JSON document (schemaVersion 1)')
-    .action(async (providerArg, clientArg, opts) => {
-      const { fabric } = await loadFromOptions(opts, opts.json === true);
-      const model = new P2pdma(fabric, opts.rules, opts.kernelCmdline);
-      const provider = fabric.resolve(providerArg);
-      const client = fabric.resolve(clientArg);
-      const v = model.verdict(provider, client);
-      if (opts.json) printJson(verdictJson(v));
-      else process.stdout.write(renderVerdict(fabric, v));
-    });
+    .option(
+      '--kernel-cmdline <line>',
+      'what-if kernel command line (pci=disable_acs_redir=…, pci=config_acs=…)',
+    )
+    .option('--json', 'print one JSON document (schemaVersion 1)');
+  // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
+  withSourceOptions(cmd);
+  cmd.action(async (providerArg, clientArg, opts) => {
+    const rules = getRuleSet(opts.rules); // E_NOT_FOUND before loading anything
+    const { fabric } = await loadFromOptions(
+      opts as typeof opts & SourceOptions,
+      opts.json === true,
+    );
+    const model = new P2pdma(fabric, rules, opts.kernelCmdline);
+    const provider = fabric.resolve(providerArg);
+    const client = fabric.resolve(clientArg);
+    const v = model.verdict(provider, client);
+    if (opts.json) printJson(verdictJson(v));
+    else process.stdout.write(renderVerdict(fabric, v));
+  });
 }

@@ -1,5 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
+import { register as check } from './check.js';
+import { register as demo } from './demo.js';
+import { register as examples } from './examples.js';
+import { register as mapCost } from './map-cost.js';
+import { register as matrix } from './matrix.js';
 import { register as report } from './report.js';
+import { register as snapshot } from './snapshot.js';
 import { register as topo } from './topo.js';
 
 /**
@@ -7,5 +13,7 @@ import { register as topo } from './topo.js';
  * Add one line here per command.
  */
 export function registerCommands(program: Command): void {
-  for (const register of [report, topo]) register(program);
+  for (const register of [report, topo, check, matrix, demo, mapCost, snapshot, examples]) {
+    register(program);
+  }
 }

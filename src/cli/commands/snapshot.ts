@@ -1,5 +1,5 @@
-import type { Command } from '@commander-js/extra-typings';
 import { writeFileSync } from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
 import { snapshotWithStats } from '../../node/snapshot.js';
 
@@ -10,7 +10,11 @@ export function register(program: Command): void {
     .description(
       "capture this machine's PCI facts from /sys and /proc (an allowlist of plain attribute reads) into a .tar.gz that --from reads",
     )
-    .option('--root <dir>', 'the tree holding sys/ and proc/ (for a mounted or unpacked machine)', '/')
+    .option(
+      '--root <dir>',
+      'the tree holding sys/ and proc/ (for a mounted or unpacked machine)',
+      '/',
+    )
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
     .action(async (opts) => {
       const snap = await snapshotWithStats(opts.root);

@@ -1,13 +1,14 @@
 import type { KResult } from '../../core/errno.js';
 import { ok } from '../../core/errno.js';
+import { minBig } from '../../iommu/types.js';
 import { DEFAULT_CALIBRATION } from '../calibration.js';
 import { type CostLedger, type CostRecorder, ledgerOf } from '../ledger.js';
-import { SG_MAX_SEGMENT, type DmaSegment, type SgTable } from '../types.js';
+import { type DmaSegment, SG_MAX_SEGMENT, type SgTable } from '../types.js';
 import type { StrategyInput, StrategyMapping, StrategyName } from './types.js';
 
 /** Largest entry a DMA-only table may carry for this importer. */
 export const pieceMax = (input: StrategyInput): bigint =>
-  input.client.maxSegSize < SG_MAX_SEGMENT ? input.client.maxSegSize : SG_MAX_SEGMENT;
+  minBig(input.client.maxSegSize, SG_MAX_SEGMENT);
 
 /**
  * Run a strategy's map step and package the result: `map` returns the segments + table and an

@@ -5,8 +5,8 @@ import { p2pPages } from './p2p-pages.js';
 import { physVec } from './phys-vec.js';
 import type { Strategy, StrategyInput, StrategyMapping, StrategyName } from './types.js';
 
-export { iovaLink, mapResource, p2pPages, physVec };
 export * from './types.js';
+export { iovaLink, mapResource, p2pPages, physVec };
 
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   'p2p-pages': p2pPages,

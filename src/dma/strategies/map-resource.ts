@@ -1,4 +1,5 @@
 import { kerr, ok } from '../../core/errno.js';
+import { minBig } from '../../iommu/types.js';
 import { DMA_ATTR, DMA_MAPPING_ERROR, type DmaSegment } from '../types.js';
 import { pieceMax, runMeasured } from './common.js';
 import type { Strategy } from './types.js';
@@ -20,11 +21,14 @@ export const mapResource: Strategy = (input) =>
     };
     for (const c of chunks) {
       for (let off = 0n; off < c.len; off += max) {
-        const len = c.len - off < max ? c.len - off : max;
+        const len = minBig(c.len - off, max);
         const addr = api.mapResource(client, c.phys + off, len, dir, attrs);
         if (api.mappingError(client, addr) !== 0 || addr === DMA_MAPPING_ERROR) {
           undo();
-          return kerr('ENOMEM', `dma_map_resource of 0x${(c.phys + off).toString(16)}+0x${len.toString(16)} failed`);
+          return kerr(
+            'ENOMEM',
+            `dma_map_resource of 0x${(c.phys + off).toString(16)}+0x${len.toString(16)} failed`,
+          );
         }
         segs.push({ dmaAddr: addr, len, busAddr: false });
       }

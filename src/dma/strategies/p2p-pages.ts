@@ -1,4 +1,5 @@
 import { kerr, ok } from '../../core/errno.js';
+import { minBig } from '../../iommu/types.js';
 import { dmaMapSgtable, dmaUnmapSgtable } from '../sg.js';
 import { PAGE_SIZE, type SgCpuEntry, type SgTable } from '../types.js';
 import { pieceMax, runMeasured } from './common.js';
@@ -22,12 +23,12 @@ export const p2pPages: Strategy = (input) =>
       let off = 0n;
       const last = cpu[cpu.length - 1];
       if (last !== undefined && last.phys + last.length === c.phys && last.length < max) {
-        const take = c.len < max - last.length ? c.len : max - last.length;
+        const take = minBig(c.len, max - last.length);
         cpu[cpu.length - 1] = { ...last, length: last.length + take };
         off = take;
       }
       for (; off < c.len; off += max) {
-        const len = c.len - off < max ? c.len - off : max;
+        const len = minBig(c.len - off, max);
         cpu.push({ phys: c.phys + off, length: len, p2pProvider: provider });
       }
     }
@@ -40,7 +41,14 @@ export const p2pPages: Strategy = (input) =>
     const e = dmaMapSgtable(api, client, sgt, dir, 0);
     if (e !== 0) {
       const errno = e === -121 ? 'EREMOTEIO' : e === -12 ? 'ENOMEM' : 'EIO';
-      return kerr(errno, `dma_map_sgtable of ${cpu.length} P2PDMA entries from ${provider.bdf} for ${client.fn.bdf} failed (${e})`);
+      return kerr(
+        errno,
+        `dma_map_sgtable of ${cpu.length} P2PDMA entries from ${provider.bdf} for ${client.fn.bdf} failed (${e})`,
+      );
     }
-    return ok({ segments: [...sgt.dma], sgt, undo: () => dmaUnmapSgtable(api, client, sgt, dir, 0) });
+    return ok({
+      segments: [...sgt.dma],
+      sgt,
+      undo: () => dmaUnmapSgtable(api, client, sgt, dir, 0),
+    });
   });

@@ -6,7 +6,12 @@ import type { CostLedger } from '../ledger.js';
 import type { DmaDevice, DmaDirection, DmaSegment, MapType, PhysRange, SgTable } from '../types.js';
 
 export type StrategyName = 'p2p-pages' | 'map-resource' | 'iova-link' | 'phys-vec';
-export const STRATEGY_NAMES: readonly StrategyName[] = ['p2p-pages', 'map-resource', 'iova-link', 'phys-vec'];
+export const STRATEGY_NAMES: readonly StrategyName[] = [
+  'p2p-pages',
+  'map-resource',
+  'iova-link',
+  'phys-vec',
+];
 
 /** What every strategy takes. The IOMMU mode and map-type function come with `api`. */
 export interface StrategyInput {

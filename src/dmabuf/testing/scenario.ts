@@ -48,6 +48,9 @@ export function assertErr(r: { ok: boolean; errno?: string }, errno: string): vo
 /** Report the leak strings, then reclaim them (what a fixed importer would have released). */
 export function reclaim(k: Kernel, expect: RegExp): void {
   const leaks = k.checkPristine();
-  assert.ok(leaks.some((l) => expect.test(l)), `leak report ${JSON.stringify(leaks)} mentions ${expect}`);
+  assert.ok(
+    leaks.some((l) => expect.test(l)),
+    `leak report ${JSON.stringify(leaks)} mentions ${expect}`,
+  );
   k.dmabuf.reclaimLeaks();
 }

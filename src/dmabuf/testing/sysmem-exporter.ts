@@ -5,7 +5,7 @@
 import { type KResult, kerr, ok, unwrap } from '../../core/errno.js';
 import type { SgTable } from '../../dma/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import type { Vma } from '../../proc/types.js';
+import { O, type Vma } from '../../proc/types.js';
 import type { DmaBuf, DmaBufAttachment } from '../objects.js';
 import type { DmaBufExportInfo, DmaBufOps, DmaDataDirection, IosysMap, KModule } from '../types.js';
 
@@ -165,7 +165,7 @@ export function tryExportSysmem(
     priv: st,
     expName: o.name ?? 'sysmem',
     ...(o.owner ? { owner: o.owner } : {}),
-    ...(o.flags === undefined ? {} : { flags: o.flags }),
+    flags: o.flags ?? O.RDWR | O.CLOEXEC,
   };
   const r = k.dmabuf.export(patch(ops, info));
   if (!r.ok) return r;

@@ -59,7 +59,9 @@ export class AccelDevice {
     if (!bar) throw new RangeError(`${fn.bdf}: no 64-bit prefetchable memory BAR to expose HBM`);
     this.fn = fn;
     this.hbmBar = bar;
-    this.mmioBar = fn.bars.find((b) => b.space === 'mem' && b !== bar && b.size >= 0x1000n);
+    const others = fn.bars.filter((b) => b.space === 'mem' && b !== bar && b.size >= 0x1000n);
+    // Doorbells live in a non-prefetchable register BAR when there is one.
+    this.mmioBar = others.find((b) => !b.prefetchable) ?? others[0];
     const dramBase = opts.dramBase ?? 0x10_0000_0000n;
     const hbmSize = fn.deviceMemory ?? bar.size;
     const reserved = opts.reservedBytes ?? 16n * SZ_2M;

@@ -25,7 +25,21 @@ export function accelDmabufOps(env: DriverEnv): DmaBufOps {
     },
     map_dma_buf(attach: DmaBufAttachment, dir: DmaDataDirection): KResult<SgTable> {
       const exp = attach.dmabuf.priv as AccelExport;
-      if (!attach.peer2peer) return kerr('EPERM', 'Failed to map dmabuf because p2p is disabled');
+      if (!attach.peer2peer) {
+        env.core.env.printk(
+          'debug',
+          `${exp.device.fn.bdf}: Failed to map dmabuf because p2p is disabled`,
+        );
+        env.findings.push({
+          code: 'p2p_refused_at_map',
+          path: [exp.device.fn.bdf, attach.dev.name],
+          evidence: { dynamic: attach.isDynamic },
+          hint: attach.isDynamic
+            ? 'P2PDMA distance is negative for this pair; see `peerdma check`'
+            : 'static importers can never map a habanalabs dma-buf; attach dynamically with allow_peer2peer',
+        });
+        return kerr('EPERM', 'Failed to map dmabuf because p2p is disabled');
+      }
       const maxSeg = attach.dev.dma?.maxSegSize ?? DEFAULT_MAX_SEG;
       const chunks = chunkDevicePages(
         exp.pages,

@@ -5,21 +5,22 @@ import { regDmabufMr } from '../rdma/dmabuf-mr.js';
 import { IBV_ACCESS as A } from '../rdma/verbs.js';
 import { DriverRig } from '../rig.js';
 import { driverFabric } from '../testing/fabric.js';
-import { stubWorld } from '../testing/world.js';
+import { testWorld } from '../testing/world.js';
 import { SZ_2M } from './allocator.js';
 import { accelExportSink } from './exporter.js';
 import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from './uapi.js';
 
 function setup(distance = 0) {
   const fabric = driverFabric();
-  const w = stubWorld(fabric, { distance: () => distance });
+  const w = testWorld(fabric, { distance: () => distance });
   const rig = new DriverRig(w.env);
+  w.k.registerLeakProbe('rig', () => rig.leftovers());
   const accelFn = fabric.resolve('accel0');
   const nicFn = fabric.resolve('nic0');
   const accel = rig.addAccel(accelFn);
   const nic = rig.addNic(nicFn);
-  const owner = w.procs.spawn('trainer');
-  const peer = w.procs.spawn('rdma-app');
+  const owner = w.k.spawn('trainer');
+  const peer = w.k.spawn('rdma-app');
   return { fabric, w, rig, accel, nic, nicFn, owner, peer };
 }
 
@@ -47,7 +48,7 @@ for (const mode of ['pinned', 'dynamic'] as const) {
   test(`export → pass fd → ${mode} dma-buf MR → RDMA WRITE lands in HBM → teardown is pristine`, () => {
     const s = setup();
     const { h, va, fd, sink } = exportBuffer(s);
-    const peerFd = unwrap(s.w.procs.passFd(s.owner, fd, s.peer));
+    const peerFd = unwrap(s.w.k.procs.passFd(s.owner, fd, s.peer));
     const pd = s.nic.allocPd();
     const access = A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ;
     const reg = unwrap(
@@ -117,16 +118,14 @@ for (const mode of ['pinned', 'dynamic'] as const) {
     unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
     unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
     assert.deepEqual(s.rig.leftovers(), []);
-    assert.deepEqual(s.w.env.core.leakReport(), []);
-    assert.equal(s.w.files.live.length, 0);
-    assert.equal(s.w.env.mapper.live, 0);
-    assert.equal(s.w.violations.all.length, 0, JSON.stringify(s.w.violations.all));
+    assert.deepEqual(s.w.k.checkPristine(), []);
+    assert.equal(s.w.k.violations.all.length, 0, JSON.stringify(s.w.k.violations.all));
   });
 }
 
 test('non-P2P importer: attach succeeds, map fails with -EPERM (spec §6.8.3)', () => {
   const s = setup(-1);
-  const { fd } = exportBuffer(s, SZ_2M);
+  const { fd, va, h, sink } = exportBuffer(s, SZ_2M);
   const pd = s.nic.allocPd();
   const r = regDmabufMr(
     s.w.env,
@@ -139,14 +138,20 @@ test('non-P2P importer: attach succeeds, map fails with -EPERM (spec §6.8.3)', 
   );
   assert.equal(r.ok ? null : r.errno, 'EPERM');
   assert.deepEqual(
-    s.w.env.core.leakReport().filter((l) => l.includes('attachment')),
-    [],
+    s.w.env.findings.map((f) => f.code),
+    ['p2p_refused_at_map'],
   );
+  assert.ok(s.w.k.log.some((l) => l.text.includes('Failed to map dmabuf because p2p is disabled')));
+  unwrap(s.nic.deallocPd(pd));
+  unwrap(s.owner.close(fd));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+  assert.deepEqual(s.w.k.checkPristine(), []);
 });
 
 test('map cuts by the importer max segment size', () => {
   const s = setup();
-  const { fd } = exportBuffer(s, 2n * SZ_2M);
+  const { fd, va, h, sink } = exportBuffer(s, 2n * SZ_2M);
   const b = unwrap(s.w.env.core.get(s.owner, fd));
   const small = s.w.env.dmaDevice(s.nicFn);
   const dev = { ...small, dma: { ...small.dma!, maxSegSize: 65536n + 100n } };
@@ -159,4 +164,8 @@ test('map cuts by the importer max segment size', () => {
   s.w.env.core.withLock(b, () => s.w.env.core.unmapAttachment(a, sgt, 0));
   s.w.env.core.detach(b, a);
   s.w.env.core.put(b);
+  unwrap(s.owner.close(fd));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+  assert.deepEqual(s.w.k.checkPristine(), []);
 });

@@ -9,15 +9,16 @@ import { regDmabufMr } from '../rdma/dmabuf-mr.js';
 import { IBV_ACCESS as A } from '../rdma/verbs.js';
 import { DriverRig } from '../rig.js';
 import { driverFabric } from '../testing/fabric.js';
-import { stubWorld } from '../testing/world.js';
+import { testWorld } from '../testing/world.js';
 import { evict, exportBo, type GpuExport, wireMoveNotify } from './exporter.js';
 
 const MiB = 1024n * 1024n;
 
 function setup(moveNotify = true) {
   const fabric = driverFabric();
-  const w = stubWorld(fabric, { moveNotify });
+  const w = testWorld(fabric, { moveNotify });
   const rig = new DriverRig(w.env);
+  w.k.registerLeakProbe('rig', () => rig.leftovers());
   const gpu = rig.addGpu(fabric.resolve('gpu0'));
   const nicFn = fabric.resolve('nic0');
   const nvmeFn = fabric.resolve('nvme0');
@@ -25,7 +26,7 @@ function setup(moveNotify = true) {
   const nvme = rig.addNvme(nvmeFn);
   const exports: GpuExport[] = [];
   wireMoveNotify(w.env, gpu, () => exports);
-  const proc = w.procs.spawn('app');
+  const proc = w.k.spawn('app');
   const bo = unwrap(gpu.create(4n * MiB, 'VRAM'));
   const exp = unwrap(exportBo(w.env, gpu, bo, O.RDWR));
   exports.push(exp);
@@ -46,9 +47,7 @@ function teardown(s: S, extra: () => void) {
   unwrap(s.proc.close(s.fd));
   s.gpu.destroy(s.bo);
   assert.deepEqual(s.rig.leftovers(), []);
-  assert.deepEqual(s.w.env.core.leakReport(), []);
-  assert.equal(s.w.files.live.length, 0);
-  assert.equal(s.w.env.mapper.live, 0);
+  assert.deepEqual(s.w.k.checkPristine(), []);
 }
 
 const enc = (t: string) => new TextEncoder().encode(t);
@@ -205,10 +204,11 @@ test('habanalabs-style exporters have no vmap: the CPU path answers -EINVAL', as
   const { accelExportSink } = await import('../accel/exporter.js');
   const { HL_MEM_OP } = await import('../accel/uapi.js');
   const fabric = driverFabric();
-  const w = stubWorld(fabric);
+  const w = testWorld(fabric);
   const rig = new DriverRig(w.env);
+  w.k.registerLeakProbe('rig', () => rig.leftovers());
   const accel = rig.addAccel(fabric.resolve('accel0'));
-  const p = w.procs.spawn('x');
+  const p = w.k.spawn('x');
   const sink = accelExportSink(w.env, p);
   const h = unwrap(accel.memIoctl({ op: HL_MEM_OP.ALLOC, size: 2n * MiB, flags: 0 }, sink)).handle!;
   const va = unwrap(accel.memIoctl({ op: HL_MEM_OP.MAP, handle: h, flags: 0 }, sink))
@@ -226,5 +226,5 @@ test('habanalabs-style exporters have no vmap: the CPU path answers -EINVAL', as
   unwrap(p.close(fd));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
-  assert.deepEqual(rig.leftovers(), []);
+  assert.deepEqual(w.k.checkPristine(), []);
 });

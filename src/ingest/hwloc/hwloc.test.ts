@@ -52,7 +52,14 @@ describe('hwloc XML loader', () => {
     assert.equal(fabric.require('0000:0a:01.0').kind, 'switch-downstream');
     assert.deepEqual(
       fabric.upstreamChain(fabric.require('0000:0c:00.4')).map((f) => f.bdf),
-      ['0000:0c:00.4', '0000:0a:01.0', '0000:09:00.0', '0000:07:01.0', '0000:06:00.0', '0000:00:03.0'],
+      [
+        '0000:0c:00.4',
+        '0000:0a:01.0',
+        '0000:09:00.0',
+        '0000:07:01.0',
+        '0000:06:00.0',
+        '0000:00:03.0',
+      ],
     );
     assert.equal(fabric.require('0000:0c:00.4').hostBridge, 'pci0000:00');
     assert.equal(fabric.hostBridge('pci0000:80').numaNode, 1);
@@ -123,7 +130,9 @@ describe('hwloc XML loader', () => {
   it('keeps the first of two functions at one address, with a warning', () => {
     const { fabric, warnings } = load('32em64t-2n8c2t-pci-normalio.xml');
     assert.equal(fabric.require('0000:04:00.0').device, 0x1d6b);
-    assert.ok(warnings.some((w) => w.code === 'hwloc_duplicate' && w.location?.field === '0000:04:00.0'));
+    assert.ok(
+      warnings.some((w) => w.code === 'hwloc_duplicate' && w.location?.field === '0000:04:00.0'),
+    );
   });
 
   it('warns about link speeds that match no generation', () => {
@@ -133,26 +142,46 @@ describe('hwloc XML loader', () => {
   });
 
   it('rejects malformed XML with line and column', () => {
-    const text = '<?xml version="1.0"?>\n<topology version="3.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n';
+    const text =
+      '<?xml version="1.0"?>\n<topology version="3.0">\n  <object type="Machine">\n  </objekt>\n</topology>\n';
     assert.throws(
       () => loadHwloc({ name: 'bad.xml', text }),
-      (e: unknown) => e instanceof PeerdmaError && e.code === 'E_PARSE' && e.location.line === 4 && e.location.column !== undefined && e.location.file === 'bad.xml',
+      (e: unknown) =>
+        e instanceof PeerdmaError &&
+        e.code === 'E_PARSE' &&
+        e.location.line === 4 &&
+        e.location.column !== undefined &&
+        e.location.file === 'bad.xml',
+    );
+  });
+
+  it('turns parser-only failures into E_PARSE (a broken XML declaration)', () => {
+    const { text } = read('power8gpudistances.xml');
+    const broken = `<?xml version  ${text.slice(15)}`;
+    assert.throws(
+      () => loadHwloc({ name: 'x.xml', text: broken }),
+      (e: unknown) => e instanceof PeerdmaError && e.code === 'E_PARSE',
     );
   });
 
   it('never throws anything but PeerdmaError on truncated or corrupted input', () => {
     const { text } = read('power8gpudistances.xml');
     fc.assert(
-      fc.property(fc.nat(text.length), fc.nat(text.length), fc.string({ maxLength: 3 }), (cut, at, junk) => {
-        const t = text.slice(0, cut);
-        const mutated = t.slice(0, at) + junk + t.slice(at + junk.length);
-        try {
-          loadHwloc({ name: 'x.xml', text: mutated });
-        } catch (e) {
-          assert.ok(isPeerdmaError(e), String(e));
-        }
-      }),
-      { numRuns: 150 },
+      fc.property(
+        fc.nat(text.length),
+        fc.nat(text.length),
+        fc.string({ maxLength: 3 }),
+        (cut, at, junk) => {
+          const t = text.slice(0, cut);
+          const mutated = t.slice(0, at) + junk + t.slice(at + junk.length);
+          try {
+            loadHwloc({ name: 'x.xml', text: mutated });
+          } catch (e) {
+            assert.ok(isPeerdmaError(e), String(e));
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 

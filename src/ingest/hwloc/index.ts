@@ -1,5 +1,5 @@
-export { loadHwloc } from './load.js';
 export { linkFromGBps, linkGBps } from './linkspeed.js';
+export { loadHwloc } from './load.js';
 
 /** True when the text looks like an hwloc XML export (`<topology>` root). Pure and cheap. */
 export function looksLikeHwloc(text: string): boolean {

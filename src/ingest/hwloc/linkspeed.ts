@@ -4,14 +4,15 @@ import type { Link } from '../../pci/types.js';
  * PCIe generations as hwloc converts them to GB/s per lane: GT/s × encoding / 8, with 8b/10b for
  * Gen1–2 and 128b/130b for every later generation (hwloc's `hwloc_linux_pci_link_speed_from_string`).
  */
-const GENERATIONS: readonly { readonly gen: number; readonly gts: number; readonly enc: number }[] = [
-  { gen: 1, gts: 2.5, enc: 0.8 },
-  { gen: 2, gts: 5, enc: 0.8 },
-  { gen: 3, gts: 8, enc: 128 / 130 },
-  { gen: 4, gts: 16, enc: 128 / 130 },
-  { gen: 5, gts: 32, enc: 128 / 130 },
-  { gen: 6, gts: 64, enc: 128 / 130 },
-];
+const GENERATIONS: readonly { readonly gen: number; readonly gts: number; readonly enc: number }[] =
+  [
+    { gen: 1, gts: 2.5, enc: 0.8 },
+    { gen: 2, gts: 5, enc: 0.8 },
+    { gen: 3, gts: 8, enc: 128 / 130 },
+    { gen: 4, gts: 16, enc: 128 / 130 },
+    { gen: 5, gts: 32, enc: 128 / 130 },
+    { gen: 6, gts: 64, enc: 128 / 130 },
+  ];
 const WIDTHS = [32, 16, 12, 8, 4, 2, 1];
 
 /** GB/s of a link as hwloc reports it. */

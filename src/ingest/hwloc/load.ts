@@ -74,7 +74,8 @@ class HwlocLoader {
       sockets: packages > 0 ? packages : UNKNOWN,
       numaNodes: numa > 0 ? numa : UNKNOWN,
     });
-    for (const r of topo.roots) this.#walk(r, { ancestors: [], hostBridge: undefined, numaNode: UNKNOWN, parent: null });
+    for (const r of topo.roots)
+      this.#walk(r, { ancestors: [], hostBridge: undefined, numaNode: UNKNOWN, parent: null });
     this.#summarise();
     let fabric: LoadResult['fabric'];
     try {
@@ -111,8 +112,12 @@ class HwlocLoader {
   #hostBridge(o: HwObject, ctx: Ctx): void {
     const m = BRIDGE_PCI_RE.exec(o.attrs['bridge_pci'] ?? '');
     if (m === null) {
-      this.#warn('hwloc_host_bridge', `host bridge without a usable bridge_pci ('${o.attrs['bridge_pci'] ?? ''}'); its root bus is taken from its children`);
-      for (const c of o.children) this.#walk(c, { ...ctx, hostBridge: undefined, numaNode: UNKNOWN, parent: null });
+      this.#warn(
+        'hwloc_host_bridge',
+        `host bridge without a usable bridge_pci ('${o.attrs['bridge_pci'] ?? ''}'); its root bus is taken from its children`,
+      );
+      for (const c of o.children)
+        this.#walk(c, { ...ctx, hostBridge: undefined, numaNode: UNKNOWN, parent: null });
       return;
     }
     const domain = hex(m[1]!);
@@ -148,13 +153,21 @@ class HwlocLoader {
     }
     const bdf = formatBdf(addr);
     const t = PCI_TYPE_RE.exec((o.attrs['pci_type'] ?? '').trim());
-    if (t === null) this.#warn('hwloc_pci_type', `malformed pci_type '${o.attrs['pci_type'] ?? ''}'; ids unknown`, bdf);
+    if (t === null)
+      this.#warn(
+        'hwloc_pci_type',
+        `malformed pci_type '${o.attrs['pci_type'] ?? ''}'; ids unknown`,
+        bdf,
+      );
     const classCode = t ? (hex(t[1]!) << 8) | (t[7] !== undefined ? hex(t[7]) : 0) : UNKNOWN;
     const isBridge = o.type === 'Bridge';
     const buses = isBridge ? BRIDGE_PCI_RE.exec(o.attrs['bridge_pci'] ?? '') : null;
     const kind = inferHwlocKind(o, classCode, ctx.parent?.kind ?? null);
     const link = this.#link(o, bdf);
-    const pcie: Maybe<PcieInfo> = link === UNKNOWN ? UNKNOWN : { portType: portTypeOf(kind), linkCap: UNKNOWN, linkStatus: link };
+    const pcie: Maybe<PcieInfo> =
+      link === UNKNOWN
+        ? UNKNOWN
+        : { portType: portTypeOf(kind), linkCap: UNKNOWN, linkStatus: link };
     const description = describe(o);
     const init: FunctionInit = {
       bdf,
@@ -207,11 +220,23 @@ class HwlocLoader {
   #summarise(): void {
     const n = this.#functions;
     if (n === 0) return;
-    this.#warn('hwloc_no_acs', `hwloc XML does not record ACS: ACS state is unknown for all ${n} PCI functions`);
-    this.#warn('hwloc_no_port_type', `hwloc XML does not record PCIe port types: kinds of ${n} functions are inferred from class and position`);
-    this.#warn('hwloc_no_bars', `hwloc XML does not record BARs: no BAR addresses or sizes for ${n} functions`);
+    this.#warn(
+      'hwloc_no_acs',
+      `hwloc XML does not record ACS: ACS state is unknown for all ${n} PCI functions`,
+    );
+    this.#warn(
+      'hwloc_no_port_type',
+      `hwloc XML does not record PCIe port types: kinds of ${n} functions are inferred from class and position`,
+    );
+    this.#warn(
+      'hwloc_no_bars',
+      `hwloc XML does not record BARs: no BAR addresses or sizes for ${n} functions`,
+    );
     if (this.#linkUnknown > 0) {
-      this.#warn('hwloc_no_link', `${this.#linkUnknown} functions have no pci_link_speed: link status unknown`);
+      this.#warn(
+        'hwloc_no_link',
+        `${this.#linkUnknown} functions have no pci_link_speed: link status unknown`,
+      );
     }
     if (this.#unmatched.length > 0) {
       this.#warn(
@@ -228,7 +253,11 @@ class HwlocLoader {
   }
 
   #warn(code: string, message: string, field?: string): void {
-    this.#warnings.push({ code, message, location: { file: this.#input.name, ...(field !== undefined ? { field } : {}) } });
+    this.#warnings.push({
+      code,
+      message,
+      location: { file: this.#input.name, ...(field !== undefined ? { field } : {}) },
+    });
   }
 }
 
@@ -239,8 +268,12 @@ function nonIoDescendants(o: HwObject): HwObject[] {
 }
 
 function describe(o: HwObject): string | undefined {
-  const model = [o.infos.get('PCIVendor'), o.infos.get('PCIDevice')].filter((s) => s !== undefined && s !== '').join(' ');
-  const names = o.children.filter((c) => c.type === 'OSDev' && c.attrs['name']).map((c) => c.attrs['name']!);
+  const model = [o.infos.get('PCIVendor'), o.infos.get('PCIDevice')]
+    .filter((s) => s !== undefined && s !== '')
+    .join(' ');
+  const names = o.children
+    .filter((c) => c.type === 'OSDev' && c.attrs['name'])
+    .map((c) => c.attrs['name']!);
   const tail = names.length > 0 ? `[${names.join(', ')}]` : '';
   const d = [model, tail].filter((s) => s !== '').join(' ');
   return d === '' ? undefined : d;
@@ -251,15 +284,21 @@ function describe(o: HwObject): string | undefined {
  * port (a subtractive-decode one, prog-if 01, a PCI bridge); a bridge below a root or downstream port
  * with bridges below it is a switch upstream port, whose bridges are downstream ports.
  */
-function inferHwlocKind(o: HwObject, classCode: Maybe<number>, parent: FunctionKind | null): FunctionKind {
+function inferHwlocKind(
+  o: HwObject,
+  classCode: Maybe<number>,
+  parent: FunctionKind | null,
+): FunctionKind {
   const cls = classCode === UNKNOWN ? -1 : classCode >> 8;
   const progIf = classCode === UNKNOWN ? -1 : classCode & 0xff;
   if (cls === 0x0600 && parent === null) return 'host-bridge';
-  if (o.type !== 'Bridge' && cls !== 0x0604) return parent === null ? 'rc-integrated-endpoint' : 'endpoint';
+  if (o.type !== 'Bridge' && cls !== 0x0604)
+    return parent === null ? 'rc-integrated-endpoint' : 'endpoint';
   if (parent === null) return progIf === 1 ? 'pci-bridge' : 'root-port';
   if (parent === 'switch-upstream') return 'switch-downstream';
   const hasBridges = o.children.some((c) => c.type === 'Bridge');
-  if ((parent === 'root-port' || parent === 'switch-downstream') && hasBridges) return 'switch-upstream';
+  if ((parent === 'root-port' || parent === 'switch-downstream') && hasBridges)
+    return 'switch-upstream';
   return 'pci-bridge';
 }
 

@@ -39,7 +39,14 @@ export function parseHwlocXml(input: TextInput): HwTopology {
     ignorePiTags: true,
     processEntities: true,
   });
-  const doc = parser.parse(input.text) as OrderedNode[];
+  let doc: OrderedNode[];
+  try {
+    doc = parser.parse(input.text) as OrderedNode[];
+  } catch (e) {
+    // The validator accepts a few things the parser then refuses (a broken <?xml?> declaration).
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new PeerdmaError('E_PARSE', `malformed XML: ${msg}`, { file: input.name, line: 1 });
+  }
   const top = doc.find((n) => 'topology' in n);
   if (top === undefined) {
     throw new PeerdmaError('E_PARSE', 'no <topology> element: not an hwloc XML export', {

@@ -58,7 +58,11 @@ describe('lspci -vvv variations', () => {
     assert.equal(rp.kind, 'root-port');
     assert.equal(rp.classCode, 0x060400);
     assert.equal(rp.revision, 1);
-    assert.deepEqual(rp.acs, { state: 'present', cap: 0x5f, ctrl: ACS.SV | ACS.RR | ACS.CR | ACS.UF });
+    assert.deepEqual(rp.acs, {
+      state: 'present',
+      cap: 0x5f,
+      ctrl: ACS.SV | ACS.RR | ACS.CR | ACS.UF,
+    });
     assert.deepEqual(rp.pcie, {
       portType: 'root-port',
       linkCap: { speedGTs: 8, width: 16 },
@@ -77,8 +81,22 @@ describe('lspci -vvv variations', () => {
     assert.deepEqual([gpu.subsystemVendor, gpu.subsystemDevice], [0x10de, 0x16c1]);
     assert.equal(gpu.classCode, 0x030200);
     assert.deepEqual(gpu.bars, [
-      { index: 0, space: 'mem', start: 0x90000000n, size: 16n << 20n, is64: false, prefetchable: false },
-      { index: 2, space: 'mem', start: 0x3800000000n, size: 32n << 30n, is64: true, prefetchable: true },
+      {
+        index: 0,
+        space: 'mem',
+        start: 0x90000000n,
+        size: 16n << 20n,
+        is64: false,
+        prefetchable: false,
+      },
+      {
+        index: 2,
+        space: 'mem',
+        start: 0x3800000000n,
+        size: 32n << 30n,
+        is64: true,
+        prefetchable: true,
+      },
       { index: 5, space: 'io', start: 0xe000n, size: 128n, is64: false, prefetchable: false },
     ]);
     assert.equal(gpu.acs.state, 'absent', 'extended caps listed, none is ACS');
@@ -90,7 +108,10 @@ describe('lspci -vvv variations', () => {
     assert.equal(gpu.numaNode, 1);
     assert.equal(gpu.iommuGroup, 42);
     assert.equal(gpu.driver, 'nvidia');
-    assert.deepEqual(fabric.iommuGroups.map((g) => g.id), [42]);
+    assert.deepEqual(
+      fabric.iommuGroups.map((g) => g.id),
+      [42],
+    );
   });
 
   test('without -D and -nn: domain 0, class from its name, ids unknown with a warning', () => {
@@ -129,7 +150,10 @@ describe('lspci -vvv variations', () => {
       ['Express (v2) Root Complex Event Collector', 'rc-event-collector'],
     ] as const;
     const text = types
-      .map(([cap], i) => `00:${(i + 1).toString(16).padStart(2, '0')}.0 Class [ff00]: X [1234:5678]\n\tCapabilities: [60] ${cap}, MSI 00\n\tCapabilities: [100] Advanced Error Reporting\n`)
+      .map(
+        ([cap], i) =>
+          `00:${(i + 1).toString(16).padStart(2, '0')}.0 Class [ff00]: X [1234:5678]\n\tCapabilities: [60] ${cap}, MSI 00\n\tCapabilities: [100] Advanced Error Reporting\n`,
+      )
       .join('\n');
     const { fabric } = load(text);
     types.forEach(([, pt], i) => {
@@ -151,7 +175,11 @@ describe('lspci -vvv variations', () => {
 \tCapabilities: [100] Advanced Error Reporting
 `;
     const f = load(text).fabric.require('0000:00:02.0');
-    assert.deepEqual(f.pcie, { portType: 'switch-downstream', linkCap: UNKNOWN, linkStatus: { speedGTs: 5, width: 1 } });
+    assert.deepEqual(f.pcie, {
+      portType: 'switch-downstream',
+      linkCap: UNKNOWN,
+      linkStatus: { speedGTs: 5, width: 1 },
+    });
   });
 
   test('ACS: <access denied> and missing extended caps → unknown + warning; conventional → absent', () => {
@@ -175,7 +203,11 @@ describe('lspci -vvv variations', () => {
 \tCapabilities: [40] Express (v2) Root Port (Slot+), MSI 00
 \tCapabilities: [100 v1] Access Control Services
 `;
-    assert.equal(load(listedOnly).fabric.require('0000:00:01.0').acs.state, 'unknown', 'lspci -v: no bits');
+    assert.equal(
+      load(listedOnly).fabric.require('0000:00:01.0').acs.state,
+      'unknown',
+      'lspci -v: no bits',
+    );
     const conventional = `0000:00:1f.3 SMBus [0c05]: Intel Corporation Device [8086:2930] (rev 02)
 \tStatus: Cap- 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-
 \tRegion 4: I/O ports at 0700 [size=64]
@@ -186,7 +218,11 @@ describe('lspci -vvv variations', () => {
     assert.equal(f4.acs.state, 'absent');
     assert.ok(!codes(r4).includes('lspci_acs_unknown'));
     const terse = '0000:00:1f.3 SMBus [0c05]: Intel Corporation Device [8086:2930] (rev 02)\n';
-    assert.equal(load(terse).fabric.require('0000:00:1f.3').pcie, UNKNOWN, 'plain lspci: nothing known');
+    assert.equal(
+      load(terse).fabric.require('0000:00:1f.3').pcie,
+      UNKNOWN,
+      'plain lspci: nothing known',
+    );
   });
 
   test('SR-IOV: VF routing ids from offset and stride, across a bus boundary', () => {
@@ -206,15 +242,44 @@ describe('lspci -vvv variations', () => {
 \t\tRegion 0: Memory at 0000380000000000 (64-bit, prefetchable)
 \tKernel driver in use: mlx5_core
 `;
-    const vf = (bdf: string) => `${bdf} Ethernet controller [0200]: Mellanox Technologies ConnectX Family mlx5Gen Virtual Function [15b3:101c]
+    const vf = (
+      bdf: string,
+    ) => `${bdf} Ethernet controller [0200]: Mellanox Technologies ConnectX Family mlx5Gen Virtual Function [15b3:101c]
 \tCapabilities: [60] Express (v2) Endpoint, MSI 00
 \tCapabilities: [100 v1] Vendor Specific Information: ID=0000 Rev=0 Len=00c <?>
 `;
     const { fabric } = load(pf, vf('0000:3b:1f.6') + vf('0000:3b:1f.7') + vf('0000:3c:00.0'));
     const vfs = fabric.virtfns(fabric.require('0000:3b:00.0')).map((f) => f.bdf);
     assert.deepEqual(vfs, ['0000:3b:1f.6', '0000:3b:1f.7', '0000:3c:00.0']);
-    assert.equal(fabric.require('0000:3c:00.0').parent, '0000:00:02.0', 'a VF on a bus of its own: beside its PF');
-    assert.equal(fabric.require('0000:3b:00.0').bars.length, 0, 'the SR-IOV cap Region is not a PF BAR');
+    assert.equal(
+      fabric.require('0000:3c:00.0').parent,
+      '0000:00:02.0',
+      'a VF on a bus of its own: beside its PF',
+    );
+    assert.equal(
+      fabric.require('0000:3b:00.0').bars.length,
+      0,
+      'the SR-IOV cap Region is not a PF BAR',
+    );
+  });
+
+  test('a bus no printed bridge owns: below the narrowest bridge whose range holds it, with a warning', () => {
+    const text = `0000:00:01.0 PCI bridge [0604]: X [8086:0001]
+\tBus: primary=00, secondary=01, subordinate=05, sec-latency=0
+
+0000:00:02.0 PCI bridge [0604]: X [8086:0001]
+\tBus: primary=00, secondary=00, subordinate=00, sec-latency=0
+
+0000:03:00.0 Ethernet controller [0200]: X [8086:1234]
+`;
+    const r = load(text);
+    assert.equal(r.fabric.require('0000:03:00.0').parent, '0000:00:01.0');
+    assert.ok(codes(r).includes('lspci_missing_bridge'));
+    assert.equal(
+      r.fabric.require('0000:00:02.0').parent,
+      null,
+      'an unconfigured bridge owns no bus',
+    );
   });
 
   test('tabs turned into spaces, CRLF, a BOM, a shell prompt and pcilib noise', () => {
@@ -222,7 +287,10 @@ describe('lspci -vvv variations', () => {
     const r = load(text);
     const rp = r.fabric.require('0000:00:01.0');
     assert.equal(rp.acs.state, 'present');
-    assert.deepEqual(rp.pcie !== null && rp.pcie !== UNKNOWN && rp.pcie.linkStatus, { speedGTs: 2.5, width: 4 });
+    assert.deepEqual(rp.pcie !== null && rp.pcie !== UNKNOWN && rp.pcie.linkStatus, {
+      speedGTs: 2.5,
+      width: 4,
+    });
     assert.equal(rp.driver, 'pcieport');
   });
 });
@@ -238,7 +306,10 @@ describe('lspci -t variations', () => {
 `;
     const r = load(tree);
     const fab = r.fabric;
-    assert.deepEqual(fab.hostBridges.map((h) => h.id), ['pci0000:00', 'pci0001:00']);
+    assert.deepEqual(
+      fab.hostBridges.map((h) => h.id),
+      ['pci0000:00', 'pci0001:00'],
+    );
     assert.equal(fab.require('0000:02:00.0').parent, '0000:01:00.0');
     assert.equal(fab.require('0000:02:01.0').parent, '0000:01:00.0');
     assert.deepEqual(fab.require('0000:00:01.0').buses, { secondary: 1, subordinate: 3 });
@@ -283,7 +354,14 @@ describe('lspci errors', () => {
   test('E_PARSE names the file and line', () => {
     throwsCode(() => load(`${RP}\nthis is not lspci\n`), 'E_PARSE', 15);
     throwsCode(() => load(RP.replace('secondary=01', 'secondary=zz')), 'E_PARSE', 3);
-    throwsCode(() => load(RP.replace('ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+', 'ReqRedir+')), 'E_PARSE', 11);
+    throwsCode(
+      () =>
+        load(
+          RP.replace('ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+', 'ReqRedir+'),
+        ),
+      'E_PARSE',
+      11,
+    );
     throwsCode(() => load(GPU.replace('IOMMU group: 42', 'IOMMU group: x')), 'E_PARSE', 5);
     throwsCode(() => load(GPU.replace('Speed 32GT/s', 'Speed fastGT/s')), 'E_PARSE', 11);
     throwsCode(() => load('-[0000:00]-+-00.0\n           +-zz.0\n'), 'E_PARSE', 2);

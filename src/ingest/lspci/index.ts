@@ -21,7 +21,10 @@ export function looksLikeLspci(text: string): boolean {
   for (let seen = 0; seen < 5 && pos < text.length; ) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
-    const line = text.slice(pos, Math.min(nl, pos + 4096)).replace(/^\uFEFF/, '').trimEnd();
+    const line = text
+      .slice(pos, Math.min(nl, pos + 4096))
+      .replace(/^\uFEFF/, '')
+      .trimEnd();
     pos = nl + 1;
     if (line.trim().length === 0) continue;
     seen++;

@@ -21,12 +21,19 @@ describe('lspci loader on the kernel-oracle machines', () => {
   for (const m of MACHINES) {
     test(`${m}: tree + verbose load, agree with the tree, and give verdicts.json's functions`, () => {
       const { fabric, warnings } = full(m);
-      assert.ok(!warnings.some((w) => w.code === 'lspci_tree_mismatch'), 'tree and verbose list the same functions');
-      assert.ok(!warnings.some((w) => w.code === 'lspci_acs_unknown'), 'ACS known everywhere (root capture)');
+      assert.ok(
+        !warnings.some((w) => w.code === 'lspci_tree_mismatch'),
+        'tree and verbose list the same functions',
+      );
+      assert.ok(
+        !warnings.some((w) => w.code === 'lspci_acs_unknown'),
+        'ACS known everywhere (root capture)',
+      );
       assert.ok(warnings.some((w) => w.code === 'lspci_no_platform'));
       // Every endpoint the kernel was asked about is here.
-      const bdfs = new Set(fabric.functions.map((f) => f.bdf));
-      for (const p of oracleVerdicts(m).pairs) assert.ok(bdfs.has(p.provider) && bdfs.has(p.client));
+      const bdfs = new Set<string>(fabric.functions.map((f) => f.bdf));
+      for (const p of oracleVerdicts(m).pairs)
+        assert.ok(bdfs.has(p.provider) && bdfs.has(p.client));
       // Printing the loaded tree gives back the real `lspci -tvnn` byte for byte.
       assert.equal(printLspciTree(fabric), oracleInput(m, 'lspci-tvnn.txt').text);
       assert.equal(fabric.machine.source, 'lspci');
@@ -44,7 +51,10 @@ describe('lspci loader on the kernel-oracle machines', () => {
         assert.equal(fabric.iommuGroups.length, 0);
         return;
       }
-      assert.deepEqual(fabric.iommuGroups.map((g) => String(g.id)), ids.sort((a, b) => +a - +b));
+      assert.deepEqual(
+        fabric.iommuGroups.map((g) => String(g.id)),
+        ids.sort((a, b) => +a - +b),
+      );
       for (const id of ids) {
         const got = fabric.functions.filter((f) => f.iommuGroup === Number(id)).map((f) => f.bdf);
         assert.deepEqual(got.sort(), [...groups[id]!.devices].sort(), `group ${id}`);
@@ -60,7 +70,10 @@ describe('lspci loader on the kernel-oracle machines', () => {
         fabric.functions.map((f) => [f.bdf, f.parent, f.hostBridge, f.buses]),
         ref.functions.map((f) => [f.bdf, f.parent, f.hostBridge, f.buses]),
       );
-      assert.deepEqual(fabric.hostBridges.map((h) => h.id), ref.hostBridges.map((h) => h.id));
+      assert.deepEqual(
+        fabric.hostBridges.map((h) => h.id),
+        ref.hostBridges.map((h) => h.id),
+      );
       for (const f of fabric.functions) {
         assert.equal(f.vendor, UNKNOWN);
         assert.equal(f.acs.state, 'unknown');
@@ -82,7 +95,10 @@ describe('lspci loader on the kernel-oracle machines', () => {
       assert.deepEqual(a, ref);
       assert.deepEqual(b, ref);
       // Parents from Bus: lines equal parents from the tree.
-      assert.deepEqual(c.map((f) => [f.bdf, f.parent]), ref.map((f) => [f.bdf, f.parent]));
+      assert.deepEqual(
+        c.map((f) => [f.bdf, f.parent]),
+        ref.map((f) => [f.bdf, f.parent]),
+      );
     });
   }
 
@@ -95,7 +111,9 @@ describe('lspci loader on the kernel-oracle machines', () => {
       cap: ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF | ACS.DT,
       ctrl: ACS.SV | ACS.RR | ACS.CR | ACS.UF,
     });
-    assert.ok(rp.acs.state === 'present' && (rp.acs.ctrl & (ACS.RR | ACS.CR)) === (ACS.RR | ACS.CR));
+    assert.ok(
+      rp.acs.state === 'present' && (rp.acs.ctrl & (ACS.RR | ACS.CR)) === (ACS.RR | ACS.CR),
+    );
     assert.equal(fabric.require('0000:00:07.0').acs.state, 'absent');
     const f0 = fabric.require('0000:07:00.0');
     const f1 = fabric.require('0000:07:00.1');
@@ -112,10 +130,13 @@ describe('lspci loader on the kernel-oracle machines', () => {
     assert.equal(fabric.require('0000:04:00.0').classCode, 0x010802);
     assert.equal(fabric.require('0000:01:00.0').kind, 'switch-upstream');
     assert.equal(fabric.require('0000:02:00.0').kind, 'switch-downstream');
-    assert.deepEqual(
-      fabric.path(fabric.require('0000:03:00.0'), fabric.require('0000:05:00.0')),
-      ['0000:03:00.0', '0000:02:00.0', '0000:01:00.0', '0000:02:02.0', '0000:05:00.0'],
-    );
+    assert.deepEqual(fabric.path(fabric.require('0000:03:00.0'), fabric.require('0000:05:00.0')), [
+      '0000:03:00.0',
+      '0000:02:00.0',
+      '0000:01:00.0',
+      '0000:02:02.0',
+      '0000:05:00.0',
+    ]);
   });
 
   test('i-switch-multifunction-sriov: VFs point at their PF; links as printed', () => {
@@ -128,7 +149,10 @@ describe('lspci loader on the kernel-oracle machines', () => {
       assert.equal(f.physfn, '0000:04:00.0');
       assert.equal(f.parent, '0000:02:01.0');
       assert.equal(f.driver, null, 'VFs are left unbound');
-      assert.deepEqual(f.bars.map((b) => b.size), [16384n]);
+      assert.deepEqual(
+        f.bars.map((b) => b.size),
+        [16384n],
+      );
       assert.equal(fabric.upstreamBridge(f)?.bdf, '0000:02:01.0');
     }
     assert.equal(pf.physfn, null);
@@ -143,12 +167,36 @@ describe('lspci loader on the kernel-oracle machines', () => {
       { space: 'mem', start: 0xfdc00000n, size: 6n << 20n },
       { space: 'prefetch', start: 0xfe400000n, size: 8n << 20n },
     ]);
-    assert.deepEqual(fabric.require('0000:02:01.0').windows.map((w) => w.space), ['mem', 'prefetch']);
+    assert.deepEqual(
+      fabric.require('0000:02:01.0').windows.map((w) => w.space),
+      ['mem', 'prefetch'],
+    );
     assert.deepEqual(fabric.require('0000:03:00.2').bars, [
-      { index: 0, space: 'mem', start: 0xfe040000n, size: 128n << 10n, is64: false, prefetchable: false },
-      { index: 1, space: 'mem', start: 0xfe060000n, size: 128n << 10n, is64: false, prefetchable: false },
+      {
+        index: 0,
+        space: 'mem',
+        start: 0xfe040000n,
+        size: 128n << 10n,
+        is64: false,
+        prefetchable: false,
+      },
+      {
+        index: 1,
+        space: 'mem',
+        start: 0xfe060000n,
+        size: 128n << 10n,
+        is64: false,
+        prefetchable: false,
+      },
       { index: 2, space: 'io', start: 0xc000n, size: 32n, is64: false, prefetchable: false },
-      { index: 3, space: 'mem', start: 0xfe084000n, size: 16n << 10n, is64: false, prefetchable: false },
+      {
+        index: 3,
+        space: 'mem',
+        start: 0xfe084000n,
+        size: 16n << 10n,
+        is64: false,
+        prefetchable: false,
+      },
     ]);
     assert.equal(fabric.require('0000:03:00.0').bars[1]?.prefetchable, true);
     assert.equal(fabric.require('0000:03:00.0').bars[1]?.is64, true);
@@ -174,7 +222,10 @@ describe('lspci loader on the kernel-oracle machines', () => {
 
   test('b-root-ports: a two-function device and a function on the root bus', () => {
     const { fabric } = full('b-root-ports');
-    assert.deepEqual(fabric.children('0000:00:06.0').map((f) => f.bdf), ['0000:03:00.0', '0000:03:00.1']);
+    assert.deepEqual(
+      fabric.children('0000:00:06.0').map((f) => f.bdf),
+      ['0000:03:00.0', '0000:03:00.1'],
+    );
     const virtio = fabric.require('0000:00:07.0');
     assert.equal(virtio.parent, null);
     assert.equal(virtio.hostBridge, 'pci0000:00');

@@ -14,19 +14,25 @@ import { loadLspci } from './index.js';
 import { MACHINES, oracleInput } from './testing/fixtures.js';
 import { printLspciTree, printLspciVerbose } from './testing/print.js';
 
+/** The value type an arbitrary generates. */
+type Val<A> = A extends fc.Arbitrary<infer T> ? T : never;
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-const linkArb: fc.Arbitrary<Link> = fc.record({
-  speedGTs: fc.constantFrom(2.5, 5, 8, 16, 32, 64),
-  width: fc.constantFrom(1, 2, 4, 8, 16, 32),
-}).map((l) => ({ ...l })); // fc.record builds null-prototype objects
+const linkArb: fc.Arbitrary<Link> = fc
+  .record({
+    speedGTs: fc.constantFrom(2.5, 5, 8, 16, 32, 64),
+    width: fc.constantFrom(1, 2, 4, 8, 16, 32),
+  })
+  .map((l) => ({ ...l })); // fc.record builds null-prototype objects
 const maybeLink: fc.Arbitrary<Maybe<Link>> = fc.oneof(linkArb, fc.constant(UNKNOWN));
 const acsArb: fc.Arbitrary<AcsState> = fc.oneof(
   fc.constant({ state: 'absent' } as const),
-  fc.record({
-    state: fc.constant('present' as const),
-    cap: fc.integer({ min: 0, max: 0x7f }),
-    ctrl: fc.integer({ min: 0, max: 0x7f }),
-  }).map((a) => ({ ...a })),
+  fc
+    .record({
+      state: fc.constant('present' as const),
+      cap: fc.integer({ min: 0, max: 0x7f }),
+      ctrl: fc.integer({ min: 0, max: 0x7f }),
+    })
+    .map((a) => ({ ...a })),
 );
 const epArb = fc.record({
   nfn: fc.integer({ min: 1, max: 3 }),
@@ -41,9 +47,9 @@ const epArb = fc.record({
   barLog2: fc.integer({ min: 12, max: 40 }),
   driver: fc.option(fc.constantFrom('nvme', 'mlx5_core', 'nvidia', 'habanalabs'), { nil: null }),
 });
-type Ep = fc.Infer<typeof epArb>;
+type Ep = Val<typeof epArb>;
 const bridgeArb = fc.record({ acs: acsArb, cap: maybeLink, sta: maybeLink });
-type Br = fc.Infer<typeof bridgeArb>;
+type Br = Val<typeof bridgeArb>;
 const portArb = fc.record({
   rp: bridgeArb,
   below: fc.oneof(
@@ -61,7 +67,10 @@ const portArb = fc.record({
 });
 const fabricArb = fc.record({
   domains: fc.uniqueArray(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 2 }),
-  ports: fc.array(fc.array(portArb, { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 2 }),
+  ports: fc.array(fc.array(portArb, { minLength: 1, maxLength: 4 }), {
+    minLength: 2,
+    maxLength: 2,
+  }),
   rciep: fc.option(epArb, { nil: null }),
   groups: fc.boolean(),
   drivers: fc.boolean(),
@@ -69,8 +78,12 @@ const fabricArb = fc.record({
 });
 
 /** Build the fabric a generated machine describes, as lspci would let us know it. */
-function buildFabric(g: fc.Infer<typeof fabricArb>): Fabric {
-  const b = new FabricBuilder().machine({ source: 'lspci', name: null, iommu: { enabled: UNKNOWN } });
+function buildFabric(g: Val<typeof fabricArb>): Fabric {
+  const b = new FabricBuilder().machine({
+    source: 'lspci',
+    name: null,
+    iommu: { enabled: UNKNOWN },
+  });
   let group = 0;
   g.domains.forEach((domain, di) => {
     const numaNode = g.numa ? di : UNKNOWN;
@@ -79,9 +92,20 @@ function buildFabric(g: fc.Infer<typeof fabricArb>): Fabric {
     const common = (bdf: string, driver: string | null): Partial<FunctionInit> => {
       const iommuGroup = g.groups ? group++ : UNKNOWN;
       if (g.groups) b.iommuGroup({ id: iommuGroup as number, type: UNKNOWN });
-      return { bdf, iommuGroup, numaNode, driver: g.drivers ? driver : UNKNOWN, description: `Dev ${bdf}` };
+      return {
+        bdf,
+        iommuGroup,
+        numaNode,
+        driver: g.drivers ? driver : UNKNOWN,
+        description: `Dev ${bdf}`,
+      };
     };
-    const bridge = (bdf: string, parent: string | null, br: Br, portType: 'root-port' | 'switch-upstream' | 'switch-downstream') => {
+    const bridge = (
+      bdf: string,
+      parent: string | null,
+      br: Br,
+      portType: 'root-port' | 'switch-upstream' | 'switch-downstream',
+    ) => {
       const secondary = nextBus++;
       const init = {
         ...common(bdf, 'pcieport'),
@@ -115,7 +139,16 @@ function buildFabric(g: fc.Infer<typeof fabricArb>): Fabric {
               ? { portType: 'endpoint', linkCap: ep.cap, linkStatus: ep.sta }
               : null,
           acs: ep.pcie || rc ? ep.acs : { state: 'absent' },
-          bars: [{ index: 0, space: 'mem', start: size * BigInt(fn + 1), size, is64: true, prefetchable: true }],
+          bars: [
+            {
+              index: 0,
+              space: 'mem',
+              start: size * BigInt(fn + 1),
+              size,
+              is64: true,
+              prefetchable: true,
+            },
+          ],
         });
       }
     };
@@ -166,7 +199,13 @@ describe('lspci loader properties', () => {
         const vvv = printLspciVerbose(want);
         const tree = printLspciTree(want);
         same(loadLspci([{ name: 'v', text: vvv }]).fabric, want);
-        same(loadLspci([{ name: 't', text: tree }, { name: 'v', text: vvv }]).fabric, want);
+        same(
+          loadLspci([
+            { name: 't', text: tree },
+            { name: 'v', text: vvv },
+          ]).fabric,
+          want,
+        );
         same(loadLspci([{ name: 'both', text: `${vvv}\n${tree}` }]).fabric, want);
         const t = loadLspci([{ name: 't', text: tree }]).fabric;
         assert.deepEqual(
@@ -190,7 +229,10 @@ describe('lspci loader properties', () => {
   ]);
   const mutation = fc.oneof(
     fc.record({ t: fc.constant('truncate' as const), at: fc.nat() }),
-    fc.record({ t: fc.constant('drop' as const), lines: fc.array(fc.nat(), { minLength: 1, maxLength: 20 }) }),
+    fc.record({
+      t: fc.constant('drop' as const),
+      lines: fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+    }),
     fc.record({
       t: fc.constant('corrupt' as const),
       edits: fc.array(
@@ -199,7 +241,7 @@ describe('lspci loader properties', () => {
       ),
     }),
   );
-  const mutate = (text: string, m: fc.Infer<typeof mutation>): string => {
+  const mutate = (text: string, m: Val<typeof mutation>): string => {
     if (m.t === 'truncate') return text.slice(0, m.at % (text.length + 1));
     if (m.t === 'drop') {
       const lines = text.split('\n');

@@ -102,11 +102,11 @@ function scanOne(input: TextInput, out: Scanned): void {
       out.skipped.push({ file: name, line: no });
       continue;
     }
-    throw new PeerdmaError(
-      'E_PARSE',
-      `not lspci -t or -v output: '${line.slice(0, 120)}'`,
-      { file: name, line: no, column: 1 },
-    );
+    throw new PeerdmaError('E_PARSE', `not lspci -t or -v output: '${line.slice(0, 120)}'`, {
+      file: name,
+      line: no,
+      column: 1,
+    });
   }
   v.end();
 }

@@ -21,7 +21,12 @@ export interface TreeEntry {
 }
 
 type Ctx =
-  | { readonly kind: 'bus'; readonly domain: number; readonly bus: number; readonly parent: TreeEntry | null }
+  | {
+      readonly kind: 'bus';
+      readonly domain: number;
+      readonly bus: number;
+      readonly parent: TreeEntry | null;
+    }
   | { readonly kind: 'buses'; readonly parent: TreeEntry | null };
 
 /** One tree (one `lspci -t` output): feed it lines, then read `entries` and `rootBuses`. */
@@ -88,7 +93,12 @@ export class TreeSection {
       return;
     }
     if (!owner.buses) this.#fail(p, 'bridge without a bus range');
-    this.#bus(p, { kind: 'bus', domain: owner.addr.domain, bus: owner.buses.secondary, parent: owner });
+    this.#bus(p, {
+      kind: 'bus',
+      domain: owner.addr.domain,
+      bus: owner.buses.secondary,
+      parent: owner,
+    });
   }
 
   /** `[dddd:bb]-` then the bus's devices. */
@@ -142,7 +152,13 @@ export class TreeSection {
       );
     }
     this.#seen.set(key, this.#line);
-    const entry: TreeEntry = { addr, file: this.file, parent: ctx.parent, line: this.#line, buses: null };
+    const entry: TreeEntry = {
+      addr,
+      file: this.file,
+      parent: ctx.parent,
+      line: this.#line,
+      buses: null,
+    };
     this.entries.push(entry);
     const q = p + 4;
     if (s[q] === '-' && s[q + 1] === '[') {

@@ -4,7 +4,11 @@ import { alignDown, alignUp, hexStr } from './units.js';
 
 export type Pool = BridgeWindow['space'];
 export const POOLS: readonly Pool[] = ['io', 'mem', 'prefetch'];
-const GRANULE: Readonly<Record<Pool, bigint>> = { io: 0x1000n, mem: 1n << 20n, prefetch: 1n << 20n };
+const GRANULE: Readonly<Record<Pool, bigint>> = {
+  io: 0x1000n,
+  mem: 1n << 20n,
+  prefetch: 1n << 20n,
+};
 
 /** A BAR being placed: `start` is filled in by allocation when the spec left it out. */
 export interface AllocBar {
@@ -43,9 +47,23 @@ function layout(bus: AllocBus, pool: Pool): Block {
   for (const sub of bus.below) {
     const l = layout(sub, pool);
     if (l.size === 0n) continue;
-    items.push({ size: alignUp(l.size, gran), align: l.align > gran ? l.align : gran, place: l.place });
+    items.push({
+      size: alignUp(l.size, gran),
+      align: l.align > gran ? l.align : gran,
+      place: l.place,
+    });
   }
-  items.sort((a, b) => (a.align === b.align ? (a.size > b.size ? -1 : a.size < b.size ? 1 : 0) : a.align > b.align ? -1 : 1));
+  items.sort((a, b) =>
+    a.align === b.align
+      ? a.size > b.size
+        ? -1
+        : a.size < b.size
+          ? 1
+          : 0
+      : a.align > b.align
+        ? -1
+        : 1,
+  );
   const offsets: bigint[] = [];
   let off = 0n;
   for (const it of items) {
@@ -56,7 +74,11 @@ function layout(bus: AllocBus, pool: Pool): Block {
   return {
     size: off,
     align: items[0]?.align ?? 1n,
-    place: (base) => items.forEach((it, i) => it.place(base + offsets[i]!)),
+    place: (base) => {
+      items.forEach((it, i) => {
+        it.place(base + offsets[i]!);
+      });
+    },
   };
 }
 
@@ -67,8 +89,16 @@ export interface PoolCursor {
 export const newCursor = (): PoolCursor => ({
   next: { io: 0x1000n, mem: 0x8000_0000n, prefetch: 0x2000_0000_0000n },
 });
-const LIMIT: Readonly<Record<Pool, bigint>> = { io: 0x1_0000n, mem: 0xfc00_0000n, prefetch: 1n << 52n };
-const MIN_ALIGN: Readonly<Record<Pool, bigint>> = { io: 0x1000n, mem: 1n << 20n, prefetch: 1n << 30n };
+const LIMIT: Readonly<Record<Pool, bigint>> = {
+  io: 0x1_0000n,
+  mem: 0xfc00_0000n,
+  prefetch: 1n << 52n,
+};
+const MIN_ALIGN: Readonly<Record<Pool, bigint>> = {
+  io: 0x1000n,
+  mem: 1n << 20n,
+  prefetch: 1n << 30n,
+};
 
 /** Allocates every BAR of one host bridge that has no address, from its windows or the cursor. */
 export function allocateHostBridge(
@@ -84,13 +114,25 @@ export function allocateHostBridge(
     const f = fixed[pool];
     const base = f ? f.base : alignUp(cursor.next[pool], align);
     if (base % l.align !== 0n) {
-      throw new PeerdmaError('E_SCHEMA', `window base ${hexStr(base)} is not aligned to ${hexStr(l.align)}, the largest BAR below it`, where);
+      throw new PeerdmaError(
+        'E_SCHEMA',
+        `window base ${hexStr(base)} is not aligned to ${hexStr(l.align)}, the largest BAR below it`,
+        where,
+      );
     }
     if (f?.size !== undefined && l.size > f.size) {
-      throw new PeerdmaError('E_SCHEMA', `BARs need ${hexStr(l.size)} bytes of ${pool} space, more than the window's ${hexStr(f.size)}`, where);
+      throw new PeerdmaError(
+        'E_SCHEMA',
+        `BARs need ${hexStr(l.size)} bytes of ${pool} space, more than the window's ${hexStr(f.size)}`,
+        where,
+      );
     }
     if (!f && base + l.size > LIMIT[pool]) {
-      throw new PeerdmaError('E_SCHEMA', `${pool} address space exhausted placing this host bridge's BARs; give it an explicit window (mmio/mmio32) or BAR addresses`, where);
+      throw new PeerdmaError(
+        'E_SCHEMA',
+        `${pool} address space exhausted placing this host bridge's BARs; give it an explicit window (mmio/mmio32) or BAR addresses`,
+        where,
+      );
     }
     l.place(base);
     if (!f) cursor.next[pool] = base + l.size;

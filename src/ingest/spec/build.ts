@@ -3,26 +3,32 @@ import { type BdfParts, formatBdf, tryParseBdf } from '../../pci/bdf.js';
 import { FabricBuilder, hostBridgeId } from '../../pci/builder.js';
 import type { Fabric } from '../../pci/fabric.js';
 import {
-  ACS,
-  type AcsState,
   BRIDGE_KINDS,
   type BridgeWindow,
   type FunctionKind,
-  type Link,
   type Maybe,
-  type PcieInfo,
-  type PciePortType,
   UNKNOWN,
 } from '../../pci/types.js';
-import { type AllocBar, type AllocBus, allocateHostBridge, newCursor, type Pool, windowsFor } from './alloc.js';
-import type { BarSpec, DeviceSpec, HostBridgeSpec, LinkSpecDoc, MachineSpecDoc } from './schema.js';
-import { GEN_SPEEDS, parseAcsBits, parseClass, parseSize, parseVendor, toNum } from './units.js';
+import {
+  type AllocBar,
+  type AllocBus,
+  allocateHostBridge,
+  newCursor,
+  type Pool,
+  windowsFor,
+} from './alloc.js';
+import {
+  acsOf,
+  defaultClass,
+  type Fail,
+  fact,
+  MODE_DOMAIN,
+  pcieOf,
+  resolveKind,
+} from './fields.js';
+import type { BarSpec, DeviceSpec, HostBridgeSpec, MachineSpecDoc } from './schema.js';
+import { parseClass, parseSize, parseVendor, toNum } from './units.js';
 import type { Path, SourceDoc } from './yaml.js';
-
-const ACS_CAP = ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF;
-const ACS_ON = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
-const ACS_OFF = ACS.SV | ACS.UF;
-const MODE_DOMAIN: Readonly<Record<string, string>> = { passthrough: 'identity', strict: 'DMA', lazy: 'DMA-FQ' };
 
 interface Bar {
   readonly index: number;
@@ -74,6 +80,8 @@ export class SpecBuilder {
     this.#src = src;
   }
 
+  readonly #fail: Fail = (message, path, key) => this.#err(message, path, key);
+
   #err(message: string, path: Path, key = false): PeerdmaError {
     return new PeerdmaError('E_SCHEMA', message, this.#src.locate(path, { key }));
   }
@@ -86,16 +94,24 @@ export class SpecBuilder {
     const numaSet = new Set<number>();
     (s.sockets ?? []).forEach((sock, i) => {
       for (const n of sock.numaNodes ?? []) numaSet.add(n);
-      (sock.hostBridges ?? []).forEach((hb, j) =>
-        hbs.push({ hb, path: ['sockets', i, 'hostBridges', j], socket: sock.id, numa: sock.numaNodes?.[0] ?? UNKNOWN }),
-      );
+      (sock.hostBridges ?? []).forEach((hb, j) => {
+        hbs.push({
+          hb,
+          path: ['sockets', i, 'hostBridges', j],
+          socket: sock.id,
+          numa: sock.numaNodes?.[0] ?? UNKNOWN,
+        });
+      });
     });
-    (s.hostBridges ?? []).forEach((hb, j) => hbs.push({ hb, path: ['hostBridges', j], numa: UNKNOWN }));
+    (s.hostBridges ?? []).forEach((hb, j) => {
+      hbs.push({ hb, path: ['hostBridges', j], numa: UNKNOWN });
+    });
     const seenHb = new Set<string>();
     for (const { hb, path, socket, numa } of hbs) {
       const domain = hb.domain === undefined ? 0 : toNum(hb.domain);
       const rootBus = hb.bus === undefined ? (this.#domainNext.get(domain) ?? 0) : toNum(hb.bus);
-      if (rootBus > 0xff) throw this.#err(`no free bus left in domain ${domain} for this host bridge`, path);
+      if (rootBus > 0xff)
+        throw this.#err(`no free bus left in domain ${domain} for this host bridge`, path);
       const id = hb.id ?? hostBridgeId(domain, rootBus);
       if (seenHb.has(id)) throw this.#err(`host bridge ${id} is described twice`, path);
       seenHb.add(id);
@@ -127,8 +143,10 @@ export class SpecBuilder {
       allocateHostBridge(root, cursor, fixed, this.#src.locate(path));
     }
     this.#summarise();
-    const iommuEnabled = s.iommu?.enabled ?? (s.iommu?.mode !== undefined ? s.iommu.mode !== 'none' : UNKNOWN);
-    const defaultDomain = s.iommu?.defaultDomain ?? (s.iommu?.mode ? MODE_DOMAIN[s.iommu.mode] : undefined);
+    const iommuEnabled =
+      s.iommu?.enabled ?? (s.iommu?.mode !== undefined ? s.iommu.mode !== 'none' : UNKNOWN);
+    const defaultDomain =
+      s.iommu?.defaultDomain ?? (s.iommu?.mode ? MODE_DOMAIN[s.iommu.mode] : undefined);
     const groups = new Set<number>();
     for (const f of this.#fns) b.fn(this.#init(f, iommuEnabled, groups));
     for (const g of s.iommuGroups ?? []) b.iommuGroup({ id: g.id, type: g.type });
@@ -169,23 +187,59 @@ export class SpecBuilder {
     const addr = this.#address(d, path, hb, bus, used, forcedDev);
     const hasKids = (d.children?.length ?? 0) > 0;
     const kind = resolveKind(d, parent, hasKids);
-    const inherit = parent?.kind === 'switch-upstream' && kind === 'switch-downstream' ? parent : undefined;
-    const vendor = d.vendor === undefined ? (inherit?.vendor ?? this.#missingFact('vendor', d, path)) : d.vendor === 'unknown' ? UNKNOWN : parseVendor(d.vendor);
-    const device = d.device === undefined ? (inherit?.device ?? this.#missingFact('device', d, path)) : d.device === 'unknown' ? UNKNOWN : toNum(d.device);
-    const revision = d.revision === undefined ? (inherit?.revision ?? UNKNOWN) : d.revision === 'unknown' ? UNKNOWN : toNum(d.revision);
-    const classCode = d.class === undefined ? defaultClass(kind) ?? this.#missingFact('class', d, path) : d.class === 'unknown' ? UNKNOWN : parseClass(d.class);
+    const inherit =
+      parent?.kind === 'switch-upstream' && kind === 'switch-downstream' ? parent : undefined;
+    const vendor = fact(
+      d.vendor,
+      parseVendor,
+      () => inherit?.vendor ?? this.#missingFact('vendor', d, path),
+    );
+    const device = fact(
+      d.device,
+      toNum,
+      () => inherit?.device ?? this.#missingFact('device', d, path),
+    );
+    const revision = fact(d.revision, toNum, () => inherit?.revision ?? UNKNOWN);
+    const classCode = fact(
+      d.class,
+      parseClass,
+      () => defaultClass(kind) ?? this.#missingFact('class', d, path),
+    );
     const bars = (d.bars ?? []).map((bar, i) => this.#bar(bar, [...path, 'bars', i]));
     this.#uniqueBars(bars, path);
     const bus2 = { bars: [] as AllocBar[], below: [] as AllocBus[] };
     onBus.bars.push(...bars.map((x) => x.alloc));
-    const f: Fn = { path, spec: d, addr, kind, parent, physfn: null, hb, vendor, device, classCode, revision, bars, bus: bus2, buses: null, kids: [] };
+    const f: Fn = {
+      path,
+      spec: d,
+      addr,
+      kind,
+      parent,
+      physfn: null,
+      hb,
+      vendor,
+      device,
+      classCode,
+      revision,
+      bars,
+      bus: bus2,
+      buses: null,
+      kids: [],
+    };
     this.#fns.push(f);
     parent?.kids.push(f);
     const isBridge = BRIDGE_KINDS.has(kind);
     if (d.buses === 'none' || (!isBridge && d.buses === undefined)) {
-      if (hasKids) throw this.#err('a function with devices below it needs a secondary bus', [...path, 'buses']);
+      if (hasKids)
+        throw this.#err('a function with devices below it needs a secondary bus', [
+          ...path,
+          'buses',
+        ]);
     } else {
-      const explicit = d.buses === undefined ? undefined : { secondary: toNum(d.buses.secondary), subordinate: toNum(d.buses.subordinate) };
+      const explicit =
+        d.buses === undefined
+          ? undefined
+          : { secondary: toNum(d.buses.secondary), subordinate: toNum(d.buses.subordinate) };
       const secondary = explicit?.secondary ?? this.#nextBus;
       if (secondary > 0xff) throw this.#err('ran out of bus numbers (255) below this bridge', path);
       this.#nextBus = Math.max(this.#nextBus, secondary + 1);
@@ -193,7 +247,10 @@ export class SpecBuilder {
       (d.children ?? []).forEach((c, i) => {
         this.#place(c, [...path, 'children', i], f, hb, secondary, below, bus2);
       });
-      f.buses = { secondary, subordinate: explicit?.subordinate ?? Math.max(secondary, this.#nextBus - 1) };
+      f.buses = {
+        secondary,
+        subordinate: explicit?.subordinate ?? Math.max(secondary, this.#nextBus - 1),
+      };
       this.#nextBus = Math.max(this.#nextBus, f.buses.subordinate + 1);
       onBus.below.push(bus2);
     }
@@ -207,9 +264,13 @@ export class SpecBuilder {
   #virtfns(pf: Fn, onBus: AllocBus & { bars: AllocBar[] }): void {
     const d = pf.spec;
     const sr = d.sriov;
-    const vfs: { spec: DeviceSpec; path: Path }[] = (d.vfs ?? []).map((v, i) => ({ spec: v, path: [...pf.path, 'vfs', i] }));
+    const vfs: { spec: DeviceSpec; path: Path }[] = (d.vfs ?? []).map((v, i) => ({
+      spec: v,
+      path: [...pf.path, 'vfs', i],
+    }));
     if (sr) {
-      if (d.vfs !== undefined) throw this.#err('give either sriov or vfs, not both', [...pf.path, 'sriov'], true);
+      if (d.vfs !== undefined)
+        throw this.#err('give either sriov or vfs, not both', [...pf.path, 'sriov'], true);
       for (let i = 0; i < sr.count; i++) {
         vfs.push({
           spec: {
@@ -245,10 +306,10 @@ export class SpecBuilder {
         parent: pf.parent,
         physfn: pf,
         hb: pf.hb,
-        vendor: v.vendor === undefined ? pf.vendor : v.vendor === 'unknown' ? UNKNOWN : parseVendor(v.vendor),
-        device: v.device === undefined ? pf.device : v.device === 'unknown' ? UNKNOWN : toNum(v.device),
-        classCode: v.class === undefined ? pf.classCode : v.class === 'unknown' ? UNKNOWN : parseClass(v.class),
-        revision: v.revision === undefined ? pf.revision : v.revision === 'unknown' ? UNKNOWN : toNum(v.revision),
+        vendor: fact(v.vendor, parseVendor, () => pf.vendor),
+        device: fact(v.device, toNum, () => pf.device),
+        classCode: fact(v.class, parseClass, () => pf.classCode),
+        revision: fact(v.revision, toNum, () => pf.revision),
         bars,
         bus: { bars: [], below: [] },
         buses: null,
@@ -258,12 +319,23 @@ export class SpecBuilder {
     });
   }
 
-  #address(d: DeviceSpec, path: Path, hb: Hb, bus: number, used: Map<number, Set<number>>, forcedDev?: number): BdfParts {
+  #address(
+    d: DeviceSpec,
+    path: Path,
+    hb: Hb,
+    bus: number,
+    used: Map<number, Set<number>>,
+    forcedDev?: number,
+  ): BdfParts {
     let addr: BdfParts;
     if (d.bdf !== undefined) {
       addr = this.#parseBdf(d.bdf, [...path, 'bdf'], hb);
       if (addr.bus !== bus) {
-        this.#warn('spec_bus_mismatch', `${formatBdf(addr)} is not on bus ${bus.toString(16).padStart(2, '0')}, the bus it is listed under`, [...path, 'bdf']);
+        this.#warn(
+          'spec_bus_mismatch',
+          `${formatBdf(addr)} is not on bus ${bus.toString(16).padStart(2, '0')}, the bus it is listed under`,
+          [...path, 'bdf'],
+        );
       }
     } else if (d.devfn !== undefined) {
       const [dev, fn] = d.devfn.split('.').map((x) => Number.parseInt(x, 16)) as [number, number];
@@ -282,10 +354,14 @@ export class SpecBuilder {
       addr = { domain: hb.domain, bus, device: dev, fn: 0 };
     }
     if (forcedDev !== undefined && addr.device !== forcedDev) {
-      throw this.#err(`a function of device ${forcedDev.toString(16).padStart(2, '0')} must have that device number`, path);
+      throw this.#err(
+        `a function of device ${forcedDev.toString(16).padStart(2, '0')} must have that device number`,
+        path,
+      );
     }
     const fns = used.get(addr.device) ?? new Set<number>();
-    if (addr.bus === bus && fns.has(addr.fn)) throw this.#err(`${formatBdf(addr)} is used twice`, path);
+    if (addr.bus === bus && fns.has(addr.fn))
+      throw this.#err(`${formatBdf(addr)} is used twice`, path);
     fns.add(addr.fn);
     used.set(addr.device, fns);
     return addr;
@@ -294,8 +370,14 @@ export class SpecBuilder {
   #parseBdf(text: string, path: Path, hb: Hb): BdfParts {
     const p = tryParseBdf(text);
     if (p === null) throw this.#err(`not a PCI address: '${text}'`, path);
-    const withDomain = /^[0-9a-f]{1,8}:[0-9a-f]{1,2}:/i.test(text) ? p : { ...p, domain: hb.domain };
-    if (withDomain.domain !== hb.domain) throw this.#err(`${text} is not in domain ${hb.domain.toString(16).padStart(4, '0')} of host bridge ${hb.id}`, path);
+    const withDomain = /^[0-9a-f]{1,8}:[0-9a-f]{1,2}:/i.test(text)
+      ? p
+      : { ...p, domain: hb.domain };
+    if (withDomain.domain !== hb.domain)
+      throw this.#err(
+        `${text} is not in domain ${hb.domain.toString(16).padStart(4, '0')} of host bridge ${hb.id}`,
+        path,
+      );
     return withDomain;
   }
 
@@ -303,12 +385,15 @@ export class SpecBuilder {
     const space = bar.space ?? 'mem';
     const size = parseSize(bar.size);
     const min = space === 'io' ? 4n : 16n;
-    if (size < min || (size & (size - 1n)) !== 0n) throw this.#err(`a BAR size is a power of two ≥ ${min} bytes`, [...path, 'size']);
+    if (size < min || (size & (size - 1n)) !== 0n)
+      throw this.#err(`a BAR size is a power of two ≥ ${min} bytes`, [...path, 'size']);
     const is64 = space === 'mem' && (bar.is64 ?? true);
     const prefetchable = space === 'mem' && (bar.prefetchable ?? false);
-    if (!is64 && space === 'mem' && size > 1n << 31n) throw this.#err('a 32-bit BAR is at most 2GiB', [...path, 'size']);
+    if (!is64 && space === 'mem' && size > 1n << 31n)
+      throw this.#err('a 32-bit BAR is at most 2GiB', [...path, 'size']);
     const start = bar.address === undefined ? undefined : parseSize(bar.address);
-    if (start !== undefined && start % size !== 0n) throw this.#err('a BAR address is aligned to its size', [...path, 'address']);
+    if (start !== undefined && start % size !== 0n)
+      throw this.#err('a BAR address is aligned to its size', [...path, 'address']);
     const pool: Pool = space === 'io' ? 'io' : prefetchable && is64 ? 'prefetch' : 'mem';
     return { index: bar.index, space, is64, prefetchable, alloc: { pool, size, start } };
   }
@@ -316,7 +401,8 @@ export class SpecBuilder {
   #uniqueBars(bars: readonly Bar[], path: Path): void {
     const seen = new Set<number>();
     bars.forEach((b, i) => {
-      if (seen.has(b.index)) throw this.#err(`BAR ${b.index} is listed twice`, [...path, 'bars', i, 'index']);
+      if (seen.has(b.index))
+        throw this.#err(`BAR ${b.index} is listed twice`, [...path, 'bars', i, 'index']);
       seen.add(b.index);
       if (b.is64) seen.add(b.index + 1);
     });
@@ -325,13 +411,24 @@ export class SpecBuilder {
   #init(f: Fn, iommuEnabled: Maybe<boolean>, groups: Set<number>) {
     const d = f.spec;
     const path = f.path;
-    const pcie = this.#pcie(d, f.kind, path);
-    const acs = this.#acs(d, path);
-    const iommuGroup = d.iommuGroup === undefined ? (iommuEnabled === false ? null : UNKNOWN) : d.iommuGroup === 'none' ? null : d.iommuGroup;
+    const pcie = pcieOf(d, f.kind, path, this.#fail);
+    const acs = acsOf(d, path, this.#fail);
+    const iommuGroup =
+      d.iommuGroup === undefined
+        ? iommuEnabled === false
+          ? null
+          : UNKNOWN
+        : d.iommuGroup === 'none'
+          ? null
+          : d.iommuGroup;
     if (typeof iommuGroup === 'number') groups.add(iommuGroup);
     const windows: BridgeWindow[] =
       d.windows !== undefined
-        ? d.windows.map((w) => ({ space: w.space, start: parseSize(w.start), size: parseSize(w.size) }))
+        ? d.windows.map((w) => ({
+            space: w.space,
+            start: parseSize(w.start),
+            size: parseSize(w.size),
+          }))
         : f.buses === null
           ? []
           : windowsFor(belowBars(f));
@@ -342,15 +439,36 @@ export class SpecBuilder {
       kind: f.kind,
       vendor: f.vendor,
       device: f.device,
-      subsystemVendor: sub === undefined || sub === 'unknown' ? UNKNOWN : sub === 'none' ? null : sub.vendor === 'unknown' ? UNKNOWN : parseVendor(sub.vendor),
-      subsystemDevice: sub === undefined || sub === 'unknown' ? UNKNOWN : sub === 'none' ? null : sub.device === 'unknown' ? UNKNOWN : toNum(sub.device),
+      subsystemVendor:
+        sub === undefined || sub === 'unknown'
+          ? UNKNOWN
+          : sub === 'none'
+            ? null
+            : sub.vendor === 'unknown'
+              ? UNKNOWN
+              : parseVendor(sub.vendor),
+      subsystemDevice:
+        sub === undefined || sub === 'unknown'
+          ? UNKNOWN
+          : sub === 'none'
+            ? null
+            : sub.device === 'unknown'
+              ? UNKNOWN
+              : toNum(sub.device),
       classCode: f.classCode,
       revision: f.revision,
       ...(d.model !== undefined ? { description: d.model } : {}),
       parent: f.parent === null ? null : formatBdf(f.parent.addr),
       hostBridge: f.hb.id,
       physfn: f.physfn === null ? null : formatBdf(f.physfn.addr),
-      bars: f.bars.map((b) => ({ index: b.index, space: b.space, start: b.alloc.start ?? 0n, size: b.alloc.size, is64: b.is64, prefetchable: b.prefetchable })),
+      bars: f.bars.map((b) => ({
+        index: b.index,
+        space: b.space,
+        start: b.alloc.start ?? 0n,
+        size: b.alloc.size,
+        is64: b.is64,
+        prefetchable: b.prefetchable,
+      })),
       windows,
       buses: f.buses,
       pcie,
@@ -363,42 +481,6 @@ export class SpecBuilder {
     };
   }
 
-  #pcie(d: DeviceSpec, kind: FunctionKind, path: Path): Maybe<PcieInfo> | null {
-    const pt = d.portType ?? defaultPortType(kind);
-    if (pt === 'none' || pt === 'unknown') {
-      if (d.link !== undefined) throw this.#err(`a link needs a PCIe function (portType is ${pt})`, [...path, 'link'], true);
-      return pt === 'none' ? null : UNKNOWN;
-    }
-    const noLink = kind === 'rc-integrated-endpoint' || kind === 'host-bridge';
-    const l = d.link;
-    if (l === undefined) return { portType: pt, linkCap: noLink ? null : UNKNOWN, linkStatus: noLink ? null : UNKNOWN };
-    if (l === 'none') return { portType: pt, linkCap: null, linkStatus: null };
-    if (l === 'unknown') return { portType: pt, linkCap: UNKNOWN, linkStatus: UNKNOWN };
-    const cap = l.width === undefined ? UNKNOWN : this.#link(l, [...path, 'link']);
-    const t = l.trained;
-    const status = t === undefined ? cap : t === 'none' ? null : t === 'unknown' ? UNKNOWN : this.#link(t, [...path, 'link', 'trained']);
-    return { portType: pt, linkCap: cap, linkStatus: status };
-  }
-
-  #link(l: Exclude<LinkSpecDoc, string> | { gen?: number; speed?: number; width: number }, path: Path): Link {
-    if (l.gen !== undefined && l.speed !== undefined && GEN_SPEEDS[l.gen - 1] !== l.speed) {
-      throw this.#err(`gen ${l.gen} runs at ${GEN_SPEEDS[l.gen - 1]} GT/s, not ${l.speed}`, [...path, 'speed']);
-    }
-    const speedGTs = l.speed ?? (l.gen !== undefined ? GEN_SPEEDS[l.gen - 1] : undefined);
-    if (speedGTs === undefined) throw this.#err('a link needs gen or speed', path);
-    return { speedGTs, width: l.width! };
-  }
-
-  #acs(d: DeviceSpec, path: Path): AcsState {
-    if (d.acs !== undefined && d.acsRedirect !== undefined) throw this.#err('give either acs or acsRedirect, not both', [...path, 'acsRedirect'], true);
-    if (d.acsRedirect !== undefined) return { state: 'present', cap: ACS_CAP, ctrl: d.acsRedirect ? ACS_ON : ACS_OFF };
-    const a = d.acs;
-    if (a === undefined || a === 'absent') return { state: 'absent' };
-    if (a === 'unknown') return { state: 'unknown', reason: 'the spec says unknown' };
-    if ('unknown' in a) return { state: 'unknown', reason: a.unknown };
-    return { state: 'present', cap: parseAcsBits(a.cap as never), ctrl: parseAcsBits(a.ctrl as never) };
-  }
-
   #missingFact(what: string, d: DeviceSpec, path: Path): Maybe<number> {
     const list = this.#missing.get(what) ?? [];
     list.push(d.name ?? this.#src.locate(path).field ?? '?');
@@ -408,8 +490,13 @@ export class SpecBuilder {
 
   #summarise(): void {
     for (const [what, names] of this.#missing) {
-      const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? `, … (${names.length})` : '');
-      this.#warnings.push({ code: `spec_no_${what}`, message: `no ${what} given, so it is unknown, for: ${shown}`, location: { file: this.#src.locate([]).file ?? '' } });
+      const shown =
+        names.slice(0, 6).join(', ') + (names.length > 6 ? `, … (${names.length})` : '');
+      this.#warnings.push({
+        code: `spec_no_${what}`,
+        message: `no ${what} given, so it is unknown, for: ${shown}`,
+        location: { file: this.#src.locate([]).file ?? '' },
+      });
     }
   }
 
@@ -431,32 +518,4 @@ function belowBars(f: Fn): AllocBar[] {
   };
   walk(f.bus);
   return out;
-}
-
-function resolveKind(d: DeviceSpec, parent: Fn | null, hasKids: boolean): FunctionKind {
-  if (d.kind === 'switch') return 'switch-upstream';
-  if (d.kind !== undefined) return d.kind;
-  if (parent === null) {
-    if (hasKids) return 'root-port';
-    const cls = d.class === undefined || d.class === 'unknown' ? -1 : parseClass(d.class);
-    return cls >> 8 === 0x0600 ? 'host-bridge' : 'rc-integrated-endpoint';
-  }
-  if (parent.kind === 'switch-upstream') return 'switch-downstream';
-  return hasKids ? 'switch-upstream' : 'endpoint';
-}
-
-function defaultClass(kind: FunctionKind): number | undefined {
-  if (kind === 'host-bridge') return 0x060000;
-  return BRIDGE_KINDS.has(kind) ? 0x060400 : undefined;
-}
-
-function defaultPortType(kind: FunctionKind): PciePortType | 'none' {
-  switch (kind) {
-    case 'host-bridge':
-      return 'rc-integrated-endpoint';
-    case 'pci-bridge':
-      return 'none';
-    default:
-      return kind;
-  }
 }

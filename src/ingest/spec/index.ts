@@ -4,7 +4,7 @@ import { SpecBuilder } from './build.js';
 import { MachineSpec } from './schema.js';
 import { parseSource } from './yaml.js';
 
-export { machineJsonSchema, MachineSpec, type MachineSpecDoc } from './schema.js';
+export { MachineSpec, type MachineSpecDoc, machineJsonSchema } from './schema.js';
 export { CLASS_SHORTHANDS, VENDOR_SHORTHANDS } from './units.js';
 export { fabricToSpec, specToYaml } from './write.js';
 
@@ -35,5 +35,8 @@ export function loadSpec(input: TextInput): LoadResult {
 
 /** True for a YAML or JSON document with a top-level `peerdma: 1` marker. Pure and cheap. */
 export function looksLikeSpec(text: string): boolean {
-  return /^peerdma:[ \t]*1[ \t]*(?:#.*)?$/m.test(text) || /^\s*\{[\s\S]*"peerdma"\s*:\s*1\b/.test(text.slice(0, 65536));
+  return (
+    /^peerdma:[ \t]*1[ \t]*(?:#.*)?$/m.test(text) ||
+    /^\s*\{[\s\S]*"peerdma"\s*:\s*1\b/.test(text.slice(0, 65536))
+  );
 }

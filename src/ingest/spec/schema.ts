@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ACS_BITS, CLASS_SHORTHANDS, GEN_SPEEDS, HEX64_RE, SIZE_RE, VENDOR_SHORTHANDS } from './units.js';
+import {
+  ACS_BITS,
+  CLASS_SHORTHANDS,
+  GEN_SPEEDS,
+  HEX64_RE,
+  SIZE_RE,
+  VENDOR_SHORTHANDS,
+} from './units.js';
 
 /**
  * The machine spec format (docs/spec-format.md), as zod schemas of the *input* text: numbers and
@@ -9,26 +16,53 @@ import { ACS_BITS, CLASS_SHORTHANDS, GEN_SPEEDS, HEX64_RE, SIZE_RE, VENDOR_SHORT
 const unknown = z.literal('unknown');
 const hexOf = (digits: number, what: string) =>
   z.union([
-    z.number().int().min(0).max(16 ** digits - 1),
-    z.string().regex(new RegExp(`^0x[0-9a-fA-F]{1,${digits}}$`), { error: `expected ${what} as a number or 0x… hex string` }),
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(16 ** digits - 1),
+    z.string().regex(new RegExp(`^0x[0-9a-fA-F]{1,${digits}}$`), {
+      error: `expected ${what} as a number or 0x… hex string`,
+    }),
   ]);
 const id16 = hexOf(4, 'a 16-bit id');
 const u8 = hexOf(2, 'an 8-bit value');
-const small = z.union([z.number().int().min(0).max(0xffffffff), z.string().regex(/^0x[0-9a-fA-F]{1,8}$/, { error: 'expected a number or 0x… hex string' })]);
+const small = z.union([
+  z.number().int().min(0).max(0xffffffff),
+  z.string().regex(/^0x[0-9a-fA-F]{1,8}$/, { error: 'expected a number or 0x… hex string' }),
+]);
 const safeInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-export const Size = z.union([safeInt, z.string().regex(SIZE_RE, { error: 'expected a size like 64GiB or 0x…' })]);
-export const Address = z.union([safeInt, z.string().regex(HEX64_RE, { error: 'expected an address as a 0x… hex string' })]);
+export const Size = z.union([
+  safeInt,
+  z.string().regex(SIZE_RE, { error: 'expected a size like 64GiB or 0x…' }),
+]);
+export const Address = z.union([
+  safeInt,
+  z.string().regex(HEX64_RE, { error: 'expected an address as a 0x… hex string' }),
+]);
 const vendorShorthands = Object.keys(VENDOR_SHORTHANDS) as [string, ...string[]];
 const Vendor = z.union([id16, z.enum(vendorShorthands)]);
 const classShorthands = Object.keys(CLASS_SHORTHANDS) as [string, ...string[]];
 const ClassCode = z.union([
   z.number().int().min(0).max(0xffffff),
   z.enum(classShorthands),
-  z.string().regex(/^0x(?:[0-9a-fA-F]{4}|[0-9a-fA-F]{6})$/, { error: `expected a class as 0xBBSS, 0xBBSSPP or one of ${classShorthands.join('|')}` }),
+  z.string().regex(/^0x(?:[0-9a-fA-F]{4}|[0-9a-fA-F]{6})$/, {
+    error: `expected a class as 0xBBSS, 0xBBSSPP or one of ${classShorthands.join('|')}`,
+  }),
 ]);
 const AcsBits = z.union([z.array(z.enum(ACS_BITS as [string, ...string[]])), u8]);
-const Speed = z.union(GEN_SPEEDS.map((s) => z.literal(s)) as unknown as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]);
-const Width = z.union([1, 2, 4, 8, 12, 16, 32].map((w) => z.literal(w)) as unknown as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]);
+const Speed = z.union(
+  GEN_SPEEDS.map((s) => z.literal(s)) as unknown as [
+    z.ZodLiteral<number>,
+    ...z.ZodLiteral<number>[],
+  ],
+);
+const Width = z.union(
+  [1, 2, 4, 8, 12, 16, 32].map((w) => z.literal(w)) as unknown as [
+    z.ZodLiteral<number>,
+    ...z.ZodLiteral<number>[],
+  ],
+);
 const LinkSpeed = z.strictObject({
   gen: z.number().int().min(1).max(6).optional().describe('PCIe generation 1–6 (or give speed)'),
   speed: Speed.optional().describe('GT/s per lane'),
@@ -38,28 +72,61 @@ const Link = z.union([
   z.enum(['none', 'unknown']),
   z.strictObject({
     ...LinkSpeed.partial().shape,
-    trained: z.union([z.enum(['none', 'unknown']), LinkSpeed]).optional().describe('what the link trained to (default: the capability)'),
+    trained: z
+      .union([z.enum(['none', 'unknown']), LinkSpeed])
+      .optional()
+      .describe('what the link trained to (default: the capability)'),
   }),
 ]);
 const Bar = z.strictObject({
   index: z.number().int().min(0).max(5),
   size: Size,
-  address: Address.optional().describe('bus address; allocated from the host bridge window when omitted'),
+  address: Address.optional().describe(
+    'bus address; allocated from the host bridge window when omitted',
+  ),
   is64: z.boolean().optional().describe('default true for memory BARs'),
   prefetchable: z.boolean().optional().describe('default false'),
   space: z.enum(['mem', 'io']).optional(),
 });
-const Window = z.strictObject({ space: z.enum(['io', 'mem', 'prefetch']), start: Address, size: Size });
+const Window = z.strictObject({
+  space: z.enum(['io', 'mem', 'prefetch']),
+  start: Address,
+  size: Size,
+});
 const Buses = z.strictObject({ secondary: u8, subordinate: u8 });
 const Acs = z.union([
   z.enum(['absent', 'unknown']),
   z.strictObject({ unknown: z.string() }),
   z.strictObject({ cap: AcsBits, ctrl: AcsBits }),
 ]);
-const KINDS = ['host-bridge', 'root-port', 'switch', 'switch-upstream', 'switch-downstream', 'pci-bridge', 'pcie-to-pci-bridge', 'rc-integrated-endpoint', 'endpoint'] as const;
-const PORT_TYPES = ['endpoint', 'legacy-endpoint', 'root-port', 'switch-upstream', 'switch-downstream', 'pcie-to-pci-bridge', 'pci-to-pcie-bridge', 'rc-integrated-endpoint', 'rc-event-collector', 'none', 'unknown'] as const;
+const KINDS = [
+  'host-bridge',
+  'root-port',
+  'switch',
+  'switch-upstream',
+  'switch-downstream',
+  'pci-bridge',
+  'pcie-to-pci-bridge',
+  'rc-integrated-endpoint',
+  'endpoint',
+] as const;
+const PORT_TYPES = [
+  'endpoint',
+  'legacy-endpoint',
+  'root-port',
+  'switch-upstream',
+  'switch-downstream',
+  'pcie-to-pci-bridge',
+  'pci-to-pcie-bridge',
+  'rc-integrated-endpoint',
+  'rc-event-collector',
+  'none',
+  'unknown',
+] as const;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.+-]*$/;
-const Name = z.string().regex(NAME_RE, { error: 'expected a name of letters, digits, _ . + - (starting with a letter or _)' });
+const Name = z.string().regex(NAME_RE, {
+  error: 'expected a name of letters, digits, _ . + - (starting with a letter or _)',
+});
 const Sriov = z.strictObject({
   count: z.number().int().min(1).max(256),
   offset: z.number().int().min(1).max(0xffff).optional(),
@@ -73,12 +140,25 @@ const Sriov = z.strictObject({
 export const Device = z
   .strictObject({
     name: Name.optional().describe('unique; how users address the device'),
-    bdf: z.string().regex(/^(?:[0-9a-fA-F]{1,8}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7]$/, { error: 'expected a PCI address like 0000:3b:00.0' }).optional(),
-    devfn: z.string().regex(/^[0-9a-fA-F]{1,2}\.[0-7]$/, { error: 'expected device.function like 02.0' }).optional(),
+    bdf: z
+      .string()
+      .regex(/^(?:[0-9a-fA-F]{1,8}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7]$/, {
+        error: 'expected a PCI address like 0000:3b:00.0',
+      })
+      .optional(),
+    devfn: z
+      .string()
+      .regex(/^[0-9a-fA-F]{1,2}\.[0-7]$/, { error: 'expected device.function like 02.0' })
+      .optional(),
     kind: z.enum(KINDS).optional(),
     vendor: z.union([Vendor, unknown]).optional(),
     device: z.union([id16, unknown]).optional(),
-    subsystem: z.union([z.enum(['none', 'unknown']), z.strictObject({ vendor: z.union([Vendor, unknown]), device: z.union([id16, unknown]) })]).optional(),
+    subsystem: z
+      .union([
+        z.enum(['none', 'unknown']),
+        z.strictObject({ vendor: z.union([Vendor, unknown]), device: z.union([id16, unknown]) }),
+      ])
+      .optional(),
     class: z.union([ClassCode, unknown]).optional(),
     revision: z.union([u8, unknown]).optional(),
     model: z.string().optional().describe('human description'),
@@ -89,7 +169,10 @@ export const Device = z
     portType: z.enum(PORT_TYPES).optional(),
     link: Link.optional(),
     acs: Acs.optional(),
-    acsRedirect: z.boolean().optional().describe('shorthand: ACS cap SV|TB|RR|CR|UF; ctrl SV|RR|CR|UF (true) or SV|UF (false)'),
+    acsRedirect: z
+      .boolean()
+      .optional()
+      .describe('shorthand: ACS cap SV|TB|RR|CR|UF; ctrl SV|RR|CR|UF (true) or SV|UF (false)'),
     numaNode: z.union([z.number().int().min(-1).max(4095), unknown]).optional(),
     iommuGroup: z.union([z.number().int().min(0), z.enum(['none', 'unknown'])]).optional(),
     driver: z.string().nullable().optional().describe("bound driver; null: none; 'unknown'"),
@@ -116,11 +199,18 @@ const HostDevice = z.strictObject({
 const Region = z.strictObject({ base: Address, size: Size.optional() });
 export const HostBridge = z
   .strictObject({
-    id: z.string().regex(/^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/, { error: 'expected a host bridge id like pci0000:00' }).optional(),
+    id: z
+      .string()
+      .regex(/^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/, {
+        error: 'expected a host bridge id like pci0000:00',
+      })
+      .optional(),
     domain: small.optional(),
     bus: u8.optional().describe('root bus number; the next free bus when omitted'),
     numaNode: z.union([z.number().int().min(-1).max(4095), unknown]).optional(),
-    hostDevice: HostDevice.optional().describe('the host-bridge device at 00.0 the kernel allowlist looks at'),
+    hostDevice: HostDevice.optional().describe(
+      'the host-bridge device at 00.0 the kernel allowlist looks at',
+    ),
     mmio: Region.optional().describe('64-bit prefetchable window for BAR allocation'),
     mmio32: Region.optional().describe('32-bit window for non-prefetchable BARs'),
     devices: z.array(Device).optional(),
@@ -132,7 +222,10 @@ const Socket = z.strictObject({
   numaNodes: z.array(z.number().int().min(0)).optional(),
   hostBridges: z.array(HostBridge).optional(),
 });
-const intOrHex = z.union([z.number().int().min(0), z.string().regex(/^0x[0-9a-fA-F]{1,8}$/, { error: 'expected a number or 0x… hex string' })]);
+const intOrHex = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^0x[0-9a-fA-F]{1,8}$/, { error: 'expected a number or 0x… hex string' }),
+]);
 
 export const MachineSpec = z
   .strictObject({
@@ -154,17 +247,24 @@ export const MachineSpec = z
         modelName: z.string().optional(),
       })
       .optional(),
-    kernel: z.strictObject({ release: z.string().optional(), cmdline: z.string().optional() }).optional(),
+    kernel: z
+      .strictObject({ release: z.string().optional(), cmdline: z.string().optional() })
+      .optional(),
     iommu: z
       .strictObject({
         enabled: z.union([z.boolean(), unknown]).optional(),
         mode: z.enum(['none', 'passthrough', 'strict', 'lazy']).optional(),
-        defaultDomain: z.string().optional().describe('raw sysfs default domain type, instead of mode'),
+        defaultDomain: z
+          .string()
+          .optional()
+          .describe('raw sysfs default domain type, instead of mode'),
       })
       .optional(),
     sockets: z.array(Socket).optional(),
     hostBridges: z.array(HostBridge).optional().describe('host bridges not tied to a socket'),
-    iommuGroups: z.array(z.strictObject({ id: z.number().int().min(0), type: z.union([z.string(), unknown]) })).optional(),
+    iommuGroups: z
+      .array(z.strictObject({ id: z.number().int().min(0), type: z.union([z.string(), unknown]) }))
+      .optional(),
   })
   .meta({ id: 'MachineSpec', title: 'peerdma machine spec' });
 
@@ -176,5 +276,8 @@ export type LinkSpecDoc = z.infer<typeof Link>;
 
 /** The JSON Schema published as schema/machine.schema.json. */
 export function machineJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(MachineSpec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(MachineSpec, { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
 }

@@ -12,7 +12,10 @@ import { fabricToSpec, loadSpec, looksLikeSpec, specToYaml } from './index.js';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const load = (text: string, name = 'machine.yaml') => loadSpec({ name, text });
 const fails = (text: string, check: (e: PeerdmaError) => boolean) =>
-  assert.throws(() => load(text), (e: unknown) => e instanceof PeerdmaError && check(e));
+  assert.throws(
+    () => load(text),
+    (e: unknown) => e instanceof PeerdmaError && check(e),
+  );
 
 /** Everything but where it came from. */
 function same(a: Fabric, b: Fabric): void {
@@ -91,7 +94,11 @@ describe('spec loader', () => {
     assert.deepEqual(rp.acs, { state: 'present', cap: 0x1f, ctrl: 0x1d });
     const dp0 = fabric.resolve('dp0');
     assert.equal(dp0.vendor, 0x1000); // inherited from the switch
-    assert.deepEqual(dp0.acs, { state: 'present', cap: ACS.SV | ACS.RR | ACS.CR | ACS.UF, ctrl: 0x1d });
+    assert.deepEqual(dp0.acs, {
+      state: 'present',
+      cap: ACS.SV | ACS.RR | ACS.CR | ACS.UF,
+      ctrl: 0x1d,
+    });
     assert.deepEqual(fabric.resolve('dp1').acs, { state: 'absent' });
     const gpu = fabric.resolve('gpu0');
     assert.equal(gpu.classCode, 0x030200);
@@ -115,7 +122,10 @@ describe('spec loader', () => {
         for (const up of fabric.upstreamChain(f).slice(1)) {
           const pool = b.prefetchable && b.is64 ? 'prefetch' : 'mem';
           const w = up.windows.find((x) => x.space === pool);
-          assert.ok(w && w.start <= b.start && b.start + b.size <= w.start + w.size, `${f.bdf} BAR${b.index} in ${up.bdf}`);
+          assert.ok(
+            w && w.start <= b.start && b.start + b.size <= w.start + w.size,
+            `${f.bdf} BAR${b.index} in ${up.bdf}`,
+          );
         }
       }
     }
@@ -132,35 +142,84 @@ describe('spec loader', () => {
 
   it('points at the offending node: file, line, column and field', () => {
     const text = SMALL.replace('size: 128GiB', 'size: 128 gigs');
-    fails(text, (e) => e.code === 'E_SCHEMA' && e.toLine().startsWith('machine.yaml:30:74: ') && /bars\[1\]\.size: expected a size like 64GiB/.test(e.message + e.toLine()));
+    fails(
+      text,
+      (e) =>
+        e.code === 'E_SCHEMA' &&
+        e.toLine().startsWith('machine.yaml:30:74: ') &&
+        /bars\[1\]\.size: expected a size like 64GiB/.test(e.message + e.toLine()),
+    );
   });
 
   it('names unknown fields at their key', () => {
-    fails(SMALL.replace('memory: 80GiB', 'memroy: 80GiB'), (e) => e.location.line === 29 && e.location.column === 25 && /unknown field 'memroy'/.test(e.message));
+    fails(
+      SMALL.replace('memory: 80GiB', 'memroy: 80GiB'),
+      (e) =>
+        e.location.line === 29 &&
+        e.location.column === 25 &&
+        /unknown field 'memroy'/.test(e.message),
+    );
   });
 
   it('refuses plain integers beyond 2^53', () => {
-    fails(SMALL.replace('memory: 80GiB', 'memory: 18446744073709551615'), (e) => e.code === 'E_SCHEMA' && e.location.line === 29 && e.location.column === 33 && /2\^53/.test(e.message));
+    fails(
+      SMALL.replace('memory: 80GiB', 'memory: 18446744073709551615'),
+      (e) =>
+        e.code === 'E_SCHEMA' &&
+        e.location.line === 29 &&
+        e.location.column === 33 &&
+        /2\^53/.test(e.message),
+    );
   });
 
   it('reports YAML syntax errors with line and column', () => {
-    fails('peerdma: 1\nmachine: {name: x\n', (e) => e.code === 'E_PARSE' && e.location.line !== undefined);
+    fails(
+      'peerdma: 1\nmachine: {name: x\n',
+      (e) => e.code === 'E_PARSE' && e.location.line !== undefined,
+    );
   });
 
   it('rejects duplicate names and impossible BARs', () => {
-    fails(SMALL.replace('name: nic0f1', 'name: gpu0'), (e) => e.code === 'E_TOPOLOGY' && /gpu0/.test(e.message));
-    fails(SMALL.replace('size: 16MiB', 'size: 24MiB'), (e) => e.code === 'E_SCHEMA' && /power of two/.test(e.message) && e.location.field === 'sockets[0].hostBridges[0].devices[0].children[0].children[0].children[0].bars[0].size');
+    fails(
+      SMALL.replace('name: nic0f1', 'name: gpu0'),
+      (e) => e.code === 'E_TOPOLOGY' && /gpu0/.test(e.message),
+    );
+    fails(
+      SMALL.replace('size: 16MiB', 'size: 24MiB'),
+      (e) =>
+        e.code === 'E_SCHEMA' &&
+        /power of two/.test(e.message) &&
+        e.location.field ===
+          'sockets[0].hostBridges[0].devices[0].children[0].children[0].children[0].bars[0].size',
+    );
   });
 
   it('warns once per missing identity fact', () => {
-    const { fabric, warnings } = load('peerdma: 1\nhostBridges:\n  - devices:\n      - {name: a}\n      - {name: b}\n');
+    const { fabric, warnings } = load(
+      'peerdma: 1\nhostBridges:\n  - devices:\n      - {name: a}\n      - {name: b}\n',
+    );
     assert.equal(fabric.resolve('a').kind, 'rc-integrated-endpoint');
-    assert.deepEqual(warnings.map((w) => w.code).sort(), ['spec_no_class', 'spec_no_device', 'spec_no_vendor']);
+    assert.deepEqual(warnings.map((w) => w.code).sort(), [
+      'spec_no_class',
+      'spec_no_device',
+      'spec_no_vendor',
+    ]);
     assert.match(warnings[0]!.message, /a, b/);
   });
 
   it('accepts JSON', () => {
-    const { fabric } = load(JSON.stringify({ peerdma: 1, hostBridges: [{ bus: 0x40, devices: [{ name: 'x', vendor: '0x8086', device: '0x0b25', class: '0x0880' }] }] }), 'm.json');
+    const { fabric } = load(
+      JSON.stringify({
+        peerdma: 1,
+        hostBridges: [
+          {
+            bus: 0x40,
+            devices: [{ name: 'x', vendor: '0x8086', device: '0x0b25', class: '0x0880' }],
+          },
+        ],
+      }),
+      'm.json',
+    );
     assert.equal(fabric.resolve('x').bdf, '0000:40:00.0');
     assert.equal(fabric.resolve('x').classCode, 0x088000);
   });
@@ -175,16 +234,21 @@ describe('spec loader', () => {
   it('survives random corruption and truncation with LoadResult or PeerdmaError', () => {
     const base = readFileSync(join(repo, 'examples/default.yaml'), 'utf8');
     fc.assert(
-      fc.property(fc.nat(base.length), fc.nat(base.length), fc.string({ maxLength: 4 }), (cut, at, junk) => {
-        const t = base.slice(0, cut);
-        const text = t.slice(0, at) + junk + t.slice(at + junk.length);
-        try {
-          load(text);
-        } catch (e) {
-          assert.ok(isPeerdmaError(e), `${String(e)}`);
-        }
-      }),
-      { numRuns: 200 },
+      fc.property(
+        fc.nat(base.length),
+        fc.nat(base.length),
+        fc.string({ maxLength: 4 }),
+        (cut, at, junk) => {
+          const t = base.slice(0, cut);
+          const text = t.slice(0, at) + junk + t.slice(at + junk.length);
+          try {
+            load(text);
+          } catch (e) {
+            assert.ok(isPeerdmaError(e), `${String(e)}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
@@ -192,27 +256,46 @@ describe('spec loader', () => {
 // ---- random specs → Fabric → spec → Fabric ----------------------------------------------------
 
 const arbBar = (index: number) =>
-  fc.record({
-    index: fc.constant(index),
-    size: fc.constantFrom('4KiB', '1MiB', '32MiB', '1GiB', '64GiB', '0x10000'),
-    prefetchable: fc.boolean(),
-  }).map((b) => (b.size.endsWith('GiB') ? { ...b, prefetchable: true } : b));
+  fc
+    .record({
+      index: fc.constant(index),
+      size: fc.constantFrom('4KiB', '1MiB', '32MiB', '1GiB', '64GiB', '0x10000'),
+      prefetchable: fc.boolean(),
+    })
+    .map((b) => (b.size.endsWith('GiB') ? { ...b, prefetchable: true } : b));
 const arbLink = fc.oneof(
   fc.constant(undefined),
   fc.constantFrom('unknown', 'none'),
   fc.record({ gen: fc.integer({ min: 1, max: 6 }), width: fc.constantFrom(1, 4, 8, 16) }),
-  fc.record({ speed: fc.constantFrom(8, 16, 32), width: fc.constantFrom(8, 16), trained: fc.oneof(fc.constant('unknown'), fc.record({ gen: fc.constantFrom(1, 3), width: fc.constantFrom(4, 8) })) }),
+  fc.record({
+    speed: fc.constantFrom(8, 16, 32),
+    width: fc.constantFrom(8, 16),
+    trained: fc.oneof(
+      fc.constant('unknown'),
+      fc.record({ gen: fc.constantFrom(1, 3), width: fc.constantFrom(4, 8) }),
+    ),
+  }),
 );
 const arbAcs = fc.oneof(
   fc.constant({}),
   fc.record({ acsRedirect: fc.boolean() }),
-  fc.record({ acs: fc.oneof(fc.constantFrom('absent', 'unknown'), fc.record({ cap: fc.integer({ min: 0, max: 0x7f }), ctrl: fc.integer({ min: 0, max: 0x7f }) })) }),
+  fc.record({
+    acs: fc.oneof(
+      fc.constantFrom('absent', 'unknown'),
+      fc.record({
+        cap: fc.integer({ min: 0, max: 0x7f }),
+        ctrl: fc.integer({ min: 0, max: 0x7f }),
+      }),
+    ),
+  }),
 );
 const arbEndpoint = fc.record({
   vendor: fc.constantFrom('0x1da3', 0x10de, 'mellanox', 'unknown'),
   device: fc.integer({ min: 0, max: 0xffff }),
   class: fc.constantFrom('accel', 'gpu', 'nvme', '0x0207', 0x120000, 'unknown'),
-  bars: fc.uniqueArray(fc.constantFrom(0, 2, 4), { maxLength: 3 }).chain((ix) => fc.tuple(...ix.map(arbBar))),
+  bars: fc
+    .uniqueArray(fc.constantFrom(0, 2, 4), { maxLength: 3 })
+    .chain((ix) => fc.tuple(...ix.map(arbBar))),
   link: arbLink,
   acs: arbAcs,
   memory: fc.option(fc.constantFrom('16GiB', '96GiB'), { nil: undefined }),
@@ -220,12 +303,19 @@ const arbEndpoint = fc.record({
   driver: fc.option(fc.constantFrom('nvme', null, 'unknown'), { nil: undefined }),
   vfs: fc.nat(2),
 });
-type Tree = { kind: 'ep'; ep: fc.Arbitrary<unknown> extends never ? never : Record<string, unknown> } | { kind: 'rp' | 'switch'; link: unknown; acs: Record<string, unknown>; kids: Tree[] };
+type Tree =
+  | { kind: 'ep'; ep: fc.Arbitrary<unknown> extends never ? never : Record<string, unknown> }
+  | { kind: 'rp' | 'switch'; link: unknown; acs: Record<string, unknown>; kids: Tree[] };
 const arbTree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     arbEndpoint.map((ep) => ({ kind: 'ep' as const, ep })),
-    fc.record({ kind: fc.constantFrom('rp' as const, 'switch' as const), link: arbLink, acs: arbAcs, kids: fc.array(tie('node'), { maxLength: 3 }) }),
+    fc.record({
+      kind: fc.constantFrom('rp' as const, 'switch' as const),
+      link: arbLink,
+      acs: arbAcs,
+      kids: fc.array(tie('node'), { maxLength: 3 }),
+    }),
   ),
 })).node;
 
@@ -238,41 +328,67 @@ function toSpec(trees: Tree[][]): unknown {
       const clean = Object.fromEntries(Object.entries(ep).filter(([, v]) => v !== undefined));
       const acs = clean['acs'] as Record<string, unknown>;
       delete clean['acs'];
-      return { name, kind: 'endpoint', ...clean, ...acs, ...(vfs > 0 ? { sriov: { count: vfs, bars: [{ index: 0, size: '1MiB' }] } } : {}) };
+      return {
+        name,
+        kind: 'endpoint',
+        ...clean,
+        ...acs,
+        ...(vfs > 0 ? { sriov: { count: vfs, bars: [{ index: 0, size: '1MiB' }] } } : {}),
+      };
     }
     return {
       name,
       kind: t.kind === 'rp' ? 'switch-downstream' : 'switch',
       ...(t.link !== undefined ? { link: t.link } : {}),
       ...t.acs,
-      children: t.kids.map((k) => (t.kind === 'switch' ? { name: `p${n++}`, kind: 'switch-downstream', children: [node(k)] } : node(k))),
+      children: t.kids.map((k) =>
+        t.kind === 'switch'
+          ? { name: `p${n++}`, kind: 'switch-downstream', children: [node(k)] }
+          : node(k),
+      ),
     };
   };
   return {
     peerdma: 1,
     iommu: { enabled: true, mode: 'lazy' },
-    sockets: [{ id: 0, numaNodes: [0], hostBridges: trees.map((roots) => ({ hostDevice: { vendor: 0x8086, device: 0x09a2 }, devices: roots.map((r) => ({ name: `rp${n++}`, kind: 'root-port', children: [node(r)] })) })) }],
+    sockets: [
+      {
+        id: 0,
+        numaNodes: [0],
+        hostBridges: trees.map((roots) => ({
+          hostDevice: { vendor: 0x8086, device: 0x09a2 },
+          devices: roots.map((r) => ({ name: `rp${n++}`, kind: 'root-port', children: [node(r)] })),
+        })),
+      },
+    ],
   };
 }
 
 describe('spec round trip (property)', () => {
   it('random spec → Fabric → spec → Fabric gives the same fabric', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(arbTree, { maxLength: 3 }), { minLength: 1, maxLength: 2 }), (trees) => {
-        const text = specToYaml(toSpec(trees));
-        const a = load(text).fabric;
-        const b = roundTrip(a);
-        same(a, b);
-        assert.equal(specToYaml(fabricToSpec(b)), specToYaml(fabricToSpec(a)));
-      }),
-      { numRuns: 60 },
+      fc.property(
+        fc.array(fc.array(arbTree, { maxLength: 3 }), { minLength: 1, maxLength: 2 }),
+        (trees) => {
+          const text = specToYaml(toSpec(trees));
+          const a = load(text).fabric;
+          const b = roundTrip(a);
+          same(a, b);
+          assert.equal(specToYaml(fabricToSpec(b)), specToYaml(fabricToSpec(a)));
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 });
 
 describe('any loaded fabric can be written back as a spec', () => {
   const dir = join(repo, '../shared/fixtures/hwloc');
-  for (const f of ['16intel64-manyVFs.xml', 'linux-40intel64-2g2n4c+pcilocality.xml', 'power8gpudistances.xml']) {
+  for (const f of [
+    '16intel64-manyVFs.xml',
+    'linux-40intel64-2g2n4c+pcilocality.xml',
+    'power8gpudistances.xml',
+  ]) {
     it(`hwloc ${f} → spec → same fabric`, async () => {
       const { loadHwloc } = await import('../hwloc/index.js');
       const a = loadHwloc({ name: f, text: readFileSync(join(dir, f), 'utf8') }).fabric;

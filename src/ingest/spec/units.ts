@@ -14,7 +14,8 @@ const UNITS: Readonly<Record<string, bigint>> = {
   P: 1n << 50n,
   PiB: 1n << 50n,
 };
-export const SIZE_RE = /^(?:0x[0-9a-fA-F]{1,16}|[0-9]{1,20}\s*(?:B|K|KiB|M|MiB|G|GiB|T|TiB|P|PiB)?)$/;
+export const SIZE_RE =
+  /^(?:0x[0-9a-fA-F]{1,16}|[0-9]{1,20}\s*(?:B|K|KiB|M|MiB|G|GiB|T|TiB|P|PiB)?)$/;
 export const HEX64_RE = /^0x[0-9a-fA-F]{1,16}$/;
 export const U64_MAX = (1n << 64n) - 1n;
 

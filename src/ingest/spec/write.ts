@@ -1,12 +1,26 @@
 import { Document, isMap, isScalar, isSeq, Scalar, visit } from 'yaml';
 import { hostBridgeId } from '../../pci/builder.js';
 import type { Fabric } from '../../pci/fabric.js';
-import { type AcsState, type HostBridge, isKnown, type Link, type Maybe, type PcieInfo, type PciFunction, UNKNOWN } from '../../pci/types.js';
+import {
+  type AcsState,
+  type HostBridge,
+  isKnown,
+  type Link,
+  type Maybe,
+  type PcieInfo,
+  type PciFunction,
+  UNKNOWN,
+} from '../../pci/types.js';
 import { formatAcsBits, formatSize, hexStr } from './units.js';
 
 type Obj = Record<string, unknown>;
-const DOMAIN_MODE: Readonly<Record<string, string>> = { identity: 'passthrough', DMA: 'strict', 'DMA-FQ': 'lazy' };
-const maybeHex = (v: Maybe<number> | null, w: number) => (v === null ? null : isKnown(v) ? hexStr(v, w) : UNKNOWN);
+const DOMAIN_MODE: Readonly<Record<string, string>> = {
+  identity: 'passthrough',
+  DMA: 'strict',
+  'DMA-FQ': 'lazy',
+};
+const maybeHex = (v: Maybe<number> | null, w: number) =>
+  v === null ? null : isKnown(v) ? hexStr(v, w) : UNKNOWN;
 
 /**
  * Writes any Fabric as a spec document (plain object, ready for specToYaml) with every fact explicit,
@@ -44,7 +58,9 @@ export function fabricToSpec(fabric: Fabric): Obj {
     else bySocket.set(hb.socket, [...(bySocket.get(hb.socket) ?? []), o]);
   }
   if (bySocket.size > 0) {
-    doc['sockets'] = [...bySocket.entries()].sort((a, b) => a[0] - b[0]).map(([id, hostBridges]) => ({ id, hostBridges }));
+    doc['sockets'] = [...bySocket.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([id, hostBridges]) => ({ id, hostBridges }));
   }
   if (loose.length > 0) doc['hostBridges'] = loose;
   doc['iommuGroups'] = fabric.iommuGroups.map((g) => ({ id: g.id, type: g.type }));
@@ -57,7 +73,10 @@ function hostBridgeToSpec(fabric: Fabric, hb: HostBridge): Obj {
   o['domain'] = hexStr(hb.domain, 4);
   o['bus'] = hexStr(hb.rootBus, 2);
   o['numaNode'] = hb.numaNode;
-  o['devices'] = fabric.children(hb.id).filter((f) => f.physfn === null && f.hostBridge === hb.id).map((f) => deviceToSpec(fabric, f));
+  o['devices'] = fabric
+    .children(hb.id)
+    .filter((f) => f.physfn === null && f.hostBridge === hb.id)
+    .map((f) => deviceToSpec(fabric, f));
   return o;
 }
 
@@ -73,14 +92,29 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
       ? 'none'
       : !isKnown(f.subsystemVendor ?? UNKNOWN) && !isKnown(f.subsystemDevice ?? UNKNOWN)
         ? UNKNOWN
-        : { vendor: maybeHex(f.subsystemVendor ?? UNKNOWN, 4), device: maybeHex(f.subsystemDevice ?? UNKNOWN, 4) };
+        : {
+            vendor: maybeHex(f.subsystemVendor ?? UNKNOWN, 4),
+            device: maybeHex(f.subsystemDevice ?? UNKNOWN, 4),
+          };
   o['class'] = maybeHex(f.classCode, 6);
   o['revision'] = maybeHex(f.revision, 2);
   if (f.description !== undefined) o['model'] = f.description;
-  o['bars'] = f.bars.map((b) => ({ index: b.index, size: formatSize(b.size), address: hexStr(b.start), is64: b.is64, prefetchable: b.prefetchable, space: b.space }));
+  o['bars'] = f.bars.map((b) => ({
+    index: b.index,
+    size: formatSize(b.size),
+    address: hexStr(b.start),
+    is64: b.is64,
+    prefetchable: b.prefetchable,
+    space: b.space,
+  }));
   if (f.deviceMemory !== undefined) o['memory'] = formatSize(f.deviceMemory);
-  o['windows'] = f.windows.map((w) => ({ space: w.space, start: hexStr(w.start), size: formatSize(w.size) }));
-  o['buses'] = f.buses === null ? 'none' : { secondary: f.buses.secondary, subordinate: f.buses.subordinate };
+  o['windows'] = f.windows.map((w) => ({
+    space: w.space,
+    start: hexStr(w.start),
+    size: formatSize(w.size),
+  }));
+  o['buses'] =
+    f.buses === null ? 'none' : { secondary: f.buses.secondary, subordinate: f.buses.subordinate };
   Object.assign(o, pcieToSpec(f.pcie));
   o['acs'] = acsToSpec(f.acs);
   o['numaNode'] = f.numaNode;
@@ -94,7 +128,8 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
 }
 
 const linkObj = (l: Link) => ({ speed: l.speedGTs, width: l.width });
-const linkState = (l: Maybe<Link> | null) => (l === null ? 'none' : isKnown(l) ? linkObj(l) : UNKNOWN);
+const linkState = (l: Maybe<Link> | null) =>
+  l === null ? 'none' : isKnown(l) ? linkObj(l) : UNKNOWN;
 
 function pcieToSpec(p: Maybe<PcieInfo> | null): Obj {
   if (p === null) return { portType: 'none' };
@@ -105,7 +140,8 @@ function pcieToSpec(p: Maybe<PcieInfo> | null): Obj {
   if (cap === null && st === null) link = 'none';
   else if (cap !== null && !isKnown(cap) && st !== null && !isKnown(st)) link = UNKNOWN;
   else if (cap !== null && isKnown(cap)) {
-    const same = st !== null && isKnown(st) && st.speedGTs === cap.speedGTs && st.width === cap.width;
+    const same =
+      st !== null && isKnown(st) && st.speedGTs === cap.speedGTs && st.width === cap.width;
     link = same ? linkObj(cap) : { ...linkObj(cap), trained: linkState(st) };
   } else link = { trained: linkState(st) };
   return { portType: p.portType, link };
@@ -125,18 +161,28 @@ export function specToYaml(obj: unknown): string {
   visit(doc, {
     Pair(_, pair) {
       const v = pair.value;
-      if (isScalar(pair.key) && HEX_KEYS.has(String(pair.key.value)) && isScalar(v) && typeof v.value === 'string' && /^0x[0-9a-f]{1,8}$/.test(v.value)) {
+      if (
+        isScalar(pair.key) &&
+        HEX_KEYS.has(String(pair.key.value)) &&
+        isScalar(v) &&
+        typeof v.value === 'string' &&
+        /^0x[0-9a-f]{1,8}$/.test(v.value)
+      ) {
         const n = new Scalar(Number.parseInt(v.value.slice(2), 16));
         n.format = 'HEX';
         pair.value = n;
       }
     },
     Map(_, m) {
-      if (m.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every(isScalar)))) m.flow = m.items.length > 0 && m.items.length <= 6;
+      if (
+        m.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every(isScalar)))
+      )
+        m.flow = m.items.length > 0 && m.items.length <= 6;
     },
     Seq(_, q) {
       if (q.items.every(isScalar) || q.items.length === 0) q.flow = true;
-      else if (q.items.every((i) => isMap(i) && i.items.every((p) => isScalar(p.value)))) q.flow = false;
+      else if (q.items.every((i) => isMap(i) && i.items.every((p) => isScalar(p.value))))
+        q.flow = false;
     },
   });
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });

@@ -27,7 +27,10 @@ export function parseSource(input: TextInput): SourceDoc {
   };
   const first = doc.errors[0];
   if (first !== undefined) {
-    throw new PeerdmaError('E_PARSE', first.message.split('\n')[0]!, { file: input.name, ...at(first.pos[0]) });
+    throw new PeerdmaError('E_PARSE', first.message.split('\n')[0]!, {
+      file: input.name,
+      ...at(first.pos[0]),
+    });
   }
   const locate = (path: Path, opts: { key?: boolean } = {}): SourceLocation => {
     let node: unknown = doc.contents;
@@ -55,13 +58,19 @@ export function parseSource(input: TextInput): SourceDoc {
   // Integers beyond 2^53 lost precision when parsed: refuse them where they stand.
   const big = findUnsafeInt(doc.contents, []);
   if (big !== null) {
-    throw new PeerdmaError('E_SCHEMA', 'integer beyond 2^53 loses precision: write it as a 0x… hex string or a size like 64GiB', locate(big));
+    throw new PeerdmaError(
+      'E_SCHEMA',
+      'integer beyond 2^53 loses precision: write it as a 0x… hex string or a size like 64GiB',
+      locate(big),
+    );
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new PeerdmaError('E_PARSE', e instanceof Error ? e.message : String(e), { file: input.name });
+    throw new PeerdmaError('E_PARSE', e instanceof Error ? e.message : String(e), {
+      file: input.name,
+    });
   }
   return { value, locate };
 }

@@ -65,40 +65,59 @@ export interface Resources {
  * bridge's last four lines are its windows (13–16, or 7–10 without IOV).
  */
 export function parseResource(text: string, field: string, isBridge: boolean): Resources {
-  const lines = text.split('\n').filter((l) => l.trim().length > 0);
-  const rows = lines.map((line, i) => {
-    const parts = line.trim().split(/\s+/);
-    if (parts.length !== 3 || !parts.every((p) => /^0x[0-9a-fA-F]{1,16}$/.test(p))) {
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  const n = lines.length;
+  const row = (i: number): Row | null => {
+    const line = lines[i]!;
+    if (line === ZERO_ROW) return null;
+    const m = ROW_RE.exec(line);
+    if (!m)
       throw bad(`${field}:${i + 1}`, `expected 'start end flags' in hex, got '${clip(line)}'`);
-    }
-    const [start, end, flags] = parts.map((p) => BigInt(p)) as [bigint, bigint, bigint];
-    return { start, end, flags: Number(flags & 0xffffffffn) };
-  });
+    const start = BigInt(m[1]!);
+    const end = BigInt(m[2]!);
+    const flags = Number(BigInt(m[3]!) & 0xffffffffn);
+    const space = spaceOf(flags);
+    if (space === null || end < start || (start === 0n && end === 0n)) return null;
+    return { start, size: end - start + 1n, flags, space };
+  };
   const bars: Bar[] = [];
-  for (let index = 0; index < Math.min(6, rows.length); index++) {
-    const r = rows[index]!;
-    const space = spaceOf(r.flags);
-    if (space === null || r.end < r.start || (r.start === 0n && r.end === 0n)) continue;
-    bars.push({
-      index,
-      space,
-      start: r.start,
-      size: r.end - r.start + 1n,
-      is64: (r.flags & IORESOURCE.MEM_64) !== 0,
-      prefetchable: (r.flags & IORESOURCE.PREFETCH) !== 0,
-    });
-  }
   const windows: BridgeWindow[] = [];
-  if (isBridge && rows.length >= 11) {
-    for (const r of rows.slice(rows.length - 4)) {
-      const space = spaceOf(r.flags);
-      if (space === null || r.end < r.start || (r.start === 0n && r.end === 0n)) continue;
-      const pf = space === 'mem' && (r.flags & IORESOURCE.PREFETCH) !== 0;
-      windows.push({ space: pf ? 'prefetch' : space, start: r.start, size: r.end - r.start + 1n });
+  const winFrom = isBridge && n >= 11 ? n - 4 : n;
+  for (let i = 0; i < n; i++) {
+    // Every line must be well formed; only BARs (0–5) and bridge windows are kept.
+    if (i >= 6 && i < winFrom) {
+      if (lines[i] !== ZERO_ROW && !ROW_RE.test(lines[i]!)) row(i);
+      continue;
+    }
+    const r = row(i);
+    if (r === null) continue;
+    if (i < 6) {
+      bars.push({
+        index: i,
+        space: r.space,
+        start: r.start,
+        size: r.size,
+        is64: (r.flags & IORESOURCE.MEM_64) !== 0,
+        prefetchable: (r.flags & IORESOURCE.PREFETCH) !== 0,
+      });
+    } else {
+      const pf = r.space === 'mem' && (r.flags & IORESOURCE.PREFETCH) !== 0;
+      windows.push({ space: pf ? 'prefetch' : r.space, start: r.start, size: r.size });
     }
   }
   return { bars, windows };
 }
+
+interface Row {
+  readonly start: bigint;
+  readonly size: bigint;
+  readonly flags: number;
+  readonly space: 'io' | 'mem';
+}
+
+const ZERO_ROW = '0x0000000000000000 0x0000000000000000 0x0000000000000000';
+const ROW_RE = /^\s*(0x[0-9a-fA-F]{1,16})\s+(0x[0-9a-fA-F]{1,16})\s+(0x[0-9a-fA-F]{1,16})\s*$/;
 
 function spaceOf(flags: number): 'io' | 'mem' | null {
   const type = flags & IORESOURCE.TYPE_BITS;

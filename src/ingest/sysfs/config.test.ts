@@ -10,7 +10,11 @@ const F = 'sys/devices/pci0000:00/0000:00:04.0/config';
 function throwsParse(bytes: Uint8Array, pattern: RegExp) {
   assert.throws(
     () => parseConfig(bytes, F),
-    (e: unknown) => e instanceof PeerdmaError && e.code === 'E_PARSE' && e.location.field === F && pattern.test(e.message),
+    (e: unknown) =>
+      e instanceof PeerdmaError &&
+      e.code === 'E_PARSE' &&
+      e.location.field === F &&
+      pattern.test(e.message),
   );
 }
 
@@ -40,7 +44,10 @@ describe('parseConfig', () => {
   });
 
   it('full extended space without an ACS capability is absent; SR-IOV is read', () => {
-    const c = parseConfig(makeConfig({ portType: 'endpoint', sriov: { totalVfs: 8, numVfs: 2 } }), F);
+    const c = parseConfig(
+      makeConfig({ portType: 'endpoint', sriov: { totalVfs: 8, numVfs: 2 } }),
+      F,
+    );
     assert.deepEqual(c.acs, { state: 'absent' });
     assert.ok(c.sriov !== null && c.sriov !== 'unknown');
     assert.equal(c.sriov.totalVfs, 8);
@@ -48,7 +55,10 @@ describe('parseConfig', () => {
   });
 
   it('a PCIe function with only 256 bytes has unknown ACS (no extended space captured)', () => {
-    const c = parseConfig(makeConfig({ portType: 'endpoint', acs: { cap: 1, ctrl: 1 }, size: 256 }), F);
+    const c = parseConfig(
+      makeConfig({ portType: 'endpoint', acs: { cap: 1, ctrl: 1 }, size: 256 }),
+      F,
+    );
     assert.equal(c.acs.state, 'unknown');
     assert.match((c.acs as { reason: string }).reason, /256 bytes/);
     assert.equal((c.pcie as { portType: string }).portType, 'endpoint');
@@ -75,12 +85,23 @@ describe('parseConfig', () => {
 
   it('RC integrated endpoints have no link registers', () => {
     const c = parseConfig(makeConfig({ portType: 'rc-integrated-endpoint' }), F);
-    assert.deepEqual(c.pcie, { portType: 'rc-integrated-endpoint', linkCap: null, linkStatus: null });
+    assert.deepEqual(c.pcie, {
+      portType: 'rc-integrated-endpoint',
+      linkCap: null,
+      linkStatus: null,
+    });
   });
 
   it('a link that is down (width 0) or an unknown speed code is unknown', () => {
-    const c = parseConfig(makeConfig({ portType: 'switch-downstream', linkCap: { code: 0, width: 0 } }), F);
-    assert.deepEqual(c.pcie, { portType: 'switch-downstream', linkCap: 'unknown', linkStatus: 'unknown' });
+    const c = parseConfig(
+      makeConfig({ portType: 'switch-downstream', linkCap: { code: 0, width: 0 } }),
+      F,
+    );
+    assert.deepEqual(c.pcie, {
+      portType: 'switch-downstream',
+      linkCap: 'unknown',
+      linkStatus: 'unknown',
+    });
   });
 
   it('capability list loops are typed errors naming the attribute', () => {

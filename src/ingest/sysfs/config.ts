@@ -54,13 +54,14 @@ export interface ConfigInfo {
 }
 
 /** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
+const hex = (n: number) => `0x${n.toString(16)}`;
+const rd16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+const rd32 = (b: Uint8Array, o: number) => (rd16(b, o) | (rd16(b, o + 2) << 16)) >>> 0;
+
 export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   const size = bytes.length;
-  const u8 = (o: number) => bytes[o]!;
-  const u16 = (o: number) => u8(o) | (u8(o + 1) << 8);
-  const u32 = (o: number) => (u16(o) | (u16(o + 2) << 16)) >>> 0;
+  const b = bytes;
   const bad = (msg: string) => new PeerdmaError('E_PARSE', msg, { field });
-  const hex = (n: number) => `0x${n.toString(16)}`;
   if (size < 0x40) {
     const reason = `config is only ${size} bytes (truncated header)`;
     return {
@@ -73,23 +74,23 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
       sriov: UNKNOWN,
     };
   }
-  const headerType = u8(HEADER_TYPE) & 0x7f;
+  const headerType = b[HEADER_TYPE]! & 0x7f;
   const ids = {
-    vendor: u16(0),
-    device: u16(2),
-    revision: u8(8),
-    classCode: u8(9) | (u8(10) << 8) | (u8(11) << 16),
-    subsystem: headerType === 0 ? { vendor: u16(0x2c), device: u16(0x2e) } : null,
+    vendor: rd16(b, 0),
+    device: rd16(b, 2),
+    revision: b[8]!,
+    classCode: b[9]! | (b[10]! << 8) | (b[11]! << 16),
+    subsystem: headerType === 0 ? { vendor: rd16(b, 0x2c), device: rd16(b, 0x2e) } : null,
   };
-  const buses = headerType === 1 ? { secondary: u8(0x19), subordinate: u8(0x1a) } : null;
+  const buses = headerType === 1 ? { secondary: b[0x19]!, subordinate: b[0x1a]! } : null;
   const base = { size, headerType, ids, buses };
 
   // Standard capability list (kernel __pci_find_next_cap_ttl, but strict: bad pointers are errors).
   let pcieAt: number | null = null;
   let truncatedAt: number | null = null;
-  if (u16(STATUS) & STATUS_CAP_LIST) {
+  if (rd16(b, STATUS) & STATUS_CAP_LIST) {
     const seen = new Set<number>();
-    let ptr = u8(CAP_PTR) & 0xfc;
+    let ptr = b[CAP_PTR]! & 0xfc;
     while (ptr !== 0) {
       if (ptr < 0x40) throw bad(`capability pointer ${hex(ptr)} points into the header`);
       if (seen.has(ptr)) throw bad(`capability list loops back to ${hex(ptr)}`);
@@ -98,10 +99,10 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
         truncatedAt = ptr;
         break;
       }
-      const id = u8(ptr);
+      const id = b[ptr]!;
       if (id === 0xff) break;
       if (id === CAP_ID_EXP && pcieAt === null) pcieAt = ptr;
-      ptr = u8(ptr + 1) & 0xfc;
+      ptr = b[ptr + 1]! & 0xfc;
     }
   }
   if (pcieAt === null) {
@@ -133,19 +134,19 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
       if (sriov === null) sriov = UNKNOWN;
       break;
     }
-    const header = u32(pos);
+    const header = rd32(b, pos);
     if (header === 0 || header === 0xffffffff) break;
     const id = header & 0xffff;
     if (id === EXT_ID_ACS && acs.state === 'absent' && pos + 8 <= size) {
-      acs = { state: 'present', cap: u16(pos + 4), ctrl: u16(pos + 6) };
+      acs = { state: 'present', cap: rd16(b, pos + 4), ctrl: rd16(b, pos + 6) };
     }
     if (id === EXT_ID_SRIOV && sriov === null && pos + 0x1c <= size) {
       sriov = {
-        totalVfs: u16(pos + 0x0e),
-        numVfs: u16(pos + 0x10),
-        firstVfOffset: u16(pos + 0x14),
-        vfStride: u16(pos + 0x16),
-        vfDevice: u16(pos + 0x1a),
+        totalVfs: rd16(b, pos + 0x0e),
+        numVfs: rd16(b, pos + 0x10),
+        firstVfOffset: rd16(b, pos + 0x14),
+        vfStride: rd16(b, pos + 0x16),
+        vfDevice: rd16(b, pos + 0x1a),
       };
     }
     pos = (header >>> 20) & 0xffc;
@@ -156,7 +157,7 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
 /** The PCI Express capability at `at`: port type, Link Capabilities, Link Status. */
 function parsePcieCap(bytes: Uint8Array, at: number, field: string): Maybe<PcieInfo> {
   if (at + 0x14 > bytes.length) return UNKNOWN;
-  const u16 = (o: number) => bytes[o]! | (bytes[o + 1]! << 8);
+  const u16 = (o: number) => rd16(bytes, o);
   const code = (u16(at + 2) >> 4) & 0xf;
   const portType = PCIE_PORT_TYPE_CODES[code];
   if (portType === undefined) {

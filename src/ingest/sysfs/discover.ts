@@ -36,7 +36,10 @@ export function findRoot(vfs: VirtualFs, sink: WarningSink): string {
     );
   }
   if (top.length > 1) {
-    sink.add('sysfs-several-roots', `several machines in one tree (${top.join(', ')}); reading ${first}`);
+    sink.add(
+      'sysfs-several-roots',
+      `several machines in one tree (${top.join(', ')}); reading ${first}`,
+    );
   }
   return first;
 }
@@ -74,19 +77,31 @@ export function placeFunction(path: string): FoundFunction | null {
  * Every PCI function of the tree, parents before children. Function directories found above a
  * listed function but missing from `bus/pci/devices` are added (with one warning).
  */
-export function discoverFunctions(vfs: VirtualFs, root: string, sink: WarningSink): FoundFunction[] {
+export function discoverFunctions(
+  vfs: VirtualFs,
+  root: string,
+  sink: WarningSink,
+): FoundFunction[] {
   const found = new Map<Bdf, FoundFunction>();
   const add = (f: FoundFunction, via: string) => {
     const had = found.get(f.bdf);
     if (had === undefined) found.set(f.bdf, f);
     else if (had.path !== f.path) {
-      sink.add('sysfs-duplicate-bdf', `${f.bdf} appears at ${had.path} and ${f.path}; keeping the first`, via);
+      sink.add(
+        'sysfs-duplicate-bdf',
+        `${f.bdf} appears at ${had.path} and ${f.path}; keeping the first`,
+        via,
+      );
     }
   };
   const listDir = joinPath(root, 'sys/bus/pci/devices');
   const names = vfs.list(listDir);
   if (names === undefined) {
-    sink.add('sysfs-no-bus-list', `${listDir} missing: walking sys/devices for PCI functions`, listDir);
+    sink.add(
+      'sysfs-no-bus-list',
+      `${listDir} missing: walking sys/devices for PCI functions`,
+      listDir,
+    );
     walk(vfs, joinPath(root, 'sys/devices'), 0, (p) => {
       const f = placeFunction(p);
       if (f) add(f, p);
@@ -96,12 +111,22 @@ export function discoverFunctions(vfs: VirtualFs, root: string, sink: WarningSin
       const link = joinPath(listDir, name);
       const real = resolvePath(vfs, link);
       if (real === undefined) {
-        sink.count('sysfs-dangling', 'bus-link', 'bus/pci/devices link leads nowhere; function skipped', link);
+        sink.count(
+          'sysfs-dangling',
+          'bus-link',
+          'bus/pci/devices link leads nowhere; function skipped',
+          link,
+        );
         continue;
       }
       const f = placeFunction(real);
       if (f === null) {
-        sink.count('sysfs-unplaced', 'bus-link', 'function not below a pciDDDD:BB directory; skipped', real);
+        sink.count(
+          'sysfs-unplaced',
+          'bus-link',
+          'function not below a pciDDDD:BB directory; skipped',
+          real,
+        );
         continue;
       }
       add(f, link);

@@ -9,8 +9,8 @@ import { ACS, isKnown } from '../../pci/types.js';
 import type { LoadResult } from '../types.js';
 import { loadSysfs } from './index.js';
 import {
-  ORACLE_FIXTURES as ORACLE,
   fixtureTarballs,
+  ORACLE_FIXTURES as ORACLE,
   SHARED,
   SYSFS_FIXTURES as SYSFS,
 } from './testing/fixtures.js';
@@ -42,7 +42,9 @@ describe('sysfs fixtures', () => {
     const rp = fabric.require('0000:00:04.0');
     assert.equal(rp.kind, 'root-port');
     assert.equal(rp.acs.state, 'present');
-    assert.ok(rp.acs.state === 'present' && (rp.acs.ctrl & (ACS.RR | ACS.CR)) === (ACS.RR | ACS.CR));
+    assert.ok(
+      rp.acs.state === 'present' && (rp.acs.ctrl & (ACS.RR | ACS.CR)) === (ACS.RR | ACS.CR),
+    );
     assert.deepEqual(rp.buses, { secondary: 1, subordinate: 5 });
     // The root port created with disable-acs=on has no ACS capability in its full config.
     assert.deepEqual(fabric.require('0000:00:07.0').acs, { state: 'absent' });
@@ -120,7 +122,10 @@ describe('sysfs fixtures', () => {
     assert.equal(ves.length, 8);
     for (const ve of ves) {
       assert.equal(categoryOf(ve), 'accel');
-      const chain = fabric.upstreamChain(ve).slice(1).map((b) => b.kind);
+      const chain = fabric
+        .upstreamChain(ve)
+        .slice(1)
+        .map((b) => b.kind);
       assert.deepEqual(chain, ['switch-downstream', 'switch-upstream', 'root-port'], ve.bdf);
     }
     assert.equal(fabric.require('0000:60:00.0').parent, '0000:5f:03.0');

@@ -5,8 +5,8 @@ import {
   isKnown,
   type Link,
   type Maybe,
-  type PciePortType,
   type PcieInfo,
+  type PciePortType,
   UNKNOWN,
 } from '../../pci/types.js';
 import type { VirtualFs } from '../types.js';
@@ -46,11 +46,21 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const cfgBytes = vfs.read(at('config'));
   let cfg: ConfigInfo | null = null;
   if (cfgBytes === undefined) {
-    sink.count('sysfs-no-config', 'config', "no 'config': PCIe port type and ACS unknown", at('config'));
+    sink.count(
+      'sysfs-no-config',
+      'config',
+      "no 'config': PCIe port type and ACS unknown",
+      at('config'),
+    );
   } else {
     cfg = parseConfig(cfgBytes, at('config'));
     if (cfg.acs.state === 'unknown') {
-      sink.count('sysfs-acs-unknown', `config-${cfg.size}`, `ACS unknown: ${cfg.acs.reason}`, at('config'));
+      sink.count(
+        'sysfs-acs-unknown',
+        `config-${cfg.size}`,
+        `ACS unknown: ${cfg.acs.reason}`,
+        at('config'),
+      );
     }
   }
 
@@ -68,9 +78,7 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const revision = hexAttr('revision', 8, ids?.revision);
   const subsystemVendor = hexAttr('subsystem_vendor', 16, ids?.subsystem?.vendor);
   const subsystemDevice = hexAttr('subsystem_device', 16, ids?.subsystem?.device);
-  const isBridge = isKnown(classCode)
-    ? BRIDGE_CLASSES.has(classCode >> 8)
-    : cfg?.headerType === 1;
+  const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
   const resText = text('resource');
   let bars: FunctionInit['bars'] = [];
@@ -111,7 +119,10 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     windows,
     buses,
     pcie,
-    acs: cfg?.acs ?? { state: 'unknown', reason: `no config file in the capture (${at('config')})` },
+    acs: cfg?.acs ?? {
+      state: 'unknown',
+      reason: `no config file in the capture (${at('config')})`,
+    },
     numaNode,
     iommuGroup: readGroup(ctx, at('iommu_group')),
     driver: readDriver(vfs, at('driver')),
@@ -181,7 +192,12 @@ function readPhysfn(ctx: FunctionContext, path: string): string | null {
   const addr = real === undefined ? null : tryParseBdf(baseName(real));
   const bdf = addr === null ? null : formatBdf(addr);
   if (bdf === null || !ctx.known.has(bdf)) {
-    ctx.sink.count('sysfs-dangling', 'physfn', "'physfn' leads to no PCI function of the capture; ignored", path);
+    ctx.sink.count(
+      'sysfs-dangling',
+      'physfn',
+      "'physfn' leads to no PCI function of the capture; ignored",
+      path,
+    );
     return null;
   }
   return bdf;
@@ -192,12 +208,22 @@ function readGroup(ctx: FunctionContext, path: string): Maybe<number> | null {
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));
     if (/^\d+$/.test(n)) return Number(n);
-    ctx.sink.count('sysfs-bad-link', 'iommu_group', "'iommu_group' link names no group number", path);
+    ctx.sink.count(
+      'sysfs-bad-link',
+      'iommu_group',
+      "'iommu_group' link names no group number",
+      path,
+    );
     return UNKNOWN;
   }
   if (ctx.iommu === false) return null;
   if (ctx.iommu === true) {
-    ctx.sink.count('sysfs-missing-attr', 'iommu_group', "'iommu_group' missing while the IOMMU is on: unknown", path);
+    ctx.sink.count(
+      'sysfs-missing-attr',
+      'iommu_group',
+      "'iommu_group' missing while the IOMMU is on: unknown",
+      path,
+    );
   }
   return UNKNOWN;
 }

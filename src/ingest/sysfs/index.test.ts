@@ -7,7 +7,10 @@ import { loadSysfs } from './index.js';
 import { makeConfig } from './synth.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const file = (s: string | Uint8Array): TarNode => ({ t: 'file', data: typeof s === 'string' ? enc(s) : s });
+const file = (s: string | Uint8Array): TarNode => ({
+  t: 'file',
+  data: typeof s === 'string' ? enc(s) : s,
+});
 const link = (target: string): TarNode => ({ t: 'link', target });
 
 /** A one-root-port, one-endpoint machine under `prefix`. */
@@ -16,13 +19,20 @@ function tree(prefix: string, extra: Record<string, TarNode | undefined> = {}) {
   const ep = `${rp}/0000:01:00.0`;
   const base: Record<string, TarNode> = {
     [`${prefix}sys/bus/pci/devices/0000:00:01.0`]: link('../../../devices/pci0000:00/0000:00:01.0'),
-    [`${prefix}sys/bus/pci/devices/0000:01:00.0`]: link('../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0'),
+    [`${prefix}sys/bus/pci/devices/0000:01:00.0`]: link(
+      '../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0',
+    ),
     [`${rp}/vendor`]: file('0x8086\n'),
     [`${rp}/device`]: file('0x1234\n'),
     [`${rp}/class`]: file('0x060400\n'),
     [`${rp}/numa_node`]: file('1\n'),
     [`${rp}/config`]: file(
-      makeConfig({ classCode: 0x060400, portType: 'root-port', buses: { primary: 0, secondary: 1, subordinate: 1 }, acs: { cap: 0x1f, ctrl: 0x1d } }),
+      makeConfig({
+        classCode: 0x060400,
+        portType: 'root-port',
+        buses: { primary: 0, secondary: 1, subordinate: 1 },
+        acs: { cap: 0x1f, ctrl: 0x1d },
+      }),
     ),
     [`${ep}/vendor`]: file('0x15b3\n'),
     [`${ep}/device`]: file('0x1017\n'),
@@ -36,7 +46,9 @@ function tree(prefix: string, extra: Record<string, TarNode | undefined> = {}) {
     [`${ep}/iommu_group`]: link('../../../../kernel/iommu_groups/7'),
     [`${ep}/driver`]: link('../../../../bus/pci/drivers/mlx5_core'),
     [`${prefix}sys/kernel/iommu_groups/7/type`]: file('identity\n'),
-    [`${prefix}proc/cpuinfo`]: file('processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nphysical id\t: 0\n'),
+    [`${prefix}proc/cpuinfo`]: file(
+      'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nphysical id\t: 0\n',
+    ),
     [`${prefix}proc/version`]: file('Linux version 6.8.0-31-generic (buildd@x) #31\n'),
     [`${prefix}proc/cmdline`]: file('ro iommu=pt intel_iommu=on\n'),
   };
@@ -58,14 +70,26 @@ describe('loadSysfs', () => {
     assert.equal(ep.iommuGroup, 7);
     assert.equal(ep.driver, 'mlx5_core');
     assert.deepEqual(ep.bars, [
-      { index: 0, space: 'mem', start: 0xe0000000n, size: 0x2000000n, is64: true, prefetchable: true },
+      {
+        index: 0,
+        space: 'mem',
+        start: 0xe0000000n,
+        size: 0x2000000n,
+        is64: true,
+        prefetchable: true,
+      },
     ]);
     assert.deepEqual(fabric.machine.iommu, { enabled: true, defaultDomain: 'identity' });
     assert.equal(fabric.machine.kernelRelease, '6.8.0-31-generic');
-    assert.deepEqual(fabric.hostBridges.map((h) => h.numaNode), [1]);
+    assert.deepEqual(
+      fabric.hostBridges.map((h) => h.numaNode),
+      [1],
+    );
     // The endpoint has no config: its ACS is unknown with a reason, and one warning says so.
     assert.equal(ep.acs.state, 'unknown');
-    assert.ok(warnings.some((w) => w.code === 'sysfs-no-config' && w.location?.file === 'test.tar.gz'));
+    assert.ok(
+      warnings.some((w) => w.code === 'sysfs-no-config' && w.location?.file === 'test.tar.gz'),
+    );
     // Missing subsystem ids (a bridge's config has none either): one warning per attribute kind.
     const sub = warnings.filter((w) => w.location?.field?.endsWith('/subsystem_vendor'));
     assert.equal(sub.length, 1);
@@ -83,7 +107,10 @@ describe('loadSysfs', () => {
 
   it('refuses a tree with no sys/ directory', () => {
     const vfs = memoryVfs(new Map([['foo/bar', file('x')]]), 'x.tar.gz');
-    assert.throws(() => loadSysfs(vfs), (e: unknown) => e instanceof PeerdmaError && e.code === 'E_FORMAT_UNKNOWN');
+    assert.throws(
+      () => loadSysfs(vfs),
+      (e: unknown) => e instanceof PeerdmaError && e.code === 'E_FORMAT_UNKNOWN',
+    );
   });
 
   it('a symlink loop is a typed error, not a hang', () => {
@@ -94,12 +121,17 @@ describe('loadSysfs', () => {
     });
     assert.throws(
       () => loadSysfs(vfs),
-      (e: unknown) => e instanceof PeerdmaError && /symlink loop/.test(e.message) && e.location.file === 'test.tar.gz',
+      (e: unknown) =>
+        e instanceof PeerdmaError &&
+        /symlink loop/.test(e.message) &&
+        e.location.file === 'test.tar.gz',
     );
   });
 
   it('a malformed attribute names its path and the archive', () => {
-    const vfs = tree('', { 'sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/class': file('banana\n') });
+    const vfs = tree('', {
+      'sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/class': file('banana\n'),
+    });
     assert.throws(
       () => loadSysfs(vfs),
       (e: unknown) =>
@@ -132,6 +164,7 @@ describe('loadSysfs', () => {
   it('loads the live /sys of this machine', { skip: !existsSync('/sys/bus/pci') }, () => {
     const { fabric, warnings } = loadSysfs(dirVfs('/'), { label: 'live /sys' });
     if (fabric.size === 0) assert.ok(warnings.some((w) => w.code === 'sysfs-no-functions'));
-    for (const f of fabric.functions) assert.ok(fabric.hostBridges.some((h) => h.id === f.hostBridge));
+    for (const f of fabric.functions)
+      assert.ok(fabric.hostBridges.some((h) => h.id === f.hostBridge));
   });
 });

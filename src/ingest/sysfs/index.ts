@@ -12,7 +12,13 @@ import { readMachine } from './machine.js';
 import { joinPath } from './paths.js';
 import { WarningSink } from './warnings.js';
 
-export { IORESOURCE, parseHexAttr, parseLinkSpeed, parseLinkWidth, parseResource } from './attrs.js';
+export {
+  IORESOURCE,
+  parseHexAttr,
+  parseLinkSpeed,
+  parseLinkWidth,
+  parseResource,
+} from './attrs.js';
 export { type ConfigInfo, parseConfig, type SriovInfo } from './config.js';
 export { HOST_BRIDGE_RE, placeFunction } from './discover.js';
 export { cmdlineIommu, parseCpuinfo, parseKernelRelease } from './machine.js';
@@ -41,7 +47,11 @@ function load(vfs: VirtualFs, label: string): LoadResult {
 
   const found = discoverFunctions(vfs, root, sink);
   if (found.length === 0) {
-    sink.add('sysfs-no-functions', 'no PCI functions in the capture: the fabric is empty', joinPath(root, 'sys/bus/pci/devices'));
+    sink.add(
+      'sysfs-no-functions',
+      'no PCI functions in the capture: the fabric is empty',
+      joinPath(root, 'sys/bus/pci/devices'),
+    );
   }
   const ctx = {
     vfs,

@@ -10,7 +10,14 @@ const decoder = new TextDecoder('utf-8');
 
 export function readText(vfs: VirtualFs, path: string): string | undefined {
   const b = vfs.read(path);
-  return b === undefined ? undefined : decoder.decode(b);
+  if (b === undefined) return undefined;
+  // Attribute files are short ASCII: skip the decoder for them.
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode(...b);
+  }
+  return decoder.decode(b);
 }
 
 /** The first processor block of /proc/cpuinfo, as `key → value`. */

@@ -6,7 +6,12 @@ export const MAX_SYMLINKS = 40;
 
 /** Join POSIX path parts, dropping empty parts (no normalisation of `..`). */
 export function joinPath(...parts: readonly string[]): string {
-  return parts.filter((p) => p.length > 0).join('/');
+  let out = '';
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    out = out.length === 0 ? p : `${out}/${p}`;
+  }
+  return out;
 }
 
 export function baseName(path: string): string {

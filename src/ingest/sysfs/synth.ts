@@ -13,7 +13,11 @@ export interface ConfigSpec {
   readonly portType?: PciePortType;
   readonly linkCap?: { readonly code: number; readonly width: number };
   readonly linkStatus?: { readonly code: number; readonly width: number };
-  readonly buses?: { readonly primary: number; readonly secondary: number; readonly subordinate: number };
+  readonly buses?: {
+    readonly primary: number;
+    readonly secondary: number;
+    readonly subordinate: number;
+  };
   readonly acs?: { readonly cap: number; readonly ctrl: number };
   readonly sriov?: { readonly totalVfs: number; readonly numVfs: number };
   /** Bytes of the image (64, 256 or 4096). */

@@ -38,8 +38,7 @@ export class WarningSink {
     const folded = [...this.#buckets.values()].map(
       (b): LoadWarning => ({
         code: b.code,
-        message:
-          b.count === 1 ? b.what : `${b.what} (${b.count} functions, e.g. ${b.example})`,
+        message: b.count === 1 ? b.what : `${b.what} (${b.count} functions, e.g. ${b.example})`,
         location: { file: this.#file, field: b.example },
       }),
     );

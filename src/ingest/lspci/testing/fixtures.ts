@@ -18,7 +18,10 @@ export const MACHINES = [
 export type Machine = (typeof MACHINES)[number];
 
 export function oracleInput(machine: Machine, file: string): TextInput {
-  return { name: `${machine}/${file}`, text: readFileSync(join(ORACLE_DIR, machine, file), 'utf8') };
+  return {
+    name: `${machine}/${file}`,
+    text: readFileSync(join(ORACLE_DIR, machine, file), 'utf8'),
+  };
 }
 
 export interface Verdicts {

@@ -2,13 +2,23 @@
  * Test-only printers: a Fabric as `lspci -vvvnn -D` and as `lspci -tvnn` would print it (layout as
  * pciutils' lspci.c/ls-caps.c/ls-tree.c), so property tests can round-trip random fabrics.
  */
-import type { Fabric } from '../../../pci/fabric.js';
+
 import { className } from '../../../pci/classes.js';
-import { type Link, type PciFunction, isKnown } from '../../../pci/types.js';
+import type { Fabric } from '../../../pci/fabric.js';
+import { isKnown, type Link, type PciFunction } from '../../../pci/types.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-const ACS_NAMES = ['SrcValid', 'TransBlk', 'ReqRedir', 'CmpltRedir', 'UpstreamFwd', 'EgressCtrl', 'DirectTrans'];
-const acsText = (bits: number) => ACS_NAMES.map((n, i) => `${n}${bits & (1 << i) ? '+' : '-'}`).join(' ');
+const ACS_NAMES = [
+  'SrcValid',
+  'TransBlk',
+  'ReqRedir',
+  'CmpltRedir',
+  'UpstreamFwd',
+  'EgressCtrl',
+  'DirectTrans',
+];
+const acsText = (bits: number) =>
+  ACS_NAMES.map((n, i) => `${n}${bits & (1 << i) ? '+' : '-'}`).join(' ');
 const linkText = (l: Link) => `Speed ${l.speedGTs}GT/s, Width x${l.width}`;
 const PORT_TEXT: Record<string, string> = {
   endpoint: 'Endpoint',
@@ -34,7 +44,8 @@ function sizeText(n: bigint): string {
 
 function header(f: PciFunction): string {
   const cc = isKnown(f.classCode) ? f.classCode : 0xff0000;
-  const ids = isKnown(f.vendor) && isKnown(f.device) ? ` [${hex(f.vendor, 4)}:${hex(f.device, 4)}]` : '';
+  const ids =
+    isKnown(f.vendor) && isKnown(f.device) ? ` [${hex(f.vendor, 4)}:${hex(f.device, 4)}]` : '';
   const rev = isKnown(f.revision) && f.revision !== 0 ? ` (rev ${hex(f.revision, 2)})` : '';
   const pi = cc & 0xff ? ` (prog-if ${hex(cc & 0xff, 2)})` : '';
   return `${f.bdf} ${className(cc)} [${hex(cc >> 8, 4)}]: ${f.description ?? 'Device'}${ids}${rev}${pi}`;
@@ -46,11 +57,20 @@ export function printLspciVerbose(fab: Fabric): string {
   for (const f of fab.functions) {
     const pcie = isKnown(f.pcie) ? f.pcie : null;
     out.push(header(f));
-    if (isKnown(f.subsystemVendor) && isKnown(f.subsystemDevice) && f.subsystemVendor !== null && f.subsystemDevice !== null) {
+    if (
+      isKnown(f.subsystemVendor) &&
+      isKnown(f.subsystemDevice) &&
+      f.subsystemVendor !== null &&
+      f.subsystemDevice !== null
+    ) {
       out.push(`\tSubsystem: Device [${hex(f.subsystemVendor, 4)}:${hex(f.subsystemDevice, 4)}]`);
     }
-    out.push('\tControl: I/O+ Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR+ FastB2B- DisINTx+');
-    out.push(`\tStatus: Cap${pcie ? '+' : '-'} 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-`);
+    out.push(
+      '\tControl: I/O+ Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR+ FastB2B- DisINTx+',
+    );
+    out.push(
+      `\tStatus: Cap${pcie ? '+' : '-'} 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-`,
+    );
     if (isKnown(f.numaNode) && f.numaNode !== -1) out.push(`\tNUMA node: ${f.numaNode}`);
     if (isKnown(f.iommuGroup) && f.iommuGroup !== null) out.push(`\tIOMMU group: ${f.iommuGroup}`);
     for (const b of f.bars) {
@@ -61,7 +81,9 @@ export function printLspciVerbose(fab: Fabric): string {
       );
     }
     if (f.buses) {
-      out.push(`\tBus: primary=${hex(f.addr.bus, 2)}, secondary=${hex(f.buses.secondary, 2)}, subordinate=${hex(f.buses.subordinate, 2)}, sec-latency=0`);
+      out.push(
+        `\tBus: primary=${hex(f.addr.bus, 2)}, secondary=${hex(f.buses.secondary, 2)}, subordinate=${hex(f.buses.subordinate, 2)}, sec-latency=0`,
+      );
       out.push('\tBridgeCtl: Parity- SERR+ NoISA- VGA- VGA16- MAbort- >Reset- FastB2B-');
       out.push('\t\tPriDiscTmr- SecDiscTmr- DiscTmrStat- DiscTmrSERREn-');
     }
@@ -78,7 +100,9 @@ export function printLspciVerbose(fab: Fabric): string {
         out.push('\t\t\tTrErr- Train- SlotClk- DLActive- BWMgmt- ABWMgmt-');
       }
       out.push('\tCapabilities: [100 v2] Advanced Error Reporting');
-      out.push('\t\tUESta:\tDLP- SDES- TLP- FCP- CmpltTO- CmpltAbrt- UnxCmplt- RxOF- MalfTLP- ECRC- UnsupReq- ACSViol-');
+      out.push(
+        '\t\tUESta:\tDLP- SDES- TLP- FCP- CmpltTO- CmpltAbrt- UnxCmplt- RxOF- MalfTLP- ECRC- UnsupReq- ACSViol-',
+      );
       if (f.acs.state === 'present') {
         out.push('\tCapabilities: [148 v1] Access Control Services');
         out.push(`\t\tACSCap:\t${acsText(f.acs.cap)}`);
@@ -111,22 +135,29 @@ export function printLspciTree(fab: Fabric): string {
       bridge([fab.children(f.bdf)], null, p);
       return;
     }
-    const ids = isKnown(f.vendor) && isKnown(f.device) ? ` [${hex(f.vendor, 4)}:${hex(f.device, 4)}]` : '';
+    const ids =
+      isKnown(f.vendor) && isKnown(f.device) ? ` [${hex(f.vendor, 4)}:${hex(f.device, 4)}]` : '';
     print(put(p, `  ${f.description ?? 'Device'}${ids}`));
   };
   const bus = (devs: readonly PciFunction[], p: number) => {
     if (devs.length === 0) return print(p);
     if (devs.length === 1) return dev(devs[0]!, put(p, '--'));
-    devs.forEach((d, i) => dev(d, put(p, i === devs.length - 1 ? '\\-' : '+-')));
+    for (const [i, d] of devs.entries()) dev(d, put(p, i === devs.length - 1 ? '\\-' : '+-'));
   };
   /** `labels` non-null: the host pseudo-bridge, whose buses carry `[dddd:bb]` labels. */
-  const bridge = (buses: readonly (readonly PciFunction[])[], labels: string[] | null, p0: number) => {
+  const bridge = (
+    buses: readonly (readonly PciFunction[])[],
+    labels: string[] | null,
+    p0: number,
+  ) => {
     const p = put(p0, '-');
     if (buses.length === 1) {
       bus(buses[0]!, labels ? put(p, `[${labels[0]}]-`) : p);
       return;
     }
-    buses.forEach((b, i) => bus(b, put(p, `${i === buses.length - 1 ? '\\' : '+'}-[${labels?.[i]}]-`)));
+    for (const [i, b] of buses.entries()) {
+      bus(b, put(p, `${i === buses.length - 1 ? '\\' : '+'}-[${labels?.[i]}]-`));
+    }
   };
   const hbs = fab.hostBridges.filter((h) => fab.children(h.id).length > 0);
   bridge(

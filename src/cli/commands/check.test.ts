@@ -1,0 +1,83 @@
+/** `peerdma check` and `peerdma matrix` run in a child process on kernel-oracle fixtures. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FIX = join(HERE, '../../../../shared/fixtures/kernel-oracle');
+const skip = existsSync(FIX) ? false : `fixtures not found at ${FIX}`;
+const RUNNER = join(HERE, '../../p2pdma/testing/cli-runner.ts');
+const A = join(FIX, 'a-same-switch', 'sysfs.tar.gz');
+
+function run(args: string[]): { out: string; err: string; code: number | null } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', RUNNER, ...args], { encoding: 'utf8' });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+}
+
+test('check: verdict, route, reasons, the fix and the kernel log', { skip }, () => {
+  const { out, code } = run([
+    'check',
+    '--from',
+    join(FIX, 'c-iommu', 'sysfs.tar.gz'),
+    '06:00.0',
+    '06:00.1',
+    '--rules',
+    'linux-6.1',
+  ]);
+  assert.equal(code, 0);
+  assert.match(out, /verdict: {2}NOT_SUPPORTED, distance -1/);
+  assert.match(
+    out,
+    /0000:00:06\.0 {2}root-port {2}◀ common upstream: turns around here; ACS redirect on \(RR CR\)/,
+  );
+  assert.match(out, /add the kernel parameter: pci=disable_acs_redir=0000:00:06\.0/);
+  assert.match(out, /pci 0000:00:00\.0: Host bridge not in P2PDMA whitelist: 8086:29c0/);
+});
+
+test('check --json: schemaVersion 1 verdict record', { skip }, () => {
+  const { out } = run([
+    'check',
+    '--from',
+    A,
+    '03:00.0',
+    '04:00.0',
+    '--rules',
+    'linux-6.1',
+    '--json',
+  ]);
+  const doc = JSON.parse(out);
+  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.mapType, 'BUS_ADDR');
+  assert.equal(doc.distance, 4);
+  assert.equal(doc.ruleSet, 'linux-6.1');
+  assert.equal(doc.class, 'PIX');
+});
+
+test('check: unknown device → E_NOT_FOUND with closest matches; unknown rule set → E_NOT_FOUND listing rule sets', {
+  skip,
+}, () => {
+  const a = run(['check', '--from', A, '03:00.0', '99:00.0']);
+  assert.equal(a.code, 2);
+  assert.match(a.err, /no PCI function or device named '99:00\.0'; closest: /);
+  const b = run(['check', '--from', A, '03:00.0', '04:00.0', '--rules', 'linux-9']);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /rule sets: linux-6\.19, linux-6\.1, linux-5\.4/);
+});
+
+test('matrix: nvidia-smi style layout with legend; --json has both directions of every pair', {
+  skip,
+}, () => {
+  const src = join(FIX, 'i-switch-multifunction-sriov', 'sysfs.tar.gz');
+  const { out } = run(['matrix', '--from', src, '--rules', 'linux-6.1']);
+  assert.match(out, /^ +D0 +D1/);
+  assert.match(out, /Legend:/);
+  const doc = JSON.parse(run(['matrix', '--from', src, '--rules', 'linux-6.1', '--json']).out);
+  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.pairs.length, doc.devices.length ** 2);
+  const bad = run(['matrix', '--from', src, '--show', 'colour']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown --show 'colour'/);
+});

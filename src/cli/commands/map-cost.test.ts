@@ -1,0 +1,80 @@
+/** `peerdma map-cost` end to end, in a child process, on the default example machine. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../main.ts');
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'map-cost', ...args], {
+    encoding: 'utf8',
+  });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+};
+
+test('table: accelerator → nearest NIC, the machine mode, both founding cases and a conclusion', () => {
+  const { out, code } = run(['--size', '64GiB']);
+  assert.equal(code, 0);
+  assert.match(out, /provider accel0 \(0000:19:00\.0\) → client nic0 \(0000:1b:00\.0\)/);
+  assert.match(out, /IOMMU: lazy \(machine: default domain DMA-FQ\)/);
+  assert.match(out, /map-resource +65536 +32768 +0\/32768\/0 +32768 queued/);
+  assert.match(out, /founding case: 4KiB in 4KiB chunks/);
+  assert.match(out, /A dma_map_resource loop takes 32768 IOVA allocations/);
+  assert.match(out, /p2p-pages needs 1 GiB of struct pages/);
+});
+
+test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg writes a chart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
+  const svg = join(dir, 'c.svg');
+  const { out, code } = run([
+    '--json',
+    '--iommu',
+    'strict',
+    '--chunk',
+    'mixed:2MiB*90%,4KiB*10%',
+    '--size',
+    '1GiB',
+    '--svg',
+    svg,
+  ]);
+  assert.equal(code, 0);
+  const doc = JSON.parse(out);
+  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.iommu.mode, 'strict');
+  const mr = doc.export.strategies.find((s: { strategy: string }) => s.strategy === 'map-resource');
+  // 460 × 2 MiB + 26 624 × 4 KiB chunks → one invalidation per dma_unmap_resource
+  assert.equal(mr.unmap.counts.iotlbInvRange, 460 + 26624);
+  assert.equal(doc.foundingCases.length, 2);
+  const chart = readFileSync(svg, 'utf8');
+  assert.match(chart, /^<svg /);
+  assert.equal((chart.match(/<polyline/g) ?? []).length, 8); // 4 strategies × (CPU, memory)
+  run([
+    '--json',
+    '--iommu',
+    'strict',
+    '--chunk',
+    'mixed:2MiB*90%,4KiB*10%',
+    '--size',
+    '1GiB',
+    '--svg',
+    `${svg}2`,
+  ]);
+  assert.equal(readFileSync(`${svg}2`, 'utf8'), chart, 'deterministic');
+});
+
+test('bad input exits 2 with one line naming it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
+  const cal = join(dir, 'cal.yaml');
+  writeFileSync(cal, 'pteWriteNs: 3\nwat: 1\n');
+  const a = run(['--calibration', cal]);
+  assert.equal(a.code, 2);
+  assert.match(a.err, /cal\.yaml:2:1: wat: unknown calibration key/);
+  const b = run(['--chunk', '3MiB']);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /--chunk: chunk size 3MiB must be a power of two/);
+  const c = run(['--iommu', 'maybe']);
+  assert.equal(c.code, 2);
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Command } from '@commander-js/extra-typings';
+import { x as extract } from 'tar';
+import { loadSysfs } from '../../ingest/sysfs/index.js';
+import { ORACLE_FIXTURES } from '../../ingest/sysfs/testing/fixtures.js';
+import { tarVfs } from '../../node/vfs.js';
+import { register } from './snapshot.js';
+
+describe('peerdma snapshot (command)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'peerdma-snapcmd-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes an archive of --root that the loader reads, with a summary on stderr', async () => {
+    const root = join(tmp, 'root');
+    mkdirSync(root);
+    await extract({ file: join(ORACLE_FIXTURES, 'b-root-ports/sysfs.tar.gz'), cwd: root });
+    const out = join(tmp, 'snap.tar.gz');
+    const program = new Command().exitOverride();
+    register(program);
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => {
+      lines.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      await program.parseAsync(['snapshot', '--root', root, '-o', out], { from: 'user' });
+    } finally {
+      process.stderr.write = write;
+    }
+    const bytes = readFileSync(out);
+    assert.match(
+      lines.join(''),
+      new RegExp(`snapshot: 12 PCI functions, \\d+ entries, ${bytes.length} bytes`),
+    );
+    const { fabric } = loadSysfs(await tarVfs(bytes, out));
+    assert.equal(fabric.size, 12);
+  });
+});

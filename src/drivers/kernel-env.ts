@@ -1,0 +1,165 @@
+import { kerr, ok } from '../core/errno.js';
+import { DmaApi } from '../dma/api.js';
+import type { StrategyName } from '../dma/strategies/index.js';
+import type { MapType as DmaMapType } from '../dma/types.js';
+import { type DmaDevice, pciDevice } from '../dmabuf/types.js';
+import { Iommu } from '../iommu/iommu.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { P2pdma, RULE_SETS } from '../p2pdma/index.js';
+import type { Fabric } from '../pci/fabric.js';
+import type { PciFunction } from '../pci/types.js';
+import { minBig } from './bigmath.js';
+import { PhysAddressSpace } from './bus.js';
+import type { DmaTranslation } from './dma-port.js';
+import type { DriverEnv } from './env.js';
+import { HostRam } from './host-ram.js';
+import { kernelMapper } from './mappers.js';
+
+/**
+ * Wire the drivers to a Kernel: its dma-buf core, an IOMMU model and DMA API for the Kernel's IOMMU
+ * mode, the P2PDMA verdicts for its rule set (all kept as Kernel services, so every driver on one
+ * Kernel shares them), a physical address map with system RAM, and a leak probe for live mappings.
+ */
+export interface DriverEnvOptions {
+  /** DMA strategy for BAR chunks (default `map-resource`, what habanalabs and amdgpu do). */
+  readonly strategy?: StrategyName;
+  /** System RAM size (default 256 MiB; placed below the fabric's BARs). */
+  readonly ramBytes?: bigint;
+}
+
+/** dma_set_max_seg_size as the drivers set it (mlx5: 2 GiB, nvme: 4 GiB − 1), else the 64 KiB default. */
+export function driverMaxSeg(fn: PciFunction): bigint {
+  if (fn.driver === 'mlx5_core') return 2n ** 31n;
+  if (fn.driver === 'nvme') return 0xffff_ffffn;
+  return 65536n;
+}
+
+export function kernelIommu(k: Kernel): Iommu {
+  return k.service('iommu', () => {
+    const iommu = new Iommu(
+      k.fabric,
+      { mode: k.iommu.mode },
+      { clock: k.clock, violations: k.violations },
+    );
+    k.registerLeakProbe('iommu', () => {
+      const s = iommu.snapshot();
+      const leaf = s.ptes['4K'] + s.ptes['2M'] + s.ptes['1G'];
+      return s.iovaRanges > 0 || leaf > 0
+        ? [`${s.iovaRanges} IOVA ranges (${s.iovaBytes} bytes), ${leaf} PTEs still mapped`]
+        : [];
+    });
+    return iommu;
+  });
+}
+
+export function kernelP2pdma(k: Kernel): P2pdma {
+  const known = RULE_SETS.some((r) => r.name === k.ruleSet);
+  return k.service('p2pdma', () => new P2pdma(k.fabric, known ? k.ruleSet : undefined));
+}
+
+export function kernelDmaApi(k: Kernel): DmaApi {
+  const p2p = kernelP2pdma(k);
+  return k.service(
+    'dma',
+    () =>
+      new DmaApi({
+        iommu: kernelIommu(k),
+        violations: k.violations,
+        mapType: (provider, client): DmaMapType => {
+          const t = p2p.mapType(provider, client);
+          return typeof t === 'string' ? t : 'UNKNOWN';
+        },
+      }),
+  );
+}
+
+export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
+  const iommu = kernelIommu(k);
+  const p2p = kernelP2pdma(k);
+  const api = kernelDmaApi(k);
+  const bus = new PhysAddressSpace();
+  const ram = new HostRam(
+    ramBase(k.fabric, opts.ramBytes ?? 256n << 20n),
+    opts.ramBytes ?? 256n << 20n,
+  );
+  ram.attachToBus(bus);
+  const strategy = opts.strategy ?? 'map-resource';
+  // Struct-page and phys-vec exporters register their BAR as a P2PDMA provider first
+  // (pci_p2pdma_add_resource / pcim_p2pdma_init), which gives the provider its map-type cache.
+  const needsProvider = strategy === 'p2p-pages' || strategy === 'phys-vec';
+  const mapper = kernelMapper(api, strategy, (provider) => {
+    if (needsProvider && !p2p.hasState(provider)) p2p.addProvider(provider);
+  });
+  // A TLP whose address hits a peer's BAR below a common switch with no ACS redirect is routed
+  // by the switch itself (BUS_ADDR): it never reaches the IOMMU (IOVA space reserves BAR windows).
+  const switchRouted = new Map<string, boolean>();
+  const peerRoutable = (fn: PciFunction, owner: string): boolean => {
+    const key = `${fn.bdf}>${owner}`;
+    let v = switchRouted.get(key);
+    if (v === undefined) {
+      v = owner !== fn.bdf && p2p.verdict(owner, fn).mapType === 'BUS_ADDR';
+      switchRouted.set(key, v);
+    }
+    return v;
+  };
+  const translation = (fn: PciFunction): DmaTranslation => ({
+    translate(dmaAddr, len, write) {
+      const bar = bus.lookup(dmaAddr, 1n);
+      if (
+        bar?.kind === 'bar' &&
+        bar.owner &&
+        iommu.translating(fn) &&
+        peerRoutable(fn, bar.owner)
+      ) {
+        const left = bar.start + bar.size - dmaAddr;
+        return ok({ phys: dmaAddr, contiguous: minBig(left, len) });
+      }
+      const r = iommu.translate(fn, dmaAddr, write ? 'write' : 'read');
+      if (!r.ok)
+        return kerr('EFAULT', `${fn.bdf}: IOMMU fault at 0x${dmaAddr.toString(16)} (${r.message})`);
+      const pageLeft = 4096n - (dmaAddr % 4096n);
+      return ok({
+        phys: r.value,
+        contiguous: iommu.translating(fn) ? minBig(pageLeft, len) : len,
+      });
+    },
+  });
+  const env: DriverEnv = {
+    core: k.dmabuf,
+    bus,
+    ram,
+    mapper,
+    p2pDistance(provider, client, verbose) {
+      const r = p2p.distance(provider, [client], verbose);
+      for (const line of r.log) k.printk('warn', line);
+      return r.distance ?? -1;
+    },
+    translation,
+    dmaDevice: (fn): DmaDevice => pciDevice(fn, { maxSegSize: driverMaxSeg(fn) }),
+    moveNotify: k.dmabufConfig.moveNotify,
+    findings: [],
+  };
+  k.registerLeakProbe(`drivers.mappings.${probeSeq(k)}`, () =>
+    mapper.live > 0 ? [`${mapper.live} driver DMA mappings not unmapped`] : [],
+  );
+  return env;
+}
+
+const probeSeq = (k: Kernel): number => {
+  const c = k.service('drivers.probe-seq', () => ({ n: 0 }));
+  return c.n++;
+};
+
+/** A RAM base that overlaps no BAR of the fabric: 1 MiB, else 4 GiB, else 1 TiB steps upward. */
+function ramBase(fabric: Fabric, size: bigint): bigint {
+  const bars = fabric.functions.flatMap((f) => f.bars.filter((b) => b.space === 'mem'));
+  const candidates = [
+    0x10_0000n,
+    1n << 32n,
+    ...Array.from({ length: 64 }, (_, i) => BigInt(i + 1) << 40n),
+  ];
+  for (const base of candidates) {
+    if (!bars.some((b) => base < b.start + b.size && b.start < base + size)) return base;
+  }
+  throw new RangeError('no room for system RAM in the physical map');
+}

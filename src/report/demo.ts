@@ -1,0 +1,141 @@
+/**
+ * `peerdma demo`: the founding scenario step by step and the ring + doorbell comparison, as text
+ * or one JSON document (schemaVersion 1). The wording of driver findings lives here.
+ */
+import type { KResult } from '../core/errno.js';
+import type { DriverFinding } from '../drivers/env.js';
+import type { Fabric } from '../pci/fabric.js';
+import { type DemoResult, type FoundingOptions, runFounding } from '../scenarios/founding.js';
+import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
+
+export const DEMO_SCHEMA_VERSION = 1;
+
+export interface DemoDoc {
+  readonly schemaVersion: 1;
+  readonly founding: DemoResult;
+  readonly ring: RingResult | { readonly error: string };
+}
+
+export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
+  const founding = runFounding(fabric, opts);
+  const ring: KResult<RingResult> = founding.pair
+    ? runRingDoorbell(fabric, opts)
+    : { ok: false, errno: 'ENODEV', code: -19, message: founding.noPair?.reason ?? 'no pair' };
+  return { schemaVersion: 1, founding, ring: ring.ok ? ring.value : { error: ring.message } };
+}
+
+/** The one place driver findings are worded. */
+export function findingText(f: DriverFinding): string {
+  const e = f.evidence;
+  switch (f.code) {
+    case 'p2p_silent_fallback_gtt':
+      return `${f.path[1]} cannot do P2P with ${f.path[0]}: buffer ${String(e['bo'])} (prefers VRAM) was served from system memory instead, with no error`;
+    case 'pin_dropped_vram':
+      return `pinning for ${f.path[1]} dropped VRAM (${String(e['why'])}): buffer ${String(e['bo'])} moved to system memory`;
+    case 'p2p_refused_at_map':
+      return `${f.path[1]} attached but mapping was refused (-EPERM): P2P to ${f.path[0]} is not possible`;
+    case 'stale_pinned_mapping':
+      return `${f.path[0]}: exporter ${String(e['exporter'])} moved a pinned buffer; the importer keeps its stale mapping`;
+    case 'no_p2p_pair':
+      return `no P2P-capable pair: ${String(e['reason'])}`;
+  }
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => pad(c, w[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)];
+}
+
+export function renderFounding(r: DemoResult): string[] {
+  const out: string[] = [];
+  out.push(
+    `machine ${r.machine} · rules ${r.ruleSet} · IOMMU ${r.iommu} · strategy ${r.strategy} · MR ${r.mrMode}`,
+  );
+  if (!r.pair) {
+    out.push(`no P2P-capable (accelerator, NIC) pair: ${r.noPair?.reason ?? 'unknown'}`);
+    for (const c of r.noPair?.candidates ?? []) {
+      out.push(
+        `  ${c.accel} ← ${c.nic}: ${c.mapType}, distance ${c.distance ?? 'unknown'}${c.issues.length ? ` (${c.issues.join(', ')})` : ''}`,
+      );
+    }
+    return out;
+  }
+  const p = r.pair;
+  out.push(
+    `pair: ${p.accel} (${p.accelBdf}) exports, ${p.nic} (${p.nicBdf}) imports — ${p.mapType}, distance ${p.distance ?? 'unknown'}${p.issues.length ? `, issues: ${p.issues.join(', ')}` : ''}`,
+  );
+  out.push('');
+  for (const s of r.steps) {
+    out.push(`${s.n}. ${pad(s.name, 11)} ${s.ok ? 'ok  ' : `FAIL -${s.errno}`} ${s.detail}`);
+    if (s.route) out.push(`   route     ${s.route}`);
+    if (s.mapType) out.push(`   map type  ${s.mapType}`);
+    out.push(`   cost      ${s.dmaCalls} DMA-API call(s), ~${s.cpuNs} ns CPU so far`);
+    out.push(`   fences    ${s.fences.length ? s.fences.join('; ') : 'none'}`);
+  }
+  out.push('');
+  out.push(
+    `verified: ${r.verified ? 'yes' : 'no'} · pristine: ${r.pristine.length === 0 ? 'yes' : r.pristine.join('; ')}`,
+  );
+  for (const f of r.findings) out.push(`finding: ${findingText(f)}`);
+  if (r.kernelLog.length) {
+    out.push('kernel log:');
+    for (const l of r.kernelLog) out.push(`  ${l}`);
+  }
+  return out;
+}
+
+export function renderRing(r: RingResult | { readonly error: string }): string[] {
+  if ('error' in r) return [`ring + doorbell: not run (${r.error})`];
+  const row = (x: RingRow) => [
+    x.design,
+    `${x.consumed}/${x.records}`,
+    x.verified ? 'yes' : 'no',
+    String(x.nicToAccelWrites),
+    String(x.nicToRamWrites),
+    `${x.doorbellsByNic}/${x.doorbellsByCpu}`,
+    String(x.cpuWakeups),
+    String(x.cpuCopiedBytes),
+    String(x.cpuInterventions),
+    x.pristine.length === 0 ? 'yes' : 'no',
+  ];
+  const out = [
+    `ring + doorbell: ${r.nic} fills a ring in ${r.accel}'s memory and rings its doorbell`,
+    '',
+  ];
+  out.push(
+    ...table(
+      [
+        'design',
+        'consumed',
+        'ok',
+        'NIC→dev',
+        'NIC→RAM',
+        'doorbells NIC/CPU',
+        'CPU wakeups',
+        'CPU copied B',
+        'CPU interventions',
+        'pristine',
+      ],
+      r.rows.map(row),
+    ),
+  );
+  out.push('');
+  for (const x of r.rows) out.push(`${pad(x.design, 12)} route: ${x.route}`);
+  return out;
+}
+
+export function renderDemo(doc: DemoDoc): string {
+  return [...renderFounding(doc.founding), '', ...renderRing(doc.ring)].join('\n') + '\n';
+}
+
+/** The demo as a section of `peerdma report`. */
+export function renderDemoSection(fabric: Fabric): string {
+  return `== DMA-BUF founding scenario ==\n${renderDemo(buildDemo(fabric))}`;
+}

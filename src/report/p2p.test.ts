@@ -1,0 +1,88 @@
+/** The P2P renderers: one wording for every issue code, the route drawing, the report section. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { P2pdma } from '../p2pdma/p2pdma.js';
+import { CPU_UNKNOWN, standard } from '../p2pdma/testing/build.js';
+import type { IssueCode } from '../p2pdma/types.js';
+import {
+  buildMatrix,
+  issueText,
+  matrixJson,
+  renderMatrix,
+  renderP2pSection,
+  renderVerdict,
+  verdictJson,
+} from './p2p.js';
+
+const CODES: readonly IssueCode[] = [
+  'acs_redirect',
+  'no_common_upstream',
+  'host_bridge_not_allowlisted',
+  'host_bridge_requires_same',
+  'no_host_bridge_device',
+  'cpu_allows_host_bridge',
+  'early_acs_refused',
+  'early_no_common_switch',
+  'fact_unknown',
+  'cmdline',
+];
+
+test('every issue code has wording, and JSON carries the same text as the table', () => {
+  for (const code of CODES) {
+    const text = issueText({
+      code,
+      path: ['0000:02:00.0'],
+      evidence: { fact: 'acs-control', family: 0x19 },
+      hint: null,
+    });
+    assert.ok(text.length > 10, code);
+  }
+  const v = new P2pdma(standard({ dspAcs: 'redirect' }), 'linux-6.1').verdict('03:00.0', '04:00.0');
+  const doc = verdictJson(v) as { issues: { text: string }[] };
+  const out = renderVerdict(standard({ dspAcs: 'redirect' }), v);
+  for (const i of doc.issues) assert.ok(out.includes(i.text));
+});
+
+test('the route is drawn on the tree with provider, client, turnaround and ACS marks', () => {
+  const f = standard({ dspAcs: 'redirect' });
+  const out = renderVerdict(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0'));
+  assert.match(out, /└─ 0000:01:00\.0 {2}switch-upstream {2}◀ common upstream: turns around here/);
+  assert.match(out, /0000:02:00\.0 {2}switch-downstream {2}◀ ACS redirect on \(RR CR\)/);
+  assert.match(out, /0000:03:00\.0 "gpu0" {2}endpoint {2}◀ provider/);
+  assert.match(
+    out,
+    /fix:\n {2}- add the kernel parameter: pci=disable_acs_redir=0000:02:00\.0;0000:02:01\.0/,
+  );
+});
+
+test('uncertain verdicts show the deciding fact and every possible outcome', () => {
+  const f = standard({ machine: CPU_UNKNOWN });
+  const out = renderVerdict(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '06:00.0'));
+  assert.match(
+    out,
+    /verdict: {2}uncertain: NOT_SUPPORTED or THRU_HOST_BRIDGE .* decided by the CPU vendor and family/,
+  );
+  assert.match(
+    out,
+    /possible outcomes:\n {2}- THRU_HOST_BRIDGE, distance 6\n {2}- NOT_SUPPORTED, distance -1/,
+  );
+});
+
+test('matrix: both directions in JSON, legend in text, section with findings', () => {
+  const f = standard({ dspAcs: 'redirect' });
+  const view = buildMatrix(f, 'linux-6.1', undefined, {});
+  const doc = matrixJson(view) as {
+    devices: string[];
+    pairs: { provider: string; client: string }[];
+    ruleSet: string;
+  };
+  assert.equal(doc.ruleSet, 'linux-6.1');
+  assert.equal(doc.pairs.length, doc.devices.length ** 2);
+  assert.match(
+    renderMatrix(view, 'class'),
+    /PIX {2}= path crosses at most a single PCIe bridge or switch/,
+  );
+  const section = renderP2pSection(f, { ruleSet: 'linux-6.1' });
+  assert.match(section, /notable findings:/);
+  assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);
+});

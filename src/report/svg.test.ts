@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { logLogChart, svgDocument } from './svg.js';
+
+const chart = () =>
+  logLogChart({
+    title: 'cost',
+    xLabel: 'export size',
+    yLabel: 'ns',
+    series: [
+      {
+        name: 'a<b',
+        points: [
+          [10, 100],
+          [1000, 10000],
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          [10, 0],
+          [100, 50],
+        ],
+      },
+    ],
+  });
+
+test('log-log chart: decade ticks, one polyline per drawable series, escaped legend', () => {
+  const g = chart();
+  // x spans 1e1..1e3 (3 ticks), y spans 1e1..1e4 (4 ticks)
+  assert.equal((g.match(/text-anchor="middle">1e/g) ?? []).length, 3);
+  assert.equal((g.match(/text-anchor="end">1e/g) ?? []).length, 4);
+  assert.equal((g.match(/<polyline/g) ?? []).length, 1); // series b has one positive point only
+  assert.ok(g.includes('a&lt;b'));
+  // the first point of series a sits at the left edge of the plot area (x = 70)
+  assert.ok(g.includes('points="70.0,'));
+});
+
+test('documents are deterministic', () => {
+  assert.equal(svgDocument([chart()]), svgDocument([chart()]));
+  assert.ok(svgDocument([chart(), chart()]).includes('height="800"'));
+});

@@ -1,0 +1,122 @@
+import type { StrategyName } from '../dma/strategies/index.js';
+import type { DriverEnv } from '../drivers/env.js';
+import { fromKernel, kernelP2pdma } from '../drivers/kernel-env.js';
+import { DriverRig } from '../drivers/rig.js';
+import type { IommuMode } from '../iommu/types.js';
+import { Kernel } from '../kernel/index.js';
+import { categoryOf } from '../pci/classes.js';
+import type { Fabric } from '../pci/fabric.js';
+import { isKnown, type PciFunction } from '../pci/types.js';
+
+/**
+ * The shared setup of the scenarios: a Kernel for the fabric (IOMMU mode from what the machine
+ * reports), the drivers wired to it, and the choice of an (accelerator, NIC) pair that can do P2P.
+ */
+export interface ScenarioOptions {
+  readonly ruleSet?: string;
+  readonly strategy?: StrategyName;
+  readonly iommu?: IommuMode;
+  readonly moveNotify?: boolean;
+}
+
+export interface ScenarioWorld {
+  readonly k: Kernel;
+  readonly env: DriverEnv;
+  readonly rig: DriverRig;
+}
+
+/** The IOMMU mode a machine runs in: its default domain type, `none` when DMA remapping is off. */
+export function iommuModeOf(fabric: Fabric): IommuMode {
+  const i = fabric.machine.iommu;
+  if (i.enabled === false) return 'none';
+  const d = i.defaultDomain;
+  if (d === 'identity') return 'passthrough';
+  if (d === 'DMA') return 'strict';
+  if (d === 'DMA-FQ') return 'lazy';
+  return i.enabled === true ? 'lazy' : 'none';
+}
+
+export function makeWorld(fabric: Fabric, opts: ScenarioOptions = {}): ScenarioWorld {
+  const k = new Kernel({
+    fabric,
+    iommu: { mode: opts.iommu ?? iommuModeOf(fabric) },
+    ...(opts.ruleSet !== undefined ? { ruleSet: opts.ruleSet } : {}),
+    ...(opts.moveNotify !== undefined ? { moveNotify: opts.moveNotify } : {}),
+  });
+  const env = fromKernel(k, opts.strategy ? { strategy: opts.strategy } : {});
+  const rig = new DriverRig(env);
+  k.registerLeakProbe('drivers', () => rig.leftovers());
+  return { k, env, rig };
+}
+
+export const isAccel = (f: PciFunction): boolean =>
+  categoryOf(f) === 'accel' && f.bars.some((b) => b.space === 'mem' && b.is64 && b.prefetchable);
+export const isRdmaNic = (f: PciFunction): boolean =>
+  categoryOf(f) === 'nic' &&
+  f.physfn === null &&
+  (f.driver === 'mlx5_core' ||
+    (isKnown(f.classCode) && f.classCode >> 8 === 0x0207) ||
+    f.vendor === 0x15b3);
+
+export interface PairCandidate {
+  readonly accel: PciFunction;
+  readonly nic: PciFunction;
+  readonly distance: number | null;
+  readonly mapType: string;
+  readonly issues: readonly string[];
+}
+
+export type PairChoice =
+  | { readonly ok: true; readonly pair: PairCandidate; readonly considered: number }
+  | { readonly ok: false; readonly reason: string; readonly candidates: readonly PairCandidate[] };
+
+/**
+ * The (accelerator, NIC) pair the founding scenario runs on: P2P-capable (distance ≥ 0), shortest
+ * distance first, then BDF order. With none, the candidates and their verdicts explain why.
+ */
+export function pickPair(w: ScenarioWorld): PairChoice {
+  const fabric = w.k.fabric;
+  const p2p = kernelP2pdma(w.k);
+  const accels = fabric.functions.filter(isAccel);
+  const nics = fabric.functions.filter(isRdmaNic);
+  if (accels.length === 0)
+    return {
+      ok: false,
+      reason: 'no accelerator with a 64-bit prefetchable BAR in this fabric',
+      candidates: [],
+    };
+  if (nics.length === 0) return { ok: false, reason: 'no RDMA NIC in this fabric', candidates: [] };
+  const cands: PairCandidate[] = [];
+  for (const a of accels) {
+    for (const n of nics) {
+      const v = p2p.verdict(a, n);
+      cands.push({
+        accel: a,
+        nic: n,
+        distance: v.distance,
+        mapType: v.mapType === 'uncertain' ? `uncertain (${v.possible.join('|')})` : v.mapType,
+        issues: v.issues.map((i) => i.code),
+      });
+    }
+  }
+  const good = cands
+    .filter((c) => c.distance !== null && c.distance >= 0)
+    .sort(
+      (x, y) =>
+        x.distance! - y.distance! ||
+        (x.accel.bdf < y.accel.bdf
+          ? -1
+          : x.accel.bdf > y.accel.bdf
+            ? 1
+            : x.nic.bdf < y.nic.bdf
+              ? -1
+              : 1),
+    );
+  const best = good[0];
+  if (best) return { ok: true, pair: best, considered: cands.length };
+  return {
+    ok: false,
+    reason: `none of the ${cands.length} (accelerator, NIC) pairs can do P2P`,
+    candidates: cands,
+  };
+}
