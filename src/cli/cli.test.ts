@@ -4,7 +4,15 @@
  * `topo` prints a tree and a schemaVersion-1 JSON document, byte-identical from run to run.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,7 +36,10 @@ before(() => {
       '\tSubsystem: Red Hat, Inc. QEMU Virtual Machine [1af4:1100]\n' +
       'this line is not lspci output\n',
   );
-  writeFileSync(at('bad-spec.yaml'), 'peerdma: 1\nmachine:\n  name: broken\ndevices: [a, b\n  - c\n');
+  writeFileSync(
+    at('bad-spec.yaml'),
+    'peerdma: 1\nmachine:\n  name: broken\ndevices: [a, b\n  - c\n',
+  );
   const tgz = readFileSync(join(ORACLE, 'a-same-switch', 'sysfs.tar.gz'));
   writeFileSync(at('truncated.tar.gz'), tgz.subarray(0, Math.floor(tgz.length / 3)));
   writeFileSync(at('huge.txt'), '');
@@ -57,15 +68,27 @@ const USAGE_TODO =
   "src/cli/main.ts lets commander print usage errors as 'error: …' instead of 'peerdma: …'";
 
 const BAD_INPUTS: readonly BadInput[] = [
-  { name: 'a missing file', args: () => ['topo', '--from', at('missing.txt')], names: () => at('missing.txt') },
+  {
+    name: 'a missing file',
+    args: () => ['topo', '--from', at('missing.txt')],
+    names: () => at('missing.txt'),
+  },
   {
     name: 'an unreadable file (chmod 000)',
     args: () => ['topo', '--from', at('unreadable.txt')],
     names: () => at('unreadable.txt'),
     skip: isRoot && 'running as root: chmod 000 does not stop root from reading',
   },
-  { name: 'a directory that is not a sysfs tree', args: () => ['topo', '--from', at('not-sysfs')], names: () => at('not-sysfs') },
-  { name: 'an empty file', args: () => ['topo', '--from', at('empty.txt')], names: () => at('empty.txt') },
+  {
+    name: 'a directory that is not a sysfs tree',
+    args: () => ['topo', '--from', at('not-sysfs')],
+    names: () => at('not-sysfs'),
+  },
+  {
+    name: 'an empty file',
+    args: () => ['topo', '--from', at('empty.txt')],
+    names: () => at('empty.txt'),
+  },
   {
     name: 'a malformed lspci line',
     args: () => ['topo', '--from', at('bad-lspci.txt')],
@@ -78,18 +101,47 @@ const BAD_INPUTS: readonly BadInput[] = [
     names: () => at('bad-spec.yaml'),
     where: () => new RegExp(`${esc(at('bad-spec.yaml'))}:\\d+:\\d+: `),
   },
-  { name: 'a truncated .tar.gz', args: () => ['topo', '--from', at('truncated.tar.gz')], names: () => at('truncated.tar.gz') },
-  { name: 'a file over the size limit', args: () => ['topo', '--from', at('huge.txt')], names: () => at('huge.txt') },
-  { name: 'an unknown --format', args: () => ['topo', '--from', 'example:default', '--format', 'pcap'], names: () => 'pcap' },
-  { name: 'an unknown example', args: () => ['topo', '--from', 'example:no-such-machine'], names: () => 'no-such-machine' },
-  { name: 'an unknown command', args: () => ['frobnicate'], names: () => 'frobnicate', todo: USAGE_TODO },
-  { name: 'an unknown option', args: () => ['topo', '--no-such-option'], names: () => '--no-such-option', todo: USAGE_TODO },
+  {
+    name: 'a truncated .tar.gz',
+    args: () => ['topo', '--from', at('truncated.tar.gz')],
+    names: () => at('truncated.tar.gz'),
+  },
+  {
+    name: 'a file over the size limit',
+    args: () => ['topo', '--from', at('huge.txt')],
+    names: () => at('huge.txt'),
+  },
+  {
+    name: 'an unknown --format',
+    args: () => ['topo', '--from', 'example:default', '--format', 'pcap'],
+    names: () => 'pcap',
+  },
+  {
+    name: 'an unknown example',
+    args: () => ['topo', '--from', 'example:no-such-machine'],
+    names: () => 'no-such-machine',
+  },
+  {
+    name: 'an unknown command',
+    args: () => ['frobnicate'],
+    names: () => 'frobnicate',
+    todo: USAGE_TODO,
+  },
+  {
+    name: 'an unknown option',
+    args: () => ['topo', '--no-such-option'],
+    names: () => '--no-such-option',
+    todo: USAGE_TODO,
+  },
 ];
 
 function assertOneErrorLine(r: CliRun, c: BadInput): void {
   const shown = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 400)}`;
   assert.equal(r.code, 2, `exit status 2\n${shown}`);
-  assert.ok(!r.stderr.includes('    at ') && !r.stdout.includes('    at '), `no stack trace\n${shown}`);
+  assert.ok(
+    !r.stderr.includes('    at ') && !r.stdout.includes('    at '),
+    `no stack trace\n${shown}`,
+  );
   const lines = linesOf(r.stderr);
   assert.equal(lines.length, 1, `exactly one line on stderr\n${shown}`);
   const line = lines[0]!;
@@ -130,9 +182,13 @@ describe('CLI topo', { concurrency: 4 }, () => {
     assert.ok(doc.functions.length > 0);
     const bdfs = new Set(doc.functions.map((f) => f['bdf']));
     for (const f of doc.functions) {
-      for (const k of ['bdf', 'kind', 'upstream', 'hostBridge', 'acs', 'bars']) assert.ok(k in f, `${String(f['bdf'])}: ${k}`);
+      for (const k of ['bdf', 'kind', 'upstream', 'hostBridge', 'acs', 'bars'])
+        assert.ok(k in f, `${String(f['bdf'])}: ${k}`);
       assert.match(String(f['bdf']), BDF);
-      assert.ok(f['upstream'] === null || bdfs.has(f['upstream']), `${String(f['bdf'])}: upstream is a function`);
+      assert.ok(
+        f['upstream'] === null || bdfs.has(f['upstream']),
+        `${String(f['bdf'])}: upstream is a function`,
+      );
       assert.match(String(f['hostBridge']), /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/);
       assert.ok(Array.isArray(f['bars']));
       assert.ok(['present', 'absent', 'unknown'].includes((f['acs'] as { state: string }).state));
@@ -140,24 +196,37 @@ describe('CLI topo', { concurrency: 4 }, () => {
   });
 
   test("topo --json on a real capture: a VF's upstream is its PF's bridge", async () => {
-    const r = await runCli(['topo', '--from', join(ORACLE, 'i-switch-multifunction-sriov', 'sysfs.tar.gz'), '--json']);
+    const r = await runCli([
+      'topo',
+      '--from',
+      join(ORACLE, 'i-switch-multifunction-sriov', 'sysfs.tar.gz'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as TopoJson;
     const by = new Map(doc.functions.map((f) => [f['bdf'], f]));
     const vfs = doc.functions.filter((f) => f['physfn'] !== null);
     assert.ok(vfs.length > 0, 'the capture has VFs');
-    for (const vf of vfs) assert.equal(vf['upstream'], by.get(vf['physfn'])?.['parent'], String(vf['bdf']));
+    for (const vf of vfs)
+      assert.equal(vf['upstream'], by.get(vf['physfn'])?.['parent'], String(vf['bdf']));
   });
 
   const sources = () => [
     ['topo', '--from', 'example:default'],
     ['topo', '--from', 'example:default', '--json'],
     ['topo', '--from', join(ORACLE, 'c-iommu', 'sysfs.tar.gz'), '--json'],
-    ['topo', '--from', `${join(ORACLE, 'c-iommu', 'lspci-tvnn.txt')},${join(ORACLE, 'c-iommu', 'lspci-vvvnn.txt')}`],
+    [
+      'topo',
+      '--from',
+      `${join(ORACLE, 'c-iommu', 'lspci-tvnn.txt')},${join(ORACLE, 'c-iommu', 'lspci-vvvnn.txt')}`,
+    ],
   ];
   test('the same input twice gives byte-identical output', async () => {
-    for (const args of sources()) {
-      const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+    const runs = await Promise.all(
+      sources().map((args) => Promise.all([runCli(args), runCli(args)])),
+    );
+    for (const [i, [a, b]] of runs.entries()) {
+      const args = sources()[i]!;
       assert.equal(a.code, 0, `${args.join(' ')}: ${a.stderr}`);
       assert.ok(a.stdout.length > 0);
       assert.equal(a.stdout, b.stdout, `${args.join(' ')}: stdout differs between runs`);

@@ -12,7 +12,12 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Usage errors: one line, `peerdma: …`, like every other error.
+      outputError: (s, write) =>
+        write(`peerdma: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} [E_USAGE]\n`),
+    });
   registerCommands(program);
   return program;
 }

@@ -54,6 +54,8 @@ export class IovaAllocator {
   #cached = 0;
   #treeAllocs = 0;
   #rcacheHits = 0;
+  /** `cached_node`: pfn below which the next search starts, per limit (iova.c's cached nodes). */
+  readonly #cachedNode = new Map<bigint, bigint>();
 
   constructor(opts: { granule?: bigint; startPfn?: bigint; rcacheCapacity?: number } = {}) {
     this.granule = opts.granule ?? 4096n;
@@ -104,8 +106,11 @@ export class IovaAllocator {
         }
       }
     }
-    const pfn = this.#searchTopDown(size, limitPfn);
+    const hint = this.#cachedNode.get(limitPfn);
+    let pfn = hint === undefined ? null : this.#searchTopDown(size, hint - 1n);
+    if (pfn === null) pfn = this.#searchTopDown(size, limitPfn);
     if (pfn === null) return null;
+    this.#cachedNode.set(limitPfn, pfn);
     this.#treeAllocs++;
     this.#insert({ lo: pfn, hi: pfn + size - 1n, reserved: false });
     return this.#track(pfn, size);
@@ -115,8 +120,9 @@ export class IovaAllocator {
   free(range: IovaRange): boolean {
     const pfn = range.addr >> this.#shift;
     const pages = range.size >> this.#shift;
-    const i = this.#ranges.findIndex((r) => !r.reserved && r.lo === pfn);
-    if (i < 0 || this.#ranges[i]!.hi - pfn + 1n !== pages) return false;
+    const i = this.#indexOf(pfn);
+    if (i < 0 || this.#ranges[i]!.reserved || this.#ranges[i]!.hi - pfn + 1n !== pages)
+      return false;
     if (this.#rcache[orderOf(pages)]?.includes(pfn)) return false;
     this.#live--;
     this.#liveBytes -= range.size;
@@ -130,19 +136,38 @@ export class IovaAllocator {
       }
     }
     this.#ranges.splice(i, 1);
+    // __cached_rbnode_delete_update: a hole above a cached node is searched first next time.
+    for (const [lim, c] of this.#cachedNode) {
+      if (pfn >= c) this.#cachedNode.set(lim, minBig(lim + 1n, pfn + pages));
+    }
     return true;
   }
 
   /** The allocation containing `addr`, if live. */
   find(addr: bigint): IovaRange | null {
     const pfn = addr >> this.#shift;
-    for (const r of this.#ranges) {
-      if (!r.reserved && r.lo <= pfn && pfn <= r.hi) {
-        if (this.#rcache[orderOf(r.hi - r.lo + 1n)]?.includes(r.lo)) return null;
-        return { addr: r.lo << this.#shift, size: (r.hi - r.lo + 1n) << this.#shift };
-      }
+    const i = this.#firstAbove(pfn) - 1;
+    const r = this.#ranges[i];
+    if (r === undefined || r.reserved || r.hi < pfn) return null;
+    if (this.#rcache[orderOf(r.hi - r.lo + 1n)]?.includes(r.lo)) return null;
+    return { addr: r.lo << this.#shift, size: (r.hi - r.lo + 1n) << this.#shift };
+  }
+
+  /** Index of the first range whose lo is above `pfn` (binary search). */
+  #firstAbove(pfn: bigint): number {
+    let lo = 0;
+    let hi = this.#ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#ranges[mid]!.lo <= pfn) lo = mid + 1;
+      else hi = mid;
     }
-    return null;
+    return lo;
+  }
+
+  #indexOf(pfn: bigint): number {
+    const i = this.#firstAbove(pfn) - 1;
+    return i >= 0 && this.#ranges[i]!.lo === pfn ? i : -1;
   }
 
   get stats(): IovaStats {
@@ -166,7 +191,7 @@ export class IovaAllocator {
   #searchTopDown(size: bigint, limitPfn: bigint): bigint | null {
     const align = 1n << BigInt(orderOf(size));
     let high = limitPfn + 1n; // exclusive upper bound of the current hole
-    for (let i = this.#ranges.length; i >= 0; i--) {
+    for (let i = this.#firstAbove(limitPfn); i >= 0; i--) {
       const below = i > 0 ? this.#ranges[i - 1]! : null;
       const low = below ? below.hi + 1n : this.#startPfn;
       if (below && below.lo >= high) continue;
@@ -182,8 +207,6 @@ export class IovaAllocator {
   }
 
   #insert(r: Range): void {
-    let i = this.#ranges.length;
-    while (i > 0 && this.#ranges[i - 1]!.lo > r.lo) i--;
-    this.#ranges.splice(i, 0, r);
+    this.#ranges.splice(this.#firstAbove(r.lo), 0, r);
   }
 }

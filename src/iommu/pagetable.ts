@@ -149,12 +149,11 @@ export class IoPageTable {
     return 1 + this.#tables.reduce((n, m) => n + m.size, 0);
   }
 
+  /** Smaller leaves inside a superpage slot: the table below that slot still has leaves. */
   #anyLeafIn(v: bigint, size: bigint): boolean {
-    if (size === this.pageSizes[this.pageSizes.length - 1]) return false;
-    for (const leaf of this.#leaves.values()) {
-      if (leaf.iova < v + size && v < leaf.iova + leaf.size) return true;
-    }
-    return false;
+    const lvl = LEVEL_SHIFTS.findIndex((shift) => 1n << shift === size);
+    if (lvl < 0) return false;
+    return (this.#tables[lvl]!.get(v >> LEVEL_SHIFTS[lvl]!) ?? 0) > 0;
   }
 
   #add(leaf: Leaf): void {

@@ -305,21 +305,25 @@ export function renderMapCostSvg(r: MapCostReport): string {
         return k?.ok ? [[Number(c.size), pick(k)] as const] : [];
       }),
     }));
-  const x = (v: number) => formatSize(BigInt(Math.round(v)));
-  const sizeTick = (v: number) => (v >= 1024 ? `${x(2 ** Math.round(Math.log2(v)))}` : `${v}`);
+  // Byte-size ticks: every third power of two of the sweep (×8), labelled exactly.
+  const ticks = r.sweep.map((c) => c.size).filter((_, i) => i % 3 === 0);
+  const axis = {
+    xTicks: ticks.map(Number),
+    xTick: (v: number) => formatSize(BigInt(Math.round(v))),
+  };
   const cpu = logLogChart({
     title: `map+unmap CPU estimate — ${r.main.chunk} chunks, ${r.mode}, ${r.mapType}`,
-    xLabel: 'export size (bytes)',
+    xLabel: 'export size',
     yLabel: 'ns',
     series: series((k) => k.cpuNs),
-    xTick: (v) => (v < 1024 ? `${v}` : `~${sizeTick(v)}`),
+    ...axis,
   });
   const mem = logLogChart({
     title: 'metadata held while mapped (struct pages, sg table, page tables)',
-    xLabel: 'export size (bytes)',
+    xLabel: 'export size',
     yLabel: 'bytes',
     series: series((k) => k.metadataBytes),
-    xTick: (v) => (v < 1024 ? `${v}` : `~${sizeTick(v)}`),
+    ...axis,
   });
   return svgDocument([cpu, mem]);
 }

@@ -18,7 +18,7 @@ import {
   type PairMatrix,
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
-import type { Issue, MissingFact, Verdict } from '../p2pdma/types.js';
+import type { Issue, IssueCode, MissingFact, Verdict } from '../p2pdma/types.js';
 import { computeVerdict } from '../p2pdma/verdict.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
@@ -302,13 +302,19 @@ export interface P2pSectionOptions {
   readonly maxFindings?: number;
 }
 
+const INFO_CODES: ReadonlySet<IssueCode> = new Set([
+  'no_common_upstream',
+  'cpu_allows_host_bridge',
+  'cmdline',
+]);
+
 /** For `peerdma report`: a compact map-type matrix plus the notable findings. */
 export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): string {
   const view = buildMatrix(fabric, opts.ruleSet, opts.cmdline, opts.selection ?? {});
   const out = [renderMatrix(view, 'maptype').trimEnd()];
   const { matrix, env } = view;
-  const seen = new Set<string>();
-  const findings: string[] = [];
+  // Distinct findings by wording; refusals and fixable causes before informational ones.
+  const found = new Map<string, number>();
   const counts = [0, 0, 0, 0];
   const max = opts.maxFindings ?? 8;
   for (let i = 0; i < matrix.n; i++) {
@@ -316,17 +322,17 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       const t = cellMapType(matrix, i, j);
       counts[t]!++;
       // Verdicts (the reference walk) only until enough distinct findings are known.
-      if (i === j || t === MT_BUS_ADDR || findings.length > max) continue;
+      if (i === j || t === MT_BUS_ADDR || found.size > 4 * max) continue;
       const v = computeVerdict(env, matrix.devices[i]!, matrix.devices[j]!);
       for (const x of v.issues) {
-        const key = `${x.code}:${x.path.join(',')}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
         const h = hintText(x);
-        findings.push(`  - ${issueText(x)}${h ? `\n      fix: ${h}` : ''}`);
+        const text = `  - ${issueText(x)}${h ? `\n      fix: ${h}` : ''}`;
+        const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
+        found.set(text, Math.min(found.get(text) ?? rank, rank));
       }
     }
   }
+  const findings = [...found].sort((a, b) => a[1] - b[1]).map(([text]) => text);
   out.push(
     '',
     `pairs: ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`,

@@ -18,6 +18,8 @@ export interface ChartOptions {
   readonly height?: number;
   /** Tick label for a power of ten on each axis (default `1e6`). */
   readonly xTick?: (v: number) => string;
+  /** Explicit x ticks (e.g. powers of two for byte sizes); the x axis then spans ticks and data. */
+  readonly xTicks?: readonly number[];
   readonly yTick?: (v: number) => string;
 }
 
@@ -47,7 +49,15 @@ export function logLogChart(o: ChartOptions): string {
     const hi = Math.ceil(Math.log10(Math.max(...vs)));
     return [lo, hi === lo ? lo + 1 : hi] as const;
   };
-  const [x0, x1] = pts.length ? span(pts.map((p) => p[0])) : [0, 1];
+  const [x0, x1] =
+    o.xTicks && o.xTicks.length > 1
+      ? ([
+          Math.log10(Math.min(...o.xTicks, ...pts.map((p) => p[0]))),
+          Math.log10(Math.max(...o.xTicks, ...pts.map((p) => p[0]))),
+        ] as const)
+      : pts.length
+        ? span(pts.map((p) => p[0]))
+        : ([0, 1] as const);
   const [y0, y1] = pts.length ? span(pts.map((p) => p[1])) : [0, 1];
   const px = (x: number) => m.l + ((Math.log10(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((Math.log10(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
@@ -58,11 +68,12 @@ export function logLogChart(o: ChartOptions): string {
   );
   const xt = o.xTick ?? sci;
   const yt = o.yTick ?? sci;
-  for (let e = x0; e <= x1; e++) {
-    const x = px(10 ** e);
+  const xs = o.xTicks ?? Array.from({ length: x1 - x0 + 1 }, (_, i) => 10 ** (x0 + i));
+  for (const v of xs) {
+    const x = px(v);
     out.push(`<line x1="${f(x)}" y1="${m.t}" x2="${f(x)}" y2="${H - m.b}" stroke="#eee"/>`);
     out.push(
-      `<text x="${f(x)}" y="${H - m.b + 16}" font-size="10" text-anchor="middle">${esc(xt(10 ** e))}</text>`,
+      `<text x="${f(x)}" y="${H - m.b + 16}" font-size="10" text-anchor="middle">${esc(xt(v))}</text>`,
     );
   }
   for (let e = y0; e <= y1; e++) {

@@ -17,6 +17,7 @@ import {
   pickPair,
   type ScenarioOptions,
   type ScenarioWorld,
+  settle,
 } from './world.js';
 
 /**
@@ -316,8 +317,7 @@ function foundingSteps(
   if (fd >= 0) unwrap(trainer.close(fd));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.FREE, handle }, sink));
-  k.clock.advance(20_000_000n); // let lazy IOTLB flush queues drain
-  const left = k.checkPristine();
+  const left = settle(w);
   s.add(
     'teardown',
     left.length === 0

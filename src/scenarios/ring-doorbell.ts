@@ -10,7 +10,7 @@ import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { renderRoute, routeOf, routeToRam } from './route.js';
-import { makeWorld, pickPair, type ScenarioOptions, type ScenarioWorld } from './world.js';
+import { makeWorld, pickPair, type ScenarioOptions, type ScenarioWorld, settle } from './world.js';
 
 /**
  * The founding mail's motivation (spec §0.3.4): a NIC fills a ring that lives in the accelerator's
@@ -192,7 +192,7 @@ function runP2p(
     cpuWakeups: 0,
     cpuCopiedBytes: 0,
     cpuInterventions: 0,
-    pristine: w.k.checkPristine(),
+    pristine: settle(w),
   });
 }
 
@@ -273,7 +273,7 @@ function runBounce(
     cpuWakeups: wakeups,
     cpuCopiedBytes: copied,
     cpuInterventions: wakeups,
-    pristine: w.k.checkPristine(),
+    pristine: settle(w),
   });
 }
 

@@ -120,3 +120,9 @@ export function pickPair(w: ScenarioWorld): PairChoice {
     candidates: cands,
   };
 }
+
+/** Let deferred work finish before the pristine check: lazy IOTLB flush queues (≤ 1 s timers). */
+export function settle(w: ScenarioWorld): readonly string[] {
+  w.k.clock.advance(2_000_000_000n);
+  return w.k.checkPristine();
+}

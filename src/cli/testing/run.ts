@@ -51,4 +51,5 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<
 }
 
 /** The lines of a stream's text, without the final empty one. */
-export const linesOf = (text: string): string[] => text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '');
+export const linesOf = (text: string): string[] =>
+  text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '');

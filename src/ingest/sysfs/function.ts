@@ -106,6 +106,7 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
 
   return {
     bdf: f.bdf,
+    ...(conventionalBridge(pcie, classCode) ? { kind: 'pci-bridge' as const } : {}),
     vendor,
     device,
     subsystemVendor,
@@ -128,6 +129,16 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     driver: readDriver(vfs, at('driver')),
     source: { file: vfs.label, field: dir },
   };
+}
+
+/**
+ * A bridge known not to be PCIe, or one whose class says subtractive decode (prog-if 01, e.g. an
+ * Intel 82801 DMI-to-PCI bridge: never a root port) when its PCIe capability is unreadable, is a
+ * conventional PCI bridge wherever it sits (the builder would call a root-bus bridge a root port).
+ */
+function conventionalBridge(pcie: Maybe<PcieInfo> | null, classCode: Maybe<number>): boolean {
+  if (!isKnown(classCode) || !BRIDGE_CLASSES.has(classCode >> 8)) return false;
+  return pcie === null || (pcie === UNKNOWN && (classCode & 0xff) === 0x01);
 }
 
 /**
@@ -159,12 +170,8 @@ function decidePcie(
     'PCIe port type inferred from class and position (config unreadable; link attributes present)',
     f.path,
   );
-  const noLink = portType === 'rc-integrated-endpoint';
-  return {
-    portType,
-    linkCap: noLink ? null : (max ?? UNKNOWN),
-    linkStatus: noLink ? null : (cur ?? UNKNOWN),
-  };
+  // An inferred RCiEP keeps what the kernel reported: its real port type may have a link.
+  return { portType, linkCap: max ?? UNKNOWN, linkStatus: cur ?? UNKNOWN };
 }
 
 function readLink(

@@ -15,7 +15,7 @@ export function readText(vfs: VirtualFs, path: string): string | undefined {
   if (b.length <= 64) {
     let ascii = true;
     for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode(...b);
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
   }
   return decoder.decode(b);
 }

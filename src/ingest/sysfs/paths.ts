@@ -39,16 +39,16 @@ export function resolvePath(
   path: string,
 ): string | undefined {
   const todo = splitPath(path).reverse();
-  const cur: string[] = [];
+  let here = '';
   let links = 0;
   while (todo.length > 0) {
     const comp = todo.pop()!;
     if (comp === '..') {
-      cur.pop();
+      here = dirName(here);
       continue;
     }
-    cur.push(comp);
-    const here = cur.join('/');
+    const parent = here;
+    here = here === '' ? comp : `${here}/${comp}`;
     const kind = fs.kind(here);
     if (kind === undefined) return undefined;
     if (kind !== 'link') continue;
@@ -59,10 +59,9 @@ export function resolvePath(
       });
     }
     const target = fs.readlink(here) ?? '';
-    cur.pop();
-    if (target.startsWith('/')) cur.length = 0;
+    here = target.startsWith('/') ? '' : parent;
     const parts = splitPath(target);
     for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
   }
-  return cur.join('/');
+  return here;
 }

@@ -92,10 +92,15 @@ function matches(s: Skip, d: Difference): boolean {
 }
 
 const isMissing = (v: unknown): boolean =>
-  v === UNKNOWN || v === undefined || (typeof v === 'object' && v !== null && 'state' in v && v.state === 'unknown');
+  v === UNKNOWN ||
+  v === undefined ||
+  (typeof v === 'object' && v !== null && 'state' in v && v.state === 'unknown');
 
 /** The comparable value of each per-function field. Bigints become hex text. */
-export function functionFacts(fabric: Fabric, f: PciFunction): Record<Exclude<Field, 'present'> & string, unknown> {
+export function functionFacts(
+  fabric: Fabric,
+  f: PciFunction,
+): Record<Exclude<Field, 'present'> & string, unknown> {
   const pcie = isKnown(f.pcie) && f.pcie !== null ? f.pcie : null;
   const fromPcie = <T>(pick: (p: NonNullable<typeof pcie>) => T): T | Maybe<never> | null =>
     pcie === null ? (f.pcie === null ? null : UNKNOWN) : pick(pcie);
@@ -117,7 +122,9 @@ export function functionFacts(fabric: Fabric, f: PciFunction): Record<Exclude<Fi
     iommuGroup: f.iommuGroup,
     driver: f.driver,
     physfn: f.physfn,
-    bars: f.bars.map((b) => `${b.index}:${b.space}${b.prefetchable ? ',pf' : ''}:0x${b.size.toString(16)}`),
+    bars: f.bars.map(
+      (b) => `${b.index}:${b.space}${b.prefetchable ? ',pf' : ''}:0x${b.size.toString(16)}`,
+    ),
   } as Record<Exclude<Field, 'present'>, unknown>;
 }
 
@@ -158,7 +165,8 @@ function fabricDiffs(a: Fabric, b: Fabric): Difference[] {
   for (const id of ids) {
     const ha = a.hostBridges.find((h) => h.id === id);
     const hb = b.hostBridges.find((h) => h.id === id);
-    if (!ha || !hb) out.push({ at: id, field: 'hostBridge.present', a: ha !== undefined, b: hb !== undefined });
+    if (!ha || !hb)
+      out.push({ at: id, field: 'hostBridge.present', a: ha !== undefined, b: hb !== undefined });
     else if (ha.numaNode !== hb.numaNode) {
       out.push({ at: id, field: 'hostBridge.numaNode', a: ha.numaNode, b: hb.numaNode });
     }
@@ -194,8 +202,14 @@ export function show(v: unknown): string {
 }
 
 /** One line per difference: `0000:01:00.0  vendor  sysfs="0x8086"  lspci="unknown"`. */
-export function formatDiffs(diffs: readonly Difference[], names: readonly [string, string] = ['a', 'b']): string {
+export function formatDiffs(
+  diffs: readonly Difference[],
+  names: readonly [string, string] = ['a', 'b'],
+): string {
   return diffs
-    .map((d) => `  ${d.at.padEnd(14)} ${d.field.padEnd(20)} ${names[0]}=${show(d.a)}  ${names[1]}=${show(d.b)}`)
+    .map(
+      (d) =>
+        `  ${d.at.padEnd(14)} ${d.field.padEnd(20)} ${names[0]}=${show(d.a)}  ${names[1]}=${show(d.b)}`,
+    )
     .join('\n');
 }

@@ -89,7 +89,7 @@ export function testFabric(
       classCode: 0x120000,
       pcie: pcie('endpoint'),
       acs: { state: 'absent' },
-      bars: [bar(ACCEL_BAR, ACCEL_BAR_SIZE)],
+      bars: [bar(ACCEL_BAR, opts.accelBarSize ?? ACCEL_BAR_SIZE)],
       iommuGroup: g(5),
     })
     .fn({
