@@ -71,3 +71,12 @@ test('unmapping an address that was never mapped WARNs', () => {
     ['dma.unmap.not-mapped'],
   );
 });
+
+test('untrusted device: sub-granule MMIO cannot be bounced → DMA_MAPPING_ERROR; whole pages map', () => {
+  const r = rig({ mode: 'passthrough', untrusted: ['0000:04:00.0'] });
+  assert.equal(r.iommu.modeOf(r.nic.fn), 'strict');
+  assert.equal(r.api.mapResource(r.nic, ACCEL_BAR + 8n, 100n, 0), DMA_MAPPING_ERROR);
+  const ok = r.api.mapResource(r.nic, ACCEL_BAR, 8192n, 0);
+  assert.notEqual(ok, DMA_MAPPING_ERROR);
+  assert.ok(ok < 1n << 32n, 'an IOVA, although the machine runs passthrough');
+});

@@ -152,6 +152,11 @@ export class DmaApi {
     const g = domain.granule;
     const off = phys % g;
     const len = roundUp(size + off, g);
+    // Untrusted devices bounce sub-granule buffers through swiotlb; MMIO can never be bounced.
+    const partial = off !== 0n || size % g !== 0n;
+    if (this.iommu.isUntrusted(dev.fn) && partial && (attrs & DMA_ATTR.MMIO) !== 0) {
+      return DMA_MAPPING_ERROR;
+    }
     const iova = this.allocIova(dev, domain, len);
     if (iova === null) return DMA_MAPPING_ERROR;
     const r = domain.map(iova.addr, phys - off, len, this.prot(dir, attrs));

@@ -26,6 +26,7 @@ export {
   type CalibrationRow,
   DEFAULT_CALIBRATION,
 } from './calibration.js';
+export { calibrationMarkdown } from './calibration-doc.js';
 export { type CalibrationOverride, parseCalibrationText } from './calibration-file.js';
 export { type ClosedForm, type ClosedFormEnv, closedFormLedger } from './closed-form.js';
 export {

@@ -1,5 +1,6 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
 import type { DmaBuf } from '../dmabuf/objects.js';
+import type { Process } from '../proc/process.js';
 import type { DriverEnv } from './env.js';
 import type { GpuExport } from './gpu/exporter.js';
 
@@ -25,5 +26,36 @@ export function cpuReadViaVmap(
     return ok(exp.gpu.read(exp.bo, offset, len));
   } finally {
     env.core.vunmapUnlocked(dmabuf, map.value);
+  }
+}
+
+/**
+ * The CPU's view through a user mapping: mmap(2) of the dma-buf fd (the core forwards to the
+ * exporter's mmap), load from the mapping, munmap. No exporter mmap → the core's errno.
+ */
+export function cpuReadViaMmap(
+  proc: Process,
+  fd: number,
+  offset: bigint,
+  len: number,
+): KResult<Uint8Array> {
+  const page = BigInt(proc.pageSize);
+  const pgoff = (offset / page) * page;
+  const vma = proc.mmap(fd, {
+    length: offset - pgoff + BigInt(len),
+    offset: pgoff,
+    shared: true,
+    prot: { read: true, write: false },
+  });
+  if (!vma.ok) return vma;
+  try {
+    const dmabuf = vma.value.file.priv as DmaBuf;
+    const exp = dmabuf.priv as GpuExport;
+    const i = exp?.vmas?.indexOf(vma.value) ?? -1;
+    if (i < 0) return kerr('EFAULT', 'no pages behind the user mapping');
+    exp.vmas.splice(i, 1);
+    return ok(exp.gpu.read(exp.bo, vma.value.pgoff * page + (offset - pgoff), len));
+  } finally {
+    proc.munmap(vma.value);
   }
 }

@@ -33,7 +33,7 @@ export { chunkDevicePages, type DevChunk } from './accel/sg-chunks.js';
 export * from './accel/uapi.js';
 export { DeviceVm, USERPTR_HANDLE, type VaMapping } from './accel/vm.js';
 export { PhysAddressSpace, type PhysRegion, type PhysTarget } from './bus.js';
-export { cpuReadViaVmap } from './cpu-path.js';
+export { cpuReadViaMmap, cpuReadViaVmap } from './cpu-path.js';
 export { type DmaHop, DmaPort, type DmaTranslation, identityTranslation } from './dma-port.js';
 export type { DmaMapper, DriverEnv, DriverFinding, MapCost, MappedChunks } from './env.js';
 export { type Bo, type Domain, GpuDevice } from './gpu/bo.js';

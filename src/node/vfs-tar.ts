@@ -178,7 +178,7 @@ export class TarReader {
       this.#head = null;
       return;
     }
-    if (isZero(buf, off)) {
+    if (buf[off] === 0 && isZero(buf, off)) {
       this.#ended = true;
       return;
     }
@@ -200,13 +200,25 @@ export class TarReader {
     return this.root;
   }
 
+  #wordsOf: Buffer | null = null;
+  #wordsView: Uint32Array | null = null;
+
+  /** A 32-bit view of `b` (one per piece, not one per header), or null when `b` is unaligned. */
+  #words(b: Buffer): Uint32Array | null {
+    if (b !== this.#wordsOf) {
+      this.#wordsOf = b;
+      this.#wordsView =
+        b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : null;
+    }
+    return this.#wordsView;
+  }
+
   #bad(msg: string): PeerdmaError {
     return new PeerdmaError('E_PARSE', `not a readable tar archive: ${msg}`, { file: this.#label });
   }
 
   #decode(b: Buffer, o: number): Head {
-    let sum = 0;
-    for (let i = o; i < o + 512; i++) sum += b[i]!;
+    let sum = byteSum(b, o, this.#words(b));
     for (let i = o + 148; i < o + 156; i++) sum += 32 - b[i]!;
     const stored = octal(b, o + 148, 8);
     if (stored !== sum) throw this.#bad(`bad header checksum at byte ${this.#offset}`);
@@ -365,9 +377,29 @@ function isZero(b: Buffer, o: number): boolean {
 
 function cstr(b: Buffer, o: number, n: number): string {
   let e = o;
+  let high = 0;
   const end = o + n;
-  while (e < end && b[e] !== 0) e++;
-  return b.toString('utf8', o, e);
+  for (; e < end; e++) {
+    const c = b[e]!;
+    if (c === 0) break;
+    high |= c;
+  }
+  return b.toString(high & 0x80 ? 'utf8' : 'latin1', o, e);
+}
+
+/** Sum of the 512 bytes of a header block, four at a time through `w` when aligned. */
+function byteSum(b: Buffer, o: number, w: Uint32Array | null): number {
+  if (w === null || o % 4 !== 0) {
+    let sum = 0;
+    for (let i = o; i < o + 512; i++) sum += b[i]!;
+    return sum;
+  }
+  let lanes = 0; // two 16-bit lanes of byte pairs: at most 256 * 255 each, no overflow
+  for (let i = o >>> 2, end = i + 128; i < end; i++) {
+    const x = w[i]!;
+    lanes += (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
+  }
+  return (lanes & 0xffff) + (lanes >>> 16);
 }
 
 function octal(b: Buffer, o: number, n: number): number {

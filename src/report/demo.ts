@@ -6,6 +6,7 @@ import type { KResult } from '../core/errno.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Fabric } from '../pci/fabric.js';
 import { type DemoResult, type FoundingOptions, runFounding } from '../scenarios/founding.js';
+import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
 import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
 
 export const DEMO_SCHEMA_VERSION = 1;
@@ -14,6 +15,8 @@ export interface DemoDoc {
   readonly schemaVersion: 1;
   readonly founding: DemoResult;
   readonly ring: RingResult | { readonly error: string };
+  /** NVMe → GPU VRAM through the amdgpu-style dynamic exporter (static vs pinned, MOVE_NOTIFY). */
+  readonly gpuNvme: GpuNvmeResult | { readonly error: string };
 }
 
 export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
@@ -21,7 +24,13 @@ export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
   const ring: KResult<RingResult> = founding.pair
     ? runRingDoorbell(fabric, opts)
     : { ok: false, errno: 'ENODEV', code: -19, message: founding.noPair?.reason ?? 'no pair' };
-  return { schemaVersion: 1, founding, ring: ring.ok ? ring.value : { error: ring.message } };
+  const gpuNvme = runGpuNvme(fabric, opts);
+  return {
+    schemaVersion: 1,
+    founding,
+    ring: ring.ok ? ring.value : { error: ring.message },
+    gpuNvme: gpuNvme.ok ? gpuNvme.value : { error: gpuNvme.message },
+  };
 }
 
 /** The one place driver findings are worded. */
@@ -131,8 +140,44 @@ export function renderRing(r: RingResult | { readonly error: string }): string[]
   return out;
 }
 
+export function renderGpuNvme(r: GpuNvmeResult | { readonly error: string }): string[] {
+  if ('error' in r) return [`NVMe → GPU VRAM: not run (${r.error})`];
+  const out = [
+    `NVMe → GPU VRAM: ${r.nvme} READs a block into a dma-buf of ${r.gpu}'s VRAM (amdgpu-style exporter, ${r.mapType})`,
+    '',
+  ];
+  const rows = r.rows.map((x) => [
+    x.attach,
+    x.moveNotify ? 'on' : 'off',
+    x.ok ? 'ok' : `-${x.errno ?? '?'}`,
+    x.placement,
+    x.target,
+    x.p2p ? 'yes' : 'no',
+    x.verified ? 'yes' : 'no',
+    x.findings.join(', ') || '-',
+    x.pristine.length === 0 ? 'yes' : 'no',
+  ]);
+  out.push(
+    ...table(
+      [
+        'attach',
+        'MOVE_NOTIFY',
+        'result',
+        'placement',
+        'drive wrote to',
+        'P2P',
+        'verified',
+        'findings',
+        'pristine',
+      ],
+      rows,
+    ),
+  );
+  return out;
+}
+
 export function renderDemo(doc: DemoDoc): string {
-  return [...renderFounding(doc.founding), '', ...renderRing(doc.ring)].join('\n') + '\n';
+  return `${[...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
 }
 
 /** The demo as a section of `peerdma report`. */

@@ -82,3 +82,19 @@ test('ring wraps around its 32 slots and stays consistent', () => {
   const bad = runRingDoorbell(driverFabric(), { batch: 33 });
   assert.equal(bad.ok ? null : bad.errno, 'EINVAL');
 });
+
+test('NVMe → GPU VRAM: static and MOVE_NOTIFY-off pins fall back to system RAM; MOVE_NOTIFY on gets the BAR', async () => {
+  const { runGpuNvme } = await import('./gpu-nvme.js');
+  const r = unwrap(runGpuNvme(driverFabric()));
+  assert.equal(r.gpu, 'gpu0');
+  assert.deepEqual(
+    r.rows.map((x) => [x.attach, x.moveNotify, x.placement, x.p2p, x.verified]),
+    [
+      ['static', false, 'GTT', false, true],
+      ['dynamic+pin', false, 'GTT', false, true],
+      ['dynamic+pin', true, 'VRAM', true, true],
+    ],
+  );
+  assert.deepEqual(r.rows[0]!.findings, ['pin_dropped_vram', 'p2p_silent_fallback_gtt']);
+  for (const row of r.rows) assert.deepEqual(row.pristine, []);
+});

@@ -169,3 +169,33 @@ test('map cuts by the importer max segment size', () => {
   unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
   assert.deepEqual(s.w.k.checkPristine(), []);
 });
+
+test('ib_umem_dmabuf_get: check order and errnos (spec §6.3), revoke (§6.6)', async () => {
+  const { umemDmabufGet, umemMapPages, umemRelease, umemRevoke } = await import(
+    '../rdma/umem-dmabuf.js'
+  );
+  const s = setup();
+  const { fd, va, h, sink } = exportBuffer(s, SZ_2M);
+  const ops = { allow_peer2peer: true, move_notify: () => {} };
+  const env = s.w.env;
+  const errno = (r: { ok: boolean; errno?: string }) => (r.ok ? null : r.errno);
+  assert.equal(errno(umemDmabufGet(env, s.nicFn, s.owner, 0n, 0n, 99, ops)), 'EBADF'); // fd before page count
+  assert.equal(errno(umemDmabufGet(env, s.nicFn, s.owner, 0n, 0n, fd, ops)), 'EINVAL'); // no pages
+  assert.equal(
+    errno(umemDmabufGet(env, s.nicFn, s.owner, (1n << 64n) - 1n, 2n, fd, ops)),
+    'EINVAL',
+  );
+  assert.equal(
+    errno(umemDmabufGet(env, s.nicFn, s.owner, 0n, SZ_2M, fd, { allow_peer2peer: true })),
+    'EINVAL',
+  );
+  assert.equal(errno(umemDmabufGet(env, s.nicFn, s.owner, 4096n, SZ_2M, fd, ops)), 'EINVAL'); // beyond size
+  const u = unwrap(umemDmabufGet(env, s.nicFn, s.owner, 0n, SZ_2M, fd, ops));
+  umemRevoke(env, u);
+  assert.equal(errno(env.core.withLock(u.dmabuf, () => umemMapPages(env, u))), 'EINVAL');
+  umemRelease(env, u);
+  unwrap(s.owner.close(fd));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+  assert.deepEqual(s.w.k.checkPristine(), []);
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { unwrap } from '../../core/errno.js';
 import { O } from '../../proc/types.js';
-import { cpuReadViaVmap } from '../cpu-path.js';
+import { cpuReadViaMmap, cpuReadViaVmap } from '../cpu-path.js';
 import { NVME_OPC } from '../nvme/controller.js';
 import { nvmeImportDmabuf, nvmeRanges, nvmeReleaseDmabuf } from '../nvme/dmabuf-import.js';
 import { regDmabufMr } from '../rdma/dmabuf-mr.js';
@@ -102,6 +102,7 @@ test('the same bytes from the RDMA NIC, the NVMe drive, the CPU and the GPU (VRA
   assert.deepEqual(s.nvme.namespace(1)!.media.read(5n * 4096n, msg.length), msg);
   // CPU through dma_buf_vmap, and the GPU itself.
   assert.deepEqual(unwrap(cpuReadViaVmap(s.w.env, s.exp.dmabuf!, 3n * MiB, msg.length)), msg);
+  assert.deepEqual(unwrap(cpuReadViaMmap(s.proc, s.fd, 3n * MiB, msg.length)), msg);
   assert.deepEqual(s.gpu.read(s.bo, 3n * MiB, msg.length), msg);
   assert.equal(s.bo.placement, 'VRAM');
   assert.deepEqual(s.w.env.findings, []);
@@ -222,6 +223,8 @@ test('habanalabs-style exporters have no vmap: the CPU path answers -EINVAL', as
   const b = unwrap(w.env.core.get(p, fd));
   const r = cpuReadViaVmap(w.env, b, 0n, 4);
   assert.equal(r.ok ? null : r.errno, 'EINVAL');
+  const m = cpuReadViaMmap(p, fd, 0n, 4);
+  assert.equal(m.ok, false); // no exporter mmap: the core refuses
   w.env.core.put(b);
   unwrap(p.close(fd));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));

@@ -5,7 +5,13 @@ import { DmaPort } from '../dma-port.js';
 import { SparseMemory } from '../memory.js';
 import { RdmaNic } from './nic.js';
 import { trimToWindow } from './umem-trim.js';
-import { IBV_ACCESS as A, checkMrAccess, validateRegDmabufMr, validateUmemRange } from './verbs.js';
+import {
+  IBV_ACCESS as A,
+  checkMrAccess,
+  validateRegDmabufMr,
+  validateUmemOverflow,
+  validateUmemPages,
+} from './verbs.js';
 
 const dev = { supportsDmabuf: true, odp: true };
 const reg = (access: number, offset = 0n, iova = 0n) =>
@@ -38,8 +44,8 @@ const table: [string, () => { ok: boolean; errno?: string }, string | null][] = 
     'EOPNOTSUPP',
   ],
   ['unknown access bit (reg_mr)', () => checkMrAccess(1 << 12, true), 'EINVAL'],
-  ['umem range overflows', () => validateUmemRange((1n << 64n) - 4096n, 8192n), 'EINVAL'],
-  ['umem of zero length covers no pages', () => validateUmemRange(4096n, 0n), 'EINVAL'],
+  ['umem range overflows', () => validateUmemOverflow((1n << 64n) - 4096n, 8192n), 'EINVAL'],
+  ['umem of zero length covers no pages', () => validateUmemPages(4096n, 0n), 'EINVAL'],
 ];
 for (const [name, run, want] of table) {
   test(`verbs: ${name} → ${want ?? 'ok'}`, () => assert.equal(errno(run()), want));

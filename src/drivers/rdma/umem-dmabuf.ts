@@ -7,7 +7,7 @@ import type { PciFunction } from '../../pci/types.js';
 import type { Process } from '../../proc/process.js';
 import type { DriverEnv } from '../env.js';
 import { type TrimmedView, trimToWindow } from './umem-trim.js';
-import { validateUmemRange } from './verbs.js';
+import { validateUmemOverflow, validateUmemPages } from './verbs.js';
 
 /**
  * ib_umem_dmabuf (drivers/infiniband/core/umem_dmabuf.c, spec §6.3–6.6): dynamic attach from the
@@ -40,7 +40,7 @@ export function umemDmabufGet(
   ops: DmaBufAttachOps | null,
   pinned = false,
 ): KResult<UmemDmabuf> {
-  const range = validateUmemRange(offset, size);
+  const range = validateUmemOverflow(offset, size);
   if (!range.ok) return range;
   if (!ops?.move_notify)
     return kerr('EINVAL', 'ib_umem_dmabuf_get: importer ops without move_notify');
@@ -53,6 +53,11 @@ export function umemDmabufGet(
       'EINVAL',
       `dma-buf of ${dmabuf.size} bytes is smaller than offset ${offset} + length ${size}`,
     );
+  }
+  const pages = validateUmemPages(offset, size);
+  if (!pages.ok) {
+    env.core.put(dmabuf);
+    return pages;
   }
   const umem: { -readonly [K in keyof UmemDmabuf]: UmemDmabuf[K] } = {
     dmabuf,

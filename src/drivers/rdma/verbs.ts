@@ -76,14 +76,18 @@ export function validateRegDmabufMr(
   return checkMrAccess(a.access, dev.odp);
 }
 
-/** ib_umem_dmabuf_get checks that do not need the dma-buf (spec §6.3 steps 1, 6). */
-export function validateUmemRange(offset: bigint, size: bigint, pageSize = 4096n): KResult<void> {
-  if (offset + size > (1n << 64n) - 1n || offset < 0n)
+/** ib_umem_dmabuf_get step 1: `offset + size` must not overflow (spec §6.3). */
+export function validateUmemOverflow(offset: bigint, size: bigint): KResult<void> {
+  if (offset < 0n || size < 0n || offset + size > (1n << 64n) - 1n)
     return kerr('EINVAL', 'offset + size overflows');
+  return ok(undefined);
+}
+
+/** ib_umem_dmabuf_get step 6: the umem must cover at least one page (ib_umem_num_pages > 0). */
+export function validateUmemPages(offset: bigint, size: bigint, pageSize = 4096n): KResult<void> {
   const first = (offset / pageSize) * pageSize;
   const end = ((offset + size + pageSize - 1n) / pageSize) * pageSize;
-  if (end - first === 0n) return kerr('EINVAL', 'umem covers no pages');
-  return ok(undefined);
+  return end - first === 0n ? kerr('EINVAL', 'umem covers no pages') : ok(undefined);
 }
 
 /** Work-completion status codes used by the model (subset of enum ibv_wc_status). */

@@ -6,7 +6,7 @@
 import { PeerdmaError } from '../../errors/index.js';
 import { type Bdf, type BdfParts, formatBdf, tryParseBdf } from '../../pci/bdf.js';
 import type { VirtualFs } from '../types.js';
-import { joinPath, resolvePath, splitPath } from './paths.js';
+import { followLink, joinPath, splitPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export const HOST_BRIDGE_RE = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
@@ -109,7 +109,7 @@ export function discoverFunctions(
   } else {
     for (const name of names) {
       const link = joinPath(listDir, name);
-      const real = resolvePath(vfs, link);
+      const real = followLink(vfs, link);
       if (real === undefined) {
         sink.count(
           'sysfs-dangling',

@@ -20,7 +20,7 @@ import {
 import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
 import { readText } from './machine.js';
-import { baseName, joinPath, resolvePath } from './paths.js';
+import { baseName, followLink, joinPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export interface FunctionContext {
@@ -195,7 +195,7 @@ function readLink(
 
 function readPhysfn(ctx: FunctionContext, path: string): string | null {
   if (ctx.vfs.kind(path) !== 'link') return null;
-  const real = resolvePath(ctx.vfs, path);
+  const real = followLink(ctx.vfs, path);
   const addr = real === undefined ? null : tryParseBdf(baseName(real));
   const bdf = addr === null ? null : formatBdf(addr);
   if (bdf === null || !ctx.known.has(bdf)) {

@@ -105,6 +105,30 @@ describe('loadSysfs', () => {
     });
   });
 
+  it('unreadable config: a subtractive-decode bridge is a PCI bridge; an inferred RCiEP keeps its link', () => {
+    const hb = 'sys/devices/pci0000:00';
+    const vfs = tree('', {
+      'sys/bus/pci/devices/0000:00:1e.0': link('../../../devices/pci0000:00/0000:00:1e.0'),
+      'sys/bus/pci/devices/0000:00:1f.2': link('../../../devices/pci0000:00/0000:00:1f.2'),
+      [`${hb}/0000:00:1e.0/class`]: file('0x060401\n'),
+      [`${hb}/0000:00:1e.0/vendor`]: file('0x8086\n'),
+      [`${hb}/0000:00:1f.2/class`]: file('0x010601\n'),
+      [`${hb}/0000:00:1f.2/vendor`]: file('0x8086\n'),
+      [`${hb}/0000:00:1f.2/current_link_speed`]: file('5 GT/s\n'),
+      [`${hb}/0000:00:1f.2/current_link_width`]: file('2\n'),
+    });
+    const { fabric } = loadSysfs(vfs);
+    assert.equal(fabric.require('0000:00:1e.0').kind, 'pci-bridge');
+    assert.equal(fabric.require('0000:00:1e.0').pcie, 'unknown');
+    const sata = fabric.require('0000:00:1f.2');
+    assert.equal(sata.kind, 'rc-integrated-endpoint');
+    assert.deepEqual(sata.pcie, {
+      portType: 'rc-integrated-endpoint',
+      linkCap: 'unknown',
+      linkStatus: { speedGTs: 5, width: 2 },
+    });
+  });
+
   it('refuses a tree with no sys/ directory', () => {
     const vfs = memoryVfs(new Map([['foo/bar', file('x')]]), 'x.tar.gz');
     assert.throws(

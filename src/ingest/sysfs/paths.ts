@@ -65,3 +65,25 @@ export function resolvePath(
   }
   return here;
 }
+
+/**
+ * Where the symlink at `link` leads. Fast path for sysfs's links (relative, into real
+ * directories): the target joined to the link's directory, `..` applied as text, accepted when it
+ * names a directory. Otherwise the full component-by-component resolution.
+ */
+export function followLink(
+  fs: Pick<VirtualFs, 'kind' | 'readlink' | 'label'>,
+  link: string,
+): string | undefined {
+  const target = fs.readlink(link);
+  if (target !== undefined && !target.startsWith('/')) {
+    const out = splitPath(dirName(link));
+    for (const c of splitPath(target)) {
+      if (c === '..') out.pop();
+      else out.push(c);
+    }
+    const lexical = out.join('/');
+    if (fs.kind(lexical) === 'dir') return lexical;
+  }
+  return resolvePath(fs, link);
+}

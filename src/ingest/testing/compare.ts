@@ -40,6 +40,8 @@ export const FABRIC_FIELDS = [
 ] as const;
 
 export type Field = (typeof FUNCTION_FIELDS)[number] | (typeof FABRIC_FIELDS)[number];
+/** A per-function fact compared between two functions at one BDF. */
+export type FunctionField = Exclude<(typeof FUNCTION_FIELDS)[number], 'present'>;
 
 export interface Difference {
   /** A BDF, a host bridge id, or `machine`. */
@@ -97,10 +99,7 @@ const isMissing = (v: unknown): boolean =>
   (typeof v === 'object' && v !== null && 'state' in v && v.state === 'unknown');
 
 /** The comparable value of each per-function field. Bigints become hex text. */
-export function functionFacts(
-  fabric: Fabric,
-  f: PciFunction,
-): Record<Exclude<Field, 'present'> & string, unknown> {
+export function functionFacts(fabric: Fabric, f: PciFunction): Record<FunctionField, unknown> {
   const pcie = isKnown(f.pcie) && f.pcie !== null ? f.pcie : null;
   const fromPcie = <T>(pick: (p: NonNullable<typeof pcie>) => T): T | Maybe<never> | null =>
     pcie === null ? (f.pcie === null ? null : UNKNOWN) : pick(pcie);
@@ -125,7 +124,7 @@ export function functionFacts(
     bars: f.bars.map(
       (b) => `${b.index}:${b.space}${b.prefetchable ? ',pf' : ''}:0x${b.size.toString(16)}`,
     ),
-  } as Record<Exclude<Field, 'present'>, unknown>;
+  };
 }
 
 const hex = (v: Maybe<number>, width: number): string =>

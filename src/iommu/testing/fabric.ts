@@ -32,7 +32,7 @@ const bar = (start: bigint, size: bigint): Bar => ({
 });
 
 export function testFabric(
-  opts: { redirect?: boolean; groups?: boolean; rootAcs?: boolean } = {},
+  opts: { redirect?: boolean; groups?: boolean; rootAcs?: boolean; accelBarSize?: bigint } = {},
 ): Fabric {
   const g = (n: number) => (opts.groups ? n : null);
   return new FabricBuilder()
