@@ -4,14 +4,14 @@
  * ≤ 300 MB peak RSS (measured in a child process) on the 2-core reference machine.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSysfs } from '../src/ingest/sysfs/index.js';
 import { makeConfig } from '../src/ingest/sysfs/synth.js';
 import { packTarGz, type SnapshotEntry } from '../src/node/snapshot.js';
 import { tarVfs } from '../src/node/vfs.js';
-import { type BenchRow, childPeakRssMb, reportPeakRss, timeMedian } from './lib.js';
+import { type BenchRow, childPeakRssMb, median, reportPeakRss, timeMedian } from './lib.js';
 
 const FUNCTIONS = 10_000;
 const enc = new TextEncoder();
@@ -131,7 +131,13 @@ export default async (): Promise<BenchRow[]> => {
     childPeakRssMb(self, ['--generate', path]);
     const peakRssMb = childPeakRssMb(self, ['--child', path]);
     const bytes = readFileSync(path);
-    const medianMs = await timeMedian(() => loadOnce(bytes), 5);
+    const cpu: number[] = [];
+    const medianMs = await timeMedian(async () => {
+      const c0 = process.cpuUsage();
+      await loadOnce(bytes);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }, 5);
     return [
       {
         name: `sysfs: tarVfs + loadSysfs, ${FUNCTIONS} functions (${(bytes.length / 1e6).toFixed(1)} MB .tar.gz)`,
@@ -139,6 +145,9 @@ export default async (): Promise<BenchRow[]> => {
         peakRssMb,
         goal: '≤ 1000 ms, ≤ 300 MB',
         met: medianMs <= 1000 && peakRssMb <= 300,
+        // CPU of all threads (gunzip runs on the thread pool) and the load average, since wall
+        // time on a shared 2-core machine says as much about the neighbours as about this code.
+        note: `cpu ${median(cpu.slice(1)).toFixed(0)} ms/run, load avg ${loadavg()[0]!.toFixed(1)}`,
       },
     ];
   } finally {

@@ -145,6 +145,11 @@ export function conclude(
       `A dma_map_resource loop takes ${mr.map.counts.iovaAllocs} IOVA allocations and ${mr.unmap!.counts.iotlbInvRange + mr.unmap!.counts.iotlbInvDeferred} IOTLB invalidations; ${batched.strategy} takes ${batched.map.counts.iovaAllocs} and ${batched.unmap!.counts.iotlbInvRange + batched.unmap!.counts.iotlbInvDeferred} (the founding mail's point).`,
     );
   }
+  if (env.mapType === 'BUS_ADDR' && translating(env.mode)) {
+    out.push(
+      'The pair is BUS_ADDR: p2p-pages and phys-vec hand out bus addresses (no IOMMU work, routed by the switch); map-resource and iova-link never do — their IOVAs send every transfer up to the root complex and the IOMMU.',
+    );
+  }
   const pages = main.costs.find((c) => c.strategy === 'p2p-pages' && c.ok);
   if (pages?.map) {
     out.push(

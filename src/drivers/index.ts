@@ -53,6 +53,7 @@ export {
   kernelDmaApi,
   kernelIommu,
   kernelP2pdma,
+  p2pRuleSetFor,
 } from './kernel-env.js';
 export { identityMapper, kernelMapper } from './mappers.js';
 export { SPARSE_PAGE, SparseMemory } from './memory.js';

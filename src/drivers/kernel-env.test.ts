@@ -99,3 +99,11 @@ test('ACS redirect on an allowlisted host: attach keeps peer2peer and logs the A
     JSON.stringify(k.log),
   );
 });
+
+test('p2pdma rule set for a kernel version without its own preset: the newest older one', async () => {
+  const { p2pRuleSetFor } = await import('./kernel-env.js');
+  assert.equal(p2pRuleSetFor('linux-6.19'), 'linux-6.19');
+  assert.equal(p2pRuleSetFor('linux-7.0'), 'linux-6.19');
+  assert.equal(p2pRuleSetFor('linux-6.8'), 'linux-6.1');
+  assert.equal(p2pRuleSetFor('linux-4.19'), 'linux-5.4');
+});

@@ -53,8 +53,25 @@ export function kernelIommu(k: Kernel): Iommu {
 }
 
 export function kernelP2pdma(k: Kernel): P2pdma {
-  const known = RULE_SETS.some((r) => r.name === k.ruleSet);
-  return k.service('p2pdma', () => new P2pdma(k.fabric, known ? k.ruleSet : undefined));
+  return k.service('p2pdma', () => {
+    const name = p2pRuleSetFor(k.ruleSet);
+    if (name !== k.ruleSet)
+      k.printk('info', `p2pdma: no ${k.ruleSet} rule set; using ${name}, the newest not newer`);
+    return new P2pdma(k.fabric, name);
+  });
+}
+
+const versionOf = (name: string): number => {
+  const m = /^linux-(\d+)\.(\d+)$/.exec(name);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : -1;
+};
+
+/** The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one, else the oldest. */
+export function p2pRuleSetFor(ruleSet: string): string {
+  if (RULE_SETS.some((r) => r.name === ruleSet)) return ruleSet;
+  const v = versionOf(ruleSet);
+  const sorted = [...RULE_SETS].sort((a, b) => versionOf(b.name) - versionOf(a.name));
+  return (sorted.find((r) => versionOf(r.name) <= v) ?? sorted[sorted.length - 1]!).name;
 }
 
 export function kernelDmaApi(k: Kernel): DmaApi {

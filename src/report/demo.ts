@@ -65,7 +65,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 export function renderFounding(r: DemoResult): string[] {
   const out: string[] = [];
   out.push(
-    `machine ${r.machine} · rules ${r.ruleSet} · IOMMU ${r.iommu} · strategy ${r.strategy} · MR ${r.mrMode}`,
+    `machine ${r.machine} · rules ${r.ruleSet}${r.p2pRuleSet !== r.ruleSet ? ` (p2pdma ${r.p2pRuleSet})` : ''} · IOMMU ${r.iommu} · strategy ${r.strategy} · MR ${r.mrMode}`,
   );
   if (!r.pair) {
     out.push(`no P2P-capable (accelerator, NIC) pair: ${r.noPair?.reason ?? 'unknown'}`);

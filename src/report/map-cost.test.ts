@@ -36,6 +36,7 @@ test('BUS_ADDR pair: phys-vec uses bus addresses and does no IOMMU work at all',
   assert.equal(pv.map?.counts.iovaAllocs, 0);
   assert.equal(pv.map?.counts.iommuCalls, 0);
   assert.match(r.conclusion[0]!, /phys-vec is cheapest/);
+  assert.ok(r.conclusion.some((c) => c.startsWith('The pair is BUS_ADDR')));
   const json = mapCostJson(r) as { schemaVersion: number; sweep: unknown[] };
   assert.equal(json.schemaVersion, 1);
   assert.ok(json.sweep.length > 10);

@@ -5,7 +5,7 @@ import type { AccelDevice } from '../drivers/accel/device.js';
 import { accelExportSink } from '../drivers/accel/exporter.js';
 import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from '../drivers/accel/uapi.js';
 import type { DriverFinding } from '../drivers/env.js';
-import { kernelIommu } from '../drivers/kernel-env.js';
+import { kernelIommu, kernelP2pdma } from '../drivers/kernel-env.js';
 import { type DmabufMrMode, regDmabufMr } from '../drivers/rdma/dmabuf-mr.js';
 import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
 import { DMA_RESV_USAGE, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
@@ -61,6 +61,8 @@ export interface DemoResult {
   readonly schemaVersion: 1;
   readonly machine: string;
   readonly ruleSet: string;
+  /** The P2PDMA rule set the verdicts used (the newest not newer than `ruleSet`). */
+  readonly p2pRuleSet: string;
   readonly iommu: string;
   readonly strategy: string;
   readonly mrMode: DmabufMrMode;
@@ -91,6 +93,7 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
     schemaVersion: 1 as const,
     machine: fabric.machine.name ?? fabric.machine.source,
     ruleSet: w.k.ruleSet,
+    p2pRuleSet: kernelP2pdma(w.k).ruleSet.name,
     iommu: w.k.iommu.mode,
     strategy: w.env.mapper.strategy,
     mrMode: mode,
@@ -103,7 +106,14 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
       noPair: { reason: choice.reason, candidates: choice.candidates.map(pairOf) },
       steps: [],
       verified: false,
-      findings: [],
+      findings: [
+        {
+          code: 'no_p2p_pair',
+          path: [],
+          evidence: { reason: choice.reason, candidates: choice.candidates.length },
+          hint: choice.candidates.length ? "see `peerdma check` for each pair's verdict" : null,
+        },
+      ],
       kernelLog: [],
       pristine: w.k.checkPristine(),
     };

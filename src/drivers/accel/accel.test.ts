@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { type KResult, ok } from '../../core/errno.js';
 import { driverFabric } from '../testing/fabric.js';
 import { SZ_2M, SZ_4K } from './allocator.js';
@@ -246,4 +247,47 @@ test('non-VM device exports device physical ranges (one "page" of the export siz
   assert.ok(r.ok);
   assert.deepEqual(exp?.pages, [d.props.dramUserBase]);
   assert.equal(exp?.pageSize, SZ_2M);
+});
+
+test('property: the sg cut covers exactly the exported bytes, in order, each entry ≤ max segment', () => {
+  const P = 4096n;
+  fc.assert(
+    fc.property(
+      fc.constantFrom(1n, 2n, 4n, 512n),
+      fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+      fc.nat(100),
+      fc.nat(100),
+      fc.integer({ min: 1, max: 40 }),
+      fc.nat(4095),
+      (pagePages, jumps, offPick, sizePick, segPages, segExtra) => {
+        const pageSize = pagePages * P;
+        const pages: bigint[] = [];
+        let at = 0x100_0000n;
+        for (const jump of jumps) {
+          pages.push(at);
+          at += pageSize + (jump ? 7n * pageSize : 0n);
+        }
+        const totalPages = BigInt(pages.length) * pagePages;
+        const offset = (BigInt(offPick) % totalPages) * P;
+        const size = ((BigInt(sizePick) % (totalPages - offset / P)) + 1n) * P;
+        const maxSeg = BigInt(segPages) * P + BigInt(segExtra);
+        const r = chunkDevicePages(pages, pageSize, offset, size, maxSeg);
+        assert.ok(r.ok);
+        assert.equal(
+          r.value.reduce((s, c) => s + c.len, 0n),
+          size,
+        );
+        for (const c of r.value) assert.ok(c.len > 0n && c.len <= BigInt(segPages) * P);
+        const got = r.value.flatMap((c) =>
+          Array.from({ length: Number(c.len / P) }, (_, i) => c.devAddr + BigInt(i) * P),
+        );
+        const want = Array.from({ length: Number(size / P) }, (_, i) => {
+          const pos = offset + BigInt(i) * P;
+          return pages[Number(pos / pageSize)]! + (pos % pageSize);
+        });
+        assert.deepEqual(got, want);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });

@@ -85,11 +85,18 @@ export function accelExportSink(env: DriverEnv, proc: Process): AccelExportSink 
       priv: exp,
     });
     if (!b.ok) {
+      env.core.env.printk('err', `${exp.device.fn.bdf}: failed to export dma-buf`);
       exp.release();
       return b;
     }
     const fd = env.core.fd(b.value, proc, exp.fileFlags);
-    if (!fd.ok) env.core.put(b.value);
+    if (!fd.ok) {
+      env.core.env.printk(
+        'err',
+        `${exp.device.fn.bdf}: failed to get a file descriptor for a dma-buf, ${fd.code}`,
+      );
+      env.core.put(b.value);
+    }
     return fd;
   };
 }

@@ -199,3 +199,24 @@ test('ib_umem_dmabuf_get: check order and errnos (spec §6.3), revoke (§6.6)', 
   unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
   assert.deepEqual(s.w.k.checkPristine(), []);
 });
+
+test('fd installation fails last (EMFILE): the buffer is put and the export undone (CVE-2025-38722 order)', () => {
+  const s = setup();
+  const full = s.w.k.spawn('no-fds', { rlimitNofile: 0 });
+  const sink = accelExportSink(s.w.env, full);
+  const h = unwrap(s.accel.memIoctl({ op: HL_MEM_OP.ALLOC, size: SZ_2M, flags: 0 }, sink)).handle!;
+  const va = unwrap(s.accel.memIoctl({ op: HL_MEM_OP.MAP, handle: h, flags: 0 }, sink))
+    .deviceVirtAddr!;
+  const r = s.accel.memIoctl(
+    { op: HL_MEM_OP.EXPORT_DMABUF_FD, addr: va, memSize: SZ_2M, offset: 0n, flags: O_RDWR },
+    sink,
+  );
+  assert.equal(r.ok ? null : r.errno, 'EMFILE');
+  assert.equal(s.accel.dmabufExportCnt, 0);
+  assert.ok(
+    s.w.k.log.some((l) => l.text.includes('failed to get a file descriptor for a dma-buf, -24')),
+  );
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink)); // no longer exported
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+  assert.deepEqual(s.w.k.checkPristine(), []);
+});
