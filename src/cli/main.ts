@@ -16,7 +16,12 @@ export function buildProgram(): Command {
       writeErr: (s) => process.stderr.write(s),
       // Usage errors: one line, `peerdma: …`, like every other error.
       outputError: (s, write) =>
-        write(`peerdma: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} [E_USAGE]\n`),
+        write(
+          `peerdma: ${s
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} [E_USAGE]\n`,
+        ),
     });
   registerCommands(program);
   return program;

@@ -17,7 +17,10 @@ export function withSourceOptions<
   Global extends OptionValues,
 >(cmd: Command<Args, Opts, Global>) {
   return cmd
-    .option('--from <src>', "machine: example:NAME, 'live', a sysfs dir or .tar.gz snapshot, lspci text, hwloc XML or spec file")
+    .option(
+      '--from <src>',
+      "machine: example:NAME, 'live', a sysfs dir or .tar.gz snapshot, lspci text, hwloc XML or spec file",
+    )
     .option('--format <fmt>', `force the input format (${FORMATS.join('|')})`);
 }
 
@@ -26,7 +29,10 @@ export async function loadFromOptions(opts: SourceOptions, quiet = false): Promi
   let format: InputFormat | undefined;
   if (opts.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(opts.format)) {
-      throw new PeerdmaError('E_USAGE', `unknown --format '${opts.format}' (one of ${FORMATS.join(', ')})`);
+      throw new PeerdmaError(
+        'E_USAGE',
+        `unknown --format '${opts.format}' (one of ${FORMATS.join(', ')})`,
+      );
     }
     format = opts.format as InputFormat;
   }
@@ -42,7 +48,8 @@ export function printWarnings(res: LoadResult, limit = 20): void {
     const field = w.location?.field ? `${w.location.field}: ` : '';
     process.stderr.write(`peerdma: warning: ${loc}${field}${w.message}\n`);
   }
-  if (ws.length > limit) process.stderr.write(`peerdma: warning: … and ${ws.length - limit} more warnings\n`);
+  if (ws.length > limit)
+    process.stderr.write(`peerdma: warning: … and ${ws.length - limit} more warnings\n`);
 }
 
 /** Write a JSON document with a trailing newline (bigints as hex strings). */

@@ -28,7 +28,10 @@ const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
  * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
  * output in two files) may be joined with a comma.
  */
-export async function loadSource(src: string | undefined, opts: LoadOptions = {}): Promise<LoadResult> {
+export async function loadSource(
+  src: string | undefined,
+  opts: LoadOptions = {},
+): Promise<LoadResult> {
   const source = src ?? `example:${DEFAULT_EXAMPLE}`;
   if (source.startsWith('example:')) {
     const ex = readExample(source.slice('example:'.length));
@@ -42,19 +45,30 @@ export async function loadSource(src: string | undefined, opts: LoadOptions = {}
     const st = statOrThrow(first);
     if (st.isDirectory()) {
       if (opts.format !== undefined && opts.format !== 'sysfs') {
-        throw new PeerdmaError('E_USAGE', `a directory can only be read as sysfs, not ${opts.format}`, { file: first });
+        throw new PeerdmaError(
+          'E_USAGE',
+          `a directory can only be read as sysfs, not ${opts.format}`,
+          { file: first },
+        );
       }
       return loadSysfs(dirVfs(first), { label: first });
     }
   }
-  const inputs: { name: string; bytes: Uint8Array }[] = paths.map((p) => ({ name: p, bytes: readBytes(p, opts.maxBytes ?? DEFAULT_MAX_BYTES) }));
+  const inputs: { name: string; bytes: Uint8Array }[] = paths.map((p) => ({
+    name: p,
+    bytes: readBytes(p, opts.maxBytes ?? DEFAULT_MAX_BYTES),
+  }));
   const head = inputs[0]!;
   const isGzip = head.bytes[0] === GZIP_MAGIC[0] && head.bytes[1] === GZIP_MAGIC[1];
   if (isGzip || opts.format === 'sysfs') {
-    if (paths.length > 1) throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
+    if (paths.length > 1)
+      throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
     return loadSysfs(await tarVfs(head.bytes, head.name), { label: head.name });
   }
-  const texts: TextInput[] = inputs.map((i) => ({ name: i.name, text: decodeText(i.bytes, i.name) }));
+  const texts: TextInput[] = inputs.map((i) => ({
+    name: i.name,
+    text: decodeText(i.bytes, i.name),
+  }));
   const format = opts.format ?? detectAll(texts);
   try {
     switch (format) {
@@ -65,7 +79,9 @@ export async function loadSource(src: string | undefined, opts: LoadOptions = {}
       case 'spec':
         return loadSpec(single(texts, 'spec'));
       default:
-        throw new PeerdmaError('E_FORMAT_UNKNOWN', `cannot read ${format} from text`, { file: head.name });
+        throw new PeerdmaError('E_FORMAT_UNKNOWN', `cannot read ${format} from text`, {
+          file: head.name,
+        });
     }
   } catch (e) {
     throw withFile(e, head.name);
@@ -87,13 +103,16 @@ function detectAll(texts: readonly TextInput[]): InputFormat {
   const f0 = formats[0]!;
   const other = formats.findIndex((f) => f !== f0);
   if (other >= 0) {
-    throw new PeerdmaError('E_USAGE', `inputs mix formats: ${f0} and ${formats[other]}`, { file: texts[other]!.name });
+    throw new PeerdmaError('E_USAGE', `inputs mix formats: ${f0} and ${formats[other]}`, {
+      file: texts[other]!.name,
+    });
   }
   return f0;
 }
 
 function single(texts: readonly TextInput[], what: string): TextInput {
-  if (texts.length !== 1) throw new PeerdmaError('E_USAGE', `${what} input is one file, got ${texts.length}`);
+  if (texts.length !== 1)
+    throw new PeerdmaError('E_USAGE', `${what} input is one file, got ${texts.length}`);
   return texts[0]!;
 }
 
@@ -101,19 +120,25 @@ function statOrThrow(p: string) {
   try {
     return statSync(p);
   } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { file: p });
+    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
+      file: p,
+    });
   }
 }
 
 function readBytes(p: string, max: number): Uint8Array {
   const st = statOrThrow(p);
   if (st.size > max) {
-    throw new PeerdmaError('E_TOO_LARGE', `file is ${st.size} bytes, over the ${max}-byte limit`, { file: p });
+    throw new PeerdmaError('E_TOO_LARGE', `file is ${st.size} bytes, over the ${max}-byte limit`, {
+      file: p,
+    });
   }
   try {
     return readFileSync(p);
   } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { file: p });
+    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
+      file: p,
+    });
   }
 }
 

@@ -6,95 +6,15 @@
  */
 import { Pax } from 'tar';
 import { PeerdmaError } from '../errors/index.js';
-import { MAX_SYMLINKS, splitPath } from '../ingest/sysfs/paths.js';
-
-export type TarNode =
-  | { readonly t: 'file'; readonly data: Uint8Array }
-  | { readonly t: 'dir' }
-  | { readonly t: 'link'; readonly target: string };
-
-/** A directory of the in-memory tree: children by name (short keys, no full-path strings). */
-export interface TreeDir {
-  readonly t: 'dir';
-  readonly kids: Map<string, TreeNode>;
-  sorted?: readonly string[];
-}
-/**
- * A file of the tree: `len` stored bytes at `off` in a shared arena, then zeros up to `size` (a
- * 4096-byte config is mostly trailing zeros; storing them would double a big snapshot's memory).
- */
-export interface TreeFile {
-  readonly t: 'file';
-  readonly buf: Uint8Array;
-  readonly off: number;
-  readonly len: number;
-  readonly size: number;
-}
-export type TreeNode = TreeDir | TreeFile | { readonly t: 'link'; readonly target: string };
-
-/** The bytes of a tree file (a fresh zero-padded copy when its tail was trimmed). */
-export function fileBytes(f: TreeFile): Uint8Array {
-  const stored = f.buf.subarray(f.off, f.off + f.len);
-  if (f.len === f.size) return stored;
-  const out = new Uint8Array(f.size);
-  out.set(stored);
-  return out;
-}
-
-export const newDir = (): TreeDir => ({ t: 'dir', kids: new Map() });
-
-/** Remembers the directory of the previous insert (archives list a directory's files together). */
-export interface InsertMemo {
-  path: string | null;
-  dir: TreeDir | null;
-}
-
-/** Put `node` at `path` (normalised), creating parent directories; a directory keeps its children. */
-export function insert(
-  root: TreeDir,
-  path: string,
-  given: TarNode | TreeFile,
-  memo?: InsertMemo,
-): void {
-  const node: TreeNode =
-    given.t === 'file' && 'data' in given
-      ? { t: 'file', buf: given.data, off: 0, len: given.data.length, size: given.data.length }
-      : (given as TreeNode);
-  const slash = path.lastIndexOf('/');
-  const dirPath = slash < 0 ? '' : path.slice(0, slash);
-  let cur = root;
-  if (memo !== undefined && memo.dir !== null && memo.path === dirPath) cur = memo.dir;
-  else if (dirPath !== '') {
-    for (const c of dirPath.split('/')) {
-      let next = cur.kids.get(c);
-      if (next === undefined || next.t !== 'dir') {
-        next = newDir();
-        cur.kids.set(c, next);
-      }
-      cur = next;
-    }
-  }
-  if (memo !== undefined) {
-    memo.path = dirPath;
-    memo.dir = cur;
-  }
-  const last = slash < 0 ? path : path.slice(slash + 1);
-  if (node.t === 'dir') {
-    if (cur.kids.get(last)?.t !== 'dir') cur.kids.set(last, newDir());
-  } else cur.kids.set(last, node);
-}
-
-/** Every path of the tree (for tests and listings), depth first, sorted. */
-export function paths(dir: TreeDir, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const name of [...dir.kids.keys()].sort()) {
-    const p = prefix === '' ? name : `${prefix}/${name}`;
-    out.push(p);
-    const n = dir.kids.get(name)!;
-    if (n.t === 'dir') out.push(...paths(n, p));
-  }
-  return out;
-}
+import {
+  type InsertMemo,
+  insert,
+  newDir,
+  normalise,
+  type TreeDir,
+  type TreeFile,
+  walk,
+} from './vfs-tree.js';
 
 export interface TarLimits {
   readonly bytes: number;
@@ -319,57 +239,6 @@ export class TarReader {
   }
 }
 
-/**
- * The node at `path`, following symlinks on the way (and at the end when `follow`): relative
- * targets from the link's directory, absolute ones from the root, `..` stopping at the root.
- * More than MAX_SYMLINKS links → E_PARSE 'symlink loop'.
- */
-export function walk(
-  root: TreeDir,
-  path: string,
-  follow: boolean,
-  label: string,
-): TreeNode | undefined {
-  const todo = comps(path).reverse();
-  const trail: TreeDir[] = [];
-  let cur = root;
-  let links = 0;
-  while (todo.length > 0) {
-    const c = todo.pop()!;
-    if (c === '..') {
-      cur = trail.pop() ?? root;
-      continue;
-    }
-    const next = cur.kids.get(c);
-    if (next === undefined) return undefined;
-    const last = todo.length === 0;
-    if (next.t === 'link' && (!last || follow)) {
-      if (++links > MAX_SYMLINKS) {
-        throw new PeerdmaError('E_PARSE', `symlink loop (more than ${MAX_SYMLINKS} links)`, {
-          file: label,
-          field: path,
-        });
-      }
-      if (next.target.startsWith('/')) {
-        cur = root;
-        trail.length = 0;
-      }
-      const parts = comps(next.target);
-      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
-      continue;
-    }
-    if (next.t === 'dir') {
-      trail.push(cur);
-      cur = next;
-      continue;
-    }
-    return last ? next : undefined;
-  }
-  return cur;
-}
-
-const comps = (p: string): string[] => p.split('/').filter((c) => c !== '' && c !== '.');
-
 function isZero(b: Buffer, o: number): boolean {
   for (let i = o; i < o + 512; i++) if (b[i] !== 0) return false;
   return true;
@@ -422,17 +291,4 @@ function base256(b: Buffer, o: number, n: number): number {
   let v = b[o]! & 0x3f;
   for (let i = o + 1; i < o + n; i++) v = v * 256 + b[i]!;
   return v;
-}
-
-const NEEDS_NORMALISING = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$/;
-
-/** `./a/b/` → `a/b`; `..` cannot climb out of the archive. */
-export function normalise(p: string): string {
-  if (!NEEDS_NORMALISING.test(p)) return p;
-  const out: string[] = [];
-  for (const c of splitPath(p)) {
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return out.join('/');
 }

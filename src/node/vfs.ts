@@ -8,22 +8,21 @@ import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import { baseName } from '../ingest/sysfs/paths.js';
 import type { VirtualFs } from '../ingest/types.js';
+import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   fileBytes,
   insert,
   newDir,
   normalise,
   paths,
-  TAR_LIMITS,
-  type TarLimits,
   type TarNode,
-  TarReader,
   type TreeDir,
   type TreeNode,
   walk,
-} from './vfs-tar.js';
+} from './vfs-tree.js';
 
-export { TAR_LIMITS, type TarNode } from './vfs-tar.js';
+export { TAR_LIMITS } from './vfs-tar.js';
+export type { TarNode } from './vfs-tree.js';
 
 /** Files that touch the device or map its memory: never read (resourceN, resourceN_wc, rom). */
 export const FORBIDDEN_FILE = /^(resource\d+(_wc)?|rom|remove|rescan|reset|reset_method)$/;

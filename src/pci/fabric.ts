@@ -1,6 +1,6 @@
 import { PeerdmaError } from '../errors/index.js';
 import { pushTo } from '../util/multimap.js';
-import { type Bdf, compareBdf, tryParseBdf } from './bdf.js';
+import { compareBdf, tryParseBdf } from './bdf.js';
 import { closestMatches } from './closest.js';
 import {
   BRIDGE_KINDS,

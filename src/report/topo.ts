@@ -12,10 +12,14 @@ export function renderTopo(fabric: Fabric): string {
   for (const hb of fabric.hostBridges) {
     const hbDev = fabric.hostBridgeDevice(hb.id);
     const numa = isKnown(hb.numaNode) ? `NUMA ${hb.numaNode}` : 'NUMA unknown';
-    const dev = hbDev ? `host bridge device ${hbDev.bdf} [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]` : 'no host bridge device';
-    lines.push(`${hb.id}  ${numa}${hb.socket !== undefined ? `  socket ${hb.socket}` : ''}  ${dev}`);
+    const dev = hbDev
+      ? `host bridge device ${hbDev.bdf} [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`
+      : 'no host bridge device';
+    lines.push(
+      `${hb.id}  ${numa}${hb.socket !== undefined ? `  socket ${hb.socket}` : ''}  ${dev}`,
+    );
     const roots = fabric.children(hb.id);
-    roots.forEach((f, i) => walk(fabric, f, '', i === roots.length - 1, lines));
+    for (const [i, f] of roots.entries()) walk(fabric, f, '', i === roots.length - 1, lines);
   }
   if (fabric.functions.length === 0) lines.push('(no PCI functions)');
   return `${lines.join('\n')}\n`;
@@ -43,7 +47,7 @@ function walk(fabric: Fabric, f: PciFunction, prefix: string, last: boolean, out
   out.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(fabric, f)}`);
   const kids = fabric.children(f.bdf);
   const next = prefix + (last ? '   ' : '│  ');
-  kids.forEach((k, i) => walk(fabric, k, next, i === kids.length - 1, out));
+  for (const [i, k] of kids.entries()) walk(fabric, k, next, i === kids.length - 1, out);
 }
 
 /** One line about a function: BDF, name, kind, ids, class, link, NUMA, ACS, group, driver, BARs. */
@@ -52,18 +56,22 @@ export function describe(fabric: Fabric, f: PciFunction): string {
   if (f.name) parts.push(`"${f.name}"`);
   parts.push(f.kind, `[${hex4(f.vendor)}:${hex4(f.device)}]`);
   parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
-  const link = f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
+  const link =
+    f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
   if (link) parts.push(link);
   if (f.numaNode !== -1) parts.push(isKnown(f.numaNode) ? `NUMA ${f.numaNode}` : 'NUMA ?');
   if (fabric.isBridge(f) || f.acs.state === 'present') parts.push(acsSummary(f.acs));
-  if (f.iommuGroup !== null) parts.push(isKnown(f.iommuGroup) ? `group ${f.iommuGroup}` : 'group ?');
+  if (f.iommuGroup !== null)
+    parts.push(isKnown(f.iommuGroup) ? `group ${f.iommuGroup}` : 'group ?');
   if (f.driver !== null && isKnown(f.driver)) parts.push(`driver ${f.driver}`);
   if (f.physfn !== null) parts.push(`VF of ${f.physfn}`);
   const vfs = fabric.virtfns(f).length;
   if (vfs > 0) parts.push(`${vfs} VFs`);
   const bars = f.bars.filter((b) => b.space === 'mem' && b.size > 0n);
   if (bars.length > 0) {
-    parts.push(`BARs ${bars.map((b) => `${b.index}:${formatSize(b.size)}${b.prefetchable ? 'p' : ''}`).join(',')}`);
+    parts.push(
+      `BARs ${bars.map((b) => `${b.index}:${formatSize(b.size)}${b.prefetchable ? 'p' : ''}`).join(',')}`,
+    );
   }
   if (f.deviceMemory !== undefined) parts.push(`memory ${formatSize(f.deviceMemory)}`);
   return parts.join('  ');
@@ -149,7 +157,11 @@ export function topoJson(fabric: Fabric): object {
         is64: b.is64,
         prefetchable: b.prefetchable,
       })),
-      windows: f.windows.map((w) => ({ space: w.space, start: `0x${w.start.toString(16)}`, size: `0x${w.size.toString(16)}` })),
+      windows: f.windows.map((w) => ({
+        space: w.space,
+        start: `0x${w.start.toString(16)}`,
+        size: `0x${w.size.toString(16)}`,
+      })),
       buses: f.buses,
       deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
     })),

@@ -6,7 +6,9 @@ export function register(program: Command): void {
   withSourceOptions(
     program
       .command('topo')
-      .description('show the PCIe fabric as a tree: kind, link, NUMA node, ACS redirect, IOMMU group, BARs'),
+      .description(
+        'show the PCIe fabric as a tree: kind, link, NUMA node, ACS redirect, IOMMU group, BARs',
+      ),
   )
     .option('--json', 'print one JSON document (schemaVersion 1; see docs/json.md)')
     .action(async (opts) => {

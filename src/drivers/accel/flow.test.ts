@@ -220,3 +220,34 @@ test('fd installation fails last (EMFILE): the buffer is put and the export undo
   unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
   assert.deepEqual(s.w.k.checkPristine(), []);
 });
+
+test('NVMe into accelerator memory: a static importer is refused at map (§6.8.4), a dynamic one lands in HBM', async () => {
+  const { nvmeImportDmabuf, nvmeRanges, nvmeReleaseDmabuf } = await import(
+    '../nvme/dmabuf-import.js'
+  );
+  const { NVME_OPC } = await import('../nvme/controller.js');
+  const s = setup();
+  const nvmeFn = s.w.k.fabric.resolve('nvme0');
+  const nvme = s.rig.addNvme(nvmeFn);
+  const { fd, va, h, sink } = exportBuffer(s, SZ_2M);
+  const st = nvmeImportDmabuf(s.w.env, nvmeFn, s.owner, fd, 'static');
+  assert.equal(st.ok ? null : st.errno, 'EPERM');
+  const imp = unwrap(nvmeImportDmabuf(s.w.env, nvmeFn, s.owner, fd, 'pinned'));
+  const block = Uint8Array.from({ length: 4096 }, (_, i) => (i * 3) & 0xff);
+  nvme.namespace(1)!.media.write(4096n * 7n, block);
+  const c = nvme.submit({
+    opcode: NVME_OPC.READ,
+    nsid: 1,
+    slba: 7n,
+    nlb: 0,
+    data: unwrap(nvmeRanges(imp, 8192n, 4096n)),
+  });
+  assert.equal(c.status, 'SUCCESS');
+  const dev = s.accel.alloc.get(h)!.pages[0]! + 8192n;
+  assert.deepEqual(s.accel.hbm.read(s.accel.hbmOffset(dev), 4096), block);
+  nvmeReleaseDmabuf(s.w.env, imp);
+  unwrap(s.owner.close(fd));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
+  unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
+  assert.deepEqual(s.w.k.checkPristine(), []);
+});
