@@ -3,6 +3,7 @@
  * benchmark's heap does not pollute the next one's figure.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface BenchRow {
   readonly name: string;
@@ -46,7 +47,18 @@ export function childPeakRssMb(script: string, args: readonly string[]): number 
   return Number(m[1]);
 }
 
-/** Call at the end of a child benchmark script: prints the process's peak RSS. */
+/**
+ * Call at the end of a child benchmark script: prints the process's peak RSS. Reads VmHWM (this
+ * process's own high-water mark) rather than getrusage's maxRSS, which Linux carries over from the
+ * parent across fork+exec and so reports at least the parent's size.
+ */
 export function reportPeakRss(): void {
-  process.stdout.write(`PEAK_RSS_MB=${(process.resourceUsage().maxRSS / 1024).toFixed(1)}\n`);
+  let mb = process.resourceUsage().maxRSS / 1024;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) mb = Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
+  process.stdout.write(`PEAK_RSS_MB=${mb.toFixed(1)}\n`);
 }

@@ -24,7 +24,7 @@ for (const f of files) {
   for (const r of got) {
     rows.push(r);
     process.stdout.write(
-      `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  peak RSS ${r.peakRssMb.toFixed(0).padStart(5)} MB  goal ${r.goal}${r.note ? `  (${r.note})` : ''}\n`,
+      `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  peak RSS ${Number.isFinite(r.peakRssMb) ? r.peakRssMb.toFixed(0).padStart(5) : '  n/a'} MB  goal ${r.goal}${r.note ? `  (${r.note})` : ''}\n`,
     );
   }
 }

@@ -315,6 +315,9 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
   const { matrix, env } = view;
   // Distinct findings by wording; refusals and fixable causes before informational ones.
   const found = new Map<string, number>();
+  const acsPorts = new Set<string>();
+  let acsPairs = 0;
+  let crossPairs = 0;
   const counts = [0, 0, 0, 0];
   const max = opts.maxFindings ?? 8;
   for (let i = 0; i < matrix.n; i++) {
@@ -322,9 +325,18 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       const t = cellMapType(matrix, i, j);
       counts[t]!++;
       // Verdicts (the reference walk) only until enough distinct findings are known.
-      if (i === j || t === MT_BUS_ADDR || found.size > 4 * max) continue;
+      if (i === j || t === MT_BUS_ADDR) continue;
       const v = computeVerdict(env, matrix.devices[i]!, matrix.devices[j]!);
       for (const x of v.issues) {
+        if (x.code === 'no_common_upstream') {
+          crossPairs++;
+          continue;
+        }
+        if (x.code === 'acs_redirect') {
+          acsPairs++;
+          for (const b of x.path) acsPorts.add(b);
+          continue;
+        }
         const h = hintText(x);
         const text = `  - ${issueText(x)}${h ? `\n      fix: ${h}` : ''}`;
         const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
@@ -333,6 +345,18 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
     }
   }
   const findings = [...found].sort((a, b) => a[1] - b[1]).map(([text]) => text);
+  if (crossPairs > 0) {
+    findings.push(
+      `  - ${crossPairs} pair(s) share no upstream bridge below the host bridge; whether they may go through the root complex is the host-bridge rule's call (see \`peerdma check A B\`)`,
+    );
+  }
+  if (acsPorts.size > 0) {
+    // One parameter for the whole machine: the union of every pair's ACS list.
+    const ports = [...acsPorts].sort();
+    findings.unshift(
+      `  - ACS redirect on ${ports.length} port(s) sends ${acsPairs} pair(s) up to the root complex instead of turning around below it: ${ports.join(', ')}\n      fix: add the kernel parameter: pci=disable_acs_redir=${ports.join(';')}`,
+    );
+  }
   out.push(
     '',
     `pairs: ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`,
