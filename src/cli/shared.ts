@@ -44,7 +44,8 @@ export async function loadFromOptions(opts: SourceOptions, quiet = false): Promi
 export function printWarnings(res: LoadResult, limit = 20): void {
   const ws = res.warnings;
   for (const w of ws.slice(0, limit)) {
-    const loc = w.location?.file ? `${w.location.file}: ` : '';
+    const line = w.location?.line !== undefined ? `:${w.location.line}` : '';
+    const loc = w.location?.file ? `${w.location.file}${line}: ` : '';
     const field = w.location?.field ? `${w.location.field}: ` : '';
     process.stderr.write(`peerdma: warning: ${loc}${field}${w.message}\n`);
   }

@@ -34,15 +34,25 @@ export class StrictModeViolation extends Error {
   }
 }
 
+/** Observers of a ViolationLog (a Kernel copies events into its dmesg-style log). */
+export interface ViolationListeners {
+  /** Called for every recorded violation, before strict mode throws. */
+  readonly onReport?: (v: ProtocolViolation) => void;
+  /** Called for every BUG, before the KernelBug is thrown. */
+  readonly onBug?: (rule: string, message: string) => void;
+}
+
 /** Per-Kernel log of WARN-class events. `_ONCE` kinds fire once per rule. */
 export class ViolationLog {
   readonly #list: ProtocolViolation[] = [];
   readonly #onceFired = new Set<string>();
+  readonly #listeners: ViolationListeners;
   #seq = 0;
   strict: boolean;
 
-  constructor(opts: { strict?: boolean } = {}) {
+  constructor(opts: { strict?: boolean } & ViolationListeners = {}) {
     this.strict = opts.strict ?? false;
+    this.#listeners = opts;
   }
 
   /** Record a violation; returns it (or undefined when a _ONCE rule already fired). */
@@ -53,11 +63,13 @@ export class ViolationLog {
     }
     const v: ProtocolViolation = { kind, rule, message, seq: this.#seq++ };
     this.#list.push(v);
+    this.#listeners.onReport?.(v);
     if (this.strict) throw new StrictModeViolation(v);
     return v;
   }
 
   bug(rule: string, message: string): never {
+    this.#listeners.onBug?.(rule, message);
     throw new KernelBug(rule, message);
   }
 

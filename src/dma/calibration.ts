@@ -56,7 +56,7 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     unit: 'ns per call',
     what: 'one DMA-API call on the direct path (no IOMMU or passthrough): mask check, address arithmetic',
     source:
-      'Gaps: "No published per-call dma_map_resource() timing"; §1.2 "Ratio to passthrough" (pt = 1.0)',
+      'Gaps: "No published per-call dma_map_resource() timing"; §1.2 "Ratio to passthrough (per-I/O mapping)" (pt = 1.0)',
     confidence: 'A',
     derivation:
       'no published number; assumed 20 ns (a few dozen instructions). Passthrough shows no measurable mapping overhead (ratio 1.0)',
@@ -208,8 +208,9 @@ export const CALIBRATION_ROWS: readonly CalibrationRow[] = [
     unit: 'entries per flush',
     what: 'deferred invalidations batched into one whole-domain flush (lazy mode)',
     source: '§1.2 "Deferred IOTLB flush (the first flush queue)"',
-    confidence: 'V',
-    derivation: 'first flush queue: 250 entries or 10 ms; today per-CPU 256 (spec §4.5.4)',
+    confidence: 'D',
+    derivation:
+      'the first flush queue (2008) flushed at 250 entries or 10 ms; today the per-CPU queue holds 256 (kernel-semantics §4.5.4), used here',
   },
 ];
 

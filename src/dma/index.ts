@@ -38,7 +38,12 @@ export {
   fmtNs,
   type StrategyCost,
   sweepSizes,
+  TIE_TOLERANCE,
+  tieName,
+  type WinnerRun,
   winner,
+  winnerRuns,
+  winners,
 } from './compare.js';
 export {
   dmaIovaDestroy,
@@ -61,6 +66,7 @@ export {
   metadataOf,
   zeroCounts,
 } from './ledger.js';
+export { ledgerLine } from './ledger-line.js';
 export { dmaBufFreeSgt, dmaBufPhysVecToSgt, type PhysVecSgt, splitSegments } from './physvec.js';
 export { resolveDma } from './resolve.js';
 export { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable } from './sg.js';

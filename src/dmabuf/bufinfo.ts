@@ -66,6 +66,10 @@ const USAGE = ['kernel', 'write', 'read', 'bookkeep'] as const;
 const dec = (n: number | bigint, w: number) => String(n).padStart(w, '0');
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
+/** One fence as bufinfo prints it: `write fence: 1:1 timeline driver unsignalled`. */
+export const fenceLine = (f: ResvFenceInfo): string =>
+  `${USAGE[f.usage]} fence: ${f.desc} ${f.signaled ? 'signalled' : 'unsignalled'}`;
+
 /** The text of `/sys/kernel/debug/dma_buf/bufinfo`. */
 export function renderBufinfo(info: BufInfo): string {
   const out = ['', 'Dma-buf Objects:'];
@@ -76,8 +80,7 @@ export function renderBufinfo(info: BufInfo): string {
     out.push(
       `${dec(b.size, 8)}\t${hex(b.flags, 8)}\t${hex(b.mode, 8)}\t${dec(b.count, 8)}\t${b.expName}\t${dec(b.ino, 8)}\t${b.name ?? '<none>'}`,
     );
-    for (const f of b.fences)
-      out.push(`\t${USAGE[f.usage]} fence: ${f.desc} ${f.signaled ? 'signalled' : 'unsignalled'}`);
+    for (const f of b.fences) out.push(`\t${fenceLine(f)}`);
     out.push('\tAttached Devices:');
     for (const d of b.devices) out.push(`\t${d}`);
     out.push(`Total ${b.devices.length} devices attached`, '');

@@ -19,6 +19,7 @@ export {
   type BufInfo,
   type BufInfoEntry,
   bufinfo,
+  fenceLine,
   type ResvFenceInfo,
   renderBufinfo,
 } from './bufinfo.js';

@@ -1,8 +1,8 @@
 /**
  * The 40 invariants of spec §7 and where the model enforces each: the layer that owns it, the
- * kernel's reaction as modelled, the code, and the test that violates it on purpose. Rows owned by
- * other layers name their owner; invariants.test.ts keeps this table honest (every `test` title
- * exists in the test file it names).
+ * kernel's reaction as modelled, the code, and the test that violates it on purpose (rows owned
+ * by the fence or DMA layers name those layers' tests); invariants.test.ts keeps this table honest
+ * (every `test` title exists in the test file it names).
  */
 export type InvariantOwner = 'dmabuf' | 'proc' | 'exporter' | 'fence' | 'p2pdma/dma';
 
@@ -14,8 +14,8 @@ export interface InvariantRow {
   readonly reaction: string;
   /** Where it is enforced (file: function). */
   readonly where: string;
-  /** `file#test title prefix` of the test that breaks it, or null when another layer tests it. */
-  readonly test: string | null;
+  /** `file#test title prefix` of the test that breaks it on purpose. */
+  readonly test: string;
 }
 
 const M = 'src/dmabuf/misuse.test.ts#';
@@ -25,7 +25,7 @@ const row = (
   owner: InvariantOwner,
   reaction: string,
   where: string,
-  test: string | null = `${M}7.${n} `,
+  test = `${M}7.${n} `,
 ): InvariantRow => ({ n, rule, owner, reaction, where, test });
 
 export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
@@ -254,16 +254,23 @@ export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
     'fence',
     'BUG (list full)',
     'src/fence/resv.ts',
-    null,
+    'src/fence/resv.test.ts#add without any reserve is an oops; beyond the reservation is BUG_ON',
   ),
-  row(35, 'only leaf fences in a reservation object', 'fence', 'WARN', 'src/fence/resv.ts', null),
+  row(
+    35,
+    'only leaf fences in a reservation object',
+    'fence',
+    'WARN',
+    'src/fence/resv.ts',
+    'src/fence/resv.test.ts#reserve/add without the lock → LOCKDEP; adding a container → WARN',
+  ),
   row(
     36,
     'a fence signals once; late callbacks not called',
     'fence',
-    'no-op / -ENOENT',
+    'no-op (≤6.16: -EINVAL) / -ENOENT',
     'src/fence/fence.ts',
-    null,
+    'src/fence/fence.conformance.test.ts#test_late_add_callback',
   ),
   row(
     37,
@@ -271,7 +278,7 @@ export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
     'fence',
     'WARN',
     'src/fence/fence.ts',
-    null,
+    'src/fence/fence.test.ts#set_error after signal or out of range warns',
   ),
   row(
     38,
@@ -279,7 +286,7 @@ export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
     'fence',
     'WARN, "not later"',
     'src/fence/seqno.ts',
-    null,
+    'src/fence/fence.test.ts#is_later: 32-bit wrap-around unless seqno64; cross-context warns',
   ),
   row(
     39,
@@ -287,7 +294,7 @@ export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
     'fence',
     'WARN, then -EDEADLK signal',
     'src/fence/fence.ts',
-    null,
+    'src/fence/fence.test.ts#release with pending callbacks warns, then signals with -EDEADLK',
   ),
   row(
     40,
@@ -295,7 +302,7 @@ export const DMABUF_INVARIANTS: readonly InvariantRow[] = [
     'p2pdma/dma',
     '-EREMOTEIO / WARN_ON_ONCE / -EINVAL',
     'src/p2pdma, src/dma',
-    null,
+    'src/dma/sg.test.ts#P2PDMA pages with an unusable map type: dma_map_sg returns 0, dma_map_sgtable -EREMOTEIO',
   ),
 ];
 
@@ -307,7 +314,7 @@ export function invariantsMarkdown(rows: readonly InvariantRow[] = DMABUF_INVARI
     '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.n} | ${esc(r.rule)} | ${r.owner} | ${esc(r.reaction)} | ${esc(r.where)} | ${r.test ? esc(r.test) : '—'} |`,
+        `| ${r.n} | ${esc(r.rule)} | ${r.owner} | ${esc(r.reaction)} | ${esc(r.where)} | ${esc(r.test)} |`,
     ),
   ];
   return lines.join('\n') + '\n';

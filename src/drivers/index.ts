@@ -50,10 +50,6 @@ export {
   type DriverEnvOptions,
   driverMaxSeg,
   fromKernel,
-  kernelDmaApi,
-  kernelIommu,
-  kernelP2pdma,
-  p2pRuleSetFor,
 } from './kernel-env.js';
 export { identityMapper, kernelMapper } from './mappers.js';
 export { SPARSE_PAGE, SparseMemory } from './memory.js';

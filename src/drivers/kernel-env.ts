@@ -1,11 +1,7 @@
 import { kerr, ok } from '../core/errno.js';
-import { DmaApi } from '../dma/api.js';
 import type { StrategyName } from '../dma/strategies/index.js';
-import type { MapType as DmaMapType } from '../dma/types.js';
 import { type DmaDevice, pciDevice } from '../dmabuf/types.js';
-import { Iommu } from '../iommu/iommu.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { P2pdma, RULE_SETS } from '../p2pdma/index.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { minBig } from './bigmath.js';
@@ -16,9 +12,9 @@ import { HostRam } from './host-ram.js';
 import { kernelMapper } from './mappers.js';
 
 /**
- * Wire the drivers to a Kernel: its dma-buf core, an IOMMU model and DMA API for the Kernel's IOMMU
- * mode, the P2PDMA verdicts for its rule set (all kept as Kernel services, so every driver on one
- * Kernel shares them), a physical address map with system RAM, and a leak probe for live mappings.
+ * Wire the drivers to a Kernel: its dma-buf core, its IOMMU, DMA API and P2PDMA verdicts (owned by
+ * the Kernel, so every driver on one Kernel shares them), a physical address map with system RAM,
+ * and a leak probe for live mappings.
  */
 export interface DriverEnvOptions {
   /** DMA strategy for BAR chunks (default `map-resource`, what habanalabs and amdgpu do). */
@@ -34,66 +30,10 @@ export function driverMaxSeg(fn: PciFunction): bigint {
   return 65536n;
 }
 
-export function kernelIommu(k: Kernel): Iommu {
-  return k.service('iommu', () => {
-    const iommu = new Iommu(
-      k.fabric,
-      { mode: k.iommu.mode },
-      { clock: k.clock, violations: k.violations },
-    );
-    k.registerLeakProbe('iommu', () => {
-      const s = iommu.snapshot();
-      const leaf = s.ptes['4K'] + s.ptes['2M'] + s.ptes['1G'];
-      return s.iovaRanges > 0 || leaf > 0
-        ? [`${s.iovaRanges} IOVA ranges (${s.iovaBytes} bytes), ${leaf} PTEs still mapped`]
-        : [];
-    });
-    return iommu;
-  });
-}
-
-export function kernelP2pdma(k: Kernel): P2pdma {
-  return k.service('p2pdma', () => {
-    const name = p2pRuleSetFor(k.ruleSet);
-    if (name !== k.ruleSet)
-      k.printk('info', `p2pdma: no ${k.ruleSet} rule set; using ${name}, the newest not newer`);
-    return new P2pdma(k.fabric, name);
-  });
-}
-
-const versionOf = (name: string): number => {
-  const m = /^linux-(\d+)\.(\d+)$/.exec(name);
-  return m ? Number(m[1]) * 1000 + Number(m[2]) : -1;
-};
-
-/** The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one, else the oldest. */
-export function p2pRuleSetFor(ruleSet: string): string {
-  if (RULE_SETS.some((r) => r.name === ruleSet)) return ruleSet;
-  const v = versionOf(ruleSet);
-  const sorted = [...RULE_SETS].sort((a, b) => versionOf(b.name) - versionOf(a.name));
-  return (sorted.find((r) => versionOf(r.name) <= v) ?? sorted[sorted.length - 1]!).name;
-}
-
-export function kernelDmaApi(k: Kernel): DmaApi {
-  const p2p = kernelP2pdma(k);
-  return k.service(
-    'dma',
-    () =>
-      new DmaApi({
-        iommu: kernelIommu(k),
-        violations: k.violations,
-        mapType: (provider, client): DmaMapType => {
-          const t = p2p.mapType(provider, client);
-          return typeof t === 'string' ? t : 'UNKNOWN';
-        },
-      }),
-  );
-}
-
 export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
-  const iommu = kernelIommu(k);
-  const p2p = kernelP2pdma(k);
-  const api = kernelDmaApi(k);
+  const iommu = k.iommuUnit;
+  const p2p = k.p2pdma;
+  const api = k.dma;
   const bus = new PhysAddressSpace();
   const ram = new HostRam(
     ramBase(k.fabric, opts.ramBytes ?? 256n << 20n),

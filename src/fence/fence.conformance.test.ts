@@ -25,12 +25,26 @@ describe('dma-buf-fence (st-dma-fence)', () => {
     f.enableSwSignaling();
     assert.equal(f.checkAndSignal(), false, 'was not signalled');
     assert.equal(f.isSignaled(), true);
-    const again = f.signal();
-    assert.equal(again.ok, false);
-    assert.equal(!again.ok && again.errno, 'EINVAL');
+    assert.ok(f.signal().ok, 'newest: a second signal is a silent no-op');
     assert.equal(f.checkAndSignal(), true, 'already signalled');
     assert.equal(f.driverName, 'detached-driver');
     assert.equal(f.timelineName, 'signaled-timeline');
+    f.put();
+  });
+
+  test('test_signaling (≤ v6.16): a second dma_fence_signal returns -EINVAL; ops stay', () => {
+    const { sys } = makeHarness({
+      strict: true,
+      signalReturnsEinval: true,
+      detachOpsOnSignal: false,
+    });
+    const f = sys.mockFence();
+    f.enableSwSignaling();
+    assert.ok(f.signal().ok);
+    const again = f.signal();
+    assert.equal(!again.ok && again.errno, 'EINVAL');
+    assert.equal(f.checkAndSignal(), true, 'already signalled');
+    assert.equal(f.driverName, 'mock');
     f.put();
   });
 

@@ -161,8 +161,8 @@ export class DmaFence {
   // ---- signalling -------------------------------------------------------------------------
 
   /**
-   * `dma_fence_signal`: signal now (SimClock time). Already signalled → `-EINVAL` (the ≤ v6.16
-   * return value; newest kernels return nothing and the call is a no-op either way).
+   * `dma_fence_signal`: signal now (SimClock time). Already signalled: a no-op; ≤ v6.16 kernels
+   * (`signalReturnsEinval`) also return `-EINVAL`, newest return nothing (here: ok).
    */
   signal(): KResult<void> {
     return this.signalTimestamp(this.sys.clock.now);
@@ -172,14 +172,18 @@ export class DmaFence {
   signalTimestamp(timestamp: bigint): KResult<void> {
     if (!this.#alive('dma_fence_signal')) return kerr('EINVAL', 'fence already freed');
     if (this.#signaled)
-      return kerr('EINVAL', `dma_fence_signal: ${this.describe()} already signaled`);
+      return this.sys.signalReturnsEinval
+        ? kerr('EINVAL', `dma_fence_signal: ${this.describe()} already signaled`)
+        : ok(undefined);
     this.#doSignal(timestamp);
     return ok(undefined);
   }
 
   /** `dma_fence_check_and_signal`: signal; returns true if the fence was *already* signalled. */
   checkAndSignal(): boolean {
-    return !this.signal().ok;
+    const was = this.#signaled;
+    const r = this.signal();
+    return was || !r.ok;
   }
 
   #doSignal(timestamp: bigint): void {

@@ -12,6 +12,8 @@ export interface FenceSystemOptions {
   readonly log: ViolationLog;
   /** Newest kernels detach ops on signal: names read "detached-driver"/"signaled-timeline". Default true. */
   readonly detachOpsOnSignal?: boolean;
+  /** ≤ v6.16: signalling an already-signalled fence returns -EINVAL (newest: a silent no-op). Default false. */
+  readonly signalReturnsEinval?: boolean;
   /** CONFIG_DEBUG_MUTEXES: `unlock` shrinks a resv's reservation to its fence count. Default true. */
   readonly debugMutexes?: boolean;
 }
@@ -35,6 +37,7 @@ export class FenceSystem {
   readonly clock: SimClock;
   readonly log: ViolationLog;
   readonly detachOpsOnSignal: boolean;
+  readonly signalReturnsEinval: boolean;
   readonly debugMutexes: boolean;
   /** Simulated "signal pending" for the current task: interruptible waits return -ERESTARTSYS. */
   signalPending = false;
@@ -50,6 +53,7 @@ export class FenceSystem {
     this.clock = opts.clock;
     this.log = opts.log;
     this.detachOpsOnSignal = opts.detachOpsOnSignal ?? true;
+    this.signalReturnsEinval = opts.signalReturnsEinval ?? false;
     this.debugMutexes = opts.debugMutexes ?? true;
     this.#stub = new DmaFence(this, STUB_OPS, 0n, 0n, { counted: false });
     this.#stub.signalTimestamp(0n);

@@ -156,8 +156,13 @@ export class IommuDomain {
     for (const r of this.#queue.splice(0)) this.freeIova(r);
   }
 
+  /** Ranges waiting in the flush queue (unmapped, IOTLB not yet flushed, IOVA not yet free). */
   get pending(): number {
     return this.#queue.length;
+  }
+
+  get pendingBytes(): bigint {
+    return this.#queue.reduce((n, r) => n + r.size, 0n);
   }
 
   /**

@@ -99,3 +99,43 @@ test('an unmap of a different size than mapped WARNs', () => {
     ['iommu.unmap.size-mismatch'],
   );
 });
+
+test('snapshot: lazy unmaps stay allocated and are counted as pending until the queue drains', () => {
+  const f = testFabric();
+  const iommu = new Iommu(f, { mode: 'lazy', flushQueue: { entries: 8, timeoutNs: 1_000n } });
+  const d = iommu.domainOf(f.resolve('nic0'))!;
+  const a = d.allocIova(2n * SZ_4K, 0xffff_ffffn)!;
+  const b = d.allocIova(SZ_4K, 0xffff_ffffn)!;
+  d.map(a.addr, ACCEL_BAR, a.size, RW);
+  d.map(b.addr, ACCEL_BAR + a.size, b.size, RW);
+  d.unmap(a.addr, a.size, 'deferred');
+  d.queueFree(a);
+  const s = iommu.snapshot();
+  assert.equal(s.iovaRanges, 2);
+  assert.equal(s.iovaBytes, 3n * SZ_4K);
+  assert.equal(s.fqPending, 1);
+  assert.equal(s.fqPendingBytes, 2n * SZ_4K);
+  assert.equal(s.inUseRanges, 1);
+  assert.equal(s.inUseBytes, SZ_4K);
+  iommu.flushAll();
+  const t = iommu.snapshot();
+  assert.deepEqual(
+    [t.iovaRanges, t.fqPending, t.fqPendingBytes, t.inUseRanges, t.inUseBytes],
+    [1, 0, 0n, 1, SZ_4K],
+  );
+});
+
+test('untrusted forces strict on its whole group, even under passthrough; trusted groups keep the mode', () => {
+  const f = testFabric({ redirect: true });
+  // 00:1f.0 and 00:1f.3 share a group (multifunction without ACS): one untrusted member is enough
+  const lpc = f.resolve('00:1f.0');
+  const audio = f.resolve('00:1f.3');
+  for (const mode of ['lazy', 'passthrough'] as const) {
+    const iommu = new Iommu(f, { mode, untrusted: [audio.bdf] });
+    assert.equal(iommu.modeOf(lpc), 'strict', `${mode}: group peer of an untrusted device`);
+    assert.equal(iommu.domainOf(lpc)?.type, 'DMA');
+    assert.equal(iommu.domainOf(lpc), iommu.domainOf(audio), 'one domain per group');
+    assert.equal(iommu.domainOf(lpc)?.fq, null, 'no flush queue: unmaps invalidate at once');
+    assert.equal(iommu.modeOf(f.resolve('nic0')), mode);
+  }
+});

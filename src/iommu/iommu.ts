@@ -145,17 +145,30 @@ export class Iommu {
     let iovaBytes = 0n;
     let tablePages = 0;
     let fqPending = 0;
+    let fqPendingBytes = 0n;
     for (const d of this.#domains.values()) {
       const c = d.pt.counts;
       ptes['4K'] += c['4K'];
       ptes['2M'] += c['2M'];
       ptes['1G'] += c['1G'];
-      iovaRanges += d.iova.stats.ranges;
-      iovaBytes += d.iova.stats.bytes;
+      const st = d.iova.stats;
+      iovaRanges += st.ranges;
+      iovaBytes += st.bytes;
       tablePages += d.pt.tablePages;
       fqPending += d.pending;
+      fqPendingBytes += d.pendingBytes;
     }
-    return { iovaRanges, iovaBytes, ptes, tablePages, iotlbEntries: this.iotlb.size, fqPending };
+    return {
+      iovaRanges,
+      iovaBytes,
+      inUseRanges: iovaRanges - fqPending,
+      inUseBytes: iovaBytes - fqPendingBytes,
+      ptes,
+      tablePages,
+      iotlbEntries: this.iotlb.size,
+      fqPending,
+      fqPendingBytes,
+    };
   }
 
   #newDomain(id: number, type: 'DMA' | 'DMA-FQ'): IommuDomain {

@@ -44,3 +44,24 @@ test('freed small ranges go to the rcache and are reused first; large ones retur
   assert.ok(a.free(y));
   assert.equal(a.free(y), false, 'double free is refused');
 });
+
+test('rcache: bounded per size, keeps freed ranges reserved, misses fall back to the tree', () => {
+  const a = new IovaAllocator({ rcacheCapacity: 2 });
+  const xs = [0, 1, 2].map(() => a.alloc(1n, LIMIT_4G)!);
+  for (const x of xs) assert.ok(a.free(x));
+  // two go to the rcache, the third (cache full) back to the tree
+  assert.equal(a.stats.cached, 2);
+  assert.equal(a.stats.ranges, 0);
+  // cached ranges are still reserved: a 2-granule request cannot take them and goes to the tree
+  const two = a.alloc(2n, LIMIT_4G)!;
+  for (const x of xs.slice(0, 2))
+    assert.ok(x.addr + x.size <= two.addr || two.addr + two.size <= x.addr);
+  assert.equal(a.stats.rcacheHits, 0);
+  // a cached range above the limit is not handed out for a lower limit
+  const low = a.alloc(1n, xs[1]!.addr - 1n)!;
+  assert.ok(low.addr < xs[1]!.addr);
+  // single-granule requests below the top limit are served from the cache, most recent first
+  const hit = a.alloc(1n, LIMIT_4G)!;
+  assert.equal(a.stats.rcacheHits, 1);
+  assert.ok(xs.slice(0, 2).some((x) => x.addr === hit.addr));
+});

@@ -6,6 +6,14 @@
 /** How a device's DMA is translated. `none`: no IOMMU; `passthrough`: identity domain. */
 export type IommuMode = 'none' | 'passthrough' | 'strict' | 'lazy';
 export const IOMMU_MODES: readonly IommuMode[] = ['none', 'passthrough', 'strict', 'lazy'];
+/** `--iommu` spellings (`pt` is passthrough), for the CLI commands that take one. */
+export const IOMMU_MODE_NAMES: Readonly<Record<string, IommuMode>> = {
+  none: 'none',
+  pt: 'passthrough',
+  passthrough: 'passthrough',
+  strict: 'strict',
+  lazy: 'lazy',
+};
 
 /** Kernel domain types as sysfs prints them (`DMA`, `DMA-FQ`, `identity`). */
 export type DomainType = 'identity' | 'DMA' | 'DMA-FQ';
@@ -62,16 +70,28 @@ export interface CostSink {
   count(event: IommuEvent, n?: number): void;
 }
 
-/** What must be identical before a map and after its unmap (teardown mirrors setup). */
+/**
+ * What must be identical before a map and after its unmap (teardown mirrors setup, once the flush
+ * queues drained). In lazy mode an unmapped range stays allocated until its queue drains: it is
+ * counted in `iovaRanges` and in `fqPending`, but not in `inUseRanges`.
+ */
 export interface IommuSnapshot {
-  /** Live (not cached, not queued) IOVA ranges and bytes over all domains. */
+  /**
+   * Allocated IOVA ranges and bytes over all domains: in use plus queued. Ranges parked in an
+   * rcache are not counted (a cache, not state: see `IovaAllocator.stats.cached`).
+   */
   readonly iovaRanges: number;
   readonly iovaBytes: bigint;
+  /** Ranges still backing a live mapping: allocated minus those pending in a flush queue. */
+  readonly inUseRanges: number;
+  readonly inUseBytes: bigint;
   readonly ptes: PerPageSize;
   /** Page-table pages (all levels, including each domain's root). */
   readonly tablePages: number;
   readonly iotlbEntries: number;
+  /** Unmapped ranges (and their bytes) waiting in a lazy flush queue for the IOTLB flush. */
   readonly fqPending: number;
+  readonly fqPendingBytes: bigint;
 }
 
 /** min/max for bigints (Math.min/max do not take them). */

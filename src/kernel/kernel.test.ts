@@ -5,6 +5,7 @@ import { StrictModeViolation } from '../core/violations.js';
 import { switchFabric } from '../pci/testing/fabrics.js';
 import { O } from '../proc/types.js';
 import { Kernel } from './kernel.js';
+import { p2pRuleSetFor } from './rules.js';
 
 test('defaults: linux-6.19, strict IOMMU, 4 KiB pages, an empty fabric, pristine', () => {
   const k = new Kernel();
@@ -67,4 +68,99 @@ test('strict mode throws at the first WARN; pciDevice resolves fabric names', ()
   assert.equal(nic.pci?.bdf, '0000:04:00.0');
   assert.equal(nic.dma?.fn, nic.pci);
   assert.deepEqual(k.platformDevice('disp'), { name: 'disp', pci: null, dma: null });
+});
+
+test('the Kernel owns one IOMMU, one P2PDMA and one DMA API, shared by every user', () => {
+  const a = new Kernel({ fabric: switchFabric(), iommu: { mode: 'lazy' }, ruleSet: 'linux-6.8' });
+  const b = new Kernel({ fabric: switchFabric() });
+  assert.equal(a.iommuUnit, a.iommuUnit);
+  assert.equal(a.dma.iommu, a.iommuUnit);
+  assert.notEqual(a.iommuUnit, b.iommuUnit);
+  assert.equal(a.iommuUnit.modeOf(a.fabric.resolve('nic0')), 'lazy');
+  assert.equal(b.iommuUnit.modeOf(b.fabric.resolve('nic0')), 'strict');
+  assert.equal(a.p2pdma.ruleSet.name, 'linux-6.1');
+  assert.ok(
+    a.log.some(
+      (l) => l.text === 'p2pdma: no linux-6.8 rule set; using linux-6.1, the newest not newer',
+    ),
+  );
+  assert.equal(b.p2pdma.ruleSet.name, 'linux-6.19');
+});
+
+function mapOnePage(k: Kernel): { unmap(): void } {
+  const nic = k.pciDevice('nic0').dma!;
+  const phys = 0x1_0000_0000n;
+  const addr = k.dma.mapResource(nic, phys, 4096n, 0);
+  return { unmap: () => k.dma.unmapResource(nic, addr, 4096n, 0) };
+}
+
+test('lazy IOMMU: a range in the flush queue is deferred work, a mapped one is a leak', () => {
+  const k = new Kernel({ fabric: switchFabric(), iommu: { mode: 'lazy' } });
+  const m = mapOnePage(k);
+  assert.deepEqual(k.checkPristine(), ['iommu: 1 IOVA range(s) allocated, 1 PTE(s) still mapped']);
+  m.unmap();
+  assert.deepEqual(k.checkPristine(), []);
+  assert.deepEqual(k.deferredWork(), ['iommu: 1 unmapped IOVA range(s) in the lazy flush queue']);
+  const leaked = mapOnePage(k);
+  assert.deepEqual(k.checkPristine(), ['iommu: 1 IOVA range(s) allocated, 1 PTE(s) still mapped']);
+  k.quiesce();
+  assert.deepEqual(k.deferredWork(), []);
+  assert.deepEqual(k.checkPristine(), ['iommu: 1 IOVA range(s) allocated, 1 PTE(s) still mapped']);
+  leaked.unmap();
+  k.quiesce();
+  assert.deepEqual(k.checkPristine(), []);
+});
+
+test('strict IOMMU: unmap frees the IOVA at once (nothing deferred)', () => {
+  const k = new Kernel({ fabric: switchFabric() });
+  mapOnePage(k).unmap();
+  assert.deepEqual(k.deferredWork(), []);
+  assert.deepEqual(k.checkPristine(), []);
+});
+
+test('WARN-class violations and BUGs appear in the kernel log; CHECK ones do not', () => {
+  const k = new Kernel();
+  k.violations.report('WARN', 'x.warn', 'dma_buf_detach: attachment of another buffer');
+  k.violations.report('CHECK', 'x.check', 'silent misuse');
+  k.violations.report('MIGHT_SLEEP', 'x.sleep', 'dma_resv_lock in atomic context');
+  assert.throws(() => k.violations.bug('x.bug', 'vunmap of a buffer that is not vmapped'));
+  assert.deepEqual(k.log, [
+    { level: 'warn', text: 'WARNING: dma_buf_detach: attachment of another buffer [x.warn]' },
+    {
+      level: 'err',
+      text: 'BUG: sleeping function called from invalid context: dma_resv_lock in atomic context [x.sleep]',
+    },
+    { level: 'err', text: 'kernel BUG: vunmap of a buffer that is not vmapped [x.bug]' },
+  ]);
+});
+
+test('strict mode logs the WARN before throwing', () => {
+  const k = new Kernel({ strict: true });
+  assert.throws(() => k.dmabuf.put(null), StrictModeViolation);
+  assert.equal(k.log.length, 1);
+  assert.match(k.log[0]!.text, /^WARNING: /);
+});
+
+test('fence behaviour after signal follows the rule set: ops detached, no -EINVAL from v6.17', () => {
+  const names = (ruleSet: string) => {
+    const k = new Kernel({ ruleSet });
+    const f = k.fences.mockFence();
+    f.signal();
+    const again = f.signal();
+    const out = [f.driverName, f.timelineName, again.ok ? 'ok' : again.errno];
+    f.put();
+    assert.deepEqual(k.checkPristine(), []);
+    return out;
+  };
+  assert.deepEqual(names('linux-6.19'), ['detached-driver', 'signaled-timeline', 'ok']);
+  assert.deepEqual(names('linux-6.17'), ['detached-driver', 'signaled-timeline', 'ok']);
+  assert.deepEqual(names('linux-6.16'), ['mock', 'mock', 'EINVAL']);
+  assert.deepEqual(names('linux-6.1'), ['mock', 'mock', 'EINVAL']);
+});
+
+test('p2pdma rule set for a kernel version without its own preset: the newest older one', () => {
+  assert.equal(p2pRuleSetFor('linux-6.19'), 'linux-6.19');
+  assert.equal(p2pRuleSetFor('linux-7.0'), 'linux-6.19');
+  assert.equal(p2pRuleSetFor('linux-6.8'), 'linux-6.1');
+  assert.equal(p2pRuleSetFor('linux-4.19'), 'linux-5.4');
 });

@@ -1,5 +1,7 @@
 import { SimClock } from '../core/clock.js';
-import { type LogLine, ViolationLog } from '../core/violations.js';
+import { type LogLine, type ProtocolViolation, ViolationLog } from '../core/violations.js';
+import { DmaApi } from '../dma/api.js';
+import type { MapType as DmaMapType } from '../dma/types.js';
 import { DmaBufCore } from '../dmabuf/core.js';
 import {
   type DmaBufConfig,
@@ -9,25 +11,24 @@ import {
 } from '../dmabuf/rules.js';
 import { type DmaDevice, pciDevice, platformDevice } from '../dmabuf/types.js';
 import { FenceSystem } from '../fence/system.js';
+import { Iommu, type IommuConfig } from '../iommu/iommu.js';
+import { P2pdma } from '../p2pdma/p2pdma.js';
 import { FabricBuilder } from '../pci/builder.js';
 import type { Fabric } from '../pci/fabric.js';
 import { FileTable } from '../proc/files.js';
 import type { Process } from '../proc/process.js';
 import { ProcessTable } from '../proc/procs.js';
-import { DEFAULT_RULE_SET, parseRuleSet } from './rules.js';
+import { DEFAULT_RULE_SET, fenceRulesFor, p2pRuleSetFor, parseRuleSet } from './rules.js';
 
-/** IOMMU configuration (placeholder until src/iommu's model lands): the boot-time DMA mode. */
-export type IommuMode = 'none' | 'passthrough' | 'strict' | 'lazy';
-export interface IommuConfig {
-  readonly mode: IommuMode;
-}
+export type { IommuConfig } from '../iommu/iommu.js';
+export type { IommuMode } from '../iommu/types.js';
 
 export interface KernelOptions {
   /** The machine; default: an empty fabric. */
   readonly fabric?: Fabric;
   /** `linux-<major>.<minor>`; default `linux-6.19`. */
   readonly ruleSet?: string;
-  /** Default `{ mode: 'strict' }`. */
+  /** Default `{ mode: 'strict' }` (flush queue, page sizes, untrusted devices: src/iommu). */
   readonly iommu?: IommuConfig;
   /** Throw on the first WARN-class violation (tests). Default false. */
   readonly strict?: boolean;
@@ -50,7 +51,9 @@ export type LeakProbe = () => string[];
 
 /**
  * One simulated machine's kernel: fabric, rule set, IOMMU configuration, processes and files,
- * the dma-buf core, the fence system, simulated time, the violation log and the kernel log.
+ * the dma-buf core, the fence system, simulated time, the violation log and the kernel log, and
+ * (created on first use) the machine's IOMMU, its P2PDMA verdicts and the DMA API over both, so
+ * every layer and driver on this Kernel shares one instance of each.
  * All state lives here (no module globals), so two Kernels can run side by side.
  */
 export class Kernel {
@@ -72,6 +75,9 @@ export class Kernel {
   readonly dmabufConfig: DmaBufConfig;
   readonly #probes = new Map<string, LeakProbe>();
   readonly #services = new Map<string, unknown>();
+  #iommuUnit: Iommu | undefined;
+  #p2pdma: P2pdma | undefined;
+  #dma: DmaApi | undefined;
 
   constructor(opts: KernelOptions = {}) {
     this.fabric = opts.fabric ?? new FabricBuilder().build();
@@ -79,10 +85,15 @@ export class Kernel {
     this.version = parseRuleSet(this.ruleSet);
     this.iommu = opts.iommu ?? { mode: 'strict' };
     this.pageSize = opts.pageSize ?? 4096;
-    this.violations = new ViolationLog({ strict: opts.strict ?? false });
+    this.violations = new ViolationLog({
+      strict: opts.strict ?? false,
+      onReport: (v) => this.#dmesgViolation(v),
+      onBug: (rule, message) => this.printk('err', `kernel BUG: ${message} [${rule}]`),
+    });
     this.fences = new FenceSystem({
       clock: this.clock,
       log: this.violations,
+      ...fenceRulesFor(this.version),
       ...(opts.debugMutexes === undefined ? {} : { debugMutexes: opts.debugMutexes }),
     });
     this.files = new FileTable(this.violations);
@@ -108,6 +119,80 @@ export class Kernel {
   /** Append a line to the kernel log. */
   printk(level: LogLine['level'], text: string): void {
     this.log.push({ level, text });
+  }
+
+  /**
+   * What the kernel prints for a recorded violation. CHECK violations are the model's own checking
+   * mode (the real kernel is silent), so they stay out of dmesg.
+   */
+  #dmesgViolation(v: ProtocolViolation): void {
+    const head: Record<ProtocolViolation['kind'], string | null> = {
+      WARN: 'WARNING:',
+      WARN_ONCE: 'WARNING:',
+      LOCKDEP: 'WARNING: lockdep:',
+      MIGHT_SLEEP: 'BUG: sleeping function called from invalid context:',
+      CHECK: null,
+    };
+    const h = head[v.kind];
+    if (h !== null)
+      this.printk(v.kind === 'MIGHT_SLEEP' ? 'err' : 'warn', `${h} ${v.message} [${v.rule}]`);
+  }
+
+  /** The machine's IOMMU in this Kernel's mode (groups, DMA domains, IOTLB, flush queues). */
+  get iommuUnit(): Iommu {
+    this.#iommuUnit ??= new Iommu(this.fabric, this.iommu, {
+      clock: this.clock,
+      violations: this.violations,
+    });
+    return this.#iommuUnit;
+  }
+
+  /** The P2PDMA verdicts for this Kernel's rule set (the newest P2PDMA rule set not newer). */
+  get p2pdma(): P2pdma {
+    if (this.#p2pdma === undefined) {
+      const name = p2pRuleSetFor(this.ruleSet);
+      if (name !== this.ruleSet)
+        this.printk(
+          'info',
+          `p2pdma: no ${this.ruleSet} rule set; using ${name}, the newest not newer`,
+        );
+      this.#p2pdma = new P2pdma(this.fabric, name);
+      for (const line of this.#p2pdma.kernelLog) this.printk('info', line);
+    }
+    return this.#p2pdma;
+  }
+
+  /** The DMA API (dma_map_resource, dma_map_sg, IOVA API) over this Kernel's IOMMU and P2PDMA. */
+  get dma(): DmaApi {
+    if (this.#dma === undefined) {
+      const p2p = this.p2pdma;
+      this.#dma = new DmaApi({
+        iommu: this.iommuUnit,
+        violations: this.violations,
+        mapType: (provider, client): DmaMapType => {
+          const t = p2p.mapType(provider, client);
+          return typeof t === 'string' ? t : 'UNKNOWN';
+        },
+      });
+    }
+    return this.#dma;
+  }
+
+  /**
+   * Let deferred work finish, as the kernel does at quiescence: expire every pending lazy-IOMMU
+   * flush-queue timer (the IOVAs it holds are freed). Simulated time does not move.
+   */
+  quiesce(): void {
+    this.#iommuUnit?.flushAll();
+  }
+
+  /**
+   * Work the kernel has queued and will finish by itself (not leaks): unmapped IOVA ranges waiting
+   * in a lazy-mode flush queue for their IOTLB invalidation.
+   */
+  deferredWork(): string[] {
+    const pending = this.#iommuUnit?.snapshot().fqPending ?? 0;
+    return pending > 0 ? [`iommu: ${pending} unmapped IOVA range(s) in the lazy flush queue`] : [];
   }
 
   /** dma_fence_context_alloc(n). */
@@ -146,8 +231,11 @@ export class Kernel {
 
   /**
    * Everything that keeps this Kernel from its initial state: open fds and VMAs, live files,
-   * dma-bufs, attachments, mappings, pins, vmaps, held locks, live fences/resvs/sync_files/timers
-   * and whatever the registered probes report. Empty when back to the initial state.
+   * dma-bufs, attachments, mappings, pins, vmaps, held locks, live fences/resvs/sync_files/timers,
+   * IOVAs and IOMMU PTEs still mapped, and whatever the registered probes report. Empty when back
+   * to the initial state. IOVA ranges waiting in a lazy flush queue are not leaks (the queue's
+   * timer frees them with no further call): they are listed by `deferredWork()` instead, and
+   * `quiesce()` drains them.
    */
   checkPristine(): string[] {
     const out = [...this.procs.openFdList()];
@@ -156,6 +244,13 @@ export class Kernel {
     out.push(...this.dmabuf.leakReport());
     const live = this.fences.liveObjects();
     for (const [k, v] of Object.entries(live)) if (v !== 0) out.push(`fence layer: ${v} live ${k}`);
+    if (this.#iommuUnit !== undefined) {
+      const s = this.#iommuUnit.snapshot();
+      const ranges = s.iovaRanges - s.fqPending;
+      const leaf = s.ptes['4K'] + s.ptes['2M'] + s.ptes['1G'];
+      if (ranges > 0 || leaf > 0)
+        out.push(`iommu: ${ranges} IOVA range(s) allocated, ${leaf} PTE(s) still mapped`);
+    }
     for (const [name, probe] of this.#probes) for (const s of probe()) out.push(`${name}: ${s}`);
     return out;
   }

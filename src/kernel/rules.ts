@@ -1,5 +1,6 @@
-import type { KernelVersion } from '../dmabuf/rules.js';
+import { type KernelVersion, versionAtLeast } from '../dmabuf/rules.js';
 import { PeerdmaError } from '../errors/index.js';
+import { RULE_SETS } from '../p2pdma/rulesets.js';
 
 /** The rule set a Kernel follows when none is named. */
 export const DEFAULT_RULE_SET = 'linux-6.19';
@@ -17,4 +18,29 @@ export function parseRuleSet(name: string): KernelVersion {
     );
   }
   return [Number(m[1]), Number(m[2])];
+}
+
+/**
+ * dma_fence behaviour that changed around v6.17 (spec §2.1.2 rules 1 and 3): a signalled fence no
+ * longer reaches its driver's ops for names ("detached-driver"/"signaled-timeline"), and
+ * `dma_fence_signal` stopped returning -EINVAL for an already-signalled fence.
+ */
+export const fenceRulesFor = (
+  v: KernelVersion,
+): { detachOpsOnSignal: boolean; signalReturnsEinval: boolean } => ({
+  detachOpsOnSignal: versionAtLeast(v, 6, 17),
+  signalReturnsEinval: !versionAtLeast(v, 6, 17),
+});
+
+const versionNumber = (name: string): number => {
+  const m = /^linux-(\d+)\.(\d+)$/.exec(name);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : -1;
+};
+
+/** The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one, else the oldest. */
+export function p2pRuleSetFor(ruleSet: string): string {
+  if (RULE_SETS.some((r) => r.name === ruleSet)) return ruleSet;
+  const v = versionNumber(ruleSet);
+  const sorted = [...RULE_SETS].sort((a, b) => versionNumber(b.name) - versionNumber(a.name));
+  return (sorted.find((r) => versionNumber(r.name) <= v) ?? sorted[sorted.length - 1]!).name;
 }

@@ -60,7 +60,8 @@ export async function loadSource(
   }));
   const head = inputs[0]!;
   const isGzip = head.bytes[0] === GZIP_MAGIC[0] && head.bytes[1] === GZIP_MAGIC[1];
-  if (isGzip || opts.format === 'sysfs') {
+  // A forced text format wins over the gzip magic (it then fails as text, naming the file).
+  if (opts.format === 'sysfs' || (opts.format === undefined && isGzip)) {
     if (paths.length > 1)
       throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
     return loadSysfs(await tarVfs(head.bytes, head.name), { label: head.name });

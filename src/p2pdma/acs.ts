@@ -46,7 +46,8 @@ export interface AcsOverlay {
   readonly configAcs: string | null;
 }
 
-const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
+/** printf `%#06x`: the `0x` prefix counts in the width, and C prints no prefix for zero. */
+const hex4 = (v: number) => (v === 0 ? '000000' : `0x${v.toString(16).padStart(4, '0')}`);
 
 /** Apply the command line's ACS parameters to every function of the fabric. */
 export function acsOverlay(

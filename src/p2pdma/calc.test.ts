@@ -10,6 +10,7 @@ import { ALLOWLIST_LINUX_6_1 } from './allowlist-linux-6.1.js';
 import { ALLOWLIST_LINUX_6_19 } from './allowlist-linux-6.19.js';
 import { acsListText } from './calc.js';
 import { P2pdma } from './p2pdma.js';
+import { getRuleSet } from './rulesets.js';
 import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, type N, standard } from './testing/build.js';
 
 const ALL = ['linux-6.19', 'linux-6.1', 'linux-5.4'];
@@ -440,6 +441,54 @@ describe('rule-set differences, by name', () => {
     const early = new P2pdma(f, 'linux-5.4').verdict('03:00.0', '04:00.0');
     assert.equal(early.distance, -1);
     assert.ok(early.issues.some((i) => i.code === 'early_acs_refused'));
+  });
+  test('allowlist-6.19-only: every entry linux-6.19 added is refused by linux-6.1', () => {
+    const added = ALLOWLIST_LINUX_6_19.filter((e) => !ALLOWLIST_LINUX_6_1.includes(e));
+    assert.ok(added.length >= 11);
+    for (const e of added) {
+      const f = hbFabric([e.vendor, e.device === 'any' ? 0x4242 : e.device], false);
+      const v = new P2pdma(f, 'linux-6.1').verdict('01:00.0', '02:00.0');
+      assert.equal(v.mapType, 'NOT_SUPPORTED', e.name);
+      assert.ok(
+        v.issues.some((i) => i.code === 'host_bridge_not_allowlisted'),
+        e.name,
+      );
+    }
+  });
+  test('early-no-common-switch: linux-5.4 refuses even an allowlisted host bridge, with its own text', () => {
+    const f = hbFabric([0x8086, 0x2020], false);
+    assert.equal(
+      new P2pdma(f, 'linux-6.1').verdict('01:00.0', '02:00.0').mapType,
+      'THRU_HOST_BRIDGE',
+    );
+    const early = new P2pdma(f, 'linux-5.4').verdict('01:00.0', '02:00.0');
+    assert.equal(early.mapType, 'NOT_SUPPORTED');
+    assert.equal(early.distance, -1);
+    assert.deepEqual(early.kernelLog, [
+      'pci 0000:02:00.0: cannot be used for peer-to-peer DMA as the client and provider (0000:01:00.0) do not share an upstream bridge',
+    ]);
+    assert.ok(early.issues.some((i) => i.code === 'early_no_common_switch'));
+  });
+  test('early-acs-refused: linux-5.4 prints "cannot be used … as ACS redirect is set" (-2 → -1)', () => {
+    const early = new P2pdma(standard({ dspAcs: 'redirect' }), 'linux-5.4').verdict(
+      '03:00.0',
+      '04:00.0',
+    );
+    assert.deepEqual(early.kernelLog, [
+      'mlx5_core 0000:04:00.0: cannot be used for peer-to-peer DMA as ACS redirect is set between the client and provider (0000:03:00.0)',
+      'mlx5_core 0000:04:00.0: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=0000:02:00.0;0000:02:01.0',
+    ]);
+  });
+  test('acs-list-buffer: 128 bytes on the stack in 6.x, a page in linux-5.4', () => {
+    assert.equal(getRuleSet('linux-6.1').acsListBuffer, 128);
+    assert.equal(getRuleSet('linux-6.19').acsListBuffer, 128);
+    assert.equal(getRuleSet('linux-5.4').acsListBuffer, null);
+  });
+  test('linux-5.4 says what it models: mainline v4.20 – v5.1, and carries a caveat', () => {
+    const r = getRuleSet('linux-5.4');
+    assert.match(r.models, /v4\.20 – v5\.1/);
+    assert.match(r.caveat ?? '', /real 5\.4 kernel already routes/);
+    assert.equal(getRuleSet('linux-6.1').caveat, undefined);
   });
   test('map-type-cache: exists in 6.x, not in linux-5.4', () => {
     const f = standard();

@@ -22,6 +22,8 @@ export interface HostBridgeCheck {
   readonly ids: readonly [number, number] | null;
   readonly same: boolean;
   readonly answer: 'allowed' | 'requires-same-host-bridge' | 'not-listed' | 'no-device';
+  /** The allowlist entry that matched (its name), when one did. */
+  readonly entry?: string;
 }
 
 export interface CalcTrace {
@@ -187,6 +189,7 @@ function hostBridgeAllowlist(
       ids: [dev.vendor, dev.device],
       same,
       answer: r.kind,
+      ...(r.kind === 'not-listed' ? {} : { entry: r.entry.name }),
     });
     if (r.kind === 'not-listed' && warn) {
       log.push(

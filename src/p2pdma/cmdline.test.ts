@@ -119,10 +119,16 @@ describe('linux-6.19 semantics: ctrl = (fw_ctrl & ~mask) | (flags & mask)', () =
       'pci=config_acs=000000@0000:02:00.0;000000@0000:02:01.0',
     );
     assert.equal(pair(m).mapType, 'BUS_ADDR');
+    // pci_info("Configured ACS to %#06x"): C's '#' adds no 0x to zero, so zero prints as 000000.
     assert.deepEqual(m.env.overlay.bootLog, [
-      'pci 0000:02:00.0: Configured ACS to 0x0000',
-      'pci 0000:02:01.0: Configured ACS to 0x0000',
+      'pci 0000:02:00.0: Configured ACS to 000000',
+      'pci 0000:02:01.0: Configured ACS to 000000',
     ]);
+  });
+
+  test('a non-zero value prints as %#06x does: 0x and four digits', () => {
+    const m = new P2pdma(redirected(), 'linux-6.19', 'pci=config_acs=0000001@0000:02:00.0');
+    assert.deepEqual(m.env.overlay.bootLog, ['pci 0000:02:00.0: Configured ACS to 0x0001']);
   });
 
   test('config_acs leaving RR/CR to firmware: IOMMU on → firmware value unknown → uncertain', () => {

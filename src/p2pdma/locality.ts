@@ -1,24 +1,36 @@
 /**
  * Locality classes in `nvidia-smi topo -m` vocabulary, from the topology alone (ACS does not change
- * where the wires are):
- *   X    the device itself
- *   PIX  the path crosses at most one PCIe bridge or switch (same switch, or functions of one device)
- *   PXB  the path crosses several bridges/switches but not the host bridge
- *   PHB  the path goes through one PCIe host bridge (the CPU's root complex)
- *   NODE the path crosses host bridges within one NUMA node
- *   SYS  the path crosses the interconnect between NUMA nodes (QPI/UPI, Infinity Fabric)
+ * where the wires are). nvidia-smi's legend, and how each class is decided here:
+ *   X    "Self": provider and client are the same function.
+ *   PIX  "traversing at most a single PCIe bridge": a common upstream device exists and the path
+ *        crosses at most one bridge unit — a PCIe switch (its upstream port and downstream ports) is
+ *        one unit, a root port is one unit. Two devices on one switch, two functions of one device.
+ *   PXB  "traversing multiple PCIe bridges (without traversing the PCIe Host Bridge)": a common
+ *        upstream device exists and the path crosses two or more units (e.g. two switches below one
+ *        root port, or a switch cascade).
+ *   PHB  "traversing PCIe as well as a PCIe Host Bridge (typically the CPU)": no common upstream
+ *        device, same host bridge (e.g. two root ports of one root complex).
+ *   NODE "traversing PCIe as well as the interconnect between PCIe Host Bridges within a NUMA node":
+ *        different host bridges on the same NUMA node (e.g. two IIO stacks of one Xeon socket).
+ *   SYS  "traversing PCIe as well as the SMP interconnect between NUMA nodes (e.g., QPI/UPI)":
+ *        different host bridges on different NUMA nodes.
+ *   NV#  (bonded NVLinks) is not modelled: peerdma sees PCIe only.
+ * A host bridge whose NUMA node the input does not record makes a cross-host-bridge pair 'unknown'.
  */
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
 import type { LocalityClass } from './types.js';
 
 export const LOCALITY_LEGEND: ReadonlyArray<[LocalityClass, string]> = [
-  ['X', 'the device itself'],
-  ['PIX', 'path crosses at most a single PCIe bridge or switch'],
-  ['PXB', 'path crosses several PCIe bridges/switches, without the host bridge'],
-  ['PHB', 'path goes through a PCIe host bridge (typically the CPU)'],
-  ['NODE', 'path crosses PCIe host bridges within one NUMA node'],
-  ['SYS', 'path crosses the SMP interconnect between NUMA nodes (e.g. QPI/UPI)'],
+  ['X', 'self'],
+  [
+    'PIX',
+    'traverses at most a single PCIe bridge (a switch counts as one; two functions of one device)',
+  ],
+  ['PXB', 'traverses multiple PCIe bridges, without the PCIe host bridge'],
+  ['PHB', 'traverses PCIe and a PCIe host bridge (typically the CPU)'],
+  ['NODE', 'traverses PCIe and the interconnect between host bridges within a NUMA node'],
+  ['SYS', 'traverses PCIe and the SMP interconnect between NUMA nodes (e.g. QPI/UPI)'],
 ];
 
 /** Number of "switch units" between f and its ancestor c (a USP and its DSPs count as one). */

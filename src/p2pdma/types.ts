@@ -42,6 +42,7 @@ export type IssueCode =
   | 'host_bridge_requires_same' // allowlist entry carries REQ_SAME_HOST_BRIDGE, bridges differ
   | 'no_host_bridge_device' // no device at 00.0 / root port first on the root bus
   | 'cpu_allows_host_bridge' // AMD Zen rule opened the host-bridge route
+  | 'host_bridge_allowlisted' // the host bridge device matched an allowlist entry: route open
   | 'early_acs_refused' // linux-5.4: ACS redirect on the path refuses (-2)
   | 'early_no_common_switch' // linux-5.4: no common upstream bridge refuses (-1)
   | 'fact_unknown' // a deciding fact is missing from the input

@@ -19,16 +19,21 @@ interface PairRun {
 export const distanceOf = (t: CalcTrace): number =>
   t.mapType === 'NOT_SUPPORTED' || t.ret < 0 ? -1 : t.ret;
 
-function runPair(env: P2pEnv, provider: PciFunction, client: PciFunction): Branch<PairRun>[] {
+function runPair(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  withLog: boolean,
+): Branch<PairRun>[] {
   return explore((ask) => {
-    const verbose = calc(env, provider, client, true, ask);
-    const quiet = calc(env, provider, client, false, ask);
+    const verbose = calc(env, provider, client, withLog, ask);
+    const quiet = withLog ? calc(env, provider, client, false, ask) : verbose;
     return {
       trace: verbose,
       outcome: {
         mapType: verbose.mapType,
         distance: distanceOf(verbose),
-        kernelLog: [...verbose.log, ...quiet.log],
+        kernelLog: withLog ? [...verbose.log, ...quiet.log] : [],
       },
     };
   });
@@ -49,7 +54,13 @@ function missingFacts(branches: readonly Branch<unknown>[]): MissingFact[] {
   }));
 }
 
-function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: CalcTrace): Issue[] {
+function issuesOf(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  t: CalcTrace,
+  path: readonly string[],
+): Issue[] {
   const out: Issue[] = [];
   const early = env.rules.semantics === 'early';
   if (t.acsList.length > 0) {
@@ -90,14 +101,15 @@ function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: Ca
     });
   }
   for (const c of t.hostChecks) {
-    if (c.answer === 'allowed') continue;
     out.push({
       code:
-        c.answer === 'not-listed'
-          ? 'host_bridge_not_allowlisted'
-          : c.answer === 'no-device'
-            ? 'no_host_bridge_device'
-            : 'host_bridge_requires_same',
+        c.answer === 'allowed'
+          ? 'host_bridge_allowlisted'
+          : c.answer === 'not-listed'
+            ? 'host_bridge_not_allowlisted'
+            : c.answer === 'no-device'
+              ? 'no_host_bridge_device'
+              : 'host_bridge_requires_same',
       path: c.device === null ? [c.hostBridge] : [c.hostBridge, c.device],
       evidence: {
         hostBridge: c.hostBridge,
@@ -105,15 +117,18 @@ function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: Ca
         ids: c.ids,
         sameHostBridge: c.same,
         ruleSet: env.rules.name,
+        ...(c.entry === undefined ? {} : { entry: c.entry }),
       },
       hint:
-        c.answer === 'requires-same-host-bridge'
-          ? 'keep provider and client below the same host bridge'
-          : 'put both devices under one PCIe switch (no ACS redirect), or use a platform the rule set allows (AMD Zen CPU, allowlisted root complex)',
+        c.answer === 'allowed'
+          ? null
+          : c.answer === 'requires-same-host-bridge'
+            ? 'keep provider and client below the same host bridge'
+            : 'put both devices under one PCIe switch (no ACS redirect), or use a platform the rule set allows (AMD Zen CPU, allowlisted root complex)',
     });
   }
   const changed = env.changedByCmdline;
-  const touched = env.fabric.path(provider, client).filter((b) => changed.has(b));
+  const touched = changed.size === 0 ? [] : path.filter((b) => changed.has(b));
   if (touched.length > 0) {
     out.push({
       code: 'cmdline',
@@ -125,8 +140,25 @@ function issuesOf(env: P2pEnv, provider: PciFunction, client: PciFunction, t: Ca
   return out;
 }
 
-export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFunction): Verdict {
-  const branches = runPair(env, provider, client);
+/** The findings every branch reports (by value); one branch: its findings as they are. */
+function issuesInAll(sets: readonly Issue[][]): Issue[] {
+  if (sets.length === 1) return sets[0]!;
+  const keys = sets.map((set) => new Set(set.map((i) => JSON.stringify(i))));
+  return sets[0]!.filter((i) => keys.every((k) => k.has(JSON.stringify(i))));
+}
+
+export interface VerdictOptions {
+  /** false: skip the kernel log (a quiet walk only; `kernelLog` is empty). For the matrix. */
+  readonly log?: boolean;
+}
+
+export function computeVerdict(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  opts: VerdictOptions = {},
+): Verdict {
+  const branches = runPair(env, provider, client, opts.log ?? true);
   const fabric = env.fabric;
   const first = branches[0]!.value;
   const path = fabric.path(provider, client);
@@ -143,10 +175,8 @@ export function computeVerdict(env: P2pEnv, provider: PciFunction, client: PciFu
   const keyOf = (o: Outcome) => `${o.mapType}/${o.distance}`;
   const decided = new Set(branches.map((b) => keyOf(b.value.outcome)));
   const missing = missingFacts(branches);
-  const issueSets = branches.map((b) => issuesOf(env, provider, client, b.value.trace));
-  const inAll = issueSets[0]!.filter((i) =>
-    issueSets.every((s) => s.some((j) => JSON.stringify(j) === JSON.stringify(i))),
-  );
+  const issueSets = branches.map((b) => issuesOf(env, provider, client, b.value.trace, path));
+  const inAll = issuesInAll(issueSets);
   const acsSure = branches.every((b) => b.value.trace.acsList.length === first.trace.acsList.length)
     ? first.trace.acsList
     : first.trace.acsList.filter((bdf) => env.redirect(env.get(bdf)) === true);

@@ -23,7 +23,12 @@ export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
   const founding = runFounding(fabric, opts);
   const ring: KResult<RingResult> = founding.pair
     ? runRingDoorbell(fabric, opts)
-    : { ok: false, errno: 'ENODEV', code: -19, message: founding.noPair?.reason ?? 'no pair' };
+    : {
+        ok: false,
+        errno: 'ENODEV',
+        code: -19,
+        message: 'it needs the same (accelerator, NIC) pair',
+      };
   const gpuNvme = runGpuNvme(fabric, opts);
   return {
     schemaVersion: 1,
@@ -65,7 +70,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 export function renderFounding(r: DemoResult): string[] {
   const out: string[] = [];
   out.push(
-    `machine ${r.machine} · rules ${r.ruleSet}${r.p2pRuleSet !== r.ruleSet ? ` (p2pdma ${r.p2pRuleSet})` : ''} · IOMMU ${r.iommu} · strategy ${r.strategy} · MR ${r.mrMode}`,
+    `machine ${r.machine} · rules ${r.ruleSet}${r.p2pRuleSet !== r.ruleSet ? ` (p2pdma ${r.p2pRuleSet})` : ''} · IOMMU ${r.iommu}${r.iommuAssumed ? ' (unknown in the capture: assumed; set --iommu)' : ''} · strategy ${r.strategy} · MR ${r.mrMode}`,
   );
   if (!r.pair) {
     out.push(`no P2P-capable (accelerator, NIC) pair: ${r.noPair?.reason ?? 'unknown'}`);
@@ -92,6 +97,7 @@ export function renderFounding(r: DemoResult): string[] {
   out.push(
     `verified: ${r.verified ? 'yes' : 'no'} · pristine: ${r.pristine.length === 0 ? 'yes' : r.pristine.join('; ')}`,
   );
+  if (r.violations.length) out.push(`violations: ${r.violations.length} (see the kernel log)`);
   for (const f of r.findings) out.push(`finding: ${findingText(f)}`);
   if (r.kernelLog.length) {
     out.push('kernel log:');

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_CALIBRATION } from '../dma/index.js';
 import { testFabric } from '../iommu/testing/fabric.js';
-import { buildMapCost, mapCostJson, renderMapCostSection } from './map-cost.js';
+import {
+  buildMapCost,
+  mapCostJson,
+  nsDecade,
+  renderMapCostSection,
+  renderMapCostSvg,
+} from './map-cost.js';
 
 test('pair, mode and segment size come with their source; nothing is silently defaulted', () => {
   const r = buildMapCost(testFabric({ redirect: true }), { size: 1n << 30n });
@@ -23,10 +30,39 @@ test('conclusion: the dma_map_resource loop loses from a few chunks on; crossove
   const text = r.conclusion.join('\n');
   assert.match(
     text,
-    /A dma_map_resource loop takes 512 IOVA allocations and 512 IOTLB invalidations; (iova-link|phys-vec) takes 1 and 1/,
+    /A dma_map_resource loop \(512 calls for 512 chunks\) makes 512 IOVA allocations and 512 synchronous IOTLB invalidations; (iova-link|phys-vec) makes 1 and 1: the loop costs [\d.]+× as much/,
   );
-  assert.match(text, /Crossover: map-resource is cheaper only below 4MiB/);
-  assert.match(text, /Founding case 4KiB in 4KiB chunks: map-resource wins/);
+  assert.match(
+    text,
+    /Crossover: at 4MiB \(2 chunks\) map-resource gives way to iova-link≈phys-vec/,
+  );
+  assert.match(text, /keeps up with the single-IOVA strategies only up to 2MiB \(1 chunk\)/);
+  assert.match(text, /"a single 4 KiB page" \(4KiB in 4KiB chunks\): map-resource wins/);
+  // iova-link and phys-vec differ by a few ns of sg fills: reported as a tie, not a winner flip
+  assert.match(r.conclusion[0]!, /iova-link≈phys-vec tie as cheapest/);
+  assert.match(text, /no trade-off here, the struct pages buy no CPU time/);
+});
+
+test('conclusions follow the numbers: a calibration that favours struct pages flips them', () => {
+  const base = DEFAULT_CALIBRATION;
+  const calibration = { ...base, sgEntryNs: 0, iommuCallNs: 500 };
+  const r = buildMapCost(testFabric({ redirect: true }), {
+    size: 1n << 30n,
+    iommu: 'strict',
+    maxSegSize: 2n << 30n,
+    calibration,
+  });
+  const pages = r.main.costs.find((c) => c.strategy === 'p2p-pages')!;
+  const best = r.main.costs
+    .filter((c) => c.ok && c.strategy !== 'p2p-pages')
+    .sort((a, b) => a.cpuNs - b.cpuNs)[0]!;
+  assert.ok(pages.cpuNs < best.cpuNs);
+  assert.match(r.conclusion[0]!, /p2p-pages is cheapest/);
+  const cycles = Math.ceil(pages.setupNs / (best.cpuNs - pages.cpuNs));
+  assert.ok(
+    r.conclusion.some((c) => c.includes(`pays for itself after ${cycles} map/unmap cycle`)),
+    r.conclusion.join('\n'),
+  );
 });
 
 test('BUS_ADDR pair: phys-vec uses bus addresses and does no IOMMU work at all', () => {
@@ -50,4 +86,26 @@ test('report section: pair line, table and conclusions', () => {
   );
   assert.match(s, /iova-link/);
   assert.match(s, /^- Memory vs CPU/m);
+});
+
+test('chart: time axis in ns/µs/ms/s decades, byte axis in KiB/MiB, crossover marked', () => {
+  assert.deepEqual([1, 100, 1e3, 1e7, 1e9, 1e11].map(nsDecade), [
+    '1 ns',
+    '100 ns',
+    '1 µs',
+    '10 ms',
+    '1 s',
+    '100 s',
+  ]);
+  const r = buildMapCost(testFabric({ redirect: true }), {
+    size: 1n << 30n,
+    iommu: 'strict',
+    maxSegSize: 2n << 30n,
+  });
+  const svg = renderMapCostSvg(r);
+  assert.match(svg, />1 µs</);
+  assert.match(svg, />1MiB</);
+  // the CPU chart marks where map-resource stops being cheapest (2 chunks of 2 MiB)
+  assert.match(svg, />4MiB: → iova-link≈phys-vec</);
+  assert.equal((svg.match(/<polyline/g) ?? []).length, 8);
 });

@@ -19,6 +19,7 @@ import {
   type StrategyCost,
   type StrategyName,
   sweepSizes,
+  winnerRuns,
 } from '../dma/index.js';
 import { PeerdmaError } from '../errors/index.js';
 import { type IommuMode, maxBig } from '../iommu/types.js';
@@ -27,6 +28,9 @@ import { categoryOf } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
 import { logLogChart, svgDocument } from './svg.js';
+
+/** The compact one-line ledger (for the DMA-BUF demo) lives with the ledger in src/dma. */
+export { ledgerLine } from '../dma/index.js';
 
 export const MAP_COST_SCHEMA_VERSION = 1;
 
@@ -294,38 +298,72 @@ export function renderMapCost(r: MapCostReport): string {
   return `${out.join('\n')}\n`;
 }
 
+const NS_UNITS = ['ns', 'µs', 'ms', 's'] as const;
+/** A power of ten of nanoseconds as `100 ns`, `1 µs`, `10 s`. */
+export function nsDecade(v: number): string {
+  const e = Math.round(Math.log10(v));
+  const u = Math.min(Math.max(Math.floor(e / 3), 0), NS_UNITS.length - 1);
+  return `${10 ** (e - 3 * u)} ${NS_UNITS[u]}`;
+}
+
+/** Powers of two at every 5th exponent (1B, 32B, 1KiB, 32KiB, …) covering [lo, hi]. */
+function byteTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  let e = Math.floor(Math.log2(Math.max(lo, 1)) / 5) * 5;
+  for (; 2 ** e < hi * 32; e += 5) out.push(2 ** e);
+  return out;
+}
+
+/** Crossovers along the sweep (where the cheapest strategy changes), labelled with the new one. */
+const crossoverMarks = (sweep: readonly CaseCost[]) =>
+  winnerRuns(sweep)
+    .slice(1)
+    .map((r) => ({ x: Number(r.from.size), label: `${formatSize(r.from.size)}: → ${r.name}` }));
+
+const CHART_WIDTH = 800;
+
 /** The chart: map+unmap CPU and metadata memory against export size, one line per strategy. */
 export function renderMapCostSvg(r: MapCostReport): string {
-  const names = r.main.costs.map((c) => c.strategy);
+  const list = r.main.costs.map((c) => c.strategy);
   const series = (pick: (c: StrategyCost) => number) =>
-    names.map((n) => ({
-      name: n,
-      points: r.sweep.flatMap((c) => {
+    list.map((n) => {
+      const points = r.sweep.flatMap((c) => {
         const k = c.costs.find((x) => x.strategy === n);
         return k?.ok ? [[Number(c.size), pick(k)] as const] : [];
-      }),
-    }));
+      });
+      return { name: points.length > 0 ? n : `${n} (cannot map)`, points };
+    });
   // Byte-size ticks: every third power of two of the sweep (×8), labelled exactly.
   const ticks = r.sweep.map((c) => c.size).filter((_, i) => i % 3 === 0);
   const axis = {
     xTicks: ticks.map(Number),
     xTick: (v: number) => formatSize(BigInt(Math.round(v))),
+    width: CHART_WIDTH,
   };
+  const pair = `${r.provider.name ?? r.provider.bdf} → ${r.client.name ?? r.client.bdf}`;
   const cpu = logLogChart({
-    title: `map+unmap CPU estimate — ${r.main.chunk} chunks, ${r.mode}, ${r.mapType}`,
+    title: `map+unmap CPU estimate — ${pair}, ${r.main.chunk} chunks, ${r.mode}, ${r.mapType}`,
     xLabel: 'export size',
-    yLabel: 'ns',
+    yLabel: 'CPU time (map + unmap)',
     series: series((k) => k.cpuNs),
+    yTick: nsDecade,
+    marks: crossoverMarks(r.sweep),
     ...axis,
   });
-  const mem = logLogChart({
-    title: 'metadata held while mapped (struct pages, sg table, page tables)',
+  const memSeries = series((k) => k.metadataBytes);
+  const mem = memSeries.flatMap((x) => x.points.map((p) => p[1])).filter((v) => v > 0);
+  const mem0 = mem.length > 0 ? Math.min(...mem) : 1;
+  const mem1 = mem.length > 0 ? Math.max(...mem) : 1024;
+  const memChart = logLogChart({
+    title: 'metadata held while mapped (struct pages, sg table, page tables, IOVA)',
     xLabel: 'export size',
     yLabel: 'bytes',
-    series: series((k) => k.metadataBytes),
+    series: memSeries,
+    yTicks: byteTicks(mem0, mem1),
+    yTick: (v: number) => formatSize(BigInt(Math.round(v))),
     ...axis,
   });
-  return svgDocument([cpu, mem]);
+  return svgDocument([cpu, memChart], CHART_WIDTH);
 }
 
 /** For `peerdma report`: the founding cases and the conclusion, compactly. */

@@ -1,8 +1,11 @@
 /** The P2P renderers: one wording for every issue code, the route drawing, the report section. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { P2pdma } from '../p2pdma/p2pdma.js';
+import { RULE_SETS } from '../p2pdma/rulesets.js';
 import { CPU_UNKNOWN, standard } from '../p2pdma/testing/build.js';
+import { randomFabric } from '../p2pdma/testing/gen.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import {
   buildMatrix,
@@ -21,6 +24,7 @@ const CODES: readonly IssueCode[] = [
   'host_bridge_requires_same',
   'no_host_bridge_device',
   'cpu_allows_host_bridge',
+  'host_bridge_allowlisted',
   'early_acs_refused',
   'early_no_common_switch',
   'fact_unknown',
@@ -80,9 +84,56 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
   assert.equal(doc.pairs.length, doc.devices.length ** 2);
   assert.match(
     renderMatrix(view, 'class'),
-    /PIX {2}= path crosses at most a single PCIe bridge or switch/,
+    /PIX {2}= traverses at most a single PCIe bridge \(a switch counts as one/,
   );
   const section = renderP2pSection(f, { ruleSet: 'linux-6.1' });
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);
+});
+
+test('matrix --json: every pair equals its full verdict; the walk ran only where there are findings', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.constantFrom(...RULE_SETS.map((r) => r.name)),
+      fc.boolean(),
+      fc.boolean(),
+      (seed, rules, unknowns, withCmdline) => {
+        const f = randomFabric(seed, { unknowns });
+        const bridges = f.functions.filter((x) => f.isBridge(x)).map((x) => x.bdf);
+        const cmdline = withCmdline
+          ? `pci=disable_acs_redir=${bridges.slice(0, 2).join(';')}`
+          : undefined;
+        const view = buildMatrix(f, rules, cmdline, { all: true });
+        const doc = matrixJson(view) as {
+          pairs: Record<string, unknown>[];
+          stats: { pairs: number; walked: number };
+        };
+        const model = new P2pdma(f, rules, cmdline);
+        let busAddr = 0;
+        for (const p of doc.pairs) {
+          const v = model.verdict(p['provider'] as string, p['client'] as string);
+          const want = {
+            mapType: v.mapType,
+            distance: v.distance,
+            class: v.class,
+            path: v.path,
+            acsBridges: v.acsBridges,
+            issues: v.issues.map((i) => i.code),
+          };
+          const got: Record<string, unknown> = {
+            ...p,
+            issues: (p['issues'] as { code: string }[]).map((i) => i.code),
+          };
+          for (const [k, x] of Object.entries(want))
+            assert.deepEqual(got[k], x, `${k} ${v.provider} → ${v.client}`);
+          if (v.mapType === 'BUS_ADDR' && v.issues.length === 0) busAddr++;
+        }
+        assert.equal(doc.stats.pairs, doc.pairs.length);
+        // Without a command line, BUS_ADDR pairs are never walked and every other pair is.
+        if (!withCmdline) assert.equal(doc.stats.walked, doc.pairs.length - busAddr);
+      },
+    ),
+    { numRuns: 60 },
+  );
 });

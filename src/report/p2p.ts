@@ -62,6 +62,10 @@ export function issueText(i: Issue): string {
       const ids = e['ids'] as [number, number] | null;
       return `host bridge device ${String(e['device'])}${ids ? ` [${hex4(ids[0])}:${hex4(ids[1])}]` : ''} of ${String(e['hostBridge'])} is not in the ${String(e['ruleSet'])} P2PDMA allowlist`;
     }
+    case 'host_bridge_allowlisted': {
+      const ids = e['ids'] as [number, number] | null;
+      return `host bridge device ${String(e['device'])}${ids ? ` [${hex4(ids[0])}:${hex4(ids[1])}]` : ''} of ${String(e['hostBridge'])} is in the ${String(e['ruleSet'])} P2PDMA allowlist${e['entry'] ? ` (${String(e['entry'])})` : ''}: the host-bridge route is open`;
+    }
     case 'host_bridge_requires_same':
       return `host bridge device ${String(e['device'])} is allowlisted only for traffic within one host bridge (REQ_SAME_HOST_BRIDGE), and the pair spans two`;
     case 'no_host_bridge_device':
@@ -142,6 +146,8 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
 export function renderVerdict(fabric: Fabric, v: Verdict): string {
   const lines: string[] = [];
   lines.push(`provider ${v.provider}  →  client ${v.client}   [rules ${v.ruleSet}]`);
+  const caveat = getRuleSet(v.ruleSet).caveat;
+  if (caveat) lines.push(`note:     ${caveat}`);
   lines.push(`verdict:  ${mapTypeLine(v)}`);
   lines.push(
     `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (${v.bottleneck.source})` : ''}`,
@@ -233,7 +239,10 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
     '',
     `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
   );
+  if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
+  if (env.overlay.bootLog.length)
+    lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -243,6 +252,7 @@ export function legend(show: MatrixShow): string[] {
       'Legend:',
       ...LOCALITY_LEGEND.map(([k, d]) => `  ${k.padEnd(4)} = ${d}`),
       '  ?    = NUMA node of a host bridge unknown',
+      '  (nvidia-smi also shows NV# for bonded NVLinks; peerdma sees PCIe only)',
     ];
   if (show === 'distance')
     return [
@@ -261,24 +271,47 @@ export function legend(show: MatrixShow): string[] {
   ];
 }
 
-const CODE_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'] as const;
-
-/** `matrix --json`: every ordered pair, both directions. Non-trivial pairs carry a full verdict. */
+/**
+ * `matrix --json`: every ordered pair, both directions. Map type and distance come from the fast
+ * matrix; the per-pair walk (`computeVerdict`, without its log) runs only where there is something to
+ * say: pairs that are not BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched.
+ * A BUS_ADDR pair otherwise has no ACS bridges and no findings (the walk found a common device and no
+ * redirect); the differential test in p2p.test.ts holds every pair against the full verdict.
+ */
 export function matrixJson(view: MatrixView): object {
   const { env, matrix } = view;
+  const fabric = env.fabric;
   const devs = matrix.devices;
+  const changed = env.changedByCmdline;
   const pairs: object[] = [];
+  let walked = 0;
   devs.forEach((a, i) => {
     devs.forEach((b, j) => {
       const t = cellMapType(matrix, i, j);
-      const v = computeVerdict(env, a, b);
+      const path = fabric.path(a, b);
+      const base = { provider: a.bdf, client: b.bdf };
+      const klass = localityClass(fabric, a, b);
+      if (t === MT_BUS_ADDR && !path.some((x) => changed.has(x))) {
+        const distance = cellDistance(matrix, i, j);
+        pairs.push({
+          ...base,
+          mapType: 'BUS_ADDR',
+          distance,
+          class: klass,
+          path,
+          acsBridges: [],
+          issues: [],
+        });
+        return;
+      }
+      walked++;
+      const v = computeVerdict(env, a, b, { log: false });
       pairs.push({
-        provider: a.bdf,
-        client: b.bdf,
-        mapType: CODE_NAMES[t],
-        distance: t === MT_UNCERTAIN ? null : cellDistance(matrix, i, j),
-        class: v.class,
-        path: v.path,
+        ...base,
+        mapType: v.mapType,
+        distance: v.distance,
+        class: klass,
+        path,
         acsBridges: v.acsBridges,
         issues: v.issues.map((x) => ({ ...x, text: issueText(x), hintText: hintText(x) })),
         ...(v.mapType === 'uncertain' ? { possible: v.possible, missing: v.missing } : {}),
@@ -291,6 +324,7 @@ export function matrixJson(view: MatrixView): object {
     bootLog: env.overlay.bootLog,
     devices: devs.map((d) => d.bdf),
     pairs,
+    stats: { pairs: pairs.length, walked },
   };
 }
 
@@ -305,6 +339,7 @@ export interface P2pSectionOptions {
 const INFO_CODES: ReadonlySet<IssueCode> = new Set([
   'no_common_upstream',
   'cpu_allows_host_bridge',
+  'host_bridge_allowlisted',
   'cmdline',
 ]);
 
@@ -316,6 +351,7 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
   // Distinct findings by wording; refusals and fixable causes before informational ones.
   const found = new Map<string, number>();
   const acsPorts = new Set<string>();
+  const allowed = new Map<string, string>();
   let acsPairs = 0;
   let crossPairs = 0;
   const counts = [0, 0, 0, 0];
@@ -330,6 +366,12 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       for (const x of v.issues) {
         if (x.code === 'no_common_upstream') {
           crossPairs++;
+          continue;
+        }
+        if (x.code === 'host_bridge_allowlisted') {
+          const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
+          const ids = e.ids ? ` ${hex4(e.ids[0]!)}:${hex4(e.ids[1]!)}` : '';
+          allowed.set(e.hostBridge, `${e.entry ?? 'allowlisted'}${ids}`);
           continue;
         }
         if (x.code === 'acs_redirect') {
@@ -350,6 +392,12 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       `  - ${crossPairs} pair(s) share no upstream bridge below the host bridge; whether they may go through the root complex is the host-bridge rule's call (see \`peerdma check A B\`)`,
     );
   }
+  if (allowed.size > 0) {
+    const kinds = [...new Set(allowed.values())].join('; ');
+    findings.push(
+      `  - the ${env.rules.name} allowlist opens the host-bridge route on ${[...allowed.keys()].sort().join(', ')} (${kinds})`,
+    );
+  }
   if (acsPorts.size > 0) {
     // One parameter for the whole machine: the union of every pair's ACS list.
     const ports = [...acsPorts].sort();
@@ -365,7 +413,5 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
     out.push('notable findings:', ...findings.slice(0, max));
     if (findings.length > max) out.push('  … and more (peerdma matrix --json)');
   }
-  if (env.overlay.bootLog.length)
-    out.push('boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${out.join('\n')}\n`;
 }

@@ -40,3 +40,37 @@ test('documents are deterministic', () => {
   assert.equal(svgDocument([chart()]), svgDocument([chart()]));
   assert.ok(svgDocument([chart(), chart()]).includes('height="800"'));
 });
+
+test('explicit y ticks, crossover marks and one dash pattern per series', () => {
+  const g = logLogChart({
+    title: 't',
+    xLabel: 'x',
+    yLabel: 'y',
+    series: [
+      {
+        name: 's1',
+        points: [
+          [1, 2],
+          [8, 64],
+        ],
+      },
+      {
+        name: 's2',
+        points: [
+          [1, 4],
+          [8, 32],
+        ],
+      },
+    ],
+    yTicks: [1, 32, 1024],
+    yTick: (v) => `${v}B`,
+    marks: [{ x: 4, label: 'cross' }],
+  });
+  for (const l of ['1B', '32B', '1024B']) assert.ok(g.includes(`text-anchor="end">${l}<`), l);
+  assert.ok(!g.includes('end">1e'), 'no default decade labels when ticks are given');
+  assert.match(g, /stroke-dasharray="3 3"\/>\n<text [^>]*>cross<\/text>/);
+  const dashes = [...g.matchAll(/<polyline[^>]*?( stroke-dasharray="([^"]+)")? points/g)].map(
+    (m) => m[2] ?? 'solid',
+  );
+  assert.deepEqual(dashes, ['solid', '7 4']);
+});

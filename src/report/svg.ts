@@ -21,6 +21,10 @@ export interface ChartOptions {
   /** Explicit x ticks (e.g. powers of two for byte sizes); the x axis then spans ticks and data. */
   readonly xTicks?: readonly number[];
   readonly yTick?: (v: number) => string;
+  /** Explicit y ticks; default: every power of ten the data spans. */
+  readonly yTicks?: readonly number[];
+  /** Vertical markers (e.g. crossover sizes) with a short label at the top. */
+  readonly marks?: readonly { readonly x: number; readonly label: string }[];
 }
 
 /** Colour-blind-safe palette (Okabe–Ito). */
@@ -33,6 +37,9 @@ export const PALETTE = [
   '#56B4E9',
   '#000000',
 ];
+
+/** Dash patterns, one per series, so overlapping lines stay distinguishable without colour. */
+export const DASHES = ['', '7 4', '2 3', '9 3 2 3', '4 2', '1 2', '12 4'];
 
 const f = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -58,7 +65,15 @@ export function logLogChart(o: ChartOptions): string {
       : pts.length
         ? span(pts.map((p) => p[0]))
         : ([0, 1] as const);
-  const [y0, y1] = pts.length ? span(pts.map((p) => p[1])) : [0, 1];
+  const [y0, y1] =
+    o.yTicks && o.yTicks.length > 1
+      ? ([
+          Math.log10(Math.min(...o.yTicks, ...pts.map((p) => p[1]))),
+          Math.log10(Math.max(...o.yTicks, ...pts.map((p) => p[1]))),
+        ] as const)
+      : pts.length
+        ? span(pts.map((p) => p[1]))
+        : ([0, 1] as const);
   const px = (x: number) => m.l + ((Math.log10(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((Math.log10(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const out: string[] = [];
@@ -76,11 +91,21 @@ export function logLogChart(o: ChartOptions): string {
       `<text x="${f(x)}" y="${H - m.b + 16}" font-size="10" text-anchor="middle">${esc(xt(v))}</text>`,
     );
   }
-  for (let e = y0; e <= y1; e++) {
-    const y = py(10 ** e);
+  const ys = o.yTicks ?? Array.from({ length: y1 - y0 + 1 }, (_, i) => 10 ** (y0 + i));
+  for (const v of ys) {
+    const y = py(v);
     out.push(`<line x1="${m.l}" y1="${f(y)}" x2="${W - m.r}" y2="${f(y)}" stroke="#eee"/>`);
     out.push(
-      `<text x="${m.l - 6}" y="${f(y + 3)}" font-size="10" text-anchor="end">${esc(yt(10 ** e))}</text>`,
+      `<text x="${m.l - 6}" y="${f(y + 3)}" font-size="10" text-anchor="end">${esc(yt(v))}</text>`,
+    );
+  }
+  for (const k of o.marks ?? []) {
+    const x = px(k.x);
+    out.push(
+      `<line x1="${f(x)}" y1="${m.t}" x2="${f(x)}" y2="${H - m.b}" stroke="#555" stroke-dasharray="3 3"/>`,
+    );
+    out.push(
+      `<text x="${f(x + 3)}" y="${m.t + 10}" font-size="9" fill="#555">${esc(k.label)}</text>`,
     );
   }
   out.push(
@@ -91,12 +116,14 @@ export function logLogChart(o: ChartOptions): string {
   );
   o.series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
+    const dash = DASHES[i % DASHES.length]!;
+    const dashAttr = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
     const p = s.points
       .filter(([x, y]) => x > 0 && y > 0)
       .map(([x, y]) => `${f(px(x))},${f(py(y))}`);
     if (p.length > 1)
       out.push(
-        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${p.join(' ')}"/>`,
+        `<polyline fill="none" stroke="${colour}" stroke-width="2"${dashAttr} points="${p.join(' ')}"/>`,
       );
     for (const q of p) {
       const [cx, cy] = q.split(',');
@@ -104,7 +131,7 @@ export function logLogChart(o: ChartOptions): string {
     }
     const ly = m.t + 10 + i * 18;
     out.push(
-      `<line x1="${W - m.r + 10}" y1="${ly}" x2="${W - m.r + 30}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
+      `<line x1="${W - m.r + 10}" y1="${ly}" x2="${W - m.r + 30}" y2="${ly}" stroke="${colour}" stroke-width="2"${dashAttr}/>`,
     );
     out.push(`<text x="${W - m.r + 35}" y="${ly + 4}" font-size="11">${esc(s.name)}</text>`);
   });

@@ -4,25 +4,84 @@
  */
 import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
-import { isKnown, type MachineInfo, type PciFunction } from '../pci/types.js';
+import { isKnown, type MachineInfo, type Maybe, type PciFunction, UNKNOWN } from '../pci/types.js';
 import { acsBits, acsSummary, formatSize, hex4, linkSummary } from './format.js';
 
+/**
+ * Facts the input carried for no function at all (an lspci tree has no NUMA nodes, a spec without
+ * `iommuGroup`s has no groups). The header says so once instead of `?` on every line.
+ */
+export interface AbsentFacts {
+  readonly ids: boolean;
+  readonly numa: boolean;
+  readonly group: boolean;
+  readonly acs: boolean;
+}
+
+/** True when `pick` applies to at least one function and is unknown for every one it applies to. */
+function unknownEverywhere(
+  fns: readonly PciFunction[],
+  pick: (f: PciFunction) => unknown,
+): boolean {
+  let applies = 0;
+  for (const f of fns) {
+    const v = pick(f);
+    if (v === null || v === undefined) continue;
+    if (v !== UNKNOWN) return false;
+    applies++;
+  }
+  return applies > 0;
+}
+
+export function absentFacts(fabric: Fabric): AbsentFacts {
+  const fns = fabric.functions;
+  return {
+    ids: unknownEverywhere(fns, (f) => (isKnown(f.vendor) || isKnown(f.device) ? 0 : UNKNOWN)),
+    numa: unknownEverywhere(fns, (f) => f.numaNode),
+    group: unknownEverywhere(fns, (f) => f.iommuGroup),
+    acs: unknownEverywhere(fns, (f) =>
+      fabric.isBridge(f) || f.acs.state !== 'absent'
+        ? f.acs.state === 'unknown'
+          ? UNKNOWN
+          : 0
+        : null,
+    ),
+  };
+}
+
+const ABSENT_NAMES: ReadonlyArray<[keyof AbsentFacts, string]> = [
+  ['ids', 'vendor:device ids'],
+  ['numa', 'NUMA nodes'],
+  ['group', 'IOMMU groups'],
+  ['acs', 'ACS state'],
+];
+
 export function renderTopo(fabric: Fabric): string {
+  const absent = absentFacts(fabric);
   const lines: string[] = [...machineLines(fabric.machine)];
+  const missing = ABSENT_NAMES.filter(([k]) => absent[k]).map(([, n]) => n);
+  if (missing.length > 0)
+    lines.push(`not in the input (unknown for every function): ${missing.join(', ')}`);
+  lines.push('');
   for (const hb of fabric.hostBridges) {
     const hbDev = fabric.hostBridgeDevice(hb.id);
-    const numa = isKnown(hb.numaNode) ? `NUMA ${hb.numaNode}` : 'NUMA unknown';
     const dev = hbDev
-      ? `host bridge device ${hbDev.bdf} [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`
+      ? `host bridge device ${hbDev.bdf}${absent.ids ? '' : ` [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`}`
       : 'no host bridge device';
-    lines.push(
-      `${hb.id}  ${numa}${hb.socket !== undefined ? `  socket ${hb.socket}` : ''}  ${dev}`,
-    );
+    const numa = absent.numa ? [] : [numaText(hb.numaNode)];
+    const socket = hb.socket !== undefined ? [`socket ${hb.socket}`] : [];
+    lines.push([hb.id, ...numa, ...socket, dev].join('  '));
     const roots = fabric.children(hb.id);
-    for (const [i, f] of roots.entries()) walk(fabric, f, '', i === roots.length - 1, lines);
+    for (const [i, f] of roots.entries())
+      walk(fabric, absent, f, '', i === roots.length - 1, lines);
   }
   if (fabric.functions.length === 0) lines.push('(no PCI functions)');
   return `${lines.join('\n')}\n`;
+}
+
+/** `NUMA 1`, `no NUMA node` (the kernel's -1), `NUMA unknown`. */
+function numaText(n: Maybe<number>): string {
+  return !isKnown(n) ? 'NUMA unknown' : n < 0 ? 'no NUMA node' : `NUMA ${n}`;
 }
 
 function machineLines(m: MachineInfo): string[] {
@@ -39,29 +98,43 @@ function machineLines(m: MachineInfo): string[] {
     `machine: ${m.name ?? '(unnamed)'}  [from ${m.source}]`,
     `cpu: ${cpuText}  kernel: ${isKnown(m.kernelRelease) ? m.kernelRelease : 'unknown'}  iommu: ${iommu}`,
     ...(isKnown(m.kernelCmdline) ? [`cmdline: ${m.kernelCmdline}`] : []),
-    '',
   ];
 }
 
-function walk(fabric: Fabric, f: PciFunction, prefix: string, last: boolean, out: string[]): void {
-  out.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(fabric, f)}`);
+function walk(
+  fabric: Fabric,
+  absent: AbsentFacts,
+  f: PciFunction,
+  prefix: string,
+  last: boolean,
+  out: string[],
+): void {
+  out.push(`${prefix}${last ? '└─ ' : '├─ '}${describe(fabric, f, absent)}`);
   const kids = fabric.children(f.bdf);
   const next = prefix + (last ? '   ' : '│  ');
-  for (const [i, k] of kids.entries()) walk(fabric, k, next, i === kids.length - 1, out);
+  for (const [i, k] of kids.entries()) walk(fabric, absent, k, next, i === kids.length - 1, out);
 }
 
-/** One line about a function: BDF, name, kind, ids, class, link, NUMA, ACS, group, driver, BARs. */
-export function describe(fabric: Fabric, f: PciFunction): string {
+const NONE_ABSENT: AbsentFacts = { ids: false, numa: false, group: false, acs: false };
+
+/**
+ * One line about a function: BDF, name, kind, ids, class, link, NUMA, ACS, group, driver, BARs.
+ * Facts in `absent` are left out (the header names them once).
+ */
+export function describe(fabric: Fabric, f: PciFunction, absent = NONE_ABSENT): string {
   const parts: string[] = [f.bdf];
   if (f.name) parts.push(`"${f.name}"`);
-  parts.push(f.kind, `[${hex4(f.vendor)}:${hex4(f.device)}]`);
+  parts.push(f.kind);
+  if (!absent.ids) parts.push(`[${hex4(f.vendor)}:${hex4(f.device)}]`);
   parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
   const link =
     f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
   if (link) parts.push(link);
-  if (f.numaNode !== -1) parts.push(isKnown(f.numaNode) ? `NUMA ${f.numaNode}` : 'NUMA ?');
-  if (fabric.isBridge(f) || f.acs.state === 'present') parts.push(acsSummary(f.acs));
-  if (f.iommuGroup !== null)
+  if (!absent.numa && f.numaNode !== -1)
+    parts.push(isKnown(f.numaNode) ? `NUMA ${f.numaNode}` : 'NUMA ?');
+  if (!absent.acs && (fabric.isBridge(f) || f.acs.state === 'present'))
+    parts.push(acsSummary(f.acs));
+  if (!absent.group && f.iommuGroup !== null)
     parts.push(isKnown(f.iommuGroup) ? `group ${f.iommuGroup}` : 'group ?');
   if (f.driver !== null && isKnown(f.driver)) parts.push(`driver ${f.driver}`);
   if (f.physfn !== null) parts.push(`VF of ${f.physfn}`);

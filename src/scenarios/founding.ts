@@ -1,17 +1,18 @@
 import { type KResult, unwrap } from '../core/errno.js';
+import { fenceLine } from '../dmabuf/bufinfo.js';
 import type { DmaBuf } from '../dmabuf/objects.js';
 import { SZ_2M } from '../drivers/accel/allocator.js';
 import type { AccelDevice } from '../drivers/accel/device.js';
 import { accelExportSink } from '../drivers/accel/exporter.js';
 import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from '../drivers/accel/uapi.js';
 import type { DriverFinding } from '../drivers/env.js';
-import { kernelIommu, kernelP2pdma } from '../drivers/kernel-env.js';
 import { type DmabufMrMode, regDmabufMr } from '../drivers/rdma/dmabuf-mr.js';
 import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
 import { DMA_RESV_USAGE, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import { renderRoute, routeOf } from './route.js';
 import {
+  iommuModeAssumed,
   makeWorld,
   type PairCandidate,
   pickPair,
@@ -39,8 +40,10 @@ export interface DemoStep {
   readonly detail: string;
   readonly ok: boolean;
   readonly errno?: string;
-  readonly route?: string;
-  readonly mapType?: string;
+  /** Where the importer's DMA goes at this step (`none: …` before the map and after teardown). */
+  readonly route: string;
+  /** The pair's P2PDMA map type (the verdict the attach and the map act on). */
+  readonly mapType: string;
   /** DMA-API calls made by the drivers so far, and their estimated CPU cost (ns). */
   readonly dmaCalls: number;
   readonly cpuNs: number;
@@ -64,6 +67,8 @@ export interface DemoResult {
   /** The P2PDMA rule set the verdicts used (the newest not newer than `ruleSet`). */
   readonly p2pRuleSet: string;
   readonly iommu: string;
+  /** The capture did not say whether DMA remapping is on; `iommu` is an assumption. */
+  readonly iommuAssumed: boolean;
   readonly strategy: string;
   readonly mrMode: DmabufMrMode;
   readonly pair: DemoPair | null;
@@ -73,6 +78,8 @@ export interface DemoResult {
   readonly verified: boolean;
   readonly findings: readonly DriverFinding[];
   readonly kernelLog: readonly string[];
+  /** WARN-class violations recorded during the run (`KIND rule: message`); empty when clean. */
+  readonly violations: readonly string[];
   readonly pristine: readonly string[];
 }
 
@@ -93,8 +100,9 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
     schemaVersion: 1 as const,
     machine: fabric.machine.name ?? fabric.machine.source,
     ruleSet: w.k.ruleSet,
-    p2pRuleSet: kernelP2pdma(w.k).ruleSet.name,
+    p2pRuleSet: w.k.p2pdma.ruleSet.name,
     iommu: w.k.iommu.mode,
+    iommuAssumed: opts.iommu === undefined && iommuModeAssumed(fabric),
     strategy: w.env.mapper.strategy,
     mrMode: mode,
   };
@@ -115,11 +123,12 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
         },
       ],
       kernelLog: [],
+      violations: [],
       pristine: w.k.checkPristine(),
     };
   }
   const steps: DemoStep[] = [];
-  const run = new Steps(w, steps);
+  const run = new Steps(w, steps, choice.pair.mapType);
   const verified = foundingSteps(w, run, choice.pair, opts, mode);
   return {
     ...base,
@@ -129,32 +138,40 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
     verified,
     findings: w.env.findings,
     kernelLog: w.k.log.map((l) => `${l.level}: ${l.text}`),
+    violations: w.k.violations.all.map((v) => `${v.kind} ${v.rule}: ${v.message}`),
     pristine: w.k.checkPristine(),
   };
 }
 
 class Steps {
   buf: DmaBuf | null = null;
+  /** Where the importer's DMA goes (set once the buffer is mapped for it). */
+  route = 'none: not mapped for the importer yet';
   constructor(
     readonly w: ScenarioWorld,
     readonly out: DemoStep[],
+    readonly mapType: string,
   ) {}
 
-  add(name: string, r: KResult<string>, extra: { route?: string; mapType?: string } = {}): boolean {
-    const costs = this.w.env.mapper.costs;
-    const dmaCalls = costs.reduce(
+  /** Record a step; `costs` limits the cost tally to the first n map/unmap operations. */
+  add(name: string, r: KResult<string>, costs?: number): boolean {
+    const all = this.w.env.mapper.costs;
+    const done = costs === undefined ? all : all.slice(0, costs);
+    const dmaCalls = done.reduce(
       (s, c) => s + Object.values(c.calls).reduce((a, b) => a + b, 0),
       0,
     );
-    const cpuNs = Math.round(costs.reduce((s, c) => s + c.cpuNs, 0));
-    const fences = this.buf && !this.buf.released ? describeFences(this.buf) : [];
+    const cpuNs = Math.round(done.reduce((s, c) => s + c.cpuNs, 0));
+    const b = this.buf;
+    const fences = b && !b.released ? this.w.k.dmabuf.withLock(b, () => describeFences(b)) : [];
     this.out.push({
       n: this.out.length + 1,
       name,
       detail: r.ok ? r.value : r.message,
       ok: r.ok,
       ...(r.ok ? {} : { errno: r.errno }),
-      ...extra,
+      route: this.route,
+      mapType: this.mapType,
       dmaCalls,
       cpuNs,
       fences,
@@ -163,12 +180,8 @@ class Steps {
   }
 }
 
-function describeFences(b: DmaBuf): string[] {
-  const usage = ['KERNEL', 'WRITE', 'READ', 'BOOKKEEP'];
-  return b.resv
-    .describe()
-    .map((f) => `${usage[f.usage]} ${f.desc} ${f.signaled ? 'signaled' : 'unsignaled'}`);
-}
+/** The buffer's fences as debugfs bufinfo prints them (caller holds the reservation lock). */
+const describeFences = (b: DmaBuf): string[] => b.resv.describe().map(fenceLine);
 
 function foundingSteps(
   w: ScenarioWorld,
@@ -211,7 +224,9 @@ function foundingSteps(
   const fd = ex.ok ? ex.value.fd! : -1;
   if (ex.ok) s.buf = unwrap(env.core.get(trainer, fd));
   if (s.buf) {
-    // The compute job that initialises the buffer publishes a WRITE fence; it completes later.
+    // Scenario assumption (not habanalabs behaviour: its exporter adds no fences): a compute job
+    // still initialising the buffer holds a WRITE fence in its reservation object, signalled 50 µs
+    // later, so the importer's implicit-sync wait has something to wait for.
     const f = k.fences.createFence(
       { driverName: 'habanalabs', timelineName: `${aName}-cs` },
       k.fenceContextAlloc(1),
@@ -231,7 +246,7 @@ function foundingSteps(
       ex.ok
         ? {
             ok: true,
-            value: `HL_MEM_OP_EXPORT_DMABUF_FD va 0x${va.toString(16)} → ${trainer.name}[${trainer.pid}] fd ${fd} (dma-buf ino ${s.buf?.ino}, exporter habanalabs)`,
+            value: `HL_MEM_OP_EXPORT_DMABUF_FD va 0x${va.toString(16)} → ${trainer.name}[${trainer.pid}] fd ${fd} (dma-buf ino ${s.buf?.ino}, exporter habanalabs); a compute job still writing holds a WRITE fence`,
           }
         : ex,
     )
@@ -252,9 +267,11 @@ function foundingSteps(
   )
     return false;
   const appFd = pfd.ok ? pfd.value : -1;
-  // 3. RDMA import: attach + map.
+  // 3. RDMA import: ibv_reg_dmabuf_mr attaches (dynamic importer ops, peer2peer from the verdict)
+  // and maps the attachment for the NIC in the same call; shown as two steps.
   const pd = nic.allocPd();
   const access = IBV_ACCESS.LOCAL_WRITE | IBV_ACCESS.REMOTE_WRITE | IBV_ACCESS.REMOTE_READ;
+  const costsBefore = env.mapper.costs.length;
   const reg = regDmabufMr(
     env,
     nic,
@@ -264,21 +281,29 @@ function foundingSteps(
     { offset: 0n, length: size, iova: 0n, fd: appFd, access },
     mode,
   );
-  const busAddr = reg.ok && (reg.value.umem.sgt?.dma[0]?.busAddr ?? false);
-  const route = renderRoute(routeOf(w, pair.nic, pair.accel, busAddr));
-  const translated = kernelIommu(k).translating(pair.nic);
-  const segs = reg.ok ? (reg.value.umem.sgt?.dma.length ?? 0) : 0;
-  const peer2peer = reg.ok ? reg.value.umem.attach.peer2peer : false;
+  const sgt = reg.ok ? reg.value.umem.sgt : null;
+  const busAddr = sgt?.dma[0]?.busAddr ?? false;
+  const translated = k.iommuUnit.translating(pair.nic);
+  const segs = sgt?.dma.length ?? 0;
+  const attach = reg.ok ? reg.value.umem.attach : null;
   s.add(
     'import',
     reg.ok
       ? {
           ok: true,
-          value: `ibv_reg_dmabuf_mr (${mode}) on ${nic.name}: attach peer2peer=${peer2peer}, map → ${segs} DMA segment(s) (${busAddr ? 'bus addresses' : translated ? 'IOVAs' : 'CPU physical addresses'}), lkey 0x${reg.value.mr.lkey.toString(16)}`,
+          value: `${app.name}: ibv_reg_dmabuf_mr(fd ${appFd}, ${mode}) on ${nic.name} → dma_buf_${attach?.importerOps ? 'dynamic_' : ''}attach, peer2peer=${attach?.peer2peer ?? false}, lkey 0x${reg.value.mr.lkey.toString(16)}`,
         }
       : reg,
-    { mapType: pair.mapType },
+    costsBefore,
   );
+  if (reg.ok) {
+    s.route = renderRoute(routeOf(w, pair.nic, pair.accel, busAddr));
+    const first = sgt?.dma[0];
+    s.add('map', {
+      ok: true,
+      value: `dma_buf_map_attachment → ${segs} DMA segment(s) (${busAddr ? 'bus addresses' : translated ? 'IOVAs' : 'CPU physical addresses'}${first ? `, first 0x${first.dmaAddr.toString(16)}+0x${first.len.toString(16)}` : ''}) via ${env.mapper.strategy}`,
+    });
+  }
   let verified = false;
   if (reg.ok) {
     // 4. the importer honours implicit sync: wait for the exporter's writers, then write.
@@ -302,7 +327,6 @@ function foundingSteps(
             value: `${msg.length} bytes at MR offset 0x${at.toString(16)}: DMA 0x${hop?.dmaAddr.toString(16)} → phys 0x${hop?.phys.toString(16)} (${hop?.target})`,
           }
         : wres,
-      { route, mapType: pair.mapType },
     );
     // 5. verify from the accelerator side (its own HBM, no PCIe).
     const pack = accel.alloc.get(handle)!;
@@ -312,12 +336,23 @@ function foundingSteps(
       const dev = pack.pages[Number(pos / pack.pageSize)]! + (pos % pack.pageSize);
       got[i] = accel.hbm.read(accel.hbmOffset(dev), 1)[0]!;
     }
-    verified = got.every((b, i) => b === msg[i]);
+    // …and from the NIC side: an RDMA READ through the same mapping returns them too.
+    const back = nic.mrRead(reg.value.mr, at, msg.length);
+    const nicSees = back.ok && back.value.every((b, i) => b === msg[i]);
+    verified = got.every((b, i) => b === msg[i]) && nicSees;
     s.add(
       'verify',
       verified
-        ? { ok: true, value: `${aName} reads the same ${msg.length} bytes from HBM` }
-        : { ok: false, errno: 'EIO', code: -5, message: 'bytes differ' },
+        ? {
+            ok: true,
+            value: `${aName} reads the same ${msg.length} bytes from its HBM; ${nic.name} RDMA READ returns them too`,
+          }
+        : {
+            ok: false,
+            errno: 'EIO',
+            code: -5,
+            message: `bytes differ (HBM: ${got.every((b, i) => b === msg[i]) ? 'same' : 'different'}, RDMA READ: ${back.ok ? (nicSees ? 'same' : 'different') : back.message})`,
+          },
     );
     nic.deregMr(reg.value.mr);
   }
@@ -328,6 +363,7 @@ function foundingSteps(
   unwrap(accel.memIoctl({ op: HL_MEM_OP.UNMAP, deviceVirtAddr: va }, sink));
   unwrap(accel.memIoctl({ op: HL_MEM_OP.FREE, handle }, sink));
   const left = settle(w);
+  s.route = 'none: unmapped';
   s.add(
     'teardown',
     left.length === 0

@@ -1,6 +1,5 @@
 import { type KResult, kerr, ok, unwrap } from '../core/errno.js';
 import { exportBo, type GpuExport, wireMoveNotify } from '../drivers/gpu/exporter.js';
-import { kernelP2pdma } from '../drivers/kernel-env.js';
 import { NVME_OPC } from '../drivers/nvme/controller.js';
 import {
   type NvmeImportMode,
@@ -110,7 +109,7 @@ export function runGpuNvme(fabric: Fabric, opts: ScenarioOptions = {}): KResult<
   const nvmes = fabric.functions.filter(isNvme);
   if (gpus.length === 0 || nvmes.length === 0)
     return kerr('ENODEV', 'no (GPU, NVMe) pair in this fabric');
-  const p2p = kernelP2pdma(makeWorld(fabric, opts).k);
+  const p2p = makeWorld(fabric, opts).k.p2pdma;
   const pairs = gpus.flatMap((g) => nvmes.map((n) => ({ g, n, v: p2p.verdict(g, n) })));
   const rank = (d: number | null) => (d === null || d < 0 ? Number.MAX_SAFE_INTEGER : d);
   pairs.sort((a, b) => rank(a.v.distance) - rank(b.v.distance));

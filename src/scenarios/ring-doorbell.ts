@@ -108,21 +108,29 @@ function ringInHbm(
 const countHops = (nic: RdmaNic, re: RegExp): number =>
   nic.port.hops.filter((h) => re.test(h.target)).length;
 
+/** Both designs start alike: a world, the accelerator with its doorbell BAR, the NIC, the ring. */
+function ringSetup(fabric: Fabric, accelFn: PciFunction, nicFn: PciFunction, o: RingOptions) {
+  const w = makeWorld(fabric, o);
+  const accel = w.rig.addAccel(accelFn);
+  const { regs, mmioBar } = accel;
+  if (!regs || !mmioBar) return kerr('ENODEV', `${accel.name}: no register BAR for a doorbell`);
+  const nic = w.rig.addNic(nicFn);
+  const owner = w.k.spawn('accel-app');
+  const ring = ringInHbm(w, accel, owner);
+  const consumer = armConsumer(accel, ring.dev);
+  return ok({ w, accel, regs, mmioBar, nic, owner, ring, consumer });
+}
+
 function runP2p(
   fabric: Fabric,
   accelFn: PciFunction,
   nicFn: PciFunction,
   o: Required<Pick<RingOptions, 'records' | 'batch'>> & RingOptions,
 ): KResult<RingRow> {
-  const w = makeWorld(fabric, o);
-  const accel = w.rig.addAccel(accelFn);
-  if (!accel.regs || !accel.mmioBar)
-    return kerr('ENODEV', `${accel.name}: no register BAR for a doorbell`);
-  const nic = w.rig.addNic(nicFn);
-  const owner = w.k.spawn('accel-app');
+  const r = ringSetup(fabric, accelFn, nicFn, o);
+  if (!r.ok) return r;
+  const { w, accel, regs, mmioBar, nic, owner, ring, consumer } = r.value;
   const app = w.k.spawn('rdma-app');
-  const ring = ringInHbm(w, accel, owner);
-  const consumer = armConsumer(accel, ring.dev);
   const fd = unwrap(
     accel.memIoctl(
       {
@@ -158,7 +166,7 @@ function runP2p(
     w.env.mapper.mapChunks(
       accelFn,
       w.env.dmaDevice(nicFn),
-      [{ phys: accel.mmioBar.start, len: 4096n }],
+      [{ phys: mmioBar.start, len: 4096n }],
       DMA_FROM_DEVICE,
     ),
   );
@@ -173,7 +181,7 @@ function runP2p(
   const row = {
     nicToAccelWrites: countHops(nic, /HBM|MMIO/),
     nicToRamWrites: countHops(nic, /RAM/),
-    doorbellsByNic: accel.regs.writes('RING_TAIL'),
+    doorbellsByNic: regs.writes('RING_TAIL'),
     consumed: consumer.consumed,
     verified: consumer.verified && consumer.consumed === o.records,
     route: renderRoute(routeOf(w, nicFn, accelFn, reg.value.umem.sgt?.dma[0]?.busAddr ?? false)),
@@ -202,14 +210,9 @@ function runBounce(
   nicFn: PciFunction,
   o: Required<Pick<RingOptions, 'records' | 'batch'>> & RingOptions,
 ): KResult<RingRow> {
-  const w = makeWorld(fabric, o);
-  const accel = w.rig.addAccel(accelFn);
-  if (!accel.regs || !accel.mmioBar)
-    return kerr('ENODEV', `${accel.name}: no register BAR for a doorbell`);
-  const nic = w.rig.addNic(nicFn);
-  const owner = w.k.spawn('accel-app');
-  const ring = ringInHbm(w, accel, owner);
-  const consumer = armConsumer(accel, ring.dev);
+  const r = ringSetup(fabric, accelFn, nicFn, o);
+  if (!r.ok) return r;
+  const { w, accel, regs, nic, ring, consumer } = r.value;
   // Host ring: one page of system RAM, DMA-mapped for the NIC, registered as an MR.
   const pages = unwrap(w.env.ram.allocPages(1));
   const nicDev = w.env.dmaDevice(nicFn);
@@ -248,7 +251,7 @@ function runBounce(
       }
       tail += pending.length;
       pending = [];
-      accel.regs.write(DOORBELL_REGS.RING_TAIL, BigInt(tail), 'cpu');
+      regs.write(DOORBELL_REGS.RING_TAIL, BigInt(tail), 'cpu');
       cpuDoorbells++;
     }
   }

@@ -1,4 +1,3 @@
-import { kernelIommu, kernelP2pdma } from '../drivers/kernel-env.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import type { ScenarioWorld } from './world.js';
@@ -29,10 +28,10 @@ export function routeOf(
   const fabric = w.k.fabric;
   const hops = fabric.path(client, provider).map((h) => label(fabric, h));
   const common = fabric.commonUpstream(client, provider);
-  const v = kernelP2pdma(w.k).verdict(provider, client);
+  const v = w.k.p2pdma.verdict(provider, client);
   const switchLocal = common !== null && common.kind !== 'root-port' && v.acsBridges.length === 0;
   if (busAddr && switchLocal) return { kind: 'switch-local', hops };
-  if (kernelIommu(w.k).translating(client))
+  if (w.k.iommuUnit.translating(client))
     return { kind: 'root-complex (IOMMU)', hops: viaRoot(fabric, client, provider) };
   if (v.acsBridges.length > 0)
     return { kind: 'root-complex (ACS redirect)', hops: viaRoot(fabric, client, provider) };

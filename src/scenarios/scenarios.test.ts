@@ -12,7 +12,17 @@ test('founding scenario on a switch fabric without IOMMU: switch-local, verified
   assert.equal(r.pair?.mapType, 'BUS_ADDR');
   assert.deepEqual(
     r.steps.map((s) => s.name),
-    ['alloc', 'export', 'pass-fd', 'import', 'wait-fences', 'rdma-write', 'verify', 'teardown'],
+    [
+      'alloc',
+      'export',
+      'pass-fd',
+      'import',
+      'map',
+      'wait-fences',
+      'rdma-write',
+      'verify',
+      'teardown',
+    ],
   );
   assert.ok(
     r.steps.every((s) => s.ok),
@@ -20,19 +30,31 @@ test('founding scenario on a switch fabric without IOMMU: switch-local, verified
   );
   assert.equal(r.verified, true);
   assert.deepEqual(r.pristine, []);
+  // The scenario's own bookkeeping (fence listings under the resv lock) raises no WARN.
+  assert.deepEqual(r.violations, []);
   const write = r.steps.find((s) => s.name === 'rdma-write')!;
-  assert.match(write.route!, /\[switch-local\]$/);
+  assert.match(write.route, /\[switch-local\]$/);
+  // Every step carries route and map type: no route before the map and after teardown.
+  assert.ok(r.steps.every((s) => s.mapType === 'BUS_ADDR'));
+  assert.match(r.steps[3]!.route, /^none: not mapped/);
+  assert.equal(r.steps[4]!.route, write.route);
+  assert.match(r.steps[8]!.route, /^none: unmapped/);
+  // The attach costs nothing; the map makes the DMA-API calls.
+  assert.equal(r.steps[3]!.dmaCalls, 0);
+  assert.ok(r.steps[4]!.dmaCalls >= 1);
+  assert.match(r.steps[3]!.detail, /dma_buf_dynamic_attach, peer2peer=true/);
   // The exporter's WRITE fence was unsignalled at import and signalled after the wait.
-  assert.match(r.steps[3]!.fences[0]!, /WRITE .* unsignaled$/);
-  assert.match(r.steps[4]!.fences[0]!, /signaled$/);
-  assert.ok(write.dmaCalls >= 1);
+  assert.match(r.steps[4]!.fences[0]!, /^write fence: \d+:1 accel0-cs habanalabs unsignalled$/);
+  assert.match(r.steps[5]!.fences[0]!, /^write fence: \d+:1 signaled-timeline detached-driver signalled$/);
+  assert.match(r.steps[7]!.detail, /RDMA READ returns them too/);
 });
 
 test('founding scenario with a strict IOMMU goes through the root complex; pinned MR works too', () => {
   const r = runFounding(driverFabric({ iommu: true }), { iommu: 'strict', mode: 'pinned' });
   assert.equal(r.verified, true);
-  assert.match(r.steps.find((s) => s.name === 'rdma-write')!.route!, /root-complex \(IOMMU\)/);
+  assert.match(r.steps.find((s) => s.name === 'rdma-write')!.route, /root-complex \(IOMMU\)/);
   assert.deepEqual(r.pristine, []);
+  assert.deepEqual(r.violations, []);
 });
 
 test('same input, same output (deterministic JSON)', () => {
@@ -54,8 +76,25 @@ test('no accelerator: the demo explains instead of failing', () => {
     .build();
   const r = runFounding(f);
   assert.equal(r.pair, null);
-  assert.match(r.noPair!.reason, /no accelerator/);
+  assert.match(r.noPair!.reason, /no accelerator .* and no RDMA NIC .* \(no endpoints\)/);
   assert.deepEqual(r.steps, []);
+  // A fabric with no machine facts says nothing about the IOMMU: `none` is an assumption.
+  assert.equal(r.iommu, 'none');
+  assert.equal(r.iommuAssumed, true);
+  assert.equal(runFounding(f, { iommu: 'strict' }).iommuAssumed, false);
+});
+
+test('no RDMA NIC: the reason names the missing role and what the endpoints are instead', () => {
+  const f = new FabricBuilder()
+    .hostBridge({ domain: 0, rootBus: 0 })
+    .fn({ bdf: '0000:00:00.0', classCode: 0x060000, pcie: null })
+    .fn({ bdf: '0000:00:01.0', classCode: 0x020000, vendor: 0x8086, pcie: null })
+    .fn({ bdf: '0000:00:02.0', classCode: 0x010802, pcie: null })
+    .build();
+  const r = runFounding(f);
+  assert.equal(r.pair, null);
+  assert.match(r.noPair!.reason, /no RDMA NIC/);
+  assert.match(r.noPair!.reason, /endpoints: 1 non-RDMA nic, 1 nvme/);
 });
 
 test('ring + doorbell: zero CPU interventions peer-to-peer, one per batch through host memory', () => {

@@ -1,6 +1,6 @@
 import type { StrategyName } from '../dma/strategies/index.js';
 import type { DriverEnv } from '../drivers/env.js';
-import { fromKernel, kernelP2pdma } from '../drivers/kernel-env.js';
+import { fromKernel } from '../drivers/kernel-env.js';
 import { DriverRig } from '../drivers/rig.js';
 import type { IommuMode } from '../iommu/types.js';
 import { Kernel } from '../kernel/index.js';
@@ -34,6 +34,12 @@ export function iommuModeOf(fabric: Fabric): IommuMode {
   if (d === 'DMA') return 'strict';
   if (d === 'DMA-FQ') return 'lazy';
   return i.enabled === true ? 'lazy' : 'none';
+}
+
+/** True when the capture says nothing about the IOMMU, so `iommuModeOf` assumed `none`. */
+export function iommuModeAssumed(fabric: Fabric): boolean {
+  const i = fabric.machine.iommu;
+  return !isKnown(i.enabled) && (i.defaultDomain === undefined || !isKnown(i.defaultDomain));
 }
 
 export function makeWorld(fabric: Fabric, opts: ScenarioOptions = {}): ScenarioWorld {
@@ -76,16 +82,11 @@ export type PairChoice =
  */
 export function pickPair(w: ScenarioWorld): PairChoice {
   const fabric = w.k.fabric;
-  const p2p = kernelP2pdma(w.k);
+  const p2p = w.k.p2pdma;
   const accels = fabric.functions.filter(isAccel);
   const nics = fabric.functions.filter(isRdmaNic);
-  if (accels.length === 0)
-    return {
-      ok: false,
-      reason: 'no accelerator with a 64-bit prefetchable BAR in this fabric',
-      candidates: [],
-    };
-  if (nics.length === 0) return { ok: false, reason: 'no RDMA NIC in this fabric', candidates: [] };
+  if (accels.length === 0 || nics.length === 0)
+    return { ok: false, reason: missingRoles(fabric, accels, nics), candidates: [] };
   const cands: PairCandidate[] = [];
   for (const a of accels) {
     for (const n of nics) {
@@ -121,8 +122,37 @@ export function pickPair(w: ScenarioWorld): PairChoice {
   };
 }
 
-/** Let deferred work finish before the pristine check: lazy IOTLB flush queues (≤ 1 s timers). */
+/**
+ * Why the fabric has no (accelerator, NIC) candidates at all: the missing role(s) and what the
+ * fabric's endpoints are instead.
+ */
+function missingRoles(
+  fabric: Fabric,
+  accels: readonly PciFunction[],
+  nics: readonly PciFunction[],
+): string {
+  const missing: string[] = [];
+  if (accels.length === 0)
+    missing.push('no accelerator (class 0x12/0x0b endpoint with a 64-bit prefetchable BAR)');
+  if (nics.length === 0)
+    missing.push('no RDMA NIC (InfiniBand class 0x0207, Mellanox, or mlx5_core)');
+  const counts = new Map<string, number>();
+  for (const f of fabric.functions) {
+    let c: string = categoryOf(f);
+    if (c === 'bridge' || c === 'host-bridge') continue;
+    if (c === 'nic' && !isRdmaNic(f)) c = 'non-RDMA nic';
+    if (c === 'accel' && !isAccel(f)) c = 'accel without a 64-bit prefetchable BAR';
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const found = [...counts].map(([c, n]) => `${n} ${c}`).join(', ');
+  return `${missing.join(' and ')} in this fabric${found ? ` (endpoints: ${found})` : ' (no endpoints)'}`;
+}
+
+/**
+ * The end-of-scenario check: drain deferred work as the kernel would at quiescence (lazy-IOMMU
+ * flush queues), then list whatever keeps the Kernel from its initial state.
+ */
 export function settle(w: ScenarioWorld): readonly string[] {
-  w.k.clock.advance(2_000_000_000n);
+  w.k.quiesce();
   return w.k.checkPristine();
 }

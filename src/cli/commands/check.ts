@@ -1,27 +1,38 @@
-import type { Command } from '@commander-js/extra-typings';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { P2pdma } from '../../p2pdma/p2pdma.js';
-import { getRuleSet } from '../../p2pdma/rulesets.js';
+import { getRuleSet, RULE_SET_HELP } from '../../p2pdma/rulesets.js';
 import { renderVerdict, verdictJson } from '../../report/p2p.js';
 import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
 
-/** `peerdma check A B`: the kernel's P2P verdict for provider A and client B, with route and fix. */
-export function register(program: Command): void {
-  const cmd = program
-    .command('check')
-    .description(
-      'P2P verdict for provider A and client B exactly as the kernel decides it: map type, distance, route, reasons, fix',
-    )
-    .argument(
-      '<provider>',
-      'provider (memory owner): BDF, unique BDF suffix (3b:00.0) or spec name',
-    )
-    .argument('<client>', 'client (DMA initiator): BDF, unique BDF suffix or spec name')
-    .option('--rules <name>', 'kernel rule set: linux-6.19 (default), linux-6.1, linux-5.4')
+/** The options `check` and `matrix` share: `--rules`, `--kernel-cmdline`, `--json`. */
+export function withP2pOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  Global extends OptionValues,
+>(cmd: Command<Args, Opts, Global>) {
+  return cmd
+    .option('--rules <name>', RULE_SET_HELP)
     .option(
       '--kernel-cmdline <line>',
-      'what-if kernel command line (pci=disable_acs_redir=…, pci=config_acs=…)',
+      'what-if kernel command line (pci=disable_acs_redir=…, pci=config_acs=…), parsed as the kernel parses it',
     )
     .option('--json', 'print one JSON document (schemaVersion 1)');
+}
+
+/** `peerdma check A B`: the kernel's P2P verdict for provider A and client B, with route and fix. */
+export function register(program: Command): void {
+  const cmd = withP2pOptions(
+    program
+      .command('check')
+      .description(
+        'P2P verdict for provider A and client B exactly as the kernel decides it: map type, distance, route, reasons, fix',
+      )
+      .argument(
+        '<provider>',
+        'provider (memory owner): BDF, unique BDF suffix (3b:00.0) or spec name',
+      )
+      .argument('<client>', 'client (DMA initiator): BDF, unique BDF suffix or spec name'),
+  );
   // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
   withSourceOptions(cmd);
   cmd.action(async (providerArg, clientArg, opts) => {

@@ -22,7 +22,8 @@ test('table: accelerator → nearest NIC, the machine mode, both founding cases 
   assert.match(out, /IOMMU: lazy \(machine: default domain DMA-FQ\)/);
   assert.match(out, /map-resource +65536 +32768 +0\/32768\/0 +32768 queued/);
   assert.match(out, /founding case: 4KiB in 4KiB chunks/);
-  assert.match(out, /A dma_map_resource loop takes 32768 IOVA allocations/);
+  assert.match(out, /A dma_map_resource loop \(32768 calls for 32768 chunks\) makes 32768 IOVA/);
+  assert.match(out, /32768 queued IOTLB invalidations \(128 flush-queue drains\)/);
   assert.match(out, /p2p-pages needs 1 GiB of struct pages/);
 });
 

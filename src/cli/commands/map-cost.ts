@@ -9,7 +9,7 @@ import {
   type StrategyName,
 } from '../../dma/index.js';
 import { PeerdmaError } from '../../errors/index.js';
-import type { IommuMode } from '../../iommu/types.js';
+import { IOMMU_MODE_NAMES } from '../../iommu/types.js';
 import {
   buildMapCost,
   mapCostJson,
@@ -17,14 +17,6 @@ import {
   renderMapCostSvg,
 } from '../../report/map-cost.js';
 import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
-
-const MODES: Readonly<Record<string, IommuMode>> = {
-  none: 'none',
-  pt: 'passthrough',
-  passthrough: 'passthrough',
-  strict: 'strict',
-  lazy: 'lazy',
-};
 
 const HELP = `
 Chunks (--chunk):
@@ -90,7 +82,7 @@ export function register(program: Command): void {
     .addHelpText('after', HELP);
   withSourceOptions(cmd);
   cmd.action(async (opts) => {
-    const mode = opts.iommu === undefined ? undefined : MODES[opts.iommu];
+    const mode = opts.iommu === undefined ? undefined : IOMMU_MODE_NAMES[opts.iommu];
     if (opts.iommu !== undefined && mode === undefined) {
       throw new PeerdmaError('E_USAGE', `unknown --iommu '${opts.iommu}' (none, pt, strict, lazy)`);
     }

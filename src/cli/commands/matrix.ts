@@ -4,6 +4,7 @@ import { getRuleSet } from '../../p2pdma/rulesets.js';
 import type { DeviceCategory } from '../../pci/classes.js';
 import { buildMatrix, type MatrixShow, matrixJson, renderMatrix } from '../../report/p2p.js';
 import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
+import { withP2pOptions } from './check.js';
 
 const CLASSES: readonly DeviceCategory[] = [
   'accel',
@@ -18,23 +19,19 @@ const SHOWS: readonly MatrixShow[] = ['maptype', 'class', 'distance'];
 
 /** `peerdma matrix`: every endpoint pair, laid out like `nvidia-smi topo -m`. */
 export function register(program: Command): void {
-  const cmd = program
-    .command('matrix')
-    .description(
-      'P2P verdicts for every pair of endpoints, laid out like nvidia-smi topo -m, with a legend',
-    )
-    .option(
-      '--all',
-      'every function that is not a bridge (host-bridge devices and chipset functions included)',
-    )
-    .option('--class <list>', `only these device classes (${CLASSES.join(',')})`)
-    .option('--show <what>', 'cell content: maptype (default), class, distance')
-    .option('--rules <name>', 'kernel rule set: linux-6.19 (default), linux-6.1, linux-5.4')
-    .option(
-      '--kernel-cmdline <line>',
-      'what-if kernel command line (pci=disable_acs_redir=…, pci=config_acs=…)',
-    )
-    .option('--json', 'print one JSON document (schemaVersion 1)');
+  const cmd = withP2pOptions(
+    program
+      .command('matrix')
+      .description(
+        'P2P verdicts for every pair of endpoints, laid out like nvidia-smi topo -m, with a legend',
+      )
+      .option(
+        '--all',
+        'every function that is not a bridge (host-bridge devices and chipset functions included)',
+      )
+      .option('--class <list>', `only these device classes (${CLASSES.join(',')})`)
+      .option('--show <what>', 'cell content: maptype (default), class, distance'),
+  );
   // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
   withSourceOptions(cmd);
   cmd.action(async (opts) => {

@@ -22,13 +22,7 @@ type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, unknown> };
 /** Parse hwloc XML (v1 or v2). Malformed XML → E_PARSE with the validator's line and column. */
 export function parseHwlocXml(input: TextInput): HwTopology {
   const valid = XMLValidator.validate(input.text);
-  if (valid !== true) {
-    throw new PeerdmaError('E_PARSE', `malformed XML: ${valid.err.msg}`, {
-      file: input.name,
-      line: valid.err.line,
-      column: valid.err.col,
-    });
-  }
+  if (valid !== true) throw xmlError(input, valid.err);
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -60,6 +54,31 @@ export function parseHwlocXml(input: TextInput): HwTopology {
     infos: infosOf(body),
     roots: body.filter((n) => 'object' in n).map(toObject),
   };
+}
+
+/**
+ * The validator reports elements left open at the end (a truncated file) as `Invalid '[ "topology",
+ * "object" ]' found` at 1:1; say what happened and point at the end of the input instead.
+ */
+function xmlError(input: TextInput, err: { msg: string; line: number; col: number }): PeerdmaError {
+  const open = /^Invalid '\[([^\]]*)\]' found/.exec(err.msg);
+  const unclosed = /^Unclosed tag '([^']*)'/.exec(err.msg);
+  if (open || unclosed) {
+    const tags = open ? [...open[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [unclosed![1]!];
+    const lines = input.text.split('\n');
+    const last = input.text.endsWith('\n') ? lines.length - 1 : lines.length;
+    const innermost = tags[tags.length - 1] ?? '?';
+    return new PeerdmaError(
+      'E_PARSE',
+      `malformed XML: input ends inside <${innermost}> (${tags.length} element(s) left open: truncated?)`,
+      { file: input.name, line: Math.max(1, last) },
+    );
+  }
+  return new PeerdmaError('E_PARSE', `malformed XML: ${err.msg}`, {
+    file: input.name,
+    line: err.line,
+    column: err.col,
+  });
 }
 
 function childNodes(n: OrderedNode, tag: string): OrderedNode[] {

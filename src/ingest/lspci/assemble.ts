@@ -45,6 +45,13 @@ export function assemble(s: Scanned): LoadResult {
   if (hasTree && hasVerbose) crossCheck(tree.entries, fns, w);
   for (const sk of s.skipped)
     w.add('lspci_skipped_line', 'skipped a line that is not lspci output', sk);
+  for (const u of s.unterminated) {
+    w.add(
+      'lspci_truncated',
+      `the output ends inside the block of ${u.bdf} (lspci closes every function with a blank line): it looks cut off, so ${u.bdf} may lack facts and later functions may be missing`,
+      { file: u.file, line: u.line },
+    );
+  }
 
   const owners = busOwners(s.verbose.fns, tree.entries);
   const byDomain = new Map<number, Bridge[]>();

@@ -383,6 +383,22 @@ describe('lspci errors', () => {
   });
 });
 
+describe('lspci truncation', () => {
+  test('a verbose listing cut inside a block warns, naming the function and the last line', () => {
+    const cut = `${RP}\n${GPU.split('\n').slice(0, 6).join('\n')}`;
+    const r = load(cut);
+    const w = r.warnings.find((x) => x.code === 'lspci_truncated');
+    assert.ok(w, `a truncation warning, got ${codes(r).join(', ')}`);
+    assert.match(w.message, /0000:01:00\.0/);
+    assert.equal(w.location?.line, cut.split('\n').length);
+  });
+  test('every block closed by a blank line, as lspci prints it: no truncation warning', () => {
+    assert.ok(!codes(load(`${RP}\n${GPU}\n`)).includes('lspci_truncated'));
+    const crlf = `${RP}\n${GPU}\n`.replace(/\n/g, '\r\n');
+    assert.ok(!codes(load(crlf)).includes('lspci_truncated'));
+  });
+});
+
 describe('looksLikeLspci', () => {
   test('tells lspci output from other text', () => {
     assert.ok(looksLikeLspci(RP));

@@ -3,6 +3,7 @@
  * may follow each other in one file in either order, or come in separate files.
  */
 import { PeerdmaError } from '../../errors/index.js';
+import { formatBdf } from '../../pci/bdf.js';
 import type { TextInput } from '../types.js';
 import { TreeSection } from './tree.js';
 import { VerboseParser } from './verbose.js';
@@ -15,6 +16,11 @@ export interface Scanned {
   readonly verbose: VerboseParser;
   /** Lines skipped as not lspci's (shell prompts, pcilib messages), for a warning. */
   readonly skipped: { file: string; line: number }[];
+  /**
+   * Inputs whose last verbose block has no closing blank line (lspci prints one after every
+   * function): the output was probably cut off inside that function.
+   */
+  readonly unterminated: { file: string; line: number; bdf: string }[];
   readonly fileNames: string[];
 }
 
@@ -38,6 +44,7 @@ export function scan(inputs: readonly TextInput[]): Scanned {
     trees: [],
     verbose: new VerboseParser(),
     skipped: [],
+    unterminated: [],
     fileNames: inputs.map((i) => i.name),
   };
   for (const input of inputs) scanOne(input, out);
@@ -108,5 +115,7 @@ function scanOne(input: TextInput, out: Scanned): void {
       column: 1,
     });
   }
+  const open = v.current;
+  if (open !== null) out.unterminated.push({ file: name, line: no, bdf: formatBdf(open.addr) });
   v.end();
 }

@@ -149,6 +149,11 @@ export class VerboseParser {
     return this.#cur !== null;
   }
 
+  /** The block being read (none after a blank line). */
+  get current(): VerboseFn | null {
+    return this.#cur;
+  }
+
   field(text: string, file: string, line: number): void {
     this.#file = file;
     this.#line = line;

@@ -27,9 +27,10 @@ export function parseSource(input: TextInput): SourceDoc {
   };
   const first = doc.errors[0];
   if (first !== undefined) {
-    throw new PeerdmaError('E_PARSE', first.message.split('\n')[0]!, {
+    const json = jsonSyntaxError(input.text);
+    throw new PeerdmaError('E_PARSE', json?.message ?? first.message.split('\n')[0]!, {
       file: input.name,
-      ...at(first.pos[0]),
+      ...at(json?.offset ?? first.pos[0]),
     });
   }
   const locate = (path: Path, opts: { key?: boolean } = {}): SourceLocation => {
@@ -73,6 +74,23 @@ export function parseSource(input: TextInput): SourceDoc {
     });
   }
   return { value, locate };
+}
+
+/**
+ * A document that opens with `{` is meant as JSON: the YAML parser's complaint about flow maps
+ * would puzzle its author, so report JSON.parse's instead (with its offset when it gives one).
+ */
+function jsonSyntaxError(text: string): { message: string; offset: number } | null {
+  if (!/^\s*\{/.test(text)) return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const pos = /at position (\d+)/.exec(msg);
+    const offset = pos ? Number(pos[1]) : text.trimEnd().length;
+    return { message: `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`, offset };
+  }
 }
 
 function findUnsafeInt(node: unknown, path: (string | number)[]): Path | null {

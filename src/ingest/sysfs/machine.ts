@@ -157,7 +157,7 @@ export function readMachine(
   const proc = (f: string) => {
     const p = joinPath(root, 'proc', f);
     const t = readText(vfs, p);
-    if (t === undefined) sink.add('sysfs-missing-proc', `${p} missing: recorded as unknown`, p);
+    if (t === undefined) sink.add('sysfs-missing-proc', 'missing: recorded as unknown', p);
     return t;
   };
   const cpuinfo = proc('cpuinfo');

@@ -39,7 +39,8 @@ export class WarningSink {
       (b): LoadWarning => ({
         code: b.code,
         message: b.count === 1 ? b.what : `${b.what} (${b.count} functions, e.g. ${b.example})`,
-        location: { file: this.#file, field: b.example },
+        // Folded: the message names an example; a field prefix would read as the only one.
+        location: b.count === 1 ? { file: this.#file, field: b.example } : { file: this.#file },
       }),
     );
     return [...this.#single, ...folded];
