@@ -4,7 +4,7 @@
  * walk of the kernel algorithm. The walk is timed on a sample of provider rows and scaled to the full
  * matrix (running all 16.8 M pairs through it takes about a minute); the ratio is reported.
  * Goal: fast median ≤ 2 s and ≤ 1 GB peak RSS (measured in a child process).
- * Also measured (no goal): `matrix --json` on 128 endpoints — map type and distance from the fast
+ * Also measured (no goal): `matrix --json` on 256 endpoints — map type and distance from the fast
  * matrix, the per-pair walk only for pairs that have findings, then JSON.stringify.
  */
 import { fileURLToPath } from 'node:url';

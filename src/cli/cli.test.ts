@@ -17,9 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { packTarGz } from '../node/snapshot.js';
 import { type CliRun, linesOf, runCli } from './testing/run.js';
 
 const ORACLE = fileURLToPath(new URL('../../../shared/fixtures/kernel-oracle/', import.meta.url));
+const HWLOC = fileURLToPath(new URL('../../../shared/fixtures/hwloc/', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 
 let tmp = '';
@@ -46,6 +48,30 @@ before(() => {
   truncateSync(at('huge.txt'), 600 * 1024 * 1024); // sparse: over the 512 MiB default limit
   writeFileSync(at('unreadable.txt'), '-[0000:00]-+-00.0  Intel Corporation 82G33\n');
   chmodSync(at('unreadable.txt'), 0o000);
+  const xml = readFileSync(join(HWLOC, '24em64t-2n6c2t-pci.xml'), 'utf8');
+  writeFileSync(at('truncated.xml'), xml.slice(0, 3000)); // ends inside <object> on line 31
+  writeFileSync(
+    at('bad.json'),
+    '{"peerdma": 1,\n "machine": {"name": "x"},\n "sockets": [ {"id": 0,\n',
+  );
+  const vvv = readFileSync(join(ORACLE, 'a-same-switch', 'lspci-vvvnn.txt'), 'utf8');
+  const firstBlock = `${vvv.split('\n\n')[0]}\n\n`;
+  writeFileSync(at('dup-lspci.txt'), firstBlock + firstBlock);
+  writeFileSync(
+    at('spec-dup.yaml'),
+    'peerdma: 1\nsockets:\n  - id: 0\n    hostBridges:\n      - bus: 0\n        devices:\n' +
+      '          - {bdf: "0000:00:01.0", kind: endpoint}\n          - {bdf: "0000:00:01.0", kind: endpoint}\n',
+  );
+  // 80 MiB of zeros in one member: a small .tar.gz that would unpack far beyond any sysfs file.
+  const big = new Uint8Array(80 << 20);
+  writeFileSync(
+    at('bomb.tar.gz'),
+    packTarGz([{ path: 'm/sys/bus/pci/devices/big', type: 'file', data: big }]),
+  );
+  writeFileSync(
+    at('not-sysfs.tar.gz'),
+    packTarGz([{ path: 'notes/a.txt', type: 'file', data: new TextEncoder().encode('hi\n') }]),
+  );
 });
 
 after(() => {
@@ -87,6 +113,33 @@ const BAD_INPUTS: readonly BadInput[] = [
   }),
   fromFile('a truncated .tar.gz', 'truncated.tar.gz'),
   fromFile('a file over the size limit', 'huge.txt'),
+  // Every format, forced, meets the size limit before anything is read.
+  ...(['sysfs', 'lspci', 'hwloc', 'spec'] as const).map(
+    (fmt): BadInput => ({
+      name: `a file over the size limit, --format ${fmt}`,
+      args: () => ['topo', '--from', at('huge.txt'), '--format', fmt],
+      names: () => at('huge.txt'),
+    }),
+  ),
+  fromFile('a truncated hwloc XML', 'truncated.xml', { where: atLine('truncated.xml', ':31\\b') }),
+  fromFile('a malformed JSON spec', 'bad.json', { where: atLine('bad.json', ':\\d+:\\d+: ') }),
+  fromFile('a BDF listed twice by lspci -vvv', 'dup-lspci.txt', {
+    where: atLine('dup-lspci.txt', ':\\d+\\b'),
+  }),
+  fromFile('a BDF given twice in a spec', 'spec-dup.yaml'),
+  fromFile('a .tar.gz that unpacks to a huge member', 'bomb.tar.gz'),
+  fromFile('a .tar.gz that is not a sysfs capture', 'not-sysfs.tar.gz'),
+  {
+    name: 'a snapshot read as lspci text (--format lspci on a .tar.gz)',
+    args: () => [
+      'topo',
+      '--from',
+      join(ORACLE, 'a-same-switch', 'sysfs.tar.gz'),
+      '--format',
+      'lspci',
+    ],
+    names: () => join(ORACLE, 'a-same-switch', 'sysfs.tar.gz'),
+  },
   {
     name: 'an unknown --format',
     args: () => ['topo', '--from', 'example:default', '--format', 'pcap'],
@@ -183,6 +236,41 @@ describe('CLI topo', { concurrency: 4 }, () => {
     assert.ok(vfs.length > 0, 'the capture has VFs');
     for (const vf of vfs)
       assert.equal(vf['upstream'], by.get(vf['physfn'])?.['parent'], String(vf['bdf']));
+  });
+
+  test('topo --spec writes a capture as a spec that loads back to the same --json', async () => {
+    const capture = join(ORACLE, 'i-switch-multifunction-sriov', 'sysfs.tar.gz');
+    const spec = await runCli(['topo', '--from', capture, '--spec']);
+    assert.equal(spec.code, 0, spec.stderr);
+    assert.match(spec.stdout, /^peerdma: 1$/m);
+    writeFileSync(at('from-capture.yaml'), spec.stdout);
+    const [a, b] = await Promise.all([
+      runCli(['topo', '--from', capture, '--json']),
+      runCli(['topo', '--from', at('from-capture.yaml'), '--json']),
+    ]);
+    const doc = (r: CliRun) => {
+      assert.equal(r.code, 0, r.stderr);
+      const d = JSON.parse(r.stdout) as { machine: { source: string } };
+      return { ...d, machine: { ...d.machine, source: '' } };
+    };
+    assert.deepEqual(doc(b), doc(a));
+  });
+
+  test('examples --json is one schemaVersion 1 document naming the default', async () => {
+    const r = await runCli(['examples', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      default: string;
+      examples: { name: string }[];
+    };
+    assert.equal(doc.schemaVersion, 1);
+    assert.ok(doc.examples.some((e) => e.name === doc.default));
+    for (const need of ['default', 'default-acs-off', 'amd-epyc-gpus', 'workstation'])
+      assert.ok(
+        doc.examples.some((e) => e.name === need),
+        need,
+      );
   });
 
   const sources = () => [

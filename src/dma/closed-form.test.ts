@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { IommuMode } from '../iommu/index.js';
-import { closedFormLedger } from './closed-form.js';
-import { layoutChunks, parseChunkSpec } from './shape.js';
+import { closedFormLedger, mergedSegments } from './closed-form.js';
+import { type ExportShape, layoutChunks, parseChunkSpec } from './shape.js';
 import { runStrategy, STRATEGY_NAMES } from './strategies/index.js';
 import { ACCEL_BAR, rig } from './testing/fabric.js';
 import type { MapType } from './types.js';
@@ -36,6 +36,10 @@ function compare(mode: IommuMode, mapType: MapType, spec: string, total: bigint,
     assert.deepEqual(cf.map.counts, run.value.ledger.counts, `map ${where}`);
     assert.deepEqual(cf.unmap.counts, unmap.counts, `unmap ${where}`);
     assert.equal(cf.segments, run.value.segments.length, where);
+    assert.ok(
+      run.value.segments.every((g) => g.len <= 0xffff_ffffn),
+      `32-bit sg lengths ${where}`,
+    );
     assert.equal(cf.map.cpu.totalNs, run.value.ledger.cpu.totalNs, where);
   }
 }
@@ -98,4 +102,63 @@ test('1 TiB at 4 KiB computes from extents: 268 M pages, no per-page objects', (
   // 64 B of struct page per 4 KiB: 16 GiB for 1 TiB (published-numbers §1.5).
   assert.equal(pages.map.metadata.structPages, 16 * 1024 ** 3);
   assert.equal(pages.map.counts.iovaAllocs, 1);
+});
+
+/** Per-entry greedy merge: what mergedSegments must equal, one entry at a time. */
+function mergeReference(shape: ExportShape, pm: bigint, maxSeg: number, window: number): number {
+  let segs = 0;
+  let off = 0;
+  let end = -1;
+  for (const c of shape.classes) {
+    for (let i = 0n; i < c.count; i++) {
+      for (let left = c.size; left > 0n; ) {
+        const s = Number(left < pm ? left : pm);
+        left -= BigInt(s);
+        if (end >= 0 && off + s <= end) {
+          off += s;
+          continue;
+        }
+        segs++;
+        const winEnd = (Math.floor(off / window) + 1) * window;
+        end = off + s > winEnd ? -1 : Math.min(off + maxSeg, winEnd);
+        off += s;
+      }
+    }
+  }
+  return segs;
+}
+
+test('dma_map_sg merge in bulk equals the per-entry merge (odd segment limits, small windows)', () => {
+  const sizes = [4n * KiB, 8n * KiB, 16n * KiB, 64n * KiB, 256n * KiB, 2n * MiB];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...sizes),
+      fc.constantFrom(...sizes),
+      fc.constantFrom(...sizes),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.constantFrom(16 * 1024, 64 * 1024, 1024 * 1024, 4 * 1024 * 1024),
+      (a, b, c, pa, pb, units, seg4k, window) => {
+        const spec = `mixed:${a}*${pa}%,${b}*${pb}%,${c}*${100 - pa - pb}%`;
+        const shape = parseChunkSpec(spec, BigInt(units) * 4n * MiB);
+        const maxSeg = seg4k * 4096;
+        const pm = BigInt(maxSeg);
+        assert.equal(
+          mergedSegments(shape, pm, maxSeg, window),
+          mergeReference(shape, pm, maxSeg, window),
+          `${spec} ${units}×4MiB seg=${maxSeg} window=${window}`,
+        );
+      },
+    ),
+    { numRuns: 400, seed: 11 },
+  );
+});
+
+test('chunks of 4 GiB and more: every sg entry stays below the 32-bit length limit', () => {
+  for (const mode of ['none', 'strict'] as const) {
+    compare(mode, 'THRU_HOST_BRIDGE', '8GiB', 16n * 1024n * MiB, 2n * 1024n * MiB);
+    compare(mode, 'BUS_ADDR', '8GiB', 16n * 1024n * MiB, 0xffff_ffffn);
+  }
 });

@@ -1,5 +1,11 @@
 import { pteCounts } from '../iommu/pagetable.js';
-import { minBig, type PerPageSize, zeroPerPageSize } from '../iommu/types.js';
+import {
+  DEFAULT_PAGE_SIZES,
+  minBig,
+  type PerPageSize,
+  pageSizeName,
+  zeroPerPageSize,
+} from '../iommu/types.js';
 import { type Calibration, DEFAULT_CALIBRATION } from './calibration.js';
 import { type CostCounts, type CostLedger, ledgerOf, zeroCounts } from './ledger.js';
 import type { ExportShape } from './shape.js';
@@ -56,11 +62,18 @@ function pieces(size: bigint, max: bigint): { len: bigint; count: bigint }[] {
       ];
 }
 
-/** PTEs for one chunk's pieces mapped one by one, each at its own size-aligned IOVA. */
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+
+/**
+ * PTEs for one chunk's pieces mapped one by one, each at its own size-aligned IOVA. A piece's
+ * leaves depend only on its offset modulo the largest page, so non-power-of-two piece lengths
+ * repeat with a period of largest/gcd(max, largest) pieces; pieces shorter than the smallest
+ * superpage are all granules.
+ */
 function piecePtes(
   size: bigint,
   max: bigint,
-  pageSizes: readonly bigint[] | undefined,
+  pageSizes: readonly bigint[] = DEFAULT_PAGE_SIZES,
 ): PerPageSize {
   const out = zeroPerPageSize();
   const isPow2 = (max & (max - 1n)) === 0n;
@@ -69,19 +82,41 @@ function piecePtes(
     addPtes(out, pteCounts(BIG, BIG, len, pageSizes), size <= max ? 1n : size / max);
     return out;
   }
-  let off = 0n;
-  while (off < size) {
-    const len = size - off < max ? size - off : max;
-    addPtes(out, pteCounts(BIG, BIG + off, len, pageSizes), 1n);
-    off += len;
+  const sorted = [...pageSizes].sort((a, b) => (a < b ? -1 : 1));
+  const granule = sorted[0]!;
+  const top = sorted[sorted.length - 1]!;
+  if (sorted.length < 2 || max < sorted[1]!) {
+    out[pageSizeName(granule)] += Number(size / granule);
+    return out;
   }
+  const full = size / max;
+  const period = top / gcd(max, top);
+  const piece = (j: bigint) => pteCounts(BIG, BIG + j * max, max, pageSizes);
+  const cycle = zeroPerPageSize();
+  for (let j = 0n; j < (full < period ? full : period); j++) addPtes(cycle, piece(j), 1n);
+  if (full >= period) {
+    addPtes(out, cycle, full / period);
+    for (let j = 0n; j < full % period; j++) addPtes(out, piece(j), 1n);
+  } else {
+    addPtes(out, cycle, 1n);
+  }
+  const tail = size % max;
+  if (tail > 0n) addPtes(out, pteCounts(BIG, BIG + full * max, tail, pageSizes), 1n);
   return out;
 }
 
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
-/** dma_map_sg's merge of IOVA-contiguous entries (sizes ≤ max), greedy, per segment. */
-function mergedSegments(shape: ExportShape, pm: bigint, maxSeg: number, window: number): number {
+/**
+ * dma_map_sg's merge of IOVA-contiguous entries (sizes ≤ max), greedy, per segment; in bulk where
+ * the entries allow it. Exported for the differential test against a per-entry reference.
+ */
+export function mergedSegments(
+  shape: ExportShape,
+  pm: bigint,
+  maxSeg: number,
+  window: number,
+): number {
   let segs = 0;
   let off = 0;
   let end = -1; // limit of the open segment (exclusive); -1 = none open
@@ -101,27 +136,26 @@ function mergedSegments(shape: ExportShape, pm: bigint, maxSeg: number, window: 
         n -= t;
         continue;
       }
-      // Whole segments at once when they tile the window exactly (the common case).
-      if (maxSeg <= window && window % maxSeg === 0 && off % maxSeg === 0 && maxSeg % s === 0) {
-        const per = maxSeg / s;
-        const q = Math.floor(n / per);
-        if (q > 0) {
-          segs += q;
-          off += q * maxSeg;
-          n -= q * per;
-          end = -1;
-          continue;
-        }
-      }
-      segs++;
+      // New segments from `off`: each takes k = ⌊maxSeg/s⌋ entries but none crosses the window
+      // end, so the r entries that fit before it take ⌈r/k⌉ segments; an entry straddling the
+      // window end is a segment on its own. O(1) per window, not per entry.
       const winEnd = (Math.floor(off / window) + 1) * window;
-      end = Math.min(off + maxSeg, winEnd);
-      if (off + s > end) {
-        // an entry that cannot share: it is a segment on its own
+      const k = Math.floor(maxSeg / s);
+      const r = Math.floor((winEnd - off) / s);
+      if (r === 0) {
+        segs++;
         off += s;
         n -= 1;
         end = -1;
+        continue;
       }
+      const used = Math.min(n, r);
+      const opened = Math.ceil(used / k);
+      segs += opened;
+      // the last one stays open: smaller entries that follow may still fit in it
+      end = Math.min(off + (opened - 1) * k * s + maxSeg, winEnd);
+      off += used * s;
+      n -= used;
     }
   }
   return segs;
@@ -212,10 +246,18 @@ export function closedFormLedger(
         call(m, 'dma_iova_sync', 1n);
         oneRange('dma_iova_destroy');
         segments = ceilDiv(T, strategy === 'phys-vec' ? SG_MAX_SEGMENT : pm);
+      } else if (strategy === 'phys-vec') {
+        // fill_sg_entry splits each range at the sg length limit; the free unmaps per entry
+        segments = shape.classes.reduce(
+          (a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT),
+          0n,
+        );
+        call(m, 'dma_map_phys', N);
+        call(u, 'dma_unmap_phys', segments);
       } else {
         call(m, 'dma_map_phys', N);
         call(u, 'dma_unmap_phys', N);
-        segments = N;
+        segments = P;
       }
       m.sgFills = Number(segments);
       break;

@@ -47,7 +47,8 @@ export function splitSegments(
  * `dma_buf_phys_vec_to_sgt` (v6.19, spec §1.16): the provider's map type decides. BUS_ADDR →
  * `paddr + bus_offset` per range; THRU_HOST_BRIDGE → one IOVA range with a link per range and one
  * sync (entries cover the contiguous span, ≤ ALIGN_DOWN(UINT_MAX, PAGE_SIZE) each), or, without
- * dma-iommu, one `dma_map_phys(MMIO)` per range; anything else → EINVAL. The CPU view is empty.
+ * dma-iommu, one `dma_map_phys(MMIO)` per range (its entries split at the same limit; the free
+ * unmaps entry by entry, as the kernel does); anything else → EINVAL. The CPU view is empty.
  */
 export function dmaBufPhysVecToSgt(
   api: DmaApi,
@@ -117,7 +118,8 @@ export function dmaBufPhysVecToSgt(
       for (const s of dma) api.unmapPhys(dev, s.dmaAddr, s.len, dir, DMA_ATTR.MMIO);
       return kerr('ENOMEM', `dma_map_phys of 0x${r.phys.toString(16)} failed`);
     }
-    dma.push({ dmaAddr: addr, len: r.len, busAddr: false });
+    // fill_sg_entry: one entry per range, split at the 32-bit sg length limit
+    dma.push(...splitSegments(addr, r.len, SG_MAX_SEGMENT, false));
   }
   return done('phys', dma, null);
 }

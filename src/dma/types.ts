@@ -59,6 +59,12 @@ export interface DmaDevice {
 
 export const DEFAULT_MAX_SEG_SIZE = 65536n;
 
+/** `dma_set_max_seg_size` as known drivers call it (mlx5_core 2 GiB, nvme 4 GiB − 1). */
+export const DRIVER_MAX_SEG_SIZE: Readonly<Record<string, bigint>> = {
+  mlx5_core: 2n << 30n,
+  nvme: 0xffff_ffffn,
+};
+
 export function dmaDevice(
   fn: PciFunction,
   opts: { dmaMask?: bigint | null; maxSegSize?: bigint; segBoundary?: bigint } = {},

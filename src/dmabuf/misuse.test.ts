@@ -2,7 +2,7 @@
  * The misuse matrix: every spec §7 invariant of the dma-buf layer violated on purpose yields the
  * kernel's answer (errno, WARN/LOCKDEP/CHECK violation, or KernelBug), the bystander buffer keeps
  * working, and the Kernel ends pristine. Invariants 34–39 (fences) and 40 (P2PDMA/DMA mapping)
- * belong to src/fence and src/p2pdma + src/dma; see invariants.ts.
+ * are broken on purpose in the tests of src/fence and src/dma that invariants.ts names.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,5 +1,6 @@
 import type { KResult } from '../core/errno.js';
 import type { DmaBufCore } from '../dmabuf/core.js';
+import type { KernelVersion } from '../dmabuf/rules.js';
 import type { DmaDataDirection, DmaDevice, SgTable } from '../dmabuf/types.js';
 import type { PciFunction } from '../pci/types.js';
 import type { PhysAddressSpace } from './bus.js';
@@ -78,5 +79,7 @@ export interface DriverEnv {
   dmaDevice(fn: PciFunction): DmaDevice;
   /** CONFIG_DMABUF_MOVE_NOTIFY. */
   readonly moveNotify: boolean;
+  /** The Kernel's rule-set version: drivers whose behaviour changed between releases follow it. */
+  readonly version: KernelVersion;
   readonly findings: DriverFinding[];
 }

@@ -94,6 +94,7 @@ export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
     translation,
     dmaDevice: (fn): DmaDevice => pciDevice(fn, { maxSegSize: driverMaxSeg(fn) }),
     moveNotify: k.dmabufConfig.moveNotify,
+    version: k.version,
     findings: [],
   };
   k.registerLeakProbe(`drivers.mappings.${probeSeq(k)}`, () =>

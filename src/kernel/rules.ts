@@ -33,8 +33,8 @@ export const fenceRulesFor = (
 });
 
 const versionNumber = (name: string): number => {
-  const m = /^linux-(\d+)\.(\d+)$/.exec(name);
-  return m ? Number(m[1]) * 1000 + Number(m[2]) : -1;
+  const [major, minor] = parseRuleSet(name);
+  return major * 1000 + minor;
 };
 
 /** The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one, else the oldest. */

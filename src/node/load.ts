@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { PeerdmaError, withFile } from '../errors/index.js';
 import { detectTextFormat } from '../ingest/detect.js';
 import { loadHwloc } from '../ingest/hwloc/index.js';
-import { loadLspci } from '../ingest/lspci/index.js';
+import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { InputFormat, LoadResult, TextInput } from '../ingest/types.js';
@@ -17,12 +17,12 @@ import { dirVfs, tarVfs } from './vfs.js';
 export interface LoadOptions {
   /** Force a format instead of detecting it. */
   readonly format?: InputFormat;
-  /** Refuse inputs larger than this many bytes (default 512 MiB). */
+  /** Refuse files larger than this many bytes (default 256 MiB, lspci's own limit). */
   readonly maxBytes?: number;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
-const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = MAX_INPUT_BYTES;
 
 /**
  * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
@@ -117,13 +117,16 @@ function single(texts: readonly TextInput[], what: string): TextInput {
   return texts[0]!;
 }
 
+const ioError = (p: string, e: unknown) =>
+  new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
+    file: p,
+  });
+
 function statOrThrow(p: string) {
   try {
     return statSync(p);
   } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
-      file: p,
-    });
+    throw ioError(p, e);
   }
 }
 
@@ -137,9 +140,7 @@ function readBytes(p: string, max: number): Uint8Array {
   try {
     return readFileSync(p);
   } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
-      file: p,
-    });
+    throw ioError(p, e);
   }
 }
 

@@ -17,11 +17,18 @@ import {
 } from './vfs-tree.js';
 
 export interface TarLimits {
+  /** Unpacked bytes of all entries together. */
   readonly bytes: number;
   readonly entries: number;
+  /** Bytes of one entry (sysfs attributes and /proc files are small; default 64 MiB). */
+  readonly entryBytes?: number;
 }
 
-export const TAR_LIMITS: TarLimits = { bytes: 1024 * 1024 * 1024, entries: 2_000_000 };
+export const TAR_LIMITS: TarLimits = {
+  bytes: 1024 * 1024 * 1024,
+  entries: 2_000_000,
+  entryBytes: 64 * 1024 * 1024,
+};
 
 const ARENA = 8 * 1024 * 1024;
 
@@ -44,7 +51,9 @@ export class TarReader {
   readonly #memo: InsertMemo = { path: null, dir: null };
   readonly #label: string;
   readonly #limits: TarLimits;
+  /** A unit that straddles pieces, allocated at its full size once and filled up to `#carried`. */
   #carry: Buffer | null = null;
+  #carried = 0;
   #head: Head | null = null;
   #pending: Pending = {};
   #offset = 0;
@@ -67,14 +76,15 @@ export class TarReader {
     let off = 0;
     const carry = this.#carry;
     if (carry !== null) {
-      const missing = this.#need() - carry.length;
-      if (chunk.length < missing) {
-        this.#carry = Buffer.concat([carry, chunk]);
-        return;
-      }
+      // Copy into the unit's own buffer: concatenating per piece would be quadratic in its size.
+      const take = Math.min(carry.length - this.#carried, chunk.length);
+      chunk.copy(carry, this.#carried, 0, take);
+      this.#carried += take;
+      if (this.#carried < carry.length) return;
       this.#carry = null;
-      this.#consume(Buffer.concat([carry, chunk.subarray(0, missing)]), 0);
-      off = missing;
+      this.#carried = 0;
+      this.#consume(carry, 0);
+      off = take;
     }
     while (!this.#ended) {
       const need = this.#need();
@@ -82,7 +92,10 @@ export class TarReader {
       this.#consume(chunk, off);
       off += need;
     }
-    if (!this.#ended && off < chunk.length) this.#carry = Buffer.from(chunk.subarray(off));
+    if (!this.#ended && off < chunk.length) {
+      this.#carry = Buffer.allocUnsafe(this.#need());
+      this.#carried = chunk.copy(this.#carry, 0, off);
+    }
   }
 
   /** Bytes of the next unit: a 512-byte header, or the current entry's padded body. */
@@ -112,7 +125,7 @@ export class TarReader {
 
   /** The stream ended: a partial entry left over means the archive was truncated. */
   end(): TreeDir {
-    if (this.#head !== null || (this.#carry !== null && this.#carry.length > 0)) {
+    if (this.#head !== null || this.#carried > 0) {
       throw this.#bad(
         `truncated: the entry at byte ${this.#head?.at ?? this.#offset} runs past the end`,
       );
@@ -148,10 +161,18 @@ export class TarReader {
     const size = b[o + 124]! & 0x80 ? base256(b, o + 124, 12) : octal(b, o + 124, 12);
     if (size < 0 || !Number.isSafeInteger(size))
       throw this.#bad(`bad size at byte ${this.#offset}`);
-    if (size > this.#limits.bytes) {
+    const entryMax = Math.min(this.#limits.entryBytes ?? Infinity, this.#limits.bytes);
+    if (size > entryMax) {
       throw new PeerdmaError(
         'E_TOO_LARGE',
-        `an entry of ${size} bytes is over the ${this.#limits.bytes}-byte limit`,
+        `the entry '${name}' of ${size} bytes is over the ${entryMax}-byte limit for one file`,
+        { file: this.#label },
+      );
+    }
+    if (this.#total + size > this.#limits.bytes) {
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `archive unpacks to more than ${this.#limits.bytes} bytes`,
         { file: this.#label },
       );
     }

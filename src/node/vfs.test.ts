@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import { packTarGz } from './snapshot.js';
-import { dirVfs, parseTar, tarVfs } from './vfs.js';
+import { dirVfs, memoryVfs, parseTar, tarVfs } from './vfs.js';
+import { TarReader } from './vfs-tar.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) =>
@@ -59,6 +60,43 @@ describe('tarVfs', () => {
     await assert.rejects(tarVfs(flipped, 'a.tar.gz'), isCode('E_PARSE'));
     await assert.rejects(tarVfs(good.subarray(0, good.length - 30), 'a.tar.gz'), isCode('E_PARSE'));
     await assert.rejects(tarVfs(gzipSync(Buffer.alloc(2048, 0x41)), 'a.tar.gz'), isCode('E_PARSE'));
+  });
+
+  it('reads the same tree whatever the sizes of the pieces the stream arrives in', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const body = new Uint8Array(5000).map((_, i) => (i * 7) % 251);
+    const raw = Buffer.from(
+      gunzipSync(
+        packTarGz([
+          { path: 'm/sys/big', type: 'file', data: body },
+          { path: 'm/sys/small', type: 'file', data: enc('x\n') },
+        ]),
+      ),
+    );
+    for (const piece of [1, 7, 511, 513, 4096]) {
+      const reader = new TarReader('a.tar.gz');
+      for (let o = 0; o < raw.length; o += piece) reader.push(raw.subarray(o, o + piece));
+      const fs = memoryVfs(reader.end(), 'a.tar.gz');
+      assert.deepEqual(fs.read('m/sys/big'), body, `pieces of ${piece}`);
+      assert.equal(dec(fs.read('m/sys/small')), 'x\n', `pieces of ${piece}`);
+    }
+  });
+
+  it('refuses one member over the per-file limit before reading its body', () => {
+    const raw = Buffer.alloc(512);
+    // A ustar header claiming a 100 MiB member, with no body at all.
+    raw.write('m/sys/huge', 0);
+    raw.write('0000644\0', 100);
+    raw.write(`${(100 * 1024 * 1024).toString(8).padStart(11, '0')}\0`, 124);
+    raw.write('0', 156);
+    raw.write('        ', 148);
+    let sum = 0;
+    for (const b of raw) sum += b;
+    raw.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    assert.throws(
+      () => parseTar(raw, 'a.tar.gz', { bytes: 1 << 30, entries: 10, entryBytes: 1 << 20 }),
+      (e: unknown) => isCode('E_TOO_LARGE')(e) && /m\/sys\/huge/.test((e as Error).message),
+    );
   });
 
   it('refuses archives over the entry or size limits (E_TOO_LARGE)', async () => {

@@ -9,6 +9,7 @@
 import { categoryOf, type DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { allowlistLookup } from './allowlist.js';
 import { calc } from './calc.js';
 import type { P2pEnv } from './env.js';
 import { explore } from './explore.js';
@@ -78,12 +79,7 @@ function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
     const dev = env.fabric.hostBridgeDevice(hb);
     if (dev === null) return false;
     if (typeof dev.vendor !== 'number' || typeof dev.device !== 'number') return 'unknown';
-    const table = env.rules.allowlist;
-    for (const e of table) {
-      if (e.vendor !== dev.vendor || (e.device !== 'any' && e.device !== dev.device)) continue;
-      return !(e.reqSameHostBridge && !same);
-    }
-    return false;
+    return allowlistLookup(env.rules.allowlist, dev.vendor, dev.device, same).kind === 'allowed';
   };
   for (let a = 0; a < h; a++) {
     for (let b = 0; b < h; b++) {

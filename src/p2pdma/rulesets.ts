@@ -86,16 +86,13 @@ export const LINUX_6_1: RuleSet = {
 };
 
 export const LINUX_6_19: RuleSet = {
+  ...LINUX_6_1,
   name: 'linux-6.19',
   description:
     'Linux 6.19: as 6.1 plus Google/DSA/IAX/QAT allowlist entries, pci=config_acs=, MAP_NONE renumbering',
   models: 'mainline v6.19 (newest in the spec)',
-  semantics: 'host-bridge',
   allowlist: ALLOWLIST_LINUX_6_19,
-  cpuRule: 'amd-zen',
   acsParams: 'config-acs',
-  mapTypeCache: true,
-  acsListBuffer: 128,
   mapTypeValues: { UNKNOWN: 0, NOT_SUPPORTED: 2, BUS_ADDR: 3, THRU_HOST_BRIDGE: 4 },
 };
 

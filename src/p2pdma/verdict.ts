@@ -8,7 +8,15 @@ import type { P2pEnv } from './env.js';
 import { type Branch, explore } from './explore.js';
 import { bottleneck } from './links.js';
 import { localityClass } from './locality.js';
-import type { Issue, MapType, MissingFact, Outcome, Verdict } from './types.js';
+import type {
+  CertainVerdict,
+  Issue,
+  MapType,
+  MissingFact,
+  Outcome,
+  UncertainVerdict,
+  Verdict,
+} from './types.js';
 
 interface PairRun {
   readonly trace: CalcTrace;
@@ -152,15 +160,17 @@ export interface VerdictOptions {
   readonly log?: boolean;
 }
 
+type RouteKeys = 'provider' | 'client' | 'path' | 'class' | 'bottleneck' | 'ruleSet' | 'bootLog';
+/** A verdict without its route facts: what the kernel answers, the ACS bridges and the findings. */
+export type PairAnswer = Omit<CertainVerdict, RouteKeys> | Omit<UncertainVerdict, RouteKeys>;
+
 export function computeVerdict(
   env: P2pEnv,
   provider: PciFunction,
   client: PciFunction,
   opts: VerdictOptions = {},
 ): Verdict {
-  const branches = runPair(env, provider, client, opts.log ?? true);
   const fabric = env.fabric;
-  const first = branches[0]!.value;
   const path = fabric.path(provider, client);
   const common = fabric.commonUpstream(provider, client);
   const base = {
@@ -172,6 +182,19 @@ export function computeVerdict(
     ruleSet: env.rules.name,
     bootLog: env.overlay.bootLog,
   };
+  return { ...base, ...pairAnswer(env, provider, client, path, opts) } as Verdict;
+}
+
+/** The answer part of `computeVerdict` for a pair whose `fabric.path` the caller already has. */
+export function pairAnswer(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  path: readonly string[],
+  opts: VerdictOptions = {},
+): PairAnswer {
+  const branches = runPair(env, provider, client, opts.log ?? true);
+  const first = branches[0]!.value;
   const keyOf = (o: Outcome) => `${o.mapType}/${o.distance}`;
   const decided = new Set(branches.map((b) => keyOf(b.value.outcome)));
   const missing = missingFacts(branches);
@@ -183,7 +206,6 @@ export function computeVerdict(
   if (decided.size === 1) {
     const logs = new Set(branches.map((b) => b.value.outcome.kernelLog.join('\n')));
     return {
-      ...base,
       mapType: first.outcome.mapType,
       distance: first.outcome.distance,
       kernelLog: first.outcome.kernelLog,
@@ -207,7 +229,6 @@ export function computeVerdict(
     outcomes.every((o) => o.kernelLog.includes(l)),
   );
   return {
-    ...base,
     mapType: 'uncertain',
     possible,
     missing: missing[0]!,

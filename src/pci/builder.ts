@@ -281,6 +281,10 @@ export function inferKind(
     if (pt === undefined && parent?.kind === 'switch-upstream') return 'switch-downstream';
     return 'pci-bridge';
   }
-  if (pt === undefined && onRootBus && cls !== -1) return 'rc-integrated-endpoint';
+  // A function on a root bus is taken for an RCiEP only while its PCIe capability is unknown: one
+  // known to have none (`pcie: null`) is a conventional PCI device, an `endpoint`.
+  if (pt === undefined && init.pcie !== null && onRootBus && cls !== -1) {
+    return 'rc-integrated-endpoint';
+  }
   return 'endpoint';
 }

@@ -59,6 +59,20 @@ describe('Fabric queries', () => {
     assert.equal(get('0000:03:00.0').hostBridge, 'pci0000:00');
     assert.equal(f.hostBridgeDevice('pci0000:00')?.bdf, '0000:00:00.0');
   });
+  it('a root-bus function without a PCIe capability is a conventional endpoint, not an RCiEP', () => {
+    const fab = new FabricBuilder()
+      .fn({ bdf: '0000:00:01.0', classCode: 0x020000, pcie: null })
+      .fn({ bdf: '0000:00:02.0', classCode: 0x020000 })
+      .fn({
+        bdf: '0000:00:03.0',
+        classCode: 0x020000,
+        pcie: { portType: 'rc-integrated-endpoint', linkCap: null, linkStatus: null },
+      })
+      .build();
+    assert.equal(fab.require('0000:00:01.0').kind, 'endpoint');
+    assert.equal(fab.require('0000:00:02.0').kind, 'rc-integrated-endpoint'); // capability unknown
+    assert.equal(fab.require('0000:00:03.0').kind, 'rc-integrated-endpoint');
+  });
   it('walks upstream as pci_upstream_bridge does', () => {
     assert.deepEqual(
       f.upstreamChain(get('0000:03:00.0')).map((x) => x.bdf),

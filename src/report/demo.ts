@@ -5,7 +5,8 @@
 import type { KResult } from '../core/errno.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Fabric } from '../pci/fabric.js';
-import { type DemoResult, type FoundingOptions, runFounding } from '../scenarios/founding.js';
+import type { DemoResult } from '../scenarios/demo-steps.js';
+import { type FoundingOptions, runFounding } from '../scenarios/founding.js';
 import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
 import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
 

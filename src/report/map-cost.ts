@@ -4,13 +4,17 @@
  * conclusions. All numbers come from the closed-form ledgers of src/dma (no per-page work).
  */
 import {
+  CALIBRATION_ROWS,
   type Calibration,
   type CalibrationKey,
+  type CalibrationRow,
   type CaseCost,
   type CompareEnv,
   conclude,
   costCase,
   DEFAULT_CALIBRATION,
+  DEFAULT_MAX_SEG_SIZE,
+  DRIVER_MAX_SEG_SIZE,
   fmtBytes,
   fmtNs,
   formatSize,
@@ -69,6 +73,9 @@ export interface MapCostReport {
   readonly overridden: readonly CalibrationKey[];
 }
 
+/** A segment limit such as 0xffffffff reads as `4GiB − 1`. */
+const segSize = (v: bigint) =>
+  ((v + 1n) & v) === 0n && v > 4096n ? `${formatSize(v + 1n)} − 1` : formatSize(v);
 const label = (f: PciFunction) => (f.name ? `${f.name} (${f.bdf})` : f.bdf);
 const endpoint = (f: PciFunction) => f.kind === 'endpoint' || f.kind === 'rc-integrated-endpoint';
 const largestBar = (f: PciFunction) =>
@@ -136,12 +143,13 @@ export function buildMapCost(fabric: Fabric, opts: MapCostOptions = {}): MapCost
   const [mode, modeSource] =
     opts.iommu !== undefined ? [opts.iommu, '--iommu'] : machineMode(fabric);
   const drv = client.driver !== null && isKnown(client.driver) ? client.driver : null;
+  const known = drv !== null ? DRIVER_MAX_SEG_SIZE[drv] : undefined;
   const [maxSegSize, maxSegSource] =
     opts.maxSegSize !== undefined
       ? [opts.maxSegSize, '--max-seg']
-      : drv === 'mlx5_core'
-        ? [2n << 30n, 'mlx5_core sets 2 GiB']
-        : [65536n, `kernel default (driver ${drv ?? 'unknown'} sets none known)`];
+      : known !== undefined
+        ? [known, `${drv} sets ${segSize(known)}`]
+        : [DEFAULT_MAX_SEG_SIZE, `kernel default (driver ${drv ?? 'unknown'} sets none known)`];
   const env: CompareEnv = {
     mode,
     mapType,
@@ -176,6 +184,23 @@ export function buildMapCost(fabric: Fabric, opts: MapCostOptions = {}): MapCost
   };
 }
 
+/**
+ * Calibration rows with no published number behind them (e.g. a single dma_map_resource call on
+ * the direct path), unless the user's file replaced them: the output says so and shows the value.
+ */
+function assumptions(r: MapCostReport): CalibrationRow[] {
+  return CALIBRATION_ROWS.filter((k) => k.confidence === 'A' && !r.overridden.includes(k.key));
+}
+
+function assumptionLines(r: MapCostReport): string[] {
+  const rows = assumptions(r);
+  if (rows.length === 0) return [];
+  return [
+    'assumed (no published number exists; override with --calibration):',
+    ...rows.map((k) => `  ${k.key} = ${k.value} ${k.unit}: ${k.what}`),
+  ];
+}
+
 const costJson = (c: StrategyCost) => ({
   strategy: c.strategy,
   ok: c.ok,
@@ -207,7 +232,11 @@ export function mapCostJson(r: MapCostReport): object {
     mapType: r.mapType,
     mapTypeSource: r.mapTypeNote,
     iommu: { mode: r.mode, source: r.modeSource },
-    calibration: { file: r.calibrationFile, overridden: r.overridden },
+    calibration: {
+      file: r.calibrationFile,
+      overridden: r.overridden,
+      assumptions: assumptions(r).map((a) => ({ key: a.key, value: a.value, unit: a.unit })),
+    },
     export: caseJson(r.main),
     foundingCases: r.founding.map(caseJson),
     sweep: r.sweep.map((c) => ({
@@ -280,8 +309,9 @@ export function renderMapCost(r: MapCostReport): string {
   const out = [
     `machine ${r.machine}: provider ${label(r.provider)} → client ${label(r.client)}`,
     `P2PDMA map type: ${r.mapType} (${r.mapTypeNote})`,
-    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${formatSize(r.maxSegSize)} (${r.maxSegSource})`,
+    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${segSize(r.maxSegSize)} (${r.maxSegSource})`,
     `calibration: ${r.calibrationFile ? `${r.calibrationFile} overrides ${r.overridden.join(', ') || 'nothing'}` : 'built-in (docs/calibration.md)'}`,
+    ...assumptionLines(r),
     '',
     `export ${formatSize(r.main.size)} in ${r.main.chunk} chunks (${r.main.shape.classes.map((k) => `${k.count}×${formatSize(k.size)}`).join(' + ')}):`,
     ...table(r.main).map((l) => `  ${l}`),

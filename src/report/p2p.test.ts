@@ -86,6 +86,12 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(view, 'class'),
     /PIX {2}= traverses at most a single PCIe bridge \(a switch counts as one/,
   );
+  assert.match(renderMatrix(view, 'maptype'), /^ +gpu0 +nic0 +nvme0 .* NUMA\ngpu0 +X +THB/);
+  // Names longer than 8 characters: columns fall back to D0, D1, … as rows gain the index.
+  const long = buildMatrix(randomFabric(7, { maxHostBridges: 3 }), 'linux-6.1', undefined, {
+    all: true,
+  });
+  assert.match(renderMatrix(long, 'maptype'), /^ +D0 +D1/);
   const section = renderP2pSection(f, { ruleSet: 'linux-6.1' });
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);

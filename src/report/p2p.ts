@@ -19,9 +19,9 @@ import {
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, MissingFact, Verdict } from '../p2pdma/types.js';
-import { computeVerdict } from '../p2pdma/verdict.js';
+import { pairAnswer } from '../p2pdma/verdict.js';
 import type { Fabric } from '../pci/fabric.js';
-import type { PciFunction } from '../pci/types.js';
+import { isKnown, type PciFunction } from '../pci/types.js';
 import { acsSummary, hex4 } from './format.js';
 
 export const P2P_SCHEMA_VERSION = 1;
@@ -204,16 +204,27 @@ export function buildMatrix(
 
 const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 
+/** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
+function numaOf(fabric: Fabric, f: PciFunction): string {
+  const n = isKnown(f.numaNode) ? f.numaNode : fabric.hostBridge(f.hostBridge).numaNode;
+  if (!isKnown(n)) return '?';
+  return n < 0 ? 'N/A' : String(n);
+}
+
 export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const { env, matrix } = view;
   const fabric = env.fabric;
   const devs = matrix.devices;
   if (devs.length === 0) return 'no devices to compare (try --all)\n';
   const labels = devs.map(label);
+  // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
+  const named = labels.every((l) => l.length <= 8);
+  const heads = named ? labels : devs.map((_, j) => `D${j}`);
+  const rowHead = (i: number) => (named ? '' : `D${i}`.padEnd(5)) + labels[i]!.padEnd(w);
   const w = Math.max(5, ...labels.map((l) => l.length)) + 1;
-  const cw = Math.max(5, `D${devs.length - 1}`.length + 1);
+  const cw = Math.max(5, ...heads.map((h) => h.length + 1));
   const lines: string[] = [];
-  lines.push(`${''.padEnd(5 + w)}${labels.map((_, j) => `D${j}`.padStart(cw)).join('')}`);
+  lines.push(`${''.padEnd(named ? w : 5 + w)}${heads.map((h) => h.padStart(cw)).join('')}  NUMA`);
   devs.forEach((a, i) => {
     const cells = devs.map((b, j) => {
       let s: string;
@@ -228,12 +239,12 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
             : String(cellDistance(matrix, i, j));
       } else
         s =
-          i === j && show === 'maptype' && cellMapType(matrix, i, j) === MT_BUS_ADDR
+          i === j && cellMapType(matrix, i, j) === MT_BUS_ADDR
             ? 'X'
             : MT_SHORT[cellMapType(matrix, i, j)]!;
       return s.padStart(cw);
     });
-    lines.push(`${`D${i}`.padEnd(5)}${labels[i]!.padEnd(w)}${cells.join('')}`);
+    lines.push(`${rowHead(i)}${cells.join('')}  ${numaOf(fabric, a)}`);
   });
   lines.push(
     '',
@@ -241,6 +252,9 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   );
   if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
+  lines.push(
+    '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
+  );
   if (env.overlay.bootLog.length)
     lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
@@ -273,7 +287,7 @@ export function legend(show: MatrixShow): string[] {
 
 /**
  * `matrix --json`: every ordered pair, both directions. Map type and distance come from the fast
- * matrix; the per-pair walk (`computeVerdict`, without its log) runs only where there is something to
+ * matrix; the per-pair walk (`pairAnswer`, without its log) runs only where there is something to
  * say: pairs that are not BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched.
  * A BUS_ADDR pair otherwise has no ACS bridges and no findings (the walk found a common device and no
  * redirect); the differential test in p2p.test.ts holds every pair against the full verdict.
@@ -305,7 +319,7 @@ export function matrixJson(view: MatrixView): object {
         return;
       }
       walked++;
-      const v = computeVerdict(env, a, b, { log: false });
+      const v = pairAnswer(env, a, b, path, { log: false });
       pairs.push({
         ...base,
         mapType: v.mapType,
@@ -362,7 +376,9 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
       counts[t]!++;
       // Verdicts (the reference walk) only until enough distinct findings are known.
       if (i === j || t === MT_BUS_ADDR) continue;
-      const v = computeVerdict(env, matrix.devices[i]!, matrix.devices[j]!);
+      const a = matrix.devices[i]!;
+      const b = matrix.devices[j]!;
+      const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });
       for (const x of v.issues) {
         if (x.code === 'no_common_upstream') {
           crossPairs++;

@@ -1,15 +1,13 @@
 import { type KResult, unwrap } from '../core/errno.js';
-import { fenceLine } from '../dmabuf/bufinfo.js';
-import type { DmaBuf } from '../dmabuf/objects.js';
 import { SZ_2M } from '../drivers/accel/allocator.js';
 import type { AccelDevice } from '../drivers/accel/device.js';
 import { accelExportSink } from '../drivers/accel/exporter.js';
 import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from '../drivers/accel/uapi.js';
-import type { DriverFinding } from '../drivers/env.js';
 import { type DmabufMrMode, regDmabufMr } from '../drivers/rdma/dmabuf-mr.js';
 import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
 import { DMA_RESV_USAGE, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
 import type { Fabric } from '../pci/fabric.js';
+import { type DemoResult, type DemoStep, pairOf, Steps } from './demo-steps.js';
 import { renderRoute, routeOf } from './route.js';
 import {
   iommuModeAssumed,
@@ -33,65 +31,6 @@ export interface FoundingOptions extends ScenarioOptions {
   /** Bytes exported (default 4 MiB = two 2 MiB device pages). */
   readonly size?: bigint;
 }
-
-export interface DemoStep {
-  readonly n: number;
-  readonly name: string;
-  readonly detail: string;
-  readonly ok: boolean;
-  readonly errno?: string;
-  /** Where the importer's DMA goes at this step (`none: …` before the map and after teardown). */
-  readonly route: string;
-  /** The pair's P2PDMA map type (the verdict the attach and the map act on). */
-  readonly mapType: string;
-  /** DMA-API calls made by the drivers so far, and their estimated CPU cost (ns). */
-  readonly dmaCalls: number;
-  readonly cpuNs: number;
-  readonly fences: readonly string[];
-}
-
-export interface DemoPair {
-  readonly accel: string;
-  readonly nic: string;
-  readonly accelBdf: string;
-  readonly nicBdf: string;
-  readonly mapType: string;
-  readonly distance: number | null;
-  readonly issues: readonly string[];
-}
-
-export interface DemoResult {
-  readonly schemaVersion: 1;
-  readonly machine: string;
-  readonly ruleSet: string;
-  /** The P2PDMA rule set the verdicts used (the newest not newer than `ruleSet`). */
-  readonly p2pRuleSet: string;
-  readonly iommu: string;
-  /** The capture did not say whether DMA remapping is on; `iommu` is an assumption. */
-  readonly iommuAssumed: boolean;
-  readonly strategy: string;
-  readonly mrMode: DmabufMrMode;
-  readonly pair: DemoPair | null;
-  /** Why no pair was usable (candidates with their verdicts), when `pair` is null. */
-  readonly noPair: { readonly reason: string; readonly candidates: readonly DemoPair[] } | null;
-  readonly steps: readonly DemoStep[];
-  readonly verified: boolean;
-  readonly findings: readonly DriverFinding[];
-  readonly kernelLog: readonly string[];
-  /** WARN-class violations recorded during the run (`KIND rule: message`); empty when clean. */
-  readonly violations: readonly string[];
-  readonly pristine: readonly string[];
-}
-
-const pairOf = (c: PairCandidate): DemoPair => ({
-  accel: c.accel.name ?? c.accel.bdf,
-  nic: c.nic.name ?? c.nic.bdf,
-  accelBdf: c.accel.bdf,
-  nicBdf: c.nic.bdf,
-  mapType: c.mapType,
-  distance: c.distance,
-  issues: c.issues,
-});
 
 export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoResult {
   const w = makeWorld(fabric, opts);
@@ -143,46 +82,6 @@ export function runFounding(fabric: Fabric, opts: FoundingOptions = {}): DemoRes
   };
 }
 
-class Steps {
-  buf: DmaBuf | null = null;
-  /** Where the importer's DMA goes (set once the buffer is mapped for it). */
-  route = 'none: not mapped for the importer yet';
-  constructor(
-    readonly w: ScenarioWorld,
-    readonly out: DemoStep[],
-    readonly mapType: string,
-  ) {}
-
-  /** Record a step; `costs` limits the cost tally to the first n map/unmap operations. */
-  add(name: string, r: KResult<string>, costs?: number): boolean {
-    const all = this.w.env.mapper.costs;
-    const done = costs === undefined ? all : all.slice(0, costs);
-    const dmaCalls = done.reduce(
-      (s, c) => s + Object.values(c.calls).reduce((a, b) => a + b, 0),
-      0,
-    );
-    const cpuNs = Math.round(done.reduce((s, c) => s + c.cpuNs, 0));
-    const b = this.buf;
-    const fences = b && !b.released ? this.w.k.dmabuf.withLock(b, () => describeFences(b)) : [];
-    this.out.push({
-      n: this.out.length + 1,
-      name,
-      detail: r.ok ? r.value : r.message,
-      ok: r.ok,
-      ...(r.ok ? {} : { errno: r.errno }),
-      route: this.route,
-      mapType: this.mapType,
-      dmaCalls,
-      cpuNs,
-      fences,
-    });
-    return r.ok;
-  }
-}
-
-/** The buffer's fences as debugfs bufinfo prints them (caller holds the reservation lock). */
-const describeFences = (b: DmaBuf): string[] => b.resv.describe().map(fenceLine);
-
 function foundingSteps(
   w: ScenarioWorld,
   s: Steps,
@@ -211,16 +110,12 @@ function foundingSteps(
     return false;
   const handle = h.ok ? h.value.handle! : 0n;
   const va = unwrap(accel.memIoctl({ op: HL_MEM_OP.MAP, handle, flags: 0 }, sink)).deviceVirtAddr!;
-  const ex = accel.memIoctl(
-    {
-      op: HL_MEM_OP.EXPORT_DMABUF_FD,
-      addr: va,
-      memSize: size,
-      offset: 0n,
-      flags: O_RDWR | O_CLOEXEC,
-    },
-    sink,
-  );
+  // The export in the form this kernel's uAPI has (handle form on v5.16 – v6.1; none before).
+  const ex = accel.memIoctl(accel.exportArgs(handle, va, size, O_RDWR | O_CLOEXEC), sink);
+  const what =
+    accel.exportForm === 'handle'
+      ? `handle ${handle} (whole allocation)`
+      : `va 0x${va.toString(16)}`;
   const fd = ex.ok ? ex.value.fd! : -1;
   if (ex.ok) s.buf = unwrap(env.core.get(trainer, fd));
   if (s.buf) {
@@ -240,22 +135,23 @@ function foundingSteps(
     f.put();
     env.core.put(s.buf);
   }
-  if (
-    !s.add(
-      'export',
-      ex.ok
-        ? {
-            ok: true,
-            value: `HL_MEM_OP_EXPORT_DMABUF_FD va 0x${va.toString(16)} → ${trainer.name}[${trainer.pid}] fd ${fd} (dma-buf ino ${s.buf?.ino}, exporter habanalabs); a compute job still writing holds a WRITE fence`,
-          }
-        : ex,
-    )
-  )
-    return false;
-  // 2. pass the fd to another process.
-  const pfd = k.procs.passFd(trainer, fd, app);
-  if (
-    !s.add(
+  const exported = s.add(
+    'export',
+    ex.ok
+      ? {
+          ok: true,
+          value: `HL_MEM_OP_EXPORT_DMABUF_FD ${what} → ${trainer.name}[${trainer.pid}] fd ${fd} (dma-buf ino ${s.buf?.ino}, exporter habanalabs); a compute job still writing holds a WRITE fence`,
+        }
+      : {
+          ...ex,
+          message: `${ex.message}${accel.exportForm === 'none' ? ` (habanalabs has no dma-buf export before linux-5.16; rules ${k.ruleSet})` : ''}`,
+        },
+  );
+  // 2. pass the fd to another process. A failed step skips to the teardown.
+  let appFd = -1;
+  if (exported) {
+    const pfd = k.procs.passFd(trainer, fd, app);
+    const passed = s.add(
       'pass-fd',
       pfd.ok
         ? {
@@ -263,40 +159,44 @@ function foundingSteps(
             value: `SCM_RIGHTS ${trainer.name}[${trainer.pid}] fd ${fd} → ${app.name}[${app.pid}] fd ${pfd.value}`,
           }
         : pfd,
-    )
-  )
-    return false;
-  const appFd = pfd.ok ? pfd.value : -1;
+    );
+    if (passed && pfd.ok) appFd = pfd.value;
+  }
   // 3. RDMA import: ibv_reg_dmabuf_mr attaches (dynamic importer ops, peer2peer from the verdict)
   // and maps the attachment for the NIC in the same call; shown as two steps.
   const pd = nic.allocPd();
   const access = IBV_ACCESS.LOCAL_WRITE | IBV_ACCESS.REMOTE_WRITE | IBV_ACCESS.REMOTE_READ;
   const costsBefore = env.mapper.costs.length;
-  const reg = regDmabufMr(
-    env,
-    nic,
-    pair.nic,
-    app,
-    pd,
-    { offset: 0n, length: size, iova: 0n, fd: appFd, access },
-    mode,
-  );
-  const sgt = reg.ok ? reg.value.umem.sgt : null;
+  const reg =
+    appFd >= 0
+      ? regDmabufMr(
+          env,
+          nic,
+          pair.nic,
+          app,
+          pd,
+          { offset: 0n, length: size, iova: 0n, fd: appFd, access },
+          mode,
+        )
+      : null;
+  const sgt = reg?.ok ? reg.value.umem.sgt : null;
   const busAddr = sgt?.dma[0]?.busAddr ?? false;
   const translated = k.iommuUnit.translating(pair.nic);
   const segs = sgt?.dma.length ?? 0;
-  const attach = reg.ok ? reg.value.umem.attach : null;
-  s.add(
-    'import',
-    reg.ok
-      ? {
-          ok: true,
-          value: `${app.name}: ibv_reg_dmabuf_mr(fd ${appFd}, ${mode}) on ${nic.name} → dma_buf_${attach?.importerOps ? 'dynamic_' : ''}attach, peer2peer=${attach?.peer2peer ?? false}, lkey 0x${reg.value.mr.lkey.toString(16)}`,
-        }
-      : reg,
-    costsBefore,
-  );
-  if (reg.ok) {
+  const attach = reg?.ok ? reg.value.umem.attach : null;
+  if (reg) {
+    s.add(
+      'import',
+      reg.ok
+        ? {
+            ok: true,
+            value: `${app.name}: ibv_reg_dmabuf_mr(fd ${appFd}, ${mode}) on ${nic.name} → dma_buf_${attach?.importerOps ? 'dynamic_' : ''}attach, peer2peer=${attach?.peer2peer ?? false}, lkey 0x${reg.value.mr.lkey.toString(16)}`,
+          }
+        : reg,
+      costsBefore,
+    );
+  }
+  if (reg?.ok) {
     s.route = renderRoute(routeOf(w, pair.nic, pair.accel, busAddr));
     const first = sgt?.dma[0];
     s.add('map', {
@@ -305,7 +205,7 @@ function foundingSteps(
     });
   }
   let verified = false;
-  if (reg.ok) {
+  if (reg?.ok) {
     // 4. the importer honours implicit sync: wait for the exporter's writers, then write.
     const wr = s.buf!.resv.waitTimeout(DMA_RESV_USAGE.WRITE, false, MAX_SCHEDULE_TIMEOUT);
     s.add(
@@ -369,7 +269,7 @@ function foundingSteps(
     left.length === 0
       ? {
           ok: true,
-          value: 'MR deregistered, fds closed, memory unmapped and freed: kernel pristine',
+          value: `${reg?.ok ? 'MR deregistered, ' : ''}${fd >= 0 ? 'fds closed, ' : ''}memory unmapped and freed: kernel pristine`,
         }
       : { ok: false, errno: 'EBUSY', code: -16, message: left.join('; ') },
   );

@@ -1,14 +1,11 @@
 /**
- * End-to-end scenarios over the drivers: the founding export → RDMA import flow (`peerdma demo`)
- * and the ring + doorbell comparison. Each runs on its own Kernel and ends with its pristine check.
+ * End-to-end scenarios over the drivers: the founding export → RDMA import flow (`peerdma demo`),
+ * the ring + doorbell comparison and NVMe → GPU VRAM. Each runs on its own Kernel and ends with
+ * its pristine check.
  */
-export {
-  type DemoPair,
-  type DemoResult,
-  type DemoStep,
-  type FoundingOptions,
-  runFounding,
-} from './founding.js';
+export type { DemoPair, DemoResult, DemoStep } from './demo-steps.js';
+export { type FoundingOptions, runFounding } from './founding.js';
+export { type GpuNvmeResult, runGpuNvme } from './gpu-nvme.js';
 export {
   RECORD_BYTES,
   RING_SLOTS,
@@ -20,6 +17,7 @@ export {
 } from './ring-doorbell.js';
 export { type Route, renderRoute, routeOf, routeToRam } from './route.js';
 export {
+  iommuModeAssumed,
   iommuModeOf,
   isAccel,
   isRdmaNic,

@@ -131,18 +131,15 @@ function runP2p(
   if (!r.ok) return r;
   const { w, accel, regs, mmioBar, nic, owner, ring, consumer } = r.value;
   const app = w.k.spawn('rdma-app');
-  const fd = unwrap(
-    accel.memIoctl(
-      {
-        op: HL_MEM_OP.EXPORT_DMABUF_FD,
-        addr: ring.va,
-        memSize: SZ_2M,
-        offset: 0n,
-        flags: O_RDWR | O_CLOEXEC,
-      },
-      ring.sink,
-    ),
-  ).fd!;
+  const ex = accel.memIoctl(
+    accel.exportArgs(ring.handle, ring.va, SZ_2M, O_RDWR | O_CLOEXEC),
+    ring.sink,
+  );
+  if (!ex.ok) {
+    ring.free();
+    return ex;
+  }
+  const fd = ex.value.fd!;
   const pfd = unwrap(w.k.procs.passFd(owner, fd, app));
   const pd = nic.allocPd();
   const reg = regDmabufMr(

@@ -15,6 +15,8 @@ export interface Route {
     | 'host-bridge';
   /** Hops by name (BDF when unnamed), client first. */
   readonly hops: readonly string[];
+  /** The P2P verdict was uncertain (a fact such as ACS state unknown): the kind is a best guess. */
+  readonly uncertain: boolean;
 }
 
 const label = (fabric: Fabric, id: string): string => fabric.get(id)?.name ?? id;
@@ -30,13 +32,18 @@ export function routeOf(
   const common = fabric.commonUpstream(client, provider);
   const v = w.k.p2pdma.verdict(provider, client);
   const switchLocal = common !== null && common.kind !== 'root-port' && v.acsBridges.length === 0;
-  if (busAddr && switchLocal) return { kind: 'switch-local', hops };
+  const uncertain = v.mapType === 'uncertain';
+  if (busAddr && switchLocal) return { kind: 'switch-local', hops, uncertain };
   if (w.k.iommuUnit.translating(client))
-    return { kind: 'root-complex (IOMMU)', hops: viaRoot(fabric, client, provider) };
+    return { kind: 'root-complex (IOMMU)', hops: viaRoot(fabric, client, provider), uncertain };
   if (v.acsBridges.length > 0)
-    return { kind: 'root-complex (ACS redirect)', hops: viaRoot(fabric, client, provider) };
-  if (switchLocal) return { kind: 'switch-local', hops };
-  return { kind: 'host-bridge', hops };
+    return {
+      kind: 'root-complex (ACS redirect)',
+      hops: viaRoot(fabric, client, provider),
+      uncertain,
+    };
+  if (switchLocal) return { kind: 'switch-local', hops, uncertain };
+  return { kind: 'host-bridge', hops, uncertain };
 }
 
 /** Up from the client to its root bus, the host bridge(s), down to the provider. */
@@ -50,7 +57,8 @@ function viaRoot(fabric: Fabric, a: PciFunction, b: PciFunction): string[] {
   return [...up, ...mid, ...down];
 }
 
-export const renderRoute = (r: Route): string => `${r.hops.join(' → ')} [${r.kind}]`;
+export const renderRoute = (r: Route): string =>
+  `${r.hops.join(' → ')} [${r.kind}${r.uncertain ? '?, the P2P verdict is uncertain' : ''}]`;
 
 /** A client's DMA to system RAM: up to its host bridge. */
 export function routeToRam(fabric: Fabric, client: PciFunction): string {

@@ -45,7 +45,10 @@ test('founding scenario on a switch fabric without IOMMU: switch-local, verified
   assert.match(r.steps[3]!.detail, /dma_buf_dynamic_attach, peer2peer=true/);
   // The exporter's WRITE fence was unsignalled at import and signalled after the wait.
   assert.match(r.steps[4]!.fences[0]!, /^write fence: \d+:1 accel0-cs habanalabs unsignalled$/);
-  assert.match(r.steps[5]!.fences[0]!, /^write fence: \d+:1 signaled-timeline detached-driver signalled$/);
+  assert.match(
+    r.steps[5]!.fences[0]!,
+    /^write fence: \d+:1 signaled-timeline detached-driver signalled$/,
+  );
   assert.match(r.steps[7]!.detail, /RDMA READ returns them too/);
 });
 
@@ -136,4 +139,34 @@ test('NVMe → GPU VRAM: static and MOVE_NOTIFY-off pins fall back to system RAM
   );
   assert.deepEqual(r.rows[0]!.findings, ['pin_dropped_vram', 'p2p_silent_fallback_gtt']);
   for (const row of r.rows) assert.deepEqual(row.pristine, []);
+});
+
+test('NVMe → GPU VRAM on linux-6.12: pins always land in GTT, even with MOVE_NOTIFY on', async () => {
+  const { runGpuNvme } = await import('./gpu-nvme.js');
+  const r = unwrap(runGpuNvme(driverFabric(), { ruleSet: 'linux-6.12' }));
+  const on = r.rows.find((x) => x.attach === 'dynamic+pin' && x.moveNotify)!;
+  assert.equal(on.placement, 'GTT');
+  assert.equal(on.p2p, false);
+  assert.ok(on.findings.includes('pin_dropped_vram'));
+  for (const row of r.rows) assert.deepEqual(row.pristine, []);
+});
+
+test('founding on linux-6.1 exports by handle; on linux-5.10 the export does not exist yet', () => {
+  const six = runFounding(driverFabric(), { ruleSet: 'linux-6.1' });
+  assert.equal(six.verified, true);
+  assert.match(six.steps[1]!.detail, /EXPORT_DMABUF_FD handle 1 \(whole allocation\)/);
+  assert.deepEqual(six.pristine, []);
+  const five = runFounding(driverFabric(), { ruleSet: 'linux-5.10' });
+  assert.equal(five.verified, false);
+  assert.deepEqual(
+    five.steps.map((s) => [s.name, s.ok ? 'ok' : s.errno]),
+    [
+      ['alloc', 'ok'],
+      ['export', 'ENOTTY'],
+      ['teardown', 'ok'],
+    ],
+  );
+  assert.match(five.steps[1]!.detail, /no dma-buf export before linux-5.16/);
+  assert.equal(five.steps[2]!.detail, 'memory unmapped and freed: kernel pristine');
+  assert.deepEqual(five.pristine, []);
 });

@@ -140,7 +140,7 @@ function missingRoles(
   for (const f of fabric.functions) {
     let c: string = categoryOf(f);
     if (c === 'bridge' || c === 'host-bridge') continue;
-    if (c === 'nic' && !isRdmaNic(f)) c = 'non-RDMA nic';
+    if (c === 'nic') c = isRdmaNic(f) ? 'RDMA nic' : 'non-RDMA nic';
     if (c === 'accel' && !isAccel(f)) c = 'accel without a 64-bit prefetchable BAR';
     counts.set(c, (counts.get(c) ?? 0) + 1);
   }

@@ -72,7 +72,8 @@ test('matrix: nvidia-smi style layout with legend; --json has both directions of
 }, () => {
   const src = join(FIX, 'i-switch-multifunction-sriov', 'sysfs.tar.gz');
   const { out } = run(['matrix', '--from', src, '--rules', 'linux-6.1']);
-  assert.match(out, /^ +D0 +D1/);
+  // Columns headed by the device names, as nvidia-smi does, and a NUMA column.
+  assert.match(out, /^ +03:00\.0 +03:00\.1 .* NUMA\n03:00\.0 +X +BUS/);
   assert.match(out, /Legend:/);
   const doc = JSON.parse(run(['matrix', '--from', src, '--rules', 'linux-6.1', '--json']).out);
   assert.equal(doc.schemaVersion, 1);
@@ -80,4 +81,45 @@ test('matrix: nvidia-smi style layout with legend; --json has both directions of
   const bad = run(['matrix', '--from', src, '--show', 'colour']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unknown --show 'colour'/);
+});
+
+test('check --kernel-cmdline malformed: the kernel complaint, entries before it still applied', () => {
+  const { out, code } = run([
+    'check',
+    '--from',
+    'example:default',
+    'accel0',
+    'nic0',
+    '--rules',
+    'linux-6.1',
+    '--kernel-cmdline',
+    'quiet pci=disable_acs_redir=0000:18:00.0;zz:qq;0000:18:02.0,bogus',
+  ]);
+  assert.equal(code, 0);
+  assert.match(out, /boot log \(command line\):\n {2}PCI: Unknown option `bogus'/);
+  assert.match(
+    out,
+    /PCI: Can't parse disable_acs_redir parameter: 0000:18:00\.0;zz:qq;0000:18:02\.0/,
+  );
+  assert.match(out, /pci 0000:18:00\.0: disabled ACS redirect/);
+  // 18:02.0 comes after the bad entry: still redirecting, so the pair still goes up.
+  assert.match(out, /verdict: {2}THRU_HOST_BRIDGE/);
+  assert.match(out, /add the kernel parameter: pci=disable_acs_redir=0000:18:02\.0\n/);
+});
+
+test('matrix shows the boot log of the what-if command line; linux-5.4 prints what it models', () => {
+  const m = run([
+    'matrix',
+    '--from',
+    'example:default',
+    '--kernel-cmdline',
+    'pci=disable_acs_redir=junk',
+  ]);
+  assert.match(
+    m.out,
+    /boot log \(command line\):\n {2}PCI: Can't parse ACS command line parameter/,
+  );
+  const c = run(['check', '--from', 'example:default', 'accel0', 'nic0', '--rules', 'linux-5.4']);
+  assert.match(c.out, /note: +linux-5\.4 models the early p2pdma of mainline v4\.20 – v5\.1/);
+  assert.match(c.out, /verdict: {2}NOT_SUPPORTED, distance -1/);
 });

@@ -10,11 +10,14 @@ export function register(program: Command): void {
     .description(
       `list the bundled example machines (use with --from example:NAME; default: ${DEFAULT_EXAMPLE})`,
     )
-    .option('--json', 'print one JSON document: [{name, title, description}]')
+    .option(
+      '--json',
+      'print one JSON document: {schemaVersion, default, examples: [{name, title, description}]}',
+    )
     .action((opts) => {
       const list = listExamples();
       if (opts.json) {
-        printJson(list);
+        printJson({ schemaVersion: 1, default: DEFAULT_EXAMPLE, examples: list });
         return;
       }
       const table = new Table({ head: ['name', 'title'], style: { head: [], border: [] } });

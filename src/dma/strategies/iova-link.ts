@@ -15,7 +15,8 @@ import type { Strategy } from './types.js';
  * `iova-link`: the two-step API used directly by an exporter — one `dma_iova_try_alloc` for the
  * whole export, one `dma_iova_link` per chunk, one `dma_iova_sync`; DMA segments cover the
  * contiguous IOVA span (split at the importer's max segment size). Unmap is one
- * `dma_iova_destroy`. Without dma-iommu it falls back to `dma_map_phys(MMIO)` per chunk. Like
+ * `dma_iova_destroy`. Without dma-iommu it falls back to `dma_map_phys(MMIO)` per chunk (segments
+ * still split at the importer's max segment size). Like
  * map-resource it does not consult the P2PDMA map type.
  */
 export const iovaLink: Strategy = (input) =>
@@ -44,9 +45,11 @@ export const iovaLink: Strategy = (input) =>
         undo: () => dmaIovaDestroy(api, client, state, mapped, dir, attrs),
       });
     }
+    // Direct path: one dma_map_phys per chunk; its DMA range is cut at the importer's max segment.
     const segs: DmaSegment[] = [];
+    const mappedChunks: { addr: bigint; len: bigint }[] = [];
     const undo = () => {
-      for (const s of segs) api.unmapPhys(client, s.dmaAddr, s.len, dir, attrs);
+      for (const m of mappedChunks) api.unmapPhys(client, m.addr, m.len, dir, attrs);
     };
     for (const c of chunks) {
       const addr = api.mapPhys(client, c.phys, c.len, dir, attrs);
@@ -54,7 +57,8 @@ export const iovaLink: Strategy = (input) =>
         undo();
         return kerr('ENOMEM', `dma_map_phys of 0x${c.phys.toString(16)} failed`);
       }
-      segs.push({ dmaAddr: addr, len: c.len, busAddr: false });
+      mappedChunks.push({ addr, len: c.len });
+      segs.push(...splitSegments(addr, c.len, pieceMax(input), false));
     }
     if (rec) rec.counts.sgFills += segs.length;
     return ok({ segments: segs, sgt: { cpu: [], dma: segs }, undo });

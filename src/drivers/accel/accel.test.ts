@@ -13,7 +13,14 @@ import {
   validateExportPack,
 } from './export-validate.js';
 import { chunkDevicePages } from './sg-chunks.js';
-import { HL_MEM_FLAG, HL_MEM_OP, O_CLOEXEC, O_RDWR } from './uapi.js';
+import {
+  HL_MEM_FLAG,
+  HL_MEM_OP,
+  type HlExportForm,
+  hlExportFormFor,
+  O_CLOEXEC,
+  O_RDWR,
+} from './uapi.js';
 
 const GiB = 1024n ** 3n;
 const BASE = 0x10_0000_0000n;
@@ -144,9 +151,9 @@ test('sg chunking: offset skips whole pages and starts mid-page; tiny max seg �
   assert.equal(bad.ok ? null : bad.errno, 'EINVAL');
 });
 
-function device(dramVirtualMemory = true) {
+function device(dramVirtualMemory = true, exportForm: HlExportForm = 'address') {
   const fabric = driverFabric({ hbmBarSize: 32n * GiB });
-  return new AccelDevice(fabric.resolve('accel0'), { dramVirtualMemory });
+  return new AccelDevice(fabric.resolve('accel0'), { dramVirtualMemory, exportForm });
 }
 
 test('allocator: ≥2 MiB chunks or a single 4 KiB page; FREE refused while mapped', () => {
@@ -290,4 +297,52 @@ test('property: the sg cut covers exactly the exported bytes, in order, each ent
     ),
     { numRuns: 200 },
   );
+});
+
+test('EXPORT_DMABUF_FD by kernel version: none before 5.16, handle form to 6.1, address form after', () => {
+  assert.equal(hlExportFormFor([5, 15]), 'none');
+  assert.equal(hlExportFormFor([5, 16]), 'handle');
+  assert.equal(hlExportFormFor([6, 1]), 'handle');
+  assert.equal(hlExportFormFor([6, 2]), 'address');
+  const old = device(true, 'none');
+  const sink = () => ok(3);
+  const h0 = old.memIoctl({ op: HL_MEM_OP.ALLOC, size: SZ_2M, flags: 0 }, sink);
+  assert.ok(h0.ok);
+  const r = old.memIoctl(old.exportArgs(h0.value.handle!, 0n, SZ_2M, O_RDWR), sink);
+  assert.equal(r.ok ? null : r.errno, 'ENOTTY');
+});
+
+test('handle-form export (v5.16 – v6.1): whole allocation, exporting_cnt blocks FREE until release', () => {
+  const d = device(true, 'handle');
+  let exp: AccelExport | undefined;
+  const sink = (e: AccelExport): KResult<number> => {
+    exp = e;
+    return ok(5);
+  };
+  const h = d.memIoctl({ op: HL_MEM_OP.ALLOC, size: 3n * SZ_2M, flags: 0 }, sink);
+  assert.ok(h.ok);
+  const handle = h.value.handle!;
+  const upper = d.memIoctl(d.exportArgs(handle | (1n << 32n), 0n, SZ_2M, O_RDWR), sink);
+  assert.equal(
+    upper.ok ? null : upper.message,
+    `no match for handle 0x${(handle | (1n << 32n)).toString(16)}`,
+  );
+  assert.equal(d.dmabufExportCnt, 0);
+  // mem_size is not used: the whole pack is exported, with no offset, and no VA mapping needed.
+  const args = d.exportArgs(handle, 0n, SZ_4K, O_RDWR | O_CLOEXEC);
+  assert.deepEqual(args, {
+    op: HL_MEM_OP.EXPORT_DMABUF_FD,
+    handle,
+    memSize: SZ_4K,
+    flags: O_RDWR | O_CLOEXEC,
+  });
+  const good = d.memIoctl(args, sink);
+  assert.ok(good.ok);
+  assert.equal(exp?.size, 3n * SZ_2M);
+  assert.equal(exp?.offset, 0n);
+  const free = d.memIoctl({ op: HL_MEM_OP.FREE, handle }, sink);
+  assert.equal(free.ok ? null : free.message, `handle ${handle} is exported, cannot free`);
+  exp!.release();
+  assert.equal(d.dmabufExportCnt, 0);
+  assert.ok(d.memIoctl({ op: HL_MEM_OP.FREE, handle }, sink).ok);
 });

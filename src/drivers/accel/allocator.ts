@@ -18,6 +18,8 @@ export interface PagePack {
   readonly contiguous: boolean;
   /** Live device-VA mappings of this pack (FREE refuses while > 0). */
   mappingCnt: number;
+  /** Handle-form (v5.16 – v6.1) dma-buf exports of this pack (FREE refuses while > 0). */
+  exportingCnt: number;
 }
 
 export interface DramRange {
@@ -68,6 +70,7 @@ export class DramAllocator {
     const pack = this.#packs.get(handle);
     if (!pack) return kerr('EINVAL', `no match for handle ${handle}`);
     if (pack.mappingCnt > 0) return kerr('EINVAL', `handle ${handle} is mapped, cannot free`);
+    if (pack.exportingCnt > 0) return kerr('EINVAL', `handle ${handle} is exported, cannot free`);
     this.#packs.delete(handle);
     if (pack.pageSize === SZ_4K) this.#freeSmall(pack.pages[0]!);
     else for (const p of pack.pages) this.#used[this.#pageIndex(p)] = 0;
@@ -91,6 +94,7 @@ export class DramAllocator {
       totalSize: pageSize * BigInt(pages.length),
       contiguous,
       mappingCnt: 0,
+      exportingCnt: 0,
     };
     this.#packs.set(handle, pack);
     return pack;

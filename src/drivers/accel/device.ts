@@ -5,8 +5,19 @@ import type { PhysAddressSpace } from '../bus.js';
 import { SparseMemory } from '../memory.js';
 import { MmioRegisterFile } from '../mmio.js';
 import { DramAllocator, SZ_2M } from './allocator.js';
-import { type DramBarProps, validateExportNoMmu, validateExportPack } from './export-validate.js';
-import { HL_MEM_FLAG, HL_MEM_OP, type HlMemArgs, type HlMemOut } from './uapi.js';
+import {
+  type DramBarProps,
+  insideBar,
+  validateExportNoMmu,
+  validateExportPack,
+} from './export-validate.js';
+import {
+  HL_MEM_FLAG,
+  HL_MEM_OP,
+  type HlExportForm,
+  type HlMemArgs,
+  type HlMemOut,
+} from './uapi.js';
 import { DeviceVm, type VaMapping } from './vm.js';
 
 /**
@@ -38,6 +49,8 @@ export interface AccelOptions {
   readonly reservedBytes?: bigint;
   readonly dramBase?: bigint;
   readonly sysPageSize?: bigint;
+  /** Which EXPORT_DMABUF_FD the driver has (default `address`, the ≈ v6.2+ form). */
+  readonly exportForm?: HlExportForm;
 }
 
 export const DOORBELL_REGS = { RING_TAIL: 0x0n, IRQ_STATUS: 0x8n } as const;
@@ -51,6 +64,7 @@ export class AccelDevice {
   readonly regs: MmioRegisterFile | undefined;
   readonly alloc: DramAllocator;
   readonly vm: DeviceVm;
+  readonly exportForm: HlExportForm;
   state: DeviceState = 'operational';
   dmabufExportCnt = 0;
 
@@ -59,6 +73,7 @@ export class AccelDevice {
     if (!bar) throw new RangeError(`${fn.bdf}: no 64-bit prefetchable memory BAR to expose HBM`);
     this.fn = fn;
     this.hbmBar = bar;
+    this.exportForm = opts.exportForm ?? 'address';
     const others = fn.bars.filter((b) => b.space === 'mem' && b !== bar && b.size >= 0x1000n);
     // Doorbells live in a non-prefetchable register BAR when there is one.
     this.mmioBar = others.find((b) => !b.prefetchable) ?? others[0];
@@ -150,10 +165,64 @@ export class AccelDevice {
         return r.ok ? ok({}) : r;
       }
       case HL_MEM_OP.EXPORT_DMABUF_FD: {
-        const r = this.exportDmabuf(args.addr, args.memSize, args.offset, args.flags, sink);
+        if (this.exportForm === 'none') return kerr('ENOTTY', 'Unknown opcode for memory IOCTL');
+        // Both layouts start with one u64: the address (≈ v6.2+) or the handle (v5.16 – v6.1).
+        const first = 'handle' in args ? args.handle : args.addr;
+        const offset = 'offset' in args ? args.offset : 0n;
+        const r =
+          this.exportForm === 'handle' && this.props.dramVirtualMemory
+            ? this.exportDmabufFromHandle(first, args.flags, sink)
+            : this.exportDmabuf(first, args.memSize, offset, args.flags, sink);
         return r.ok ? ok({ fd: r.value }) : r;
       }
     }
+  }
+
+  /**
+   * The memory-ioctl arguments user space built against this kernel's header: the address form
+   * (`va`, offset 0) or, on v5.16 – v6.1 kernels, the handle form (the whole allocation).
+   */
+  exportArgs(handle: bigint, va: bigint, memSize: bigint, flags: number): HlMemArgs {
+    const op = HL_MEM_OP.EXPORT_DMABUF_FD;
+    return this.exportForm === 'handle'
+      ? { op, handle, memSize, flags }
+      : { op, addr: va, memSize, offset: 0n, flags };
+  }
+
+  /**
+   * export_dmabuf_from_handle (v5.16 – v6.1, spec §5.1.2 rule 5): the handle names a DRAM page
+   * pack, whose exporting_cnt blocks FREE until release; every page must lie inside the BAR, and
+   * the whole pack is exported (mem_size is not used).
+   */
+  exportDmabufFromHandle(handle: bigint, flags: number, sink: AccelExportSink): KResult<number> {
+    const pack = handle >> 32n === 0n ? this.alloc.get(handle) : undefined;
+    if (!pack) return kerr('EINVAL', `no match for handle 0x${handle.toString(16)}`);
+    for (const page of pack.pages) {
+      if (!insideBar(this.props, page, pack.pageSize)) {
+        return kerr(
+          'EINVAL',
+          `DRAM memory range 0x${page.toString(16)} is outside of PCI BAR boundaries`,
+        );
+      }
+    }
+    pack.exportingCnt++;
+    this.dmabufExportCnt++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      pack.exportingCnt--;
+      this.dmabufExportCnt--;
+    };
+    return sink({
+      device: this,
+      pages: pack.pages,
+      pageSize: pack.pageSize,
+      offset: 0n,
+      size: pack.totalSize,
+      fileFlags: flags,
+      release,
+    });
   }
 
   /** export_dmabuf_from_addr: validate, then hand the window to the sink (fd installed last). */

@@ -51,7 +51,7 @@ export const barAddress = (p: DramBarProps, devAddr: bigint): bigint =>
 
 const U64 = (1n << 64n) - 1n;
 
-function insideBar(p: DramBarProps, devAddr: bigint, len: bigint): boolean {
+export function insideBar(p: DramBarProps, devAddr: bigint, len: bigint): boolean {
   const start = barAddress(p, devAddr);
   const end = start + len;
   return start >= p.dramPciBarStart && end <= p.dramPciBarStart + p.dramPciBarSize && end <= U64;

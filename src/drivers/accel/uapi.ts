@@ -1,3 +1,5 @@
+import { type KernelVersion, versionAtLeast } from '../../dmabuf/rules.js';
+
 /**
  * habanalabs memory-ioctl vocabulary (include/uapi/drm/habanalabs_accel.h, spec §5.1.1), by value.
  */
@@ -28,6 +30,16 @@ export const O_RDWR = 0o2;
 export const O_ACCMODE = 0o3;
 export const O_CLOEXEC = 0o2000000;
 
+/**
+ * Which EXPORT_DMABUF_FD the kernel has (spec §0.2, §5.1.1): none before v5.16 (unknown opcode,
+ * -ENOTTY); v5.16 – v6.1 the handle form (`handle`, `mem_size`; the whole allocation is exported);
+ * from ≈ v6.2 the address form (`addr`, `mem_size`, `offset`).
+ */
+export type HlExportForm = 'none' | 'handle' | 'address';
+
+export const hlExportFormFor = (v: KernelVersion): HlExportForm =>
+  versionAtLeast(v, 6, 2) ? 'address' : versionAtLeast(v, 5, 16) ? 'handle' : 'none';
+
 export type HlMemArgs =
   | { readonly op: typeof HL_MEM_OP.ALLOC; readonly size: bigint; readonly flags: number }
   | { readonly op: typeof HL_MEM_OP.FREE; readonly handle: bigint }
@@ -39,6 +51,13 @@ export type HlMemArgs =
       readonly memSize: bigint;
       readonly offset: bigint;
       /** File flags (O_RDWR, O_CLOEXEC), not memory flags. */
+      readonly flags: number;
+    }
+  | {
+      /** v5.16 – v6.1 layout: the first u64 is the DRAM allocation handle; no offset. */
+      readonly op: typeof HL_MEM_OP.EXPORT_DMABUF_FD;
+      readonly handle: bigint;
+      readonly memSize: bigint;
       readonly flags: number;
     };
 

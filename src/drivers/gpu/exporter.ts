@@ -1,5 +1,6 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
+import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { DmaBufOps, DmaDataDirection, IosysMap, SgTable } from '../../dmabuf/types.js';
 import type { Vma } from '../../proc/types.js';
 import { minBig } from '../bigmath.js';
@@ -7,9 +8,10 @@ import type { DriverEnv, MappedChunks } from '../env.js';
 import type { Bo, Domain, GpuDevice } from './bo.js';
 
 /**
- * amdgpu's dma-buf exporter (amdgpu_dma_buf.c, spec §5.2.1, newest form): a *dynamic* exporter.
+ * amdgpu's dma-buf exporter (amdgpu_dma_buf.c, spec §5.2.1): a *dynamic* exporter.
  * attach clears peer2peer when the P2P distance is negative; pin keeps VRAM only with
- * CONFIG_DMABUF_MOVE_NOTIFY and all-P2P attachments; map validates an unpinned BO into GTT (+VRAM
+ * CONFIG_DMABUF_MOVE_NOTIFY and all-P2P attachments (≤ v6.14: always GTT, and mapping a BO pinned
+ * elsewhere is -EBUSY); map validates an unpinned BO into GTT (+VRAM
  * when this importer can do P2P) — moving it, and move_notify'ing the others, if needed — then maps
  * VRAM with dma_map_resource in ≤ 2 GiB chunks or GTT pages with dma_map_sgtable. A non-P2P importer
  * of a VRAM buffer silently gets system memory: recorded as a `p2p_silent_fallback_gtt` finding.
@@ -65,13 +67,20 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
       const exp = attach.dmabuf.priv as GpuExport;
       const allP2p = attach.dmabuf.attachments.every((a) => a.peer2peer) && attach.peer2peer;
       let domains = [...exp.bo.allowed];
-      if (!(env.moveNotify && allP2p)) {
+      // ≤ v6.14 exported BOs were always pinned in GTT; v6.15 keeps VRAM only with
+      // CONFIG_DMABUF_MOVE_NOTIFY and all-P2P attachments (spec §5.2.1 rule 2).
+      const vramPins = versionAtLeast(env.version, 6, 15);
+      if (!(vramPins && env.moveNotify && allP2p)) {
         if (domains.includes('VRAM') && exp.bo.preferred === 'VRAM') {
           finding(
             exp,
             attach,
             'pin_dropped_vram',
-            env.moveNotify ? 'an attachment is not peer2peer' : 'CONFIG_DMABUF_MOVE_NOTIFY is off',
+            !vramPins
+              ? 'kernels before 6.15 always pin exported BOs in GTT'
+              : env.moveNotify
+                ? 'an attachment is not peer2peer'
+                : 'CONFIG_DMABUF_MOVE_NOTIFY is off',
           );
         }
         domains = domains.filter((d) => d !== 'VRAM');
@@ -110,6 +119,9 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
         );
       }
       if (bo.placement === 'SYSTEM') return kerr('EINVAL', `BO ${bo.id} has no placement`);
+      // Founding era (≤ v6.14): a BO pinned anywhere but GTT cannot be mapped.
+      if (bo.pinCount > 0 && bo.placement !== 'GTT' && !versionAtLeast(env.version, 6, 15))
+        return kerr('EBUSY', `BO ${bo.id} is pinned in ${bo.placement}, not GTT`);
       const m =
         bo.placement === 'GTT' ? mapGtt(env, exp, attach, dir) : mapVram(env, exp, attach, dir);
       if (!m.ok) return m;

@@ -14,9 +14,9 @@ import { evict, exportBo, type GpuExport, wireMoveNotify } from './exporter.js';
 
 const MiB = 1024n * 1024n;
 
-function setup(moveNotify = true) {
+function setup(moveNotify = true, ruleSet?: string) {
   const fabric = driverFabric();
-  const w = testWorld(fabric, { moveNotify });
+  const w = testWorld(fabric, { moveNotify, ...(ruleSet ? { ruleSet } : {}) });
   const rig = new DriverRig(w.env);
   w.k.registerLeakProbe('rig', () => rig.leftovers());
   const gpu = rig.addGpu(fabric.resolve('gpu0'));
@@ -199,6 +199,30 @@ test('pinned RDMA import with MOVE_NOTIFY off: pin drops VRAM, the BO moves to G
   );
   assert.equal(evict(s.w.env, s.exp, 'VRAM').ok, false); // pinned: no moves
   teardown(s, () => s.nic.deregMr(reg.mr));
+});
+
+test('linux-6.14: a BO pinned in VRAM (by vmap) cannot be mapped (-EBUSY); dma_buf_pin goes to GTT', () => {
+  const s = setup(true, 'linux-6.14');
+  const core = s.w.env.core;
+  const b = s.exp.dmabuf!;
+  const map = unwrap(core.vmapUnlocked(b));
+  assert.equal(s.bo.placement, 'VRAM');
+  const dev = s.w.env.dmaDevice(s.nicFn);
+  const ops = { allow_peer2peer: true, move_notify: () => {} };
+  const a = unwrap(core.dynamicAttach(b, dev, ops, null));
+  const r = core.mapAttachmentUnlocked(a, 0);
+  assert.equal(r.ok ? 'ok' : r.errno, 'EBUSY');
+  core.vunmapUnlocked(b, map);
+  // Unpinned again: dma_buf_pin of ≤ 6.14 always chooses GTT, even for a P2P importer.
+  core.withLock(b, () => unwrap(core.pin(a)));
+  assert.equal(s.bo.placement, 'GTT');
+  assert.deepEqual(
+    s.w.env.findings.map((f) => f.evidence['why']),
+    ['kernels before 6.15 always pin exported BOs in GTT'],
+  );
+  core.withLock(b, () => core.unpin(a));
+  core.detach(b, a);
+  teardown(s, () => {});
 });
 
 test('habanalabs-style exporters have no vmap: the CPU path answers -EINVAL', async () => {

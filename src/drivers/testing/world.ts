@@ -25,6 +25,7 @@ export function testWorld(
     iommu?: IommuMode;
     strategy?: StrategyName;
     identity?: boolean;
+    ruleSet?: string;
   } = {},
 ): TestWorld {
   const k = new Kernel({
@@ -32,6 +33,7 @@ export function testWorld(
     iommu: { mode: opts.iommu ?? 'none' },
     moveNotify: opts.moveNotify ?? false,
     strict: true,
+    ...(opts.ruleSet !== undefined ? { ruleSet: opts.ruleSet } : {}),
   });
   const base = fromKernel(k, opts.strategy ? { strategy: opts.strategy } : {});
   const dist = opts.distance;

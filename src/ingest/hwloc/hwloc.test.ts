@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { isPeerdmaError, PeerdmaError } from '../../errors/index.js';
 import { linkFromGBps, linkGBps, loadHwloc, looksLikeHwloc } from './index.js';
+import { MAX_HWLOC_CHARS } from './xml.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dir = join(repo, '../shared/fixtures/hwloc');
@@ -161,6 +162,27 @@ describe('hwloc XML loader', () => {
     assert.throws(
       () => loadHwloc({ name: 'x.xml', text: broken }),
       (e: unknown) => e instanceof PeerdmaError && e.code === 'E_PARSE',
+    );
+  });
+
+  it('a truncated export: E_PARSE at the last line, saying the input ends inside an element', () => {
+    const { text } = read('24em64t-2n6c2t-pci.xml');
+    const cut = text.slice(0, text.indexOf('\n', text.indexOf('<object type="PCIDev"')) + 1);
+    assert.throws(
+      () => loadHwloc({ name: 'x.xml', text: cut }),
+      (e: unknown) =>
+        e instanceof PeerdmaError &&
+        e.code === 'E_PARSE' &&
+        e.location.line === cut.split('\n').length - 1 &&
+        /ends inside <object>.*truncated/.test(e.message),
+    );
+  });
+
+  it('refuses an input over the size limit without parsing it (E_TOO_LARGE)', () => {
+    const text = `<?xml version="1.0"?>\n<topology>${' '.repeat(MAX_HWLOC_CHARS)}</topology>\n`;
+    assert.throws(
+      () => loadHwloc({ name: 'x.xml', text }),
+      (e: unknown) => e instanceof PeerdmaError && e.code === 'E_TOO_LARGE',
     );
   });
 

@@ -19,8 +19,18 @@ export interface HwTopology {
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, unknown> };
 
+/** hwloc exports of the largest machines (thousands of VFs) are a few MB; parsing is ~5 s/50 MB. */
+export const MAX_HWLOC_CHARS = 64 * 1024 * 1024;
+
 /** Parse hwloc XML (v1 or v2). Malformed XML → E_PARSE with the validator's line and column. */
 export function parseHwlocXml(input: TextInput): HwTopology {
+  if (input.text.length > MAX_HWLOC_CHARS) {
+    throw new PeerdmaError(
+      'E_TOO_LARGE',
+      `hwloc XML of ${input.text.length} characters is over the ${MAX_HWLOC_CHARS / 1024 / 1024} Mi-character limit`,
+      { file: input.name },
+    );
+  }
   const valid = XMLValidator.validate(input.text);
   if (valid !== true) throw xmlError(input, valid.err);
   const parser = new XMLParser({

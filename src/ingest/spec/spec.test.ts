@@ -8,6 +8,7 @@ import { isPeerdmaError, PeerdmaError } from '../../errors/index.js';
 import type { Fabric } from '../../pci/fabric.js';
 import { ACS } from '../../pci/types.js';
 import { fabricToSpec, loadSpec, looksLikeSpec, specToYaml } from './index.js';
+import { MAX_SPEC_CHARS } from './yaml.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const load = (text: string, name = 'machine.yaml') => loadSpec({ name, text });
@@ -363,6 +364,26 @@ function toSpec(trees: Tree[][]): unknown {
     ],
   };
 }
+
+describe('spec syntax errors', () => {
+  it("a broken JSON spec reports JSON.parse's complaint at its line and column", () => {
+    fails(
+      '{"peerdma": 1,\n "machine": {"name": "x"},\n "sockets": [ {"id": 0,\n',
+      (e) => e.code === 'E_PARSE' && /^invalid JSON: /.test(e.message) && e.location.line === 4,
+    );
+    fails(
+      '{"peerdma": 1, "machine": {"name": "x" "y": 1}}',
+      (e) =>
+        e.code === 'E_PARSE' &&
+        /invalid JSON/.test(e.message) &&
+        e.location.line === 1 &&
+        e.location.column === 40,
+    );
+  });
+  it('refuses a spec over the size limit (E_TOO_LARGE)', () => {
+    fails(`peerdma: 1\n#${'x'.repeat(MAX_SPEC_CHARS)}\n`, (e) => e.code === 'E_TOO_LARGE');
+  });
+});
 
 describe('spec round trip (property)', () => {
   it('random spec → Fabric → spec → Fabric gives the same fabric', () => {

@@ -17,8 +17,18 @@ export function formatPath(path: Path): string {
   return s;
 }
 
+/** A hand-written machine is a few KB; a spec written from a 10,000-function capture ~10 MB. */
+export const MAX_SPEC_CHARS = 32 * 1024 * 1024;
+
 /** Parse YAML (or JSON, a subset) keeping node ranges. Syntax errors → E_PARSE with line/column. */
 export function parseSource(input: TextInput): SourceDoc {
+  if (input.text.length > MAX_SPEC_CHARS) {
+    throw new PeerdmaError(
+      'E_TOO_LARGE',
+      `spec of ${input.text.length} characters is over the ${MAX_SPEC_CHARS / 1024 / 1024} Mi-character limit`,
+      { file: input.name },
+    );
+  }
   const lc = new LineCounter();
   const doc = parseDocument(input.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {

@@ -97,11 +97,7 @@ export function discoverFunctions(
   const listDir = joinPath(root, 'sys/bus/pci/devices');
   const names = vfs.list(listDir);
   if (names === undefined) {
-    sink.add(
-      'sysfs-no-bus-list',
-      `${listDir} missing: walking sys/devices for PCI functions`,
-      listDir,
-    );
+    sink.add('sysfs-no-bus-list', 'missing: walking sys/devices for PCI functions', listDir);
     walk(vfs, joinPath(root, 'sys/devices'), 0, (p) => {
       const f = placeFunction(p);
       if (f) add(f, p);

@@ -117,7 +117,7 @@ export function readIommu(
   if (enabled === UNKNOWN) {
     sink.add(
       'sysfs-iommu-unknown',
-      `no sys/kernel/iommu_groups or sys/class/iommu in the capture: IOMMU state unknown${said.on !== undefined ? ` (the kernel command line says ${said.on ? 'on' : 'off'})` : ''}`,
+      `missing, and no sys/class/iommu either: IOMMU state unknown${said.on !== undefined ? ` (the kernel command line says ${said.on ? 'on' : 'off'})` : ''}`,
       gdir,
     );
   } else if (said.on !== undefined && said.on !== enabled) {

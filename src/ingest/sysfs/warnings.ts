@@ -38,9 +38,12 @@ export class WarningSink {
     const folded = [...this.#buckets.values()].map(
       (b): LoadWarning => ({
         code: b.code,
-        message: b.count === 1 ? b.what : `${b.what} (${b.count} functions, e.g. ${b.example})`,
-        // Folded: the message names an example; a field prefix would read as the only one.
-        location: b.count === 1 ? { file: this.#file, field: b.example } : { file: this.#file },
+        // The location names the first occurrence; the message counts the others.
+        message:
+          b.count === 1
+            ? b.what
+            : `${b.what} (and ${b.count - 1} more function${b.count === 2 ? '' : 's'} like it)`,
+        location: { file: this.#file, field: b.example },
       }),
     );
     return [...this.#single, ...folded];

@@ -134,22 +134,14 @@ export function randomFabric(seed: number, opts: GenOptions = {}): Fabric {
             acs: fnAcs,
           });
       } else {
+        // The PF (function 0) and 1–3 VFs.
         const pf = dombdf(bus, dev, 0);
-        b.fn({
-          ...common,
-          bdf: pf,
-          classCode: 0x010802,
-          vendor: 0x144d,
-          device: 0xa824,
-          bars: MEM(1n << 20n),
-          acs: { state: 'absent' },
-        });
         const vfs = 1 + Math.floor(r() * 3);
-        for (let v = 1; v <= vfs; v++)
+        for (let v = 0; v <= vfs; v++)
           b.fn({
             ...common,
             bdf: dombdf(bus, dev, v),
-            physfn: pf,
+            ...(v > 0 ? { physfn: pf } : {}),
             classCode: 0x010802,
             vendor: 0x144d,
             device: 0xa824,
