@@ -93,7 +93,7 @@ function piecePtes(
   const period = top / gcd(max, top);
   const piece = (j: bigint) => pteCounts(BIG, BIG + j * max, max, pageSizes);
   const cycle = zeroPerPageSize();
-  for (let j = 0n; j < (full < period ? full : period); j++) addPtes(cycle, piece(j), 1n);
+  for (let j = 0n; j < minBig(full, period); j++) addPtes(cycle, piece(j), 1n);
   if (full >= period) {
     addPtes(out, cycle, full / period);
     for (let j = 0n; j < full % period; j++) addPtes(out, piece(j), 1n);

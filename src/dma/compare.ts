@@ -190,13 +190,26 @@ export function conclude(
   return out;
 }
 
+/** The cheapest of `xs` and every one tied with it, named `a≈b`. */
+function bestOf(xs: readonly StrategyCost[]): { best: StrategyCost; name: string } | null {
+  const sorted = [...xs].sort((a, b) => a.cpuNs - b.cpuNs);
+  const best = sorted[0];
+  if (best === undefined) return null;
+  return {
+    best,
+    name: tieName(sorted.filter((x) => x.cpuNs <= best.cpuNs * (1 + TIE_TOLERANCE))),
+  };
+}
+
 /** The founding mail's point: one IOVA allocation and IOTLB invalidation per dma_map_resource. */
 function loopSentence(main: CaseCost, env: CompareEnv): string | null {
   const mr = main.costs.find((c) => c.strategy === 'map-resource' && c.ok);
-  const batched = main.costs
-    .filter((c) => c.ok && c.strategy !== 'map-resource' && c.strategy !== 'p2p-pages')
-    .filter((c) => (c.map?.counts.iovaAllocs ?? 0) > 0)
-    .sort((a, b) => a.cpuNs - b.cpuNs)[0];
+  const group = bestOf(
+    main.costs
+      .filter((c) => c.ok && c.strategy !== 'map-resource' && c.strategy !== 'p2p-pages')
+      .filter((c) => (c.map?.counts.iovaAllocs ?? 0) > 0),
+  );
+  const batched = group?.best;
   if (!mr?.map || !mr.unmap || mr.map.counts.iovaAllocs === 0 || !batched?.map) return null;
   const kind = env.mode === 'lazy' ? 'queued' : 'synchronous';
   const drains =
@@ -205,7 +218,7 @@ function loopSentence(main: CaseCost, env: CompareEnv): string | null {
     mr.cpuNs > batched.cpuNs * (1 + TIE_TOLERANCE)
       ? `the loop costs ${ratio(mr.cpuNs, batched.cpuNs)} as much (${fmtNs(mr.cpuNs)} vs ${fmtNs(batched.cpuNs)})`
       : `with this few chunks the loop is no dearer (${fmtNs(mr.cpuNs)} vs ${fmtNs(batched.cpuNs)})`;
-  return `A dma_map_resource loop (${plural(mr.map.counts.calls.dma_map_resource ?? 0, 'call')} for ${plural(chunkCount(main), 'chunk')}) makes ${mr.map.counts.iovaAllocs} IOVA allocations and ${invalidations(mr)} ${kind} IOTLB invalidations${drains}; ${batched.strategy} makes ${batched.map.counts.iovaAllocs} and ${invalidations(batched)}: ${verdict}.`;
+  return `A dma_map_resource loop (${plural(mr.map.counts.calls.dma_map_resource ?? 0, 'call')} for ${plural(chunkCount(main), 'chunk')}) makes ${mr.map.counts.iovaAllocs} IOVA allocations and ${invalidations(mr)} ${kind} IOTLB invalidations${drains}; ${group!.name} make${group!.name.includes('≈') ? '' : 's'} ${batched.map.counts.iovaAllocs} and ${invalidations(batched)}: ${verdict}.`;
 }
 
 /** BUS_ADDR under an IOMMU: who hands out bus addresses (no IOVA) and who sends TLPs to the IOMMU. */
@@ -290,16 +303,20 @@ function mailCrossover(sweep: readonly CaseCost[], env: CompareEnv): string | nu
   let lastCheaper: CaseCost | null = null;
   for (const c of sweep) {
     const mr = c.costs.find((k) => k.strategy === 'map-resource' && k.ok);
+    // the single-IOVA strategies (phys-vec on a BUS_ADDR pair uses no IOVA at all)
     const others = c.costs.filter(
-      (k) => k.ok && (k.strategy === 'iova-link' || k.strategy === 'phys-vec'),
+      (k) =>
+        k.ok &&
+        (k.strategy === 'iova-link' || k.strategy === 'phys-vec') &&
+        (k.map?.counts.iovaAllocs ?? 0) > 0,
     );
     if (!mr || others.length === 0) return null;
-    const best = others.sort((p, q) => p.cpuNs - q.cpuNs)[0]!;
+    const { best, name } = bestOf(others)!;
     if (mr.cpuNs <= best.cpuNs * (1 + TIE_TOLERANCE)) lastCheaper = c;
     else if (lastCheaper === null) {
-      return `The dma_map_resource loop never keeps up with ${best.strategy} here, not even at ${formatSize(c.size)}.`;
+      return `The dma_map_resource loop never keeps up with ${name} here, not even at ${formatSize(c.size)}.`;
     } else {
-      return `The dma_map_resource loop keeps up with the single-IOVA strategies only up to ${formatSize(lastCheaper.size)} (${plural(chunkCount(lastCheaper), 'chunk')}); from ${formatSize(c.size)} ${best.strategy} is cheaper.`;
+      return `The dma_map_resource loop keeps up with the single-IOVA strategies only up to ${formatSize(lastCheaper.size)} (${plural(chunkCount(lastCheaper), 'chunk')}); from ${formatSize(c.size)} ${name} ${name.includes('≈') ? 'are' : 'is'} cheaper.`;
     }
   }
   return lastCheaper === null

@@ -139,3 +139,12 @@ test('untrusted forces strict on its whole group, even under passthrough; truste
     assert.equal(iommu.modeOf(f.resolve('nic0')), mode);
   }
 });
+
+test('lazy without deferred-flush support silently degrades to strict', () => {
+  const f = testFabric();
+  const nic = f.resolve('nic0');
+  const iommu = new Iommu(f, { mode: 'lazy', deferredFlush: false });
+  assert.equal(iommu.modeOf(nic), 'strict');
+  assert.equal(iommu.domainOf(nic)?.type, 'DMA');
+  assert.equal(new Iommu(f, { mode: 'lazy', deferredFlush: true }).domainOf(nic)?.type, 'DMA-FQ');
+});

@@ -22,6 +22,11 @@ export interface IommuConfig {
   readonly mode: IommuMode;
   /** Flush-queue parameters for lazy mode (default FQ_PERCPU: 256 entries, 10 ms). */
   readonly flushQueue?: FlushQueueParams;
+  /**
+   * Whether the IOMMU driver can defer IOTLB flushes (default true). Without it lazy mode
+   * silently degrades to strict (spec §4.5.4).
+   */
+  readonly deferredFlush?: boolean;
   readonly pageSizes?: readonly bigint[];
   readonly iotlbEntries?: number;
   /** BDFs of untrusted (external-facing) devices: always a strict DMA domain (spec §4.5.4). */
@@ -82,12 +87,17 @@ export class Iommu {
     return this.#untrusted.has(f.bdf);
   }
 
-  /** The mode that applies to `f`: untrusted devices are forced strict unless there is no IOMMU. */
+  /**
+   * The mode that applies to `f`: untrusted devices (and their whole group) are forced strict
+   * unless there is no IOMMU; lazy without deferred-flush support is strict.
+   */
   modeOf(f: PciFunction): IommuMode {
     if (this.config.mode === 'none') return 'none';
     const g = this.group(f);
     const anyUntrusted = g ? g.members.some((m) => this.#untrusted.has(m)) : this.isUntrusted(f);
-    return anyUntrusted ? 'strict' : this.config.mode;
+    if (anyUntrusted) return 'strict';
+    if (this.config.mode === 'lazy' && this.config.deferredFlush === false) return 'strict';
+    return this.config.mode;
   }
 
   /** True when `f`'s DMA goes through a DMA domain (dma-iommu), false for the direct path. */

@@ -89,7 +89,7 @@ export const LINUX_6_19: RuleSet = {
   ...LINUX_6_1,
   name: 'linux-6.19',
   description:
-    'Linux 6.19: as 6.1 plus Google/DSA/IAX/QAT allowlist entries, pci=config_acs=, MAP_NONE renumbering',
+    'Linux 6.19: as 6.1 plus the Google wildcard allowlist entry, pci=config_acs=, MAP_NONE renumbering',
   models: 'mainline v6.19 (newest in the spec)',
   allowlist: ALLOWLIST_LINUX_6_19,
   acsParams: 'config-acs',

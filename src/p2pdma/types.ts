@@ -34,7 +34,7 @@ export interface Outcome {
   readonly kernelLog: readonly string[];
 }
 
-/** A finding as data (wording lives in src/report/p2p.ts). */
+/** A finding as data (wording lives in src/report/p2p-text.ts). */
 export type IssueCode =
   | 'acs_redirect' // ACS redirect (RR|CR|EC) on the devices the kernel checks
   | 'no_common_upstream' // no common upstream bridge: only the host-bridge route remains

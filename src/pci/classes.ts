@@ -31,6 +31,7 @@ export function categoryOfClass(classCode: number): DeviceCategory {
   if (base === 0x03) return 'gpu'; // VGA, XGA, 3D controller, display
   if (base === 0x02) return 'nic'; // ethernet, token ring, infiniband (0x0207), fabric
   if (base === 0x0d) return 'nic'; // wireless
+  if (base === 0x0c && sub === 0x06) return 'nic'; // InfiniBand on the serial bus class (QLogic qib)
   if (base === 0x01 && sub === 0x08) return 'nvme'; // non-volatile memory controller
   if (base === 0x01) return 'storage';
   if (base === 0x06 && sub === 0x00) return 'host-bridge';
@@ -69,6 +70,7 @@ const CLASS_NAMES: Readonly<Record<number, string>> = {
   2880: 'Co-processor',
   3075: 'USB controller',
   3077: 'SMBus',
+  3078: 'InfiniBand', // 0x0c06, serial bus class (older QLogic/Intel HCAs)
   4608: 'Processing accelerators',
 };
 

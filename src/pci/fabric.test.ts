@@ -73,6 +73,28 @@ describe('Fabric queries', () => {
     assert.equal(fab.require('0000:00:02.0').kind, 'rc-integrated-endpoint'); // capability unknown
     assert.equal(fab.require('0000:00:03.0').kind, 'rc-integrated-endpoint');
   });
+  it('host bridge device: 00.0, else a Root Port; a first function of unknown type is unsure', () => {
+    const build = (pcie: 'root-port' | 'unknown' | null) =>
+      new FabricBuilder()
+        .fn({
+          bdf: '0000:00:01.0',
+          classCode: 0x060400,
+          pcie:
+            pcie === 'root-port'
+              ? { portType: 'root-port', linkCap: 'unknown', linkStatus: 'unknown' }
+              : pcie,
+        })
+        .build();
+    const rp = build('root-port');
+    assert.equal(rp.hostBridgeDevice('pci0000:00')?.bdf, '0000:00:01.0');
+    assert.equal(rp.hostBridgeDeviceUnsure('pci0000:00'), null);
+    const conventional = build(null);
+    assert.equal(conventional.hostBridgeDevice('pci0000:00'), null);
+    assert.equal(conventional.hostBridgeDeviceUnsure('pci0000:00'), null);
+    const unknown = build('unknown');
+    assert.equal(unknown.hostBridgeDevice('pci0000:00'), null);
+    assert.equal(unknown.hostBridgeDeviceUnsure('pci0000:00')?.bdf, '0000:00:01.0');
+  });
   it('walks upstream as pci_upstream_bridge does', () => {
     assert.deepEqual(
       f.upstreamChain(get('0000:03:00.0')).map((x) => x.bdf),

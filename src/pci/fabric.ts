@@ -9,6 +9,7 @@ import {
   isKnown,
   type MachineInfo,
   type PciFunction,
+  UNKNOWN,
 } from './types.js';
 
 /**
@@ -176,6 +177,17 @@ export class Fabric {
     const isRootPort =
       isKnown(first.pcie) && first.pcie !== null && first.pcie.portType === 'root-port';
     return (first.addr.device === 0 && first.addr.fn === 0) || isRootPort ? first : null;
+  }
+
+  /**
+   * The function `hostBridgeDevice` would accept if its PCIe port type were known to be a Root Port:
+   * the first function on the root bus, not at 00.0, whose capability the input did not carry
+   * (an `lspci -tv` tree, hwloc XML). Then `hostBridgeDevice`'s null is a guess, not a fact.
+   */
+  hostBridgeDeviceUnsure(hostBridgeId: string): PciFunction | null {
+    const first = this.children(hostBridgeId)[0];
+    if (!first || (first.addr.device === 0 && first.addr.fn === 0)) return null;
+    return first.pcie === UNKNOWN ? first : null;
   }
 
   /** Functions whose PCI base class/subclass match `classCode >> 8` (e.g. 0x0108 for NVMe). */

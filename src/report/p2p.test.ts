@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { RULE_SETS } from '../p2pdma/rulesets.js';
-import { CPU_UNKNOWN, standard } from '../p2pdma/testing/build.js';
+import { CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
 import { randomFabric } from '../p2pdma/testing/gen.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import {
@@ -86,12 +86,16 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(view, 'class'),
     /PIX {2}= traverses at most a single PCIe bridge \(a switch counts as one/,
   );
-  assert.match(renderMatrix(view, 'maptype'), /^ +gpu0 +nic0 +nvme0 .* NUMA\ngpu0 +X +THB/);
-  // Names longer than 8 characters: columns fall back to D0, D1, … as rows gain the index.
-  const long = buildMatrix(randomFabric(7, { maxHostBridges: 3 }), 'linux-6.1', undefined, {
-    all: true,
-  });
-  assert.match(renderMatrix(long, 'maptype'), /^ +D0 +D1/);
+  assert.match(renderMatrix(view, 'maptype'), /^ +nic0 +nvme0 .* NUMA\nnic0 +X +NS/);
+  // Names longer than 8 characters (a BDF outside domain 0): columns fall back to D0, D1, …
+  const long = fab(INTEL_ICX, [
+    { k: 'rp', bdf: '0001:00:01.0' },
+    { k: 'ep', bdf: '0001:01:00.0', parent: '0001:00:01.0', classCode: 0x020000 },
+  ]);
+  assert.match(
+    renderMatrix(buildMatrix(long, 'linux-6.1', undefined, {}), 'maptype'),
+    /^ +D0 {2}NUMA\nD0 {3}0001:01:00\.0 +X /,
+  );
   const section = renderP2pSection(f, { ruleSet: 'linux-6.1' });
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);

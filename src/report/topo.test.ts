@@ -112,6 +112,15 @@ describe('topo text', () => {
     assert.doesNotMatch(renderTopo(fabric), /group \?/);
   });
 
+  it('an unsure host bridge device says so in text and JSON', () => {
+    const fabric = new FabricBuilder()
+      .fn({ bdf: '0000:00:01.0', classCode: 0x060400, pcie: 'unknown' })
+      .build();
+    assert.match(renderTopo(fabric), /^pci0000:00 .*host bridge device unknown \(0000:00:01\.0 /m);
+    const doc = topoJson(fabric) as { hostBridges: { hostBridgeDevice: unknown }[] };
+    assert.equal(doc.hostBridges[0]?.hostBridgeDevice, 'unknown');
+  });
+
   it('a bare lspci -tv tree: ids, NUMA, groups and ACS named once', () => {
     const { fabric } = loadLspci([
       { name: 'tv', text: readFileSync(`${ORACLE}a-same-switch/lspci-tv.txt`, 'utf8') },

@@ -65,9 +65,12 @@ export function renderTopo(fabric: Fabric): string {
   lines.push('');
   for (const hb of fabric.hostBridges) {
     const hbDev = fabric.hostBridgeDevice(hb.id);
+    const unsure = fabric.hostBridgeDeviceUnsure(hb.id);
     const dev = hbDev
       ? `host bridge device ${hbDev.bdf}${absent.ids ? '' : ` [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`}`
-      : 'no host bridge device';
+      : unsure
+        ? `host bridge device unknown (${unsure.bdf} counts only if it is a Root Port; its port type is not in the input)`
+        : 'no host bridge device';
     const numa = absent.numa ? [] : [numaText(hb.numaNode)];
     const socket = hb.socket !== undefined ? [`socket ${hb.socket}`] : [];
     lines.push([hb.id, ...numa, ...socket, dev].join('  '));
@@ -184,7 +187,9 @@ export function topoJson(fabric: Fabric): object {
       rootBus: hb.rootBus,
       numaNode: hb.numaNode,
       socket: hb.socket ?? null,
-      hostBridgeDevice: fabric.hostBridgeDevice(hb.id)?.bdf ?? null,
+      hostBridgeDevice:
+        fabric.hostBridgeDevice(hb.id)?.bdf ??
+        (fabric.hostBridgeDeviceUnsure(hb.id) ? UNKNOWN : null),
     })),
     functions: fabric.functions.map((f) => ({
       bdf: f.bdf,

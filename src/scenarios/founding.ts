@@ -1,4 +1,4 @@
-import { type KResult, unwrap } from '../core/errno.js';
+import { unwrap } from '../core/errno.js';
 import { SZ_2M } from '../drivers/accel/allocator.js';
 import type { AccelDevice } from '../drivers/accel/device.js';
 import { accelExportSink } from '../drivers/accel/exporter.js';

@@ -170,3 +170,17 @@ test('founding on linux-6.1 exports by handle; on linux-5.10 the export does not
   assert.equal(five.steps[2]!.detail, 'memory unmapped and freed: kernel pristine');
   assert.deepEqual(five.pristine, []);
 });
+
+test('NVMe → GPU VRAM on linux-5.10: amdgpu does not export VRAM yet, every row lands in GTT', async () => {
+  const { runGpuNvme } = await import('./gpu-nvme.js');
+  const r = unwrap(runGpuNvme(driverFabric(), { ruleSet: 'linux-5.10' }));
+  assert.deepEqual(
+    r.rows.map((x) => [x.placement, x.p2p, x.verified]),
+    [
+      ['GTT', false, true],
+      ['GTT', false, true],
+      ['GTT', false, true],
+    ],
+  );
+  for (const row of r.rows) assert.deepEqual(row.pristine, []);
+});

@@ -1,19 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
 import { STRATEGY_NAMES, type StrategyName } from '../../dma/strategies/index.js';
 import { PeerdmaError } from '../../errors/index.js';
-import type { IommuMode } from '../../iommu/types.js';
+import { IOMMU_MODE_NAMES, type IommuMode } from '../../iommu/types.js';
 import { buildDemo, renderDemo } from '../../report/demo.js';
 import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
 
-const MODES: Readonly<Record<string, IommuMode>> = {
-  none: 'none',
-  pt: 'passthrough',
-  passthrough: 'passthrough',
-  strict: 'strict',
-  lazy: 'lazy',
-};
-
-/** `peerdma demo`: the founding scenario (export → pass fd → RDMA import → write → verify → teardown). */
+/**
+ * `peerdma demo`: the founding scenario (export → pass fd → RDMA import → map → write → verify →
+ * teardown), the ring + doorbell comparison and NVMe → GPU VRAM.
+ */
 export function register(program: Command): void {
   const cmd = program
     .command('demo')
@@ -33,7 +28,7 @@ export function register(program: Command): void {
     const o = opts as typeof opts & SourceOptions;
     let iommu: IommuMode | undefined;
     if (o.iommu !== undefined) {
-      iommu = MODES[o.iommu];
+      iommu = IOMMU_MODE_NAMES[o.iommu];
       if (!iommu)
         throw new PeerdmaError('E_USAGE', `unknown --iommu '${o.iommu}' (none, pt, strict, lazy)`);
     }

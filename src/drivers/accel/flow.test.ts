@@ -251,3 +251,28 @@ test('NVMe into accelerator memory: a static importer is refused at map (§6.8.4
   unwrap(s.accel.memIoctl({ op: HL_MEM_OP.FREE, handle: h }, sink));
   assert.deepEqual(s.w.k.checkPristine(), []);
 });
+
+test('REG_DMABUF_MR by kernel version: none before 5.12, pinned only from 5.16 (EOPNOTSUPP)', async () => {
+  const { regDmabufMr } = await import('../rdma/dmabuf-mr.js');
+  const { testWorld } = await import('../testing/world.js');
+  const { DriverRig } = await import('../rig.js');
+  const { driverFabric } = await import('../testing/fabric.js');
+  const answer = (ruleSet: string, mode: 'pinned' | 'dynamic') => {
+    const fabric = driverFabric();
+    const w = testWorld(fabric, { ruleSet });
+    const nic = new DriverRig(w.env).addNic(fabric.resolve('nic0'));
+    const pd = nic.allocPd();
+    const p = w.k.spawn('app');
+    const args = { offset: 0n, length: 4096n, iova: 0n, fd: 3, access: 0 };
+    const r = regDmabufMr(w.env, nic, fabric.resolve('nic0'), p, pd, args, mode);
+    unwrap(nic.deallocPd(pd));
+    p.exec();
+    assert.deepEqual(w.k.checkPristine(), []);
+    return r.ok ? 'ok' : r.errno;
+  };
+  assert.equal(answer('linux-5.10', 'dynamic'), 'EOPNOTSUPP');
+  assert.equal(answer('linux-5.14', 'pinned'), 'EOPNOTSUPP');
+  // From 5.12 the dynamic path exists: here it fails later, at dma_buf_get of a bad fd.
+  assert.equal(answer('linux-5.14', 'dynamic'), 'EBADF');
+  assert.equal(answer('linux-5.16', 'pinned'), 'EBADF');
+});

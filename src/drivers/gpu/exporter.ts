@@ -106,7 +106,12 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
       const exp = attach.dmabuf.priv as GpuExport;
       const bo = exp.bo;
       if (bo.pinCount === 0) {
-        const vram = bo.preferred === 'VRAM' && attach.peer2peer && bo.allowed.includes('VRAM');
+        // VRAM for P2P importers since v5.11 (dma_map_resource of the BAR); before, always GTT.
+        const vram =
+          versionAtLeast(env.version, 5, 11) &&
+          bo.preferred === 'VRAM' &&
+          attach.peer2peer &&
+          bo.allowed.includes('VRAM');
         const v = exp.gpu.validate(bo, vram ? ['VRAM', 'GTT'] : ['GTT']);
         if (!v.ok) return v;
       }

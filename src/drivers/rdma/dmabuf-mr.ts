@@ -1,5 +1,6 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { DmaBufAttachment } from '../../dmabuf/objects.js';
+import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { PciFunction } from '../../pci/types.js';
 import type { Process } from '../../proc/process.js';
 import type { DriverEnv } from '../env.js';
@@ -37,6 +38,14 @@ export function regDmabufMr(
   args: RegDmabufMrArgs,
   mode: DmabufMrMode,
 ): KResult<{ mr: Mr; umem: UmemDmabuf; stats: DmabufMrStats }> {
+  // REG_DMABUF_MR and ib_umem_dmabuf arrived in v5.12, the pinned variant ≈ v5.16 (spec §0.2).
+  const since: readonly [number, number] = mode === 'pinned' ? [5, 16] : [5, 12];
+  if (!versionAtLeast(env.version, since[0], since[1])) {
+    return kerr(
+      'EOPNOTSUPP',
+      `${nic.name}: no ${mode} dma-buf MR before linux-${since[0]}.${since[1]}`,
+    );
+  }
   const v = validateRegDmabufMr(args, nic);
   if (!v.ok) return v;
   const stats: DmabufMrStats = { invalidations: 0, faults: 0 };

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { isPeerdmaError, PeerdmaError } from '../../errors/index.js';
+import { categoryOf } from '../../pci/classes.js';
 import { linkFromGBps, linkGBps, loadHwloc, looksLikeHwloc } from './index.js';
 import { MAX_HWLOC_CHARS } from './xml.js';
 
@@ -90,7 +91,8 @@ describe('hwloc XML loader', () => {
     // 3.938462 GB/s = 4 lanes × 8 GT/s × 128/130 / 8.
     const ib = fabric.require('0000:43:00.0');
     assert.equal(ib.parent, '0000:40:03.0');
-    assert.equal(ib.description, '[ib0, qib0]');
+    assert.equal(ib.description, 'InfiniBand [ib0, qib0]'); // class 0x0c06 named, OS names kept
+    assert.equal(categoryOf(ib), 'nic');
     assert.ok(ib.pcie !== 'unknown' && ib.pcie !== null);
     assert.deepEqual(ib.pcie.linkStatus, { speedGTs: 8, width: 4 });
     assert.equal(ib.pcie.linkCap, 'unknown');

@@ -1,6 +1,7 @@
 import { type LoadWarning, PeerdmaError } from '../../errors/index.js';
 import { formatBdf, tryParseBdf } from '../../pci/bdf.js';
 import { FabricBuilder, type FunctionInit, hostBridgeId } from '../../pci/builder.js';
+import { className } from '../../pci/classes.js';
 import {
   type FunctionKind,
   type Link,
@@ -168,7 +169,7 @@ class HwlocLoader {
       link === UNKNOWN
         ? UNKNOWN
         : { portType: portTypeOf(kind), linkCap: UNKNOWN, linkStatus: link };
-    const description = describe(o);
+    const description = describe(o, classCode);
     const init: FunctionInit = {
       bdf,
       kind,
@@ -267,10 +268,16 @@ function nonIoDescendants(o: HwObject): HwObject[] {
   return o.children.filter((c) => !isIoObject(c)).flatMap((c) => [c, ...nonIoDescendants(c)]);
 }
 
-function describe(o: HwObject): string | undefined {
-  const model = [o.infos.get('PCIVendor'), o.infos.get('PCIDevice')]
-    .filter((s) => s !== undefined && s !== '')
-    .join(' ');
+/** `Vendor Device [eth0]`; without names from hwloc, the class name keeps the OS names company. */
+function describe(o: HwObject, classCode: Maybe<number>): string | undefined {
+  const modelParts = [o.infos.get('PCIVendor'), o.infos.get('PCIDevice')].filter(
+    (s) => s !== undefined && s !== '',
+  );
+  const hasOsNames = o.children.some((c) => c.type === 'OSDev' && c.attrs['name']);
+  const model =
+    modelParts.length === 0 && hasOsNames && classCode !== UNKNOWN
+      ? className(classCode)
+      : modelParts.join(' ');
   const names = o.children
     .filter((c) => c.type === 'OSDev' && c.attrs['name'])
     .map((c) => c.attrs['name']!);
