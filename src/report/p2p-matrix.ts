@@ -215,7 +215,7 @@ export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): 
     for (let j = 0; j < matrix.n; j++) {
       const t = cellMapType(matrix, i, j);
       counts[t]!++;
-      // Verdicts (the reference walk) only until enough distinct findings are known.
+      // The per-pair walk (no log) for every pair that is not plainly BUS_ADDR.
       if (i === j || t === MT_BUS_ADDR) continue;
       const a = matrix.devices[i]!;
       const b = matrix.devices[j]!;

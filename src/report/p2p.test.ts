@@ -144,6 +144,6 @@ test('matrix --json: every pair equals its full verdict; the walk ran only where
         if (!withCmdline) assert.equal(doc.stats.walked, doc.pairs.length - busAddr);
       },
     ),
-    { numRuns: 60 },
+    { numRuns: 30 },
   );
 });
