@@ -1,4 +1,5 @@
 import type { KResult } from '../core/errno.js';
+import type { CostLedger } from '../dma/ledger.js';
 import type { DmaBufCore } from '../dmabuf/core.js';
 import type { KernelVersion } from '../dmabuf/rules.js';
 import type { DmaDataDirection, DmaDevice, SgTable } from '../dmabuf/types.js';
@@ -29,6 +30,8 @@ export interface MapCost {
   readonly calls: Readonly<Record<string, number>>;
   /** Estimated CPU ns from the calibration table (0 when unknown). */
   readonly cpuNs: number;
+  /** The strategy's full cost ledger (absent for mappers that keep none: identity, RAM pages). */
+  readonly ledger?: CostLedger;
 }
 
 export interface DmaMapper {

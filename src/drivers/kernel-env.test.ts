@@ -6,7 +6,7 @@ import { O } from '../proc/types.js';
 import { SZ_2M } from './accel/allocator.js';
 import { accelExportSink } from './accel/exporter.js';
 import { HL_MEM_OP } from './accel/uapi.js';
-import { fromKernel } from './kernel-env.js';
+import { driverMaxSeg, fromKernel } from './kernel-env.js';
 import { regDmabufMr } from './rdma/dmabuf-mr.js';
 import { IBV_ACCESS as A } from './rdma/verbs.js';
 import { DriverRig } from './rig.js';
@@ -102,4 +102,16 @@ test('ACS redirect on an allowlisted host: attach keeps peer2peer and logs the A
     k.log.some((l) => /ACS/.test(l.text)),
     JSON.stringify(k.log),
   );
+});
+
+test('driverMaxSeg follows src/dma: mlx5 2 GiB, nvme 4 GiB − 1, anything else 64 KiB', () => {
+  const fabric = driverFabric();
+  const fn = fabric.resolve('nic0');
+  const withDriver = (driver: string | null) => driverMaxSeg({ ...fn, driver });
+  assert.equal(withDriver('mlx5_core'), 2n ** 31n);
+  assert.equal(withDriver('nvme'), 0xffff_ffffn);
+  assert.equal(withDriver('habanalabs'), 65536n);
+  assert.equal(withDriver('constructor'), 65536n);
+  assert.equal(withDriver('unknown'), 65536n);
+  assert.equal(withDriver(null), 65536n);
 });

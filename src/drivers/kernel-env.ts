@@ -1,5 +1,6 @@
 import { kerr, ok } from '../core/errno.js';
 import type { StrategyName } from '../dma/strategies/index.js';
+import { DEFAULT_MAX_SEG_SIZE, DRIVER_MAX_SEG_SIZE } from '../dma/types.js';
 import { type DmaDevice, pciDevice } from '../dmabuf/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Fabric } from '../pci/fabric.js';
@@ -23,11 +24,12 @@ export interface DriverEnvOptions {
   readonly ramBytes?: bigint;
 }
 
-/** dma_set_max_seg_size as the drivers set it (mlx5: 2 GiB, nvme: 4 GiB − 1), else the 64 KiB default. */
+/** dma_set_max_seg_size as the bound driver sets it (src/dma's table), else the 64 KiB default. */
 export function driverMaxSeg(fn: PciFunction): bigint {
-  if (fn.driver === 'mlx5_core') return 2n ** 31n;
-  if (fn.driver === 'nvme') return 0xffff_ffffn;
-  return 65536n;
+  const d = fn.driver;
+  return typeof d === 'string' && Object.hasOwn(DRIVER_MAX_SEG_SIZE, d)
+    ? DRIVER_MAX_SEG_SIZE[d]!
+    : DEFAULT_MAX_SEG_SIZE;
 }
 
 export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {

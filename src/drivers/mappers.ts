@@ -47,6 +47,7 @@ export function kernelMapper(
           segments: m.segments.length,
           calls: { ...l.counts.calls },
           cpuNs: l.cpu.totalNs,
+          ledger: l,
         });
       note('map', m.ledger);
       live++;

@@ -246,7 +246,7 @@ export class Kernel {
     for (const [k, v] of Object.entries(live)) if (v !== 0) out.push(`fence layer: ${v} live ${k}`);
     if (this.#iommuUnit !== undefined) {
       const s = this.#iommuUnit.snapshot();
-      const ranges = s.iovaRanges - s.fqPending;
+      const ranges = s.inUseRanges;
       const leaf = s.ptes['4K'] + s.ptes['2M'] + s.ptes['1G'];
       if (ranges > 0 || leaf > 0)
         out.push(`iommu: ${ranges} IOVA range(s) allocated, ${leaf} PTE(s) still mapped`);

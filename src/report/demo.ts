@@ -3,9 +3,10 @@
  * or one JSON document (schemaVersion 1). The wording of driver findings lives here.
  */
 import type { KResult } from '../core/errno.js';
+import { ledgerLine } from '../dma/index.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Fabric } from '../pci/fabric.js';
-import type { DemoResult } from '../scenarios/demo-steps.js';
+import type { DemoMapping, DemoResult } from '../scenarios/demo-steps.js';
 import { type FoundingOptions, runFounding } from '../scenarios/founding.js';
 import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
 import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
@@ -68,6 +69,15 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)];
 }
 
+/** One map/unmap of a step: its ledger line, or its calls when the mapper kept no ledger. */
+export function mappingLine(m: DemoMapping, names: Readonly<Record<string, string>> = {}): string {
+  const who = Object.hasOwn(names, m.importer) ? names[m.importer] : m.importer;
+  const label = `${m.strategy} ${m.what} → ${who}`;
+  if (m.ledger !== null) return ledgerLine(m.ledger, label);
+  const calls = Object.entries(m.calls).map(([k, n]) => `${k}×${n}`);
+  return `${label}: ${calls.join(', ') || 'no DMA-API calls'} · ${m.segments} DMA seg(s) · no ledger`;
+}
+
 export function renderFounding(r: DemoResult): string[] {
   const out: string[] = [];
   out.push(
@@ -87,11 +97,13 @@ export function renderFounding(r: DemoResult): string[] {
     `pair: ${p.accel} (${p.accelBdf}) exports, ${p.nic} (${p.nicBdf}) imports — ${p.mapType}, distance ${p.distance ?? 'unknown'}${p.issues.length ? `, issues: ${p.issues.join(', ')}` : ''}`,
   );
   out.push('');
+  const names = { [p.accelBdf]: p.accel, [p.nicBdf]: p.nic };
   for (const s of r.steps) {
     out.push(`${s.n}. ${pad(s.name, 11)} ${s.ok ? 'ok  ' : `FAIL -${s.errno}`} ${s.detail}`);
     if (s.route) out.push(`   route     ${s.route}`);
     if (s.mapType) out.push(`   map type  ${s.mapType}`);
     out.push(`   cost      ${s.dmaCalls} DMA-API call(s), ~${s.cpuNs} ns CPU so far`);
+    for (const m of s.mappings) out.push(`   ledger    ${mappingLine(m, names)}`);
     out.push(`   fences    ${s.fences.length ? s.fences.join('; ') : 'none'}`);
   }
   out.push('');

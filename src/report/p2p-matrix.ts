@@ -176,6 +176,7 @@ export function matrixJson(view: MatrixView): object {
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
+    ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
     bootLog: env.overlay.bootLog,
     devices: devs.map((d) => d.bdf),
     pairs,

@@ -15,9 +15,11 @@ export * from './p2p-text.js';
 
 /** The verdict as JSON (schemaVersion 1): the record plus worded issues. */
 export function verdictJson(v: Verdict): object {
+  const caveat = getRuleSet(v.ruleSet).caveat;
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ...v,
+    ...(caveat ? { ruleSetNote: caveat } : {}),
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
   };
 }

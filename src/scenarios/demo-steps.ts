@@ -1,7 +1,8 @@
 import type { KResult } from '../core/errno.js';
+import type { CostLedger } from '../dma/ledger.js';
 import { fenceLine } from '../dmabuf/bufinfo.js';
 import type { DmaBuf } from '../dmabuf/objects.js';
-import type { DriverFinding } from '../drivers/env.js';
+import type { DriverFinding, MapCost } from '../drivers/env.js';
 import type { DmabufMrMode } from '../drivers/rdma/dmabuf-mr.js';
 import type { PairCandidate, ScenarioWorld } from './world.js';
 
@@ -22,7 +23,14 @@ export interface DemoStep {
   /** DMA-API calls made by the drivers so far, and their estimated CPU cost (ns). */
   readonly dmaCalls: number;
   readonly cpuNs: number;
+  /** The map/unmap operations this step made, each with its cost ledger (`ledger: null`: none kept). */
+  readonly mappings: readonly DemoMapping[];
   readonly fences: readonly string[];
+}
+
+/** One map or unmap a step made: strategy, importer, DMA-API calls and the full cost ledger. */
+export interface DemoMapping extends Omit<MapCost, 'ledger'> {
+  readonly ledger: CostLedger | null;
 }
 
 export interface DemoPair {
@@ -72,6 +80,8 @@ export class Steps {
   buf: DmaBuf | null = null;
   /** Where the importer's DMA goes (set once the buffer is mapped for it). */
   route = 'none: not mapped for the importer yet';
+  /** Map/unmap operations already attributed to a step. */
+  #shown = 0;
   constructor(
     readonly w: ScenarioWorld,
     readonly out: DemoStep[],
@@ -87,6 +97,10 @@ export class Steps {
       0,
     );
     const cpuNs = Math.round(done.reduce((s, c) => s + c.cpuNs, 0));
+    const mappings = done
+      .slice(this.#shown)
+      .map((c): DemoMapping => ({ ...c, calls: { ...c.calls }, ledger: c.ledger ?? null }));
+    this.#shown = Math.max(this.#shown, done.length);
     const b = this.buf;
     const fences = b && !b.released ? this.w.k.dmabuf.withLock(b, () => describeFences(b)) : [];
     this.out.push({
@@ -99,6 +113,7 @@ export class Steps {
       mapType: this.mapType,
       dmaCalls,
       cpuNs,
+      mappings,
       fences,
     });
     return r.ok;

@@ -122,4 +122,10 @@ test('matrix shows the boot log of the what-if command line; linux-5.4 prints wh
   const c = run(['check', '--from', 'example:default', 'accel0', 'nic0', '--rules', 'linux-5.4']);
   assert.match(c.out, /note: +linux-5\.4 models the early p2pdma of mainline v4\.20 – v5\.1/);
   assert.match(c.out, /verdict: {2}NOT_SUPPORTED, distance -1/);
+  const j = JSON.parse(
+    run(['check', '--from', 'example:default', 'accel0', 'nic0', '--rules', 'linux-5.4', '--json'])
+      .out,
+  );
+  assert.equal(j.ruleSet, 'linux-5.4');
+  assert.match(j.ruleSetNote, /mainline v4\.20 – v5\.1/);
 });

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     const o = opts as typeof opts & SourceOptions;
     let iommu: IommuMode | undefined;
     if (o.iommu !== undefined) {
-      iommu = IOMMU_MODE_NAMES[o.iommu];
+      iommu = Object.hasOwn(IOMMU_MODE_NAMES, o.iommu) ? IOMMU_MODE_NAMES[o.iommu] : undefined;
       if (!iommu)
         throw new PeerdmaError('E_USAGE', `unknown --iommu '${o.iommu}' (none, pt, strict, lazy)`);
     }
