@@ -163,4 +163,8 @@ test('p2pdma rule set for a kernel version without its own preset: the newest ol
   assert.equal(p2pRuleSetFor('linux-7.0'), 'linux-6.19');
   assert.equal(p2pRuleSetFor('linux-6.8'), 'linux-6.1');
   assert.equal(p2pRuleSetFor('linux-4.19'), 'linux-5.4');
+  assert.equal(p2pRuleSetFor('linux-5.1'), 'linux-5.4');
+  // 5.2+ already routes through allowlisted host bridges: the nearest preset with that is 6.1.
+  assert.equal(p2pRuleSetFor('linux-5.10'), 'linux-6.1');
+  assert.equal(p2pRuleSetFor('linux-5.15'), 'linux-6.1');
 });

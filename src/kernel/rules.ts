@@ -37,10 +37,17 @@ const versionNumber = (name: string): number => {
   return major * 1000 + minor;
 };
 
-/** The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one, else the oldest. */
+/**
+ * The P2PDMA rule set for a kernel rule-set name: exact, else the newest older one. The preset
+ * named `linux-5.4` models the early (v4.20–v5.1) semantics, so kernels from v5.2 on that fall
+ * between it and `linux-6.1` (5.4 … 5.19: host-bridge route, map types, allowlist) use `linux-6.1`,
+ * the nearest preset with those semantics; older kernels use the oldest preset.
+ */
 export function p2pRuleSetFor(ruleSet: string): string {
   if (RULE_SETS.some((r) => r.name === ruleSet)) return ruleSet;
   const v = versionNumber(ruleSet);
   const sorted = [...RULE_SETS].sort((a, b) => versionNumber(b.name) - versionNumber(a.name));
-  return (sorted.find((r) => versionNumber(r.name) <= v) ?? sorted[sorted.length - 1]!).name;
+  const older = sorted.find((r) => versionNumber(r.name) <= v) ?? sorted[sorted.length - 1]!;
+  if (older.name === 'linux-5.4' && v >= versionNumber('linux-5.2')) return 'linux-6.1';
+  return older.name;
 }

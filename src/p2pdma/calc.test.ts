@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Fabric } from '../pci/index.js';
+import { type Fabric, FabricBuilder } from '../pci/index.js';
 import { ALLOWLIST_LINUX_6_1 } from './allowlist-linux-6.1.js';
 import { ALLOWLIST_LINUX_6_19 } from './allowlist-linux-6.19.js';
 import { acsListText } from './calc.js';
+import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';
 import { getRuleSet } from './rulesets.js';
 import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, type N, standard } from './testing/build.js';
@@ -388,6 +389,80 @@ describe('every allowlist entry and flag', () => {
     assert.equal(v.mapType, 'uncertain');
     if (v.mapType === 'uncertain')
       assert.deepEqual(v.missing, { fact: 'host-bridge-device-id', devices: ['0000:00:00.0'] });
+  });
+});
+
+describe('host bridge device whose port type is not in the input (§3.3.3)', () => {
+  // Root bus starts at 00:02.0 (no 00.0): that function is the host bridge device only if it is a
+  // Root Port. 8086:2032 is allowlisted, so the port type decides.
+  const build = (pcie: 'unknown' | 'root-port') => {
+    const L = { speedGTs: 8, width: 16 };
+    const port =
+      pcie === 'unknown'
+        ? ('unknown' as const)
+        : { portType: 'root-port' as const, linkCap: L, linkStatus: L };
+    return new FabricBuilder()
+      .machine({ cpu: { vendor: 'GenuineIntel', family: 6, model: 0x55, arch: 'x86_64' } })
+      .fn({
+        bdf: '00:02.0',
+        kind: 'root-port',
+        vendor: 0x8086,
+        device: 0x2032,
+        classCode: 0x060400,
+        pcie: port,
+        acs: { state: 'absent' },
+      })
+      .fn({
+        bdf: '01:00.0',
+        parent: '00:02.0',
+        kind: 'endpoint',
+        classCode: 0x030200,
+        pcie: 'unknown',
+        acs: { state: 'absent' },
+      })
+      .fn({
+        bdf: '00:03.0',
+        kind: 'root-port',
+        vendor: 0x8086,
+        device: 0x2033,
+        classCode: 0x060400,
+        pcie: port,
+        acs: { state: 'absent' },
+      })
+      .fn({
+        bdf: '02:00.0',
+        parent: '00:03.0',
+        kind: 'endpoint',
+        classCode: 0x030200,
+        pcie: 'unknown',
+        acs: { state: 'absent' },
+      })
+      .build();
+  };
+  test('known Root Port: allowlisted, THRU_HOST_BRIDGE', () => {
+    assert.equal(
+      new P2pdma(build('root-port'), 'linux-6.19').verdict('01:00.0', '02:00.0').mapType,
+      'THRU_HOST_BRIDGE',
+    );
+  });
+  test('unknown port type: uncertain on that fact, both outcomes possible, fast path agrees', () => {
+    const f = build('unknown');
+    const p = new P2pdma(f, 'linux-6.19');
+    const v = p.verdict('01:00.0', '02:00.0');
+    assert.equal(v.mapType, 'uncertain');
+    if (v.mapType === 'uncertain') {
+      assert.deepEqual(v.missing, {
+        fact: 'host-bridge-device-port-type',
+        devices: ['0000:00:02.0'],
+      });
+      assert.deepEqual([...v.possible].sort(), ['NOT_SUPPORTED', 'THRU_HOST_BRIDGE']);
+    }
+    const devs = [f.require('0000:01:00.0'), f.require('0000:02:00.0')];
+    assert.equal(cellMapType(fastMatrix(p.env, devs), 0, 1), MT_UNCERTAIN);
+    assert.equal(
+      cellMapType(fastMatrix(new P2pdma(build('root-port')).env, devs), 0, 1),
+      MT_THRU_HOST_BRIDGE,
+    );
   });
 });
 

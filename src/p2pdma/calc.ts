@@ -161,7 +161,16 @@ function hostBridgeAllowlist(
   checks: HostBridgeCheck[],
 ): boolean {
   const one = (hb: string, same: boolean): boolean => {
-    const dev = env.fabric.hostBridgeDevice(hb);
+    let dev = env.fabric.hostBridgeDevice(hb);
+    const maybe = dev === null ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
+    // Not at 00.0 and its port type not in the input: it is the host bridge device only if it is
+    // a Root Port, so that is a deciding fact.
+    const fact = {
+      key: `hbport:${hb}`,
+      fact: 'host-bridge-device-port-type',
+      devices: [],
+    } as const;
+    if (maybe !== null && ask({ ...fact, devices: [maybe.bdf] }, 'unknown')) dev = maybe;
     if (dev === null) {
       checks.push({ hostBridge: hb, device: null, ids: null, same, answer: 'no-device' });
       return false;

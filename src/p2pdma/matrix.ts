@@ -77,9 +77,14 @@ function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
   if (env.rules.semantics === 'early') return out.fill(MT_NOT_SUPPORTED);
   const allow = (hb: string, same: boolean): boolean | 'unknown' => {
     const dev = env.fabric.hostBridgeDevice(hb);
-    if (dev === null) return false;
-    if (typeof dev.vendor !== 'number' || typeof dev.device !== 'number') return 'unknown';
-    return allowlistLookup(env.rules.allowlist, dev.vendor, dev.device, same).kind === 'allowed';
+    const maybe = dev === null ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
+    const cand = dev ?? maybe;
+    if (cand === null) return false;
+    if (typeof cand.vendor !== 'number' || typeof cand.device !== 'number') return 'unknown';
+    const listed =
+      allowlistLookup(env.rules.allowlist, cand.vendor, cand.device, same).kind === 'allowed';
+    // An unsure candidate (port type unknown) decides only when it would be allowed.
+    return dev === null ? (listed ? 'unknown' : false) : listed;
   };
   for (let a = 0; a < h; a++) {
     for (let b = 0; b < h; b++) {

@@ -20,7 +20,8 @@ export type FactKind =
   | 'acs-cmdline-match' // whether a pci=…acs… entry matches a device (its ids are unknown)
   | 'acs-firmware-value' // config_acs keeps firmware bits; the firmware value is not in the input
   | 'cpu-vendor-family' // cpu_supports_p2pdma(): x86 AMD family >= 0x17
-  | 'host-bridge-device-id'; // vendor:device of the host bridge device the allowlist looks at
+  | 'host-bridge-device-id' // vendor:device of the host bridge device the allowlist looks at
+  | 'host-bridge-device-port-type'; // whether the first root-bus function (not at 00.0) is a Root Port
 
 export interface MissingFact {
   readonly fact: FactKind;

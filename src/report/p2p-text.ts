@@ -12,6 +12,8 @@ const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
     'the firmware ACS value that pci=config_acs= keeps for bits outside its mask',
   'cpu-vendor-family': 'the CPU vendor and family (cpu_supports_p2pdma: x86 AMD family >= 0x17)',
   'host-bridge-device-id': 'the vendor:device id of the host bridge device the allowlist looks at',
+  'host-bridge-device-port-type':
+    'whether the first function on the root bus is a PCIe Root Port (then it is the host bridge device the allowlist looks at; §3.3.3)',
 };
 
 export function factText(m: MissingFact): string {
