@@ -28,5 +28,6 @@ export {
   type IovaRange,
   type IovaStats,
 } from './iova.js';
+export { type MachineIommuMode, machineIommuMode } from './machine-mode.js';
 export { IoPageTable, type Leaf, pteCounts, tablePagesFor } from './pagetable.js';
 export * from './types.js';

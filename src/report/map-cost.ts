@@ -26,6 +26,7 @@ import {
   winnerRuns,
 } from '../dma/index.js';
 import { PeerdmaError } from '../errors/index.js';
+import { machineIommuMode } from '../iommu/machine-mode.js';
 import { type IommuMode, maxBig } from '../iommu/types.js';
 import { P2pdma } from '../p2pdma/index.js';
 import { categoryOf } from '../pci/classes.js';
@@ -113,20 +114,8 @@ export function pickPair(
 
 /** The IOMMU mode the machine runs, and where that came from. */
 export function machineMode(fabric: Fabric): [IommuMode, string] {
-  const io = fabric.machine.iommu;
-  if (io.enabled === false) return ['none', 'machine: IOMMU off'];
-  const d = io.defaultDomain;
-  if (d !== undefined && isKnown(d)) {
-    const m: Record<string, IommuMode> = {
-      identity: 'passthrough',
-      DMA: 'strict',
-      'DMA-FQ': 'lazy',
-    };
-    if (m[d] !== undefined) return [m[d], `machine: default domain ${d}`];
-  }
-  if (io.enabled === true)
-    return ['lazy', 'assumed: IOMMU on, domain type unknown → x86 default (lazy)'];
-  return ['lazy', 'assumed: IOMMU state unknown → x86 default (lazy); pass --iommu'];
+  const m = machineIommuMode(fabric);
+  return [m.mode, m.source];
 }
 
 function pairMapType(fabric: Fabric, p: PciFunction, c: PciFunction): [MapType, string] {

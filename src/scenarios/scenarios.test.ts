@@ -81,8 +81,9 @@ test('no accelerator: the demo explains instead of failing', () => {
   assert.equal(r.pair, null);
   assert.match(r.noPair!.reason, /no accelerator .* and no RDMA NIC .* \(no endpoints\)/);
   assert.deepEqual(r.steps, []);
-  // A fabric with no machine facts says nothing about the IOMMU: `none` is an assumption.
-  assert.equal(r.iommu, 'none');
+  // A fabric with no machine facts says nothing about the IOMMU: the shared rule assumes the x86
+  // default (lazy) and says it assumed (same as map-cost).
+  assert.equal(r.iommu, 'lazy');
   assert.equal(r.iommuAssumed, true);
   assert.equal(runFounding(f, { iommu: 'strict' }).iommuAssumed, false);
 });

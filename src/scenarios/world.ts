@@ -2,6 +2,7 @@ import type { StrategyName } from '../dma/strategies/index.js';
 import type { DriverEnv } from '../drivers/env.js';
 import { fromKernel } from '../drivers/kernel-env.js';
 import { DriverRig } from '../drivers/rig.js';
+import { machineIommuMode } from '../iommu/machine-mode.js';
 import type { IommuMode } from '../iommu/types.js';
 import { Kernel } from '../kernel/index.js';
 import { categoryOf } from '../pci/classes.js';
@@ -26,21 +27,11 @@ export interface ScenarioWorld {
 }
 
 /** The IOMMU mode a machine runs in: its default domain type, `none` when DMA remapping is off. */
-export function iommuModeOf(fabric: Fabric): IommuMode {
-  const i = fabric.machine.iommu;
-  if (i.enabled === false) return 'none';
-  const d = i.defaultDomain;
-  if (d === 'identity') return 'passthrough';
-  if (d === 'DMA') return 'strict';
-  if (d === 'DMA-FQ') return 'lazy';
-  return i.enabled === true ? 'lazy' : 'none';
-}
+/** The machine's IOMMU mode (shared rule: src/iommu/machine-mode.ts). */
+export const iommuModeOf = (fabric: Fabric): IommuMode => machineIommuMode(fabric).mode;
 
-/** True when the capture says nothing about the IOMMU, so `iommuModeOf` assumed `none`. */
-export function iommuModeAssumed(fabric: Fabric): boolean {
-  const i = fabric.machine.iommu;
-  return !isKnown(i.enabled) && (i.defaultDomain === undefined || !isKnown(i.defaultDomain));
-}
+/** True when the input does not say which IOMMU mode the machine runs, so it was assumed. */
+export const iommuModeAssumed = (fabric: Fabric): boolean => machineIommuMode(fabric).assumed;
 
 export function makeWorld(fabric: Fabric, opts: ScenarioOptions = {}): ScenarioWorld {
   const k = new Kernel({
