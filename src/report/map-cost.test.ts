@@ -73,9 +73,18 @@ test('BUS_ADDR pair: phys-vec uses bus addresses and does no IOMMU work at all',
   assert.equal(pv.map?.counts.iommuCalls, 0);
   assert.match(r.conclusion[0]!, /phys-vec is cheapest/);
   assert.ok(r.conclusion.some((c) => c.startsWith('The pair is BUS_ADDR')));
-  const json = mapCostJson(r) as { schemaVersion: number; sweep: unknown[] };
+  const json = mapCostJson(r) as {
+    schemaVersion: number;
+    sweep: { size: string }[];
+    export: { size: string; chunks: { size: string; count: number }[] };
+  };
   assert.equal(json.schemaVersion, 1);
   assert.ok(json.sweep.length > 10);
+  // 64-bit byte values are hex strings, counts are numbers (docs/json.md conventions).
+  assert.equal(BigInt(json.export.size), r.main.size);
+  assert.match(json.export.size, /^0x[0-9a-f]+$/);
+  assert.ok(json.sweep.every((p) => /^0x[0-9a-f]+$/.test(p.size)));
+  assert.equal(typeof json.export.chunks[0]!.count, 'number');
 });
 
 test('report section: pair line, table and conclusions', () => {

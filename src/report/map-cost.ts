@@ -200,10 +200,13 @@ const costJson = (c: StrategyCost) => ({
   setupNs: c.setupNs,
   ...(c.map ? { map: c.map, unmap: c.unmap } : {}),
 });
+/** 64-bit byte values as hex strings, the convention of every `--json` document (docs/json.md). */
+const hexBytes = (n: bigint): string => `0x${n.toString(16)}`;
+
 const caseJson = (c: CaseCost) => ({
-  size: c.size.toString(),
+  size: hexBytes(c.size),
   chunk: c.chunk,
-  chunks: c.shape.classes.map((k) => ({ size: k.size.toString(), count: k.count.toString() })),
+  chunks: c.shape.classes.map((k) => ({ size: hexBytes(k.size), count: Number(k.count) })),
   strategies: c.costs.map(costJson),
 });
 
@@ -215,7 +218,7 @@ export function mapCostJson(r: MapCostReport): object {
     client: {
       bdf: r.client.bdf,
       name: r.client.name ?? null,
-      maxSegSize: r.maxSegSize.toString(),
+      maxSegSize: hexBytes(r.maxSegSize),
       maxSegSource: r.maxSegSource,
     },
     mapType: r.mapType,
@@ -229,7 +232,7 @@ export function mapCostJson(r: MapCostReport): object {
     export: caseJson(r.main),
     foundingCases: r.founding.map(caseJson),
     sweep: r.sweep.map((c) => ({
-      size: c.size.toString(),
+      size: hexBytes(c.size),
       strategies: c.costs.map((k) => ({
         strategy: k.strategy,
         ok: k.ok,
