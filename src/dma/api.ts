@@ -150,8 +150,7 @@ export class DmaApi {
     const domain = this.iommu.domainOf(dev.fn);
     if (domain === null) return this.directAddr(dev, phys, size);
     const g = domain.granule;
-    const off = phys % g;
-    const len = roundUp(size + off, g);
+    const { start, off, len } = granules(phys, size, g);
     // Untrusted devices bounce sub-granule buffers through swiotlb; MMIO can never be bounced.
     const partial = off !== 0n || size % g !== 0n;
     if (this.iommu.isUntrusted(dev.fn) && partial && (attrs & DMA_ATTR.MMIO) !== 0) {
@@ -159,7 +158,7 @@ export class DmaApi {
     }
     const iova = this.allocIova(dev, domain, len);
     if (iova === null) return DMA_MAPPING_ERROR;
-    const r = domain.map(iova.addr, phys - off, len, this.prot(dir, attrs));
+    const r = domain.map(iova.addr, start, len, this.prot(dir, attrs));
     if (!r.ok) {
       domain.freeIova(iova);
       return DMA_MAPPING_ERROR;
@@ -182,9 +181,8 @@ export class DmaApi {
     this.record(name, dev);
     const domain = this.iommu.domainOf(dev.fn);
     if (domain === null) return;
-    const g = domain.granule;
-    const off = addr % g;
-    this.unmapIova(domain, addr - off, roundUp(size + off, g));
+    const { start, len } = granules(addr, size, domain.granule);
+    this.unmapIova(domain, start, len);
   }
 
   /** Unmap `[iova, +len)` and free the allocation holding it (deferred in DMA-FQ domains). */
@@ -198,10 +196,7 @@ export class DmaApi {
       );
       return;
     }
-    const lazy = domain.fq !== null;
-    domain.unmap(iova, len, lazy ? 'deferred' : 'sync');
-    if (lazy) domain.queueFree(range);
-    else domain.freeIova(range);
+    unmapAndFree(domain, iova, len, range);
   }
 
   /** `dma_map_resource` (= dma_map_phys with DMA_ATTR_MMIO since v6.18). */
@@ -220,3 +215,29 @@ export class DmaApi {
 }
 
 export const roundUp = (v: bigint, g: bigint): bigint => ((v + g - 1n) / g) * g;
+
+/**
+ * `[addr, +size)` widened to whole granules `g`: the aligned start, the offset of `addr` in its
+ * granule, and the padded length.
+ */
+export function granules(
+  addr: bigint,
+  size: bigint,
+  g: bigint,
+): { start: bigint; off: bigint; len: bigint } {
+  const off = addr % g;
+  return { start: addr - off, off, len: roundUp(off + size, g) };
+}
+
+/** Unmap `[iova, +len)` and free `range`: strict domains invalidate now, DMA-FQ ones defer both. */
+export function unmapAndFree(
+  domain: IommuDomain,
+  iova: bigint,
+  len: bigint,
+  range: IovaRange,
+): void {
+  const lazy = domain.fq !== null;
+  domain.unmap(iova, len, lazy ? 'deferred' : 'sync');
+  if (lazy) domain.queueFree(range);
+  else domain.freeIova(range);
+}

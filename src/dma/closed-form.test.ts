@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { IommuMode } from '../iommu/index.js';
-import { closedFormLedger, mergedSegments } from './closed-form.js';
+import { type ClosedFormEnv, closedFormLedger, mergedSegments } from './closed-form.js';
 import { type ExportShape, layoutChunks, parseChunkSpec } from './shape.js';
 import { runStrategy, STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
 import { ACCEL_BAR, rig } from './testing/fabric.js';
@@ -89,22 +89,18 @@ test('lazy mode: closed form counts flush-queue drains like the model (more piec
 test('1 TiB at 4 KiB computes from extents: 268 M pages, no per-page objects', () => {
   const shape = parseChunkSpec('4KiB', 1n << 40n);
   assert.equal(shape.classes.length, 1);
-  const cf = closedFormLedger('map-resource', shape, {
+  const env: ClosedFormEnv = {
     translating: true,
     lazy: false,
     mapType: 'THRU_HOST_BRIDGE',
     maxSegSize: 2n << 30n,
-  });
+  };
+  const cf = closedFormLedger('map-resource', shape, env);
   assert.ok(cf.ok);
   assert.equal(cf.map.counts.calls['dma_map_resource'], 268_435_456);
   assert.equal(cf.map.counts.iovaAllocs, 268_435_456);
   assert.equal(cf.map.counts.pteWrites['4K'], 268_435_456);
-  const pages = closedFormLedger('p2p-pages', shape, {
-    translating: true,
-    lazy: false,
-    mapType: 'THRU_HOST_BRIDGE',
-    maxSegSize: 2n << 30n,
-  });
+  const pages = closedFormLedger('p2p-pages', shape, env);
   assert.ok(pages.ok);
   // 64 B of struct page per 4 KiB: 16 GiB for 1 TiB (published-numbers §1.5).
   assert.equal(pages.map.metadata.structPages, 16 * 1024 ** 3);

@@ -1,6 +1,6 @@
 import type { IommuDomain } from '../iommu/domain.js';
 import type { IovaRange } from '../iommu/iova.js';
-import { type DmaApi, roundUp } from './api.js';
+import { type DmaApi, granules, unmapAndFree } from './api.js';
 import { DMA_ATTR, type DmaDevice, type DmaDirection } from './types.js';
 
 /**
@@ -47,8 +47,8 @@ export function dmaIovaTryAlloc(
   }
   if (!api.checkMask(dev)) return NO_IOVA;
   api.record('dma_iova_try_alloc', dev);
-  const off = phys % domain.granule;
-  const range = api.allocIova(dev, domain, roundUp(size + off, domain.granule));
+  const { off, len } = granules(phys, size, domain.granule);
+  const range = api.allocIova(dev, domain, len);
   if (range === null) return NO_IOVA;
   return { addr: range.addr + off, size, swiotlb: false, range };
 }
@@ -81,8 +81,8 @@ export function dmaIovaLink(
   if (needsBounce && (attrs & DMA_ATTR.MMIO) !== 0) return -1; // EPERM: MMIO is never bounced
   const start = state.addr + offset;
   const v = start - (start % g);
-  const p = phys - (phys % g);
-  const r = domain.map(v, p, roundUp((phys % g) + size, g), api.prot(dir, attrs));
+  const { start: p, len } = granules(phys, size, g);
+  const r = domain.map(v, p, len, api.prot(dir, attrs));
   return r.ok ? 0 : -5;
 }
 
@@ -103,18 +103,6 @@ export function dmaIovaSync(
   return 0;
 }
 
-function span(
-  domain: IommuDomain,
-  state: IovaState,
-  offset: bigint,
-  size: bigint,
-): [bigint, bigint] {
-  const g = domain.granule;
-  const start = state.addr + offset;
-  const v = start - (start % g);
-  return [v, roundUp(start + size, g) - v];
-}
-
 /** `dma_iova_unlink`: unmap a sub-range with a synchronous invalidation; IOVA stays allocated. */
 export function dmaIovaUnlink(
   api: DmaApi,
@@ -130,8 +118,8 @@ export function dmaIovaUnlink(
   const domain = domainOf(api, dev, state);
   if (domain === null) return;
   api.record('dma_iova_unlink', dev);
-  const [v, len] = span(domain, state, offset, size);
-  domain.unmap(v, len, 'sync');
+  const { start, len } = granules(state.addr + offset, size, domain.granule);
+  domain.unmap(start, len, 'sync');
 }
 
 /** `dma_iova_free`: free the IOVA of a state whose ranges were all unlinked. */
@@ -163,9 +151,6 @@ export function dmaIovaDestroy(
     return;
   }
   api.record('dma_iova_destroy', dev);
-  const [v, len] = span(domain, state, 0n, mappedLen);
-  const lazy = domain.fq !== null;
-  domain.unmap(v, len, lazy ? 'deferred' : 'sync');
-  if (lazy) domain.queueFree(state.range);
-  else domain.freeIova(state.range);
+  const { start, len } = granules(state.addr, mappedLen, domain.granule);
+  unmapAndFree(domain, start, len, state.range);
 }

@@ -1,7 +1,14 @@
 import type { IommuDomain } from '../iommu/domain.js';
 import type { PciFunction } from '../pci/types.js';
-import { type DmaApi, roundUp } from './api.js';
-import type { DmaDevice, DmaDirection, DmaSegment, MapType, SgTable } from './types.js';
+import { type DmaApi, granules, roundUp } from './api.js';
+import {
+  DMA_MAPPING_ERROR,
+  type DmaDevice,
+  type DmaDirection,
+  type DmaSegment,
+  type MapType,
+  type SgTable,
+} from './types.js';
 
 /**
  * `dma_map_sg` / `dma_map_sgtable` with P2PDMA pages (spec §3.7, §4.4). Each CPU entry's page is
@@ -58,7 +65,7 @@ export function dmaMapSgtable(
       const addr = bus
         ? e.phys + api.busOffset(e.p2pProvider!)
         : api.directAddr(dev, e.phys, e.length);
-      if (addr === (1n << 64n) - 1n) return -5;
+      if (addr === DMA_MAPPING_ERROR) return -5;
       out.push({ dmaAddr: addr, len: e.length, busAddr: bus });
     }
     if (rec) rec.counts.sgFills += sgt.cpu.length;
@@ -74,8 +81,9 @@ export function dmaMapSgtable(
       place.push(-1n);
       continue;
     }
-    place.push(total + (e.phys % g));
-    total += roundUp((e.phys % g) + e.length, g);
+    const { off, len } = granules(e.phys, e.length, g);
+    place.push(total + off);
+    total += len;
   }
   if (rec) {
     rec.counts.sgIommuWalks += kinds.filter((k) => k !== 'bus').length;
@@ -99,9 +107,8 @@ export function dmaMapSgtable(
     };
     for (const [i, e] of sgt.cpu.entries()) {
       if (kinds[i] === 'bus') continue;
-      const v = base + place[i]! - (e.phys % g);
-      const p = e.phys - (e.phys % g);
-      const len = roundUp((e.phys % g) + e.length, g);
+      const { start: p, off, len } = granules(e.phys, e.length, g);
+      const v = base + place[i]! - off;
       if (runLen > 0n && p === runP + runLen && v === runV + runLen) runLen += len;
       else {
         if (!flush()) return unwind(domain, base, total, -12);

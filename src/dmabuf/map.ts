@@ -90,35 +90,35 @@ export function exporterUnmap(
   a.dmabuf.ops.unmap_dma_buf(a, rec.exporterSgt, dir);
 }
 
-export function pin(core: DmaBufCore, a: DmaBufAttachment | null): KResult<void> {
+/**
+ * The pin calls' checks: a NULL attachment is a WARN (false: stop), a static one a WARN (spec7.14),
+ * and the reservation lock must be held.
+ */
+function pinArgsOk(
+  core: DmaBufCore,
+  a: DmaBufAttachment | null,
+  fn: string,
+): a is DmaBufAttachment {
+  const { violations } = core.env;
   if (!a) {
-    core.env.violations.report('WARN', 'dmabuf.pin.null', 'dma_buf_pin: NULL attachment');
-    return kerr('EINVAL', 'dma_buf_pin: NULL attachment');
+    violations.report('WARN', 'dmabuf.pin.null', `${fn}: NULL attachment`);
+    return false;
   }
   if (!a.isDynamic)
-    core.env.violations.report(
-      'WARN',
-      'spec7.14',
-      `dma_buf_pin: ${a.dev.name} is a static attachment`,
-    );
-  core.assertHeld(a.dmabuf, 'dma_buf_pin');
+    violations.report('WARN', 'spec7.14', `${fn}: ${a.dev.name} is a static attachment`);
+  core.assertHeld(a.dmabuf, fn);
+  return true;
+}
+
+export function pin(core: DmaBufCore, a: DmaBufAttachment | null): KResult<void> {
+  if (!pinArgsOk(core, a, 'dma_buf_pin')) return kerr('EINVAL', 'dma_buf_pin: NULL attachment');
   const r = a.dmabuf.ops.pin ? a.dmabuf.ops.pin(a) : ok(undefined);
   if (r.ok) a.pinCount++;
   return r;
 }
 
 export function unpin(core: DmaBufCore, a: DmaBufAttachment | null): void {
-  if (!a) {
-    core.env.violations.report('WARN', 'dmabuf.pin.null', 'dma_buf_unpin: NULL attachment');
-    return;
-  }
-  if (!a.isDynamic)
-    core.env.violations.report(
-      'WARN',
-      'spec7.14',
-      `dma_buf_unpin: ${a.dev.name} is a static attachment`,
-    );
-  core.assertHeld(a.dmabuf, 'dma_buf_unpin');
+  if (!pinArgsOk(core, a, 'dma_buf_unpin')) return;
   if (a.pinCount === 0) {
     core.check('dmabuf.unpin.unbalanced', `dma_buf_unpin: ${a.dev.name} is not pinned`);
     return;
@@ -184,6 +184,18 @@ export function mapAttachment(
   return ok(rec.sgt);
 }
 
+/** The unmap calls' NULL check: a NULL attachment or table is a WARN (spec7.18) and a no-op. */
+function unmapArgsOk(
+  core: DmaBufCore,
+  a: DmaBufAttachment | null,
+  sgt: SgTable | null,
+  fn: string,
+): a is DmaBufAttachment {
+  if (a?.dmabuf && sgt) return true;
+  core.env.violations.report('WARN', 'spec7.18', `${fn}: NULL attachment or table`);
+  return false;
+}
+
 /** dma_buf_unmap_attachment (spec §1.7). */
 export function unmapAttachment(
   core: DmaBufCore,
@@ -191,14 +203,7 @@ export function unmapAttachment(
   sgt: SgTable | null,
   dir: DmaDataDirection,
 ): void {
-  if (!a?.dmabuf || !sgt) {
-    core.env.violations.report(
-      'WARN',
-      'spec7.18',
-      'dma_buf_unmap_attachment: NULL attachment or table',
-    );
-    return;
-  }
+  if (!unmapArgsOk(core, a, sgt, 'dma_buf_unmap_attachment')) return;
   assertMapLock(core, a, 'dma_buf_unmap_attachment', 'entry');
   if (core.env.rules.sgtCaching && a.sgt === sgt) return;
   assertMapLock(core, a, 'dma_buf_unmap_attachment', 'exporter');
@@ -245,14 +250,7 @@ export function unmapAttachmentUnlocked(
   sgt: SgTable | null,
   dir: DmaDataDirection,
 ): void {
-  if (!a?.dmabuf || !sgt) {
-    core.env.violations.report(
-      'WARN',
-      'spec7.18',
-      'dma_buf_unmap_attachment_unlocked: NULL attachment or table',
-    );
-    return;
-  }
+  if (!unmapArgsOk(core, a, sgt, 'dma_buf_unmap_attachment_unlocked')) return;
   if (core.isLocked(a.dmabuf)) core.deadlock(a.dmabuf, 'dma_buf_unmap_attachment_unlocked');
   core.withLock(a.dmabuf, () => unmapAttachment(core, a, sgt, dir));
 }

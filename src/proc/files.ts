@@ -67,17 +67,17 @@ export class FileTable {
     return id;
   }
 
+  /** A released file (count 0): the refcount_t WARN `refcount_t: <what>; use-after-free.` */
+  #useAfterFree(f: FileImpl, code: string, what: string): boolean {
+    if (!f.released && f.count > 0) return false;
+    this.violations.report('WARN', code, `refcount_t: ${what}; use-after-free.`);
+    return true;
+  }
+
   /** get_file: take one more reference. Use on a released file is a refcount WARN (saturates). */
   get(file: File): File {
     const f = file as FileImpl;
-    if (f.released || f.count <= 0) {
-      this.violations.report(
-        'WARN',
-        'refcount.addition-on-0',
-        'refcount_t: addition on 0; use-after-free.',
-      );
-      return file;
-    }
+    if (this.#useAfterFree(f, 'refcount.addition-on-0', 'addition on 0')) return file;
     f.count++;
     return file;
   }
@@ -85,14 +85,7 @@ export class FileTable {
   /** fput: drop one reference; the last one runs `fops.release`. */
   put(file: File): void {
     const f = file as FileImpl;
-    if (f.released || f.count <= 0) {
-      this.violations.report(
-        'WARN',
-        'refcount.underflow',
-        'refcount_t: underflow; use-after-free.',
-      );
-      return;
-    }
+    if (this.#useAfterFree(f, 'refcount.underflow', 'underflow')) return;
     f.count--;
     if (f.count > 0) return;
     f.released = true;

@@ -108,8 +108,17 @@ function ringInHbm(
 const countHops = (nic: RdmaNic, re: RegExp): number =>
   nic.port.hops.filter((h) => re.test(h.target)).length;
 
+/** One design's inputs: the fabric, the pair, and the options with their defaults applied. */
+interface RingRun {
+  readonly fabric: Fabric;
+  readonly accelFn: PciFunction;
+  readonly nicFn: PciFunction;
+  readonly o: Required<Pick<RingOptions, 'records' | 'batch'>> & RingOptions;
+}
+
 /** Both designs start alike: a world, the accelerator with its doorbell BAR, the NIC, the ring. */
-function ringSetup(fabric: Fabric, accelFn: PciFunction, nicFn: PciFunction, o: RingOptions) {
+function ringSetup(run: RingRun) {
+  const { fabric, accelFn, nicFn, o } = run;
   const w = makeWorld(fabric, o);
   const accel = w.rig.addAccel(accelFn);
   const { regs, mmioBar } = accel;
@@ -118,18 +127,13 @@ function ringSetup(fabric: Fabric, accelFn: PciFunction, nicFn: PciFunction, o: 
   const owner = w.k.spawn('accel-app');
   const ring = ringInHbm(w, accel, owner);
   const consumer = armConsumer(accel, ring.dev);
-  return ok({ w, accel, regs, mmioBar, nic, owner, ring, consumer });
+  return ok({ ...run, w, accel, regs, mmioBar, nic, owner, ring, consumer });
 }
 
-function runP2p(
-  fabric: Fabric,
-  accelFn: PciFunction,
-  nicFn: PciFunction,
-  o: Required<Pick<RingOptions, 'records' | 'batch'>> & RingOptions,
-): KResult<RingRow> {
-  const r = ringSetup(fabric, accelFn, nicFn, o);
+function runP2p(run: RingRun): KResult<RingRow> {
+  const r = ringSetup(run);
   if (!r.ok) return r;
-  const { w, accel, regs, mmioBar, nic, owner, ring, consumer } = r.value;
+  const { w, accel, regs, mmioBar, nic, owner, ring, consumer, accelFn, nicFn, o } = r.value;
   const app = w.k.spawn('rdma-app');
   const ex = accel.memIoctl(
     accel.exportArgs(ring.handle, ring.va, SZ_2M, O_RDWR | O_CLOEXEC),
@@ -201,15 +205,10 @@ function runP2p(
   });
 }
 
-function runBounce(
-  fabric: Fabric,
-  accelFn: PciFunction,
-  nicFn: PciFunction,
-  o: Required<Pick<RingOptions, 'records' | 'batch'>> & RingOptions,
-): KResult<RingRow> {
-  const r = ringSetup(fabric, accelFn, nicFn, o);
+function runBounce(run: RingRun): KResult<RingRow> {
+  const r = ringSetup(run);
   if (!r.ok) return r;
-  const { w, accel, regs, nic, ring, consumer } = r.value;
+  const { w, accel, regs, nic, ring, consumer, fabric, nicFn, o } = r.value;
   // Host ring: one page of system RAM, DMA-mapped for the NIC, registered as an MR.
   const pages = unwrap(w.env.ram.allocPages(1));
   const nicDev = w.env.dmaDevice(nicFn);
@@ -283,9 +282,10 @@ export function runRingDoorbell(fabric: Fabric, opts: RingOptions = {}): KResult
   const choice = pickPair(makeWorld(fabric, o));
   if (!choice.ok) return kerr('ENODEV', choice.reason);
   const { accel, nic } = choice.pair;
-  const p2p = runP2p(fabric, accel, nic, o);
+  const run: RingRun = { fabric, accelFn: accel, nicFn: nic, o };
+  const p2p = runP2p(run);
   if (!p2p.ok) return p2p;
-  const bounce = runBounce(fabric, accel, nic, o);
+  const bounce = runBounce(run);
   if (!bounce.ok) return bounce;
   return ok({
     accel: accel.name ?? accel.bdf,

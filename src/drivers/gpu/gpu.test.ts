@@ -52,6 +52,12 @@ function teardown(s: S, extra: () => void) {
 
 const enc = (t: string) => new TextEncoder().encode(t);
 
+/** The NIC registers the first 4 MiB of the exported BO as a dma-buf MR. */
+function regVram(s: S, access: number, mode: 'dynamic' | 'pinned') {
+  const args = { offset: 0n, length: 4n * MiB, iova: 0n, fd: s.fd, access };
+  return unwrap(regDmabufMr(s.w.env, s.nic, s.nicFn, s.proc, s.pd, args, mode));
+}
+
 function rdmaWrite(s: S, mr: { rkey: number }, iova: bigint, data: Uint8Array) {
   s.w.env.ram.write(s.host[0]!, data);
   return s.nic.postSend(
@@ -70,23 +76,7 @@ function rdmaWrite(s: S, mr: { rkey: number }, iova: bigint, data: Uint8Array) {
 test('the same bytes from the RDMA NIC, the NVMe drive, the CPU and the GPU (VRAM, P2P)', () => {
   const s = setup(true);
   const msg = enc('bytes written by the NIC into VRAM');
-  const reg = unwrap(
-    regDmabufMr(
-      s.w.env,
-      s.nic,
-      s.nicFn,
-      s.proc,
-      s.pd,
-      {
-        offset: 0n,
-        length: 4n * MiB,
-        iova: 0n,
-        fd: s.fd,
-        access: A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ,
-      },
-      'dynamic',
-    ),
-  );
+  const reg = regVram(s, A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ, 'dynamic');
   assert.equal(rdmaWrite(s, reg.mr, 3n * MiB, msg).status, 'IBV_WC_SUCCESS');
   assert.ok(s.nic.port.hops.some((h) => h.target.endsWith('VRAM BAR')));
   // NVMe: WRITE command reads the buffer (DMA from VRAM through the BAR) onto the media.
@@ -114,23 +104,7 @@ test('the same bytes from the RDMA NIC, the NVMe drive, the CPU and the GPU (VRA
 
 test('eviction: move_notify invalidates the dynamic MR; the next access faults it back in', () => {
   const s = setup(true);
-  const reg = unwrap(
-    regDmabufMr(
-      s.w.env,
-      s.nic,
-      s.nicFn,
-      s.proc,
-      s.pd,
-      {
-        offset: 0n,
-        length: 4n * MiB,
-        iova: 0n,
-        fd: s.fd,
-        access: A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ,
-      },
-      'dynamic',
-    ),
-  );
+  const reg = regVram(s, A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ, 'dynamic');
   assert.equal(rdmaWrite(s, reg.mr, 100n, enc('before move')).status, 'IBV_WC_SUCCESS');
   unwrap(evict(s.w.env, s.exp, 'GTT'));
   assert.equal(reg.stats.invalidations, 1);
@@ -179,17 +153,7 @@ test('static importer of a VRAM buffer silently gets system memory (spec §6.8.7
 
 test('pinned RDMA import with MOVE_NOTIFY off: pin drops VRAM, the BO moves to GTT (spec §6.8.6)', () => {
   const s = setup(false);
-  const reg = unwrap(
-    regDmabufMr(
-      s.w.env,
-      s.nic,
-      s.nicFn,
-      s.proc,
-      s.pd,
-      { offset: 0n, length: 4n * MiB, iova: 0n, fd: s.fd, access: A.LOCAL_WRITE },
-      'pinned',
-    ),
-  );
+  const reg = regVram(s, A.LOCAL_WRITE, 'pinned');
   assert.equal(s.bo.placement, 'GTT');
   // dma_buf_pin, plus the core's pin-on-map (MOVE_NOTIFY off pins dynamic importers too).
   assert.equal(s.bo.pinCount, 2);

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PhysAddressSpace } from '../bus.js';
 import { DmaPort } from '../dma-port.js';
-import { SparseMemory } from '../memory.js';
+import { ramBus } from '../testing/ram-bus.js';
 import { NVME_OPC, NvmeController } from './controller.js';
 
 function setup() {
-  const bus = new PhysAddressSpace();
-  const ram = new SparseMemory('ram', 1n << 24n);
-  bus.claim({
-    start: 0x100000n,
-    size: ram.size,
-    kind: 'ram',
-    target: { name: 'RAM', read: (o, l) => ram.read(o, l), write: (o, d) => ram.write(o, d) },
-  });
+  const { bus, ram } = ramBus(0x100000n, 1n << 24n);
   const c = new NvmeController('nvme0', new DmaPort('nvme0', bus));
   c.addNamespace(1, 512, 1024n);
   return { c, ram };

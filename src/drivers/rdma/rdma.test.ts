@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PhysAddressSpace } from '../bus.js';
 import { DmaPort } from '../dma-port.js';
-import { SparseMemory } from '../memory.js';
+import { ramBus } from '../testing/ram-bus.js';
 import { RdmaNic } from './nic.js';
 import { trimToWindow } from './umem-trim.js';
 import {
@@ -71,14 +70,7 @@ test('umem trim: window inside one segment, and across three', () => {
 });
 
 function twoNics() {
-  const bus = new PhysAddressSpace();
-  const ram = new SparseMemory('ram', 1n << 30n);
-  bus.claim({
-    start: 0n,
-    size: ram.size,
-    kind: 'ram',
-    target: { name: 'RAM', read: (o, l) => ram.read(o, l), write: (o, d) => ram.write(o, d) },
-  });
+  const { bus, ram } = ramBus(0n, 1n << 30n);
   return {
     ram,
     a: new RdmaNic('a', new DmaPort('a', bus)),
@@ -95,54 +87,27 @@ test('RDMA WRITE and READ move bytes between host MRs; key and access checks', (
   const dst = b.regHostMr(pb, 0x8000n, 0x1000n, A.LOCAL_WRITE | A.REMOTE_WRITE | A.REMOTE_READ);
   const ro = b.regHostMr(pb, 0x9000n, 0x1000n, A.REMOTE_READ);
   assert.ok(src.ok && dst.ok && ro.ok);
-  const wc = a.postSend(
-    pa,
-    {
-      wrId: 1,
-      opcode: 'RDMA_WRITE',
-      sgList: [{ addr: 0x1000n, length: 5, lkey: src.value.lkey }],
-      remoteAddr: 0x8010n,
-      rkey: dst.value.rkey,
-    },
-    b,
-  );
+  // 5 bytes from `addr` in a's MR to/from `remoteAddr` in b's.
+  const post = (
+    wrId: number,
+    opcode: 'RDMA_WRITE' | 'RDMA_READ',
+    addr: bigint,
+    remoteAddr: bigint,
+    rkey: number,
+  ) =>
+    a.postSend(
+      pa,
+      { wrId, opcode, sgList: [{ addr, length: 5, lkey: src.value.lkey }], remoteAddr, rkey },
+      b,
+    );
+  const wc = post(1, 'RDMA_WRITE', 0x1000n, 0x8010n, dst.value.rkey);
   assert.equal(wc.status, 'IBV_WC_SUCCESS');
   assert.equal(new TextDecoder().decode(ram.read(0x8010n, 5)), 'hello');
-  const denied = a.postSend(
-    pa,
-    {
-      wrId: 2,
-      opcode: 'RDMA_WRITE',
-      sgList: [{ addr: 0x1000n, length: 5, lkey: src.value.lkey }],
-      remoteAddr: 0x9000n,
-      rkey: ro.value.rkey,
-    },
-    b,
-  );
+  const denied = post(2, 'RDMA_WRITE', 0x1000n, 0x9000n, ro.value.rkey);
   assert.equal(denied.status, 'IBV_WC_REM_ACCESS_ERR');
-  const outOfRange = a.postSend(
-    pa,
-    {
-      wrId: 3,
-      opcode: 'RDMA_WRITE',
-      sgList: [{ addr: 0x1ffen, length: 5, lkey: src.value.lkey }],
-      remoteAddr: 0x8000n,
-      rkey: dst.value.rkey,
-    },
-    b,
-  );
+  const outOfRange = post(3, 'RDMA_WRITE', 0x1ffen, 0x8000n, dst.value.rkey);
   assert.equal(outOfRange.status, 'IBV_WC_LOC_PROT_ERR');
-  const rd = a.postSend(
-    pa,
-    {
-      wrId: 4,
-      opcode: 'RDMA_READ',
-      sgList: [{ addr: 0x1100n, length: 5, lkey: src.value.lkey }],
-      remoteAddr: 0x8010n,
-      rkey: dst.value.rkey,
-    },
-    b,
-  );
+  const rd = post(4, 'RDMA_READ', 0x1100n, 0x8010n, dst.value.rkey);
   assert.equal(rd.status, 'IBV_WC_SUCCESS');
   assert.equal(new TextDecoder().decode(ram.read(0x1100n, 5)), 'hello');
   assert.equal(b.deallocPd(pb).ok, false);

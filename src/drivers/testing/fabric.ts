@@ -3,28 +3,13 @@
  * a ConnectX NIC and an NVMe drive, plus a GPU (VRAM BAR) on a second root port.
  * `redirect` sets ACS RR|CR on the switch downstream ports. Test-only.
  */
-import { ACS, type AcsState, type Bar, type Fabric, FabricBuilder } from '../../pci/index.js';
+import { type Fabric, FabricBuilder } from '../../pci/index.js';
+import { acsPresent, bridgeFn, HOST_BRIDGE_FN, memBar, pcie } from '../../pci/testing/parts.js';
 
 const GiB = 1024n ** 3n;
 const MiB = 1024n ** 2n;
-const acs = (redirect: boolean): AcsState => ({
-  state: 'present',
-  cap: 0x5f,
-  ctrl: redirect ? ACS.SV | ACS.RR | ACS.CR | ACS.UF : 0,
-});
-const pcie = (portType: 'root-port' | 'switch-upstream' | 'switch-downstream' | 'endpoint') => ({
-  portType,
-  linkCap: { speedGTs: 16, width: 16 },
-  linkStatus: { speedGTs: 16, width: 16 },
-});
-const bar = (index: number, start: bigint, size: bigint, pref = true): Bar => ({
-  index,
-  space: 'mem',
-  start,
-  size,
-  is64: true,
-  prefetchable: pref,
-});
+const acs = acsPresent;
+const bar = memBar;
 
 export interface DriverFabricOptions {
   readonly redirect?: boolean;
@@ -43,49 +28,18 @@ export function driverFabric(opts: DriverFabricOptions = {}): Fabric {
       iommu: { enabled: opts.iommu ?? false },
     })
     .hostBridge({ domain: 0, rootBus: 0, numaNode: 0 })
-    .fn({
-      bdf: '0000:00:00.0',
-      vendor: 0x8086,
-      device: 0x09a2,
-      classCode: 0x060000,
-      pcie: null,
-      acs: { state: 'absent' },
-    })
-    .fn({
-      bdf: '0000:00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('root-port'),
-      acs: acs(false),
-      buses: { secondary: 1, subordinate: 5 },
-    })
-    .fn({
-      bdf: '0000:01:00.0',
-      parent: '0000:00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-upstream'),
-      acs: { state: 'absent' },
-    })
-    .fn({
-      bdf: '0000:02:00.0',
-      parent: '0000:01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: acs(r),
-    })
-    .fn({
-      bdf: '0000:02:01.0',
-      parent: '0000:01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: acs(r),
-    })
-    .fn({
-      bdf: '0000:02:02.0',
-      parent: '0000:01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: acs(r),
-    })
+    .fn(HOST_BRIDGE_FN)
+    .fn(
+      bridgeFn('0000:00:01.0', 'root-port', acs(false), {
+        buses: { secondary: 1, subordinate: 5 },
+      }),
+    )
+    .fn(
+      bridgeFn('0000:01:00.0', 'switch-upstream', { state: 'absent' }, { parent: '0000:00:01.0' }),
+    )
+    .fn(bridgeFn('0000:02:00.0', 'switch-downstream', acs(r), { parent: '0000:01:00.0' }))
+    .fn(bridgeFn('0000:02:01.0', 'switch-downstream', acs(r), { parent: '0000:01:00.0' }))
+    .fn(bridgeFn('0000:02:02.0', 'switch-downstream', acs(r), { parent: '0000:01:00.0' }))
     .fn({
       bdf: '0000:03:00.0',
       name: 'accel0',
@@ -129,7 +83,7 @@ export function driverFabric(opts: DriverFabricOptions = {}): Fabric {
       iommuGroup: group,
       bars: [bar(0, 0xe100_0000n, 16n * 1024n, false)],
     })
-    .fn({ bdf: '0000:00:02.0', classCode: 0x060400, pcie: pcie('root-port'), acs: acs(false) })
+    .fn(bridgeFn('0000:00:02.0', 'root-port', acs(false)))
     .fn({
       bdf: '0000:06:00.0',
       name: 'gpu0',

@@ -4,7 +4,8 @@
  * without ACS. `redirect` sets ACS RR|CR on the switch downstream ports; `groups` copies
  * sysfs-style IOMMU groups into the fabric (else they are derived from ACS).
  */
-import { ACS, type AcsState, type Bar, type Fabric, FabricBuilder } from '../../pci/index.js';
+import { type Fabric, FabricBuilder } from '../../pci/index.js';
+import { acsPresent, bridgeFn, HOST_BRIDGE_FN, memBar, pcie } from '../../pci/testing/parts.js';
 
 export const MiB = 1024n * 1024n;
 export const ACCEL_BAR = 0x20_0000_0000n;
@@ -12,24 +13,8 @@ export const ACCEL_BAR_SIZE = 64n * MiB;
 export const NIC_BAR = 0x21_0000_0000n;
 export const GPU_BAR = 0x30_0000_0000n;
 
-const acs = (on: boolean): AcsState => ({
-  state: 'present',
-  cap: 0x5f,
-  ctrl: on ? ACS.SV | ACS.RR | ACS.CR | ACS.UF : 0,
-});
-const pcie = (portType: 'root-port' | 'switch-upstream' | 'switch-downstream' | 'endpoint') => ({
-  portType,
-  linkCap: { speedGTs: 16, width: 16 },
-  linkStatus: { speedGTs: 16, width: 16 },
-});
-const bar = (start: bigint, size: bigint): Bar => ({
-  index: 0,
-  space: 'mem',
-  start,
-  size,
-  is64: true,
-  prefetchable: true,
-});
+const acs = acsPresent;
+const bar = (start: bigint, size: bigint) => memBar(0, start, size);
 
 export function testFabric(
   opts: { redirect?: boolean; groups?: boolean; rootAcs?: boolean; accelBarSize?: bigint } = {},
@@ -38,50 +23,35 @@ export function testFabric(
   return new FabricBuilder()
     .machine({ name: 'dma-test', cpu: { vendor: 'GenuineIntel', family: 6, model: 143 } })
     .hostBridge({ domain: 0, rootBus: 0 })
-    .fn({
-      bdf: '00:00.0',
-      vendor: 0x8086,
-      device: 0x09a2,
-      classCode: 0x060000,
-      pcie: null,
-      acs: { state: 'absent' },
-      iommuGroup: g(0),
-    })
-    .fn({
-      bdf: '00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('root-port'),
-      acs: acs(opts.rootAcs ?? true),
-      buses: { secondary: 1, subordinate: 4 },
-      iommuGroup: g(1),
-    })
-    .fn({
-      bdf: '01:00.0',
-      parent: '00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-upstream'),
-      acs: { state: 'absent' },
-      buses: { secondary: 2, subordinate: 4 },
-      iommuGroup: g(2),
-    })
-    .fn({
-      bdf: '02:00.0',
-      parent: '01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: acs(opts.redirect ?? false),
-      buses: { secondary: 3, subordinate: 3 },
-      iommuGroup: g(3),
-    })
-    .fn({
-      bdf: '02:01.0',
-      parent: '01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: acs(opts.redirect ?? false),
-      buses: { secondary: 4, subordinate: 4 },
-      iommuGroup: g(4),
-    })
+    .fn({ ...HOST_BRIDGE_FN, iommuGroup: g(0) })
+    .fn(
+      bridgeFn('00:01.0', 'root-port', acs(opts.rootAcs ?? true), {
+        buses: { secondary: 1, subordinate: 4 },
+        iommuGroup: g(1),
+      }),
+    )
+    .fn(
+      bridgeFn(
+        '01:00.0',
+        'switch-upstream',
+        { state: 'absent' },
+        { parent: '00:01.0', buses: { secondary: 2, subordinate: 4 }, iommuGroup: g(2) },
+      ),
+    )
+    .fn(
+      bridgeFn('02:00.0', 'switch-downstream', acs(opts.redirect ?? false), {
+        parent: '01:00.0',
+        buses: { secondary: 3, subordinate: 3 },
+        iommuGroup: g(3),
+      }),
+    )
+    .fn(
+      bridgeFn('02:01.0', 'switch-downstream', acs(opts.redirect ?? false), {
+        parent: '01:00.0',
+        buses: { secondary: 4, subordinate: 4 },
+        iommuGroup: g(4),
+      }),
+    )
     .fn({
       bdf: '03:00.0',
       name: 'accel0',
@@ -102,14 +72,12 @@ export function testFabric(
       bars: [bar(NIC_BAR, MiB)],
       iommuGroup: g(6),
     })
-    .fn({
-      bdf: '00:02.0',
-      classCode: 0x060400,
-      pcie: pcie('root-port'),
-      acs: acs(true),
-      buses: { secondary: 5, subordinate: 5 },
-      iommuGroup: g(7),
-    })
+    .fn(
+      bridgeFn('00:02.0', 'root-port', acs(true), {
+        buses: { secondary: 5, subordinate: 5 },
+        iommuGroup: g(7),
+      }),
+    )
     .fn({
       bdf: '05:00.0',
       name: 'gpu0',

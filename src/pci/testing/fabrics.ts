@@ -1,15 +1,11 @@
 /**
  * Small hand-built fabrics for tests across the project. Test-only (excluded from the build).
  */
-import { ACS, type AcsState, type Fabric, FabricBuilder } from '../index.js';
+import { type Fabric, FabricBuilder } from '../index.js';
+import { acsPresent, bridgeFn, HOST_BRIDGE_FN, pcie } from './parts.js';
 
-const acsOn: AcsState = { state: 'present', cap: 0x5f, ctrl: ACS.SV | ACS.RR | ACS.CR | ACS.UF };
-const acsOff: AcsState = { state: 'present', cap: 0x5f, ctrl: 0 };
-const pcie = (portType: 'root-port' | 'switch-upstream' | 'switch-downstream' | 'endpoint') => ({
-  portType,
-  linkCap: { speedGTs: 16, width: 16 },
-  linkStatus: { speedGTs: 16, width: 16 },
-});
+const acsOn = acsPresent(true);
+const acsOff = acsPresent(false);
 
 /**
  * One host bridge (device 8086:09a2 at 00.0), a root port 00:01.0 with a switch (USP 01:00.0,
@@ -31,42 +27,13 @@ export function switchFabric(
       },
     })
     .hostBridge({ domain: 0, rootBus: 0, numaNode: 0 })
-    .fn({
-      bdf: '0000:00:00.0',
-      vendor: 0x8086,
-      device: 0x09a2,
-      classCode: 0x060000,
-      pcie: null,
-      acs: { state: 'absent' },
-    })
-    .fn({
-      bdf: '0000:00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('root-port'),
-      acs: acsOff,
-      buses: { secondary: 1, subordinate: 4 },
-    })
-    .fn({
-      bdf: '0000:01:00.0',
-      parent: '0000:00:01.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-upstream'),
-      acs: { state: 'absent' },
-    })
-    .fn({
-      bdf: '0000:02:00.0',
-      parent: '0000:01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: dspAcs,
-    })
-    .fn({
-      bdf: '0000:02:01.0',
-      parent: '0000:01:00.0',
-      classCode: 0x060400,
-      pcie: pcie('switch-downstream'),
-      acs: dspAcs,
-    })
+    .fn(HOST_BRIDGE_FN)
+    .fn(bridgeFn('0000:00:01.0', 'root-port', acsOff, { buses: { secondary: 1, subordinate: 4 } }))
+    .fn(
+      bridgeFn('0000:01:00.0', 'switch-upstream', { state: 'absent' }, { parent: '0000:00:01.0' }),
+    )
+    .fn(bridgeFn('0000:02:00.0', 'switch-downstream', dspAcs, { parent: '0000:01:00.0' }))
+    .fn(bridgeFn('0000:02:01.0', 'switch-downstream', dspAcs, { parent: '0000:01:00.0' }))
     .fn({
       bdf: '0000:03:00.0',
       name: 'accel0',
@@ -87,7 +54,7 @@ export function switchFabric(
       pcie: pcie('endpoint'),
       acs: { state: 'absent' },
     })
-    .fn({ bdf: '0000:00:02.0', classCode: 0x060400, pcie: pcie('root-port'), acs: acsOff })
+    .fn(bridgeFn('0000:00:02.0', 'root-port', acsOff))
     .fn({
       bdf: '0000:05:00.0',
       name: 'gpu0',
