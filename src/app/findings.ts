@@ -44,6 +44,7 @@ const ISSUE_SEVERITY: Readonly<Record<IssueCode, Severity>> = {
   no_common_upstream: 'info',
   early_no_common_switch: 'error',
   cpu_allows_host_bridge: 'info',
+  root_complex_allowlisted: 'info',
   host_bridge_not_allowlisted: 'error',
   host_bridge_allowlisted: 'info',
   host_bridge_requires_same: 'error',

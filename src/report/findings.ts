@@ -16,6 +16,8 @@ const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
     'the firmware ACS value that pci=config_acs= keeps for bits outside its mask',
   'cpu-vendor-family': 'the CPU vendor and family (cpu_supports_p2pdma: x86 AMD family >= 0x17)',
   'host-bridge-device-id': 'the vendor:device id of the host bridge device the allowlist looks at',
+  'iommu-present':
+    'whether an IOMMU is present (v5.2 – v5.3 accept AMD Zen root complexes only without one)',
   'host-bridge-device-port-type':
     'whether the first function on the root bus is a PCIe Root Port (then it is the host bridge device the allowlist looks at; §3.3.3)',
 };
@@ -58,6 +60,8 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     'no common upstream bridge: this kernel allows P2P only below one PCIe switch (-1)',
   cpu_allows_host_bridge: (_s, e) =>
     `the CPU (${String(e['vendor'])} family 0x${Number(e['family']).toString(16)}) is AMD Zen or later: cpu_supports_p2pdma() opens the host-bridge route`,
+  root_complex_allowlisted: (_s, e) =>
+    `both root complexes are AMD Zen (1022:1450) and no IOMMU is present: root_complex_whitelist() accepts the pair at distance 0x1000 + d (${String(e['ruleSet'])})`,
   host_bridge_not_allowlisted: (_s, e) =>
     `${hostBridgeDevice(e)} is not in the ${String(e['ruleSet'])} P2PDMA allowlist`,
   host_bridge_allowlisted: (_s, e) =>
