@@ -1,0 +1,73 @@
+/**
+ * Differential test: our solver against SimGrid's own lmm max-min solver (libsimgrid 3.32 via
+ * python3-simgrid) on 240 seeded random systems, all in one SimGrid process. Every rate must agree
+ * to 1e-9 relative. Skipped, saying so, when SimGrid is not installed.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BOTTLENECK_OWN_BOUND, type MaxMinSystem, solveMaxMin } from './maxmin.js';
+import { randomSystem, seededRandom } from './testing/random.js';
+import { findSimgrid, solveWithSimgrid } from './testing/simgrid.js';
+
+const found = findSimgrid();
+const skip = 'skip' in found ? `SimGrid differential skipped: ${found.skip}` : false;
+if (skip) process.stderr.write(`${skip}\n`);
+
+/** 240 systems: small and medium, fractional and integral (exact ties), several unit scales. */
+function corpus(): MaxMinSystem[] {
+  const out: MaxMinSystem[] = [];
+  const rand = seededRandom(20261206);
+  const scales = [1, 1e-2, 1e3, 1e10];
+  for (let i = 0; i < 240; i++) {
+    const kind = i % 4;
+    out.push(
+      randomSystem(rand, {
+        constraints: 1 + Math.floor(rand() * (kind === 3 ? 60 : 12)),
+        flows: 1 + Math.floor(rand() * (kind === 3 ? 150 : 30)),
+        maxHops: kind === 3 ? 6 : 4,
+        boundShare: 0.35,
+        weightShare: 0.4,
+        coefficientShare: 0.3,
+        integral: kind === 1,
+        scale: scales[(i >> 2) % scales.length]!,
+      }),
+    );
+  }
+  return out;
+}
+
+describe('max-min solver vs SimGrid lmm (MaxMin::maxmin_solve)', { skip }, () => {
+  test('240 random systems: every rate equal within 1e-9 relative', () => {
+    if ('skip' in found) return;
+    const systems = corpus();
+    const sg = solveWithSimgrid(found, systems);
+    assert.equal(sg.results.length, systems.length);
+    let flows = 0;
+    let byBound = 0;
+    let worst = 0;
+    for (let s = 0; s < systems.length; s++) {
+      const sys = systems[s]!;
+      const ours = solveMaxMin(sys);
+      const theirs = sg.results[s]!.rates;
+      assert.equal(theirs.length, ours.rates.length, `system ${s}: flow count`);
+      for (let f = 0; f < theirs.length; f++) {
+        const a = ours.rates[f]!;
+        const b = theirs[f]!;
+        const rel = a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+        worst = Math.max(worst, rel);
+        assert.ok(
+          rel <= 1e-9,
+          `system ${s} flow ${f}: ours ${a}, SimGrid ${sg.simgrid} ${b} (relative ${rel})`,
+        );
+        flows++;
+        if (ours.bottleneck[f] === BOTTLENECK_OWN_BOUND) byBound++;
+      }
+    }
+    // The corpus must exercise bounds and shared bottlenecks, or the comparison proves little.
+    assert.ok(byBound > flows / 20, `only ${byBound} of ${flows} flows at their bound`);
+    assert.ok(byBound < flows / 2, `${byBound} of ${flows} flows at their bound`);
+    process.stderr.write(
+      `SimGrid ${sg.simgrid}: ${systems.length} systems, ${flows} flows, ${byBound} at their bound, worst relative difference ${worst.toExponential(2)}\n`,
+    );
+  });
+});
