@@ -2,6 +2,7 @@
 export {
   BOTTLENECK_OWN_BOUND,
   BOTTLENECK_UNCONSTRAINED,
+  constraintLoads,
   MaxMinBuilder,
   type MaxMinFlowOptions,
   type MaxMinOptions,

@@ -382,6 +382,21 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
   return { rates, bottleneck };
 }
 
+/** Per constraint, the capacity the given rates consume: sum over entries of coefficient × rate. */
+export function constraintLoads(sys: MaxMinSystem, rates: Float64Array): Float64Array {
+  const load = new Float64Array(sys.capacities.length);
+  const off = sys.flowOffsets;
+  const coef = sys.flowCoefficients;
+  for (let f = 0; f + 1 < off.length; f++) {
+    const r = rates[f]!;
+    for (let e = off[f]!; e < off[f + 1]!; e++) {
+      const a = coef === undefined ? 1 : coef[e]!;
+      if (a > 0) load[sys.flowConstraints[e]!]! += a * r;
+    }
+  }
+  return load;
+}
+
 /** One use of a constraint by a flow: which constraint, and how much of it per unit of rate. */
 export interface MaxMinUse {
   readonly constraint: number;

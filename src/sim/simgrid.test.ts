@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BOTTLENECK_OWN_BOUND, type MaxMinSystem, solveMaxMin } from './maxmin.js';
+import { BOTTLENECK_OWN_BOUND, MaxMinBuilder, type MaxMinSystem, solveMaxMin } from './maxmin.js';
 import { randomSystem, seededRandom } from './testing/random.js';
 import { findSimgrid, solveWithSimgrid } from './testing/simgrid.js';
 
@@ -32,6 +32,44 @@ function corpus(): MaxMinSystem[] {
         scale: scales[(i >> 2) % scales.length]!,
       }),
     );
+  }
+  return out;
+}
+
+/**
+ * Hand-made systems where SimGrid's precision rules decide the answer; ours must decide alike.
+ * Returned with the rates SimGrid is expected to give (checked against SimGrid below, too).
+ */
+function crafted(): { sys: MaxMinSystem; expect: number[]; why: string }[] {
+  const out: { sys: MaxMinSystem; expect: number[]; why: string }[] = [];
+  {
+    // C = 1; A bounded at 0.999995, B with weight 1e6. Level m = 1 / (1 + 1e-6) = 0.999999 > A's
+    // bound, so A is fixed at 0.999995 first; the remaining 5e-6 is under 1 × 1e-5 and snaps to 0,
+    // B's usage 1e-6 under 1e-5 snaps to 0: the constraint leaves, B is never reached: rate 0.
+    const b = new MaxMinBuilder();
+    const c = b.addConstraint(1);
+    b.addFlow([c], { bound: 0.999995 });
+    b.addFlow([c], { weight: 1e6 });
+    out.push({ sys: b.build(), expect: [0.999995, 0], why: 'orphaned by remaining snap' });
+  }
+  {
+    // Two bounds within 1e-5 of each other (b·p = 1 and 1.000005) are reached in the same round,
+    // each at its own bound; the third flow takes the rest: 10 − 1 − 1.000005 = 7.999995.
+    const b = new MaxMinBuilder();
+    const c = b.addConstraint(10);
+    b.addFlow([c], { bound: 1 });
+    b.addFlow([c], { bound: 1.000005 });
+    b.addFlow([c]);
+    out.push({ sys: b.build(), expect: [1, 1.000005, 7.999995], why: 'bounds within precision' });
+  }
+  {
+    // A zero coefficient lists a constraint without consuming it: flow 0 is limited by c1 only.
+    const b = new MaxMinBuilder();
+    const c0 = b.addConstraint(1);
+    const c1 = b.addConstraint(4);
+    b.addFlow([{ constraint: c0, coefficient: 0 }, c1]);
+    b.addFlow([c0]);
+    out.push({ sys: b.build(), expect: [4, 1], why: 'zero coefficient' });
   }
   return out;
 }
@@ -69,5 +107,24 @@ describe('max-min solver vs SimGrid lmm (MaxMin::maxmin_solve)', { skip }, () =>
     process.stderr.write(
       `SimGrid ${sg.simgrid}: ${systems.length} systems, ${flows} flows, ${byBound} at their bound, worst relative difference ${worst.toExponential(2)}\n`,
     );
+  });
+
+  test('precision rules: the same decisions as SimGrid on hand-made edge cases', () => {
+    if ('skip' in found) return;
+    const cases = crafted();
+    const sg = solveWithSimgrid(
+      found,
+      cases.map((c) => c.sys),
+    );
+    cases.forEach(({ sys, expect, why }, i) => {
+      const ours = Array.from(solveMaxMin(sys).rates);
+      for (let f = 0; f < expect.length; f++) {
+        assert.ok(Math.abs(ours[f]! - expect[f]!) <= 1e-12 * expect[f]!, `${why}: ours ${ours}`);
+        assert.ok(
+          Math.abs(sg.results[i]!.rates[f]! - expect[f]!) <= 1e-12 * expect[f]!,
+          `${why}: SimGrid ${sg.results[i]!.rates}`,
+        );
+      }
+    });
   });
 });
