@@ -13,19 +13,24 @@ const found = findSimgrid();
 const skip = 'skip' in found ? `SimGrid differential skipped: ${found.skip}` : false;
 if (skip) process.stderr.write(`${skip}\n`);
 
-/** 240 systems: small and medium, fractional and integral (exact ties), several unit scales. */
+/**
+ * 240 systems: small and medium, fractional and integral (exact ties), several unit scales, and
+ * "hot link" systems where most flows share one link and carry distinct bounds.
+ */
 function corpus(): MaxMinSystem[] {
   const out: MaxMinSystem[] = [];
   const rand = seededRandom(20261206);
   const scales = [1, 1e-2, 1e3, 1e10];
   for (let i = 0; i < 240; i++) {
-    const kind = i % 4;
+    const kind = i % 5;
+    const medium = kind === 3;
+    const hot = kind === 4;
     out.push(
       randomSystem(rand, {
-        constraints: 1 + Math.floor(rand() * (kind === 3 ? 60 : 12)),
-        flows: 1 + Math.floor(rand() * (kind === 3 ? 150 : 30)),
-        maxHops: kind === 3 ? 6 : 4,
-        boundShare: 0.35,
+        constraints: hot ? 2 + Math.floor(rand() * 3) : 1 + Math.floor(rand() * (medium ? 60 : 12)),
+        flows: 1 + Math.floor(rand() * (medium || hot ? 150 : 30)),
+        maxHops: medium ? 6 : hot ? 2 : 4,
+        boundShare: hot ? 0.8 : 0.35,
         weightShare: 0.4,
         coefficientShare: 0.3,
         integral: kind === 1,
