@@ -296,7 +296,9 @@ describe('max-min: invariants (fast-check)', () => {
     weightShare: fc.double({ min: 0, max: 0.6, noNaN: true }),
     coefficientShare: fc.double({ min: 0, max: 0.6, noNaN: true }),
     integral: fc.boolean(),
-    scale: fc.constantFrom(1, 1e-3, 1e9),
+    // SimGrid's precision is absolute on usages (a/p) and bound levels (b·p): values must stay well
+    // above 1e-5 for the allocation to be the exact max-min one, so no tiny units here.
+    scale: fc.constantFrom(1, 1e3, 1e9),
   });
 
   test('feasible, bounded, and every flow has a full bottleneck where it has the top level', () => {
@@ -347,7 +349,7 @@ describe('max-min: invariants (fast-check)', () => {
 
   test('scaling every capacity and bound by 2^k scales every rate by 2^k', () => {
     fc.assert(
-      fc.property(shapes, fc.integer({ min: -20, max: 20 }), ({ seed, ...shape }, k) => {
+      fc.property(shapes, fc.integer({ min: 0, max: 20 }), ({ seed, ...shape }, k) => {
         const sys = randomSystem(seededRandom(seed), shape);
         const s = 2 ** k;
         const scaled: MaxMinSystem = {

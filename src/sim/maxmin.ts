@@ -22,6 +22,11 @@
  * are fixed at m / p_f. Fixing a flow subtracts its share from every constraint it uses; a
  * constraint leaves the active set when its remaining capacity or usage falls under the precision.
  *
+ * Units: as in SimGrid, the precision is relative for remaining capacity but *absolute* for usages
+ * (sums of a/p) and bound levels (b·p): two bounds within 1e-5 of each other are reached together.
+ * Keep weights and coefficients near 1 (within ~1e4 of each other) and rates in a unit where bounds
+ * are well above 1e-5 (GB/s, MB/s or bytes/s all fit PCIe); otherwise pass a smaller `precision`.
+ *
  * Two departures from SimGrid, both for flows SimGrid cannot represent usefully:
  *   - a flow that uses no constraint with a positive coefficient is *unconstrained*: its rate is its
  *     bound (bottleneck -1) or Infinity (bottleneck -2). SimGrid's solver never visits such a

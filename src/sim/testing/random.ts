@@ -2,19 +2,11 @@
  * Seeded random max-min systems for the differential test against SimGrid and the benchmark.
  * Deterministic: the same seed gives the same system on every machine.
  */
+import { rng } from '../../p2pdma/testing/gen.js';
 import { MaxMinBuilder, type MaxMinSystem, type MaxMinUse } from '../maxmin.js';
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32, floats in [0, 1)), shared with the fabric generator. */
+export const seededRandom: (seed: number) => () => number = rng;
 
 export interface RandomSystemShape {
   readonly constraints: number;
