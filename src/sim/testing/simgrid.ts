@@ -25,8 +25,15 @@ export function findSimgrid(): SimgridRunner | { readonly skip: string } {
     );
     if (r.status !== 0) continue;
     const library = r.stdout.trim();
-    if (library !== '') return { python, library };
-    return { skip: 'SimGrid is not installed (apt-get install python3-simgrid)' };
+    if (library === '')
+      return { skip: 'SimGrid is not installed (apt-get install python3-simgrid)' };
+    // An empty batch: proves the library has the lmm entry points the harness calls.
+    const probe = spawnSync(python, [SCRIPT, library], {
+      input: '{"systems":[]}',
+      encoding: 'utf8',
+    });
+    if (probe.status === 4) return { skip: probe.stderr.trim() };
+    return { python, library };
   }
   return { skip: 'no python3 to drive SimGrid' };
 }

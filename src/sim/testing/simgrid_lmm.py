@@ -13,6 +13,7 @@ Input (stdin, JSON): {"systems": [{"capacities": [C...], "flows": [[penalty, bou
                       "runs": 1}
 Output (stdout, JSON): {"simgrid": "3.32.0", "results": [{"rates": [...], "solveCpuSeconds": [...]}]}
 Each system is built and solved `runs` times (fresh System each time); rates come from the last run.
+Exit 4 when the library lacks the SimGrid 3.32 lmm entry points (another release: unsupported).
 """
 import ctypes
 import ctypes.util
@@ -33,7 +34,12 @@ SYM = {
 def load(path):
     lib = ctypes.CDLL(path)
     P, D, Z, B = ctypes.c_void_p, ctypes.c_double, ctypes.c_size_t, ctypes.c_bool
-    f = {k: lib[v] for k, v in SYM.items()}
+    try:
+        f = {k: lib[v] for k, v in SYM.items()}
+    except AttributeError as e:
+        # Another SimGrid release with other lmm signatures: say so (exit 4 = unsupported, not a failure).
+        sys.stderr.write(f'{path}: lmm entry points of SimGrid 3.32 not found ({e})\n')
+        sys.exit(4)
     f['build'].argtypes, f['build'].restype = [Z, ctypes.c_char_p, B], P
     f['constraint_new'].argtypes, f['constraint_new'].restype = [P, P, D], P
     f['variable_new'].argtypes, f['variable_new'].restype = [P, P, D, D, Z], P
