@@ -4,19 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import type { LoadResult } from '../ingest/types.js';
 import { testFabric } from '../iommu/testing/fabric.js';
 import { DEFAULT_EXAMPLE as NODE_DEFAULT_EXAMPLE } from '../node/examples.js';
+import { P2pdma } from '../p2pdma/p2pdma.js';
 import { standard } from '../p2pdma/testing/build.js';
+import { benchFabric, randomFabric } from '../p2pdma/testing/gen.js';
 import { findingText } from '../report/findings.js';
+import { matrixJsonChunks } from '../report/p2p-matrix.js';
 import { check } from './check.js';
 import type { AppContext } from './context.js';
 import { demo } from './demo.js';
 import { examples } from './examples.js';
 import { MAP_COST_CODES } from './findings.js';
 import { mapCost } from './map-cost.js';
-import { matrix, matrixPairs } from './matrix.js';
-import { DEFAULT_EXAMPLE } from './options.js';
+import { buildMatrix, compactMatrix, matrix, matrixPairs, PAIR_SUBJECT } from './matrix.js';
+import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
 import { topo } from './topo.js';
 
@@ -116,4 +120,73 @@ test('examples: the default is one of them, and both layers agree on its name', 
   const rec = examples();
   assert.equal(DEFAULT_EXAMPLE, NODE_DEFAULT_EXAMPLE);
   assert.ok(rec.examples.some((e) => e.name === rec.default));
+});
+
+describe('compact matrix (matrix --json, schemaVersion 2)', () => {
+  const NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
+  test('every pair, rebuilt from groups and the finding table, equals its full verdict', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom('linux-4.20', 'linux-5.4', 'linux-6.1', 'linux-6.19'),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, rules, unknowns, withCmdline) => {
+          const f = randomFabric(seed, { unknowns });
+          const bridges = f.functions.filter((x) => f.isBridge(x)).map((x) => x.bdf);
+          const cmdline = withCmdline
+            ? `pci=disable_acs_redir=${bridges.slice(0, 2).join(';')}`
+            : undefined;
+          const view = buildMatrix(f, rules, cmdline, { all: true });
+          const c = compactMatrix(view);
+          const devs = view.matrix.devices;
+          const model = new P2pdma(f, rules, cmdline);
+          const byGroup = new Map(c.groupFindings.map(([g, h, ...fs]) => [`${g},${h}`, fs]));
+          const bySelf = new Map(c.selfFindings.map(([i, ...fs]) => [i, fs]));
+          const norm = (xs: readonly { code: string; subject: readonly string[] }[]) =>
+            xs.map((x) => `${x.code}:${x.subject.join(',')}`).sort();
+          for (let i = 0; i < c.n; i++) {
+            for (let j = 0; j < c.n; j++) {
+              const a = devs[i]!;
+              const b = devs[j]!;
+              const v = model.verdict(a.bdf, b.bdf);
+              const at = `${a.bdf} → ${b.bdf} (${rules}${cmdline ? `, ${cmdline}` : ''})`;
+              assert.equal(NAMES[c.mapType[i * c.n + j]!], v.mapType, at);
+              if (v.mapType !== 'uncertain') assert.equal(c.distance[i * c.n + j], v.distance, at);
+              assert.equal(LOCALITY_CODES[c.locality[i * c.n + j]!], v.class, at);
+              const refs =
+                i === j
+                  ? (bySelf.get(i) ?? [])
+                  : (byGroup.get(`${c.group[i]},${c.group[j]}`) ?? []);
+              const want = v.issues.map((x) => ({
+                code: x.code,
+                subject: PAIR_SUBJECT.has(x.code) ? [] : x.path,
+              }));
+              assert.deepEqual(norm(refs.map((k) => c.findings[k]!)), norm(want), at);
+              if (v.mapType === 'uncertain') {
+                const u = c.undecided.find((x) => x.i === i && x.j === j);
+                assert.ok(u, `undecided listed: ${at}`);
+                assert.deepEqual(u.missing, v.missing, at);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test('the JSON document parses, has one digit per cell, and stays small per pair', () => {
+    const view = buildMatrix(benchFabric(2, 4), 'linux-6.19', undefined, { all: true });
+    const text = [...matrixJsonChunks(view, compactMatrix(view), 4096)].join('');
+    const doc = JSON.parse(text);
+    const n = doc.devices.length;
+    assert.equal(doc.schemaVersion, 2);
+    assert.equal(doc.mapType.length, n);
+    assert.ok(doc.mapType.every((r: string) => r.length === n && /^[0-3]+$/.test(r)));
+    assert.ok(doc.distance.every((r: number[]) => r.length === n));
+    assert.equal(doc.stats.pairs, n * n);
+    assert.ok(doc.findings.every((f: { text: string }) => f.text.length > 10));
+    assert.ok(text.length / (n * n) <= 64, `${text.length / (n * n)} bytes per pair`);
+  });
 });

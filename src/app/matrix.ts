@@ -15,6 +15,7 @@ import {
   fastMatrix,
   MT_BUS_ADDR,
   MT_THRU_HOST_BRIDGE,
+  MT_UNCERTAIN,
   matrixDevices,
   type PairMatrix,
 } from '../p2pdma/matrix.js';
@@ -26,7 +27,7 @@ import type { Fabric } from '../pci/fabric.js';
 import type { P2pRequest } from './check.js';
 import { type AppContext, LOCAL, loadMachine } from './context.js';
 import { type Finding, issueFinding } from './findings.js';
-import { MATRIX_CLASSES } from './options.js';
+import { LOCALITY_CODES, MATRIX_CLASSES } from './options.js';
 
 export interface MatrixView {
   readonly env: P2pEnv;
@@ -225,5 +226,165 @@ export function p2pSummary(view: MatrixView): P2pSummary {
     allowlisted,
     acsPorts: [...acsPorts].sort(),
     acsPairs,
+  };
+}
+
+/** An undecided pair: the outcomes the missing fact chooses between. */
+export interface UndecidedPair {
+  readonly i: number;
+  readonly j: number;
+  readonly distance: number | null;
+  readonly possible: readonly string[];
+  readonly missing: MissingFact;
+}
+
+/**
+ * Every pair of a matrix in a compact form (`matrix --json`, schemaVersion 2). Devices that share
+ * their upstream bridge form a group, unless a finding could name them (then they are alone);
+ * a pair's findings depend only on the two groups (the differential test in app.test.ts holds
+ * every pair against the full verdict), so the per-pair walk runs once per pair of groups and
+ * each distinct finding is listed once.
+ */
+export interface CompactMatrix {
+  readonly n: number;
+  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes. */
+  readonly mapType: Int8Array;
+  readonly distance: Int16Array;
+  readonly locality: Int8Array;
+  /** Group of each device, and how many groups. */
+  readonly group: Int32Array;
+  readonly groups: number;
+  /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
+  readonly findings: readonly Finding[];
+  /** [providerGroup, clientGroup, finding index…] for group pairs (distinct devices) with findings. */
+  readonly groupFindings: readonly (readonly number[])[];
+  /** [device, finding index…] for a device paired with itself, where there are findings. */
+  readonly selfFindings: readonly (readonly number[])[];
+  readonly undecided: readonly UndecidedPair[];
+  /** Per-pair walks run. */
+  readonly walked: number;
+}
+
+/** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
+export const PAIR_SUBJECT: ReadonlySet<string> = new Set([
+  'no_common_upstream',
+  'early_no_common_switch',
+]);
+
+export function compactMatrix(view: MatrixView): CompactMatrix {
+  const { env, matrix } = view;
+  const fabric = env.fabric;
+  const devs = matrix.devices;
+  const n = devs.length;
+  const changed = env.changedByCmdline;
+  // Groups: same upstream bridge (or root bus), same own ACS state, command line untouched.
+  const groupOf = new Map<string, number>();
+  const group = new Int32Array(n);
+  const members: number[][] = [];
+  devs.forEach((d, i) => {
+    const up = env.up(d);
+    // A device that can be named by a finding in its own right stays alone: the command line
+    // touched it, its own ACS redirect is on or unknown, or it is its host bridge's device.
+    const alone =
+      changed.has(d.bdf) ||
+      env.redirect(d) !== false ||
+      fabric.hostBridgeDevice(d.hostBridge) === d ||
+      fabric.hostBridgeDeviceUnsure(d.hostBridge) === d;
+    const key = alone ? `self:${d.bdf}` : up === null ? `root:${d.hostBridge}` : up.bdf;
+    let g = groupOf.get(key);
+    if (g === undefined) {
+      g = members.length;
+      groupOf.set(key, g);
+      members.push([]);
+    }
+    group[i] = g;
+    members[g]!.push(i);
+  });
+  const mapType = new Int8Array(n * n);
+  const distance = new Int16Array(n * n);
+  const locality = new Int8Array(n * n);
+  const findings: Finding[] = [];
+  const findingIdx = new Map<string, number>();
+  const groupFindings: number[][] = [];
+  const selfFindings: number[][] = [];
+  const undecided: UndecidedPair[] = [];
+  let walked = 0;
+  const classCode = new Map(LOCALITY_CODES.map((c, k) => [c, k]));
+
+  /** Walk one pair; its findings as indexes into the table (endpoints dropped from subjects). */
+  const walk = (i: number, j: number): number[] => {
+    const a = devs[i]!;
+    const b = devs[j]!;
+    walked++;
+    const v = pairAnswer(env, a, b, fabric.path(a, b), { log: false });
+    if (v.mapType === 'uncertain')
+      undecided.push({ i, j, distance: v.distance, possible: v.possible, missing: v.missing });
+    return v.issues.map((x) => {
+      const f = issueFinding(x);
+      // These name the pair itself, which the reference to the finding already says.
+      const own = PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
+      const key = jsonKey([own.code, own.subject, own.evidence, own.hint]);
+      let k = findingIdx.get(key);
+      if (k === undefined) {
+        k = findings.length;
+        findingIdx.set(key, k);
+        findings.push(own);
+      }
+      return k;
+    });
+  };
+  const plain = (i: number, j: number) => {
+    if (cellMapType(matrix, i, j) !== MT_BUS_ADDR) return false;
+    return !fabric.path(devs[i]!, devs[j]!).some((x) => changed.has(x));
+  };
+
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = i * n + j;
+      mapType[c] = cellMapType(matrix, i, j);
+      distance[c] = cellDistance(matrix, i, j);
+    }
+  }
+  // The diagonal: each device with itself.
+  for (let i = 0; i < n; i++) {
+    locality[i * n + i] = classCode.get('X')!;
+    if (plain(i, i)) continue;
+    const fs = walk(i, i);
+    if (fs.length > 0) selfFindings.push([i, ...fs]);
+  }
+  // Distinct devices: one representative pair per pair of groups.
+  const G = members.length;
+  for (let g = 0; g < G; g++) {
+    for (let h = 0; h < G; h++) {
+      const gs = members[g]!;
+      const hs = members[h]!;
+      const a = gs[0]!;
+      const b = g === h ? hs[1] : hs[0]!;
+      if (b === undefined) continue; // a group of one has no pair with itself
+      const cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!))!;
+      for (const i of gs) for (const j of hs) if (i !== j) locality[i * n + j] = cls;
+      if (!plain(a, b)) {
+        const fs = walk(a, b);
+        if (fs.length > 0) groupFindings.push([g, h, ...fs]);
+      }
+      // Undecided pairs name their own devices: walk each of them for its missing fact.
+      if (mapType[a * n + b] === MT_UNCERTAIN) {
+        for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
+      }
+    }
+  }
+  undecided.sort((x, y) => x.i - y.i || x.j - y.j);
+  return {
+    n,
+    mapType,
+    distance,
+    locality,
+    group,
+    groups: members.length,
+    findings,
+    groupFindings,
+    selfFindings,
+    undecided,
+    walked,
   };
 }

@@ -6,6 +6,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../dma/strategies/types.js';
 import { PeerdmaError } from '../errors/index.js';
 import type { InputFormat } from '../ingest/types.js';
 import { IOMMU_MODE_NAMES, type IommuMode } from '../iommu/types.js';
+import type { LocalityClass } from '../p2pdma/types.js';
 import type { DeviceCategory } from '../pci/classes.js';
 
 export { STRATEGY_NAMES } from '../dma/strategies/types.js';
@@ -63,3 +64,14 @@ export const MATRIX_CLASSES: readonly DeviceCategory[] = [
 /** What a matrix cell shows. */
 export type MatrixShow = 'maptype' | 'class' | 'distance';
 export const MATRIX_SHOWS: readonly MatrixShow[] = ['maptype', 'class', 'distance'];
+
+/** Locality classes in the order of their codes in the compact `matrix --json`. */
+export const LOCALITY_CODES: readonly (LocalityClass | 'unknown')[] = [
+  'X',
+  'PIX',
+  'PXB',
+  'PHB',
+  'NODE',
+  'SYS',
+  'unknown',
+];

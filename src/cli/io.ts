@@ -66,3 +66,13 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 export function printJson(io: CliIo, doc: unknown): void {
   io.stdout.write(`${JSON.stringify(doc, jsonReplacer, 2)}\n`);
 }
+
+/** Write a document piece by piece, waiting for a full pipe to drain (a stream's `false`). */
+export async function writeChunks(io: CliIo, chunks: Iterable<string>): Promise<void> {
+  const out = io.stdout as Writer & { once?: (ev: 'drain', cb: () => void) => unknown };
+  for (const chunk of chunks) {
+    if (out.write(chunk) === false && typeof out.once === 'function') {
+      await new Promise<void>((resolve) => out.once!('drain', resolve));
+    }
+  }
+}

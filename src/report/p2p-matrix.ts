@@ -2,8 +2,9 @@
  * `peerdma matrix` rendered (src/app/matrix.ts): every endpoint pair laid out like
  * `nvidia-smi topo -m` with a legend, its JSON, and the P2P section of `peerdma report`.
  */
-import type { MatrixView, P2pSummary } from '../app/matrix.js';
+import type { CompactMatrix, MatrixView, P2pSummary } from '../app/matrix.js';
 import type { MatrixShow } from '../app/options.js';
+import { LOCALITY_CODES } from '../app/options.js';
 import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
@@ -106,7 +107,7 @@ export function legend(show: MatrixShow): string[] {
   ];
 }
 
-/** `matrix --json`: every ordered pair, both directions (schemaVersion 1). */
+/** `matrix --json --pairs`: every ordered pair in full, both directions (schemaVersion 1). */
 export function matrixJson(view: MatrixView): object {
   const { env, matrix } = view;
   const pairs: object[] = [];
@@ -183,4 +184,68 @@ export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}):
     if (findings.length > max) out.push('  … and more (peerdma matrix --json)');
   }
   return `${out.join('\n')}\n`;
+}
+
+export const MATRIX_SCHEMA_VERSION = 2;
+const MT_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
+
+/**
+ * `matrix --json` (schemaVersion 2, docs/json.md): the device list once, map types and locality
+ * classes as one digit string per row, distances as one array per row, each distinct finding once
+ * and referenced by the groups of devices it concerns. Yields the document in pieces of about
+ * `chunkBytes`, so a 4,096-device matrix is never one string.
+ */
+export function* matrixJsonChunks(
+  view: MatrixView,
+  c: CompactMatrix,
+  chunkBytes = 1 << 20,
+): Generator<string> {
+  const { env, matrix } = view;
+  const n = c.n;
+  const head = {
+    schemaVersion: MATRIX_SCHEMA_VERSION,
+    ruleSet: env.rules.name,
+    ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    bootLog: env.overlay.bootLog,
+    devices: matrix.devices.map((d) => d.bdf),
+    mapTypes: MT_NAMES,
+    classes: LOCALITY_CODES,
+  };
+  const j = (x: unknown) =>
+    JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+  let buf = `${j(head).slice(0, -1)},\n`;
+  function* rows(name: string, row: (i: number) => string, count = n): Generator<string> {
+    buf += `"${name}":[\n`;
+    for (let i = 0; i < count; i++) {
+      buf += row(i) + (i + 1 < count ? ',\n' : '\n');
+      if (buf.length >= chunkBytes) {
+        yield buf;
+        buf = '';
+      }
+    }
+    buf += '],\n';
+  }
+  // One ASCII digit per cell: decode whole rows at once instead of concatenating characters.
+  const ascii = new TextDecoder('latin1');
+  const rowBytes = new Uint8Array(n + 2);
+  rowBytes[0] = 0x22;
+  rowBytes[n + 1] = 0x22;
+  const digits = (a: Int8Array) => (i: number) => {
+    for (let k = 0; k < n; k++) rowBytes[k + 1] = 0x30 + a[i * n + k]!;
+    return ascii.decode(rowBytes);
+  };
+  yield* rows('mapType', digits(c.mapType));
+  yield* rows('class', digits(c.locality));
+  yield* rows('distance', (i) => `[${c.distance.subarray(i * n, (i + 1) * n).join(',')}]`);
+  buf += `"group":[${c.group.join(',')}],\n`;
+  const finding = (f: (typeof c.findings)[number]) => ({
+    ...f,
+    text: findingText(f),
+    hintText: findingHint(f),
+  });
+  yield* rows('findings', (i) => j(finding(c.findings[i]!)), c.findings.length);
+  buf += `"groupFindings":${j(c.groupFindings)},\n"selfFindings":${j(c.selfFindings)},\n`;
+  buf += `"undecided":${j(c.undecided)},\n`;
+  buf += `"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`;
+  yield buf;
 }

@@ -66,7 +66,7 @@ test('check: unknown device → E_NOT_FOUND with closest matches; unknown rule s
   assert.match(b.err, /unknown rule set 'linux-9': .*linux-4\.20 … linux-\d+\.\d+/);
 });
 
-test('matrix: nvidia-smi style layout with legend; --json has both directions of every pair', {
+test('matrix: nvidia-smi style layout with legend; --json compact, --json --pairs every pair in full', {
   skip,
 }, async () => {
   const src = join(FIX, 'i-switch-multifunction-sriov', 'sysfs.tar.gz');
@@ -77,8 +77,18 @@ test('matrix: nvidia-smi style layout with legend; --json has both directions of
   const doc = JSON.parse(
     (await run(['matrix', '--from', src, '--rules', 'linux-6.1', '--json'])).out,
   );
-  assert.equal(doc.schemaVersion, 1);
-  assert.equal(doc.pairs.length, doc.devices.length ** 2);
+  assert.equal(doc.schemaVersion, 2);
+  assert.equal(doc.stats.pairs, doc.devices.length ** 2);
+  assert.equal(doc.mapType.join('').length, doc.devices.length ** 2);
+  const full = JSON.parse(
+    (await run(['matrix', '--from', src, '--rules', 'linux-6.1', '--json', '--pairs'])).out,
+  );
+  assert.equal(full.schemaVersion, 1);
+  assert.equal(full.pairs.length, doc.devices.length ** 2);
+  // The same map type in both layouts, pair by pair.
+  const n = doc.devices.length;
+  for (const [k, p] of full.pairs.entries())
+    assert.equal(p.mapType, doc.mapTypes[Number(doc.mapType[Math.floor(k / n)][k % n])]);
   const bad = await run(['matrix', '--from', src, '--show', 'colour']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unknown --show 'colour'/);

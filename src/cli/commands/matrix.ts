@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { MATRIX_CLASSES, MATRIX_SHOWS, type MatrixShow } from '../../app/options.js';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, writeChunks } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
 
@@ -18,7 +18,11 @@ export function register(program: Command, io: CliIo): void {
         'every function that is not a bridge (host-bridge devices and chipset functions included)',
       )
       .option('--class <list>', `only these device classes (${MATRIX_CLASSES.join(',')})`)
-      .option('--show <what>', 'cell content: maptype (default), class, distance'),
+      .option('--show <what>', 'cell content: maptype (default), class, distance')
+      .option(
+        '--pairs',
+        'with --json: every pair in full (path, ACS bridges, worded issues; schemaVersion 1, ~1.8 KB per pair)',
+      ),
   );
   // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
   withSourceOptions(cmd);
@@ -31,12 +35,11 @@ export function register(program: Command, io: CliIo): void {
         `unknown --show '${o.show}' (one of ${MATRIX_SHOWS.join(', ')})`,
       );
     }
-    const [{ matrix }, { matrixJson, renderMatrix }] = await Promise.all([
-      import('../../app/matrix.js'),
-      import('../../report/p2p.js'),
-    ]);
+    const [{ compactMatrix, matrix }, { matrixJson, matrixJsonChunks, renderMatrix }] =
+      await Promise.all([import('../../app/matrix.js'), import('../../report/p2p.js')]);
     const view = await matrix({ ...o, classes: o.class }, cliContext(io, o.json === true));
-    if (o.json) printJson(io, matrixJson(view));
+    if (o.json && o.pairs) printJson(io, matrixJson(view));
+    else if (o.json) await writeChunks(io, matrixJsonChunks(view, compactMatrix(view)));
     else io.stdout.write(renderMatrix(view, show));
   });
 }
