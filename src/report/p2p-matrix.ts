@@ -4,6 +4,7 @@
  * and the P2P section of `peerdma report`.
  */
 import { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules, type RulesChoice } from '../p2pdma/kernel-release.js';
 import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
 import {
   cellDistance,
@@ -17,13 +18,12 @@ import {
   matrixDevices,
   type PairMatrix,
 } from '../p2pdma/matrix.js';
-import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
 import { hex4 } from './format.js';
-import { hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import { hintText, issueText, P2P_SCHEMA_VERSION, rulesJson, rulesLines } from './p2p-text.js';
 
 export type MatrixShow = 'maptype' | 'class' | 'distance';
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
@@ -31,6 +31,8 @@ const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
 export interface MatrixView {
   readonly env: P2pEnv;
   readonly matrix: PairMatrix;
+  /** Which rule set answered and why (`--rules`, the machine's kernel, or the newest by default). */
+  readonly choice: RulesChoice;
 }
 
 export function buildMatrix(
@@ -39,8 +41,9 @@ export function buildMatrix(
   cmdline: string | undefined,
   sel: DeviceSelection,
 ): MatrixView {
-  const env = new P2pEnv(fabric, getRuleSet(ruleSet), cmdline);
-  return { env, matrix: fastMatrix(env, matrixDevices(fabric, sel)) };
+  const choice = chooseRules(fabric.machine, ruleSet);
+  const env = new P2pEnv(fabric, choice.rules, cmdline);
+  return { env, matrix: fastMatrix(env, matrixDevices(fabric, sel)), choice };
 }
 
 const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
@@ -89,9 +92,9 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   });
   lines.push(
     '',
-    `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
+    'rows: provider (memory owner), columns: client (DMA initiator)',
+    ...rulesLines(view.choice),
   );
-  if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
   lines.push(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
@@ -177,6 +180,7 @@ export function matrixJson(view: MatrixView): object {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
     ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    rules: rulesJson(view.choice),
     bootLog: env.overlay.bootLog,
     devices: devs.map((d) => d.bdf),
     pairs,

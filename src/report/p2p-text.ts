@@ -1,4 +1,7 @@
 /** The wording of every P2P finding and missing fact: the one place it lives (text and JSON agree). */
+import type { Flip } from '../p2pdma/flips.js';
+import { releaseText } from '../p2pdma/history.js';
+import type { RulesChoice } from '../p2pdma/kernel-release.js';
 import type { Issue, MissingFact } from '../p2pdma/types.js';
 import { hex4 } from './format.js';
 
@@ -66,4 +69,39 @@ export function hintText(i: Issue): string | null {
   if (i.code === 'acs_redirect' || i.code === 'early_acs_refused')
     return `add the kernel parameter: ${i.hint}`;
   return i.hint;
+}
+
+/** The rule-set line every result prints, and its notes (distribution kernel, past the newest …). */
+export function rulesLines(choice: RulesChoice): string[] {
+  return [choice.text, ...choice.notes.map((n) => `note: ${n}`)];
+}
+
+/** The same as JSON: which rule set answered and why. */
+export function rulesJson(choice: RulesChoice): object {
+  return {
+    name: choice.rules.name,
+    source: choice.source,
+    kernelRelease: choice.kernelRelease,
+    distro: choice.distro,
+    text: choice.text,
+    notes: choice.notes,
+  };
+}
+
+/** A later release that answers the pair differently (for distribution kernels: a backport may carry it). */
+export function flipText(f: Flip): string {
+  const changes = f.changes
+    .map((e) => `${e.commit ? `${e.commit} ` : ''}"${e.subject}"`)
+    .join('; ');
+  return `from ${releaseText(f.release)} (${f.ruleSet}) mainline answers ${f.mapType}: ${changes} — a backport in this kernel would flip the verdict`;
+}
+
+export function flipJson(f: Flip): object {
+  return {
+    release: releaseText(f.release),
+    ruleSet: f.ruleSet,
+    mapType: f.mapType,
+    changes: f.changes.map((e) => ({ commit: e.commit, subject: e.subject })),
+    text: flipText(f),
+  };
 }

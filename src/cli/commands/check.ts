@@ -1,4 +1,6 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { firstFlip } from '../../p2pdma/flips.js';
+import { chooseRules } from '../../p2pdma/kernel-release.js';
 import { P2pdma } from '../../p2pdma/p2pdma.js';
 import { getRuleSet, RULE_SET_HELP } from '../../p2pdma/rulesets.js';
 import { renderVerdict, verdictJson } from '../../report/p2p.js';
@@ -36,16 +38,23 @@ export function register(program: Command): void {
   // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
   withSourceOptions(cmd);
   cmd.action(async (providerArg, clientArg, opts) => {
-    const rules = getRuleSet(opts.rules); // E_NOT_FOUND before loading anything
+    if (opts.rules !== undefined) getRuleSet(opts.rules); // a typed error before loading anything
     const { fabric } = await loadFromOptions(
       opts as typeof opts & SourceOptions,
       opts.json === true,
     );
-    const model = new P2pdma(fabric, rules, opts.kernelCmdline);
+    // --rules, else the machine's own kernel, else the newest release (said to be a default).
+    const choice = chooseRules(fabric.machine, opts.rules);
+    const model = new P2pdma(fabric, choice.rules, opts.kernelCmdline);
     const provider = fabric.resolve(providerArg);
     const client = fabric.resolve(clientArg);
     const v = model.verdict(provider, client);
-    if (opts.json) printJson(verdictJson(v));
-    else process.stdout.write(renderVerdict(fabric, v));
+    // A distribution kernel is answered as its mainline base: name the later change that flips it.
+    const flip =
+      choice.distro !== null
+        ? firstFlip(fabric, choice.rules, provider, client, opts.kernelCmdline)
+        : null;
+    if (opts.json) printJson(verdictJson(v, { choice, flip }));
+    else process.stdout.write(renderVerdict(fabric, v, { choice, flip }));
   });
 }

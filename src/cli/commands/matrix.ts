@@ -50,7 +50,7 @@ export function register(program: Command): void {
     if (bad !== undefined) {
       throw new PeerdmaError('E_USAGE', `unknown --class '${bad}' (one of ${CLASSES.join(', ')})`);
     }
-    getRuleSet(opts.rules); // E_NOT_FOUND before loading anything
+    if (opts.rules !== undefined) getRuleSet(opts.rules); // a typed error before loading anything
     const { fabric } = await loadFromOptions(
       opts as typeof opts & SourceOptions,
       opts.json === true,
