@@ -33,7 +33,7 @@ export const FUNCTION_FILES: readonly string[] = [
 ];
 /** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
 export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
-const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+const PROC_FILES = ['cpuinfo', 'version', 'cmdline', 'sys/kernel/osrelease'];
 
 export type SnapshotEntry =
   | { readonly path: string; readonly type: 'file'; readonly data: Uint8Array }

@@ -5,23 +5,30 @@
 import type { KResult } from '../core/errno.js';
 import { ledgerLine } from '../dma/index.js';
 import type { DriverFinding } from '../drivers/env.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { DemoMapping, DemoResult } from '../scenarios/demo-steps.js';
 import { type FoundingOptions, runFounding } from '../scenarios/founding.js';
 import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
 import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
+import { type RulesJson, rulesJson, rulesLines } from './p2p-text.js';
 
 export const DEMO_SCHEMA_VERSION = 1;
 
 export interface DemoDoc {
   readonly schemaVersion: 1;
+  /** Which kernel release the demo models and why (`--rules`, the machine's kernel, the newest). */
+  readonly rules: RulesJson;
   readonly founding: DemoResult;
   readonly ring: RingResult | { readonly error: string };
   /** NVMe → GPU VRAM through the amdgpu-style dynamic exporter (static vs pinned, MOVE_NOTIFY). */
   readonly gpuNvme: GpuNvmeResult | { readonly error: string };
 }
 
-export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
+export function buildDemo(fabric: Fabric, given: FoundingOptions = {}): DemoDoc {
+  // --rules, else the machine's own kernel, else the newest release (said to be a default).
+  const choice = chooseRules(fabric.machine, given.ruleSet);
+  const opts: FoundingOptions = { ...given, ruleSet: choice.rules.name };
   const founding = runFounding(fabric, opts);
   const ring: KResult<RingResult> = founding.pair
     ? runRingDoorbell(fabric, opts)
@@ -34,6 +41,7 @@ export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
   const gpuNvme = runGpuNvme(fabric, opts);
   return {
     schemaVersion: 1,
+    rules: rulesJson(choice),
     founding,
     ring: ring.ok ? ring.value : { error: ring.message },
     gpuNvme: gpuNvme.ok ? gpuNvme.value : { error: gpuNvme.message },
@@ -196,7 +204,7 @@ export function renderGpuNvme(r: GpuNvmeResult | { readonly error: string }): st
 }
 
 export function renderDemo(doc: DemoDoc): string {
-  return `${[...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
+  return `${[...rulesLines(doc.rules), ...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
 }
 
 /** The demo as a section of `peerdma report`. */

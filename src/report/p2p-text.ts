@@ -72,12 +72,21 @@ export function hintText(i: Issue): string | null {
 }
 
 /** The rule-set line every result prints, and its notes (distribution kernel, past the newest …). */
-export function rulesLines(choice: RulesChoice): string[] {
+export function rulesLines(choice: Pick<RulesChoice, 'text' | 'notes'>): string[] {
   return [choice.text, ...choice.notes.map((n) => `note: ${n}`)];
 }
 
+export interface RulesJson {
+  readonly name: string;
+  readonly source: RulesChoice['source'];
+  readonly kernelRelease: string | null;
+  readonly distro: string | null;
+  readonly text: string;
+  readonly notes: readonly string[];
+}
+
 /** The same as JSON: which rule set answered and why. */
-export function rulesJson(choice: RulesChoice): object {
+export function rulesJson(choice: RulesChoice): RulesJson {
   return {
     name: choice.rules.name,
     source: choice.source,
