@@ -95,7 +95,7 @@ const Window = z.strictObject({
 });
 const Buses = z.strictObject({ secondary: u8, subordinate: u8 });
 const Acs = z.union([
-  z.enum(['absent', 'unknown']),
+  z.enum(['absent', 'unknown', 'off', 'on']),
   z.strictObject({ unknown: z.string() }),
   z.strictObject({ cap: AcsBits, ctrl: AcsBits }),
 ]);
@@ -191,8 +191,8 @@ export const Device = z
 
 const HostDevice = z.strictObject({
   name: Name.optional(),
-  vendor: Vendor,
-  device: id16,
+  vendor: z.union([Vendor, unknown]),
+  device: z.union([id16, unknown]),
   revision: u8.optional(),
   model: z.string().optional(),
 });
@@ -208,9 +208,12 @@ export const HostBridge = z
     domain: small.optional(),
     bus: u8.optional().describe('root bus number; the next free bus when omitted'),
     numaNode: z.union([z.number().int().min(-1).max(4095), unknown]).optional(),
-    hostDevice: HostDevice.optional().describe(
-      'the host-bridge device at 00.0 the kernel allowlist looks at',
-    ),
+    hostDevice: z
+      .union([HostDevice, unknown])
+      .optional()
+      .describe(
+        "the host-bridge device at 00.0 the kernel allowlist looks at; 'unknown': one is there, its ids are not known",
+      ),
     mmio: Region.optional().describe('64-bit prefetchable window for BAR allocation'),
     mmio32: Region.optional().describe('32-bit window for non-prefetchable BARs'),
     devices: z.array(Device).optional(),
