@@ -37,7 +37,9 @@ describe('topo --spec round trip over every example and fixture', () => {
       const yaml = specToYaml(fabricToSpec(fabric));
       const again = loadSpec({ name: 'rt.yaml', text: yaml }).fabric;
       assert.deepStrictEqual(again.hostBridges, fabric.hostBridges);
-      assert.deepStrictEqual(again.functions, fabric.functions);
+      // Names are looked up from the ids (pci.ids), not facts a spec carries.
+      const facts = fabric.functions.map(({ names: _, ...f }) => f);
+      assert.deepStrictEqual(again.functions, facts);
     });
   }
 });

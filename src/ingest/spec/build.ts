@@ -7,6 +7,8 @@ import {
   type BridgeWindow,
   type FunctionKind,
   type Maybe,
+  type OsDevice,
+  type OsDeviceKind,
   UNKNOWN,
 } from '../../pci/types.js';
 import {
@@ -484,6 +486,8 @@ export class SpecBuilder {
       iommuGroup,
       driver: d.driver === undefined || d.driver === 'unknown' ? UNKNOWN : d.driver,
       ...(d.memory !== undefined ? { deviceMemory: parseSize(d.memory) } : {}),
+      ...(d.osDevices !== undefined ? { osDevices: osDevicesOf(d.osDevices) } : {}),
+      ...(d.cpulist !== undefined ? { cpulist: d.cpulist } : {}),
       source: this.#src.locate(path),
     };
   }
@@ -516,6 +520,12 @@ const region = (r: { base: string | number; size?: string | number | undefined }
   base: parseSize(r.base),
   ...(r.size !== undefined ? { size: parseSize(r.size) } : {}),
 });
+
+function osDevicesOf(o: NonNullable<DeviceSpec['osDevices']>): OsDevice[] {
+  return Object.entries(o).flatMap(([kind, names]) =>
+    (names ?? []).map((name) => ({ kind: kind as OsDeviceKind, name })),
+  );
+}
 
 /** The bus the first child with an explicit `bdf` sits on (`devfn` and derived ones carry none). */
 function childBus(children: readonly DeviceSpec[]): number | undefined {

@@ -124,6 +124,8 @@ const PORT_TYPES = [
   'unknown',
 ] as const;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.+-]*$/;
+const OS_KINDS = ['infiniband', 'net', 'nvme', 'block', 'drm', 'nvidia-gpu'] as const;
+const OsName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected an OS device name' });
 const Name = z.string().regex(NAME_RE, {
   error: 'expected a name of letters, digits, _ . + - (starting with a letter or _)',
 });
@@ -177,6 +179,20 @@ export const Device = z
     iommuGroup: z.union([z.number().int().min(0), z.enum(['none', 'unknown'])]).optional(),
     driver: z.string().nullable().optional().describe("bound driver; null: none; 'unknown'"),
     sriov: Sriov.optional(),
+    osDevices: z
+      .strictObject(
+        Object.fromEntries(OS_KINDS.map((k) => [k, z.array(OsName).optional()])) as Record<
+          (typeof OS_KINDS)[number],
+          z.ZodOptional<z.ZodArray<typeof OsName>>
+        >,
+      )
+      .optional()
+      .describe('names the OS gave the function: {infiniband: [mlx5_0], net: [ens1np0]}'),
+    cpulist: z
+      .string()
+      .regex(/^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/, { error: 'expected a CPU list like 0-31,64-95' })
+      .optional()
+      .describe('local_cpulist: the CPUs near the function'),
     get vfs() {
       return z.array(Device).optional();
     },
