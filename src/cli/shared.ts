@@ -8,6 +8,7 @@ const FORMATS: readonly InputFormat[] = ['sysfs', 'lspci', 'hwloc', 'spec'];
 export interface SourceOptions {
   from?: string;
   format?: string;
+  pciIds?: string;
 }
 
 /** Adds `--from SRC` and `--format FMT` to a command (in place; returns it with typed options). */
@@ -21,7 +22,11 @@ export function withSourceOptions<
       '--from <src>',
       "machine: example:NAME, 'live', a sysfs dir or .tar.gz snapshot, lspci text, hwloc XML or spec file",
     )
-    .option('--format <fmt>', `force the input format (${FORMATS.join('|')})`);
+    .option('--format <fmt>', `force the input format (${FORMATS.join('|')})`)
+    .option(
+      '--pci-ids <file>',
+      'vendor/device names from this pci.ids (default for sysfs sources: /usr/share/misc/pci.ids or /usr/share/hwdata/pci.ids)',
+    );
 }
 
 /** Load the machine named by --from/--format, printing load warnings on stderr. */
@@ -36,7 +41,10 @@ export async function loadFromOptions(opts: SourceOptions, quiet = false): Promi
     }
     format = opts.format as InputFormat;
   }
-  const res = await loadSource(opts.from, format === undefined ? {} : { format });
+  const res = await loadSource(opts.from, {
+    ...(format === undefined ? {} : { format }),
+    ...(opts.pciIds === undefined ? {} : { pciIds: opts.pciIds }),
+  });
   if (!quiet) printWarnings(res);
   return res;
 }
