@@ -32,7 +32,6 @@ export { type ClosedForm, type ClosedFormEnv, closedFormLedger } from './closed-
 export {
   type CaseCost,
   type CompareEnv,
-  conclude,
   costCase,
   fmtBytes,
   fmtNs,

@@ -1,0 +1,14 @@
+/** `examples`: the bundled machines, usable as `--from example:NAME`. */
+import { type ExampleInfo, listExamples } from '../node/examples.js';
+import { DEFAULT_EXAMPLE } from './options.js';
+
+export const EXAMPLES_SCHEMA_VERSION = 1;
+
+export interface ExamplesRecord {
+  readonly default: string;
+  readonly examples: readonly ExampleInfo[];
+}
+
+export function examples(): ExamplesRecord {
+  return { default: DEFAULT_EXAMPLE, examples: listExamples() };
+}
