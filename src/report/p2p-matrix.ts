@@ -15,6 +15,7 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { hex4 } from './format.js';
 import { hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
@@ -23,7 +24,6 @@ export type { MatrixShow };
 
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
 
-const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 
 /** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
 function numaOf(fabric: Fabric, f: PciFunction): string {
@@ -37,7 +37,8 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const fabric = env.fabric;
   const devs = matrix.devices;
   if (devs.length === 0) return 'no devices to compare (try --all)\n';
-  const labels = devs.map(label);
+  const names = deviceLabels(devs);
+  const labels = names.labels;
   // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
   const named = labels.every((l) => l.length <= 8);
   const heads = named ? labels : devs.map((_, j) => `D${j}`);
@@ -65,7 +66,7 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
             : MT_SHORT[cellMapType(matrix, i, j)]!;
       return s.padStart(cw);
     });
-    lines.push(`${rowHead(i)}${cells.join('')}  ${numaOf(fabric, a)}`);
+    lines.push(`${rowHead(i)}${cells.join('')}  ${numaWithCpus(numaOf(fabric, a), a)}`);
   });
   lines.push(
     '',
@@ -76,6 +77,9 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   lines.push(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
   );
+  if (devs.some((d) => d.cpulist !== undefined))
+    lines.push('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
+  if (names.legend.length > 0) lines.push('', ...names.legend);
   if (env.overlay.bootLog.length)
     lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
