@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { unwrap } from '../core/errno.js';
-import { testKernel } from '../dmabuf/testing/setup.js';
-import { exportSysmem } from '../dmabuf/testing/sysmem-exporter.js';
 import { DMA_BUF_IOCTL } from '../dmabuf/uapi.js';
 import type { DramBarProps } from '../drivers/accel/export-validate.js';
 import { validateExportNoMmu } from '../drivers/accel/export-validate.js';
@@ -14,6 +12,8 @@ import { hlExportAlignmentFor } from '../drivers/accel/uapi.js';
 import { O } from '../proc/types.js';
 import { Kernel } from './kernel.js';
 import { parseRuleSet } from './rules.js';
+import { testKernel } from './testing/setup.js';
+import { exportSysmem } from './testing/sysmem-exporter.js';
 
 /** SET_NAME on a buffer with one attachment, on `ruleSet`: the ioctl's answer. */
 function setNameWhileAttached(ruleSet: string): string {

@@ -16,7 +16,6 @@ import {
   fab,
   hbFabric,
   INTEL_ICX,
-  type N,
   standard,
 } from './testing/build.js';
 
