@@ -10,14 +10,7 @@ import { acsListText } from './calc.js';
 import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';
 import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19, getRuleSet } from './rulesets.js';
-import {
-  AMD_ZEN,
-  CPU_UNKNOWN,
-  fab,
-  hbFabric,
-  INTEL_ICX,
-  standard,
-} from './testing/build.js';
+import { AMD_ZEN, CPU_UNKNOWN, fab, hbFabric, INTEL_ICX, standard } from './testing/build.js';
 
 const ALL = ['linux-6.19', 'linux-6.1', 'linux-4.20'];
 const HB = ['linux-6.19', 'linux-6.1'];
