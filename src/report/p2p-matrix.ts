@@ -24,7 +24,6 @@ export type { MatrixShow };
 
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
 
-
 /** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
 function numaOf(fabric: Fabric, f: PciFunction): string {
   const n = isKnown(f.numaNode) ? f.numaNode : fabric.hostBridge(f.hostBridge).numaNode;
