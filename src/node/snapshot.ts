@@ -85,8 +85,11 @@ export interface Snapshot {
 }
 
 /** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
-export async function takeSnapshot(root: string): Promise<Uint8Array> {
-  return (await snapshotWithStats(root)).bytes;
+export async function takeSnapshot(
+  root: string,
+  systemIds: readonly string[] = SYSTEM_PCI_IDS,
+): Promise<Uint8Array> {
+  return (await snapshotWithStats(root, systemIds)).bytes;
 }
 
 export async function snapshotWithStats(
