@@ -5,7 +5,6 @@
  */
 import type { LoadWarning } from '../errors/index.js';
 import type { InputFormat, LoadResult } from '../ingest/types.js';
-import { loadSource } from '../node/load.js';
 import { inputFormat } from './options.js';
 
 /** Which machine: `example:NAME` (default example when absent), `live`, a path; a forced format. */
@@ -30,15 +29,18 @@ export interface AppContext {
 /** The context of a local shell: files through src/node, load warnings not reported. */
 export const LOCAL: AppContext = {};
 
-const localLoad = (
+/** src/node's loader, imported when first needed (a shell that brings its own never loads it). */
+async function localLoad(
   from: string | undefined,
   format: InputFormat | undefined,
   opts: { readonly pciIds?: string | undefined } = {},
-) =>
-  loadSource(from, {
+) {
+  const { loadSource } = await import('../node/load.js');
+  return loadSource(from, {
     ...(format === undefined ? {} : { format }),
     ...(opts.pciIds === undefined ? {} : { pciIds: opts.pciIds }),
   });
+}
 
 /** Validate the request, load the machine and hand its warnings to the shell. */
 export async function loadMachine(ctx: AppContext, src: SourceRequest): Promise<LoadResult> {

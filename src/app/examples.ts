@@ -2,8 +2,6 @@
 import { type ExampleInfo, listExamples } from '../node/examples.js';
 import { DEFAULT_EXAMPLE } from './options.js';
 
-export const EXAMPLES_SCHEMA_VERSION = 1;
-
 export interface ExamplesRecord {
   readonly default: string;
   readonly examples: readonly ExampleInfo[];

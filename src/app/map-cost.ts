@@ -13,7 +13,7 @@ import {
   DEFAULT_CALIBRATION,
   DEFAULT_MAX_SEG_SIZE,
   DRIVER_MAX_SEG_SIZE,
-  formatSize,
+  formatSegLimit,
   type MapType,
   parseCalibrationText,
   parseChunkSpec,
@@ -21,6 +21,8 @@ import {
   STRATEGY_NAMES,
   type StrategyName,
   sweepSizes,
+  type WinnerRun,
+  winnerRuns,
 } from '../dma/index.js';
 import { PeerdmaError } from '../errors/index.js';
 import { machineIommuMode } from '../iommu/machine-mode.js';
@@ -34,8 +36,6 @@ import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './conte
 import type { Finding, MapCostCode } from './findings.js';
 import { mapCostFindings } from './map-cost-findings.js';
 import { iommuMode } from './options.js';
-
-export const MAP_COST_SCHEMA_VERSION = 1;
 
 export interface MapCostOptions {
   readonly provider?: string;
@@ -67,15 +67,14 @@ export interface MapCostReport {
   readonly main: CaseCost;
   readonly founding: readonly CaseCost[];
   readonly sweep: readonly CaseCost[];
+  /** The sweep cut into runs of the same cheapest strategy; each boundary is a crossover. */
+  readonly runs: readonly WinnerRun[];
   /** The conclusions drawn from the numbers, in reading order (worded by src/report/findings.ts). */
   readonly conclusion: readonly Finding<MapCostCode>[];
   readonly calibrationFile: string | null;
   readonly overridden: readonly CalibrationKey[];
 }
 
-/** A segment limit such as 0xffffffff reads as `4GiB − 1`. */
-export const segSize = (v: bigint) =>
-  ((v + 1n) & v) === 0n && v > 4096n ? `${formatSize(v + 1n)} − 1` : formatSize(v);
 const label = (f: PciFunction) => (f.name ? `${f.name} (${f.bdf})` : f.bdf);
 const endpoint = (f: PciFunction) => f.kind === 'endpoint' || f.kind === 'rc-integrated-endpoint';
 const largestBar = (f: PciFunction) =>
@@ -137,7 +136,7 @@ export function buildMapCost(fabric: Fabric, opts: MapCostOptions = {}): MapCost
     opts.maxSegSize !== undefined
       ? [opts.maxSegSize, '--max-seg']
       : known !== undefined
-        ? [known, `${drv} sets ${segSize(known)}`]
+        ? [known, `${drv} sets ${formatSegLimit(known)}`]
         : [DEFAULT_MAX_SEG_SIZE, `kernel default (driver ${drv ?? 'unknown'} sets none known)`];
   const env: CompareEnv = {
     mode,
@@ -167,6 +166,7 @@ export function buildMapCost(fabric: Fabric, opts: MapCostOptions = {}): MapCost
     main,
     founding,
     sweep,
+    runs: winnerRuns(sweep),
     conclusion: mapCostFindings(main, sweep, founding, env),
     calibrationFile: opts.calibrationFile ?? null,
     overridden: opts.overridden ?? [],

@@ -31,6 +31,10 @@ import { MATRIX_CLASSES } from './options.js';
 export interface MatrixView {
   readonly env: P2pEnv;
   readonly matrix: PairMatrix;
+  /** Every ordered pair in detail, row by row (computed as iterated). */
+  pairs(): Iterable<PairDetail>;
+  /** nvidia-smi's locality class of the pair (devices i, j). */
+  locality(i: number, j: number): LocalityClass | 'unknown';
 }
 
 export function buildMatrix(
@@ -40,7 +44,14 @@ export function buildMatrix(
   sel: DeviceSelection,
 ): MatrixView {
   const env = new P2pEnv(fabric, getRuleSet(ruleSet), cmdline);
-  return { env, matrix: fastMatrix(env, matrixDevices(fabric, sel)) };
+  const matrix = fastMatrix(env, matrixDevices(fabric, sel));
+  const view: MatrixView = {
+    env,
+    matrix,
+    pairs: () => matrixPairs(view),
+    locality: (i, j) => localityClass(fabric, matrix.devices[i]!, matrix.devices[j]!),
+  };
+  return view;
 }
 
 export interface MatrixRequest extends P2pRequest {

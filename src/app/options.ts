@@ -8,6 +8,9 @@ import type { InputFormat } from '../ingest/types.js';
 import { IOMMU_MODE_NAMES, type IommuMode } from '../iommu/types.js';
 import type { DeviceCategory } from '../pci/classes.js';
 
+export { STRATEGY_NAMES } from '../dma/strategies/types.js';
+export { RULE_SET_HELP } from '../p2pdma/rulesets.js';
+
 export const INPUT_FORMATS: readonly InputFormat[] = ['sysfs', 'lspci', 'hwloc', 'spec'];
 
 /** `--format` as an input format, or E_USAGE naming the accepted ones. */

@@ -72,6 +72,7 @@ export { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable } from './sg.js';
 export {
   type ChunkClass,
   type ExportShape,
+  formatSegLimit,
   formatSize,
   layoutChunks,
   layoutSpan,

@@ -2,16 +2,17 @@
  * `peerdma map-cost` rendered: the strategies' cost ledgers (src/app/map-cost.ts) as a table, a
  * JSON document (schemaVersion 1), a log-log SVG chart and the worded conclusions.
  */
-import { MAP_COST_SCHEMA_VERSION, type MapCostReport, segSize } from '../app/map-cost.js';
+import type { MapCostReport } from '../app/map-cost.js';
 import {
   CALIBRATION_ROWS,
   type CalibrationRow,
   type CaseCost,
   fmtBytes,
   fmtNs,
+  formatSegLimit,
   formatSize,
   type StrategyCost,
-  winnerRuns,
+  type WinnerRun,
 } from '../dma/index.js';
 import type { PciFunction } from '../pci/types.js';
 import { findingText } from './findings.js';
@@ -19,6 +20,8 @@ import { logLogChart, svgDocument } from './svg.js';
 
 /** The compact one-line ledger (for the DMA-BUF demo) lives with the ledger in src/dma. */
 export { ledgerLine } from '../dma/index.js';
+
+export const MAP_COST_SCHEMA_VERSION = 1;
 
 const label = (f: PciFunction) => (f.name ? `${f.name} (${f.bdf})` : f.bdf);
 
@@ -153,7 +156,7 @@ export function renderMapCost(r: MapCostReport): string {
   const out = [
     `machine ${r.machine}: provider ${label(r.provider)} → client ${label(r.client)}`,
     `P2PDMA map type: ${r.mapType} (${r.mapTypeNote})`,
-    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${segSize(r.maxSegSize)} (${r.maxSegSource})`,
+    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${formatSegLimit(r.maxSegSize)} (${r.maxSegSource})`,
     `calibration: ${r.calibrationFile ? `${r.calibrationFile} overrides ${r.overridden.join(', ') || 'nothing'}` : 'built-in (docs/calibration.md)'}`,
     ...assumptionLines(r),
     '',
@@ -189,8 +192,8 @@ function byteTicks(lo: number, hi: number): number[] {
 }
 
 /** Crossovers along the sweep (where the cheapest strategy changes), labelled with the new one. */
-const crossoverMarks = (sweep: readonly CaseCost[]) =>
-  winnerRuns(sweep)
+const crossoverMarks = (runs: readonly WinnerRun[]) =>
+  runs
     .slice(1)
     .map((r) => ({ x: Number(r.from.size), label: `${formatSize(r.from.size)}: → ${r.name}` }));
 
@@ -221,7 +224,7 @@ export function renderMapCostSvg(r: MapCostReport): string {
     yLabel: 'CPU time (map + unmap)',
     series: series((k) => k.cpuNs),
     yTick: nsDecade,
-    marks: crossoverMarks(r.sweep),
+    marks: crossoverMarks(r.runs),
     ...axis,
   });
   const memSeries = series((k) => k.metadataBytes);

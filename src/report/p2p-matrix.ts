@@ -2,9 +2,9 @@
  * `peerdma matrix` rendered (src/app/matrix.ts): every endpoint pair laid out like
  * `nvidia-smi topo -m` with a legend, its JSON, and the P2P section of `peerdma report`.
  */
-import { type MatrixView, matrixPairs, type P2pSummary } from '../app/matrix.js';
+import type { MatrixView, P2pSummary } from '../app/matrix.js';
 import type { MatrixShow } from '../app/options.js';
-import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
+import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
   cellMapType,
@@ -47,10 +47,10 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const lines: string[] = [];
   lines.push(`${''.padEnd(named ? w : 5 + w)}${heads.map((h) => h.padStart(cw)).join('')}  NUMA`);
   devs.forEach((a, i) => {
-    const cells = devs.map((b, j) => {
+    const cells = devs.map((_b, j) => {
       let s: string;
       if (show === 'class') {
-        const c = localityClass(fabric, a, b);
+        const c = view.locality(i, j);
         s = c === 'unknown' ? '?' : c;
       } else if (show === 'distance') {
         const t = cellMapType(matrix, i, j);
@@ -114,7 +114,7 @@ export function matrixJson(view: MatrixView): object {
   const { env, matrix } = view;
   const pairs: object[] = [];
   let walked = 0;
-  for (const p of matrixPairs(view)) {
+  for (const p of view.pairs()) {
     if (p.walked) walked++;
     pairs.push({
       provider: p.provider,

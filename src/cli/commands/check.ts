@@ -1,5 +1,5 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { RULE_SET_HELP } from '../../p2pdma/rulesets.js';
+import { RULE_SET_HELP } from '../../app/options.js';
 import { type CliIo, cliContext, printJson } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 

@@ -14,17 +14,12 @@ export function register(program: Command, io: CliIo): void {
       'print one JSON document: {schemaVersion, default, examples: [{name, title, description}]}',
     )
     .action(async (opts) => {
-      const [{ EXAMPLES_SCHEMA_VERSION, examples }, { default: Table }] = await Promise.all([
+      const [{ examples }, { examplesJson, renderExamples }] = await Promise.all([
         import('../../app/examples.js'),
-        import('cli-table3'),
+        import('../../report/examples.js'),
       ]);
       const rec = examples();
-      if (opts.json) {
-        printJson(io, { schemaVersion: EXAMPLES_SCHEMA_VERSION, ...rec });
-        return;
-      }
-      const table = new Table({ head: ['name', 'title'], style: { head: [], border: [] } });
-      for (const e of rec.examples) table.push([`example:${e.name}`, e.title]);
-      io.stdout.write(`${table.toString()}\n`);
+      if (opts.json) printJson(io, examplesJson(rec));
+      else io.stdout.write(renderExamples(rec));
     });
 }

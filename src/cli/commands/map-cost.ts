@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { STRATEGY_NAMES } from '../../dma/strategies/types.js';
+import { STRATEGY_NAMES } from '../../app/options.js';
 import { type CliIo, cliContext, printJson } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 
