@@ -24,6 +24,7 @@ const RANK: Readonly<Record<string, number>> = {
   p2pdma: 2,
   iommu: 2,
   dma: 3,
+  sim: 3,
   dmabuf: 4,
   kernel: 5,
   drivers: 6,
