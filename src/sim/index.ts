@@ -1,0 +1,1 @@
+export { type MaxMinSolution, type MaxMinSystem, solveMaxMin } from './maxmin.js';
