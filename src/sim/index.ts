@@ -1,1 +1,0 @@
-export { type MaxMinSolution, type MaxMinSystem, solveMaxMin } from './maxmin.js';
