@@ -70,10 +70,12 @@ export class PerfGraph {
    */
   uplink(f0: PciFunction): Uplink | null {
     const f = f0.physfn !== null ? this.fabric.require(f0.physfn) : f0;
-    const hit = this.#uplinks.get(f.bdf);
+    const parent = this.fabric.upstreamBridge(f);
+    // the functions of one device share its link: key by the bridge above and the device number
+    const key = `${parent?.bdf ?? f.hostBridge}/${f.addr.device}`;
+    const hit = this.#uplinks.get(key);
     if (hit !== undefined) return hit;
     let out: Uplink | null = null;
-    const parent = this.fabric.upstreamBridge(f);
     if (parent !== null && f.kind !== 'switch-downstream') {
       const mine = linkOf(f);
       const theirs = linkOf(parent);
@@ -93,7 +95,7 @@ export class PerfGraph {
         };
       }
     }
-    this.#uplinks.set(f.bdf, out);
+    this.#uplinks.set(key, out);
     return out;
   }
 

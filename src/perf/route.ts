@@ -66,12 +66,19 @@ function pcieField(f: PciFunction, k: 'mps' | 'mrrs'): number | undefined {
   return f.pcie !== null && typeof f.pcie === 'object' ? f.pcie[k] : undefined;
 }
 
-/** The path's payload size: the smallest MPS any function on it states; else the default. */
-function pathMps(g: PerfGraph, fns: readonly PciFunction[]): number {
+/**
+ * A device's payload size: the smallest MPS stated on its chain to the root port (Linux configures
+ * one MPS per hierarchy below a root port); else the default. A P2P path uses the smaller of its ends'.
+ */
+export function chainMps(g: PerfGraph, f: PciFunction): number {
   let m = Number.POSITIVE_INFINITY;
-  for (const f of fns) m = Math.min(m, pcieField(f, 'mps') ?? Number.POSITIVE_INFINITY);
+  for (const x of g.fabric.upstreamChain(f))
+    m = Math.min(m, pcieField(x, 'mps') ?? Number.POSITIVE_INFINITY);
   return Number.isFinite(m) ? m : g.cal.defaultMps;
 }
+
+export const mrrsOf = (g: PerfGraph, reader: PciFunction) =>
+  pcieField(reader, 'mrrs') ?? g.cal.defaultMrrs;
 
 function switchNs(g: PerfGraph, sw: PciFunction): number {
   const gen = g.uplink(sw)?.link.speedGTs ?? 8;
@@ -128,8 +135,8 @@ export function switchRoute(
         ? [g.fabric.upstreamBridge(common)!]
         : [];
   const switches = [...new Set([...a.switches, ...b.switches, ...turn])];
-  const mps = pathMps(g, [...a.fns, ...b.fns, common]);
-  const mrrs = pcieField(op === 'write' ? src : dst, 'mrrs') ?? g.cal.defaultMrrs;
+  const mps = Math.min(chainMps(g, src), chainMps(g, dst));
+  const mrrs = mrrsOf(g, op === 'write' ? src : dst);
   return {
     kind: 'p2p',
     via: 'switch',
@@ -151,8 +158,8 @@ export function rootComplexRoute(g: PerfGraph, src: PciFunction, dst: PciFunctio
   const b = side(g, dst, null);
   const sa = g.socketOf(src);
   const sb = g.socketOf(dst);
-  const mps = pathMps(g, [...a.fns, ...b.fns]);
-  const mrrs = pcieField(op === 'write' ? src : dst, 'mrrs') ?? g.cal.defaultMrrs;
+  const mps = Math.min(chainMps(g, src), chainMps(g, dst));
+  const mrrs = mrrsOf(g, op === 'write' ? src : dst);
   const uses = linkUses(a, b, op, mps, mrrs, g);
   uses.push({ constraint: g.rcOf(sa), coefficient: 1 });
   if (sa !== sb) {
@@ -187,9 +194,9 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
   const b = side(g, dst, null);
   const sa = g.socketOf(src);
   const sb = g.socketOf(dst);
-  const mpsA = pathMps(g, a.fns);
-  const mpsB = pathMps(g, b.fns);
-  const mrrs = pcieField(dst, 'mrrs') ?? g.cal.defaultMrrs;
+  const mpsA = chainMps(g, src);
+  const mpsB = chainMps(g, dst);
+  const mrrs = mrrsOf(g, dst);
   const uses: Use[] = [];
   for (const l of a.links)
     uses.push({ constraint: l.up, coefficient: coefficients(g.cal, mpsA, mrrs, l.flit).write });
