@@ -65,9 +65,10 @@ function chainsOf(g: PerfGraph, devices: readonly PciFunction[]): Chains {
   const stride = Math.max(1, ...chains.map((c) => c.length)) + 1;
   const ids = new Map<string, number>();
   const id = (f: PciFunction) => {
-    let i = ids.get(f.bdf);
-    if (i === undefined) ids.set(f.bdf, (i = ids.size));
-    return i;
+    const known = ids.get(f.bdf);
+    if (known !== undefined) return known;
+    ids.set(f.bdf, ids.size);
+    return ids.size - 1;
   };
   const c: Chains = {
     stride,

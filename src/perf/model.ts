@@ -111,7 +111,7 @@ export class PerfModel {
    * client src); a read takes from src's (provider src, client dst).
    */
   mapTypes(pairs: readonly (readonly [PciFunction, PciFunction])[]): number[] {
-    const devs = [...new Set(pairs.flatMap(([a, b]) => [a, b]))];
+    const devs = [...new Set(pairs.flat())];
     const idx = new Map(devs.map((d, i) => [d, i]));
     const m = fastMatrix(this.env, devs);
     return pairs.map(([s, d]) => {
