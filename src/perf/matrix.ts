@@ -13,7 +13,7 @@
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
 import type { PerfGraph } from './graph.js';
-import { coefficients } from './link.js';
+import { type Coefficients, coefficients } from './link.js';
 import type { PerfModel } from './model.js';
 import { chainMps, mrrsOf } from './route.js';
 
@@ -30,8 +30,6 @@ export interface BandwidthMatrices {
   readonly devices: readonly PciFunction[];
   readonly n: number;
   readonly pairs: PairMatrix;
-  /** Row-major map type of the P2P write src → dst (MT_* codes). */
-  readonly mapTypes: Int8Array;
   readonly lo: EndMatrices;
   /** Same object as `lo` when no published range applies to this machine. */
   readonly hi: EndMatrices;
@@ -185,12 +183,7 @@ export function bandwidthMatrices(
   const g = model.graph;
   const n = devices.length;
   const pairs = fastMatrix(model.env, devices);
-  const mapTypes = new Int8Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const pi = pairs.pos[i]!;
-    // a write src i → dst j lands in j's memory: provider j, client i
-    for (let j = 0; j < n; j++) mapTypes[i * n + j] = pairs.mapTypes[pairs.pos[j]! * n + pi]!;
-  }
+  const PT = transpose(pairs.mapTypes, n);
   const ch = chainsOf(g, devices);
   const ranged =
     g.rc.rcFlow.lo !== g.rc.rcFlow.hi ||
@@ -206,210 +199,309 @@ export function bandwidthMatrices(
   const hi = ranged ? alloc() : lo;
   const latP2p = new Float32Array(n * n);
   const latBounce = new Float32Array(n * n);
-  const cells = new Cells(model, devices, g, ch, mapTypes, n);
-  cells.fill(lo, 'lo', latP2p, latBounce);
-  if (ranged) cells.fill(hi, 'hi', null, null);
-  return { devices, n, pairs, mapTypes, lo, hi, latP2p, latBounce };
+  const cells = new Cells(model, devices, g, ch, pairs.mapTypes, PT, pairs.pos, n);
+  cells.fill(lo, ranged ? hi : null, latP2p, latBounce);
+  return { devices, n, pairs, lo, hi, latP2p, latBounce };
 }
+
+/** Blocked transpose of an n × n byte matrix (cache-friendly). */
+function transpose(a: Int8Array, n: number): Int8Array {
+  const t = new Int8Array(n * n);
+  const B = 64;
+  for (let i0 = 0; i0 < n; i0 += B)
+    for (let j0 = 0; j0 < n; j0 += B)
+      for (let i = i0; i < Math.min(n, i0 + B); i++)
+        for (let j = j0; j < Math.min(n, j0 + B); j++) t[j * n + i] = a[i * n + j]!;
+  return t;
+}
+
+interface Shared {
+  readonly nf: number;
+  readonly f: number;
+  readonly cross: boolean;
+  readonly xLink: number;
+  readonly mem: number;
+  readonly flit: boolean;
+}
+
+/** One bounce alone: A writes host memory, B reads it (unique links of each, then the shared tail). */
+function bounceAlone(
+  uA: number,
+  uAF: number,
+  uB: number,
+  uBF: number,
+  kA: Coefficients,
+  kAF: Coefficients,
+  kB: Coefficients,
+  kBF: Coefficients,
+  sh: Shared,
+): number {
+  let r = Math.min(sh.mem / 2, uA / kA.write, uB / kB.completion);
+  r = Math.min(r, sh.nf / (kA.write + kB.readRequest), sh.nf / kB.completion);
+  if (sh.flit) {
+    r = Math.min(r, uAF / kAF.write, uBF / kBF.completion);
+    r = Math.min(r, sh.f / (kAF.write + kBF.readRequest), sh.f / kBF.completion);
+  }
+  return sh.cross ? Math.min(r, sh.xLink) : r;
+}
+
+/**
+ * What one unordered pair {s, d} yields, for every route the map types may pick, as slots of a
+ * Float64Array (plain typed arrays keep the fill loop fast).
+ */
+const B1 = 0; // bounce s → d alone
+const B2 = 1; // bounce d → s alone
+const BIDI_B = 2;
+const COMMON = 3; // 1 when the two share a bridge below the root complex
+const SW_UNI = 4; // switch turnaround, one direction alone (either way)
+const SW_BIDI = 5;
+const TH_UNI = 6; // through the root complex
+const TH_BIDI = 7;
+const LB1 = 8; // bounce latency s → d
+const LB2 = 9;
+const TURN = 10; // switch turnaround latency
+const TH_LAT = 11;
+const PV_FIELDS = 12;
 
 class Cells {
   readonly f2 = new Fill2();
+  readonly pv = new Float64Array(PV_FIELDS);
+  readonly k: Coefficients[];
+  readonly kF: Coefficients[];
   constructor(
     readonly model: PerfModel,
     readonly devices: readonly PciFunction[],
     readonly g: PerfGraph,
     readonly ch: Chains,
-    readonly mapTypes: Int8Array,
+    /** The fast matrix's map types, provider-major in tree order, and their transpose. */
+    readonly P: Int8Array,
+    readonly PT: Int8Array,
+    readonly pos: Int32Array,
     readonly n: number,
-  ) {}
+  ) {
+    this.k = [];
+    this.kF = [];
+    for (let d = 0; d < n; d++) {
+      this.k.push(coefficients(g.cal, ch.mps[d]!, ch.mrrs[d]!, false));
+      this.kF.push(coefficients(g.cal, ch.mps[d]!, ch.mrrs[d]!, true));
+    }
+  }
 
-  fill(
-    out: EndMatrices,
-    end: 'lo' | 'hi',
-    latP2p: Float32Array | null,
-    latBounce: Float32Array | null,
-  ): void {
-    const { g, ch, n, mapTypes, f2 } = this;
+  /** Computes every route's figures for the pair (s, d) into this.pv. */
+  pair(s: number, d: number, end: 'lo' | 'hi'): Float64Array {
+    const { g, ch, f2, pv } = this;
     const cal = g.cal;
-    const rc = g.rc;
-    const rcFlow = rc.rcFlow[end];
-    const rcTotal = rc.rcTotal[end];
-    const xLink = rc.socketLink[end];
+    const rcFlow = g.rc.rcFlow[end];
+    const rcTotal = g.rc.rcTotal[end];
+    const xLink = g.rc.socketLink[end];
     const mem = cal.memoryGBps;
-    const eff = cal.stagingEfficiency;
     const S = ch.stride;
     const flit = ch.anyFlit;
-    for (let i = 0; i < n; i++) {
-      out.uniP2p[i * n + i] = Number.NaN;
-      out.uniBounce[i * n + i] = Number.NaN;
-      out.bidiP2p[i * n + i] = Number.NaN;
-      out.bidiBounce[i * n + i] = Number.NaN;
-      if (latP2p) latP2p[i * n + i] = Number.NaN;
-      if (latBounce) latBounce[i * n + i] = Number.NaN;
+    const os = s * S;
+    const od = d * S;
+    const lenS = ch.len[s]!;
+    const lenD = ch.len[d]!;
+    // node-level common bridge: positions a (in s's chain) and b (in d's); none: a = lenS
+    let a = lenS;
+    let b = lenD;
+    while (a > 0 && b > 0 && ch.node[os + a - 1] === ch.node[od + b - 1]) {
+      a--;
+      b--;
     }
+    const common = a < lenS;
+    const cross = ch.socket[s] !== ch.socket[d];
+    // ---- bounce (full chains; shared = common tail of the two link chains) ----
+    const nS = ch.nLinks[os + lenS]!;
+    const nD = ch.nLinks[od + lenD]!;
+    let sh = 0;
+    let shNF = INF;
+    let shF = INF;
+    while (sh < nS && sh < nD && ch.link[os + nS - 1 - sh] === ch.link[od + nD - 1 - sh]) {
+      shNF = Math.min(shNF, ch.capNF[os + nS - 1 - sh]!);
+      shF = Math.min(shF, ch.capF[os + nS - 1 - sh]!);
+      sh++;
+    }
+    let uSNF = INF;
+    let uSF = INF;
+    for (let k = 0; k < nS - sh; k++) {
+      uSNF = Math.min(uSNF, ch.capNF[os + k]!);
+      uSF = Math.min(uSF, ch.capF[os + k]!);
+    }
+    let uDNF = INF;
+    let uDF = INF;
+    for (let k = 0; k < nD - sh; k++) {
+      uDNF = Math.min(uDNF, ch.capNF[od + k]!);
+      uDF = Math.min(uDF, ch.capF[od + k]!);
+    }
+    const kS = this.k[s]!;
+    const kSF = this.kF[s]!;
+    const kD = this.k[d]!;
+    const kDF = this.kF[d]!;
+    // flow 1: s → d (s writes memory on its socket, d reads it); flow 2: d → s
+    const sh2: Shared = { nf: shNF, f: shF, cross, xLink, mem, flit };
+    const eff = cal.stagingEfficiency;
+    const b1 = eff * bounceAlone(uSNF, uSF, uDNF, uDF, kS, kSF, kD, kDF, sh2);
+    const b2 = eff * bounceAlone(uDNF, uDF, uSNF, uSF, kD, kDF, kS, kSF, sh2);
+    f2.reset();
+    f2.add(uSNF, kS.write, kS.readRequest);
+    f2.add(uSNF, 0, kS.completion);
+    f2.add(uDNF, kD.readRequest, kD.write);
+    f2.add(uDNF, kD.completion, 0);
+    f2.add(shNF, kS.write + kD.readRequest, kD.write + kS.readRequest);
+    f2.add(shNF, kD.completion, kS.completion);
+    if (flit) {
+      f2.add(uSF, kSF.write, kSF.readRequest);
+      f2.add(uSF, 0, kSF.completion);
+      f2.add(uDF, kDF.readRequest, kDF.write);
+      f2.add(uDF, kDF.completion, 0);
+      f2.add(shF, kSF.write + kDF.readRequest, kDF.write + kSF.readRequest);
+      f2.add(shF, kDF.completion, kSF.completion);
+    }
+    if (cross) {
+      f2.add(mem, 2, 0);
+      f2.add(mem, 0, 2);
+      f2.add(xLink, 1, 0);
+      f2.add(xLink, 0, 1);
+    } else f2.add(mem, 2, 2);
+    f2.solve(b1, b2);
+    pv[B1] = b1;
+    pv[B2] = b2;
+    pv[BIDI_B] = f2.r1 + f2.r2;
+    // ---- P2P writes at the smaller MPS of the two ends ----
+    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
+    const w = (mps + cal.writeTlpBytes) / mps;
+    const wF = (mps + cal.flitTlpBytes) / mps;
+    pv[COMMON] = common ? 1 : 0;
+    if (common) {
+      // switch turnaround: the links below the common bridge; their common tail is shared
+      const ls = ch.nLinks[os + a]!;
+      const ld = ch.nLinks[od + b]!;
+      let t = 0;
+      let tNF = INF;
+      let tF = INF;
+      while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
+        tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
+        tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
+        t++;
+      }
+      let uNF = INF;
+      let uF = INF;
+      for (let k = 0; k < ls - t; k++) {
+        uNF = Math.min(uNF, ch.capNF[os + k]!);
+        uF = Math.min(uF, ch.capF[os + k]!);
+      }
+      for (let k = 0; k < ld - t; k++) {
+        uNF = Math.min(uNF, ch.capNF[od + k]!);
+        uF = Math.min(uF, ch.capF[od + k]!);
+      }
+      const swU = Math.min(uNF / w, uF / wF);
+      const swS = Math.min(tNF / w, tF / wF);
+      pv[SW_UNI] = Math.min(swU, swS);
+      pv[SW_BIDI] = 2 * Math.min(swU, swS / 2);
+      pv[TURN] = ch.swNs[os + a]! + ch.swNs[od + b]! + ch.turnNs[os + a]!;
+    }
+    // root complex: full chains; shared tail + the root complexes; unique + socket link + bound
+    const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
+    const thS = Math.min(rcTotal, shNF / w, shF / wF);
+    pv[TH_UNI] = Math.min(thU, thS);
+    pv[TH_BIDI] = 2 * Math.min(thU, thS / 2);
+    const rtt = cal.rcReadRttNs;
+    const remote = cross ? cal.remoteSocketNs : 0;
+    const swS0 = ch.swNs[os + lenS]!;
+    const swD0 = ch.swNs[od + lenD]!;
+    pv[LB1] = swS0 + rtt / 2 + 2 * swD0 + rtt + remote;
+    pv[LB2] = swD0 + rtt / 2 + 2 * swS0 + rtt + remote;
+    pv[TH_LAT] = swS0 + swD0 + rtt + remote;
+    return pv;
+  }
+
+  /**
+   * Fill one end's matrices. Devices that differ only in being different functions of one device
+   * (same uplink, same chain above) give the same figures against every other device, so the pair
+   * figures are computed once per pair of groups; the map type of each cell still picks the route.
+   */
+  fill(
+    lo: EndMatrices,
+    hi: EndMatrices | null,
+    latP2p: Float32Array,
+    latBounce: Float32Array,
+  ): void {
+    const { n, ch } = this;
+    const { group, reps } = groupsOf(ch, n);
+    const G = reps.length;
+    const tables = [lo, hi ?? lo].map((_, e) => {
+      const t = new Float64Array(G * G * PV_FIELDS);
+      for (let gi = 0; gi < G; gi++)
+        for (let gj = gi + 1; gj < G; gj++)
+          t.set(this.pair(reps[gi]!, reps[gj]!, e === 0 ? 'lo' : 'hi'), (gi * G + gj) * PV_FIELDS);
+      return t;
+    });
+    for (let i = 0; i < n; i++) {
+      const ii = i * n + i;
+      for (const out of hi ? [lo, hi] : [lo])
+        out.uniP2p[ii] = out.uniBounce[ii] = out.bidiP2p[ii] = out.bidiBounce[ii] = Number.NaN;
+      latP2p[ii] = latBounce[ii] = Number.NaN;
+    }
+    const { pos, P, PT } = this;
+    // imported bindings are getters under some loaders: read them once, outside the loop
+    const NS = MT_NOT_SUPPORTED;
+    const BUS = MT_BUS_ADDR;
+    const pvLo = new Float64Array(PV_FIELDS);
+    const pvHi = new Float64Array(PV_FIELDS);
+    // row by row, so every write is sequential; map types read along rows of P and its transpose
     for (let s = 0; s < n; s++) {
-      const os = s * S;
-      const lenS = ch.len[s]!;
-      const sockS = ch.socket[s]!;
-      const kS = coefficients(cal, ch.mps[s]!, ch.mrrs[s]!, false);
-      const kSF = coefficients(cal, ch.mps[s]!, ch.mrrs[s]!, true);
-      for (let d = s + 1; d < n; d++) {
-        const od = d * S;
-        const lenD = ch.len[d]!;
-        const sockD = ch.socket[d]!;
-        // node-level common bridge: positions a (in s's chain) and b (in d's); none: a = lenS
-        let a = lenS;
-        let b = lenD;
-        while (a > 0 && b > 0 && ch.node[os + a - 1] === ch.node[od + b - 1]) {
-          a--;
-          b--;
-        }
-        const common = a < lenS;
-        const cross = sockS !== sockD;
-        // ---- bounce (full chains; shared = common tail of the two link chains) ----
-        const nS = ch.nLinks[os + lenS]!;
-        const nD = ch.nLinks[od + lenD]!;
-        let sh = 0;
-        let shNF = INF;
-        let shF = INF;
-        while (sh < nS && sh < nD && ch.link[os + nS - 1 - sh] === ch.link[od + nD - 1 - sh]) {
-          shNF = Math.min(shNF, ch.capNF[os + nS - 1 - sh]!);
-          shF = Math.min(shF, ch.capF[os + nS - 1 - sh]!);
-          sh++;
-        }
-        let uSNF = INF;
-        let uSF = INF;
-        for (let k = 0; k < nS - sh; k++) {
-          uSNF = Math.min(uSNF, ch.capNF[os + k]!);
-          uSF = Math.min(uSF, ch.capF[os + k]!);
-        }
-        let uDNF = INF;
-        let uDF = INF;
-        for (let k = 0; k < nD - sh; k++) {
-          uDNF = Math.min(uDNF, ch.capNF[od + k]!);
-          uDF = Math.min(uDF, ch.capF[od + k]!);
-        }
-        const kD = coefficients(cal, ch.mps[d]!, ch.mrrs[d]!, false);
-        const kDF = coefficients(cal, ch.mps[d]!, ch.mrrs[d]!, true);
-        // flow 1: s → d (s writes memory on sockS, d reads it); flow 2: d → s
-        const bounceAlone = (
-          uA: number,
-          uAF: number,
-          uB: number,
-          uBF: number,
-          kA: typeof kS,
-          kAF: typeof kS,
-          kB: typeof kS,
-          kBF: typeof kS,
-        ) => {
-          let r = Math.min(mem / 2, uA / kA.write, uB / kB.completion);
-          r = Math.min(r, shNF / (kA.write + kB.readRequest), shNF / kB.completion);
-          if (flit) {
-            r = Math.min(r, uAF / kAF.write, uBF / kBF.completion);
-            r = Math.min(r, shF / (kAF.write + kBF.readRequest), shF / kBF.completion);
+      const gs = group[s]!;
+      const row = s * n;
+      const prow = pos[s]! * n;
+      for (let d = 0; d < n; d++) {
+        if (d === s) continue;
+        const gd = group[d]!;
+        const pd = prow + pos[d]!;
+        const mt1 = PT[pd]!; // write s → d: provider d, client s
+        const mt2 = P[pd]!;
+        let o = 0;
+        // the stored pair is (d, s) when gs > gd: the directed figures trade places
+        let swap = false;
+        let vLo = tables[0]!;
+        let vHi = tables[1]!;
+        if (gs === gd) {
+          swap = d < s;
+          const [a, b] = swap ? [d, s] : [s, d];
+          vLo = pvLo;
+          vLo.set(this.pair(a, b, 'lo'));
+          vHi = vLo;
+          if (hi) {
+            vHi = pvHi;
+            vHi.set(this.pair(a, b, 'hi'));
           }
-          return cross ? Math.min(r, xLink) : r;
-        };
-        const b1 = eff * bounceAlone(uSNF, uSF, uDNF, uDF, kS, kSF, kD, kDF);
-        const b2 = eff * bounceAlone(uDNF, uDF, uSNF, uSF, kD, kDF, kS, kSF);
-        out.uniBounce[s * n + d] = b1;
-        out.uniBounce[d * n + s] = b2;
-        f2.reset();
-        f2.add(uSNF, kS.write, kS.readRequest);
-        f2.add(uSNF, 0, kS.completion);
-        f2.add(uDNF, kD.readRequest, kD.write);
-        f2.add(uDNF, kD.completion, 0);
-        f2.add(shNF, kS.write + kD.readRequest, kD.write + kS.readRequest);
-        f2.add(shNF, kD.completion, kS.completion);
-        if (flit) {
-          f2.add(uSF, kSF.write, kSF.readRequest);
-          f2.add(uSF, 0, kSF.completion);
-          f2.add(uDF, kDF.readRequest, kDF.write);
-          f2.add(uDF, kDF.completion, 0);
-          f2.add(shF, kSF.write + kDF.readRequest, kDF.write + kSF.readRequest);
-          f2.add(shF, kDF.completion, kSF.completion);
+        } else if (gs < gd) o = (gs * G + gd) * PV_FIELDS;
+        else {
+          o = (gd * G + gs) * PV_FIELDS;
+          swap = true;
         }
-        if (cross) {
-          f2.add(mem, 2, 0);
-          f2.add(mem, 0, 2);
-          f2.add(xLink, 1, 0);
-          f2.add(xLink, 0, 1);
-        } else f2.add(mem, 2, 2);
-        f2.solve(b1, b2);
-        const bidiB = f2.r1 + f2.r2;
-        out.bidiBounce[s * n + d] = bidiB;
-        out.bidiBounce[d * n + s] = bidiB;
-        // ---- P2P: per direction by map type (the two directions may differ) ----
-        const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
-        const w = (mps + cal.writeTlpBytes) / mps;
-        const wF = (mps + cal.flitTlpBytes) / mps;
-        const mt1 = mapTypes[s * n + d]!;
-        const mt2 = mapTypes[d * n + s]!;
-        let u1 = 0;
-        let u2 = 0;
-        let bidi = 0;
-        // switch turnaround: the links below the common bridge; their common tail is shared
-        const viaSwitch = (mt: number) => mt === MT_BUS_ADDR && common;
-        let swU = INF; // unique links (per flow, same for both directions)
-        let swS = INF; // shared links, per flow alone
-        if (viaSwitch(mt1) || viaSwitch(mt2)) {
-          const ls = ch.nLinks[os + a]!;
-          const ld = ch.nLinks[od + b]!;
-          let t = 0;
-          let tNF = INF;
-          let tF = INF;
-          while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
-            tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
-            tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
-            t++;
-          }
-          let uNF = INF;
-          let uF = INF;
-          for (let k = 0; k < ls - t; k++) {
-            uNF = Math.min(uNF, ch.capNF[os + k]!);
-            uF = Math.min(uF, ch.capF[os + k]!);
-          }
-          for (let k = 0; k < ld - t; k++) {
-            uNF = Math.min(uNF, ch.capNF[od + k]!);
-            uF = Math.min(uF, ch.capF[od + k]!);
-          }
-          swU = Math.min(uNF / w, uF / wF);
-          swS = Math.min(tNF / w, tF / wF);
+        const common = vLo[o + COMMON] === 1;
+        const sw1 = mt1 === BUS && common;
+        const sw2 = mt2 === BUS && common;
+        const mixed = !(mt1 === NS && mt2 === NS) && !(mt1 !== NS && mt2 !== NS && sw1 === sw2);
+        const sd = row + d;
+        for (let e = 0; e < (hi ? 2 : 1); e++) {
+          const v = e === 0 ? vLo : vHi;
+          const out = e === 0 ? lo : hi!;
+          const b1 = v[o + (swap ? B2 : B1)]!;
+          out.uniBounce[sd] = b1;
+          out.bidiBounce[sd] = v[o + BIDI_B]!;
+          out.uniP2p[sd] = mt1 === NS ? b1 : sw1 ? v[o + SW_UNI]! : v[o + TH_UNI]!;
+          out.bidiP2p[sd] = mixed
+            ? this.mixed(s, d, e === 0 ? 'lo' : 'hi')
+            : mt1 === NS
+              ? v[o + BIDI_B]!
+              : sw1
+                ? v[o + SW_BIDI]!
+                : v[o + TH_BIDI]!;
         }
-        // root complex: full chains, shared tail + the root complexes; unique + socket link + bound
-        const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
-        const thS = Math.min(rcTotal, shNF / w, shF / wF);
-        const uniOf = (mt: number, bounce: number) =>
-          mt === MT_NOT_SUPPORTED
-            ? bounce
-            : viaSwitch(mt)
-              ? Math.min(swU, swS)
-              : Math.min(thU, thS);
-        u1 = uniOf(mt1, b1);
-        u2 = uniOf(mt2, b2);
-        if (mt1 === mt2 && mt1 !== MT_NOT_SUPPORTED) {
-          const [U, Sh] = viaSwitch(mt1) ? [swU, swS] : [thU, thS];
-          bidi = 2 * Math.min(U, Sh / 2);
-        } else if (mt1 === MT_NOT_SUPPORTED && mt2 === MT_NOT_SUPPORTED) bidi = bidiB;
-        else bidi = this.mixed(s, d, end);
-        out.uniP2p[s * n + d] = u1;
-        out.uniP2p[d * n + s] = u2;
-        out.bidiP2p[s * n + d] = bidi;
-        out.bidiP2p[d * n + s] = bidi;
-        if (latP2p && latBounce) {
-          const rtt = cal.rcReadRttNs;
-          const remote = cross ? cal.remoteSocketNs : 0;
-          const swAll = ch.swNs[os + lenS]! + ch.swNs[od + lenD]!;
-          const lb1 = ch.swNs[os + lenS]! + rtt / 2 + 2 * ch.swNs[od + lenD]! + rtt + remote;
-          const lb2 = ch.swNs[od + lenD]! + rtt / 2 + 2 * ch.swNs[os + lenS]! + rtt + remote;
-          const turn = ch.swNs[os + a]! + ch.swNs[od + b]! + (common ? ch.turnNs[os + a]! : 0);
-          const latOf = (mt: number, bounce: number) =>
-            mt === MT_NOT_SUPPORTED ? bounce : viaSwitch(mt) ? turn : swAll + rtt + remote;
-          latBounce[s * n + d] = lb1;
-          latBounce[d * n + s] = lb2;
-          latP2p[s * n + d] = latOf(mt1, lb1);
-          latP2p[d * n + s] = latOf(mt2, lb2);
-        }
+        const lb1 = vLo[o + (swap ? LB2 : LB1)]!;
+        latBounce[sd] = lb1;
+        latP2p[sd] = mt1 === NS ? lb1 : sw1 ? vLo[o + TURN]! : vLo[o + TH_LAT]!;
       }
     }
   }
@@ -423,4 +515,33 @@ class Cells {
     ]);
     return r[0]!.rate[end] + r[1]!.rate[end];
   }
+}
+
+/**
+ * Devices whose chains agree everywhere but at the device itself (functions of one device, VFs of
+ * one PF) and whose MPS/MRRS/socket agree form a group; returns each device's group and one
+ * representative per group.
+ */
+function groupsOf(ch: Chains, n: number): { group: Int32Array; reps: number[] } {
+  const group = new Int32Array(n);
+  const reps: number[] = [];
+  const seen = new Map<string, number>();
+  const S = ch.stride;
+  for (let d = 0; d < n; d++) {
+    const o = d * S;
+    const len = ch.len[d]!;
+    const parts: number[] = [len, ch.nLinks[o + len]!, ch.socket[d]!, ch.mps[d]!, ch.mrrs[d]!];
+    for (let k = 1; k < len; k++) parts.push(ch.node[o + k]!);
+    for (let k = 0; k < ch.nLinks[o + len]!; k++) parts.push(ch.link[o + k]!);
+    parts.push(ch.swNs[o + 1]!);
+    const key = parts.join(',');
+    let gi = seen.get(key);
+    if (gi === undefined) {
+      gi = reps.length;
+      seen.set(key, gi);
+      reps.push(d);
+    }
+    group[d] = gi;
+  }
+  return { group, reps };
 }
