@@ -2,6 +2,7 @@
 export {
   BOTTLENECK_OWN_BOUND,
   BOTTLENECK_UNCONSTRAINED,
+  constraintLoads,
   MaxMinBuilder,
   type MaxMinFlowOptions,
   type MaxMinOptions,
@@ -13,3 +14,4 @@ export {
   solveMaxMin,
   validateMaxMinSystem,
 } from './maxmin.js';
+export { simulateTransfers, type TransferOptions, type TransferResult } from './transfers.js';

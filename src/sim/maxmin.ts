@@ -22,6 +22,11 @@
  * are fixed at m / p_f. Fixing a flow subtracts its share from every constraint it uses; a
  * constraint leaves the active set when its remaining capacity or usage falls under the precision.
  *
+ * Units: as in SimGrid, the precision is relative for remaining capacity but *absolute* for usages
+ * (sums of a/p) and bound levels (b·p): two bounds within 1e-5 of each other are reached together.
+ * Keep weights and coefficients near 1 (within ~1e4 of each other) and rates in a unit where bounds
+ * are well above 1e-5 (GB/s, MB/s or bytes/s all fit PCIe); otherwise pass a smaller `precision`.
+ *
  * Two departures from SimGrid, both for flows SimGrid cannot represent usefully:
  *   - a flow that uses no constraint with a positive coefficient is *unconstrained*: its rate is its
  *     bound (bottleneck -1) or Infinity (bottleneck -2). SimGrid's solver never visits such a
@@ -309,10 +314,64 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
     }
   };
 
+  // Bounded flows of each constraint sorted by b·p, so a round's smallest bound is read off the
+  // heads of the minimum-level constraints instead of rescanning all their flows (SimGrid rescans,
+  // which is quadratic when many flows on one link have distinct bounds under their share).
+  const bp = new Float64Array(nF).fill(Number.POSITIVE_INFINITY);
+  if (bounds !== undefined) {
+    for (let f = 0; f < nF; f++) bp[f] = bounds[f]! * (weights === undefined ? 1 : weights[f]!);
+  }
+  const bOff = new Uint32Array(nC + 1);
+  for (let c = 0; c < nC; c++) {
+    let k = 0;
+    for (let i = cOff[c]!; i < cEnd[c]!; i++) if (bp[cFlows[i]!]! < Number.POSITIVE_INFINITY) k++;
+    bOff[c + 1] = bOff[c]! + k;
+  }
+  const bFlows = new Uint32Array(bOff[nC]!);
+  const bHead = bOff.slice(0, nC);
+  if (bFlows.length > 0) {
+    const seg: number[] = [];
+    for (let c = 0; c < nC; c++) {
+      seg.length = 0;
+      for (let i = cOff[c]!; i < cEnd[c]!; i++) {
+        const f = cFlows[i]!;
+        if (bp[f]! < Number.POSITIVE_INFINITY) seg.push(f);
+      }
+      seg.sort((x, y) => bp[x]! - bp[y]! || x - y);
+      bFlows.set(seg, bOff[c]!);
+    }
+  }
+  /** Smallest b·p among c's unfixed bounded flows (Infinity if none); skips fixed heads for good. */
+  const headBound = (c: number): number => {
+    let h = bHead[c]!;
+    const end = bOff[c + 1]!;
+    while (h < end && fixed[bFlows[h]!]) h++;
+    bHead[c] = h;
+    return h < end ? bp[bFlows[h]!]! : Number.POSITIVE_INFINITY;
+  };
+
   while (heap.size > 0) {
     const m = heap.collectMin(argmin);
     argmin.sort((x, y) => x - y);
-    // The flows to fix this round: every unfixed flow on a minimum-level constraint.
+    // SimGrid: among the flows on the minimum-level constraints, the smallest b·p under m. If there
+    // is one, only flows with b·p within the precision of it are fixed (at their bounds) this round.
+    let minBound = Number.POSITIVE_INFINITY;
+    for (const c of argmin) {
+      const h = headBound(c);
+      if (h < m && h < minBound) minBound = h;
+    }
+    if (minBound < Number.POSITIVE_INFINITY) {
+      for (const c of argmin) {
+        const end = bOff[c + 1]!;
+        for (let i = bHead[c]!; i < end; i++) {
+          const f = bFlows[i]!;
+          if (!(Math.abs(minBound - bp[f]!) < precision)) break;
+          if (!fixed[f]) fix(f, bounds![f]!, BOTTLENECK_OWN_BOUND);
+        }
+      }
+      continue;
+    }
+    // Otherwise every unfixed flow on a minimum-level constraint gets the level: m / p.
     satFlows.length = 0;
     satFrom.length = 0;
     for (const c of argmin) {
@@ -331,26 +390,10 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
       // Defensive: a constraint left with no unfixed flow can never be saturated further.
       if (w === cOff[c]!) heap.remove(c);
     }
-    let minBound = -1;
-    if (bounds !== undefined) {
-      for (const f of satFlows) {
-        const b = bounds[f]!;
-        if (b === Number.POSITIVE_INFINITY) continue;
-        const bp = b * (weights === undefined ? 1 : weights[f]!);
-        if (bp < m && (minBound < 0 || bp < minBound)) minBound = bp;
-      }
-    }
     for (let i = 0; i < satFlows.length; i++) {
       const f = satFlows[i]!;
       mark[f] = 0;
-      const p = weights === undefined ? 1 : weights[f]!;
-      if (minBound < 0) fix(f, m / p, satFrom[i]!);
-      else {
-        const b = bounds![f]!;
-        if (b !== Number.POSITIVE_INFINITY && Math.abs(minBound - b * p) < precision) {
-          fix(f, b, BOTTLENECK_OWN_BOUND);
-        }
-      }
+      fix(f, m / (weights === undefined ? 1 : weights[f]!), satFrom[i]!);
     }
   }
 
@@ -380,6 +423,21 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
     bottleneck[f] = best;
   }
   return { rates, bottleneck };
+}
+
+/** Per constraint, the capacity the given rates consume: sum over entries of coefficient × rate. */
+export function constraintLoads(sys: MaxMinSystem, rates: Float64Array): Float64Array {
+  const load = new Float64Array(sys.capacities.length);
+  const off = sys.flowOffsets;
+  const coef = sys.flowCoefficients;
+  for (let f = 0; f + 1 < off.length; f++) {
+    const r = rates[f]!;
+    for (let e = off[f]!; e < off[f + 1]!; e++) {
+      const a = coef === undefined ? 1 : coef[e]!;
+      if (a > 0) load[sys.flowConstraints[e]!]! += a * r;
+    }
+  }
+  return load;
 }
 
 /** One use of a constraint by a flow: which constraint, and how much of it per unit of rate. */
