@@ -11,6 +11,8 @@ import { inputFormat } from './options.js';
 export interface SourceRequest {
   readonly from?: string | undefined;
   readonly format?: string | undefined;
+  /** `--pci-ids FILE`: names from this pci.ids (sysfs sources default to the system's). */
+  readonly pciIds?: string | undefined;
 }
 
 export interface AppContext {
@@ -18,6 +20,7 @@ export interface AppContext {
   readonly load?: (
     from: string | undefined,
     format: InputFormat | undefined,
+    opts?: { readonly pciIds?: string | undefined },
   ) => Promise<LoadResult>;
   /** Receives the loader's warnings right after loading (before the use case can still fail). */
   readonly onWarnings?: (warnings: readonly LoadWarning[]) => void;
@@ -27,14 +30,25 @@ export interface AppContext {
 export const LOCAL: AppContext = {};
 
 /** src/node's loader, imported when first needed (a shell that brings its own never loads it). */
-async function localLoad(from: string | undefined, format: InputFormat | undefined) {
+async function localLoad(
+  from: string | undefined,
+  format: InputFormat | undefined,
+  opts: { readonly pciIds?: string | undefined } = {},
+) {
   const { loadSource } = await import('../node/load.js');
-  return loadSource(from, format === undefined ? {} : { format });
+  return loadSource(from, {
+    ...(format === undefined ? {} : { format }),
+    ...(opts.pciIds === undefined ? {} : { pciIds: opts.pciIds }),
+  });
 }
 
 /** Validate the request, load the machine and hand its warnings to the shell. */
 export async function loadMachine(ctx: AppContext, src: SourceRequest): Promise<LoadResult> {
-  const res = await (ctx.load ?? localLoad)(src.from, inputFormat(src.format));
+  const res = await (ctx.load ?? localLoad)(
+    src.from,
+    inputFormat(src.format),
+    src.pciIds === undefined ? {} : { pciIds: src.pciIds },
+  );
   ctx.onWarnings?.(res.warnings);
   return res;
 }

@@ -4,6 +4,7 @@ import { INPUT_FORMATS } from '../app/options.js';
 export interface SourceOptions {
   from?: string;
   format?: string;
+  pciIds?: string;
 }
 
 /** Adds `--from SRC` and `--format FMT` to a command (in place; returns it with typed options). */
@@ -17,5 +18,9 @@ export function withSourceOptions<
       '--from <src>',
       "machine: example:NAME, 'live', a sysfs dir or .tar.gz snapshot, lspci text, hwloc XML or spec file",
     )
-    .option('--format <fmt>', `force the input format (${INPUT_FORMATS.join('|')})`);
+    .option('--format <fmt>', `force the input format (${INPUT_FORMATS.join('|')})`)
+    .option(
+      '--pci-ids <file>',
+      'vendor/device names from this pci.ids (sysfs sources default to /usr/share/misc/pci.ids or /usr/share/hwdata/pci.ids)',
+    );
 }

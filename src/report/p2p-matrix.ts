@@ -5,6 +5,7 @@
 import type { CompactMatrix, MatrixView, P2pSummary } from '../app/matrix.js';
 import type { MatrixShow } from '../app/options.js';
 import { LOCALITY_CODES } from '../app/options.js';
+import { rulesChoiceData } from '../p2pdma/kernel-release.js';
 import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
@@ -16,15 +17,14 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { hex4 } from './format.js';
-import { hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import { hintText, issueText, P2P_SCHEMA_VERSION, rulesLines } from './p2p-text.js';
 
 export type { MatrixShow };
 
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
-
-const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 
 /** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
 function numaOf(fabric: Fabric, f: PciFunction): string {
@@ -38,7 +38,8 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const fabric = env.fabric;
   const devs = matrix.devices;
   if (devs.length === 0) return 'no devices to compare (try --all)\n';
-  const labels = devs.map(label);
+  const names = deviceLabels(devs);
+  const labels = names.labels;
   // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
   const named = labels.every((l) => l.length <= 8);
   const heads = named ? labels : devs.map((_, j) => `D${j}`);
@@ -66,17 +67,20 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
             : MT_SHORT[cellMapType(matrix, i, j)]!;
       return s.padStart(cw);
     });
-    lines.push(`${rowHead(i)}${cells.join('')}  ${numaOf(fabric, a)}`);
+    lines.push(`${rowHead(i)}${cells.join('')}  ${numaWithCpus(numaOf(fabric, a), a)}`);
   });
   lines.push(
     '',
-    `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
+    'rows: provider (memory owner), columns: client (DMA initiator)',
+    ...rulesLines(rulesChoiceData(view.choice)),
   );
-  if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
   lines.push(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
   );
+  if (devs.some((d) => d.cpulist !== undefined))
+    lines.push('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
+  if (names.legend.length > 0) lines.push('', ...names.legend);
   if (env.overlay.bootLog.length)
     lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
@@ -130,6 +134,7 @@ export function matrixJson(view: MatrixView): object {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
     ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    rules: rulesChoiceData(view.choice),
     bootLog: env.overlay.bootLog,
     devices: matrix.devices.map((d) => d.bdf),
     pairs,
@@ -206,6 +211,7 @@ export function* matrixJsonChunks(
     schemaVersion: MATRIX_SCHEMA_VERSION,
     ruleSet: env.rules.name,
     ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    rules: rulesChoiceData(view.choice),
     bootLog: env.overlay.bootLog,
     devices: matrix.devices.map((d) => d.bdf),
     mapTypes: MT_NAMES,

@@ -14,3 +14,4 @@ export {
   solveMaxMin,
   validateMaxMinSystem,
 } from './maxmin.js';
+export { simulateTransfers, type TransferOptions, type TransferResult } from './transfers.js';
