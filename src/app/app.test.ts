@@ -10,7 +10,7 @@ import { testFabric } from '../iommu/testing/fabric.js';
 import { DEFAULT_EXAMPLE as NODE_DEFAULT_EXAMPLE } from '../node/examples.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { standard } from '../p2pdma/testing/build.js';
-import { benchFabric, randomFabric } from '../p2pdma/testing/gen.js';
+import { benchFabric } from '../p2pdma/testing/gen.js';
 import { findingText } from '../report/findings.js';
 import { matrixJsonChunks } from '../report/p2p-matrix.js';
 import { check } from './check.js';
@@ -22,6 +22,7 @@ import { mapCost } from './map-cost.js';
 import { buildMatrix, compactMatrix, matrix, matrixPairs, PAIR_SUBJECT } from './matrix.js';
 import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
+import { randomMatrix } from './testing/matrix.js';
 import { topo } from './topo.js';
 
 /** A shell with its own machine: counts loads and collects warnings. */
@@ -132,12 +133,7 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
         fc.boolean(),
         fc.boolean(),
         (seed, rules, unknowns, withCmdline) => {
-          const f = randomFabric(seed, { unknowns });
-          const bridges = f.functions.filter((x) => f.isBridge(x)).map((x) => x.bdf);
-          const cmdline = withCmdline
-            ? `pci=disable_acs_redir=${bridges.slice(0, 2).join(';')}`
-            : undefined;
-          const view = buildMatrix(f, rules, cmdline, { all: true });
+          const { fabric: f, cmdline, view } = randomMatrix(seed, rules, unknowns, withCmdline);
           const c = compactMatrix(view);
           const devs = view.matrix.devices;
           const model = new P2pdma(f, rules, cmdline);

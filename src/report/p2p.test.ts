@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkRecord } from '../app/check.js';
 import { buildMatrix, p2pSummary } from '../app/matrix.js';
+import { randomMatrix } from '../app/testing/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { RULE_SETS } from '../p2pdma/rulesets.js';
 import { CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
-import { randomFabric } from '../p2pdma/testing/gen.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import {
   issueText,
@@ -116,12 +116,7 @@ test('matrix --json: every pair equals its full verdict; the walk ran only where
       fc.boolean(),
       fc.boolean(),
       (seed, rules, unknowns, withCmdline) => {
-        const f = randomFabric(seed, { unknowns });
-        const bridges = f.functions.filter((x) => f.isBridge(x)).map((x) => x.bdf);
-        const cmdline = withCmdline
-          ? `pci=disable_acs_redir=${bridges.slice(0, 2).join(';')}`
-          : undefined;
-        const view = buildMatrix(f, rules, cmdline, { all: true });
+        const { fabric: f, cmdline, view } = randomMatrix(seed, rules, unknowns, withCmdline);
         const doc = matrixJson(view) as {
           pairs: Record<string, unknown>[];
           stats: { pairs: number; walked: number };
