@@ -1,4 +1,5 @@
 import { PeerdmaError } from '../errors/index.js';
+import { formatBytesExact, parseBytes } from '../util/size.js';
 import type { PhysRange } from './types.js';
 
 /**
@@ -19,46 +20,21 @@ export interface ExportShape {
   readonly total: bigint;
 }
 
-const UNITS: Readonly<Record<string, bigint>> = {
-  '': 1n,
-  B: 1n,
-  K: 1024n,
-  KB: 1024n,
-  KIB: 1024n,
-  M: 1024n ** 2n,
-  MB: 1024n ** 2n,
-  MIB: 1024n ** 2n,
-  G: 1024n ** 3n,
-  GB: 1024n ** 3n,
-  GIB: 1024n ** 3n,
-  T: 1024n ** 4n,
-  TB: 1024n ** 4n,
-  TIB: 1024n ** 4n,
-};
-
-/** `64GiB`, `2MiB`, `4096`, `1T` (binary units; KB means KiB here). */
+/** `64GiB`, `2MiB`, `4096`, `1T`, `64GB` (decimal): the one unit rule of src/util/size.ts. */
 export function parseSize(text: string, field = 'size'): bigint {
-  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new PeerdmaError('E_USAGE', `not a size: '${text}' (e.g. 4KiB, 2MiB, 64GiB, 1TiB)`, {
-      field,
-    });
+  const n = parseBytes(text);
+  if (n === null) {
+    throw new PeerdmaError(
+      'E_USAGE',
+      `not a size: '${text}' (e.g. 4KiB, 2MiB, 64GiB, 1TiB; GB = 10^9 bytes, GiB = 2^30)`,
+      { field },
+    );
   }
-  return BigInt(m[1]!) * unit;
+  return n;
 }
 
-export function formatSize(n: bigint): string {
-  for (const [u, v] of [
-    ['TiB', 1024n ** 4n],
-    ['GiB', 1024n ** 3n],
-    ['MiB', 1024n ** 2n],
-    ['KiB', 1024n],
-  ] as const) {
-    if (n >= v && n % v === 0n) return `${n / v}${u}`;
-  }
-  return `${n}B`;
-}
+/** `64GiB`, or `64GB` when only the decimal unit is exact, else bytes (src/util/size.ts). */
+export const formatSize = formatBytesExact;
 
 /** A segment limit; one below a power of two (0xffffffff) reads as `4GiB − 1`. */
 export const formatSegLimit = (v: bigint): string =>

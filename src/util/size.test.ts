@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { formatBytesExact, parseBytes } from './size.js';
+
+test('one unit rule: iB and bare letters are binary, B alone is decimal', () => {
+  assert.equal(parseBytes('64GiB'), 64n << 30n);
+  assert.equal(parseBytes('64G'), 64n << 30n);
+  assert.equal(parseBytes('64gib'), 64n << 30n);
+  assert.equal(parseBytes('64GB'), 64n * 10n ** 9n);
+  assert.equal(parseBytes('4kB'), 4000n);
+  assert.equal(parseBytes('4KB'), 4000n);
+  assert.equal(parseBytes('4k'), 4096n);
+  assert.equal(parseBytes('4096'), 4096n);
+  assert.equal(parseBytes('12B'), 12n);
+  assert.equal(parseBytes('0x1000'), 4096n);
+  for (const bad of ['lots', '', '4Kx', '4 Gx', '-1', '1.5GiB', 'GiB'])
+    assert.equal(parseBytes(bad), null, bad);
+});
+
+test('the output says which unit family: binary when exact, else decimal, else bytes', () => {
+  assert.equal(formatBytesExact(64n << 30n), '64GiB');
+  assert.equal(formatBytesExact(64n * 10n ** 9n), '64GB');
+  assert.equal(formatBytesExact(4000n), '4kB');
+  assert.equal(formatBytesExact(1000003n), '1000003B');
+  assert.equal(formatBytesExact(0n), '0B');
+});
+
+test('formatting then parsing gives the size back', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 1n << 62n }), (n) => {
+      assert.equal(parseBytes(formatBytesExact(n)), n);
+    }),
+  );
+});

@@ -1,0 +1,68 @@
+/**
+ * Byte sizes as people write them, with one unit rule everywhere: binary units with an `i`
+ * (`KiB`, `MiB`, `GiB`, `TiB`, `PiB` = 2^10…2^50) and the bare letters `K`/`M`/`G`/`T`/`P` (the
+ * same, as lspci and the kernel write them); decimal units with a `B` (`kB`/`KB`, `MB`, `GB`, `TB`,
+ * `PB` = 10^3…10^15). `formatBytesExact` prints a size back in the unit family it is exact in, so
+ * the output says which one was meant.
+ */
+
+const BINARY: Readonly<Record<string, bigint>> = {
+  K: 1n << 10n,
+  M: 1n << 20n,
+  G: 1n << 30n,
+  T: 1n << 40n,
+  P: 1n << 50n,
+};
+const DECIMAL: Readonly<Record<string, bigint>> = {
+  K: 10n ** 3n,
+  M: 10n ** 6n,
+  G: 10n ** 9n,
+  T: 10n ** 12n,
+  P: 10n ** 15n,
+};
+
+/** `64GiB`, `64G`, `64GB` (decimal), `4096`, `4096B`, `0x1000` → bytes; null when not a size. */
+export function parseBytes(text: string): bigint | null {
+  const t = text.trim();
+  if (/^0x[0-9a-f]+$/i.test(t)) return BigInt(t);
+  const m = /^(\d+)\s*(?:([kKmMgGtTpP])(i?)([bB]?))?\s*$/.exec(t);
+  if (!m) {
+    const bytes = /^(\d+)\s*[bB]$/.exec(t);
+    return bytes ? BigInt(bytes[1]!) : null;
+  }
+  const n = BigInt(m[1]!);
+  if (m[2] === undefined) return n;
+  const letter = m[2].toUpperCase();
+  if (m[3] === 'i') return m[4] === '' || m[4] === 'B' || m[4] === 'b' ? n * BINARY[letter]! : null;
+  return m[4] === '' ? n * BINARY[letter]! : n * DECIMAL[letter]!;
+}
+
+const BINARY_NAMES: ReadonlyArray<[string, bigint]> = [
+  ['PiB', BINARY['P']!],
+  ['TiB', BINARY['T']!],
+  ['GiB', BINARY['G']!],
+  ['MiB', BINARY['M']!],
+  ['KiB', BINARY['K']!],
+];
+const DECIMAL_NAMES: ReadonlyArray<[string, bigint]> = [
+  ['PB', DECIMAL['P']!],
+  ['TB', DECIMAL['T']!],
+  ['GB', DECIMAL['G']!],
+  ['MB', DECIMAL['M']!],
+  ['kB', DECIMAL['K']!],
+];
+
+/**
+ * The shortest exact spelling: the size in the largest binary unit that divides it (`64GiB`) or
+ * the largest decimal one (`64GB` for 64·10^9 bytes), whichever is shorter (binary on a tie), else
+ * bytes (`1000003B`).
+ */
+export function formatBytesExact(n: bigint): string {
+  const best = (names: ReadonlyArray<[string, bigint]>) => {
+    for (const [u, v] of names) if (n >= v && n % v === 0n) return `${n / v}${u}`;
+    return `${n}B`;
+  };
+  const bin = best(BINARY_NAMES);
+  const dec = best(DECIMAL_NAMES);
+  return dec.length < bin.length ? dec : bin;
+}
