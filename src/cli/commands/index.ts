@@ -5,6 +5,7 @@ import { register as examples } from './examples.js';
 import { register as mapCost } from './map-cost.js';
 import { register as matrix } from './matrix.js';
 import { register as report } from './report.js';
+import { register as serve } from './serve.js';
 import { register as snapshot } from './snapshot.js';
 import { register as topo } from './topo.js';
 
@@ -13,7 +14,7 @@ import { register as topo } from './topo.js';
  * Add one line here per command.
  */
 export function registerCommands(program: Command): void {
-  for (const register of [report, topo, check, matrix, demo, mapCost, snapshot, examples]) {
+  for (const register of [report, topo, check, matrix, demo, mapCost, snapshot, examples, serve]) {
     register(program);
   }
 }
