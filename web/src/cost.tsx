@@ -5,6 +5,7 @@ import { formatSize, parseSize } from '../../src/dma/shape.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import type { Fabric } from '../../src/pci/fabric.js';
 import { buildMapCost, type MapCostReport } from '../../src/report/map-cost.js';
+import { DASHES } from '../../src/report/svg.js';
 
 interface Point {
   readonly strategy: string;
@@ -34,7 +35,7 @@ function chart(
     x: { type: 'log', label: 'export size (bytes)' },
     y: { type: 'log', label: y === 'cpuNs' ? 'map + unmap CPU (ns)' : 'metadata held (bytes)' },
     color: { legend: true },
-    symbol: { legend: false },
+    symbol: { legend: true },
     ariaLabel: title,
     marks: [
       Plot.ruleX([size], { stroke: 'black', strokeDasharray: '4 3' }),
@@ -44,9 +45,21 @@ function chart(
         text: () => 'your size',
         dy: -2,
       }),
-      Plot.line(points, { x: 'size', y, stroke: 'strategy', strokeWidth: 1.5 }),
-      // Symbols on every point: lines that coincide stay distinguishable.
-      Plot.dot(points, { x: 'size', y, stroke: 'strategy', symbol: 'strategy', r: 3.5 }),
+      // One dash pattern and one symbol size per strategy: lines that coincide stay visible
+      // (dashes interleave, symbols nest as concentric rings).
+      ...names.flatMap((name, k) => {
+        const mine = points.filter((q) => q.strategy === name);
+        return [
+          Plot.line(mine, {
+            x: 'size',
+            y,
+            stroke: 'strategy',
+            strokeWidth: 1.5,
+            strokeDasharray: DASHES[k % DASHES.length]!,
+          }),
+          Plot.dot(mine, { x: 'size', y, stroke: 'strategy', symbol: 'strategy', r: 2.5 + 2 * k }),
+        ];
+      }),
     ],
   });
 }

@@ -41,6 +41,15 @@ function App() {
   const [show, setShow] = useState<Show>('maptype');
   const [moveDev, setMoveDev] = useState('');
   const [moveTo, setMoveTo] = useState('');
+  /** A tree click picks the provider; the next one the client. */
+  const [picked, setPicked] = useState<string | null>(null);
+  const onPick = (bdf: string) => {
+    if (picked === null) setPicked(bdf);
+    else {
+      setPicked(null);
+      update({ pair: [picked, bdf], view: 'route' });
+    }
+  };
   const update = (patch: Partial<PageState>) => setState((s) => ({ ...s, ...patch }));
 
   // The URL follows the state (replaceState: edits do not flood the history).
@@ -212,6 +221,14 @@ function App() {
           {judged.error}
         </p>
       ) : null}
+      {picked ? (
+        <p class="picked" role="status">
+          provider {picked} picked: click the client in the tree{' '}
+          <button type="button" onClick={() => setPicked(null)}>
+            cancel
+          </button>
+        </p>
+      ) : null}
       <div class="layout">
         <aside aria-label="what-if">
           <h2>What if…</h2>
@@ -342,7 +359,7 @@ function App() {
                 route={route}
                 ends={verdict ? [verdict.provider, verdict.client] : []}
                 onAcs={setAcs}
-                onPick={() => undefined}
+                onPick={onPick}
               />
             ) : state.view === 'matrix' ? (
               <MatrixView
@@ -371,7 +388,8 @@ function App() {
                       route={route}
                       ends={[verdict.provider, verdict.client]}
                       onAcs={setAcs}
-                      onPick={() => undefined}
+                      onPick={onPick}
+                      only={route}
                     />
                   </>
                 ) : null}

@@ -59,6 +59,8 @@ export interface TreeProps {
   readonly ends: readonly string[];
   readonly onAcs: (bdf: string, on: boolean) => void;
   readonly onPick: (bdf: string) => void;
+  /** Show only these nodes and their ancestors (the route view). */
+  readonly only?: ReadonlySet<string>;
 }
 
 export function TreeView(p: TreeProps) {
@@ -71,13 +73,15 @@ export function TreeView(p: TreeProps) {
   );
   const [closed, setClosed] = useState<ReadonlySet<string>>(new Set());
   const visible = useMemo(() => {
-    if (p.search.trim() === '') return null;
+    if (p.search.trim() === '' && p.only === undefined) return null;
     const keep = new Set<string>();
     root.each((n) => {
-      if (n.data.fn && matches(n.data.fn, p.search)) for (const a of n.ancestors()) keep.add(a.id!);
+      const f = n.data.fn;
+      if (f && matches(f, p.search) && (p.only === undefined || p.only.has(f.bdf)))
+        for (const a of n.ancestors()) keep.add(a.id!);
     });
     return keep;
-  }, [root, p.search]);
+  }, [root, p.search, p.only]);
   const toggle = (id: string) => {
     const next = new Set(closed);
     if (next.has(id)) next.delete(id);
