@@ -18,7 +18,7 @@ import type { Fabric } from '../pci/fabric.js';
 import { FileTable } from '../proc/files.js';
 import type { Process } from '../proc/process.js';
 import { ProcessTable } from '../proc/procs.js';
-import { DEFAULT_RULE_SET, fenceRulesFor, p2pRuleSetFor, parseRuleSet } from './rules.js';
+import { DEFAULT_RULE_SET, fenceRulesFor, modelledVersion, p2pRuleSetFor } from './rules.js';
 
 export type { IommuConfig } from '../iommu/iommu.js';
 export type { IommuMode } from '../iommu/types.js';
@@ -82,7 +82,7 @@ export class Kernel {
   constructor(opts: KernelOptions = {}) {
     this.fabric = opts.fabric ?? new FabricBuilder().build();
     this.ruleSet = opts.ruleSet ?? DEFAULT_RULE_SET;
-    this.version = parseRuleSet(this.ruleSet);
+    this.version = modelledVersion(this.ruleSet);
     this.iommu = opts.iommu ?? { mode: 'strict' };
     this.pageSize = opts.pageSize ?? 4096;
     this.violations = new ViolationLog({

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Fabric, FabricBuilder } from '../pci/index.js';
-import { ALLOWLIST_LINUX_6_1 } from './allowlist-linux-6.1.js';
-import { ALLOWLIST_LINUX_6_19 } from './allowlist-linux-6.19.js';
+import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19 } from './rulesets.js';
 import { acsListText } from './calc.js';
 import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';

@@ -12,6 +12,8 @@ const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
     'the firmware ACS value that pci=config_acs= keeps for bits outside its mask',
   'cpu-vendor-family': 'the CPU vendor and family (cpu_supports_p2pdma: x86 AMD family >= 0x17)',
   'host-bridge-device-id': 'the vendor:device id of the host bridge device the allowlist looks at',
+  'iommu-present':
+    'whether an IOMMU is present (v5.2 – v5.3 accept AMD Zen root complexes only without one)',
   'host-bridge-device-port-type':
     'whether the first function on the root bus is a PCIe Root Port (then it is the host bridge device the allowlist looks at; §3.3.3)',
 };
@@ -38,6 +40,8 @@ export function issueText(i: Issue): string {
       return 'no common upstream bridge: this kernel allows P2P only below one PCIe switch (-1)';
     case 'cpu_allows_host_bridge':
       return `the CPU (${String(e['vendor'])} family 0x${Number(e['family']).toString(16)}) is AMD Zen or later: cpu_supports_p2pdma() opens the host-bridge route`;
+    case 'root_complex_allowlisted':
+      return `both root complexes are AMD Zen (1022:1450) and no IOMMU is present: root_complex_whitelist() accepts the pair at distance 0x1000 + d (${String(e['ruleSet'])})`;
     case 'host_bridge_not_allowlisted': {
       const ids = e['ids'] as [number, number] | null;
       return `host bridge device ${String(e['device'])}${ids ? ` [${hex4(ids[0])}:${hex4(ids[1])}]` : ''} of ${String(e['hostBridge'])} is not in the ${String(e['ruleSet'])} P2PDMA allowlist`;
