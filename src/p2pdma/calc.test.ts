@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Fabric, FabricBuilder } from '../pci/index.js';
-import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19 } from './rulesets.js';
 import { acsListText } from './calc.js';
 import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';
-import { getRuleSet } from './rulesets.js';
+import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19, getRuleSet } from './rulesets.js';
 import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, type N, standard } from './testing/build.js';
 
 const ALL = ['linux-6.19', 'linux-6.1', 'linux-5.4'];

@@ -153,7 +153,10 @@ export function calc(
     }
     acsRedirects = true;
   } else if (early) {
-    if (env.rules.semantics === 'root-complex' && rootComplexAllowlist(env, provider, client, ask)) {
+    if (
+      env.rules.semantics === 'root-complex' &&
+      rootComplexAllowlist(env, provider, client, ask)
+    ) {
       // v5.2 – v5.3: accepted with an arbitrary large distance; the mapping uses bus addresses,
       // which is the CPU physical address here (no IOMMU by precondition): through the root complex.
       const d = ROOT_COMPLEX_DISTANCE + dist;

@@ -330,7 +330,9 @@ export const P2PDMA_HISTORY: readonly HistoryEntry[] = [
     summary:
       'allowlist + Google 1ae0 with any device id (1a1f96e3e2a8 "Allow wildcard Device IDs in host bridge list")',
     change: {
-      allowlistAdd: [{ vendor: GOOGLE, device: 'any', reqSameHostBridge: false, name: 'Google SoCs' }],
+      allowlistAdd: [
+        { vendor: GOOGLE, device: 'any', reqSameHostBridge: false, name: 'Google SoCs' },
+      ],
     },
     source:
       'linux-next shortlog of April 2026 (next to the kvm-riscv-7.1-1 and spacemit-dt-for-7.1-1 merges): 1a1f96e3e2a8 and 70cf146a674c queued for v7.1',

@@ -3,7 +3,7 @@
  * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
  */
 import type { PciFunction } from '../pci/types.js';
-import { ROOT_COMPLEX_DISTANCE, acsListText, type CalcTrace, calc } from './calc.js';
+import { acsListText, type CalcTrace, calc, ROOT_COMPLEX_DISTANCE } from './calc.js';
 import type { P2pEnv } from './env.js';
 import { type Branch, explore } from './explore.js';
 import { bottleneck } from './links.js';

@@ -14,7 +14,7 @@ import {
   type PairMatrix,
 } from '../p2pdma/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
-import { getRuleSet, RULE_SETS, type RuleSet } from '../p2pdma/rulesets.js';
+import { getRuleSet, mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
@@ -82,13 +82,28 @@ export function pairVerdict(j: Judged, provider: string, client: string): Verdic
   return p2p.verdict(j.fabric.resolve(provider), j.fabric.resolve(client));
 }
 
-/** Rule sets oldest first (the slider's order). */
-export function rulesByVersion(): RuleSet[] {
-  const v = (r: RuleSet) => {
-    const m = /(\d+)\.(\d+)/.exec(r.name);
-    return m ? Number(m[1]) * 1000 + Number(m[2]) : 0;
-  };
-  return [...RULE_SETS].sort((a, b) => v(a) - v(b));
+/** Every mainline release's rule set, oldest first (the kernel slider's stops). */
+export function rulesByVersion(): readonly RuleSet[] {
+  return mainlineRuleSets();
+}
+
+export interface ReleaseRun {
+  /** First and last release of a run of releases that answer the same. */
+  readonly from: string;
+  readonly to: string;
+  readonly mapType: string;
+}
+
+/** Consecutive releases with the same answer, folded into runs: each run's start is a flip. */
+export function runsOf(across: readonly { rules: string; mapType: string }[]): ReleaseRun[] {
+  const out: ReleaseRun[] = [];
+  for (const a of across) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.mapType === a.mapType)
+      out[out.length - 1] = { ...last, to: a.rules };
+    else out.push({ from: a.rules, to: a.rules, mapType: a.mapType });
+  }
+  return out;
 }
 
 /** The pair's map type under each rule set, oldest first. */

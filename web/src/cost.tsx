@@ -27,6 +27,7 @@ function chart(
   size: number,
   title: string,
 ): SVGElement | HTMLElement {
+  const names = [...new Set(points.map((q) => q.strategy))];
   return Plot.plot({
     title,
     width: 760,

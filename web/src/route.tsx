@@ -2,7 +2,13 @@
 import { useMemo } from 'preact/hooks';
 import type { Verdict } from '../../src/p2pdma/types.js';
 import { factText, hintText, issueText, renderRoute } from '../../src/report/p2p.js';
-import { acrossRules, type Judged, pairVerdict, rulesByVersion } from '../../src/web/judge.js';
+import {
+  acrossRules,
+  type Judged,
+  pairVerdict,
+  rulesByVersion,
+  runsOf,
+} from '../../src/web/judge.js';
 
 export function verdictOf(j: Judged, pair: readonly [string, string] | null): Verdict | null {
   if (pair === null) return null;
@@ -27,6 +33,7 @@ export function RouteView(p: RouteProps) {
     () => (p.pair && p.verdict ? acrossRules(p.judged, p.pair[0], p.pair[1]) : []),
     [p.judged, p.pair, p.verdict],
   );
+  const runs = runsOf(across);
   const idx = Math.max(
     0,
     ordered.findIndex((r) => r.name === p.rules),
@@ -44,18 +51,20 @@ export function RouteView(p: RouteProps) {
         aria-valuetext={ordered[idx]?.name}
         onInput={(e) => p.onRules(ordered[Number((e.target as HTMLInputElement).value)]!.name)}
       />
-      <ol class="releases">
-        {ordered.map((r, k) => {
-          const a = across[k];
-          const flips = k > 0 && a !== undefined && across[k - 1]?.mapType !== a.mapType;
-          return (
-            <li key={r.name} class={k === idx ? 'current' : undefined} title={r.models}>
-              <b>{r.name}</b>
-              {a ? <span class={`mt ${a.mapType.split(' ')[0]}`}> {a.mapType}</span> : null}
-              {flips ? <span class="flip"> ← flips here</span> : null}
-            </li>
-          );
-        })}
+      <p class="current-release" data-testid="release">
+        <b>{ordered[idx]?.name}</b>
+        {across[idx] ? (
+          <span class={`mt ${across[idx].mapType.split(' ')[0]}`}> {across[idx].mapType}</span>
+        ) : null}
+      </p>
+      <ol class="releases" aria-label="where the pair flips across releases">
+        {runs.map((r, k) => (
+          <li key={r.from} class={k > 0 ? 'flip' : undefined}>
+            {r.from === r.to ? r.from : `${r.from} … ${r.to}`}:{' '}
+            <span class={`mt ${r.mapType.split(' ')[0]}`}>{r.mapType}</span>
+            {k > 0 ? ' ← flips here' : ''}
+          </li>
+        ))}
       </ol>
     </fieldset>
   );
