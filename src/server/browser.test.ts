@@ -179,13 +179,12 @@ describe('web UI in Chromium', { skip }, () => {
     const lspci = join(ORACLE, 'c-iommu', 'lspci-tvnn.txt');
     if (existsSync(lspci)) {
       const text = readFileSync(lspci, 'utf8');
-      await page.evaluate((t) => {
+      // Runs in the page (a string: this file is type-checked without the DOM library).
+      await page.evaluate(`(() => {
         const dt = new DataTransfer();
-        dt.items.add(new File([t], 'lspci-tvnn.txt', { type: 'text/plain' }));
-        window.dispatchEvent(
-          new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }),
-        );
-      }, text);
+        dt.items.add(new File([${JSON.stringify(text)}], 'lspci-tvnn.txt', { type: 'text/plain' }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      })()`);
       await page.getByTestId('loaded').filter({ hasText: 'lspci-tvnn.txt' }).waitFor();
       await page.locator('li[data-bdf="0000:06:00.0"]').first().waitFor();
     }
