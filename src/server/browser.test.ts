@@ -70,8 +70,7 @@ describe('web UI in Chromium', { skip }, () => {
     assert.ok(names.length >= 5);
     const page = await open('src=server');
     for (const name of names) {
-      await page.goto(`${server.url}#src=example:${name}&view=matrix`);
-      await page.reload();
+      await page.goto(`${server.url}#src=example:${name}&view=matrix`); // a hashchange
       const loaded = page.getByTestId('loaded');
       await loaded.filter({ hasText: `example:${name}:` }).waitFor();
       const n = (await loadSource(`example:${name}`)).fabric.size;
