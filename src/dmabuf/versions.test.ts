@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { unwrap } from '../core/errno.js';
 import { DMA_BIDIRECTIONAL } from '../dma/types.js';
 import { parseRuleSet } from '../kernel/rules.js';
+import { testKernel } from '../kernel/testing/setup.js';
+import { exportSysmem } from '../kernel/testing/sysmem-exporter.js';
 import { dmabufRulesFor } from './rules.js';
-import { testKernel } from './testing/setup.js';
-import { exportSysmem } from './testing/sysmem-exporter.js';
 
 test('rule sets: which dma-buf behaviours each kernel version has', () => {
   const row = (n: string) => {

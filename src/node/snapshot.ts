@@ -6,9 +6,12 @@
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
+import { loadSysfs, RECORDED_IDS } from '../ingest/sysfs/index.js';
 import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
 import { WarningSink } from '../ingest/sysfs/warnings.js';
 import type { VirtualFs } from '../ingest/types.js';
+import { namesToPciIds } from '../names/index.js';
+import { SYSTEM_PCI_IDS, systemPciIds } from './pci-ids.js';
 import { dirVfs, FORBIDDEN_FILE } from './vfs.js';
 
 /** Attribute files copied from each PCI function directory. */
@@ -34,6 +37,8 @@ export const FUNCTION_FILES: readonly string[] = [
 /** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
 export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
 const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+/** Directories under a function whose entries are the OS device names (`net/eth0`, `nvme/nvme0`). */
+export const OS_DEVICE_DIRS: readonly string[] = ['net', 'infiniband', 'nvme', 'block', 'drm'];
 
 export type SnapshotEntry =
   | { readonly path: string; readonly type: 'file'; readonly data: Uint8Array }
@@ -51,10 +56,34 @@ export async function takeSnapshot(root: string): Promise<Uint8Array> {
   return (await snapshotWithStats(root)).bytes;
 }
 
-export async function snapshotWithStats(root: string): Promise<Snapshot> {
-  const { entries, functions } = collectSnapshot(dirVfs(root));
-  return { bytes: packTarGz(entries), functions, entries: entries.length };
+export async function snapshotWithStats(
+  root: string,
+  systemIds: readonly string[] = SYSTEM_PCI_IDS,
+): Promise<Snapshot> {
+  const vfs = dirVfs(root);
+  const { entries, functions } = collectSnapshot(vfs);
+  const all = [...entries, ...recordNames(vfs, systemIds)].sort(byPath);
+  return { bytes: packTarGz(all), functions, entries: all.length };
 }
+
+/**
+ * The names of the captured functions (this machine's pci.ids + the built-in classes) as
+ * `peerdma/pci.ids`, so the archive reads the same on a machine with another pci.ids or none.
+ */
+function recordNames(vfs: VirtualFs, systemIds: readonly string[]): SnapshotEntry[] {
+  const ids = systemPciIds(systemIds);
+  const { fabric } = loadSysfs(vfs, { ...(ids ? { systemIds: ids } : {}) });
+  const header = `recorded by peerdma snapshot from ${ids?.name ?? 'the built-in class names'}`;
+  const text = namesToPciIds(fabric, header);
+  const at = (p: string) => joinPath(findRoot(vfs, new WarningSink(vfs.label)), p);
+  return [
+    { path: at('peerdma'), type: 'dir' },
+    { path: at(RECORDED_IDS), type: 'file', data: new TextEncoder().encode(text) },
+  ];
+}
+
+const byPath = (a: SnapshotEntry, b: SnapshotEntry) =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
 /** The allowlisted entries of a tree (sorted, parents implied). */
 export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; functions: number } {
@@ -84,6 +113,18 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
     for (const a of FUNCTION_FILES) file(joinPath(f.path, a));
     for (const l of FUNCTION_LINKS) link(joinPath(f.path, l));
     for (const n of vfs.list(f.path) ?? []) if (/^virtfn\d+$/.test(n)) link(joinPath(f.path, n));
+    // OS device names (directories only, nothing inside them is read).
+    for (const kind of OS_DEVICE_DIRS) {
+      const d = joinPath(f.path, kind);
+      dir(d);
+      for (const n of vfs.list(d) ?? []) {
+        dir(joinPath(d, n));
+        if (kind === 'nvme')
+          for (const ns of vfs.list(joinPath(d, n)) ?? [])
+            if (/^nvme\d+(?:c\d+)?n\d+$/.test(ns)) dir(joinPath(d, n, ns));
+      }
+    }
+    file(at(`proc/driver/nvidia/gpus/${f.bdf}/information`));
   }
   const groups = at('sys/kernel/iommu_groups');
   dir(groups);

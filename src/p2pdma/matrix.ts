@@ -54,8 +54,12 @@ export interface DeviceSelection {
 }
 
 const MIB = 1n << 20n;
+const BY_CLASS: ReadonlySet<DeviceCategory> = new Set(['gpu', 'accel', 'nic', 'nvme']);
 
-/** Default: endpoints with a memory BAR ≥ 1 MiB plus NICs and NVMe; `all`: every non-bridge function. */
+/**
+ * Default: endpoints with a memory BAR ≥ 1 MiB plus GPUs, accelerators, NICs and NVMe by class (a
+ * spec may leave a GPU's memory sizes out); `all`: every non-bridge function.
+ */
 export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFunction[] {
   const nonBridge = fabric.functions.filter((f) => !fabric.isBridge(f));
   if (sel.classes && sel.classes.length > 0)
@@ -64,9 +68,7 @@ export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFun
   return nonBridge.filter((f) => {
     if (f.kind !== 'endpoint' && f.kind !== 'rc-integrated-endpoint') return false;
     const cat = categoryOf(f);
-    return (
-      cat === 'nic' || cat === 'nvme' || f.bars.some((b) => b.space === 'mem' && b.size >= MIB)
-    );
+    return BY_CLASS.has(cat) || f.bars.some((b) => b.space === 'mem' && b.size >= MIB);
   });
 }
 

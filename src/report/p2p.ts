@@ -1,9 +1,9 @@
 /**
- * P2P verdict rendering: `peerdma check` (verdict + route drawn on the tree + reasons + fix) and its
- * JSON. The wording of findings lives in p2p-text.ts; `peerdma matrix` (`nvidia-smi topo -m` layout
+ * P2P verdict rendering: `peerdma check` (src/app/check.ts: verdict + route drawn on the tree +
+ * reasons + fix) and its JSON. The wording of findings lives in p2p-text.ts; `peerdma matrix` (`nvidia-smi topo -m` layout
  * with a legend), its JSON and the report section live in p2p-matrix.ts. Both are re-exported here.
  */
-import { getRuleSet } from '../p2pdma/rulesets.js';
+import type { CheckRecord } from '../app/check.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
@@ -14,8 +14,9 @@ export * from './p2p-matrix.js';
 export * from './p2p-text.js';
 
 /** The verdict as JSON (schemaVersion 1): the record plus worded issues. */
-export function verdictJson(v: Verdict): object {
-  const caveat = getRuleSet(v.ruleSet).caveat;
+export function verdictJson(r: CheckRecord): object {
+  const v = r.verdict;
+  const caveat = r.ruleSetNote;
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ...v,
@@ -74,10 +75,11 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
   return out;
 }
 
-export function renderVerdict(fabric: Fabric, v: Verdict): string {
+export function renderVerdict(r: CheckRecord): string {
+  const { fabric, verdict: v } = r;
   const lines: string[] = [];
   lines.push(`provider ${v.provider}  →  client ${v.client}   [rules ${v.ruleSet}]`);
-  const caveat = getRuleSet(v.ruleSet).caveat;
+  const caveat = r.ruleSetNote;
   if (caveat) lines.push(`note:     ${caveat}`);
   lines.push(`verdict:  ${mapTypeLine(v)}`);
   lines.push(

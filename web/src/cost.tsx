@@ -1,10 +1,10 @@
 /** map-cost: CPU and metadata against export size, one line (and one symbol) per strategy. */
 import * as Plot from '@observablehq/plot';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { buildMapCost, type MapCostReport } from '../../src/app/map-cost.js';
 import { formatSize, parseSize } from '../../src/dma/shape.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import type { Fabric } from '../../src/pci/fabric.js';
-import { buildMapCost, type MapCostReport } from '../../src/report/map-cost.js';
 import { DASHES } from '../../src/report/svg.js';
 
 interface Point {

@@ -1,8 +1,9 @@
 /** The founding demo as a stepper: each step's route, map type, mappings, fences and cost. */
 import { useMemo, useState } from 'preact/hooks';
+import { buildDemo } from '../../src/app/demo.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import type { Fabric } from '../../src/pci/fabric.js';
-import { buildDemo, mappingLine, renderRing } from '../../src/report/demo.js';
+import { mappingLine, renderRing } from '../../src/report/demo.js';
 
 export interface DemoProps {
   readonly fabric: Fabric;

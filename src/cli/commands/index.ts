@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import type { CliIo } from '../io.js';
 import { register as check } from './check.js';
 import { register as demo } from './demo.js';
 import { register as examples } from './examples.js';
@@ -10,11 +11,12 @@ import { register as snapshot } from './snapshot.js';
 import { register as topo } from './topo.js';
 
 /**
- * Every subcommand lives in its own file under commands/ and exports `register(program)`.
- * Add one line here per command.
+ * Every subcommand lives in its own file under commands/ and exports `register(program, io)`: it
+ * declares the options, calls its use case in src/app and prints with src/report. Add one line here
+ * per command (see ARCHITECTURE.md).
  */
-export function registerCommands(program: Command): void {
+export function registerCommands(program: Command, io: CliIo): void {
   for (const register of [report, topo, check, matrix, demo, mapCost, snapshot, examples, serve]) {
-    register(program);
+    register(program, io);
   }
 }

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { fabricToSpec, specToYaml } from '../../ingest/spec/index.js';
-import { startServer } from '../../server/serve.js';
-import { loadFromOptions, withSourceOptions } from '../shared.js';
+import { type CliIo, cliContext } from '../io.js';
+import { withSourceOptions } from '../shared.js';
 
 export const DEFAULT_PORT = 7390;
 
 /** `peerdma serve`: the web UI on 127.0.0.1, every verdict re-judged in the browser. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   withSourceOptions(
     program
       .command('serve')
@@ -20,21 +19,23 @@ export function register(program: Command): void {
     .option('--open', 'open the page in the default browser')
     .action(async (opts) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      if (!/^\d+$/.test(opts.port ?? '0') || port > 65535) {
         throw new PeerdmaError('E_USAGE', `--port '${opts.port}' is not a port number (0-65535)`);
       }
-      const res = await loadFromOptions(opts);
+      const [{ topo }, { topoSpec }, { startServer }] = await Promise.all([
+        import('../../app/topo.js'),
+        import('../../report/topo.js'),
+        import('../../server/serve.js'),
+      ]);
+      // The machine as `topo` loads it, handed to the page as a spec (the page judges it).
+      const { fabric, warnings } = await topo(opts, cliContext(io));
       const label = opts.from ?? 'example:default';
       const server = await startServer({
-        machine: {
-          label,
-          spec: specToYaml(fabricToSpec(res.fabric)),
-          warnings: res.warnings.map((w) => w.message),
-        },
+        machine: { label, spec: topoSpec(fabric), warnings: warnings.map((w) => w.message) },
         port,
       });
-      process.stdout.write(`peerdma: serving ${label} at ${server.url} (Ctrl-C stops)\n`);
-      if (opts.open) openBrowser(server.url);
+      io.stdout.write(`peerdma: serving ${label} at ${server.url} (Ctrl-C stops)\n`);
+      if (opts.open) openBrowser(io, server.url);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -47,16 +48,15 @@ export function register(program: Command): void {
     });
 }
 
-function openBrowser(url: string): void {
+function openBrowser(io: CliIo, url: string): void {
   const cmd =
     process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const fail = () => io.stderr.write(`peerdma: warning: cannot run ${cmd}; open ${url}\n`);
   try {
     const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
-    child.on('error', () =>
-      process.stderr.write(`peerdma: warning: cannot run ${cmd}; open ${url}\n`),
-    );
+    child.on('error', fail);
     child.unref();
   } catch {
-    process.stderr.write(`peerdma: warning: cannot run ${cmd}; open ${url}\n`);
+    fail();
   }
 }

@@ -1,10 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { PeerdmaError } from '../../errors/index.js';
-import { snapshotWithStats } from '../../node/snapshot.js';
+import type { CliIo } from '../io.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('snapshot')
     .description(
@@ -17,15 +15,10 @@ export function register(program: Command): void {
     )
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
     .action(async (opts) => {
-      const snap = await snapshotWithStats(opts.root);
-      try {
-        writeFileSync(opts.output, snap.bytes);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? 'error';
-        throw new PeerdmaError('E_IO', `cannot write: ${code}`, { file: opts.output });
-      }
-      process.stderr.write(
-        `peerdma: snapshot: ${snap.functions} PCI functions, ${snap.entries} entries, ${snap.bytes.length} bytes → ${opts.output}\n`,
+      const { snapshot } = await import('../../app/snapshot.js');
+      const rec = await snapshot({ root: opts.root, output: opts.output });
+      io.stderr.write(
+        `peerdma: snapshot: ${rec.functions} PCI functions, ${rec.entries} entries, ${rec.bytes} bytes → ${rec.output}\n`,
       );
     });
 }

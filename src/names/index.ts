@@ -1,0 +1,12 @@
+export { CLASS_TABLE } from './class-table.js';
+export { PciIds, type PciIdsSource } from './ids.js';
+export {
+  classText,
+  deviceText,
+  type FunctionNames,
+  lookupNames,
+  lspciText,
+  nameFabric,
+  subsystemText,
+} from './names.js';
+export { namesToPciIds } from './record.js';
