@@ -29,8 +29,8 @@ const RANK: Readonly<Record<string, number>> = {
   drivers: 6,
   scenarios: 7,
   node: 8,
-  web: 8.5, // pure browser modules (the web UI's loaders, what-if edits, URL state)
   app: 9,
+  web: 9.5, // pure browser modules: loaders for dropped files, what-if edits, URL state, judging via app/
   report: 10,
   server: 10.5, // the `peerdma serve` HTTP shell: serves built assets and a spec, no model code
   cli: 11,

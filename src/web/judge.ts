@@ -3,19 +3,13 @@
  * all-pairs matrix (the fast path `peerdma matrix` uses), a pair's verdict, and the pair's map type
  * under every rule set (the kernel-version slider shows where it flips).
  */
-import { P2pEnv } from '../p2pdma/env.js';
+import { type CheckRecord, checkRecord } from '../app/check.js';
+import { buildMatrix } from '../app/matrix.js';
+import type { P2pEnv } from '../p2pdma/env.js';
 import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
-import {
-  cellDistance,
-  cellMapType,
-  fastMatrix,
-  MT_CODES,
-  matrixDevices,
-  type PairMatrix,
-} from '../p2pdma/matrix.js';
+import { cellDistance, cellMapType, MT_CODES, type PairMatrix } from '../p2pdma/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
-import { getRuleSet, mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
-import type { Verdict } from '../p2pdma/types.js';
+import { mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { applyEdits, type Edits } from './whatif.js';
@@ -40,8 +34,9 @@ export interface Judged {
 export function judge(base: Fabric, inputs: Inputs): Judged {
   const fabric = applyEdits(base, inputs.edits);
   const cmdline = inputs.cmdline === '' ? undefined : inputs.cmdline;
-  const env = new P2pEnv(fabric, getRuleSet(inputs.rules ?? undefined), cmdline);
-  return { fabric, env, cmdline, matrix: fastMatrix(env, matrixDevices(fabric)) };
+  // The `matrix` use case's own builder (default selection), as `peerdma matrix` runs it.
+  const view = buildMatrix(fabric, inputs.rules ?? undefined, cmdline, {});
+  return { fabric, env: view.env, cmdline, matrix: view.matrix };
 }
 
 export interface Cell {
@@ -76,10 +71,10 @@ export function cells(j: Judged): Cell[] {
   return out;
 }
 
-/** The full verdict (route, reasons, fix, kernel log) for one pair. */
-export function pairVerdict(j: Judged, provider: string, client: string): Verdict {
+/** The `check` use case's record (verdict, route, reasons, fix, kernel log) for one pair. */
+export function pairRecord(j: Judged, provider: string, client: string): CheckRecord {
   const p2p = new P2pdma(j.fabric, j.env.rules, j.cmdline);
-  return p2p.verdict(j.fabric.resolve(provider), j.fabric.resolve(client));
+  return checkRecord(j.fabric, p2p.verdict(j.fabric.resolve(provider), j.fabric.resolve(client)));
 }
 
 /** Every mainline release's rule set, oldest first (the kernel slider's stops). */

@@ -16,7 +16,7 @@ import { CostView } from './cost.js';
 import { DemoView } from './demo.js';
 import { EXAMPLES, type Loaded, loadDropped, loadExample, loadServerMachine } from './machine.js';
 import { MatrixView, type Show } from './matrix.js';
-import { RouteView, verdictOf } from './route.js';
+import { RouteView, recordOf } from './route.js';
 import { TreeView } from './tree.js';
 import './style.css';
 
@@ -133,7 +133,8 @@ function App() {
   }, [loaded, state.rules, state.cmdline, state.edits]);
 
   const ok = judged !== null && !('error' in judged) ? judged : null;
-  const verdict = useMemo(() => (ok ? verdictOf(ok, state.pair) : null), [ok, state.pair]);
+  const record = useMemo(() => (ok ? recordOf(ok, state.pair) : null), [ok, state.pair]);
+  const verdict = record?.verdict ?? null;
   const route = useMemo(() => new Set(verdict?.path ?? []), [verdict]);
 
   const download = () => {
@@ -374,7 +375,7 @@ function App() {
                 <RouteView
                   judged={ok}
                   pair={state.pair}
-                  verdict={verdict}
+                  record={record}
                   rules={rules}
                   onRules={(r) => update({ rules: r === DEFAULT_RULE_SET.name ? null : r })}
                 />

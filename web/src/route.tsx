@@ -1,19 +1,19 @@
 /** The selected pair: verdict, reasons, fix, kernel log, the route on the tree, and the kernel slider. */
 import { useMemo } from 'preact/hooks';
-import type { Verdict } from '../../src/p2pdma/types.js';
+import type { CheckRecord } from '../../src/app/check.js';
 import { factText, hintText, issueText, renderRoute } from '../../src/report/p2p.js';
 import {
   acrossRules,
   type Judged,
-  pairVerdict,
+  pairRecord,
   rulesByVersion,
   runsOf,
 } from '../../src/web/judge.js';
 
-export function verdictOf(j: Judged, pair: readonly [string, string] | null): Verdict | null {
+export function recordOf(j: Judged, pair: readonly [string, string] | null): CheckRecord | null {
   if (pair === null) return null;
   try {
-    return pairVerdict(j, pair[0], pair[1]);
+    return pairRecord(j, pair[0], pair[1]);
   } catch {
     return null;
   }
@@ -22,7 +22,7 @@ export function verdictOf(j: Judged, pair: readonly [string, string] | null): Ve
 export interface RouteProps {
   readonly judged: Judged;
   readonly pair: readonly [string, string] | null;
-  readonly verdict: Verdict | null;
+  readonly record: CheckRecord | null;
   readonly rules: string;
   readonly onRules: (name: string) => void;
 }
@@ -30,8 +30,8 @@ export interface RouteProps {
 export function RouteView(p: RouteProps) {
   const ordered = rulesByVersion();
   const across = useMemo(
-    () => (p.pair && p.verdict ? acrossRules(p.judged, p.pair[0], p.pair[1]) : []),
-    [p.judged, p.pair, p.verdict],
+    () => (p.pair && p.record ? acrossRules(p.judged, p.pair[0], p.pair[1]) : []),
+    [p.judged, p.pair, p.record],
   );
   const runs = runsOf(across);
   const idx = Math.max(
@@ -68,7 +68,7 @@ export function RouteView(p: RouteProps) {
       </ol>
     </fieldset>
   );
-  const v = p.verdict;
+  const v = p.record?.verdict ?? null;
   if (p.pair === null || v === null) {
     return (
       <section aria-label="pair route">
@@ -98,6 +98,7 @@ export function RouteView(p: RouteProps) {
           ? ` · slowest link ${v.bottleneck.gbps.toFixed(1)} GB/s (Gen${v.bottleneck.gen} x${v.bottleneck.width})`
           : ''}
       </p>
+      {p.record?.ruleSetNote ? <p class="note">{p.record.ruleSetNote}</p> : null}
       <h3>Route</h3>
       <ol class="path" data-testid="path">
         {v.path.map((b) => (
