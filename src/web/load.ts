@@ -4,12 +4,10 @@
  * the CLI, with the same detection and the same one-line errors. Gzip goes through the platform's
  * `DecompressionStream` (browsers and Node 18+), so nothing is uploaded anywhere.
  */
-import { PeerdmaError, withFile } from '../errors/index.js';
-import { detectTextFormat } from '../ingest/detect.js';
-import { loadHwloc } from '../ingest/hwloc/index.js';
-import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
-import { loadSpec } from '../ingest/spec/index.js';
+import { PeerdmaError } from '../errors/index.js';
+import { MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
+import { loadTexts } from '../ingest/texts.js';
 import type { LoadResult, TextInput } from '../ingest/types.js';
 import { readTar, treeVfs } from './tar.js';
 
@@ -60,36 +58,4 @@ export async function loadFiles(files: readonly NamedBytes[]): Promise<LoadResul
     }
   });
   return loadTexts(texts);
-}
-
-/** Detect and load text inputs (all of one format; lspci may be two files). */
-export function loadTexts(texts: readonly TextInput[]): LoadResult {
-  const formats = texts.map((t) => {
-    const f = detectTextFormat(t.text);
-    if (f === null) {
-      throw new PeerdmaError(
-        'E_FORMAT_UNKNOWN',
-        'not a sysfs capture, lspci output, hwloc XML or peerdma spec (use --format to force one)',
-        { file: t.name, line: 1 },
-      );
-    }
-    return f;
-  });
-  const f0 = formats[0]!;
-  const other = formats.findIndex((f) => f !== f0);
-  if (other >= 0) {
-    throw new PeerdmaError('E_USAGE', `inputs mix formats: ${f0} and ${formats[other]}`, {
-      file: texts[other]!.name,
-    });
-  }
-  const first = texts[0]!;
-  if (f0 !== 'lspci' && texts.length > 1)
-    throw new PeerdmaError('E_USAGE', `${f0} input is one file, got ${texts.length}`);
-  try {
-    if (f0 === 'lspci') return loadLspci(texts);
-    if (f0 === 'hwloc') return loadHwloc(first);
-    return loadSpec(first);
-  } catch (e) {
-    throw withFile(e, first.name);
-  }
 }
