@@ -118,3 +118,22 @@ export function chooseRules(machine: MachineInfo, explicit?: string): RulesChoic
     notes,
   };
 }
+
+/** A RulesChoice as plain data (for JSON documents and records that outlive the rule set). */
+export interface RulesChoiceData {
+  readonly name: string;
+  readonly source: RulesSource;
+  readonly kernelRelease: string | null;
+  readonly distro: string | null;
+  readonly text: string;
+  readonly notes: readonly string[];
+}
+
+export const rulesChoiceData = (c: RulesChoice): RulesChoiceData => ({
+  name: c.rules.name,
+  source: c.source,
+  kernelRelease: c.kernelRelease,
+  distro: c.distro,
+  text: c.text,
+  notes: c.notes,
+});
