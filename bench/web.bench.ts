@@ -77,7 +77,8 @@ export default async function run(): Promise<BenchRow[]> {
         const before = el.textContent;
         const count = performance.getEntriesByName('rejudge').length;
         const t0 = performance.now();
-        await new Promise((resolve) => {
+        await new Promise((resolve, reject) => {
+          setTimeout(() => reject(new Error('the page did not update within 30 s')), 30000);
           new MutationObserver((_, obs) => {
             if (el.textContent !== before) { obs.disconnect(); resolve(); }
           }).observe(el, { childList: true, subtree: true, characterData: true });
