@@ -12,7 +12,7 @@ import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
-import { nameFabric, PciIds, type PciIdsSource } from '../names/index.js';
+import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../names/index.js';
 import { DEFAULT_EXAMPLE, readExample } from './examples.js';
 import { readPciIds, systemPciIds } from './pci-ids.js';
 import { dirVfs, tarVfs } from './vfs.js';
@@ -60,7 +60,7 @@ export async function loadSource(
   const res = await loadRaw(src, opts, ids);
   // Sysfs sources named their functions already (system pci.ids, the snapshot's, then --pci-ids).
   if (ids === undefined || res.fabric.machine.source === 'sysfs') return res;
-  return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids])) };
+  return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids], vendorsOf(res.fabric))) };
 }
 
 async function loadRaw(

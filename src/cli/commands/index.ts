@@ -1,5 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { register as bandwidth } from './bandwidth.js';
+import { register as buffers } from './buffers.js';
 import { register as check } from './check.js';
 import { register as demo } from './demo.js';
 import { register as examples } from './examples.js';
@@ -15,7 +17,18 @@ import { register as topo } from './topo.js';
  * per command (see ARCHITECTURE.md).
  */
 export function registerCommands(program: Command, io: CliIo): void {
-  for (const register of [report, topo, check, matrix, demo, mapCost, snapshot, examples]) {
+  for (const register of [
+    report,
+    topo,
+    check,
+    matrix,
+    bandwidth,
+    demo,
+    mapCost,
+    snapshot,
+    examples,
+    buffers,
+  ]) {
     register(program, io);
   }
 }
