@@ -4,6 +4,7 @@
  * for this machine carries its error, so a shell can show the sections before it.
  */
 import type { Fabric } from '../pci/fabric.js';
+import { type BandwidthRecord, buildBandwidthMatrices } from './bandwidth.js';
 import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
 import { buildDemo, type DemoDoc } from './demo.js';
 import { buildMapCost, type MapCostReport } from './map-cost.js';
@@ -18,6 +19,7 @@ export interface ReportRecord {
   readonly p2p: Section<P2pSummary>;
   readonly demo: Section<DemoDoc>;
   readonly mapCost: Section<MapCostReport>;
+  readonly bandwidth: Section<BandwidthRecord>;
 }
 
 function section<T>(run: () => T): Section<T> {
@@ -34,6 +36,7 @@ export function buildReport(fabric: Fabric): ReportRecord {
     p2p: section(() => p2pSummary(buildMatrix(fabric, undefined, undefined, {}))),
     demo: section(() => buildDemo(fabric)),
     mapCost: section(() => buildMapCost(fabric)),
+    bandwidth: section(() => buildBandwidthMatrices(fabric)),
   };
 }
 

@@ -4,6 +4,7 @@
  * Formats are detected from content; `format` forces one.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
 import { detectTextFormat } from '../ingest/detect.js';
 import { loadHwloc } from '../ingest/hwloc/index.js';
@@ -34,6 +35,23 @@ const DEFAULT_MAX_BYTES = MAX_INPUT_BYTES;
  * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
  * output in two files) may be joined with a comma.
  */
+/**
+ * The live machine's / with the kernel release `uname -r` reports (os.release()) standing in for
+ * /proc/sys/kernel/osrelease when /proc does not give it (the machine's kernel picks the rule set).
+ */
+function liveVfs(): VirtualFs {
+  const root = dirVfs('/');
+  const OSRELEASE = 'proc/sys/kernel/osrelease';
+  return {
+    label: root.label,
+    kind: (p) => (p === OSRELEASE ? (root.kind(p) ?? 'file') : root.kind(p)),
+    list: (p) => root.list(p),
+    readlink: (p) => root.readlink(p),
+    read: (p) =>
+      root.read(p) ?? (p === OSRELEASE ? new TextEncoder().encode(`${osRelease()}\n`) : undefined),
+  };
+}
+
 export async function loadSource(
   src: string | undefined,
   opts: LoadOptions = {},
@@ -63,7 +81,7 @@ async function loadRaw(
     const ex = readExample(source.slice('example:'.length));
     return loadSpec({ name: source, text: ex.text });
   }
-  if (source === 'live') return sysfs(dirVfs('/'), 'live /sys');
+  if (source === 'live') return sysfs(liveVfs(), 'live /sys');
   const paths = source.split(',').filter((p) => p.length > 0);
   const first = paths[0];
   if (first === undefined) throw new PeerdmaError('E_USAGE', 'empty --from');

@@ -38,7 +38,7 @@ export const FUNCTION_FILES: readonly string[] = [
 ];
 /** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
 export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
-const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+const PROC_FILES = ['cpuinfo', 'version', 'cmdline', 'sys/kernel/osrelease'];
 /** p2pmem attributes (never `p2pmem/allocate`, which maps device memory). */
 const P2PMEM_FILES = ['size', 'available', 'published'];
 

@@ -60,6 +60,10 @@ export interface PcieInfo {
   readonly linkCap: Maybe<Link> | null;
   /** Link Status (what it trained to). */
   readonly linkStatus: Maybe<Link> | null;
+  /** Device Control: negotiated Max Payload Size in bytes (128…4096), when the input carries it. */
+  readonly mps?: number;
+  /** Device Control: Max Read Request Size in bytes (128…4096), when the input carries it. */
+  readonly mrrs?: number;
 }
 
 /** ACS control bits (PCIe spec 7.7.11; kernel include/uapi/linux/pci_regs.h). */

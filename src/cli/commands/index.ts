@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { register as bandwidth } from './bandwidth.js';
 import { register as buffers } from './buffers.js';
 import { register as check } from './check.js';
 import { register as demo } from './demo.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command, io: CliIo): void {
     topo,
     check,
     matrix,
+    bandwidth,
     demo,
     mapCost,
     snapshot,

@@ -9,17 +9,19 @@ export function register(program: Command, io: CliIo): void {
     program
       .command('report')
       .description(
-        'the whole story for one machine: topology, P2P verdicts, DMA-BUF demo, mapping costs',
+        'the whole story for one machine: topology, P2P verdicts, DMA-BUF demo, mapping costs, bandwidth',
       ),
   ).action(async (opts) => {
     const [
       { report },
+      { renderBandwidth },
       { renderDemoSection },
       { renderMapCostSection },
       { renderP2pSection },
       { renderTopo },
     ] = await Promise.all([
       import('../../app/report.js'),
+      import('../../report/bandwidth.js'),
       import('../../report/demo.js'),
       import('../../report/map-cost.js'),
       import('../../report/p2p.js'),
@@ -39,6 +41,7 @@ export function register(program: Command, io: CliIo): void {
     print('P2P verdicts (kernel p2pdma rules)', renderP2pSection(value(rec.p2p)));
     print('DMA-BUF: the founding scenario', renderDemoSection(value(rec.demo)));
     print('DMA mapping cost', renderMapCostSection(value(rec.mapCost)));
+    print('Bandwidth and latency (PCIe model)', renderBandwidth(value(rec.bandwidth)));
   });
 }
 

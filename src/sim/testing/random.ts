@@ -2,7 +2,7 @@
  * Seeded random max-min systems for the differential test against SimGrid and the benchmark.
  * Deterministic: the same seed gives the same system on every machine.
  */
-import { rng } from '../../p2pdma/testing/gen.js';
+import { rng } from '../../util/rng.js';
 import { MaxMinBuilder, type MaxMinSystem, type MaxMinUse } from '../maxmin.js';
 
 /** The project's seeded PRNG (mulberry32, floats in [0, 1)), shared with the fabric generator. */
