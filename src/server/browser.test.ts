@@ -107,6 +107,23 @@ describe('web UI in Chromium', { skip }, () => {
     for (const bdf of ['0000:18:00.0', '0000:18:02.0'])
       await page.locator(`li[data-bdf="${bdf}"] > .node input[type=checkbox]`).first().uncheck();
     await shot(page, 'tree');
+    // Search keeps the matches and their ancestors only.
+    await page.getByLabel(/^Search/).fill('mlx5_core');
+    assert.equal(
+      await page
+        .locator('.fn b')
+        .filter({ hasText: /^nic\d$/ })
+        .count(),
+      4,
+    );
+    assert.equal(
+      await page
+        .locator('.fn b')
+        .filter({ hasText: /^accel/ })
+        .count(),
+      0,
+    );
+    await page.getByLabel(/^Search/).fill('');
     await page.getByRole('tab', { name: 'Pair route' }).click();
     assert.match((await verdict.textContent()) ?? '', /^BUS_ADDR, distance 4/);
     assert.match((await page.getByTestId('reasons').textContent()) ?? '', /No findings/);

@@ -29,7 +29,13 @@ function rows(fabric: Fabric): Row[] {
 export function matches(f: PciFunction, q: string): boolean {
   const s = q.trim().toLowerCase();
   if (s === '') return true;
-  return [f.bdf, f.name ?? '', f.description ?? '', isKnown(f.driver) ? (f.driver ?? '') : '']
+  return [
+    f.bdf,
+    f.name ?? '',
+    f.description ?? '',
+    isKnown(f.driver) ? (f.driver ?? '') : '',
+    ...(f.osDevices ?? []).map((d) => d.name),
+  ]
     .join(' ')
     .toLowerCase()
     .includes(s);
@@ -47,6 +53,8 @@ function facts(fabric: Fabric, f: PciFunction): string[] {
   for (const b of f.bars.filter((x) => x.space === 'mem'))
     out.push(`BAR${b.index} ${formatSize(b.size)}${b.prefetchable ? ' pref' : ''}`);
   if (f.driver !== null && isKnown(f.driver)) out.push(`driver ${f.driver}`);
+  const os = (f.osDevices ?? []).map((d) => d.name);
+  if (os.length > 0) out.push(`OS ${os.join(', ')}`);
   return out;
 }
 
@@ -140,7 +148,7 @@ export function TreeView(p: TreeProps) {
   return (
     <section aria-label="fabric tree">
       <label class="search">
-        Search (BDF, name, model, driver){' '}
+        Search (BDF, name, model, driver, OS device){' '}
         <input
           type="search"
           value={p.search}
