@@ -203,7 +203,7 @@ export function runCase(fabric: Fabric, c: ConformanceCase): CaseResult {
   );
   const lo = rs.reduce((t, r) => t + r.rate.lo, 0);
   const hi = rs.reduce((t, r) => t + r.rate.hi, 0);
-  const near = c.measured < lo ? lo : c.measured > hi ? hi : c.measured;
+  const near = Math.min(hi, Math.max(lo, c.measured));
   return { c, lo, hi, error: (near - c.measured) / c.measured };
 }
 

@@ -175,14 +175,14 @@ export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
   if (n === 0) return 'no devices to compare (try --all or --class)\n';
   const ranged = m.hi !== m.lo;
   const out = [header(model), 'Devices:\n'];
-  m.devices.forEach((d, i) =>
+  m.devices.forEach((d, i) => {
     out.push(
       `  ${String(i).padStart(3)}  ${label(d).padEnd(14)} ${d.bdf}  ${d.description ?? ''}\n`.replace(
         / +\n$/,
         '\n',
       ),
-    ),
-  );
+    );
+  });
   out.push('\n');
   for (const [key, title] of TITLES) {
     const lo = m.lo[key];
