@@ -7,6 +7,7 @@
 
 import { PeerdmaError } from '../errors/index.js';
 import { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules, type RulesChoice } from '../p2pdma/kernel-release.js';
 import { localityClass } from '../p2pdma/locality.js';
 import {
   cellDistance,
@@ -31,6 +32,8 @@ import { MATRIX_CLASSES } from './options.js';
 export interface MatrixView {
   readonly env: P2pEnv;
   readonly matrix: PairMatrix;
+  /** Which rule set answered and why (`--rules`, the machine's kernel, the newest by default). */
+  readonly choice: RulesChoice;
   /** Every ordered pair in detail, row by row (computed as iterated). */
   pairs(): Iterable<PairDetail>;
   /** nvidia-smi's locality class of the pair (devices i, j). */
@@ -43,11 +46,13 @@ export function buildMatrix(
   cmdline: string | undefined,
   sel: DeviceSelection,
 ): MatrixView {
-  const env = new P2pEnv(fabric, getRuleSet(ruleSet), cmdline);
+  const choice = chooseRules(fabric.machine, ruleSet);
+  const env = new P2pEnv(fabric, choice.rules, cmdline);
   const matrix = fastMatrix(env, matrixDevices(fabric, sel));
   const view: MatrixView = {
     env,
     matrix,
+    choice,
     pairs: () => matrixPairs(view),
     locality: (i, j) => localityClass(fabric, matrix.devices[i]!, matrix.devices[j]!),
   };
@@ -74,7 +79,7 @@ export async function matrix(req: MatrixRequest, ctx: AppContext = LOCAL): Promi
       `unknown --class '${bad}' (one of ${MATRIX_CLASSES.join(', ')})`,
     );
   }
-  getRuleSet(req.rules); // E_NOT_FOUND before loading anything
+  if (req.rules !== undefined) getRuleSet(req.rules); // a typed error before loading anything
   const { fabric } = await loadMachine(ctx, req);
   return buildMatrix(fabric, req.rules, req.kernelCmdline, {
     ...(req.all ? { all: true } : {}),

@@ -14,6 +14,8 @@ export interface SnapshotRecord {
   readonly functions: number;
   readonly entries: number;
   readonly bytes: number;
+  /** What could not be read (not root: debugfs bufinfo, other users' dma-buf fds). */
+  readonly notes: readonly string[];
 }
 
 export async function snapshot(req: SnapshotRequest): Promise<SnapshotRecord> {
@@ -24,5 +26,6 @@ export async function snapshot(req: SnapshotRequest): Promise<SnapshotRecord> {
     functions: snap.functions,
     entries: snap.entries,
     bytes: snap.bytes.length,
+    notes: snap.notes,
   };
 }

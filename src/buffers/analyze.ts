@@ -3,8 +3,9 @@
  * that hold it), its exporter and the PCI functions that may have exported it, the processes that
  * hold it, and for each attached PCI device the P2P verdict from the exporting device on this fabric.
  */
-import { computeVerdict } from '../p2pdma/verdict.js';
+
 import type { P2pEnv } from '../p2pdma/env.js';
+import { computeVerdict } from '../p2pdma/verdict.js';
 import type { PciFunction } from '../pci/types.js';
 import type { CollectedBuffers } from './collect.js';
 import type { P2pmem } from './types.js';
@@ -34,7 +35,11 @@ export interface BufferRecord {
   readonly exporterDevices: readonly string[];
   /** null: attachments unknown (no bufinfo). */
   readonly attachments: readonly AttachmentRecord[] | null;
-  readonly holders: readonly { readonly pid: number; readonly comm: string | null; readonly fd: number }[];
+  readonly holders: readonly {
+    readonly pid: number;
+    readonly comm: string | null;
+    readonly fd: number;
+  }[];
   readonly source: 'bufinfo' | 'fdinfo' | 'sysfs';
 }
 

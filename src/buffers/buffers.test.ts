@@ -25,7 +25,10 @@ describe('bufinfo, every format the kernel printed', () => {
   for (const era of ERAS) {
     it(`${era}: objects, exporter, size, count, attached devices, fences`, () => {
       const b = parseBufinfo(printBufinfo(era, BUFS), 'bufinfo');
-      assert.equal(b.format, era === 'v4.12' ? 'exp_name' : era === 'v6.1' ? 'exp_name+ino+name' : 'exp_name+ino');
+      assert.equal(
+        b.format,
+        era === 'v4.12' ? 'exp_name' : era === 'v6.1' ? 'exp_name+ino+name' : 'exp_name+ino',
+      );
       assert.equal(b.objects.length, 2);
       const [hbm, heap] = b.objects;
       assert.equal(hbm!.size, 2097152n);
@@ -79,7 +82,9 @@ describe('bufinfo, every format the kernel printed', () => {
       exporter: fc.constantFrom('habanalabs', 'amdgpu', 'system', 'i915', 'qcom,system'),
       ino: fc.integer({ min: 1, max: 10 ** 7 }),
       name: fc.option(fc.stringMatching(/^[A-Za-z0-9_ .:-]{1,31}$/), { nil: undefined }),
-      attached: fc.array(fc.constantFrom('0000:1a:00.0', '0000:3b:00.1', 'ff600000.gpu'), { maxLength: 3 }),
+      attached: fc.array(fc.constantFrom('0000:1a:00.0', '0000:3b:00.1', 'ff600000.gpu'), {
+        maxLength: 3,
+      }),
     });
     fc.assert(
       fc.property(fc.array(buf, { maxLength: 6 }), (bufs) => {
@@ -116,7 +121,9 @@ describe('fdinfo of a dma-buf fd', () => {
     assert.throws(
       () => parseFdinfo('pos:\t0\nsize 4096\nexp_name:\tsystem\n', '/proc/7/fdinfo/5'),
       (e: unknown) =>
-        e instanceof PeerdmaError && e.location?.file === '/proc/7/fdinfo/5' && e.location.line === 2,
+        e instanceof PeerdmaError &&
+        e.location?.file === '/proc/7/fdinfo/5' &&
+        e.location.line === 2,
     );
     assert.throws(
       () => parseFdinfo('size:\tbig\ncount:\t1\nexp_name:\tsystem\n', 'f'),

@@ -55,7 +55,11 @@ export function parseBufinfo(text: string, file: string): Bufinfo {
     if (format === null) {
       if (line === 'Dma-buf Objects:') continue;
       format = headerFormat(line);
-      if (format === null) throw fail(i, `expected the 'size flags mode count exp_name …' header, got '${clip(line)}'`);
+      if (format === null)
+        throw fail(
+          i,
+          `expected the 'size flags mode count exp_name …' header, got '${clip(line)}'`,
+        );
       continue;
     }
     if (line.startsWith('\t')) {
@@ -108,7 +112,11 @@ function row(
   fail: (i: number, why: string) => PeerdmaError,
 ): Building {
   const m = ROW_RE.exec(line);
-  if (!m) throw fail(i, `expected an object row 'size\\tflags\\tmode\\tcount\\texp_name…', got '${clip(line)}'`);
+  if (!m)
+    throw fail(
+      i,
+      `expected an object row 'size\\tflags\\tmode\\tcount\\texp_name…', got '${clip(line)}'`,
+    );
   let exporter = m[5]!;
   let ino: number | null = null;
   let name: string | null = null;

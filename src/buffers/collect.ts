@@ -6,7 +6,7 @@
 import type { VirtualFs } from '../ingest/types.js';
 import { parseBufinfo } from './bufinfo.js';
 import { parseFdinfo } from './fdinfo.js';
-import type { Bufinfo, BufferHolder, P2pmem, SysfsBuffer } from './types.js';
+import type { BufferHolder, Bufinfo, P2pmem, SysfsBuffer } from './types.js';
 
 export const BUFINFO_PATH = 'sys/kernel/debug/dma_buf/bufinfo';
 export const SYSFS_BUFFERS = 'sys/kernel/dmabuf/buffers';
@@ -52,7 +52,9 @@ export function collectBuffers(vfs: VirtualFs, root = ''): CollectedBuffers {
   // processes
   const holders: BufferHolder[] = [];
   let unreadableProcesses = 0;
-  const pids = (vfs.list(at('proc')) ?? []).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
+  const pids = (vfs.list(at('proc')) ?? [])
+    .filter((n) => /^\d+$/.test(n))
+    .sort((a, b) => Number(a) - Number(b));
   for (const pid of pids) {
     const fds = vfs.list(at(`proc/${pid}/fd`));
     if (fds === undefined) {
@@ -60,7 +62,9 @@ export function collectBuffers(vfs: VirtualFs, root = ''): CollectedBuffers {
       continue;
     }
     let comm: string | null | undefined;
-    for (const fd of [...fds].filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b))) {
+    for (const fd of [...fds]
+      .filter((n) => /^\d+$/.test(n))
+      .sort((a, b) => Number(a) - Number(b))) {
       const target = vfs.readlink(at(`proc/${pid}/fd/${fd}`));
       if (target === undefined || !DMABUF_LINK_RE.test(target)) continue;
       const path = at(`proc/${pid}/fdinfo/${fd}`);
@@ -73,7 +77,9 @@ export function collectBuffers(vfs: VirtualFs, root = ''): CollectedBuffers {
     }
   }
   if (unreadableProcesses > 0)
-    notes.push(`${unreadableProcesses} processes' fds are not readable (not root): their dma-buf fds are not listed`);
+    notes.push(
+      `${unreadableProcesses} processes' fds are not readable (not root): their dma-buf fds are not listed`,
+    );
   // sysfs statistics
   const inos = vfs.list(at(SYSFS_BUFFERS));
   const sysfs =

@@ -18,10 +18,14 @@ export function parseFdinfo(text: string, file: string): DmaBufFdinfo | null {
     if (line.trim() === '') continue;
     const m = LINE_RE.exec(line);
     if (!m) {
-      throw new PeerdmaError('E_PARSE', `fdinfo: expected 'key:\\tvalue', got '${line.slice(0, 60)}'`, {
-        file,
-        line: i + 1,
-      });
+      throw new PeerdmaError(
+        'E_PARSE',
+        `fdinfo: expected 'key:\\tvalue', got '${line.slice(0, 60)}'`,
+        {
+          file,
+          line: i + 1,
+        },
+      );
     }
     if (!fields.has(m[1]!)) fields.set(m[1]!, { value: m[2]!, line: i + 1 });
   }
@@ -31,10 +35,16 @@ export function parseFdinfo(text: string, file: string): DmaBufFdinfo | null {
     const f = fields.get(key);
     if (f === undefined) {
       if (!required) return null;
-      throw new PeerdmaError('E_PARSE', `fdinfo: a dma-buf fd without '${key}:'`, { file, line: exp.line });
+      throw new PeerdmaError('E_PARSE', `fdinfo: a dma-buf fd without '${key}:'`, {
+        file,
+        line: exp.line,
+      });
     }
     if (!re.test(f.value.trim()))
-      throw new PeerdmaError('E_PARSE', `fdinfo: '${key}:' is not a number: '${f.value}'`, { file, line: f.line });
+      throw new PeerdmaError('E_PARSE', `fdinfo: '${key}:' is not a number: '${f.value}'`, {
+        file,
+        line: f.line,
+      });
     return f.value.trim();
   };
   const size = num('size', /^\d+$/, true)!;

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from '@commander-js/extra-typings';
-import { isPeerdmaError } from '../errors/index.js';
-import { registerCommands } from './commands/index.js';
+import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -15,8 +13,15 @@ export const PROCESS_IO: CliIo = {
   },
 };
 
-/** Builds the CLI, writing through `io`. */
-export function buildProgram(io: CliIo = PROCESS_IO): Command {
+/**
+ * Builds the CLI, writing through `io`. Loaded on demand, like each command's use case: start-up
+ * pays only for what the command line needs.
+ */
+export async function buildProgram(io: CliIo = PROCESS_IO): Promise<Command> {
+  const [{ Command }, { registerCommands }] = await Promise.all([
+    import('@commander-js/extra-typings'),
+    import('./commands/index.js'),
+  ]);
   const program = new Command()
     .name('peerdma')
     .description(
@@ -51,11 +56,20 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  // `peerdma --version` answers before the command table loads (start-up: ARCHITECTURE.md).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   try {
+    const program = await buildProgram(io);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
+    const [{ CommanderError }, { isPeerdmaError }] = await Promise.all([
+      import('@commander-js/extra-typings'),
+      import('../errors/index.js'),
+    ]);
     if (e instanceof CommanderError) {
       // help and version exit 0; usage errors were already printed by commander.
       return e.exitCode === 0 ? 0 : 2;

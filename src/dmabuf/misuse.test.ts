@@ -333,7 +333,7 @@ test('7.21 static maps wait for KERNEL fences (interruptible); dynamic importers
   }));
 
 test('7.22 CONFIG_DMABUF_DEBUG: sg CPU views are poisoned (XOR ≤ 6.19 crashes, wrapper ≈ 7.0 empty)', () => {
-  scenario({ dmabufDebug: true }, ({ k, nic }) => {
+  scenario({ dmabufDebug: true, ruleSet: 'linux-6.19' }, ({ k, nic }) => {
     const { buf } = exportSysmem(k);
     let seenByExporter: bigint | undefined;
     const a = unwrap(k.dmabuf.attach(buf, nic));

@@ -147,16 +147,10 @@ export class Kernel {
     return this.#iommuUnit;
   }
 
-  /** The P2PDMA verdicts for this Kernel's rule set (the newest P2PDMA rule set not newer). */
+  /** The P2PDMA verdicts for this Kernel's release (its fold of the p2pdma history). */
   get p2pdma(): P2pdma {
     if (this.#p2pdma === undefined) {
-      const name = p2pRuleSetFor(this.ruleSet);
-      if (name !== this.ruleSet)
-        this.printk(
-          'info',
-          `p2pdma: no ${this.ruleSet} rule set; using ${name}, the newest not newer`,
-        );
-      this.#p2pdma = new P2pdma(this.fabric, name);
+      this.#p2pdma = new P2pdma(this.fabric, p2pRuleSetFor(this.ruleSet));
       for (const line of this.#p2pdma.kernelLog) this.printk('info', line);
     }
     return this.#p2pdma;

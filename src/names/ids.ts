@@ -62,10 +62,13 @@ export class PciIds {
     return db;
   }
 
-  /** The built-in classes overlaid with each file in order (later files win). */
-  static from(files: readonly PciIdsSource[]): PciIds {
+  /**
+   * The built-in classes overlaid with each file in order (later files win). With `vendors`, only
+   * those vendors' entries are kept (a machine uses a few dozen of pci.ids' thousands).
+   */
+  static from(files: readonly PciIdsSource[], vendors?: ReadonlySet<number>): PciIds {
     const db = PciIds.builtIn();
-    for (const f of files) db.merge(f);
+    for (const f of files) db.merge(f, vendors);
     return db;
   }
 
@@ -74,7 +77,7 @@ export class PciIds {
   }
 
   /** Adds one pci.ids file's entries (E_PARSE naming file and line on a malformed line). */
-  merge(file: PciIdsSource): void {
+  merge(file: PciIdsSource, vendors?: ReadonlySet<number>): void {
     const lines = file.text.split('\n');
     let vendor = -1;
     let device = -1;
@@ -96,7 +99,10 @@ export class PciIds {
           this.classes.set(cls, c[2]!.trim());
         } else if (v) {
           vendor = hx(v[1]!);
-          this.vendors.set(vendor, v[2]!.trim());
+          if (vendors !== undefined && !vendors.has(vendor)) {
+            vendor = -1;
+            skipping = true;
+          } else this.vendors.set(vendor, v[2]!.trim());
         } else if (OTHER_SECTION_RE.test(line)) skipping = true;
         else
           throw fail(i, `expected 'vvvv  vendor name' or 'C cc  class name', got '${clip(line)}'`);

@@ -8,5 +8,6 @@ export {
   lspciText,
   nameFabric,
   subsystemText,
+  vendorsOf,
 } from './names.js';
 export { namesToPciIds } from './record.js';

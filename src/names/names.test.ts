@@ -112,6 +112,15 @@ describe('pci.ids names', () => {
     assert.throws(() => PciIds.from([{ name: 'x', text: '\t1021  orphan\n' }]), /line|before any/);
   });
 
+  it('only the vendors asked for are kept (a machine uses a few of thousands)', () => {
+    const some = PciIds.from([{ name: 'pci.ids', text: IDS }], new Set([0x15b3]));
+    assert.equal(some.vendors.get(0x15b3), 'Mellanox Technologies');
+    assert.equal(some.devices.get((0x15b3 << 16) | 0x1021), 'MT2910 Family [ConnectX-7]');
+    assert.equal(some.vendors.has(0x8086), false);
+    assert.equal(some.devices.has((0x10de << 16) | 0x2330), false);
+    assert.equal(some.subclasses.get(0x0207), 'Infiniband controller');
+  });
+
   it('other sections are skipped with their lines', () => {
     const d = PciIds.from([{ name: 'x', text: `${IDS}\nX 00  Something\n\t01  else\n` }]);
     assert.equal(d.vendors.get(0x15b3), 'Mellanox Technologies');

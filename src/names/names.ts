@@ -35,6 +35,16 @@ export function lookupNames(db: PciIds, f: PciFunction): FunctionNames {
   };
 }
 
+/** Vendor ids a fabric's functions name (vendor and subsystem vendor): what pci.ids must hold. */
+export function vendorsOf(fabric: Fabric): Set<number> {
+  const out = new Set<number>();
+  for (const f of fabric.functions) {
+    if (typeof f.vendor === 'number') out.add(f.vendor);
+    if (typeof f.subsystemVendor === 'number') out.add(f.subsystemVendor);
+  }
+  return out;
+}
+
 /** The fabric with `names` on every function (a new Fabric; the input is untouched). */
 export function nameFabric(fabric: Fabric, db: PciIds): Fabric {
   return new Fabric(

@@ -4,6 +4,7 @@
  * Formats are detected from content; `format` forces one.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
 import { detectTextFormat } from '../ingest/detect.js';
 import { loadHwloc } from '../ingest/hwloc/index.js';
@@ -11,7 +12,7 @@ import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
-import { nameFabric, PciIds, type PciIdsSource } from '../names/index.js';
+import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../names/index.js';
 import { DEFAULT_EXAMPLE, readExample } from './examples.js';
 import { readPciIds, systemPciIds } from './pci-ids.js';
 import { dirVfs, tarVfs } from './vfs.js';
@@ -34,6 +35,23 @@ const DEFAULT_MAX_BYTES = MAX_INPUT_BYTES;
  * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
  * output in two files) may be joined with a comma.
  */
+/**
+ * The live machine's / with the kernel release `uname -r` reports (os.release()) standing in for
+ * /proc/sys/kernel/osrelease when /proc does not give it (the machine's kernel picks the rule set).
+ */
+function liveVfs(): VirtualFs {
+  const root = dirVfs('/');
+  const OSRELEASE = 'proc/sys/kernel/osrelease';
+  return {
+    label: root.label,
+    kind: (p) => (p === OSRELEASE ? (root.kind(p) ?? 'file') : root.kind(p)),
+    list: (p) => root.list(p),
+    readlink: (p) => root.readlink(p),
+    read: (p) =>
+      root.read(p) ?? (p === OSRELEASE ? new TextEncoder().encode(`${osRelease()}\n`) : undefined),
+  };
+}
+
 export async function loadSource(
   src: string | undefined,
   opts: LoadOptions = {},
@@ -42,7 +60,7 @@ export async function loadSource(
   const res = await loadRaw(src, opts, ids);
   // Sysfs sources named their functions already (system pci.ids, the snapshot's, then --pci-ids).
   if (ids === undefined || res.fabric.machine.source === 'sysfs') return res;
-  return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids])) };
+  return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids], vendorsOf(res.fabric))) };
 }
 
 async function loadRaw(
@@ -63,7 +81,7 @@ async function loadRaw(
     const ex = readExample(source.slice('example:'.length));
     return loadSpec({ name: source, text: ex.text });
   }
-  if (source === 'live') return sysfs(dirVfs('/'), 'live /sys');
+  if (source === 'live') return sysfs(liveVfs(), 'live /sys');
   const paths = source.split(',').filter((p) => p.length > 0);
   const first = paths[0];
   if (first === undefined) throw new PeerdmaError('E_USAGE', 'empty --from');

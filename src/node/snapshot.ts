@@ -5,6 +5,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
+import { BUFINFO_PATH, collectBuffers, DMABUF_LINK_RE, SYSFS_BUFFERS } from '../buffers/index.js';
+import { isPeerdmaError } from '../errors/index.js';
 import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
 import { loadSysfs, RECORDED_IDS } from '../ingest/sysfs/index.js';
 import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
@@ -36,7 +38,36 @@ export const FUNCTION_FILES: readonly string[] = [
 ];
 /** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
 export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
-const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+const PROC_FILES = ['cpuinfo', 'version', 'cmdline', 'sys/kernel/osrelease'];
+/** p2pmem attributes (never `p2pmem/allocate`, which maps device memory). */
+const P2PMEM_FILES = ['size', 'available', 'published'];
+
+/**
+ * What `peerdma buffers` reads: debugfs bufinfo, each process's dma-buf fds (the `fd/N` link, its
+ * fdinfo, the process's comm) and the sysfs buffer statistics. Other fds are not touched.
+ */
+function collectBufferFiles(
+  vfs: VirtualFs,
+  at: (p: string) => string,
+  put: { file(p: string): void; link(p: string): void; dir(p: string): void },
+): void {
+  put.file(at(BUFINFO_PATH));
+  for (const pid of vfs.list(at('proc')) ?? []) {
+    if (!/^\d+$/.test(pid)) continue;
+    for (const fd of vfs.list(at(`proc/${pid}/fd`)) ?? []) {
+      const target = vfs.readlink(at(`proc/${pid}/fd/${fd}`));
+      if (target === undefined || !DMABUF_LINK_RE.test(target)) continue;
+      put.link(at(`proc/${pid}/fd/${fd}`));
+      put.file(at(`proc/${pid}/fdinfo/${fd}`));
+      put.file(at(`proc/${pid}/comm`));
+    }
+  }
+  for (const ino of vfs.list(at(SYSFS_BUFFERS)) ?? []) {
+    put.file(at(`${SYSFS_BUFFERS}/${ino}/exporter_name`));
+    put.file(at(`${SYSFS_BUFFERS}/${ino}/size`));
+  }
+}
+
 /** Directories under a function whose entries are the OS device names (`net/eth0`, `nvme/nvme0`). */
 export const OS_DEVICE_DIRS: readonly string[] = ['net', 'infiniband', 'nvme', 'block', 'drm'];
 
@@ -49,11 +80,16 @@ export interface Snapshot {
   readonly bytes: Uint8Array;
   readonly functions: number;
   readonly entries: number;
+  /** What the capture could not read (not root: debugfs, other users' fds), said plainly. */
+  readonly notes: readonly string[];
 }
 
 /** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
-export async function takeSnapshot(root: string): Promise<Uint8Array> {
-  return (await snapshotWithStats(root)).bytes;
+export async function takeSnapshot(
+  root: string,
+  systemIds: readonly string[] = SYSTEM_PCI_IDS,
+): Promise<Uint8Array> {
+  return (await snapshotWithStats(root, systemIds)).bytes;
 }
 
 export async function snapshotWithStats(
@@ -63,7 +99,16 @@ export async function snapshotWithStats(
   const vfs = dirVfs(root);
   const { entries, functions } = collectSnapshot(vfs);
   const all = [...entries, ...recordNames(vfs, systemIds)].sort(byPath);
-  return { bytes: packTarGz(all), functions, entries: all.length };
+  return { bytes: packTarGz(all), functions, entries: all.length, notes: bufferNotes(vfs) };
+}
+
+function bufferNotes(vfs: VirtualFs): string[] {
+  try {
+    return [...collectBuffers(vfs, findRoot(vfs, new WarningSink(vfs.label))).notes];
+  } catch (e) {
+    // A malformed bufinfo/fdinfo is captured as it is; `buffers` names the line when reading it.
+    return [isPeerdmaError(e) ? `buffers: ${e.message}` : String(e)];
+  }
 }
 
 /**
@@ -150,6 +195,8 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
     }
   }
   for (const f of PROC_FILES) file(at(`proc/${f}`));
+  collectBufferFiles(vfs, at, { file, link, dir });
+  for (const f of found) for (const a of P2PMEM_FILES) file(joinPath(f.path, 'p2pmem', a));
 
   for (const p of [...out.keys()]) {
     for (let d = dirName(p); d !== '' && !out.has(d); d = dirName(d)) {

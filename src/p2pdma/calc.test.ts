@@ -10,7 +10,7 @@ import { acsListText } from './calc.js';
 import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';
 import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19, getRuleSet } from './rulesets.js';
-import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, type N, standard } from './testing/build.js';
+import { AMD_ZEN, CPU_UNKNOWN, fab, hbFabric, INTEL_ICX, standard } from './testing/build.js';
 
 const ALL = ['linux-6.19', 'linux-6.1', 'linux-4.20'];
 const HB = ['linux-6.19', 'linux-6.1'];
@@ -311,21 +311,6 @@ describe('worked examples', () => {
 });
 
 /** Two root ports under one host bridge, or two host bridges, with the given host-bridge device ids. */
-function hbFabric(ids: [number, number], twoBridges: boolean): Fabric {
-  const nodes: N[] = [
-    { k: 'hb', bdf: '00:00.0', vendor: ids[0], device: ids[1] },
-    { k: 'rp', bdf: '00:01.0' },
-    { k: 'ep', bdf: '01:00.0', parent: '00:01.0' },
-  ];
-  if (twoBridges) {
-    nodes.push(
-      { k: 'hb', bdf: '0001:00:00.0', vendor: ids[0], device: ids[1] },
-      { k: 'rp', bdf: '0001:00:01.0' },
-      { k: 'ep', bdf: '0001:01:00.0', parent: '0001:00:01.0' },
-    );
-  } else nodes.push({ k: 'rp', bdf: '00:02.0' }, { k: 'ep', bdf: '02:00.0', parent: '00:02.0' });
-  return fab(INTEL_ICX, nodes);
-}
 
 describe('every allowlist entry and flag', () => {
   for (const [rules, table] of [

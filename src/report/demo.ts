@@ -8,6 +8,7 @@ import type { DemoMapping, DemoResult } from '../scenarios/demo-steps.js';
 import type { GpuNvmeResult } from '../scenarios/gpu-nvme.js';
 import type { RingResult, RingRow } from '../scenarios/ring-doorbell.js';
 import { driverFindingText } from './findings.js';
+import { rulesLines } from './p2p-text.js';
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
@@ -161,7 +162,7 @@ export function renderGpuNvme(r: GpuNvmeResult | { readonly error: string }): st
 }
 
 export function renderDemo(doc: DemoDoc): string {
-  return `${[...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
+  return `${[...rulesLines(doc.rules), ...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
 }
 
 /** The demo as a section of `peerdma report`. */

@@ -4,6 +4,7 @@
  */
 import type { MatrixView, P2pSummary } from '../app/matrix.js';
 import type { MatrixShow } from '../app/options.js';
+import { rulesChoiceData } from '../p2pdma/kernel-release.js';
 import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
@@ -18,12 +19,11 @@ import { isKnown, type PciFunction } from '../pci/types.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { hex4 } from './format.js';
-import { hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import { hintText, issueText, P2P_SCHEMA_VERSION, rulesLines } from './p2p-text.js';
 
 export type { MatrixShow };
 
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
-
 
 /** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
 function numaOf(fabric: Fabric, f: PciFunction): string {
@@ -70,9 +70,9 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   });
   lines.push(
     '',
-    `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
+    'rows: provider (memory owner), columns: client (DMA initiator)',
+    ...rulesLines(rulesChoiceData(view.choice)),
   );
-  if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
   lines.push(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
@@ -133,6 +133,7 @@ export function matrixJson(view: MatrixView): object {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
     ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    rules: rulesChoiceData(view.choice),
     bootLog: env.overlay.bootLog,
     devices: matrix.devices.map((d) => d.bdf),
     pairs,

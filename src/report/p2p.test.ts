@@ -92,7 +92,8 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(view, 'class'),
     /PIX {2}= traverses at most a single PCIe bridge \(a switch counts as one/,
   );
-  assert.match(renderMatrix(view, 'maptype'), /^ +nic0 +nvme0 .* NUMA\nnic0 +X +NS/);
+  // GPUs and accelerators count by class even without a memory BAR (gpu0 has none).
+  assert.match(renderMatrix(view, 'maptype'), /^ +rciep +gpu0 +nic0 +nvme0 .* NUMA\nrciep +X +NS/);
   // Names longer than 8 characters (a BDF outside domain 0): columns fall back to D0, D1, …
   const long = fab(INTEL_ICX, [
     { k: 'rp', bdf: '0001:00:01.0' },

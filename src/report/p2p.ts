@@ -4,11 +4,20 @@
  * with a legend), its JSON and the report section live in p2p-matrix.ts. Both are re-exported here.
  */
 import type { CheckRecord } from '../app/check.js';
+import { rulesChoiceData } from '../p2pdma/kernel-release.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { acsSummary } from './format.js';
-import { factText, hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import {
+  factText,
+  flipJson,
+  flipText,
+  hintText,
+  issueText,
+  P2P_SCHEMA_VERSION,
+  rulesLines,
+} from './p2p-text.js';
 
 export * from './p2p-matrix.js';
 export * from './p2p-text.js';
@@ -21,6 +30,8 @@ export function verdictJson(r: CheckRecord): object {
     schemaVersion: P2P_SCHEMA_VERSION,
     ...v,
     ...(caveat ? { ruleSetNote: caveat } : {}),
+    ...(r.rules ? { rules: rulesChoiceData(r.rules) } : {}),
+    ...(r.flip ? { laterRelease: flipJson(r.flip) } : {}),
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
   };
 }
@@ -79,9 +90,10 @@ export function renderVerdict(r: CheckRecord): string {
   const { fabric, verdict: v } = r;
   const lines: string[] = [];
   lines.push(`provider ${v.provider}  →  client ${v.client}   [rules ${v.ruleSet}]`);
-  const caveat = r.ruleSetNote;
-  if (caveat) lines.push(`note:     ${caveat}`);
+  if (r.rules) lines.push(...rulesLines(rulesChoiceData(r.rules)));
+  else if (r.ruleSetNote) lines.push(`note:     ${r.ruleSetNote}`);
   lines.push(`verdict:  ${mapTypeLine(v)}`);
+  if (r.flip) lines.push(`later:    ${flipText(r.flip)}`);
   lines.push(
     `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );

@@ -201,6 +201,39 @@ describe('max-min: hand-derived systems', () => {
     assert.ok(fine.rates[1]! > 0);
   });
 
+  test('FATPIPE: the capacity limits each flow alone, weights still scale the shares', () => {
+    // SimGrid maxmin_test, unshared: C = 10, p = (1, 2), a = (1, 2): usage max(1/1, 2/2) = 1,
+    // level 10 → rates 10 and 5 (a × rate = 10 each: each flow alone at the capacity).
+    const b = new MaxMinBuilder();
+    const c = b.addConstraint(10, { fatpipe: true });
+    b.addFlow([c]);
+    b.addFlow([{ constraint: c, coefficient: 2 }], { weight: 2 });
+    const sys = b.build();
+    const s = solveMaxMin(sys);
+    assert.deepEqual(Array.from(s.rates), [10, 5]);
+    assert.deepEqual(Array.from(constraintLoads(sys, s.rates)), [10]);
+    // Same weights, coefficients (1, 2): usage max(1, 2) = 2, level 5 → both 5.
+    const b2 = new MaxMinBuilder();
+    const d = b2.addConstraint(10, { fatpipe: true });
+    b2.addFlow([d]);
+    b2.addFlow([{ constraint: d, coefficient: 2 }]);
+    assert.deepEqual(solve(b2).rates, [5, 5]);
+  });
+
+  test('FATPIPE behind a shared link: the shared link decides', () => {
+    // Fat pipe F = 10 carries A and B; shared S = 6 carries B and C. F: level 10 (usage max 1);
+    // S: level 3. S first: B = C = 3. F then: A alone, usage 1, level 10 → A = 10.
+    const b = new MaxMinBuilder();
+    const f = b.addConstraint(10, { fatpipe: true });
+    const sh = b.addConstraint(6);
+    b.addFlow([f]);
+    b.addFlow([f, sh]);
+    b.addFlow([sh]);
+    const s = solve(b);
+    assert.deepEqual(s.rates, [10, 3, 3]);
+    assert.deepEqual(s.bottleneck, [f, sh, sh]);
+  });
+
   test('constraintLoads sums coefficient × rate per constraint', () => {
     const b = new MaxMinBuilder();
     const l0 = b.addConstraint(1);
@@ -299,6 +332,7 @@ describe('max-min: invariants (fast-check)', () => {
     // SimGrid's precision is absolute on usages (a/p) and bound levels (b·p): values must stay well
     // above 1e-5 for the allocation to be the exact max-min one, so no tiny units here.
     scale: fc.constantFrom(1, 1e3, 1e9),
+    fatpipeShare: fc.constantFrom(0, 0.3),
   });
 
   test('feasible, bounded, and every flow has a full bottleneck where it has the top level', () => {

@@ -4,6 +4,9 @@
  * same iteration order and the same precision thresholds, so its rates agree with SimGrid's to
  * rounding (the differential test in `simgrid.test.ts` checks 1e-9 relative on random systems).
  *
+ * Constraints are SHARED (the sum of a × rate is limited) or, as SimGrid's FATPIPE policy, each flow
+ * alone is limited (the max of a × rate).
+ *
  * Domain-free: a constraint is any shared resource with a capacity (a link direction, a
  * root-complex forwarding engine), a flow is anything consuming some of several resources.
  *
@@ -67,6 +70,11 @@ export interface MaxMinSystem {
   readonly flowBounds?: Float64Array;
   /** Per flow sharing weight with SimGrid's *penalty* semantics (share ∝ 1/weight), default 1, > 0. */
   readonly flowWeights?: Float64Array;
+  /**
+   * Per constraint, non-zero = SimGrid's FATPIPE sharing policy: the capacity limits each flow on
+   * its own (max over flows of a × rate <= C) instead of their sum. Default: all shared.
+   */
+  readonly constraintFatpipe?: Uint8Array;
 }
 
 export interface MaxMinSolution {
@@ -113,6 +121,10 @@ export function validateMaxMinSystem(sys: MaxMinSystem): void {
         `constraint ${sys.flowConstraints[e]} does not exist (${nC})`,
       );
     }
+  }
+  const fp = sys.constraintFatpipe;
+  if (fp !== undefined && fp.length !== nC) {
+    throw bad('constraintFatpipe', `length ${fp.length}, expected ${nC}`);
   }
   const co = sys.flowCoefficients;
   if (co !== undefined) {
@@ -254,6 +266,7 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
   const coef = sys.flowCoefficients;
   const bounds = sys.flowBounds;
   const weights = sys.flowWeights;
+  const fatpipe = sys.constraintFatpipe;
 
   // Transpose to constraint → active entries (only entries with a positive coefficient are ever
   // active, as in SimGrid's `elem.make_active()` guard). Stored as flow indices; the coefficient is
@@ -276,7 +289,9 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
       if (!(a > 0)) continue;
       const c = fc[e]!;
       cFlows[cEnd[c]!++] = f;
-      usage[c]! += a / p;
+      // SHARED: usage is the sum of a/p; FATPIPE: the largest a/p.
+      if (fatpipe?.[c]) usage[c] = Math.max(usage[c]!, a / p);
+      else usage[c]! += a / p;
       constrained[f] = 1;
     }
   }
@@ -286,6 +301,51 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
     remaining[c] = caps[c]!;
     if (usage[c]! > 0) heap.push(c, remaining[c]! / usage[c]!);
   }
+
+  // FATPIPE constraints: their (flow, a/p) entries sorted by a/p, largest first; the usage after a
+  // flow is fixed is the first entry whose flow is still unfixed (SimGrid rescans all of them).
+  const fpOff = new Uint32Array(nC + 1);
+  let fpFlow = new Uint32Array(0);
+  let fpVal = new Float64Array(0);
+  if (fatpipe !== undefined) {
+    for (let c = 0; c < nC; c++) fpOff[c + 1] = fpOff[c]! + (fatpipe[c] ? cEnd[c]! - cOff[c]! : 0);
+    fpFlow = new Uint32Array(fpOff[nC]!);
+    fpVal = new Float64Array(fpOff[nC]!);
+    const fill = fpOff.slice(0, nC);
+    const order: number[] = [];
+    const vals: number[] = [];
+    for (let f = 0; f < nF; f++) {
+      const p = weights === undefined ? 1 : weights[f]!;
+      for (let e = off[f]!; e < off[f + 1]!; e++) {
+        const c = fc[e]!;
+        const a = coef === undefined ? 1 : coef[e]!;
+        if (!fatpipe[c] || !(a > 0)) continue;
+        fpFlow[fill[c]!] = f;
+        fpVal[fill[c]!++] = a / p;
+      }
+    }
+    for (let c = 0; c < nC; c++) {
+      const lo = fpOff[c]!;
+      const hi = fpOff[c + 1]!;
+      if (hi - lo < 2) continue;
+      order.length = 0;
+      vals.length = 0;
+      for (let i = lo; i < hi; i++) order.push(i);
+      order.sort((x, y) => fpVal[y]! - fpVal[x]! || fpFlow[x]! - fpFlow[y]!);
+      const flows = order.map((i) => fpFlow[i]!);
+      for (const i of order) vals.push(fpVal[i]!);
+      fpFlow.set(flows, lo);
+      fpVal.set(vals, lo);
+    }
+  }
+  const fpHead = fpOff.slice(0, nC);
+  const fatpipeUsage = (c: number): number => {
+    let h = fpHead[c]!;
+    const end = fpOff[c + 1]!;
+    while (h < end && fixed[fpFlow[h]!]) h++;
+    fpHead[c] = h;
+    return h < end ? fpVal[h]! : 0;
+  };
 
   const argmin: number[] = [];
   const satFlows: number[] = [];
@@ -301,6 +361,15 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
       const c = fc[e]!;
       const a = coef === undefined ? 1 : coef[e]!;
       const cap = caps[c]!;
+      if (fatpipe?.[c]) {
+        // FATPIPE: nothing is subtracted; the usage becomes the largest a/p of the flows not yet fixed.
+        const u = fatpipeUsage(c);
+        usage[c] = u;
+        if (heap.pos[c]! < 0) continue;
+        if (!(u > precision) || !(remaining[c]! > cap * precision)) heap.remove(c);
+        else heap.update(c, remaining[c]! / u);
+        continue;
+      }
       // SimGrid's double_update: subtract, then snap to 0 under the precision.
       let r = remaining[c]! - a * value;
       if (r < cap * precision) r = 0;
@@ -425,7 +494,10 @@ export function solveMaxMin(sys: MaxMinSystem, options: MaxMinOptions = {}): Max
   return { rates, bottleneck };
 }
 
-/** Per constraint, the capacity the given rates consume: sum over entries of coefficient × rate. */
+/**
+ * Per constraint, the capacity the given rates consume: the sum over its entries of coefficient ×
+ * rate (FATPIPE: the largest of them).
+ */
 export function constraintLoads(sys: MaxMinSystem, rates: Float64Array): Float64Array {
   const load = new Float64Array(sys.capacities.length);
   const off = sys.flowOffsets;
@@ -434,7 +506,10 @@ export function constraintLoads(sys: MaxMinSystem, rates: Float64Array): Float64
     const r = rates[f]!;
     for (let e = off[f]!; e < off[f + 1]!; e++) {
       const a = coef === undefined ? 1 : coef[e]!;
-      if (a > 0) load[sys.flowConstraints[e]!]! += a * r;
+      if (!(a > 0)) continue;
+      const c = sys.flowConstraints[e]!;
+      if (sys.constraintFatpipe?.[c]) load[c] = Math.max(load[c]!, a * r);
+      else load[c]! += a * r;
     }
   }
   return load;
@@ -456,6 +531,7 @@ export interface MaxMinFlowOptions {
 /** Incremental construction of a {@link MaxMinSystem}. */
 export class MaxMinBuilder {
   private readonly caps: number[] = [];
+  private readonly fatpipe: number[] = [];
   private readonly offsets: number[] = [0];
   private readonly constraints: number[] = [];
   private readonly coefficients: number[] = [];
@@ -473,9 +549,13 @@ export class MaxMinBuilder {
     return this.bounds.length;
   }
 
-  /** Add a constraint (resource) with this capacity; returns its index. */
-  addConstraint(capacity: number): number {
+  /**
+   * Add a constraint (resource) with this capacity; returns its index. `fatpipe`: SimGrid's FATPIPE
+   * policy (the capacity limits each flow alone, it is not shared).
+   */
+  addConstraint(capacity: number, options: { readonly fatpipe?: boolean } = {}): number {
     this.caps.push(capacity);
+    this.fatpipe.push(options.fatpipe ? 1 : 0);
     return this.caps.length - 1;
   }
 
@@ -518,6 +598,7 @@ export class MaxMinBuilder {
       ...(this.anyCoefficient ? { flowCoefficients: Float64Array.from(this.coefficients) } : {}),
       ...(this.anyBound ? { flowBounds: Float64Array.from(this.bounds) } : {}),
       ...(this.anyWeight ? { flowWeights: Float64Array.from(this.weights) } : {}),
+      ...(this.fatpipe.includes(1) ? { constraintFatpipe: Uint8Array.from(this.fatpipe) } : {}),
     };
   }
 }

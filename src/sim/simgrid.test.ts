@@ -14,8 +14,9 @@ const skip = 'skip' in found ? `SimGrid differential skipped: ${found.skip}` : f
 if (skip) process.stderr.write(`${skip}\n`);
 
 /**
- * 240 systems: small and medium, fractional and integral (exact ties), several unit scales, and
- * "hot link" systems where most flows share one link and carry distinct bounds.
+ * 240 systems: small and medium, fractional and integral (exact ties), several unit scales,
+ * "hot link" systems where most flows share one link and carry distinct bounds, and a third with
+ * some FATPIPE constraints.
  */
 function corpus(): MaxMinSystem[] {
   const out: MaxMinSystem[] = [];
@@ -35,6 +36,7 @@ function corpus(): MaxMinSystem[] {
         coefficientShare: 0.3,
         integral: kind === 1,
         scale: scales[(i >> 2) % scales.length]!,
+        fatpipeShare: i % 3 === 0 ? 0.3 : 0,
       }),
     );
   }
@@ -75,6 +77,19 @@ function crafted(): { sys: MaxMinSystem; expect: number[]; why: string }[] {
     b.addFlow([{ constraint: c0, coefficient: 0 }, c1]);
     b.addFlow([c0]);
     out.push({ sys: b.build(), expect: [4, 1], why: 'zero coefficient' });
+  }
+  {
+    // FATPIPE c0 = 10 (SimGrid maxmin_test, unshared, multiple constraints), FATPIPE c1 = 60.
+    // f0 (p 1; a 1 on c0, 2 on c1), f1 (p 2; a 2 on c0), f2 (p 1; a 1 on c1).
+    // c0 usage max(1/1, 2/2) = 1 → level 10; c1 usage max(2/1, 1/1) = 2 → level 30. c0 first:
+    // f0 = 10, f1 = 5. c1 is not drained (FATPIPE): usage max(1/1) = 1 → level 60: f2 = 60.
+    const b = new MaxMinBuilder();
+    const c0 = b.addConstraint(10, { fatpipe: true });
+    const c1 = b.addConstraint(60, { fatpipe: true });
+    b.addFlow([c0, { constraint: c1, coefficient: 2 }]);
+    b.addFlow([{ constraint: c0, coefficient: 2 }], { weight: 2 });
+    b.addFlow([c1]);
+    out.push({ sys: b.build(), expect: [10, 5, 60], why: 'FATPIPE' });
   }
   return out;
 }

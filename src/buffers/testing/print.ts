@@ -25,7 +25,8 @@ const x8 = (n: number) => n.toString(16).padStart(8, '0');
 export function printBufinfo(era: Era, bufs: readonly PrintedBuffer[]): string {
   let s = '\nDma-buf Objects:\n';
   const h = `${pad8('size')}\t${pad8('flags')}\t${pad8('mode')}\t${pad8('count')}\texp_name`;
-  if (era === 'v4.12') s += `${h}\n`; // "%-8s\t%-8s\t%-8s\t%-8s\texp_name\n"
+  if (era === 'v4.12')
+    s += `${h}\n`; // "%-8s\t%-8s\t%-8s\t%-8s\texp_name\n"
   else if (era === 'v6.1') s += `${h}\t${pad8('ino')}\tname\n`;
   else s += `${h}\t${pad8('ino')}\n`;
   let total = 0;

@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
 import { register as bandwidth } from './bandwidth.js';
+import { register as buffers } from './buffers.js';
 import { register as check } from './check.js';
 import { register as demo } from './demo.js';
 import { register as examples } from './examples.js';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, io: CliIo): void {
     mapCost,
     snapshot,
     examples,
+    buffers,
   ]) {
     register(program, io);
   }

@@ -20,5 +20,6 @@ export function register(program: Command, io: CliIo): void {
       io.stderr.write(
         `peerdma: snapshot: ${rec.functions} PCI functions, ${rec.entries} entries, ${rec.bytes} bytes → ${rec.output}\n`,
       );
+      for (const n of rec.notes) io.stderr.write(`peerdma: snapshot: not captured: ${n}\n`);
     });
 }

@@ -3,7 +3,7 @@
  * VirtualFs) → Fabric. Pure: every byte comes through the VirtualFs.
  */
 import { PeerdmaError, withFile } from '../../errors/index.js';
-import { nameFabric, PciIds, type PciIdsSource } from '../../names/index.js';
+import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../../names/index.js';
 import { FabricBuilder, parseHostBridgeId } from '../../pci/builder.js';
 import { isKnown, type Maybe, type PciePortType, UNKNOWN } from '../../pci/types.js';
 import type { LoadResult, VirtualFs } from '../types.js';
@@ -99,5 +99,8 @@ function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
     ...(recorded !== undefined ? [{ name: `${label}: ${recordedPath}`, text: recorded }] : []),
     ...(opts.ids ? [opts.ids] : []),
   ];
-  return { fabric: nameFabric(fabric, PciIds.from(files)), warnings: sink.list() };
+  return {
+    fabric: nameFabric(fabric, PciIds.from(files, vendorsOf(fabric))),
+    warnings: sink.list(),
+  };
 }

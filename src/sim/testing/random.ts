@@ -2,7 +2,7 @@
  * Seeded random max-min systems for the differential test against SimGrid and the benchmark.
  * Deterministic: the same seed gives the same system on every machine.
  */
-import { rng } from '../../p2pdma/testing/gen.js';
+import { rng } from '../../util/rng.js';
 import { MaxMinBuilder, type MaxMinSystem, type MaxMinUse } from '../maxmin.js';
 
 /** The project's seeded PRNG (mulberry32, floats in [0, 1)), shared with the fabric generator. */
@@ -21,6 +21,8 @@ export interface RandomSystemShape {
   readonly integral?: boolean;
   /** Capacities and bounds are multiplied by this (units: bytes/s vs GB/s). */
   readonly scale?: number;
+  /** Share of constraints with SimGrid's FATPIPE policy (default 0). */
+  readonly fatpipeShare?: number;
 }
 
 /** A random system of the given shape; constraints used by a flow are distinct. */
@@ -30,7 +32,8 @@ export function randomSystem(rand: () => number, shape: RandomSystemShape): MaxM
   const pick = (lo: number, hi: number): number => lo + (hi - lo) * rand();
   const int = (lo: number, hi: number): number => lo + Math.floor((hi - lo + 1) * rand());
   for (let c = 0; c < shape.constraints; c++) {
-    b.addConstraint((shape.integral ? int(1, 20) : pick(0.5, 100)) * scale);
+    const capacity = (shape.integral ? int(1, 20) : pick(0.5, 100)) * scale;
+    b.addConstraint(capacity, { fatpipe: rand() < (shape.fatpipeShare ?? 0) });
   }
   const chosen = new Set<number>();
   for (let f = 0; f < shape.flows; f++) {

@@ -55,7 +55,11 @@ function encode(sys: MaxMinSystem): unknown {
     const bound = sys.flowBounds?.[f] ?? Number.POSITIVE_INFINITY;
     flows.push([sys.flowWeights?.[f] ?? 1, Number.isFinite(bound) ? bound : null, uses]);
   }
-  return { capacities: Array.from(sys.capacities), flows };
+  const fatpipe: number[] = [];
+  sys.constraintFatpipe?.forEach((v, c) => {
+    if (v) fatpipe.push(c);
+  });
+  return { capacities: Array.from(sys.capacities), fatpipe, flows };
 }
 
 /** Solve every system with SimGrid in one process; `runs` fresh solves per system for timing. */

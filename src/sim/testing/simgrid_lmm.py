@@ -3,13 +3,14 @@
 The Python binding (python3-simgrid) exposes actors, hosts and links but not the lmm solver, so this
 script calls libsimgrid's exported lmm entry points directly through ctypes (C++ member functions
 take `this` as the first argument on x86-64 SysV; std::string_view is passed as length, pointer):
-System::build, System::constraint_new, System::variable_new, System::expand, System::solve and
-Constraint::get_usage. A variable's value is read after solving by expanding it, with weight 1,
+System::build, System::constraint_new, System::variable_new, System::expand, System::solve,
+Constraint::set_sharing_policy (FATPIPE constraints) and Constraint::get_usage. A variable's value is read after solving by expanding it, with weight 1,
 into a fresh constraint that nothing else uses and reading that constraint's usage (sum of
 weight x value over its enabled elements = the value); no solve runs after that, so the probe
 cannot change any value.
 
-Input (stdin, JSON): {"systems": [{"capacities": [C...], "flows": [[penalty, bound|null, [c, a, ...]], ...]}],
+Input (stdin, JSON): {"systems": [{"capacities": [C...], "fatpipe": [c...],
+                                   "flows": [[penalty, bound|null, [c, a, ...]], ...]}],
                       "runs": 1}
 Output (stdout, JSON): {"simgrid": "3.32.0", "results": [{"rates": [...], "solveCpuSeconds": [...]}]}
 Each system is built and solved `runs` times (fresh System each time); rates come from the last run.
@@ -28,7 +29,12 @@ SYM = {
     'expand': '_ZN7simgrid6kernel3lmm6System6expandEPNS1_10ConstraintEPNS1_8VariableEdb',
     'solve': '_ZN7simgrid6kernel3lmm6System5solveEv',
     'get_usage': '_ZNK7simgrid6kernel3lmm10Constraint9get_usageEv',
+    'set_sharing_policy':
+        '_ZN7simgrid6kernel3lmm10Constraint18set_sharing_policyENS2_13SharingPolicyERKSt8functionIFddiEE',
 }
+FATPIPE = 0  # lmm::Constraint::SharingPolicy::FATPIPE
+# An empty std::function (libstdc++: a null manager pointer means empty) for set_sharing_policy.
+NO_CALLBACK = ctypes.create_string_buffer(64)
 
 
 def load(path):
@@ -46,6 +52,7 @@ def load(path):
     f['expand'].argtypes, f['expand'].restype = [P, P, P, D, B], None
     f['solve'].argtypes, f['solve'].restype = [P], None
     f['get_usage'].argtypes, f['get_usage'].restype = [P], D
+    f['set_sharing_policy'].argtypes, f['set_sharing_policy'].restype = [P, ctypes.c_int, P], None
     major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
     lib.sg_version_get(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
     return f, f'{major.value}.{minor.value}.{patch.value}'
@@ -54,6 +61,8 @@ def load(path):
 def solve_once(f, system):
     s = f['build'](6, b'maxmin', False)  # MaxMin, selective update off (as in SimGrid's maxmin_test)
     cnst = [f['constraint_new'](s, None, float(c)) for c in system['capacities']]
+    for c in system.get('fatpipe', []):
+        f['set_sharing_policy'](cnst[c], FATPIPE, ctypes.addressof(NO_CALLBACK))
     variables = []
     for penalty, bound, uses in system['flows']:
         v = f['variable_new'](s, None, float(penalty), -1.0 if bound is None else float(bound), len(uses) // 2 + 1)
