@@ -20,11 +20,11 @@ const RANK: Readonly<Record<string, number>> = {
   pci: 1,
   fence: 1,
   proc: 1,
+  sim: 1,
   ingest: 2,
   p2pdma: 2,
   iommu: 2,
   dma: 3,
-  sim: 3, // domain-free; its test helpers borrow p2pdma's seeded generator
   perf: 4,
   dmabuf: 4,
   kernel: 5,
