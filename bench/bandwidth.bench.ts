@@ -10,20 +10,7 @@ import { matrixDevices } from '../src/p2pdma/matrix.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
 import { bandwidthMatrices } from '../src/perf/matrix.js';
 import { PerfModel } from '../src/perf/model.js';
-import { type BenchRow, childPeakRssMb, median, reportPeakRss } from './lib.js';
-
-/** Median CPU time (user + system, ms) of `runs` runs after one warm-up. */
-function cpuMedian(fn: () => unknown, runs: number): number {
-  fn();
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c = process.cpuUsage();
-    fn();
-    const u = process.cpuUsage(c);
-    xs.push((u.user + u.system) / 1000);
-  }
-  return median(xs);
-}
+import { type BenchRow, childPeakRssMb, cpuMedian, reportPeakRss } from './lib.js';
 
 const SAMPLE_ROWS = 2;
 
