@@ -32,7 +32,9 @@ const RANK: Readonly<Record<string, number>> = {
   scenarios: 7,
   node: 8,
   app: 9,
+  web: 9.5, // pure browser modules: loaders for dropped files, what-if edits, URL state, judging via app/
   report: 10,
+  server: 10.5, // the `peerdma serve` HTTP shell: serves built assets and a spec, no model code
   cli: 11,
 };
 
@@ -115,7 +117,7 @@ test('every import goes down the layer table', () => {
 });
 
 test('cli only parses, calls app and prints: no model code', () => {
-  const allowed = new Set(['app', 'report', 'node', 'errors']);
+  const allowed = new Set(['app', 'report', 'node', 'errors', 'server']);
   assert.equal(show(ALL.filter((e) => e.from === 'cli' && !allowed.has(e.to))), '');
 });
 

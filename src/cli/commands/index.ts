@@ -8,6 +8,7 @@ import { register as examples } from './examples.js';
 import { register as mapCost } from './map-cost.js';
 import { register as matrix } from './matrix.js';
 import { register as report } from './report.js';
+import { register as serve } from './serve.js';
 import { register as snapshot } from './snapshot.js';
 import { register as topo } from './topo.js';
 
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, io: CliIo): void {
     snapshot,
     examples,
     buffers,
+    serve,
   ]) {
     register(program, io);
   }

@@ -1,0 +1,228 @@
+/**
+ * The web UI in a real browser: Debian's Chromium driven by playwright-core against `peerdma serve`
+ * (started in-process). Skipped, saying so, when /usr/bin/chromium is absent. Screenshots of every
+ * view go to test-artifacts/browser/ (gitignored).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
+import { examplesDir } from '../node/examples.js';
+import { loadSource } from '../node/load.js';
+import { type RunningServer, startServer } from './serve.js';
+import { CHROMIUM, ensureWebBuilt, launchChromium } from './testing/browser.js';
+
+const ARTIFACTS = 'test-artifacts/browser';
+const ORACLE = '../shared/fixtures/kernel-oracle';
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `browser tests SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`;
+if (skip) console.log(`# ${skip}`);
+
+describe('web UI in Chromium', { skip }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let origin: string;
+  const consoleErrors: string[] = [];
+  const foreign: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const assetsDir = await ensureWebBuilt();
+    const { fabric } = await loadSource('example:default');
+    server = await startServer({
+      machine: { label: 'example:default', spec: specToYaml(fabricToSpec(fabric)), warnings: [] },
+      assetsDir,
+      port: 0,
+    });
+    origin = server.url.replace(/\/$/, '');
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(hash: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'))
+        foreign.push(u);
+    });
+    await page.goto(`${server.url}#${hash}`);
+    await page.getByTestId('loaded').filter({ hasText: 'functions' }).waitFor();
+    return page;
+  }
+  const shot = (page: Page, name: string, fullPage = true) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+
+  it('loads every bundled example and draws its matrix', async () => {
+    const names = readdirSync(examplesDir())
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5));
+    assert.ok(names.length >= 5);
+    const page = await open('src=server');
+    for (const name of names) {
+      await page.goto(`${server.url}#src=example:${name}&view=matrix`); // a hashchange
+      const loaded = page.getByTestId('loaded');
+      await loaded.filter({ hasText: `example:${name}:` }).waitFor();
+      const n = (await loadSource(`example:${name}`)).fabric.size;
+      assert.equal(await loaded.textContent(), `example:${name}: ${n} functions`);
+      assert.match((await page.getByTestId('matrix-summary').textContent()) ?? '', /endpoints/);
+      await shot(page, `matrix-${name}`, false);
+    }
+    await page.close();
+  });
+
+  it('clicking a cell shows the route, the reasons and the fix; ACS off flips the verdict', async () => {
+    const page = await open('src=server&view=matrix');
+    await page.locator('rect[data-pair="0000:19:00.0 0000:1b:00.0"]').click();
+    const verdict = page.getByTestId('verdict');
+    await verdict.waitFor();
+    assert.match((await verdict.textContent()) ?? '', /^THRU_HOST_BRIDGE, distance 4/);
+    const path = (await page.getByTestId('path').textContent()) ?? '';
+    for (const hop of ['accel0', 'sw0-dp0', 'sw0 (', 'sw0-dp2', 'nic0'])
+      assert.ok(path.includes(hop), hop);
+    const reasons = (await page.getByTestId('reasons').textContent()) ?? '';
+    assert.match(reasons, /ACS redirect \(RR\|CR\|EC\) is set on 0000:18:00\.0, 0000:18:02\.0/);
+    assert.match(
+      reasons,
+      /fix: add the kernel parameter: pci=disable_acs_redir=0000:18:00\.0;0000:18:02\.0/,
+    );
+    assert.match(
+      (await page.getByTestId('kernel-log').textContent()) ?? '',
+      /mlx5_core 0000:1b:00\.0: ACS redirect is set/,
+    );
+    await shot(page, 'route');
+
+    // Turn ACS redirect off on both switch ports of the route, in the tree.
+    await page.getByRole('tab', { name: 'Tree' }).click();
+    for (const bdf of ['0000:18:00.0', '0000:18:02.0'])
+      await page.locator(`li[data-bdf="${bdf}"] > .node input[type=checkbox]`).first().uncheck();
+    await shot(page, 'tree');
+    // Search keeps the matches and their ancestors only.
+    await page.getByLabel(/^Search/).fill('mlx5_core');
+    assert.equal(
+      await page
+        .locator('.fn b')
+        .filter({ hasText: /^nic\d$/ })
+        .count(),
+      4,
+    );
+    assert.equal(
+      await page
+        .locator('.fn b')
+        .filter({ hasText: /^accel/ })
+        .count(),
+      0,
+    );
+    await page.getByLabel(/^Search/).fill('');
+    await page.getByRole('tab', { name: 'Pair route' }).click();
+    assert.match((await verdict.textContent()) ?? '', /^BUS_ADDR, distance 4/);
+    assert.match((await page.getByTestId('reasons').textContent()) ?? '', /No findings/);
+    assert.match(page.url(), /acs=0000%3A18%3A00\.0%7E0%2C0000%3A18%3A02\.0%7E0/);
+
+    // The URL alone reproduces the view in a fresh page.
+    const again = await open(new URL(page.url()).hash.slice(1));
+    assert.match((await again.getByTestId('verdict').textContent()) ?? '', /^BUS_ADDR/);
+    await again.close();
+
+    // The edited machine downloads as a spec that loads back with ACS off on those ports.
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download edited machine (spec)' }).click(),
+    ]);
+    const text = readFileSync((await dl.path())!, 'utf8');
+    const f = loadSpec({ name: 'dl.yaml', text }).fabric;
+    const acs = f.require('0000:18:00.0').acs;
+    assert.ok(acs.state === 'present' && (acs.ctrl & 0x2c) === 0);
+    await page.close();
+  });
+
+  it('the kernel slider and command line re-judge the pair', async () => {
+    const page = await open('src=server&view=route&pair=0000:19:00.0,0000:1b:00.0');
+    const verdict = page.getByTestId('verdict');
+    assert.match((await verdict.textContent()) ?? '', /^THRU_HOST_BRIDGE/);
+    const slider = page.getByRole('slider', { name: 'kernel rule set' });
+    await slider.focus();
+    await page.keyboard.press('Home');
+    assert.equal(await page.getByTestId('rules').textContent(), 'linux-4.20');
+    assert.match((await verdict.textContent()) ?? '', /^NOT_SUPPORTED/);
+    assert.match((await page.locator('.releases').textContent()) ?? '', /flips here/);
+    await shot(page, 'route-kernel-slider');
+    await page.keyboard.press('End');
+    const cmd = page.getByTestId('cmdline');
+    await cmd.fill('pci=disable_acs_redir=0000:18:00.0;0000:18:02.0');
+    await cmd.press('Enter');
+    assert.match((await verdict.textContent()) ?? '', /^BUS_ADDR/);
+    await page.close();
+  });
+
+  it('map cost and the demo stepper render', async () => {
+    const page = await open('src=server&view=cost&size=1TiB');
+    await page.locator('.chart svg').first().waitFor();
+    assert.equal((await page.locator('.chart svg[aria-label]').count()) >= 2, true);
+    assert.match((await page.locator('caption').textContent()) ?? '', /At 1TiB/);
+    await shot(page, 'cost');
+    await page.getByRole('tab', { name: 'Demo' }).click();
+    const step = page.getByTestId('demo-step');
+    await step.waitFor();
+    await page.getByRole('button', { name: /^map / }).click();
+    assert.match((await step.textContent()) ?? '', /map type(BUS_ADDR|THRU_HOST_BRIDGE)/);
+    await shot(page, 'demo');
+    await page.close();
+  });
+
+  it('dropped files are parsed in the page; a bad one shows the CLI error and keeps the machine', async () => {
+    const page = await open('src=server');
+    const snap = join(ORACLE, 'c-iommu', 'sysfs.tar.gz');
+    if (existsSync(snap)) {
+      await page.getByTestId('file-input').setInputFiles(snap);
+      await page.getByTestId('loaded').filter({ hasText: 'sysfs.tar.gz' }).waitFor();
+      await page.locator('li[data-bdf="0000:06:00.0"]').first().waitFor();
+      const n = (await loadSource(snap)).fabric.size;
+      assert.equal(await page.getByTestId('loaded').textContent(), `sysfs.tar.gz: ${n} functions`);
+      await shot(page, 'dropped-snapshot');
+    }
+    // A real drop event with lspci text.
+    const lspci = join(ORACLE, 'c-iommu', 'lspci-tvnn.txt');
+    if (existsSync(lspci)) {
+      const text = readFileSync(lspci, 'utf8');
+      // Runs in the page (a string: this file is type-checked without the DOM library).
+      await page.evaluate(`(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([${JSON.stringify(text)}], 'lspci-tvnn.txt', { type: 'text/plain' }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      })()`);
+      await page.getByTestId('loaded').filter({ hasText: 'lspci-tvnn.txt' }).waitFor();
+      await page.locator('li[data-bdf="0000:06:00.0"]').first().waitFor();
+    }
+    const before = await page.getByTestId('loaded').textContent();
+    await page.getByTestId('file-input').setInputFiles({
+      name: 'junk.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('hello, not a machine\n'),
+    });
+    const err = page.getByTestId('error');
+    await err.waitFor();
+    assert.equal(
+      await err.textContent(),
+      'peerdma: junk.txt:1: not a sysfs capture, lspci output, hwloc XML or peerdma spec (use --format to force one) [E_FORMAT_UNKNOWN]',
+    );
+    assert.equal(await page.getByTestId('loaded').textContent(), before);
+    await shot(page, 'drop-error');
+    await page.close();
+  });
+
+  it('made no request off loopback and logged no console error', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * What the page shows, computed from a base machine and the what-if state: the edited fabric, the
+ * all-pairs matrix (the fast path `peerdma matrix` uses), a pair's verdict, and the pair's map type
+ * under every rule set (the kernel-version slider shows where it flips).
+ */
+import { type CheckRecord, checkRecord } from '../app/check.js';
+import { buildMatrix } from '../app/matrix.js';
+import type { P2pEnv } from '../p2pdma/env.js';
+import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
+import { cellDistance, cellMapType, MT_CODES, type PairMatrix } from '../p2pdma/matrix.js';
+import { P2pdma } from '../p2pdma/p2pdma.js';
+import { mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
+import type { Fabric } from '../pci/fabric.js';
+import type { PciFunction } from '../pci/types.js';
+import { applyEdits, type Edits } from './whatif.js';
+
+export { LOCALITY_LEGEND };
+
+export interface Inputs {
+  readonly rules: string | null;
+  readonly cmdline: string;
+  readonly edits: Edits;
+}
+
+export interface Judged {
+  readonly fabric: Fabric;
+  readonly env: P2pEnv;
+  readonly matrix: PairMatrix;
+  /** The what-if command line (undefined: none). */
+  readonly cmdline: string | undefined;
+}
+
+/** Edit the machine and judge every pair of its endpoints (the matrix's default selection). */
+export function judge(base: Fabric, inputs: Inputs): Judged {
+  const fabric = applyEdits(base, inputs.edits);
+  const cmdline = inputs.cmdline === '' ? undefined : inputs.cmdline;
+  // The `matrix` use case's own builder (default selection), as `peerdma matrix` runs it.
+  const view = buildMatrix(fabric, inputs.rules ?? undefined, cmdline, {});
+  return { fabric, env: view.env, cmdline, matrix: view.matrix };
+}
+
+export interface Cell {
+  readonly i: number;
+  readonly j: number;
+  readonly provider: string;
+  readonly client: string;
+  readonly mapType: string;
+  readonly distance: number;
+  readonly locality: string;
+}
+
+const short = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
+
+/** Every cell of the matrix as records (for the heatmap and its table alternative). */
+export function cells(j: Judged): Cell[] {
+  const devs = j.matrix.devices;
+  const out: Cell[] = [];
+  for (let a = 0; a < devs.length; a++) {
+    for (let b = 0; b < devs.length; b++) {
+      out.push({
+        i: a,
+        j: b,
+        provider: short(devs[a]!),
+        client: short(devs[b]!),
+        mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
+        distance: cellDistance(j.matrix, a, b),
+        locality: localityClass(j.fabric, devs[a]!, devs[b]!),
+      });
+    }
+  }
+  return out;
+}
+
+/** The `check` use case's record (verdict, route, reasons, fix, kernel log) for one pair. */
+export function pairRecord(j: Judged, provider: string, client: string): CheckRecord {
+  const p2p = new P2pdma(j.fabric, j.env.rules, j.cmdline);
+  return checkRecord(j.fabric, p2p.verdict(j.fabric.resolve(provider), j.fabric.resolve(client)));
+}
+
+/** Every mainline release's rule set, oldest first (the kernel slider's stops). */
+export function rulesByVersion(): readonly RuleSet[] {
+  return mainlineRuleSets();
+}
+
+export interface ReleaseRun {
+  /** First and last release of a run of releases that answer the same. */
+  readonly from: string;
+  readonly to: string;
+  readonly mapType: string;
+}
+
+/** Consecutive releases with the same answer, folded into runs: each run's start is a flip. */
+export function runsOf(across: readonly { rules: string; mapType: string }[]): ReleaseRun[] {
+  const out: ReleaseRun[] = [];
+  for (const a of across) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.mapType === a.mapType)
+      out[out.length - 1] = { ...last, to: a.rules };
+    else out.push({ from: a.rules, to: a.rules, mapType: a.mapType });
+  }
+  return out;
+}
+
+/** The pair's map type under each rule set, oldest first. */
+export function acrossRules(
+  j: Judged,
+  provider: string,
+  client: string,
+): { rules: string; mapType: string }[] {
+  return rulesByVersion().map((r) => {
+    const p2p = new P2pdma(j.fabric, r, j.cmdline);
+    const v = p2p.verdict(j.fabric.resolve(provider), j.fabric.resolve(client));
+    return {
+      rules: r.name,
+      mapType: v.mapType === 'uncertain' ? `uncertain (${v.possible.join('|')})` : v.mapType,
+    };
+  });
+}

@@ -1,0 +1,53 @@
+/** Where the page's machines come from: the bundled examples, the server's `--from`, dropped files. */
+import { loadSpec } from '../../src/ingest/spec/index.js';
+import type { LoadResult } from '../../src/ingest/types.js';
+import { loadFiles } from '../../src/web/load.js';
+
+const RAW = import.meta.glob('../../examples/*.yaml', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+
+/** Bundled examples by name, `default` first (as `peerdma examples` lists them). */
+export const EXAMPLES: ReadonlyMap<string, string> = new Map(
+  Object.entries(RAW)
+    .map(([path, text]) => [path.replace(/^.*\/(.*)\.yaml$/, '$1'), text] as const)
+    .sort(([a], [b]) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b))),
+);
+
+export interface Loaded {
+  readonly label: string;
+  readonly result: LoadResult;
+  /** Server-side load warnings (already worded). */
+  readonly notes: readonly string[];
+}
+
+export function loadExample(name: string): Loaded {
+  const text = EXAMPLES.get(name);
+  if (text === undefined) throw new Error(`no example '${name}'`);
+  const label = `example:${name}`;
+  return { label, result: loadSpec({ name: label, text }), notes: [] };
+}
+
+/** The machine `peerdma serve --from` loaded; null when the page is not served by peerdma. */
+export async function loadServerMachine(): Promise<Loaded | null> {
+  const res = await fetch('/api/machine', { headers: { accept: 'application/json' } });
+  if (!res.ok) return null;
+  const doc = (await res.json()) as { label: string; spec: string; warnings: string[] };
+  return {
+    label: doc.label,
+    result: loadSpec({ name: doc.label, text: doc.spec }),
+    notes: doc.warnings,
+  };
+}
+
+export async function loadDropped(files: readonly File[]): Promise<Loaded> {
+  const named = await Promise.all(
+    [...files]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
+  const result = await loadFiles(named);
+  return { label: named.map((f) => f.name).join(','), result, notes: [] };
+}
