@@ -45,6 +45,19 @@ export function cpuTimeMedian(fn: () => unknown, runs = 5): number {
   return median(times);
 }
 
+/** Median CPU time (user + system, ms) of `runs` runs after one warm-up: steadier than wall time on a shared machine. */
+export function cpuMedian(fn: () => unknown, runs = 5): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(c);
+    times.push((u.user + u.system) / 1000);
+  }
+  return median(times);
+}
+
 /**
  * Run `node --import tsx <script> ...args` in a child and return its peak RSS in MB (from
  * /usr/bin/time's max resident set, or the child's own report on stdout as `PEAK_RSS_MB=<n>`).

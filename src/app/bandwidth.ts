@@ -84,8 +84,8 @@ function check(req: BandwidthRequest): Checked {
   if (op !== 'write' && op !== 'read')
     throw new PeerdmaError('E_USAGE', `unknown --op '${op}' (write or read)`);
   const mode = req.mode ?? 'p2p';
-  if (mode !== 'p2p' && mode !== 'bounce')
-    throw new PeerdmaError('E_USAGE', `unknown --mode '${mode}' (p2p or bounce)`);
+  if (mode !== 'p2p' && mode !== 'bounce' && mode !== 'p2p-hw')
+    throw new PeerdmaError('E_USAGE', `unknown --mode '${mode}' (p2p, bounce or p2p-hw)`);
   if (req.flows !== undefined && req.pattern !== undefined)
     throw new PeerdmaError('E_USAGE', 'give --flows or --pattern, not both');
   if ((req.src === undefined) !== (req.dst === undefined))

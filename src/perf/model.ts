@@ -54,7 +54,12 @@ export interface PerfNote {
   readonly evidence: Readonly<Record<string, unknown>>;
 }
 
-export type FlowMode = 'p2p' | 'bounce';
+/**
+ * p2p: the route the kernel allows (bounce when it refuses); bounce: host memory always; p2p-hw:
+ * the hardware route regardless of the kernel's verdict (a vendor P2P path that bypasses p2pdma, as
+ * in the published measurements): the switch when the pair shares one, else the root complex.
+ */
+export type FlowMode = 'p2p' | 'bounce' | 'p2p-hw';
 
 export interface FlowSpec {
   readonly src: PciFunction;
@@ -121,7 +126,13 @@ export class PerfModel {
   }
 
   /** The route of src → dst: P2P as the map type allows (uncertain: through the root complex), else bounce. */
-  route(src: PciFunction, dst: PciFunction, mode: FlowMode, mapType: number): Route {
+  route(src: PciFunction, dst: PciFunction, mode: FlowMode, mapType0: number): Route {
+    const mapType =
+      mode === 'p2p-hw'
+        ? this.fabric.commonUpstream(src, dst) !== null
+          ? MT_BUS_ADDR
+          : MT_THRU_HOST_BRIDGE
+        : mapType0;
     if (mode === 'bounce' || mapType === MT_NOT_SUPPORTED) return bounceRoute(this.graph, src, dst);
     if (mapType === MT_BUS_ADDR) {
       const common = this.fabric.commonUpstream(src, dst);

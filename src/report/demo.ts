@@ -109,6 +109,19 @@ export function renderRing(r: RingResult | { readonly error: string }): string[]
   );
   out.push('');
   for (const x of r.rows) out.push(`${pad(x.design, 12)} route: ${x.route}`);
+  const t = r.timing;
+  const us = (ns: number) => `${(ns / 1000).toFixed(3)} µs`;
+  out.push('');
+  out.push(
+    `time per item (bandwidth/latency model, ${t.recordBytes} B records, doorbell every ${t.batch}):`,
+  );
+  out.push(
+    `  p2p-doorbell  ${us(t.p2pNs)}  (record ${us(t.p2p.recordNs)} at ${t.p2p.gbps.toFixed(2)} GB/s + doorbell ${us(t.p2p.batchNs)} / ${t.batch})${t.p2pRefused ? '  — P2P refused by the kernel: this is the bounce' : ''}`,
+  );
+  out.push(
+    `  bounce-host   ${us(t.cpuNs)}  (record ${us(t.cpu.recordNs)} at ${t.cpu.gbps.toFixed(2)} GB/s + completion, CPU step, copy and doorbell ${us(t.cpu.batchNs)} / ${t.batch})`,
+  );
+  out.push(`  the P2P doorbell is ${(t.cpuNs / t.p2pNs).toFixed(1)}× faster per item`);
   return out;
 }
 

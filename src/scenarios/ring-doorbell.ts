@@ -7,7 +7,13 @@ import { HL_MEM_OP, O_CLOEXEC, O_RDWR } from '../drivers/accel/uapi.js';
 import { regDmabufMr } from '../drivers/rdma/dmabuf-mr.js';
 import type { RdmaNic } from '../drivers/rdma/nic.js';
 import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
+import { RULE_SETS } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
+import { type DoorbellTiming, doorbellTiming } from '../perf/doorbell.js';
+import { PerfModel } from '../perf/model.js';
+
+const isRuleSet = (name: string) => RULE_SETS.some((r) => r.name === name);
+
 import type { PciFunction } from '../pci/types.js';
 import { renderRoute, routeOf, routeToRam } from './route.js';
 import { makeWorld, pickPair, type ScenarioOptions, type ScenarioWorld, settle } from './world.js';
@@ -48,6 +54,8 @@ export interface RingResult {
   readonly accel: string;
   readonly nic: string;
   readonly rows: readonly RingRow[];
+  /** Time per item of both designs from the bandwidth/latency model (src/perf). */
+  readonly timing: DoorbellTiming;
 }
 
 /** Record `seq`: a deterministic 64-byte pattern the consumer checks. */
@@ -291,5 +299,15 @@ export function runRingDoorbell(fabric: Fabric, opts: RingOptions = {}): KResult
     accel: accel.name ?? accel.bdf,
     nic: nic.name ?? nic.bdf,
     rows: [p2p.value, bounce.value],
+    timing: doorbellTiming(
+      new PerfModel(
+        fabric,
+        o.ruleSet !== undefined && isRuleSet(o.ruleSet) ? { ruleSet: o.ruleSet } : {},
+      ),
+      nic,
+      accel,
+      o.batch,
+      RECORD_BYTES,
+    ),
   });
 }

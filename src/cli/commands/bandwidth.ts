@@ -21,7 +21,10 @@ export function register(program: Command, io: CliIo): void {
         '--pattern <name>',
         'concurrent flows over the selected devices: pairs|all-to-all|ring|one-to-all',
       )
-      .option('--mode <mode>', 'flows: p2p (the route the kernel allows; default) or bounce')
+      .option(
+        '--mode <mode>',
+        'flows: p2p (the route the kernel allows; default), bounce, or p2p-hw (the hardware route, ignoring the kernel verdict)',
+      )
       .option('--op <op>', 'write (posted writes; default) or read (the destination pulls)')
       .option('--all', 'matrices/patterns: every function that is not a bridge')
       .option(

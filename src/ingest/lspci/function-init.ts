@@ -30,6 +30,8 @@ function pcieOf(f: VerboseFn): Maybe<PcieInfo> | null {
       portType: f.express,
       linkCap: f.linkCap ?? (noLink ? null : UNKNOWN),
       linkStatus: f.linkSta ?? (noLink ? null : UNKNOWN),
+      ...(f.mps !== undefined ? { mps: f.mps } : {}),
+      ...(f.mrrs !== undefined ? { mrrs: f.mrrs } : {}),
     };
   }
   return f.noCapList || f.capsPrinted ? null : UNKNOWN;

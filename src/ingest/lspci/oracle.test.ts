@@ -231,5 +231,9 @@ describe('lspci loader on the kernel-oracle machines', () => {
     assert.equal(virtio.hostBridge, 'pci0000:00');
     assert.equal(virtio.iommuGroup, UNKNOWN, 'no IOMMU: lspci prints no group lines');
     assert.equal(fabric.require('0000:02:00.0').pcie !== null, true);
+    // DevCtl's negotiated MaxPayload/MaxReadReq (the continuation line), not DevCap's maximum
+    const rp = fabric.require('0000:00:06.0').pcie;
+    assert.ok(rp !== null && rp !== UNKNOWN);
+    assert.deepEqual([rp.mps, rp.mrrs], [128, 128]);
   });
 });

@@ -40,6 +40,9 @@ export interface VerboseFn {
   acsCtl?: number;
   linkCap?: Maybe<Link>;
   linkSta?: Maybe<Link>;
+  /** DevCtl: `MaxPayload 256 bytes, MaxReadReq 512 bytes` (negotiated, not DevCap's maximum). */
+  mps?: number;
+  mrrs?: number;
   sriov?: { enabled?: boolean; numVfs?: number; offset?: number; stride?: number };
   readonly bars: Bar[];
   readonly windows: BridgeWindow[];
@@ -263,6 +266,12 @@ export class VerboseParser {
 
   #capLine(f: VerboseFn, cap: CapKind, t: string): void {
     if (cap === 'express') {
+      const dc = /^(?:DevCtl:\s*)?MaxPayload (\d+) bytes, MaxReadReq (\d+) bytes/.exec(t);
+      if (dc) {
+        f.mps = Number(dc[1]);
+        f.mrrs = Number(dc[2]);
+        return;
+      }
       const isCap = t.startsWith('LnkCap:');
       if (!isCap && !t.startsWith('LnkSta:')) return;
       const link = parseLink(t.slice(7));

@@ -38,6 +38,9 @@ describe('parseConfig', () => {
       portType: 'root-port',
       linkCap: { speedGTs: 16, width: 16 },
       linkStatus: { speedGTs: 8, width: 8 },
+      // DevCtl 0: Max Payload and Max Read Request codes 0 = 128 bytes
+      mps: 128,
+      mrrs: 128,
     });
     assert.deepEqual(c.acs, { state: 'present', cap: 0x5f, ctrl });
     assert.equal(c.ids?.classCode, 0x060400);
@@ -89,6 +92,8 @@ describe('parseConfig', () => {
       portType: 'rc-integrated-endpoint',
       linkCap: null,
       linkStatus: null,
+      mps: 128,
+      mrrs: 128,
     });
   });
 
@@ -101,6 +106,8 @@ describe('parseConfig', () => {
       portType: 'switch-downstream',
       linkCap: 'unknown',
       linkStatus: 'unknown',
+      mps: 128,
+      mrrs: 128,
     });
   });
 

@@ -163,13 +163,18 @@ function parsePcieCap(bytes: Uint8Array, at: number, field: string): Maybe<PcieI
   if (portType === undefined) {
     throw new PeerdmaError('E_PARSE', `PCIe capability has reserved port type ${code}`, { field });
   }
+  // Device Control: Max_Payload_Size bits 7:5, Max_Read_Request_Size bits 14:12 (128 << code)
+  const devCtl = u16(at + 0x08);
+  const mps = 128 << ((devCtl >> 5) & 7);
+  const mrrs = 128 << ((devCtl >> 12) & 7);
+  const dev = mps <= 4096 && mrrs <= 4096 ? { mps, mrrs } : {};
   if (portType === 'rc-integrated-endpoint' || portType === 'rc-event-collector') {
-    return { portType, linkCap: null, linkStatus: null };
+    return { portType, linkCap: null, linkStatus: null, ...dev };
   }
   const linkCap = decodeLink(u16(at + 0x0c) & 0xf, (u16(at + 0x0c) >> 4) & 0x3f);
   const status = u16(at + 0x12);
   const linkStatus = decodeLink(status & 0xf, (status >> 4) & 0x3f);
-  return { portType, linkCap, linkStatus };
+  return { portType, linkCap, linkStatus, ...dev };
 }
 
 function decodeLink(speedCode: number, width: number): Maybe<Link> {
