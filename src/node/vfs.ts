@@ -2,7 +2,16 @@
  * VirtualFs adapters: a real directory (live /sys or an unpacked capture) and a .tar.gz held in
  * memory. The pure sysfs loader reads only through these.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
@@ -10,11 +19,13 @@ import { baseName } from '../ingest/sysfs/paths.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
+  ATTR_LIMIT,
   fileBytes,
   insert,
   newDir,
   normalise,
   paths,
+  readLimit,
   type TarNode,
   type TreeDir,
   type TreeNode,
@@ -22,16 +33,57 @@ import {
 } from './vfs-tree.js';
 
 export { TAR_LIMITS } from './vfs-tar.js';
-export type { TarNode } from './vfs-tree.js';
+export { ATTR_LIMIT, PROC_LIMIT, readLimit, type TarNode } from './vfs-tree.js';
 
 /** Files that touch the device or map its memory: never read (resourceN, resourceN_wc, rom). */
 export const FORBIDDEN_FILE = /^(resource\d+(_wc)?|rom|remove|rescan|reset|reset_method)$/;
-/** config beyond 4096 bytes does not exist; other attributes fit a page, /proc files a few MiB. */
-const READ_LIMIT = (name: string) => (name === 'config' ? 4096 : 16 * 1024 * 1024);
 
-/** A directory on the real filesystem. Unreadable files (EIO, EACCES on live /sys) read as undefined. */
-export function dirVfs(root: string): VirtualFs {
+/** A directory VirtualFs that can also say how big a file claims to be (for `snapshot`). */
+export interface DirVfs extends VirtualFs {
+  /** `st_size` of a regular file (following symlinks), undefined for anything else. */
+  size(path: string): number | undefined;
+}
+
+/**
+ * A directory on the real filesystem. Only regular files are opened (a stat first, then an
+ * O_NONBLOCK open), at most `readLimit` bytes are read, through one reusable buffer. Unreadable,
+ * non-regular and forbidden files read as undefined.
+ */
+export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : join(root, p));
+  let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
+  const readRegular = (path: string, limit: number): Uint8Array | undefined => {
+    let fd: number;
+    try {
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st === undefined || !st.isFile()) return undefined;
+    } catch {
+      return undefined; // EACCES, ENOTDIR, ELOOP
+    }
+    try {
+      fd = openSync(path, OPEN_READ);
+    } catch {
+      return undefined;
+    }
+    try {
+      let total = 0;
+      while (total < limit) {
+        if (total === scratch.length) {
+          const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 4, limit));
+          scratch.copy(bigger, 0, 0, total);
+          scratch = bigger;
+        }
+        const n = readSync(fd, scratch, total, Math.min(scratch.length, limit) - total, null);
+        if (n === 0) break;
+        total += n;
+      }
+      return new Uint8Array(scratch.subarray(0, total)); // one allocation, of the size read
+    } catch {
+      return undefined; // EIO, EINVAL, EAGAIN: sysfs files that cannot be read
+    } finally {
+      closeSync(fd);
+    }
+  };
   return {
     label: root,
     kind(p) {
@@ -39,7 +91,7 @@ export function dirVfs(root: string): VirtualFs {
         const st = lstatSync(abs(p));
         if (st.isSymbolicLink()) return 'link';
         if (st.isDirectory()) return 'dir';
-        return 'file';
+        return st.isFile() ? 'file' : undefined;
       } catch {
         return undefined;
       }
@@ -59,37 +111,21 @@ export function dirVfs(root: string): VirtualFs {
       }
     },
     read(p) {
-      const name = baseName(p);
-      if (FORBIDDEN_FILE.test(name)) return undefined;
-      return readCapped(abs(p), READ_LIMIT(name));
+      if (FORBIDDEN_FILE.test(baseName(p))) return undefined;
+      return readRegular(abs(p), readLimit(p));
+    },
+    size(p) {
+      try {
+        const st = statSync(abs(p), { throwIfNoEntry: false });
+        return st?.isFile() ? st.size : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
 
-function readCapped(path: string, limit: number): Uint8Array | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total < limit) {
-      const buf = Buffer.allocUnsafe(Math.min(65536, limit - total));
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-    }
-    return Buffer.concat(chunks, total);
-  } catch {
-    return undefined; // EIO, EISDIR, EINVAL: sysfs files that cannot be read
-  } finally {
-    closeSync(fd);
-  }
-}
+const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
 
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
