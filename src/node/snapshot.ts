@@ -3,9 +3,11 @@
  * that the sysfs loader reads directly. Only plain attribute reads; never `resourceN`, `rom`,
  * `remove`, `rescan`, `reset` or anything that maps or touches a device.
  */
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
-import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
+import { PeerdmaError } from '../errors/index.js';
+import { discoverFunctions } from '../ingest/sysfs/discover.js';
 import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
 import { WarningSink } from '../ingest/sysfs/warnings.js';
 import type { VirtualFs } from '../ingest/types.js';
@@ -44,25 +46,84 @@ export interface Snapshot {
   readonly bytes: Uint8Array;
   readonly functions: number;
   readonly entries: number;
+  /** Facts the capture could not read (run as non-root, unreadable attributes). */
+  readonly warnings: readonly string[];
 }
+
+export interface SnapshotOptions {
+  /** Refuse to write an archive whose files hold more than this many bytes (E_TOO_LARGE). */
+  readonly maxBytes?: number;
+}
+
+/** A 10,000-function machine captures to ~60 MB of attributes; nothing real comes near this. */
+export const SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
-export async function takeSnapshot(root: string): Promise<Uint8Array> {
-  return (await snapshotWithStats(root)).bytes;
+export async function takeSnapshot(root: string, opts: SnapshotOptions = {}): Promise<Uint8Array> {
+  return (await snapshotWithStats(root, opts)).bytes;
 }
 
-export async function snapshotWithStats(root: string): Promise<Snapshot> {
-  const { entries, functions } = collectSnapshot(dirVfs(root));
-  return { bytes: packTarGz(entries), functions, entries: entries.length };
+/**
+ * Capture exactly `root`: it must hold `sys/` itself (a tree one folder down is refused, naming
+ * the folder to give instead, so what is captured is never a surprise).
+ */
+export async function snapshotWithStats(
+  root: string,
+  opts: SnapshotOptions = {},
+): Promise<Snapshot> {
+  const vfs = dirVfs(root);
+  if (vfs.kind('sys') !== 'dir') {
+    const top = vfs.list('');
+    if (top === undefined) {
+      throw new PeerdmaError('E_IO', 'cannot read --root: no such directory', { file: root });
+    }
+    const below = top.filter((n) => vfs.kind(joinPath(n, 'sys')) === 'dir');
+    const hint =
+      below.length > 0
+        ? `; ${below.map((n) => join(root, n)).join(', ')} ${below.length > 1 ? 'hold' : 'holds'} one: give that as --root`
+        : ' (--root names the folder holding sys/ and proc/)';
+    throw new PeerdmaError('E_NOT_FOUND', `no sys/ directory in ${root}${hint}`, { file: root });
+  }
+  const { entries, functions, warnings } = collectSnapshot(vfs, opts);
+  return { bytes: packTarGz(entries), functions, entries: entries.length, warnings };
 }
 
-/** The allowlisted entries of a tree (sorted, parents implied). */
-export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; functions: number } {
+/** The allowlisted entries of a tree holding sys/ at its top (sorted, parents implied). */
+export function collectSnapshot(
+  vfs: VirtualFs & { size?(path: string): number | undefined },
+  opts: SnapshotOptions = {},
+): { entries: SnapshotEntry[]; functions: number; warnings: string[] } {
+  const max = opts.maxBytes ?? SNAPSHOT_MAX_BYTES;
   const out = new Map<string, SnapshotEntry>();
+  let total = 0;
+  const unreadable = new Map<string, number>();
+  let shortConfigs = 0;
+  let shortAt = 0;
   const file = (p: string) => {
-    if (FORBIDDEN_FILE.test(baseName(p)) || vfs.kind(p) !== 'file') return;
+    const name = baseName(p);
+    if (FORBIDDEN_FILE.test(name) || vfs.kind(p) !== 'file') return;
     const data = vfs.read(p);
-    if (data !== undefined) out.set(p, { path: p, type: 'file', data });
+    if (data === undefined) {
+      unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
+      return;
+    }
+    if (name === 'config') {
+      // Without CAP_SYS_ADMIN the kernel returns only the first 64 bytes (128 for CardBus).
+      const size = vfs.size?.(p);
+      if (size !== undefined && data.length < Math.min(size, 4096)) {
+        shortConfigs++;
+        shortAt = data.length;
+      }
+    }
+    total += data.length;
+    if (total > max) {
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `the capture holds more than ${max} bytes (at ${p}); not a PCI sysfs tree?`,
+        { file: vfs.label },
+      );
+    }
+    out.set(p, { path: p, type: 'file', data });
   };
   const link = (p: string) => {
     const target = vfs.kind(p) === 'link' ? vfs.readlink(p) : undefined;
@@ -72,20 +133,18 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
     if (vfs.list(p) !== undefined) out.set(p, { path: p, type: 'dir' });
   };
   const sink = new WarningSink(vfs.label);
-  const root = findRoot(vfs, sink);
-  const at = (p: string) => joinPath(root, p);
 
-  const busDir = at('sys/bus/pci/devices');
+  const busDir = 'sys/bus/pci/devices';
   dir(busDir);
   for (const n of vfs.list(busDir) ?? []) link(joinPath(busDir, n));
-  const found = discoverFunctions(vfs, root, sink);
+  const found = discoverFunctions(vfs, '', sink);
   for (const f of found) {
     dir(f.path);
     for (const a of FUNCTION_FILES) file(joinPath(f.path, a));
     for (const l of FUNCTION_LINKS) link(joinPath(f.path, l));
     for (const n of vfs.list(f.path) ?? []) if (/^virtfn\d+$/.test(n)) link(joinPath(f.path, n));
   }
-  const groups = at('sys/kernel/iommu_groups');
+  const groups = 'sys/kernel/iommu_groups';
   dir(groups);
   for (const g of vfs.list(groups) ?? []) {
     file(joinPath(groups, g, 'type'));
@@ -93,14 +152,14 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
     dir(devs);
     for (const d of vfs.list(devs) ?? []) link(joinPath(devs, d));
   }
-  const iommus = at('sys/class/iommu');
+  const iommus = 'sys/class/iommu';
   dir(iommus);
   for (const u of vfs.list(iommus) ?? []) {
     const p = joinPath(iommus, u);
     if (vfs.kind(p) === 'link') link(p);
     else out.set(p, { path: p, type: 'dir' });
   }
-  const nodes = at('sys/devices/system/node');
+  const nodes = 'sys/devices/system/node';
   dir(nodes);
   for (const n of vfs.list(nodes) ?? []) {
     if (/^node\d+$/.test(n)) {
@@ -108,7 +167,7 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
       file(joinPath(nodes, n, 'cpulist'));
     }
   }
-  for (const f of PROC_FILES) file(at(`proc/${f}`));
+  for (const f of PROC_FILES) file(`proc/${f}`);
 
   for (const p of [...out.keys()]) {
     for (let d = dirName(p); d !== '' && !out.has(d); d = dirName(d)) {
@@ -118,7 +177,17 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
   const entries = [...out.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
-  return { entries, functions: found.length };
+  const warnings: string[] = [];
+  if (shortConfigs > 0) {
+    warnings.push(
+      `config space of ${shortConfigs} of ${found.length} functions reads only ${shortAt} bytes (not root?): ACS, PCIe port types and link capabilities will be unknown in this snapshot; run as root to capture them`,
+    );
+  }
+  if (unreadable.size > 0) {
+    const list = [...unreadable].map(([n, c]) => `${n} (${c})`).join(', ');
+    warnings.push(`could not read, recorded as unknown: ${list}`);
+  }
+  return { entries, functions: found.length, warnings };
 }
 
 const EPOCH = new Date(0);

@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import {
   type CalibrationOverride,
@@ -10,6 +9,7 @@ import {
 } from '../../dma/index.js';
 import { PeerdmaError } from '../../errors/index.js';
 import { IOMMU_MODE_NAMES } from '../../iommu/types.js';
+import { readInputText, writeOutputFile } from '../../node/files.js';
 import {
   buildMapCost,
   mapCostJson,
@@ -35,14 +35,7 @@ Always includes the founding mail's two cases: the export in 2MiB chunks and one
 `;
 
 function readCalibration(file: string): CalibrationOverride {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read calibration file: ${(e as Error).message}`, {
-      file,
-    });
-  }
+  const text = readInputText(file, { maxBytes: 1024 * 1024, what: 'calibration file' });
   return parseCalibrationText(text, file);
 }
 
@@ -121,13 +114,7 @@ export function register(program: Command): void {
         : {}),
     });
     if (opts.svg !== undefined) {
-      try {
-        writeFileSync(opts.svg, renderMapCostSvg(report));
-      } catch (e) {
-        throw new PeerdmaError('E_IO', `cannot write SVG: ${(e as Error).message}`, {
-          file: opts.svg,
-        });
-      }
+      writeOutputFile(opts.svg, renderMapCostSvg(report));
     }
     if (opts.json) printJson(mapCostJson(report));
     else process.stdout.write(renderMapCost(report));

@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { PeerdmaError } from '../../errors/index.js';
+import { writeOutputFile } from '../../node/files.js';
 import { snapshotWithStats } from '../../node/snapshot.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
@@ -18,12 +17,8 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
     .action(async (opts) => {
       const snap = await snapshotWithStats(opts.root);
-      try {
-        writeFileSync(opts.output, snap.bytes);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? 'error';
-        throw new PeerdmaError('E_IO', `cannot write: ${code}`, { file: opts.output });
-      }
+      writeOutputFile(opts.output, snap.bytes);
+      for (const w of snap.warnings) process.stderr.write(`peerdma: warning: snapshot: ${w}\n`);
       process.stderr.write(
         `peerdma: snapshot: ${snap.functions} PCI functions, ${snap.entries} entries, ${snap.bytes.length} bytes → ${opts.output}\n`,
       );
