@@ -15,7 +15,6 @@ import {
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
-import { baseName } from '../ingest/sysfs/paths.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
@@ -24,6 +23,7 @@ import {
   insert,
   newDir,
   normalise,
+  PROC_LIMIT,
   paths,
   readLimit,
   type TarNode,
@@ -44,22 +44,81 @@ export interface DirVfs extends VirtualFs {
   size(path: string): number | undefined;
 }
 
+/** What a directory entry is, from its listing (d_type), without a stat per entry. */
+type Entry = 'file' | 'dir' | 'link' | 'other';
+
+/** How many directory listings a `dirVfs` remembers: the loader reads one directory at a time. */
+const LISTINGS = 8;
+/** A PCI function directory has a few dozen entries; a directory of thousands is not one. */
+const BIG_DIR = 512;
+
 /**
- * A directory on the real filesystem. Only regular files are opened (a stat first, then an
- * O_NONBLOCK open), at most `readLimit` bytes are read, through one reusable buffer. Unreadable,
+ * A directory on the real filesystem, read the way `lstopo` reads it: each directory is listed
+ * once (names and types from d_type, no stat per entry), so a missing attribute costs no system
+ * call and a present one costs open, read and close. Only what the listing calls a regular file
+ * (or a symlink that stats as one) is opened, O_NONBLOCK and without a controlling terminal, so
+ * a FIFO or a device — at an attribute path or swapped in meanwhile — neither blocks nor is read
+ * past `readLimit`. Reads go through one reusable buffer and end at the first short read (sysfs
+ * and regular files return everything at once; /proc files are read to EOF). Unreadable,
  * non-regular and forbidden files read as undefined.
  */
 export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : join(root, p));
   let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
-  const readRegular = (path: string, limit: number): Uint8Array | undefined => {
-    let fd: number;
+  const listings = new Map<string, Map<string, Entry> | null>();
+  /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
+  const big = new Set<string>();
+  const listing = (dir: string): Map<string, Entry> | null => {
+    let m = listings.get(dir);
+    if (m !== undefined) return m;
+    if (big.has(dir)) return null;
     try {
-      const st = statSync(path, { throwIfNoEntry: false });
-      if (st === undefined || !st.isFile()) return undefined;
+      const ents = readdirSync(abs(dir), { withFileTypes: true });
+      if (ents.length > BIG_DIR) {
+        big.add(dir);
+        return null;
+      }
+      m = new Map();
+      for (const d of ents) {
+        m.set(
+          d.name,
+          d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other',
+        );
+      }
+    } catch {
+      m = null; // not a directory, or not listable (EACCES): fall back to a stat per path
+    }
+    if (listings.size >= LISTINGS) listings.delete(listings.keys().next().value!);
+    listings.set(dir, m);
+    return m;
+  };
+  /** The entry at `p` from its directory's listing; null when the listing cannot say. */
+  const entry = (p: string): Entry | undefined | null => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return null;
+    const m = listing(slash < 0 ? '' : p.slice(0, slash));
+    return m === null ? null : m.get(name);
+  };
+  const statKind = (path: string, follow: boolean): Entry | undefined => {
+    try {
+      const st = follow
+        ? statSync(path, { throwIfNoEntry: false })
+        : lstatSync(path, { throwIfNoEntry: false });
+      if (st === undefined) return undefined;
+      return st.isFile()
+        ? 'file'
+        : st.isDirectory()
+          ? 'dir'
+          : st.isSymbolicLink()
+            ? 'link'
+            : 'other';
     } catch {
       return undefined; // EACCES, ENOTDIR, ELOOP
     }
+  };
+  const readRegular = (path: string, limit: number, toEof: boolean): Uint8Array | undefined => {
+    let fd: number;
     try {
       fd = openSync(path, OPEN_READ);
     } catch {
@@ -73,9 +132,10 @@ export function dirVfs(root: string): DirVfs {
           scratch.copy(bigger, 0, 0, total);
           scratch = bigger;
         }
-        const n = readSync(fd, scratch, total, Math.min(scratch.length, limit) - total, null);
-        if (n === 0) break;
+        const want = Math.min(scratch.length, limit) - total;
+        const n = readSync(fd, scratch, total, want, null);
         total += n;
+        if (n === 0 || (n < want && !toEof)) break;
       }
       return new Uint8Array(scratch.subarray(0, total)); // one allocation, of the size read
     } catch {
@@ -87,14 +147,9 @@ export function dirVfs(root: string): DirVfs {
   return {
     label: root,
     kind(p) {
-      try {
-        const st = lstatSync(abs(p));
-        if (st.isSymbolicLink()) return 'link';
-        if (st.isDirectory()) return 'dir';
-        return st.isFile() ? 'file' : undefined;
-      } catch {
-        return undefined;
-      }
+      let e = p === '' ? 'dir' : entry(p);
+      if (e === null) e = statKind(abs(p), false);
+      return e === 'other' ? undefined : e;
     },
     list(p) {
       try {
@@ -104,6 +159,8 @@ export function dirVfs(root: string): DirVfs {
       }
     },
     readlink(p) {
+      const e = entry(p);
+      if (e !== null && e !== 'link') return undefined;
       try {
         return readlinkSync(abs(p));
       } catch {
@@ -111,8 +168,13 @@ export function dirVfs(root: string): DirVfs {
       }
     },
     read(p) {
-      if (FORBIDDEN_FILE.test(baseName(p))) return undefined;
-      return readRegular(abs(p), readLimit(p));
+      const slash = p.lastIndexOf('/');
+      if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return undefined;
+      let e = entry(p);
+      if (e === null || e === 'link') e = statKind(abs(p), true);
+      if (e !== 'file') return undefined;
+      const limit = readLimit(p);
+      return readRegular(abs(p), limit, limit === PROC_LIMIT);
     },
     size(p) {
       try {
