@@ -32,6 +32,19 @@ export async function timeMedian(fn: () => unknown | Promise<unknown>, runs = 5)
   return median(times);
 }
 
+/** Time `fn` `runs` times (after one warm-up) and return the median process CPU time (user + system) in ms. */
+export function cpuTimeMedian(fn: () => unknown, runs = 5): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(t0);
+    times.push((d.user + d.system) / 1000);
+  }
+  return median(times);
+}
+
 /**
  * Run `node --import tsx <script> ...args` in a child and return its peak RSS in MB (from
  * /usr/bin/time's max resident set, or the child's own report on stdout as `PEAK_RSS_MB=<n>`).

@@ -5,11 +5,12 @@
  * Goal: median ≤ 1 s and ≤ 256 MB peak RSS (measured in a child: `--child`).
  */
 import { fileURLToPath } from 'node:url';
+import { buildMapCost } from '../src/app/map-cost.js';
 import { closedFormLedger } from '../src/dma/closed-form.js';
 import { parseChunkSpec } from '../src/dma/shape.js';
 import { STRATEGY_NAMES } from '../src/dma/strategies/types.js';
 import { testFabric } from '../src/iommu/testing/fabric.js';
-import { buildMapCost, renderMapCost, renderMapCostSvg } from '../src/report/map-cost.js';
+import { renderMapCost, renderMapCostSvg } from '../src/report/map-cost.js';
 import { type BenchRow, childPeakRssMb, reportPeakRss, timeMedian } from './lib.js';
 
 const TiB = 1n << 40n;

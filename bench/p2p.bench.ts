@@ -8,11 +8,12 @@
  * matrix, the per-pair walk only for pairs that have findings, then JSON.stringify.
  */
 import { fileURLToPath } from 'node:url';
+import { buildMatrix } from '../src/app/matrix.js';
 import { P2pEnv } from '../src/p2pdma/env.js';
 import { fastMatrix, matrixDevices, referenceMatrix } from '../src/p2pdma/matrix.js';
 import { getRuleSet } from '../src/p2pdma/rulesets.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
-import { buildMatrix, matrixJson } from '../src/report/p2p.js';
+import { matrixJson } from '../src/report/p2p.js';
 import { type BenchRow, childPeakRssMb, reportPeakRss, timeMedian } from './lib.js';
 
 const SAMPLE_ROWS = 64;

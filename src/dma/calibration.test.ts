@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PeerdmaError } from '../errors/index.js';
+import { citationProblems } from '../util/citations.js';
 import { CALIBRATION_ROWS, DEFAULT_CALIBRATION } from './calibration.js';
 import { calibrationMarkdown } from './calibration-doc.js';
 import { parseCalibrationText } from './calibration-file.js';
@@ -11,51 +12,10 @@ import { parseChunkSpec } from './shape.js';
 const PUBLISHED = '/work/shared/spec/published-numbers.md';
 const DOC = new URL('../../docs/calibration.md', import.meta.url);
 
-/** published-numbers.md cut into its `### x.y` sections plus the Gaps section, markup removed. */
-function sectionsOf(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const plain = text.replace(/[*`]/g, '');
-  const parts = plain.split(/^(?=### \d+\.\d+ |## Gaps)/m);
-  for (const p of parts) {
-    const m = /^### (\d+\.\d+) /.exec(p);
-    if (m) out.set(m[1]!, p);
-    else if (p.startsWith('## Gaps')) out.set('Gaps', p);
-  }
-  return out;
-}
-
 test('every calibration row cites rows that exist, in the sections it names', () => {
   // ../shared sits beside the checkout (CI lays it there too), like every fixture test's input.
   assert.ok(existsSync(PUBLISHED), `${PUBLISHED} must exist beside the checkout`);
-  const sections = sectionsOf(readFileSync(PUBLISHED, 'utf8'));
-  assert.ok(sections.size > 5, 'published-numbers.md has its sections');
-  for (const r of CALIBRATION_ROWS) {
-    const cited = [...r.source.matchAll(/§(\d+\.\d+)/g)].map((m) => m[1]!);
-    if (r.source.startsWith('Gaps')) cited.push('Gaps');
-    assert.ok(cited.length > 0, `${r.key}: cites no section`);
-    const texts = cited.map((s) => {
-      const body = sections.get(s);
-      assert.ok(body !== undefined, `${r.key}: section ${s} does not exist`);
-      return body;
-    });
-    const names = [...r.source.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
-    const rows: string[] = [];
-    for (const n of names) {
-      // a table row's "What" cell (`| name |`) or a Gaps bullet containing the phrase
-      const lines = texts.flatMap((b) => b.split('\n')).filter((l) => l.includes(n));
-      assert.ok(lines.length > 0, `${r.key}: "${n}" is not in §${cited.join(', §')}`);
-      const exact = lines.some((l) => l.startsWith(`| ${n} |`) || l.startsWith('- '));
-      assert.ok(exact, `${r.key}: "${n}" is not a row name in §${cited.join(', §')}`);
-      rows.push(...lines.filter((l) => l.startsWith(`| ${n} |`)));
-    }
-    // a verified value is read off one of the cited rows (its "Number" cell)
-    if (r.confidence === 'V') {
-      const hit = rows.some((l) => l.split('|')[2]?.includes(String(r.value)));
-      assert.ok(hit, `${r.key}: verified value ${r.value} is in none of the cited rows`);
-    }
-    if (r.confidence === 'A')
-      assert.match(r.derivation, /no published|assum/i, `${r.key} says it assumes`);
-  }
+  assert.deepEqual(citationProblems(CALIBRATION_ROWS, readFileSync(PUBLISHED, 'utf8')), []);
 });
 
 test('docs/calibration.md lists the table exactly', () => {

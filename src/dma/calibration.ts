@@ -5,6 +5,8 @@
  * exists (A), and which platform it describes. docs/calibration.md lists the same table; a user can
  * override any value with `--calibration FILE` (see calibration-file.ts).
  */
+import type { CitedRow } from '../util/citations.js';
+
 export type CalibrationKey =
   | 'iommuCallNs'
   | 'directCallNs'
@@ -25,16 +27,8 @@ export type CalibrationKey =
   | 'physVecEntryBytes'
   | 'fqEntries';
 
-export interface CalibrationRow {
+export interface CalibrationRow extends CitedRow {
   readonly key: CalibrationKey;
-  readonly value: number;
-  readonly unit: string;
-  readonly what: string;
-  /** `§1.1 "dma_map_single 4 KiB, map / unmap, 1 thread"` — section and row name. */
-  readonly source: string;
-  readonly confidence: 'V' | 'D' | 'A';
-  /** The formula (D) or the assumption (A) in words. */
-  readonly derivation: string;
 }
 
 export type Calibration = Readonly<Record<CalibrationKey, number>>;

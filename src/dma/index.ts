@@ -32,7 +32,6 @@ export { type ClosedForm, type ClosedFormEnv, closedFormLedger } from './closed-
 export {
   type CaseCost,
   type CompareEnv,
-  conclude,
   costCase,
   fmtBytes,
   fmtNs,
@@ -73,6 +72,7 @@ export { dmaMapSg, dmaMapSgtable, dmaUnmapSgtable } from './sg.js';
 export {
   type ChunkClass,
   type ExportShape,
+  formatSegLimit,
   formatSize,
   layoutChunks,
   layoutSpan,

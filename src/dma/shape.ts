@@ -60,6 +60,10 @@ export function formatSize(n: bigint): string {
   return `${n}B`;
 }
 
+/** A segment limit; one below a power of two (0xffffffff) reads as `4GiB − 1`. */
+export const formatSegLimit = (v: bigint): string =>
+  ((v + 1n) & v) === 0n && v > 4096n ? `${formatSize(v + 1n)} − 1` : formatSize(v);
+
 const isPow2 = (n: bigint) => n > 0n && (n & (n - 1n)) === 0n;
 
 /**

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import { unwrap } from '../core/errno.js';
 import { DMA_BIDIRECTIONAL, DMA_TO_DEVICE } from '../dma/types.js';
 import { Kernel } from '../kernel/kernel.js';
+import { rules, testKernel } from '../kernel/testing/setup.js';
+import { exportSysmem } from '../kernel/testing/sysmem-exporter.js';
 import { renderFdinfo } from '../proc/procs.js';
 import { EPOLL, O, SEEK } from '../proc/types.js';
 import { bufinfo, renderBufinfo } from './bufinfo.js';
-import { rules, testKernel } from './testing/setup.js';
-import { exportSysmem } from './testing/sysmem-exporter.js';
 import { DMA_BUF_IOCTL, dmaBufDentryName } from './uapi.js';
 
 const moveNotify = { allow_peer2peer: true, move_notify: () => {} };

@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import { kerr, ok, unwrap } from '../core/errno.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from '../dma/types.js';
 import { SyncFile } from '../fence/sync-file.js';
+import { assertBug, assertErr, reclaim, scenario } from '../kernel/testing/scenario.js';
+import { exportSysmem, tryExportSysmem } from '../kernel/testing/sysmem-exporter.js';
 import { O } from '../proc/types.js';
 import { installSyncFile } from './syncfile.js';
-import { assertBug, assertErr, reclaim, scenario } from './testing/scenario.js';
-import { exportSysmem, tryExportSysmem } from './testing/sysmem-exporter.js';
 import { DMA_BUF_IOCTL } from './uapi.js';
 
 const dyn = { allow_peer2peer: true, move_notify: () => {} };
@@ -333,7 +333,7 @@ test('7.21 static maps wait for KERNEL fences (interruptible); dynamic importers
   }));
 
 test('7.22 CONFIG_DMABUF_DEBUG: sg CPU views are poisoned (XOR ≤ 6.19 crashes, wrapper ≈ 7.0 empty)', () => {
-  scenario({ dmabufDebug: true }, ({ k, nic }) => {
+  scenario({ dmabufDebug: true, ruleSet: 'linux-6.19' }, ({ k, nic }) => {
     const { buf } = exportSysmem(k);
     let seenByExporter: bigint | undefined;
     const a = unwrap(k.dmabuf.attach(buf, nic));

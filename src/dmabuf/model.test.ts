@@ -10,11 +10,11 @@ import fc from 'fast-check';
 import { unwrap } from '../core/errno.js';
 import { DMA_BIDIRECTIONAL, type SgTable } from '../dma/types.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { testKernel } from '../kernel/testing/setup.js';
+import { exportSysmem, type SysmemState } from '../kernel/testing/sysmem-exporter.js';
 import type { Process } from '../proc/process.js';
 import { O } from '../proc/types.js';
 import type { DmaBuf, DmaBufAttachment } from './objects.js';
-import { testKernel } from './testing/setup.js';
-import { exportSysmem, type SysmemState } from './testing/sysmem-exporter.js';
 import type { DmaDevice } from './types.js';
 import { DMA_BUF_IOCTL } from './uapi.js';
 

@@ -11,7 +11,7 @@ export interface DmaBufRules {
   readonly mapAtAttach: boolean;
   /** ≥ v6.2: every importer holds the resv lock for map/unmap/vmap (spec §1.11). */
   readonly lockAllImporters: boolean;
-  /** ≤ v5.18: SET_NAME answers -EBUSY while attached (spec §1.14.1). */
+  /** Before v5.17: SET_NAME answers -EBUSY while attached; e73c317efbf9 dropped it (spec §1.14.1 says ≈ v5.18/5.19). */
   readonly setNameBusyWhenAttached: boolean;
   /** ≥ v6.0: EXPORT/IMPORT_SYNC_FILE ioctls exist (else -ENOTTY). */
   readonly syncFileIoctls: boolean;
@@ -46,7 +46,7 @@ export function dmabufRulesFor(ruleSet: string, v: KernelVersion): DmaBufRules {
     sgtCaching: before615,
     mapAtAttach: before615,
     lockAllImporters: versionAtLeast(v, 6, 2),
-    setNameBusyWhenAttached: !versionAtLeast(v, 5, 19),
+    setNameBusyWhenAttached: !versionAtLeast(v, 5, 17),
     syncFileIoctls: versionAtLeast(v, 6, 0),
     staticMapWaitsKernelFences: versionAtLeast(v, 5, 19),
     debugStyle: versionAtLeast(v, 7, 0) ? 'wrapper' : versionAtLeast(v, 5, 12) ? 'xor' : 'none',

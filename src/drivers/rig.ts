@@ -1,6 +1,6 @@
 import type { PciFunction } from '../pci/types.js';
 import { AccelDevice as Accel, type AccelDevice, type AccelOptions } from './accel/device.js';
-import { hlExportFormFor } from './accel/uapi.js';
+import { hlExportAlignmentFor, hlExportFormFor } from './accel/uapi.js';
 import { DmaPort } from './dma-port.js';
 import type { DriverEnv } from './env.js';
 import { GpuDevice } from './gpu/bo.js';
@@ -29,7 +29,11 @@ export class DriverRig {
 
   /** An accelerator whose EXPORT_DMABUF_FD is the one of the Kernel's rule set (unless given). */
   addAccel(fn: PciFunction, opts: AccelOptions = {}): AccelDevice {
-    const a = new Accel(fn, { exportForm: hlExportFormFor(this.env.version), ...opts });
+    const a = new Accel(fn, {
+      exportForm: hlExportFormFor(this.env.version),
+      exportAlignment: hlExportAlignmentFor(this.env.version),
+      ...opts,
+    });
     a.attachToBus(this.env.bus);
     this.accels.push(a);
     return a;

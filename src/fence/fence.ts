@@ -161,7 +161,7 @@ export class DmaFence {
   // ---- signalling -------------------------------------------------------------------------
 
   /**
-   * `dma_fence_signal`: signal now (SimClock time). Already signalled: a no-op; ≤ v6.16 kernels
+   * `dma_fence_signal`: signal now (SimClock time). Already signalled: a no-op; through v6.19 kernels
    * (`signalReturnsEinval`) also return `-EINVAL`, newest return nothing (here: ok).
    */
   signal(): KResult<void> {

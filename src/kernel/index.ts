@@ -17,4 +17,10 @@ export {
   type KernelOptions,
   type LeakProbe,
 } from './kernel.js';
-export { DEFAULT_RULE_SET, fenceRulesFor, p2pRuleSetFor, parseRuleSet } from './rules.js';
+export {
+  DEFAULT_RULE_SET,
+  fenceRulesFor,
+  modelledVersion,
+  p2pRuleSetFor,
+  parseRuleSet,
+} from './rules.js';

@@ -7,10 +7,10 @@ import { O } from '../proc/types.js';
 import { Kernel } from './kernel.js';
 import { p2pRuleSetFor } from './rules.js';
 
-test('defaults: linux-6.19, strict IOMMU, 4 KiB pages, an empty fabric, pristine', () => {
+test('defaults: the newest release (linux-7.2), strict IOMMU, 4 KiB pages, an empty fabric, pristine', () => {
   const k = new Kernel();
-  assert.equal(k.ruleSet, 'linux-6.19');
-  assert.deepEqual(k.version, [6, 19]);
+  assert.equal(k.ruleSet, 'linux-7.2');
+  assert.deepEqual(k.version, [7, 2]);
   assert.deepEqual(k.iommu, { mode: 'strict' });
   assert.equal(k.pageSize, 4096);
   assert.equal(k.fabric.size, 0);
@@ -78,13 +78,8 @@ test('the Kernel owns one IOMMU, one P2PDMA and one DMA API, shared by every use
   assert.notEqual(a.iommuUnit, b.iommuUnit);
   assert.equal(a.iommuUnit.modeOf(a.fabric.resolve('nic0')), 'lazy');
   assert.equal(b.iommuUnit.modeOf(b.fabric.resolve('nic0')), 'strict');
-  assert.equal(a.p2pdma.ruleSet.name, 'linux-6.1');
-  assert.ok(
-    a.log.some(
-      (l) => l.text === 'p2pdma: no linux-6.8 rule set; using linux-6.1, the newest not newer',
-    ),
-  );
-  assert.equal(b.p2pdma.ruleSet.name, 'linux-6.19');
+  assert.equal(a.p2pdma.ruleSet.name, 'linux-6.8');
+  assert.equal(b.p2pdma.ruleSet.name, 'linux-7.2');
 });
 
 function mapOnePage(k: Kernel): { unmap(): void } {
@@ -141,7 +136,7 @@ test('strict mode logs the WARN before throwing', () => {
   assert.match(k.log[0]!.text, /^WARNING: /);
 });
 
-test('fence behaviour after signal follows the rule set: ops detached, no -EINVAL from v6.17', () => {
+test('fence behaviour after signal follows the rule set: ops detached from v6.17, -EINVAL through v6.19', () => {
   const names = (ruleSet: string) => {
     const k = new Kernel({ ruleSet });
     const f = k.fences.mockFence();
@@ -152,19 +147,22 @@ test('fence behaviour after signal follows the rule set: ops detached, no -EINVA
     assert.deepEqual(k.checkPristine(), []);
     return out;
   };
-  assert.deepEqual(names('linux-6.19'), ['detached-driver', 'signaled-timeline', 'ok']);
-  assert.deepEqual(names('linux-6.17'), ['detached-driver', 'signaled-timeline', 'ok']);
+  assert.deepEqual(names('linux-7.0'), ['detached-driver', 'signaled-timeline', 'ok']);
+  assert.deepEqual(names('linux-6.19'), ['detached-driver', 'signaled-timeline', 'EINVAL']);
+  assert.deepEqual(names('linux-6.17'), ['detached-driver', 'signaled-timeline', 'EINVAL']);
   assert.deepEqual(names('linux-6.16'), ['mock', 'mock', 'EINVAL']);
   assert.deepEqual(names('linux-6.1'), ['mock', 'mock', 'EINVAL']);
 });
 
-test('p2pdma rule set for a kernel version without its own preset: the newest older one', () => {
-  assert.equal(p2pRuleSetFor('linux-6.19'), 'linux-6.19');
-  assert.equal(p2pRuleSetFor('linux-7.0'), 'linux-6.19');
-  assert.equal(p2pRuleSetFor('linux-6.8'), 'linux-6.1');
-  assert.equal(p2pRuleSetFor('linux-4.19'), 'linux-5.4');
-  assert.equal(p2pRuleSetFor('linux-5.1'), 'linux-5.4');
-  // 5.2+ already routes through allowlisted host bridges: the nearest preset with that is 6.1.
-  assert.equal(p2pRuleSetFor('linux-5.10'), 'linux-6.1');
-  assert.equal(p2pRuleSetFor('linux-5.15'), 'linux-6.1');
+test('p2pdma rule set for a kernel version: every release is its own fold of the history', () => {
+  for (const r of ['linux-6.19', 'linux-6.8', 'linux-5.10', 'linux-5.15', 'linux-4.20'])
+    assert.equal(p2pRuleSetFor(r), r);
+  assert.throws(() => p2pRuleSetFor('linux-4.19'), /has no PCI P2PDMA/);
+});
+
+test('a release past the newest known: the Kernel models the newest, p2pdma says so', () => {
+  const k = new Kernel({ ruleSet: 'linux-9.3' });
+  assert.deepEqual(k.version, [7, 2]);
+  assert.match(k.p2pdma.ruleSet.caveat ?? '', /newer than the newest release/);
+  assert.throws(() => new Kernel({ ruleSet: 'linux-5.25' }), /not a mainline release/);
 });

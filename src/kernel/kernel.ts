@@ -18,7 +18,7 @@ import type { Fabric } from '../pci/fabric.js';
 import { FileTable } from '../proc/files.js';
 import type { Process } from '../proc/process.js';
 import { ProcessTable } from '../proc/procs.js';
-import { DEFAULT_RULE_SET, fenceRulesFor, p2pRuleSetFor, parseRuleSet } from './rules.js';
+import { DEFAULT_RULE_SET, fenceRulesFor, modelledVersion, p2pRuleSetFor } from './rules.js';
 
 export type { IommuConfig } from '../iommu/iommu.js';
 export type { IommuMode } from '../iommu/types.js';
@@ -82,7 +82,7 @@ export class Kernel {
   constructor(opts: KernelOptions = {}) {
     this.fabric = opts.fabric ?? new FabricBuilder().build();
     this.ruleSet = opts.ruleSet ?? DEFAULT_RULE_SET;
-    this.version = parseRuleSet(this.ruleSet);
+    this.version = modelledVersion(this.ruleSet);
     this.iommu = opts.iommu ?? { mode: 'strict' };
     this.pageSize = opts.pageSize ?? 4096;
     this.violations = new ViolationLog({
@@ -147,16 +147,10 @@ export class Kernel {
     return this.#iommuUnit;
   }
 
-  /** The P2PDMA verdicts for this Kernel's rule set (the newest P2PDMA rule set not newer). */
+  /** The P2PDMA verdicts for this Kernel's release (its fold of the p2pdma history). */
   get p2pdma(): P2pdma {
     if (this.#p2pdma === undefined) {
-      const name = p2pRuleSetFor(this.ruleSet);
-      if (name !== this.ruleSet)
-        this.printk(
-          'info',
-          `p2pdma: no ${this.ruleSet} rule set; using ${name}, the newest not newer`,
-        );
-      this.#p2pdma = new P2pdma(this.fabric, name);
+      this.#p2pdma = new P2pdma(this.fabric, p2pRuleSetFor(this.ruleSet));
       for (const line of this.#p2pdma.kernelLog) this.printk('info', line);
     }
     return this.#p2pdma;

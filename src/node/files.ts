@@ -178,3 +178,13 @@ export function writeOutputFile(path: string, data: string | Uint8Array): void {
     throw new PeerdmaError('E_IO', `cannot write: ${describeErrno(e)}`, { file: path });
   }
 }
+
+/** A bounded UTF-8 read of a small input (calibration file): at most 1 MiB, regular files only. */
+export function readTextFile(file: string, what: string): string {
+  return readInputText(file, { maxBytes: 1024 * 1024, what });
+}
+
+/** An all-or-nothing write (temporary file, then rename); `what` is kept for the callers' wording. */
+export function writeWholeFile(file: string, data: string | Uint8Array, _what?: string): void {
+  writeOutputFile(file, data);
+}

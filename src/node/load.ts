@@ -3,15 +3,18 @@
  * (unpacked sysfs capture), a `.tar.gz` snapshot, or a text file (lspci, hwloc XML, YAML/JSON spec).
  * Formats are detected from content; `format` forces one.
  */
+import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
 import { detectTextFormat } from '../ingest/detect.js';
 import { loadHwloc } from '../ingest/hwloc/index.js';
 import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
-import type { InputFormat, LoadResult, TextInput } from '../ingest/types.js';
+import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
+import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../names/index.js';
 import { DEFAULT_EXAMPLE, readExample } from './examples.js';
 import { readInputFile, statInput } from './files.js';
+import { readPciIds, systemPciIds } from './pci-ids.js';
 import { dirVfs, tarVfs } from './vfs.js';
 
 export interface LoadOptions {
@@ -19,6 +22,10 @@ export interface LoadOptions {
   readonly format?: InputFormat;
   /** Refuse files larger than this many bytes (default 256 MiB, lspci's own limit). */
   readonly maxBytes?: number;
+  /** `--pci-ids FILE`: names for every format; without it sysfs sources use the system pci.ids. */
+  readonly pciIds?: string;
+  /** Where to look for the system pci.ids (tests point it elsewhere); default SYSTEM_PCI_IDS. */
+  readonly systemPciIds?: readonly string[];
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -28,16 +35,53 @@ const DEFAULT_MAX_BYTES = MAX_INPUT_BYTES;
  * Load a fabric. `src` undefined means the default example. Several paths (lspci tree + verbose
  * output in two files) may be joined with a comma.
  */
+/**
+ * The live machine's / with the kernel release `uname -r` reports (os.release()) standing in for
+ * /proc/sys/kernel/osrelease when /proc does not give it (the machine's kernel picks the rule set).
+ */
+function liveVfs(): VirtualFs {
+  const root = dirVfs('/');
+  const OSRELEASE = 'proc/sys/kernel/osrelease';
+  return {
+    label: root.label,
+    kind: (p) => (p === OSRELEASE ? (root.kind(p) ?? 'file') : root.kind(p)),
+    list: (p) => root.list(p),
+    readlink: (p) => root.readlink(p),
+    read: (p) =>
+      root.read(p) ?? (p === OSRELEASE ? new TextEncoder().encode(`${osRelease()}\n`) : undefined),
+  };
+}
+
 export async function loadSource(
   src: string | undefined,
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
+  const ids = opts.pciIds === undefined ? undefined : readPciIds(opts.pciIds);
+  const res = await loadRaw(src, opts, ids);
+  // Sysfs sources named their functions already (system pci.ids, the snapshot's, then --pci-ids).
+  if (ids === undefined || res.fabric.machine.source === 'sysfs') return res;
+  return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids], vendorsOf(res.fabric))) };
+}
+
+async function loadRaw(
+  src: string | undefined,
+  opts: LoadOptions,
+  ids: PciIdsSource | undefined,
+): Promise<LoadResult> {
+  const sysfs = (vfs: VirtualFs, label: string) => {
+    const systemIds = systemPciIds(opts.systemPciIds);
+    return loadSysfs(vfs, {
+      label,
+      ...(systemIds ? { systemIds } : {}),
+      ...(ids ? { ids } : {}),
+    });
+  };
   const source = src ?? `example:${DEFAULT_EXAMPLE}`;
   if (source.startsWith('example:')) {
     const ex = readExample(source.slice('example:'.length));
     return loadSpec({ name: source, text: ex.text });
   }
-  if (source === 'live') return loadSysfs(dirVfs('/'), { label: 'live /sys' });
+  if (source === 'live') return sysfs(liveVfs(), 'live /sys');
   const paths = source.split(',').filter((p) => p.length > 0);
   const first = paths[0];
   if (first === undefined) throw new PeerdmaError('E_USAGE', 'empty --from');
@@ -51,7 +95,7 @@ export async function loadSource(
           { file: first },
         );
       }
-      return loadSysfs(dirVfs(first), { label: first });
+      return sysfs(dirVfs(first), first);
     }
   }
   const inputs: { name: string; bytes: Uint8Array }[] = paths.map((p) => ({
@@ -64,7 +108,7 @@ export async function loadSource(
   if (opts.format === 'sysfs' || (opts.format === undefined && isGzip)) {
     if (paths.length > 1)
       throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
-    return loadSysfs(await tarVfs(head.bytes, head.name), { label: head.name });
+    return sysfs(await tarVfs(head.bytes, head.name), head.name);
   }
   const texts: TextInput[] = inputs.map((i) => ({
     name: i.name,

@@ -6,11 +6,15 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
-import { PeerdmaError } from '../errors/index.js';
-import { discoverFunctions } from '../ingest/sysfs/discover.js';
+import { BUFINFO_PATH, collectBuffers, DMABUF_LINK_RE, SYSFS_BUFFERS } from '../buffers/index.js';
+import { isPeerdmaError, PeerdmaError } from '../errors/index.js';
+import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
+import { loadSysfs, RECORDED_IDS } from '../ingest/sysfs/index.js';
 import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
 import { WarningSink } from '../ingest/sysfs/warnings.js';
 import type { VirtualFs } from '../ingest/types.js';
+import { namesToPciIds } from '../names/index.js';
+import { SYSTEM_PCI_IDS, systemPciIds } from './pci-ids.js';
 import { dirVfs, FORBIDDEN_FILE } from './vfs.js';
 
 /** Attribute files copied from each PCI function directory. */
@@ -35,7 +39,38 @@ export const FUNCTION_FILES: readonly string[] = [
 ];
 /** Links copied (as links) from each PCI function directory; plus every `virtfnN`. */
 export const FUNCTION_LINKS: readonly string[] = ['iommu_group', 'driver', 'physfn'];
-const PROC_FILES = ['cpuinfo', 'version', 'cmdline'];
+const PROC_FILES = ['cpuinfo', 'version', 'cmdline', 'sys/kernel/osrelease'];
+/** p2pmem attributes (never `p2pmem/allocate`, which maps device memory). */
+const P2PMEM_FILES = ['size', 'available', 'published'];
+
+/**
+ * What `peerdma buffers` reads: debugfs bufinfo, each process's dma-buf fds (the `fd/N` link, its
+ * fdinfo, the process's comm) and the sysfs buffer statistics. Other fds are not touched.
+ */
+function collectBufferFiles(
+  vfs: VirtualFs,
+  at: (p: string) => string,
+  put: { file(p: string): void; link(p: string): void; dir(p: string): void },
+): void {
+  put.file(at(BUFINFO_PATH));
+  for (const pid of vfs.list(at('proc')) ?? []) {
+    if (!/^\d+$/.test(pid)) continue;
+    for (const fd of vfs.list(at(`proc/${pid}/fd`)) ?? []) {
+      const target = vfs.readlink(at(`proc/${pid}/fd/${fd}`));
+      if (target === undefined || !DMABUF_LINK_RE.test(target)) continue;
+      put.link(at(`proc/${pid}/fd/${fd}`));
+      put.file(at(`proc/${pid}/fdinfo/${fd}`));
+      put.file(at(`proc/${pid}/comm`));
+    }
+  }
+  for (const ino of vfs.list(at(SYSFS_BUFFERS)) ?? []) {
+    put.file(at(`${SYSFS_BUFFERS}/${ino}/exporter_name`));
+    put.file(at(`${SYSFS_BUFFERS}/${ino}/size`));
+  }
+}
+
+/** Directories under a function whose entries are the OS device names (`net/eth0`, `nvme/nvme0`). */
+export const OS_DEVICE_DIRS: readonly string[] = ['net', 'infiniband', 'nvme', 'block', 'drm'];
 
 export type SnapshotEntry =
   | { readonly path: string; readonly type: 'file'; readonly data: Uint8Array }
@@ -46,8 +81,8 @@ export interface Snapshot {
   readonly bytes: Uint8Array;
   readonly functions: number;
   readonly entries: number;
-  /** Facts the capture could not read (run as non-root, unreadable attributes). */
-  readonly warnings: readonly string[];
+  /** What the capture could not read (not root: debugfs, other users' fds), said plainly. */
+  readonly notes: readonly string[];
 }
 
 export interface SnapshotOptions {
@@ -59,36 +94,79 @@ export interface SnapshotOptions {
 export const SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
-export async function takeSnapshot(root: string, opts: SnapshotOptions = {}): Promise<Uint8Array> {
-  return (await snapshotWithStats(root, opts)).bytes;
+export async function takeSnapshot(
+  root: string,
+  systemIds: readonly string[] = SYSTEM_PCI_IDS,
+  opts: SnapshotOptions = {},
+): Promise<Uint8Array> {
+  return (await snapshotWithStats(root, systemIds, opts)).bytes;
 }
 
 /**
  * Capture exactly `root`: it must hold `sys/` itself (a tree one folder down is refused, naming
- * the folder to give instead, so what is captured is never a surprise).
+ * the folder to give instead, so what is captured is never a surprise). The notes say which facts
+ * could not be read (config space beyond 64 bytes as non-root, unreadable attributes, buffers).
  */
 export async function snapshotWithStats(
   root: string,
+  systemIds: readonly string[] = SYSTEM_PCI_IDS,
   opts: SnapshotOptions = {},
 ): Promise<Snapshot> {
   const vfs = dirVfs(root);
-  if (vfs.kind('sys') !== 'dir') {
-    const top = vfs.list('');
-    if (top === undefined) {
-      throw new PeerdmaError('E_IO', 'cannot read --root: no such directory', { file: root });
-    }
-    const below = top.filter((n) => vfs.kind(joinPath(n, 'sys')) === 'dir');
-    const hint =
-      below.length > 0
-        ? `; ${below.map((n) => join(root, n)).join(', ')} ${below.length > 1 ? 'hold' : 'holds'} one: give that as --root`
-        : ' (--root names the folder holding sys/ and proc/)';
-    throw new PeerdmaError('E_NOT_FOUND', `no sys/ directory in ${root}${hint}`, { file: root });
-  }
+  requireSysAtTop(vfs, root);
   const { entries, functions, warnings } = collectSnapshot(vfs, opts);
-  return { bytes: packTarGz(entries), functions, entries: entries.length, warnings };
+  const all = [...entries, ...recordNames(vfs, systemIds)].sort(byPath);
+  return {
+    bytes: packTarGz(all),
+    functions,
+    entries: all.length,
+    notes: [...warnings, ...bufferNotes(vfs)],
+  };
 }
 
-/** The allowlisted entries of a tree holding sys/ at its top (sorted, parents implied). */
+function requireSysAtTop(vfs: VirtualFs, root: string): void {
+  if (vfs.kind('sys') === 'dir') return;
+  const top = vfs.list('');
+  if (top === undefined) {
+    throw new PeerdmaError('E_IO', 'cannot read --root: no such directory', { file: root });
+  }
+  const below = top.filter((n) => vfs.kind(joinPath(n, 'sys')) === 'dir');
+  const hint =
+    below.length > 0
+      ? `; ${below.map((n) => join(root, n)).join(', ')} ${below.length > 1 ? 'hold' : 'holds'} one: give that as --root`
+      : ' (--root names the folder holding sys/ and proc/)';
+  throw new PeerdmaError('E_NOT_FOUND', `no sys/ directory in ${root}${hint}`, { file: root });
+}
+
+function bufferNotes(vfs: VirtualFs): string[] {
+  try {
+    return [...collectBuffers(vfs, findRoot(vfs, new WarningSink(vfs.label))).notes];
+  } catch (e) {
+    // A malformed bufinfo/fdinfo is captured as it is; `buffers` names the line when reading it.
+    return [isPeerdmaError(e) ? `buffers: ${e.message}` : String(e)];
+  }
+}
+
+/**
+ * The names of the captured functions (this machine's pci.ids + the built-in classes) as
+ * `peerdma/pci.ids`, so the archive reads the same on a machine with another pci.ids or none.
+ */
+function recordNames(vfs: VirtualFs, systemIds: readonly string[]): SnapshotEntry[] {
+  const ids = systemPciIds(systemIds);
+  const { fabric } = loadSysfs(vfs, { ...(ids ? { systemIds: ids } : {}) });
+  const header = `recorded by peerdma snapshot from ${ids?.name ?? 'the built-in class names'}`;
+  const text = namesToPciIds(fabric, header);
+  const at = (p: string) => joinPath(findRoot(vfs, new WarningSink(vfs.label)), p);
+  return [
+    { path: at('peerdma'), type: 'dir' },
+    { path: at(RECORDED_IDS), type: 'file', data: new TextEncoder().encode(text) },
+  ];
+}
+
+const byPath = (a: SnapshotEntry, b: SnapshotEntry) =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+
+/** The allowlisted entries of a tree (sorted, parents implied), and what could not be read. */
 export function collectSnapshot(
   vfs: VirtualFs & { size?(path: string): number | undefined },
   opts: SnapshotOptions = {},
@@ -104,7 +182,8 @@ export function collectSnapshot(
     if (FORBIDDEN_FILE.test(name) || vfs.kind(p) !== 'file') return;
     const data = vfs.read(p);
     if (data === undefined) {
-      unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
+      // PCI attributes only: what buffers could not read is said by their own notes.
+      if (FUNCTION_FILES.includes(name)) unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
       return;
     }
     if (name === 'config') {
@@ -133,18 +212,32 @@ export function collectSnapshot(
     if (vfs.list(p) !== undefined) out.set(p, { path: p, type: 'dir' });
   };
   const sink = new WarningSink(vfs.label);
+  const root = findRoot(vfs, sink);
+  const at = (p: string) => joinPath(root, p);
 
-  const busDir = 'sys/bus/pci/devices';
+  const busDir = at('sys/bus/pci/devices');
   dir(busDir);
   for (const n of vfs.list(busDir) ?? []) link(joinPath(busDir, n));
-  const found = discoverFunctions(vfs, '', sink);
+  const found = discoverFunctions(vfs, root, sink);
   for (const f of found) {
     dir(f.path);
     for (const a of FUNCTION_FILES) file(joinPath(f.path, a));
     for (const l of FUNCTION_LINKS) link(joinPath(f.path, l));
     for (const n of vfs.list(f.path) ?? []) if (/^virtfn\d+$/.test(n)) link(joinPath(f.path, n));
+    // OS device names (directories only, nothing inside them is read).
+    for (const kind of OS_DEVICE_DIRS) {
+      const d = joinPath(f.path, kind);
+      dir(d);
+      for (const n of vfs.list(d) ?? []) {
+        dir(joinPath(d, n));
+        if (kind === 'nvme')
+          for (const ns of vfs.list(joinPath(d, n)) ?? [])
+            if (/^nvme\d+(?:c\d+)?n\d+$/.test(ns)) dir(joinPath(d, n, ns));
+      }
+    }
+    file(at(`proc/driver/nvidia/gpus/${f.bdf}/information`));
   }
-  const groups = 'sys/kernel/iommu_groups';
+  const groups = at('sys/kernel/iommu_groups');
   dir(groups);
   for (const g of vfs.list(groups) ?? []) {
     file(joinPath(groups, g, 'type'));
@@ -152,14 +245,14 @@ export function collectSnapshot(
     dir(devs);
     for (const d of vfs.list(devs) ?? []) link(joinPath(devs, d));
   }
-  const iommus = 'sys/class/iommu';
+  const iommus = at('sys/class/iommu');
   dir(iommus);
   for (const u of vfs.list(iommus) ?? []) {
     const p = joinPath(iommus, u);
     if (vfs.kind(p) === 'link') link(p);
     else out.set(p, { path: p, type: 'dir' });
   }
-  const nodes = 'sys/devices/system/node';
+  const nodes = at('sys/devices/system/node');
   dir(nodes);
   for (const n of vfs.list(nodes) ?? []) {
     if (/^node\d+$/.test(n)) {
@@ -167,7 +260,9 @@ export function collectSnapshot(
       file(joinPath(nodes, n, 'cpulist'));
     }
   }
-  for (const f of PROC_FILES) file(`proc/${f}`);
+  for (const f of PROC_FILES) file(at(`proc/${f}`));
+  collectBufferFiles(vfs, at, { file, link, dir });
+  for (const f of found) for (const a of P2PMEM_FILES) file(joinPath(f.path, 'p2pmem', a));
 
   for (const p of [...out.keys()]) {
     for (let d = dirName(p); d !== '' && !out.has(d); d = dirName(d)) {

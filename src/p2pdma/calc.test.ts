@@ -6,15 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Fabric, FabricBuilder } from '../pci/index.js';
-import { ALLOWLIST_LINUX_6_1 } from './allowlist-linux-6.1.js';
-import { ALLOWLIST_LINUX_6_19 } from './allowlist-linux-6.19.js';
 import { acsListText } from './calc.js';
 import { cellMapType, fastMatrix, MT_THRU_HOST_BRIDGE, MT_UNCERTAIN } from './matrix.js';
 import { P2pdma } from './p2pdma.js';
-import { getRuleSet } from './rulesets.js';
-import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, type N, standard } from './testing/build.js';
+import { ALLOWLIST_LINUX_6_1, ALLOWLIST_LINUX_6_19, getRuleSet } from './rulesets.js';
+import { AMD_ZEN, CPU_UNKNOWN, fab, hbFabric, INTEL_ICX, standard } from './testing/build.js';
 
-const ALL = ['linux-6.19', 'linux-6.1', 'linux-5.4'];
+const ALL = ['linux-6.19', 'linux-6.1', 'linux-4.20'];
 const HB = ['linux-6.19', 'linux-6.1'];
 
 interface Row {
@@ -184,7 +182,7 @@ const WORKED: readonly Row[] = [
   },
   {
     name: 'early: ACS redirect refuses (-2 → -1) with the early wording',
-    rules: ['linux-5.4'],
+    rules: ['linux-4.20'],
     fabric: () => standard({ dspAcs: 'redirect', machine: AMD_ZEN }),
     provider: '03:00.0',
     client: '04:00.0',
@@ -197,7 +195,7 @@ const WORKED: readonly Row[] = [
   },
   {
     name: 'early: no common upstream bridge refuses even on AMD Zen with an allowlisted bridge',
-    rules: ['linux-5.4'],
+    rules: ['linux-4.20'],
     fabric: () => standard({ machine: AMD_ZEN, hb: [0x8086, 0x2020] }),
     provider: '03:00.0',
     client: '06:00.0',
@@ -237,7 +235,7 @@ const WORKED: readonly Row[] = [
   },
   {
     name: 'ACS unknown on a checked DSP: uncertain (BUS_ADDR 4 or refused -1)',
-    rules: ['linux-5.4'],
+    rules: ['linux-4.20'],
     fabric: () => standard({ dspAcs: 'unknown' }),
     provider: '03:00.0',
     client: '04:00.0',
@@ -313,26 +311,11 @@ describe('worked examples', () => {
 });
 
 /** Two root ports under one host bridge, or two host bridges, with the given host-bridge device ids. */
-function hbFabric(ids: [number, number], twoBridges: boolean): Fabric {
-  const nodes: N[] = [
-    { k: 'hb', bdf: '00:00.0', vendor: ids[0], device: ids[1] },
-    { k: 'rp', bdf: '00:01.0' },
-    { k: 'ep', bdf: '01:00.0', parent: '00:01.0' },
-  ];
-  if (twoBridges) {
-    nodes.push(
-      { k: 'hb', bdf: '0001:00:00.0', vendor: ids[0], device: ids[1] },
-      { k: 'rp', bdf: '0001:00:01.0' },
-      { k: 'ep', bdf: '0001:01:00.0', parent: '0001:00:01.0' },
-    );
-  } else nodes.push({ k: 'rp', bdf: '00:02.0' }, { k: 'ep', bdf: '02:00.0', parent: '00:02.0' });
-  return fab(INTEL_ICX, nodes);
-}
 
 describe('every allowlist entry and flag', () => {
   for (const [rules, table] of [
     ['linux-6.1', ALLOWLIST_LINUX_6_1],
-    ['linux-6.19', ALLOWLIST_LINUX_6_19],
+    ['linux-7.2', getRuleSet('linux-7.2').allowlist],
   ] as const) {
     for (const e of table) {
       const ids: [number, number] = [e.vendor, e.device === 'any' ? 0x4242 : e.device];
@@ -351,10 +334,13 @@ describe('every allowlist entry and flag', () => {
       });
     }
   }
-  test('6.1 has fewer entries than 6.19, all of them also in 6.19', () => {
+  test('6.1 and 6.19 have the same ten entries; 7.2 adds Google and the Intel accelerators', () => {
     assert.equal(ALLOWLIST_LINUX_6_1.length, 10);
-    assert.ok(ALLOWLIST_LINUX_6_19.length > ALLOWLIST_LINUX_6_1.length);
-    for (const e of ALLOWLIST_LINUX_6_1) assert.ok(ALLOWLIST_LINUX_6_19.includes(e));
+    assert.deepEqual(ALLOWLIST_LINUX_6_19, ALLOWLIST_LINUX_6_1);
+    const newest = getRuleSet('linux-7.2').allowlist;
+    assert.equal(newest.length, 21);
+    for (const e of ALLOWLIST_LINUX_6_1)
+      assert.ok(newest.some((n) => n.vendor === e.vendor && n.device === e.device));
   });
   test('no host bridge device (first root-bus device neither 00.0 nor a root port): refused', () => {
     const f = fab(INTEL_ICX, [
@@ -467,33 +453,41 @@ describe('host bridge device whose port type is not in the input (§3.3.3)', () 
 });
 
 describe('rule-set differences, by name', () => {
-  test('google-wildcard: allowed by linux-6.19, not by linux-6.1', () => {
+  test('google-wildcard: allowed from linux-7.1 (70cf146a674c), not by linux-6.19', () => {
     const f = hbFabric([0x1ae0, 0x0042], true);
     assert.equal(
-      new P2pdma(f, 'linux-6.19').verdict('0000:01:00.0', '0001:01:00.0').mapType,
+      new P2pdma(f, 'linux-7.1').verdict('0000:01:00.0', '0001:01:00.0').mapType,
       'THRU_HOST_BRIDGE',
     );
-    assert.equal(
-      new P2pdma(f, 'linux-6.1').verdict('0000:01:00.0', '0001:01:00.0').mapType,
-      'NOT_SUPPORTED',
-    );
+    for (const r of ['linux-6.19', 'linux-6.1'])
+      assert.equal(
+        new P2pdma(f, r).verdict('0000:01:00.0', '0001:01:00.0').mapType,
+        'NOT_SUPPORTED',
+        r,
+      );
   });
-  test('dsa-as-host-bridge-device: 8086:0b25 (Intel DSA first on its root bus) is refused by 6.19 too', () => {
-    // The DSA/IAX/IAA/QAT entries arrived after v7.1 (upstream 0ba76b19fd4c; see allowlist-linux-6.19.ts).
+  test('dsa-as-host-bridge-device: 8086:0b25 is refused through 7.1 and allowed from 7.2 (0ba76b19fd4c)', () => {
     const f = hbFabric([0x8086, 0x0b25], false);
-    for (const rules of ['linux-6.19', 'linux-6.1']) {
+    for (const rules of ['linux-7.1', 'linux-6.19', 'linux-6.1']) {
       const v = new P2pdma(f, rules).verdict('01:00.0', '02:00.0');
       assert.equal(v.mapType, 'NOT_SUPPORTED', rules);
-      assert.ok(v.issues.some((i) => i.code === 'host_bridge_not_allowlisted'));
+      assert.equal(
+        v.issues.some((i) => i.code === 'host_bridge_not_allowlisted'),
+        true,
+        rules,
+      );
     }
-  });
-  test('amd-zen-cpu-rule: opens the host-bridge route in 6.x, not in linux-5.4', () => {
-    const f = standard({ machine: AMD_ZEN });
     assert.equal(
-      new P2pdma(f, 'linux-6.1').verdict('03:00.0', '06:00.0').mapType,
+      new P2pdma(f, 'linux-7.2').verdict('01:00.0', '02:00.0').mapType,
       'THRU_HOST_BRIDGE',
     );
-    assert.equal(new P2pdma(f, 'linux-5.4').verdict('03:00.0', '06:00.0').mapType, 'NOT_SUPPORTED');
+  });
+  test('amd-zen-cpu-rule: opens the host-bridge route from 5.9 (dea286bb71ba), not in 5.8 or 4.20', () => {
+    const f = standard({ machine: AMD_ZEN });
+    for (const r of ['linux-5.9', 'linux-6.1'])
+      assert.equal(new P2pdma(f, r).verdict('03:00.0', '06:00.0').mapType, 'THRU_HOST_BRIDGE', r);
+    for (const r of ['linux-5.8', 'linux-4.20'])
+      assert.equal(new P2pdma(f, r).verdict('03:00.0', '06:00.0').mapType, 'NOT_SUPPORTED', r);
   });
   test('amd-pre-zen and hygon: refused by the CPU rule', () => {
     for (const vendor of ['AuthenticAMD', 'HygonGenuine']) {
@@ -508,48 +502,38 @@ describe('rule-set differences, by name', () => {
       );
     }
   });
-  test('early-acs-refused and early-no-common-switch: linux-5.4 returns -1 where 6.x routes via the host bridge', () => {
+  test('early-acs-refused: linux-4.20 returns -1 where 6.x routes via the host bridge', () => {
     const f = standard({ dspAcs: 'redirect', machine: AMD_ZEN });
     assert.equal(
       new P2pdma(f, 'linux-6.19').verdict('03:00.0', '04:00.0').mapType,
       'THRU_HOST_BRIDGE',
     );
-    const early = new P2pdma(f, 'linux-5.4').verdict('03:00.0', '04:00.0');
+    const early = new P2pdma(f, 'linux-4.20').verdict('03:00.0', '04:00.0');
     assert.equal(early.distance, -1);
-    assert.ok(early.issues.some((i) => i.code === 'early_acs_refused'));
-  });
-  test('allowlist-6.19-only: every entry linux-6.19 added is refused by linux-6.1', () => {
-    const added = ALLOWLIST_LINUX_6_19.filter((e) => !ALLOWLIST_LINUX_6_1.includes(e));
-    assert.deepEqual(
-      added.map((e) => e.name),
-      ['Google SoCs'],
+    assert.equal(
+      early.issues.some((i) => i.code === 'early_acs_refused'),
+      true,
     );
-    for (const e of added) {
-      const f = hbFabric([e.vendor, e.device === 'any' ? 0x4242 : e.device], false);
-      const v = new P2pdma(f, 'linux-6.1').verdict('01:00.0', '02:00.0');
-      assert.equal(v.mapType, 'NOT_SUPPORTED', e.name);
-      assert.ok(
-        v.issues.some((i) => i.code === 'host_bridge_not_allowlisted'),
-        e.name,
-      );
-    }
   });
-  test('early-no-common-switch: linux-5.4 refuses even an allowlisted host bridge, with its own text', () => {
+  test('early-no-common-switch: linux-4.20 refuses even an allowlisted host bridge, with its own text', () => {
     const f = hbFabric([0x8086, 0x2020], false);
     assert.equal(
       new P2pdma(f, 'linux-6.1').verdict('01:00.0', '02:00.0').mapType,
       'THRU_HOST_BRIDGE',
     );
-    const early = new P2pdma(f, 'linux-5.4').verdict('01:00.0', '02:00.0');
+    const early = new P2pdma(f, 'linux-4.20').verdict('01:00.0', '02:00.0');
     assert.equal(early.mapType, 'NOT_SUPPORTED');
     assert.equal(early.distance, -1);
     assert.deepEqual(early.kernelLog, [
       'pci 0000:02:00.0: cannot be used for peer-to-peer DMA as the client and provider (0000:01:00.0) do not share an upstream bridge',
     ]);
-    assert.ok(early.issues.some((i) => i.code === 'early_no_common_switch'));
+    assert.equal(
+      early.issues.some((i) => i.code === 'early_no_common_switch'),
+      true,
+    );
   });
-  test('early-acs-refused: linux-5.4 prints "cannot be used … as ACS redirect is set" (-2 → -1)', () => {
-    const early = new P2pdma(standard({ dspAcs: 'redirect' }), 'linux-5.4').verdict(
+  test('early-acs-refused: linux-4.20 prints "cannot be used … as ACS redirect is set" (-2 → -1)', () => {
+    const early = new P2pdma(standard({ dspAcs: 'redirect' }), 'linux-4.20').verdict(
       '03:00.0',
       '04:00.0',
     );
@@ -558,46 +542,54 @@ describe('rule-set differences, by name', () => {
       'mlx5_core 0000:04:00.0: to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir=0000:02:00.0;0000:02:01.0',
     ]);
   });
-  test('acs-list-buffer: 128 bytes on the stack in 6.x, a page in linux-5.4', () => {
+  test('acs-list-buffer: 128 bytes on the stack from 5.14 (e4ece59abd70), a page before', () => {
     assert.equal(getRuleSet('linux-6.1').acsListBuffer, 128);
-    assert.equal(getRuleSet('linux-6.19').acsListBuffer, 128);
+    assert.equal(getRuleSet('linux-5.14').acsListBuffer, 128);
+    assert.equal(getRuleSet('linux-5.13').acsListBuffer, null);
     assert.equal(getRuleSet('linux-5.4').acsListBuffer, null);
   });
-  test('linux-5.4 says what it models: mainline v4.20 – v5.1, and carries a caveat', () => {
+  test('linux-5.4 is the real 5.4: host-bridge route, AMD 1022:1450 allowlisted, no CPU rule, no caveat', () => {
     const r = getRuleSet('linux-5.4');
-    assert.match(r.models, /v4\.20 – v5\.1/);
-    assert.match(r.caveat ?? '', /real 5\.4 kernel already routes/);
-    assert.equal(getRuleSet('linux-6.1').caveat, undefined);
+    assert.equal(r.semantics, 'host-bridge');
+    assert.equal(r.cpuRule, 'none');
+    assert.deepEqual(
+      r.allowlist.map(
+        (e) =>
+          `${e.vendor.toString(16)}:${String(e.device === 'any' ? 'any' : e.device.toString(16))}`,
+      ),
+      ['1022:1450', '8086:3c00', '8086:3c01', '8086:2f00', '8086:2f01'],
+    );
+    assert.equal(r.caveat, undefined);
+    assert.match(r.models, /mainline v5\.4/);
   });
-  test('map-type-cache: exists in 6.x, not in linux-5.4', () => {
+  test('map-type-cache: exists from 5.4, not in linux-4.20', () => {
     const f = standard();
     const m61 = new P2pdma(f, 'linux-6.1');
     m61.addProvider('03:00.0');
     m61.distance('03:00.0', ['06:00.0'], false);
     assert.deepEqual(m61.cache('03:00.0')!.entries(), [[0x0600, 'NOT_SUPPORTED']]);
-    const m54 = new P2pdma(f, 'linux-5.4');
-    m54.addProvider('03:00.0');
-    m54.distance('03:00.0', ['06:00.0'], false);
-    assert.deepEqual(m54.cache('03:00.0')!.entries(), []);
+    const m420 = new P2pdma(f, 'linux-4.20');
+    m420.addProvider('03:00.0');
+    m420.distance('03:00.0', ['06:00.0'], false);
+    assert.deepEqual(m420.cache('03:00.0')!.entries(), []);
   });
-  test('map-type enum values: 6.1 UNKNOWN 0 / NOT_SUPPORTED 1 / BUS_ADDR 2 / THRU 3; 6.19 adds NONE → 2 / 3 / 4', () => {
-    assert.deepEqual(new P2pdma(standard(), 'linux-6.1').ruleSet.mapTypeValues, {
+  test('map-type enum values: 6.1 UNKNOWN 0 / NOT_SUPPORTED 1 / BUS_ADDR 2 / THRU 3; from 6.17 NONE → 2 / 3 / 4', () => {
+    assert.deepEqual(new P2pdma(standard(), 'linux-6.16').ruleSet.mapTypeValues, {
       UNKNOWN: 0,
       NOT_SUPPORTED: 1,
       BUS_ADDR: 2,
       THRU_HOST_BRIDGE: 3,
     });
-    assert.deepEqual(new P2pdma(standard(), 'linux-6.19').ruleSet.mapTypeValues, {
+    assert.deepEqual(new P2pdma(standard(), 'linux-6.17').ruleSet.mapTypeValues, {
       UNKNOWN: 0,
       NOT_SUPPORTED: 2,
       BUS_ADDR: 3,
       THRU_HOST_BRIDGE: 4,
     });
   });
-  test('unknown rule set: E_NOT_FOUND listing the rule sets', () => {
-    assert.throws(
-      () => new P2pdma(standard(), 'linux-7.0'),
-      /no rule set 'linux-7.0'; rule sets: linux-6.19, linux-6.1, linux-5.4/,
-    );
+  test('unknown rule set: a typed error naming it', () => {
+    assert.throws(() => new P2pdma(standard(), 'linux-5.25'), /not a mainline release/);
+    assert.throws(() => new P2pdma(standard(), 'rhel-9'), /unknown rule set 'rhel-9'/);
+    assert.throws(() => new P2pdma(standard(), 'linux-4.19'), /has no PCI P2PDMA/);
   });
 });

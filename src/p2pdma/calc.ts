@@ -37,6 +37,43 @@ export interface CalcTrace {
   readonly acsList: readonly Bdf[];
   readonly cpu: boolean | null;
   readonly hostChecks: readonly HostBridgeCheck[];
+  /** v5.2 – v5.3: accepted by root_complex_whitelist() (both AMD Zen 1022:1450, no IOMMU). */
+  readonly rootComplex?: boolean;
+}
+
+/** What v5.2 – v5.3 added to the distance of a pair accepted through an allowlisted root complex. */
+export const ROOT_COMPLEX_DISTANCE = 0x1000;
+
+/** The v5.2 – v5.3 root complexes `root_complex_whitelist()` accepts (device 00.0 of the host bridge). */
+const ROOT_COMPLEXES: readonly (readonly [number, number])[] = [[0x1022, 0x1450]];
+
+/**
+ * `root_complex_whitelist(provider) && root_complex_whitelist(client)` (v5.2 – v5.3): false when an
+ * IOMMU is present (`iommu_present()`), else whether device 00.0 of each one's host bridge is an
+ * AMD Zen root complex. Unknown facts are asked.
+ */
+function rootComplexAllowlist(
+  env: P2pEnv,
+  provider: PciFunction,
+  client: PciFunction,
+  ask: Ask,
+): boolean {
+  const one = (f: PciFunction): boolean => {
+    const dev = env.fabric.hostBridgeDevice(f.hostBridge);
+    if (dev === null || dev.addr.device !== 0 || dev.addr.fn !== 0) return false;
+    if (typeof dev.vendor !== 'number' || typeof dev.device !== 'number')
+      return ask(
+        { key: `rc:${f.hostBridge}`, fact: 'host-bridge-device-id', devices: [dev.bdf] },
+        'unknown',
+      );
+    return ROOT_COMPLEXES.some(([v, d]) => v === dev.vendor && d === dev.device);
+  };
+  if (!one(provider) || !one(client)) return false;
+  const iommu = env.fabric.machine.iommu.enabled;
+  return !ask(
+    { key: 'iommu', fact: 'iommu-present', devices: [] },
+    typeof iommu === 'boolean' ? iommu : 'unknown',
+  );
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
@@ -88,7 +125,7 @@ export function calc(
   }
   const dist = distA + distB;
   const cl = env.devName(client);
-  const early = env.rules.semantics === 'early';
+  const early = env.rules.semantics !== 'host-bridge';
   let acsRedirects = false;
   if (common !== null) {
     for (const f of providerSide) checkAcs(f);
@@ -116,6 +153,25 @@ export function calc(
     }
     acsRedirects = true;
   } else if (early) {
+    if (
+      env.rules.semantics === 'root-complex' &&
+      rootComplexAllowlist(env, provider, client, ask)
+    ) {
+      // v5.2 – v5.3: accepted with an arbitrary large distance; the mapping uses bus addresses,
+      // which is the CPU physical address here (no IOMMU by precondition): through the root complex.
+      const d = ROOT_COMPLEX_DISTANCE + dist;
+      return {
+        mapType: 'THRU_HOST_BRIDGE',
+        dist: d,
+        ret: d,
+        log,
+        common: null,
+        acsList,
+        cpu: null,
+        hostChecks: [],
+        rootComplex: true,
+      };
+    }
     if (verbose) {
       log.push(
         `${cl}: cannot be used for peer-to-peer DMA as the client and provider (${provider.bdf}) do not share an upstream bridge`,
@@ -162,7 +218,10 @@ function hostBridgeAllowlist(
 ): boolean {
   const one = (hb: string, same: boolean): boolean => {
     let dev = env.fabric.hostBridgeDevice(hb);
-    const maybe = dev === null ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
+    // v5.4 – v5.18 look only at a device at 00.0; v5.19+ also accept a Root Port first on the bus.
+    const rootPortToo = env.rules.hostBridgeDevice === 'devfn0-or-root-port';
+    if (!rootPortToo && dev !== null && (dev.addr.device !== 0 || dev.addr.fn !== 0)) dev = null;
+    const maybe = dev === null && rootPortToo ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
     // Not at 00.0 and its port type not in the input: it is the host bridge device only if it is
     // a Root Port, so that is a deciding fact.
     const fact = {
@@ -187,7 +246,7 @@ function hostBridgeAllowlist(
         same,
         answer: ok ? 'allowed' : 'not-listed',
       });
-      if (!ok && warn)
+      if (!ok && warn && env.rules.hostBridgeWarning)
         log.push(`${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ????:????`);
       return ok;
     }
@@ -200,7 +259,7 @@ function hostBridgeAllowlist(
       answer: r.kind,
       ...(r.kind === 'not-listed' ? {} : { entry: r.entry.name }),
     });
-    if (r.kind === 'not-listed' && warn) {
+    if (r.kind === 'not-listed' && warn && env.rules.hostBridgeWarning) {
       log.push(
         `${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ${hex4(dev.vendor)}:${hex4(dev.device)}`,
       );

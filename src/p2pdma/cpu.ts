@@ -13,5 +13,5 @@ export function cpuSupportsP2pdma(cpu: CpuInfo, rules: RuleSet): boolean | 'unkn
   if (!isKnown(cpu.vendor)) return 'unknown';
   if (cpu.vendor !== 'AuthenticAMD') return false;
   if (!isKnown(cpu.family)) return 'unknown';
-  return cpu.family >= 0x17;
+  return cpu.family >= rules.cpuFamilyMin;
 }

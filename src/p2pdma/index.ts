@@ -1,11 +1,10 @@
 export type { AllowlistAnswer, AllowlistEntry } from './allowlist.js';
 export { allowlistLookup } from './allowlist.js';
-export { ALLOWLIST_LINUX_6_1 } from './allowlist-linux-6.1.js';
-export { ALLOWLIST_LINUX_6_19 } from './allowlist-linux-6.19.js';
 export { type CalcTrace, calc } from './calc.js';
 export { kernelArgs, pciParams } from './cmdline.js';
 export { cpuSupportsP2pdma } from './cpu.js';
 export { P2pEnv } from './env.js';
+export * from './history.js';
 export { LINK_RATE_SOURCE, linkGbps } from './links.js';
 export { LOCALITY_LEGEND, localityClass } from './locality.js';
 export * from './matrix.js';

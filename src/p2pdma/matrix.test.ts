@@ -39,8 +39,10 @@ test('differential: fast matrix == reference walk on random fabrics, and the fas
       const devs = matrixDevices(f, { all: true });
       const fast = fastMatrix(env, devs);
       const ref = referenceMatrix(env, devs);
-      assert.equal(fast.stats.fastRows, devs.length);
-      assert.equal(fast.stats.referenceCells, 0);
+      // v5.2 – v5.3 (root_complex_whitelist, distance 0x1000 + d) are answered by the walk.
+      const walked = env.rules.semantics === 'root-complex';
+      assert.equal(fast.stats.fastRows, walked ? 0 : devs.length);
+      assert.equal(fast.stats.referenceCells, walked ? devs.length * devs.length : 0);
       assert.equal(ref.stats.referenceCells, devs.length * devs.length);
       for (let i = 0; i < devs.length; i++) {
         for (let j = 0; j < devs.length; j++) {

@@ -54,8 +54,12 @@ export interface DeviceSelection {
 }
 
 const MIB = 1n << 20n;
+const BY_CLASS: ReadonlySet<DeviceCategory> = new Set(['gpu', 'accel', 'nic', 'nvme']);
 
-/** Default: endpoints with a memory BAR ≥ 1 MiB plus NICs and NVMe; `all`: every non-bridge function. */
+/**
+ * Default: endpoints with a memory BAR ≥ 1 MiB plus GPUs, accelerators, NICs and NVMe by class (a
+ * spec may leave a GPU's memory sizes out); `all`: every non-bridge function.
+ */
 export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFunction[] {
   const nonBridge = fabric.functions.filter((f) => !fabric.isBridge(f));
   if (sel.classes && sel.classes.length > 0)
@@ -64,9 +68,7 @@ export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFun
   return nonBridge.filter((f) => {
     if (f.kind !== 'endpoint' && f.kind !== 'rc-integrated-endpoint') return false;
     const cat = categoryOf(f);
-    return (
-      cat === 'nic' || cat === 'nvme' || f.bars.some((b) => b.space === 'mem' && b.size >= MIB)
-    );
+    return BY_CLASS.has(cat) || f.bars.some((b) => b.space === 'mem' && b.size >= MIB);
   });
 }
 
@@ -74,10 +76,12 @@ export function matrixDevices(fabric: Fabric, sel: DeviceSelection = {}): PciFun
 function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
   const h = hbs.length;
   const out = new Int8Array(h * h);
-  if (env.rules.semantics === 'early') return out.fill(MT_NOT_SUPPORTED);
+  if (env.rules.semantics !== 'host-bridge') return out.fill(MT_NOT_SUPPORTED);
+  const rootPortToo = env.rules.hostBridgeDevice === 'devfn0-or-root-port';
   const allow = (hb: string, same: boolean): boolean | 'unknown' => {
-    const dev = env.fabric.hostBridgeDevice(hb);
-    const maybe = dev === null ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
+    let dev = env.fabric.hostBridgeDevice(hb);
+    if (!rootPortToo && dev !== null && (dev.addr.device !== 0 || dev.addr.fn !== 0)) dev = null;
+    const maybe = dev === null && rootPortToo ? env.fabric.hostBridgeDeviceUnsure(hb) : null;
     const cand = dev ?? maybe;
     if (cand === null) return false;
     if (typeof cand.vendor !== 'number' || typeof cand.device !== 'number') return 'unknown';
@@ -107,6 +111,8 @@ function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
 }
 
 export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMatrix {
+  // v5.2 – v5.3 (root_complex_whitelist, distance 0x1000 + d): the per-pair walk answers.
+  if (env.rules.semantics === 'root-complex') return referenceMatrix(env, devices);
   const n = devices.length;
   // Nodes: the devices and all their upstream bridges.
   const nodeIdx = new Map<PciFunction, number>();
@@ -182,7 +188,7 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
   }
   const route = hostRouteTable(env, hbs);
   const H = hbs.length;
-  const early = env.rules.semantics === 'early';
+  const early = env.rules.semantics !== 'host-bridge';
   const mapTypes = new Int8Array(n * n);
   const distances = new Int16Array(n * n);
   const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };

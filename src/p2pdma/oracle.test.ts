@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { MACHINES, ORACLE_DIR } from '../ingest/lspci/testing/fixtures.js';
 import type { LoadResult } from '../ingest/types.js';
+import { chooseRules } from './kernel-release.js';
 import { P2pdma } from './p2pdma.js';
 import type { Verdict } from './types.js';
 
@@ -57,6 +58,19 @@ for (const machine of MACHINES) {
 
     test('sysfs capture: every ordered pair agrees with the kernel', async () => {
       const m = new P2pdma((await sysfs()).fabric, 'linux-6.1');
+      for (const p of oracle().pairs) {
+        const why = agrees(m.verdict(p.provider, p.client), p);
+        assert.equal(why, null, `${p.provider} → ${p.client}: ${why}`);
+      }
+    });
+
+    test("by default: the capture's own kernel (proc/version 6.1.192) picks linux-6.1.192, and every pair agrees", async () => {
+      const { fabric } = await sysfs();
+      const choice = chooseRules(fabric.machine);
+      assert.equal(choice.source, 'machine');
+      assert.equal(choice.kernelRelease, '6.1.192-p2poracle');
+      assert.equal(choice.rules.name, 'linux-6.1.192');
+      const m = new P2pdma(fabric, choice.rules);
       for (const p of oracle().pairs) {
         const why = agrees(m.verdict(p.provider, p.client), p);
         assert.equal(why, null, `${p.provider} → ${p.client}: ${why}`);

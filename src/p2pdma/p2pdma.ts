@@ -161,6 +161,10 @@ export class P2pdma {
     const c = this.#fn(client);
     const hit = cache?.get(cacheKey(c.addr)) ?? 'UNKNOWN';
     if (hit !== 'UNKNOWN') return hit;
+    // v5.4 – v5.19: a client never computed reads UNKNOWN from the cache; the mapping WARNs once
+    // and fails (pci_p2pdma_map_sg_attrs). v6.0+ computes it here (719c98658058).
+    if (this.env.rules.mapTypeCache && this.env.rules.mapTypeOnMiss === 'unknown')
+      return 'NOT_SUPPORTED';
     const branches = explore((ask) => calc(this.env, p, c, true, ask));
     const first = branches[0]!.value;
     if (sameLog(branches.map((b) => b.value.log))) this.kernelLog.push(...first.log);

@@ -21,6 +21,7 @@ export type FactKind =
   | 'acs-firmware-value' // config_acs keeps firmware bits; the firmware value is not in the input
   | 'cpu-vendor-family' // cpu_supports_p2pdma(): x86 AMD family >= 0x17
   | 'host-bridge-device-id' // vendor:device of the host bridge device the allowlist looks at
+  | 'iommu-present' // v5.2 – v5.3 root_complex_whitelist(): iommu_present() on the PCI bus
   | 'host-bridge-device-port-type'; // whether the first root-bus function (not at 00.0) is a Root Port
 
 export interface MissingFact {
@@ -43,9 +44,10 @@ export type IssueCode =
   | 'host_bridge_requires_same' // allowlist entry carries REQ_SAME_HOST_BRIDGE, bridges differ
   | 'no_host_bridge_device' // no device at 00.0 / root port first on the root bus
   | 'cpu_allows_host_bridge' // AMD Zen rule opened the host-bridge route
+  | 'root_complex_allowlisted' // v5.2 – v5.3: both root complexes AMD Zen, no IOMMU (0x1000 + d)
   | 'host_bridge_allowlisted' // the host bridge device matched an allowlist entry: route open
-  | 'early_acs_refused' // linux-5.4: ACS redirect on the path refuses (-2)
-  | 'early_no_common_switch' // linux-5.4: no common upstream bridge refuses (-1)
+  | 'early_acs_refused' // v4.20 – v5.3: ACS redirect on the path refuses (-2)
+  | 'early_no_common_switch' // v4.20 – v5.3: no common upstream bridge refuses (-1)
   | 'fact_unknown' // a deciding fact is missing from the input
   | 'cmdline'; // the what-if kernel command line changed or could not be parsed
 

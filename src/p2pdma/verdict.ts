@@ -3,7 +3,7 @@
  * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
  */
 import type { PciFunction } from '../pci/types.js';
-import { acsListText, type CalcTrace, calc } from './calc.js';
+import { acsListText, type CalcTrace, calc, ROOT_COMPLEX_DISTANCE } from './calc.js';
 import type { P2pEnv } from './env.js';
 import { type Branch, explore } from './explore.js';
 import { bottleneck } from './links.js';
@@ -70,7 +70,7 @@ function issuesOf(
   path: readonly string[],
 ): Issue[] {
   const out: Issue[] = [];
-  const early = env.rules.semantics === 'early';
+  const early = env.rules.semantics !== 'host-bridge';
   if (t.acsList.length > 0) {
     out.push({
       code: early ? 'early_acs_refused' : 'acs_redirect',
@@ -85,7 +85,17 @@ function issuesOf(
       hint: `pci=disable_acs_redir=${acsListText(t.acsList, env.rules.acsListBuffer)}`,
     });
   }
-  if (t.common === null) {
+  if (t.rootComplex) {
+    out.push({
+      code: 'root_complex_allowlisted',
+      path: [
+        provider.hostBridge,
+        ...(client.hostBridge !== provider.hostBridge ? [client.hostBridge] : []),
+      ],
+      evidence: { distanceAdded: ROOT_COMPLEX_DISTANCE, ruleSet: env.rules.name },
+      hint: null,
+    });
+  } else if (t.common === null) {
     out.push({
       code: early ? 'early_no_common_switch' : 'no_common_upstream',
       path: [provider.bdf, client.bdf],

@@ -12,6 +12,7 @@ import {
   isKnown,
   type MachineInfo,
   type Maybe,
+  type OsDevice,
   type PcieInfo,
   type PciFunction,
   UNKNOWN,
@@ -44,6 +45,8 @@ export interface FunctionInit {
   readonly iommuGroup?: Maybe<number> | null;
   readonly driver?: Maybe<string> | null;
   readonly deviceMemory?: bigint;
+  readonly osDevices?: readonly OsDevice[];
+  readonly cpulist?: string;
   /** Where this function was read from, for error messages. */
   readonly source?: SourceLocation;
 }
@@ -217,6 +220,10 @@ export class FabricBuilder {
         iommuGroup: init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup,
         driver: init.driver === undefined ? UNKNOWN : init.driver,
         ...(init.deviceMemory !== undefined ? { deviceMemory: init.deviceMemory } : {}),
+        ...(init.osDevices !== undefined && init.osDevices.length > 0
+          ? { osDevices: init.osDevices }
+          : {}),
+        ...(init.cpulist !== undefined ? { cpulist: init.cpulist } : {}),
       };
       functions.push(f);
     }

@@ -25,6 +25,8 @@ export class Fabric {
 
   readonly #byBdf = new Map<string, PciFunction>();
   readonly #byName = new Map<string, PciFunction>();
+  /** OS device names (`mlx5_0`, `nvme0`, `GPU0`) → function; a name on two functions maps to none. */
+  readonly #byOsName = new Map<string, PciFunction | null>();
   readonly #children = new Map<string, PciFunction[]>();
   readonly #virtfns = new Map<string, PciFunction[]>();
   readonly #hostBridges = new Map<string, HostBridge>();
@@ -46,6 +48,8 @@ export class Fabric {
     for (const f of this.functions) {
       this.#byBdf.set(f.bdf, f);
       if (f.name !== undefined) this.#byName.set(f.name, f);
+      for (const o of f.osDevices ?? [])
+        this.#byOsName.set(o.name, this.#byOsName.has(o.name) ? null : f);
       pushTo(this.#children, f.parent ?? f.hostBridge, f);
       if (f.physfn !== null) pushTo(this.#virtfns, f.physfn, f);
     }
@@ -78,7 +82,7 @@ export class Fabric {
    */
   resolve(query: string): PciFunction {
     const q = query.trim().toLowerCase();
-    const named = this.#byName.get(query.trim());
+    const named = this.#byName.get(query.trim()) ?? this.#byOsName.get(query.trim());
     if (named) return named;
     const parsed = tryParseBdf(q);
     if (parsed && /^[0-9a-f]{4,8}:/.test(q) && q.split(':').length === 3) {
@@ -97,7 +101,11 @@ export class Fabric {
           .join(', ')}${hits.length > 8 ? ', …' : ''}`,
       );
     }
-    const names = [...this.functions.map((f) => f.bdf), ...this.#byName.keys()];
+    const names = [
+      ...this.functions.map((f) => f.bdf),
+      ...this.#byName.keys(),
+      ...this.#byOsName.keys(),
+    ];
     const near = closestMatches(query, names, 5);
     throw new PeerdmaError(
       'E_NOT_FOUND',

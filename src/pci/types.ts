@@ -60,6 +60,10 @@ export interface PcieInfo {
   readonly linkCap: Maybe<Link> | null;
   /** Link Status (what it trained to). */
   readonly linkStatus: Maybe<Link> | null;
+  /** Device Control: negotiated Max Payload Size in bytes (128…4096), when the input carries it. */
+  readonly mps?: number;
+  /** Device Control: Max Read Request Size in bytes (128…4096), when the input carries it. */
+  readonly mrrs?: number;
 }
 
 /** ACS control bits (PCIe spec 7.7.11; kernel include/uapi/linux/pci_regs.h). */
@@ -132,6 +136,32 @@ export interface PciFunction {
   readonly driver: Maybe<string> | null;
   /** Device-local memory behind the BARs (HBM, VRAM, CMB) when the input states it. */
   readonly deviceMemory?: bigint;
+  /** Names looked up in pci.ids and the class table (src/names), when they were applied. */
+  readonly names?: FunctionNames;
+  /** The OS devices the function's driver created (`mlx5_0`, `ens1f0np0`, `nvme0`, `GPU0`), when read. */
+  readonly osDevices?: readonly OsDevice[];
+  /** `local_cpulist`: the CPUs near the function, as sysfs prints it (`0-31,64-95`). */
+  readonly cpulist?: string;
+}
+
+/** Where an OS device name was found under the function's sysfs directory. */
+export type OsDeviceKind = 'net' | 'infiniband' | 'nvme' | 'block' | 'drm' | 'nvidia-gpu';
+
+export interface OsDevice {
+  readonly kind: OsDeviceKind;
+  readonly name: string;
+}
+
+/** Raw names of a function's ids (null: not in the database); src/names formats them like lspci. */
+export interface FunctionNames {
+  readonly vendor: string | null;
+  readonly device: string | null;
+  /** Base class name and subclass name (lspci prints the subclass when it has one). */
+  readonly baseClass: string | null;
+  readonly subclass: string | null;
+  readonly progIf: string | null;
+  readonly subsystemVendor: string | null;
+  readonly subsystem: string | null;
 }
 
 export interface HostBridge {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildDemo } from '../app/demo.js';
 import { driverFabric } from '../drivers/testing/fabric.js';
-import { buildDemo, findingText, mappingLine, renderDemo, renderDemoSection } from './demo.js';
+import { mappingLine, renderDemo, renderDemoSection } from './demo.js';
+import { driverFindingText as findingText } from './findings.js';
 
 test('demo text names the pair, every step and the ring table', () => {
   const doc = buildDemo(driverFabric());
@@ -16,7 +18,7 @@ test('demo text names the pair, every step and the ring table', () => {
   assert.match(text, /p2p-doorbell +64\/64 +yes/);
   assert.match(text, /verified: yes · pristine: yes/);
   assert.equal(
-    renderDemoSection(driverFabric()).startsWith('== DMA-BUF founding scenario =='),
+    renderDemoSection(buildDemo(driverFabric())).startsWith('== DMA-BUF founding scenario =='),
     true,
   );
 });

@@ -1,61 +1,14 @@
 /**
- * `peerdma demo`: the founding scenario step by step and the ring + doorbell comparison, as text
- * or one JSON document (schemaVersion 1). The wording of driver findings lives here.
+ * `peerdma demo` rendered: the founding scenario step by step, the ring + doorbell comparison and
+ * NVMe → GPU VRAM (src/app/demo.ts), as text. The JSON document is the record itself.
  */
-import type { KResult } from '../core/errno.js';
+import type { DemoDoc } from '../app/demo.js';
 import { ledgerLine } from '../dma/index.js';
-import type { DriverFinding } from '../drivers/env.js';
-import type { Fabric } from '../pci/fabric.js';
 import type { DemoMapping, DemoResult } from '../scenarios/demo-steps.js';
-import { type FoundingOptions, runFounding } from '../scenarios/founding.js';
-import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
-import { type RingResult, type RingRow, runRingDoorbell } from '../scenarios/ring-doorbell.js';
-
-export const DEMO_SCHEMA_VERSION = 1;
-
-export interface DemoDoc {
-  readonly schemaVersion: 1;
-  readonly founding: DemoResult;
-  readonly ring: RingResult | { readonly error: string };
-  /** NVMe → GPU VRAM through the amdgpu-style dynamic exporter (static vs pinned, MOVE_NOTIFY). */
-  readonly gpuNvme: GpuNvmeResult | { readonly error: string };
-}
-
-export function buildDemo(fabric: Fabric, opts: FoundingOptions = {}): DemoDoc {
-  const founding = runFounding(fabric, opts);
-  const ring: KResult<RingResult> = founding.pair
-    ? runRingDoorbell(fabric, opts)
-    : {
-        ok: false,
-        errno: 'ENODEV',
-        code: -19,
-        message: 'it needs the same (accelerator, NIC) pair',
-      };
-  const gpuNvme = runGpuNvme(fabric, opts);
-  return {
-    schemaVersion: 1,
-    founding,
-    ring: ring.ok ? ring.value : { error: ring.message },
-    gpuNvme: gpuNvme.ok ? gpuNvme.value : { error: gpuNvme.message },
-  };
-}
-
-/** The one place driver findings are worded. */
-export function findingText(f: DriverFinding): string {
-  const e = f.evidence;
-  switch (f.code) {
-    case 'p2p_silent_fallback_gtt':
-      return `${f.path[1]} cannot do P2P with ${f.path[0]}: buffer ${String(e['bo'])} (prefers VRAM) was served from system memory instead, with no error`;
-    case 'pin_dropped_vram':
-      return `pinning for ${f.path[1]} dropped VRAM (${String(e['why'])}): buffer ${String(e['bo'])} moved to system memory`;
-    case 'p2p_refused_at_map':
-      return `${f.path[1]} attached but mapping was refused (-EPERM): P2P to ${f.path[0]} is not possible`;
-    case 'stale_pinned_mapping':
-      return `${f.path[0]}: exporter ${String(e['exporter'])} moved a pinned buffer; the importer keeps its stale mapping`;
-    case 'no_p2p_pair':
-      return `no P2P-capable pair: ${String(e['reason'])}`;
-  }
-}
+import type { GpuNvmeResult } from '../scenarios/gpu-nvme.js';
+import type { RingResult, RingRow } from '../scenarios/ring-doorbell.js';
+import { driverFindingText } from './findings.js';
+import { rulesLines } from './p2p-text.js';
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
@@ -111,7 +64,7 @@ export function renderFounding(r: DemoResult): string[] {
     `verified: ${r.verified ? 'yes' : 'no'} · pristine: ${r.pristine.length === 0 ? 'yes' : r.pristine.join('; ')}`,
   );
   if (r.violations.length) out.push(`violations: ${r.violations.length} (see the kernel log)`);
-  for (const f of r.findings) out.push(`finding: ${findingText(f)}`);
+  for (const f of r.findings) out.push(`finding: ${driverFindingText(f)}`);
   if (r.kernelLog.length) {
     out.push('kernel log:');
     for (const l of r.kernelLog) out.push(`  ${l}`);
@@ -196,10 +149,10 @@ export function renderGpuNvme(r: GpuNvmeResult | { readonly error: string }): st
 }
 
 export function renderDemo(doc: DemoDoc): string {
-  return `${[...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
+  return `${[...rulesLines(doc.rules), ...renderFounding(doc.founding), '', ...renderRing(doc.ring), '', ...renderGpuNvme(doc.gpuNvme)].join('\n')}\n`;
 }
 
 /** The demo as a section of `peerdma report`. */
-export function renderDemoSection(fabric: Fabric): string {
-  return `== DMA-BUF founding scenario ==\n${renderDemo(buildDemo(fabric))}`;
+export function renderDemoSection(doc: DemoDoc): string {
+  return `== DMA-BUF founding scenario ==\n${renderDemo(doc)}`;
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildMapCost } from '../app/map-cost.js';
 import { DEFAULT_CALIBRATION } from '../dma/index.js';
 import { testFabric } from '../iommu/testing/fabric.js';
 import {
-  buildMapCost,
+  conclusionText,
   mapCostJson,
   nsDecade,
   renderMapCostSection,
@@ -27,7 +28,7 @@ test('conclusion: the dma_map_resource loop loses from a few chunks on; crossove
     iommu: 'strict',
     maxSegSize: 2n << 30n,
   });
-  const text = r.conclusion.join('\n');
+  const text = conclusionText(r).join('\n');
   assert.match(
     text,
     /A dma_map_resource loop \(512 calls for 512 chunks\) makes 512 IOVA allocations and 512 synchronous IOTLB invalidations; iova-link≈phys-vec make 1 and 1: the loop costs [\d.]+× as much/,
@@ -39,7 +40,7 @@ test('conclusion: the dma_map_resource loop loses from a few chunks on; crossove
   assert.match(text, /keeps up with the single-IOVA strategies only up to 2MiB \(1 chunk\)/);
   assert.match(text, /"a single 4 KiB page" \(4KiB in 4KiB chunks\): map-resource wins/);
   // iova-link and phys-vec differ by a few ns of sg fills: reported as a tie, not a winner flip
-  assert.match(r.conclusion[0]!, /iova-link≈phys-vec tie as cheapest/);
+  assert.match(conclusionText(r)[0]!, /iova-link≈phys-vec tie as cheapest/);
   assert.match(text, /no trade-off here, the struct pages buy no CPU time/);
 });
 
@@ -57,11 +58,11 @@ test('conclusions follow the numbers: a calibration that favours struct pages fl
     .filter((c) => c.ok && c.strategy !== 'p2p-pages')
     .sort((a, b) => a.cpuNs - b.cpuNs)[0]!;
   assert.ok(pages.cpuNs < best.cpuNs);
-  assert.match(r.conclusion[0]!, /p2p-pages is cheapest/);
+  assert.match(conclusionText(r)[0]!, /p2p-pages is cheapest/);
   const cycles = Math.ceil(pages.setupNs / (best.cpuNs - pages.cpuNs));
   assert.ok(
-    r.conclusion.some((c) => c.includes(`pays for itself after ${cycles} map/unmap cycle`)),
-    r.conclusion.join('\n'),
+    conclusionText(r).some((c) => c.includes(`pays for itself after ${cycles} map/unmap cycle`)),
+    conclusionText(r).join('\n'),
   );
 });
 
@@ -71,8 +72,8 @@ test('BUS_ADDR pair: phys-vec uses bus addresses and does no IOMMU work at all',
   const pv = r.main.costs.find((c) => c.strategy === 'phys-vec')!;
   assert.equal(pv.map?.counts.iovaAllocs, 0);
   assert.equal(pv.map?.counts.iommuCalls, 0);
-  assert.match(r.conclusion[0]!, /phys-vec is cheapest/);
-  assert.ok(r.conclusion.some((c) => c.startsWith('The pair is BUS_ADDR')));
+  assert.match(conclusionText(r)[0]!, /phys-vec is cheapest/);
+  assert.ok(conclusionText(r).some((c) => c.startsWith('The pair is BUS_ADDR')));
   const json = mapCostJson(r) as {
     schemaVersion: number;
     sweep: { size: string }[];
@@ -88,7 +89,9 @@ test('BUS_ADDR pair: phys-vec uses bus addresses and does no IOMMU work at all',
 });
 
 test('report section: pair line, table and conclusions', () => {
-  const s = renderMapCostSection(testFabric({ redirect: true }), { size: 64n << 30n });
+  const s = renderMapCostSection(
+    buildMapCost(testFabric({ redirect: true }), { size: 64n << 30n }),
+  );
   assert.match(
     s,
     /^accel0 \(0000:03:00\.0\) → nic0 \(0000:04:00\.0\): THRU_HOST_BRIDGE, IOMMU lazy/,

@@ -1,37 +1,21 @@
 /**
- * `peerdma map-cost`: the mapping strategies' cost ledgers for one provider/client pair of a
- * machine, as a table, a JSON document (schemaVersion 1), a log-log SVG chart and generated
- * conclusions. All numbers come from the closed-form ledgers of src/dma (no per-page work).
+ * `peerdma map-cost` rendered: the strategies' cost ledgers (src/app/map-cost.ts) as a table, a
+ * JSON document (schemaVersion 1), a log-log SVG chart and the worded conclusions.
  */
+import type { MapCostReport } from '../app/map-cost.js';
 import {
   CALIBRATION_ROWS,
-  type Calibration,
-  type CalibrationKey,
   type CalibrationRow,
   type CaseCost,
-  type CompareEnv,
-  conclude,
-  costCase,
-  DEFAULT_CALIBRATION,
-  DEFAULT_MAX_SEG_SIZE,
-  DRIVER_MAX_SEG_SIZE,
   fmtBytes,
   fmtNs,
+  formatSegLimit,
   formatSize,
-  type MapType,
-  STRATEGY_NAMES,
   type StrategyCost,
-  type StrategyName,
-  sweepSizes,
-  winnerRuns,
+  type WinnerRun,
 } from '../dma/index.js';
-import { PeerdmaError } from '../errors/index.js';
-import { machineIommuMode } from '../iommu/machine-mode.js';
-import { type IommuMode, maxBig } from '../iommu/types.js';
-import { P2pdma } from '../p2pdma/index.js';
-import { categoryOf } from '../pci/classes.js';
-import type { Fabric } from '../pci/fabric.js';
-import { isKnown, type PciFunction } from '../pci/types.js';
+import type { PciFunction } from '../pci/types.js';
+import { findingText } from './findings.js';
 import { logLogChart, svgDocument } from './svg.js';
 
 /** The compact one-line ledger (for the DMA-BUF demo) lives with the ledger in src/dma. */
@@ -39,139 +23,10 @@ export { ledgerLine } from '../dma/index.js';
 
 export const MAP_COST_SCHEMA_VERSION = 1;
 
-export interface MapCostOptions {
-  readonly provider?: string;
-  readonly client?: string;
-  /** Export size (default 64 GiB). */
-  readonly size?: bigint;
-  /** `--chunk` spec (default 2MiB). */
-  readonly chunk?: string;
-  /** Default: from the machine's IOMMU facts. */
-  readonly iommu?: IommuMode;
-  readonly strategies?: readonly StrategyName[];
-  /** Importer's max segment size; default from its driver (mlx5 2 GiB) or the kernel's 64 KiB. */
-  readonly maxSegSize?: bigint;
-  readonly calibration?: Calibration;
-  readonly calibrationFile?: string;
-  readonly overridden?: readonly CalibrationKey[];
-}
-
-export interface MapCostReport {
-  readonly machine: string;
-  readonly provider: PciFunction;
-  readonly client: PciFunction;
-  readonly mapType: MapType;
-  readonly mapTypeNote: string;
-  readonly mode: IommuMode;
-  readonly modeSource: string;
-  readonly maxSegSize: bigint;
-  readonly maxSegSource: string;
-  readonly main: CaseCost;
-  readonly founding: readonly CaseCost[];
-  readonly sweep: readonly CaseCost[];
-  readonly conclusion: readonly string[];
-  readonly calibrationFile: string | null;
-  readonly overridden: readonly CalibrationKey[];
-}
-
-/** A segment limit such as 0xffffffff reads as `4GiB − 1`. */
-const segSize = (v: bigint) =>
-  ((v + 1n) & v) === 0n && v > 4096n ? `${formatSize(v + 1n)} − 1` : formatSize(v);
 const label = (f: PciFunction) => (f.name ? `${f.name} (${f.bdf})` : f.bdf);
-const endpoint = (f: PciFunction) => f.kind === 'endpoint' || f.kind === 'rc-integrated-endpoint';
-const largestBar = (f: PciFunction) =>
-  f.bars.filter((b) => b.space === 'mem').reduce((a, b) => maxBig(a, b.size), 0n);
 
-/** Default pair: the first accelerator (else GPU, NVMe) with a BAR, and the NIC closest to it. */
-export function pickPair(
-  fabric: Fabric,
-  provider?: string,
-  client?: string,
-): [PciFunction, PciFunction] {
-  const byCat = (cats: string[]) =>
-    cats.flatMap((c) =>
-      fabric.functions.filter((f) => endpoint(f) && categoryOf(f) === c && largestBar(f) > 0n),
-    );
-  const p = provider !== undefined ? fabric.resolve(provider) : byCat(['accel', 'gpu', 'nvme'])[0];
-  if (p === undefined)
-    throw new PeerdmaError(
-      'E_NOT_FOUND',
-      'no accelerator, GPU or NVMe device with a memory BAR; name one with --provider',
-    );
-  if (largestBar(p) === 0n)
-    throw new PeerdmaError('E_USAGE', `--provider ${label(p)} has no memory BAR to export`);
-  if (client !== undefined) return [p, fabric.resolve(client)];
-  const nics = fabric.functions.filter((f) => endpoint(f) && categoryOf(f) === 'nic' && f !== p);
-  const others = fabric.functions.filter(
-    (f) => endpoint(f) && f !== p && categoryOf(f) !== 'bridge',
-  );
-  const pool = nics.length > 0 ? nics : others;
-  const c = [...pool].sort((a, b) => fabric.path(p, a).length - fabric.path(p, b).length)[0];
-  if (c === undefined)
-    throw new PeerdmaError('E_NOT_FOUND', 'no client device; name one with --client');
-  return [p, c];
-}
-
-/** The IOMMU mode the machine runs, and where that came from. */
-export function machineMode(fabric: Fabric): [IommuMode, string] {
-  const m = machineIommuMode(fabric);
-  return [m.mode, m.source];
-}
-
-function pairMapType(fabric: Fabric, p: PciFunction, c: PciFunction): [MapType, string] {
-  const p2p = new P2pdma(fabric);
-  p2p.addProvider(p);
-  const v = p2p.verdict(p, c);
-  if (v.mapType !== 'uncertain') return [v.mapType, `p2pdma (${v.ruleSet ?? 'default rules'})`];
-  return ['UNKNOWN', `undecided: one of ${v.possible.join(', ')} (missing: ${v.missing.fact})`];
-}
-
-export function buildMapCost(fabric: Fabric, opts: MapCostOptions = {}): MapCostReport {
-  const [provider, client] = pickPair(fabric, opts.provider, opts.client);
-  const [mapType, mapTypeNote] = pairMapType(fabric, provider, client);
-  const [mode, modeSource] =
-    opts.iommu !== undefined ? [opts.iommu, '--iommu'] : machineMode(fabric);
-  const drv = client.driver !== null && isKnown(client.driver) ? client.driver : null;
-  const known = drv !== null ? DRIVER_MAX_SEG_SIZE[drv] : undefined;
-  const [maxSegSize, maxSegSource] =
-    opts.maxSegSize !== undefined
-      ? [opts.maxSegSize, '--max-seg']
-      : known !== undefined
-        ? [known, `${drv} sets ${segSize(known)}`]
-        : [DEFAULT_MAX_SEG_SIZE, `kernel default (driver ${drv ?? 'unknown'} sets none known)`];
-  const env: CompareEnv = {
-    mode,
-    mapType,
-    maxSegSize,
-    calibration: opts.calibration ?? DEFAULT_CALIBRATION,
-  };
-  const strategies = opts.strategies ?? STRATEGY_NAMES;
-  const size = opts.size ?? 64n << 30n;
-  const chunk = opts.chunk ?? '2MiB';
-  const main = costCase(strategies, size, chunk, env);
-  const founding = [
-    costCase(strategies, size, '2MiB', env),
-    costCase(strategies, 4096n, '4KiB', env),
-  ];
-  const sweep = sweepSizes(chunk, size).map((s) => costCase(strategies, s, chunk, env));
-  return {
-    machine: fabric.machine.name ?? fabric.machine.source,
-    provider,
-    client,
-    mapType,
-    mapTypeNote,
-    mode,
-    modeSource,
-    maxSegSize,
-    maxSegSource,
-    main,
-    founding,
-    sweep,
-    conclusion: conclude(main, sweep, founding, env),
-    calibrationFile: opts.calibrationFile ?? null,
-    overridden: opts.overridden ?? [],
-  };
-}
+/** The conclusions, one sentence each. */
+export const conclusionText = (r: MapCostReport): string[] => r.conclusion.map(findingText);
 
 /**
  * Calibration rows with no published number behind them (e.g. a single dma_map_resource call on
@@ -240,7 +95,7 @@ export function mapCostJson(r: MapCostReport): object {
         metadataBytes: k.metadataBytes,
       })),
     })),
-    conclusion: r.conclusion,
+    conclusion: conclusionText(r),
   };
 }
 
@@ -301,7 +156,7 @@ export function renderMapCost(r: MapCostReport): string {
   const out = [
     `machine ${r.machine}: provider ${label(r.provider)} → client ${label(r.client)}`,
     `P2PDMA map type: ${r.mapType} (${r.mapTypeNote})`,
-    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${segSize(r.maxSegSize)} (${r.maxSegSource})`,
+    `IOMMU: ${r.mode} (${r.modeSource}); client max segment ${formatSegLimit(r.maxSegSize)} (${r.maxSegSource})`,
     `calibration: ${r.calibrationFile ? `${r.calibrationFile} overrides ${r.overridden.join(', ') || 'nothing'}` : 'built-in (docs/calibration.md)'}`,
     ...assumptionLines(r),
     '',
@@ -316,7 +171,7 @@ export function renderMapCost(r: MapCostReport): string {
       ...table(c).map((l) => `  ${l}`),
     );
   }
-  out.push('', 'conclusion:', ...r.conclusion.map((s) => `  - ${s}`));
+  out.push('', 'conclusion:', ...conclusionText(r).map((s) => `  - ${s}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -337,8 +192,8 @@ function byteTicks(lo: number, hi: number): number[] {
 }
 
 /** Crossovers along the sweep (where the cheapest strategy changes), labelled with the new one. */
-const crossoverMarks = (sweep: readonly CaseCost[]) =>
-  winnerRuns(sweep)
+const crossoverMarks = (runs: readonly WinnerRun[]) =>
+  runs
     .slice(1)
     .map((r) => ({ x: Number(r.from.size), label: `${formatSize(r.from.size)}: → ${r.name}` }));
 
@@ -369,7 +224,7 @@ export function renderMapCostSvg(r: MapCostReport): string {
     yLabel: 'CPU time (map + unmap)',
     series: series((k) => k.cpuNs),
     yTick: nsDecade,
-    marks: crossoverMarks(r.sweep),
+    marks: crossoverMarks(r.runs),
     ...axis,
   });
   const memSeries = series((k) => k.metadataBytes);
@@ -388,15 +243,14 @@ export function renderMapCostSvg(r: MapCostReport): string {
   return svgDocument([cpu, memChart], CHART_WIDTH);
 }
 
-/** For `peerdma report`: the founding cases and the conclusion, compactly. */
-export function renderMapCostSection(fabric: Fabric, opts: MapCostOptions = {}): string {
-  const r = buildMapCost(fabric, opts);
+/** For `peerdma report`: the pair, the export's table and the conclusions, compactly. */
+export function renderMapCostSection(r: MapCostReport): string {
   const out = [
     `${label(r.provider)} → ${label(r.client)}: ${r.mapType}, IOMMU ${r.mode}`,
     `export ${formatSize(r.main.size)} in ${r.main.chunk} chunks:`,
     ...table(r.main).map((l) => `  ${l}`),
     '',
-    ...r.conclusion.map((s) => `- ${s}`),
+    ...conclusionText(r).map((s) => `- ${s}`),
   ];
   return `${out.join('\n')}\n`;
 }

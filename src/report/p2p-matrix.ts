@@ -1,49 +1,29 @@
 /**
- * `peerdma matrix`: every endpoint pair laid out like `nvidia-smi topo -m` with a legend, its JSON
- * (map type and distance from the fast matrix; the per-pair walk only where there are findings),
- * and the P2P section of `peerdma report`.
+ * `peerdma matrix` rendered (src/app/matrix.ts): every endpoint pair laid out like
+ * `nvidia-smi topo -m` with a legend, its JSON, and the P2P section of `peerdma report`.
  */
-import { P2pEnv } from '../p2pdma/env.js';
-import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
+import type { MatrixView, P2pSummary } from '../app/matrix.js';
+import type { MatrixShow } from '../app/options.js';
+import { rulesChoiceData } from '../p2pdma/kernel-release.js';
+import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
   cellMapType,
-  type DeviceSelection,
-  fastMatrix,
   MT_BUS_ADDR,
   MT_NOT_SUPPORTED,
   MT_THRU_HOST_BRIDGE,
   MT_UNCERTAIN,
-  matrixDevices,
-  type PairMatrix,
 } from '../p2pdma/matrix.js';
-import { getRuleSet } from '../p2pdma/rulesets.js';
-import type { IssueCode } from '../p2pdma/types.js';
-import { pairAnswer } from '../p2pdma/verdict.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { deviceLabels, numaWithCpus } from './device-names.js';
+import { findingHint, findingText } from './findings.js';
 import { hex4 } from './format.js';
-import { hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import { hintText, issueText, P2P_SCHEMA_VERSION, rulesLines } from './p2p-text.js';
 
-export type MatrixShow = 'maptype' | 'class' | 'distance';
+export type { MatrixShow };
+
 const MT_SHORT = ['NS', 'BUS', 'THB', '?'];
-
-export interface MatrixView {
-  readonly env: P2pEnv;
-  readonly matrix: PairMatrix;
-}
-
-export function buildMatrix(
-  fabric: Fabric,
-  ruleSet: string | undefined,
-  cmdline: string | undefined,
-  sel: DeviceSelection,
-): MatrixView {
-  const env = new P2pEnv(fabric, getRuleSet(ruleSet), cmdline);
-  return { env, matrix: fastMatrix(env, matrixDevices(fabric, sel)) };
-}
-
-const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 
 /** nvidia-smi's "NUMA Affinity" column: the function's node, else its host bridge's; -1 → N/A. */
 function numaOf(fabric: Fabric, f: PciFunction): string {
@@ -57,7 +37,8 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const fabric = env.fabric;
   const devs = matrix.devices;
   if (devs.length === 0) return 'no devices to compare (try --all)\n';
-  const labels = devs.map(label);
+  const names = deviceLabels(devs);
+  const labels = names.labels;
   // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
   const named = labels.every((l) => l.length <= 8);
   const heads = named ? labels : devs.map((_, j) => `D${j}`);
@@ -67,10 +48,10 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
   const lines: string[] = [];
   lines.push(`${''.padEnd(named ? w : 5 + w)}${heads.map((h) => h.padStart(cw)).join('')}  NUMA`);
   devs.forEach((a, i) => {
-    const cells = devs.map((b, j) => {
+    const cells = devs.map((_b, j) => {
       let s: string;
       if (show === 'class') {
-        const c = localityClass(fabric, a, b);
+        const c = view.locality(i, j);
         s = c === 'unknown' ? '?' : c;
       } else if (show === 'distance') {
         const t = cellMapType(matrix, i, j);
@@ -85,17 +66,20 @@ export function renderMatrix(view: MatrixView, show: MatrixShow): string {
             : MT_SHORT[cellMapType(matrix, i, j)]!;
       return s.padStart(cw);
     });
-    lines.push(`${rowHead(i)}${cells.join('')}  ${numaOf(fabric, a)}`);
+    lines.push(`${rowHead(i)}${cells.join('')}  ${numaWithCpus(numaOf(fabric, a), a)}`);
   });
   lines.push(
     '',
-    `rows: provider (memory owner), columns: client (DMA initiator); rules ${env.rules.name}`,
+    'rows: provider (memory owner), columns: client (DMA initiator)',
+    ...rulesLines(rulesChoiceData(view.choice)),
   );
-  if (env.rules.caveat) lines.push(`note: ${env.rules.caveat}`);
   lines.push(...legend(show));
   lines.push(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
   );
+  if (devs.some((d) => d.cpulist !== undefined))
+    lines.push('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
+  if (names.legend.length > 0) lines.push('', ...names.legend);
   if (env.overlay.bootLog.length)
     lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
@@ -126,141 +110,73 @@ export function legend(show: MatrixShow): string[] {
   ];
 }
 
-/**
- * `matrix --json`: every ordered pair, both directions. Map type and distance come from the fast
- * matrix; the per-pair walk (`pairAnswer`, without its log) runs only where there is something to
- * say: pairs that are not BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched.
- * A BUS_ADDR pair otherwise has no ACS bridges and no findings (the walk found a common device and no
- * redirect); the differential test in p2p.test.ts holds every pair against the full verdict.
- */
+/** `matrix --json`: every ordered pair, both directions (schemaVersion 1). */
 export function matrixJson(view: MatrixView): object {
   const { env, matrix } = view;
-  const fabric = env.fabric;
-  const devs = matrix.devices;
-  const changed = env.changedByCmdline;
   const pairs: object[] = [];
   let walked = 0;
-  devs.forEach((a, i) => {
-    devs.forEach((b, j) => {
-      const t = cellMapType(matrix, i, j);
-      const path = fabric.path(a, b);
-      const base = { provider: a.bdf, client: b.bdf };
-      const klass = localityClass(fabric, a, b);
-      if (t === MT_BUS_ADDR && !path.some((x) => changed.has(x))) {
-        const distance = cellDistance(matrix, i, j);
-        pairs.push({
-          ...base,
-          mapType: 'BUS_ADDR',
-          distance,
-          class: klass,
-          path,
-          acsBridges: [],
-          issues: [],
-        });
-        return;
-      }
-      walked++;
-      const v = pairAnswer(env, a, b, path, { log: false });
-      pairs.push({
-        ...base,
-        mapType: v.mapType,
-        distance: v.distance,
-        class: klass,
-        path,
-        acsBridges: v.acsBridges,
-        issues: v.issues.map((x) => ({ ...x, text: issueText(x), hintText: hintText(x) })),
-        ...(v.mapType === 'uncertain' ? { possible: v.possible, missing: v.missing } : {}),
-      });
+  for (const p of view.pairs()) {
+    if (p.walked) walked++;
+    pairs.push({
+      provider: p.provider,
+      client: p.client,
+      mapType: p.mapType,
+      distance: p.distance,
+      class: p.class,
+      path: p.path,
+      acsBridges: p.acsBridges,
+      issues: p.issues.map((x) => ({ ...x, text: issueText(x), hintText: hintText(x) })),
+      ...(p.possible !== undefined ? { possible: p.possible, missing: p.missing } : {}),
     });
-  });
+  }
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
     ...(env.rules.caveat ? { ruleSetNote: env.rules.caveat } : {}),
+    rules: rulesChoiceData(view.choice),
     bootLog: env.overlay.bootLog,
-    devices: devs.map((d) => d.bdf),
+    devices: matrix.devices.map((d) => d.bdf),
     pairs,
     stats: { pairs: pairs.length, walked },
   };
 }
 
 export interface P2pSectionOptions {
-  readonly ruleSet?: string;
-  readonly cmdline?: string;
-  readonly selection?: DeviceSelection;
   /** How many notable findings to list (default 8). */
   readonly maxFindings?: number;
 }
 
-const INFO_CODES: ReadonlySet<IssueCode> = new Set([
-  'no_common_upstream',
-  'cpu_allows_host_bridge',
-  'host_bridge_allowlisted',
-  'cmdline',
-]);
-
 /** For `peerdma report`: a compact map-type matrix plus the notable findings. */
-export function renderP2pSection(fabric: Fabric, opts: P2pSectionOptions = {}): string {
-  const view = buildMatrix(fabric, opts.ruleSet, opts.cmdline, opts.selection ?? {});
+export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}): string {
+  const { view, counts } = sum;
   const out = [renderMatrix(view, 'maptype').trimEnd()];
-  const { matrix, env } = view;
+  const max = opts.maxFindings ?? 8;
   // Distinct findings by wording; refusals and fixable causes before informational ones.
   const found = new Map<string, number>();
-  const acsPorts = new Set<string>();
-  const allowed = new Map<string, string>();
-  let acsPairs = 0;
-  let crossPairs = 0;
-  const counts = [0, 0, 0, 0];
-  const max = opts.maxFindings ?? 8;
-  for (let i = 0; i < matrix.n; i++) {
-    for (let j = 0; j < matrix.n; j++) {
-      const t = cellMapType(matrix, i, j);
-      counts[t]!++;
-      // The per-pair walk (no log) for every pair that is not plainly BUS_ADDR.
-      if (i === j || t === MT_BUS_ADDR) continue;
-      const a = matrix.devices[i]!;
-      const b = matrix.devices[j]!;
-      const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });
-      for (const x of v.issues) {
-        if (x.code === 'no_common_upstream') {
-          crossPairs++;
-          continue;
-        }
-        if (x.code === 'host_bridge_allowlisted') {
-          const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
-          const ids = e.ids ? ` ${hex4(e.ids[0]!)}:${hex4(e.ids[1]!)}` : '';
-          allowed.set(e.hostBridge, `${e.entry ?? 'allowlisted'}${ids}`);
-          continue;
-        }
-        if (x.code === 'acs_redirect') {
-          acsPairs++;
-          for (const b of x.path) acsPorts.add(b);
-          continue;
-        }
-        const h = hintText(x);
-        const text = `  - ${issueText(x)}${h ? `\n      fix: ${h}` : ''}`;
-        const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
-        found.set(text, Math.min(found.get(text) ?? rank, rank));
-      }
-    }
+  for (const { finding, rank } of sum.notable) {
+    const h = findingHint(finding);
+    const text = `  - ${findingText(finding)}${h ? `\n      fix: ${h}` : ''}`;
+    found.set(text, Math.min(found.get(text) ?? rank, rank));
   }
   const findings = [...found].sort((a, b) => a[1] - b[1]).map(([text]) => text);
-  if (crossPairs > 0) {
+  if (sum.crossPairs > 0) {
     findings.push(
-      `  - ${crossPairs} pair(s) share no upstream bridge below the host bridge; whether they may go through the root complex is the host-bridge rule's call (see \`peerdma check A B\`)`,
+      `  - ${sum.crossPairs} pair(s) share no upstream bridge below the host bridge; whether they may go through the root complex is the host-bridge rule's call (see \`peerdma check A B\`)`,
     );
   }
-  if (allowed.size > 0) {
-    const kinds = [...new Set(allowed.values())].join('; ');
+  if (sum.allowlisted.size > 0) {
+    const what = (a: { entry: string | null; ids: readonly number[] | null }) =>
+      `${a.entry ?? 'allowlisted'}${a.ids ? ` ${hex4(a.ids[0]!)}:${hex4(a.ids[1]!)}` : ''}`;
+    const kinds = [...new Set([...sum.allowlisted.values()].map(what))].join('; ');
     findings.push(
-      `  - the ${env.rules.name} allowlist opens the host-bridge route on ${[...allowed.keys()].sort().join(', ')} (${kinds})`,
+      `  - the ${view.env.rules.name} allowlist opens the host-bridge route on ${[...sum.allowlisted.keys()].sort().join(', ')} (${kinds})`,
     );
   }
-  if (acsPorts.size > 0) {
+  if (sum.acsPorts.length > 0) {
     // One parameter for the whole machine: the union of every pair's ACS list.
-    const ports = [...acsPorts].sort();
+    const ports = sum.acsPorts;
     findings.unshift(
-      `  - ACS redirect on ${ports.length} port(s) sends ${acsPairs} pair(s) up to the root complex instead of turning around below it: ${ports.join(', ')}\n      fix: add the kernel parameter: pci=disable_acs_redir=${ports.join(';')}`,
+      `  - ACS redirect on ${ports.length} port(s) sends ${sum.acsPairs} pair(s) up to the root complex instead of turning around below it: ${ports.join(', ')}\n      fix: add the kernel parameter: pci=disable_acs_redir=${ports.join(';')}`,
     );
   }
   out.push(

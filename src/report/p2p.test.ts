@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { checkRecord } from '../app/check.js';
+import { buildMatrix, p2pSummary } from '../app/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { RULE_SETS } from '../p2pdma/rulesets.js';
 import { CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
 import { randomFabric } from '../p2pdma/testing/gen.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import {
-  buildMatrix,
   issueText,
   matrixJson,
   renderMatrix,
@@ -42,14 +43,17 @@ test('every issue code has wording, and JSON carries the same text as the table'
     assert.ok(text.length > 10, code);
   }
   const v = new P2pdma(standard({ dspAcs: 'redirect' }), 'linux-6.1').verdict('03:00.0', '04:00.0');
-  const doc = verdictJson(v) as { issues: { text: string }[] };
-  const out = renderVerdict(standard({ dspAcs: 'redirect' }), v);
+  const rec = checkRecord(standard({ dspAcs: 'redirect' }), v);
+  const doc = verdictJson(rec) as { issues: { text: string }[] };
+  const out = renderVerdict(rec);
   for (const i of doc.issues) assert.ok(out.includes(i.text));
 });
 
 test('the route is drawn on the tree with provider, client, turnaround and ACS marks', () => {
   const f = standard({ dspAcs: 'redirect' });
-  const out = renderVerdict(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0'));
+  const out = renderVerdict(
+    checkRecord(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0')),
+  );
   assert.match(out, /└─ 0000:01:00\.0 {2}switch-upstream {2}◀ common upstream: turns around here/);
   assert.match(out, /0000:02:00\.0 {2}switch-downstream {2}◀ ACS redirect on \(RR CR\)/);
   assert.match(out, /0000:03:00\.0 "gpu0" {2}endpoint {2}◀ provider/);
@@ -61,7 +65,9 @@ test('the route is drawn on the tree with provider, client, turnaround and ACS m
 
 test('uncertain verdicts show the deciding fact and every possible outcome', () => {
   const f = standard({ machine: CPU_UNKNOWN });
-  const out = renderVerdict(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '06:00.0'));
+  const out = renderVerdict(
+    checkRecord(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '06:00.0')),
+  );
   assert.match(
     out,
     /verdict: {2}uncertain: NOT_SUPPORTED or THRU_HOST_BRIDGE .* decided by the CPU vendor and family/,
@@ -86,7 +92,8 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(view, 'class'),
     /PIX {2}= traverses at most a single PCIe bridge \(a switch counts as one/,
   );
-  assert.match(renderMatrix(view, 'maptype'), /^ +nic0 +nvme0 .* NUMA\nnic0 +X +NS/);
+  // GPUs and accelerators count by class even without a memory BAR (gpu0 has none).
+  assert.match(renderMatrix(view, 'maptype'), /^ +rciep +gpu0 +nic0 +nvme0 .* NUMA\nrciep +X +NS/);
   // Names longer than 8 characters (a BDF outside domain 0): columns fall back to D0, D1, …
   const long = fab(INTEL_ICX, [
     { k: 'rp', bdf: '0001:00:01.0' },
@@ -96,7 +103,7 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(buildMatrix(long, 'linux-6.1', undefined, {}), 'maptype'),
     /^ +D0 {2}NUMA\nD0 {3}0001:01:00\.0 +X /,
   );
-  const section = renderP2pSection(f, { ruleSet: 'linux-6.1' });
+  const section = renderP2pSection(p2pSummary(buildMatrix(f, 'linux-6.1', undefined, {})));
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);
 });

@@ -1,25 +1,37 @@
 /**
- * P2P verdict rendering: `peerdma check` (verdict + route drawn on the tree + reasons + fix) and its
- * JSON. The wording of findings lives in p2p-text.ts; `peerdma matrix` (`nvidia-smi topo -m` layout
+ * P2P verdict rendering: `peerdma check` (src/app/check.ts: verdict + route drawn on the tree +
+ * reasons + fix) and its JSON. The wording of findings lives in p2p-text.ts; `peerdma matrix` (`nvidia-smi topo -m` layout
  * with a legend), its JSON and the report section live in p2p-matrix.ts. Both are re-exported here.
  */
-import { getRuleSet } from '../p2pdma/rulesets.js';
+import type { CheckRecord } from '../app/check.js';
+import { rulesChoiceData } from '../p2pdma/kernel-release.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { acsSummary } from './format.js';
-import { factText, hintText, issueText, P2P_SCHEMA_VERSION } from './p2p-text.js';
+import {
+  factText,
+  flipJson,
+  flipText,
+  hintText,
+  issueText,
+  P2P_SCHEMA_VERSION,
+  rulesLines,
+} from './p2p-text.js';
 
 export * from './p2p-matrix.js';
 export * from './p2p-text.js';
 
 /** The verdict as JSON (schemaVersion 1): the record plus worded issues. */
-export function verdictJson(v: Verdict): object {
-  const caveat = getRuleSet(v.ruleSet).caveat;
+export function verdictJson(r: CheckRecord): object {
+  const v = r.verdict;
+  const caveat = r.ruleSetNote;
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ...v,
     ...(caveat ? { ruleSetNote: caveat } : {}),
+    ...(r.rules ? { rules: rulesChoiceData(r.rules) } : {}),
+    ...(r.flip ? { laterRelease: flipJson(r.flip) } : {}),
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
   };
 }
@@ -74,12 +86,14 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
   return out;
 }
 
-export function renderVerdict(fabric: Fabric, v: Verdict): string {
+export function renderVerdict(r: CheckRecord): string {
+  const { fabric, verdict: v } = r;
   const lines: string[] = [];
   lines.push(`provider ${v.provider}  →  client ${v.client}   [rules ${v.ruleSet}]`);
-  const caveat = getRuleSet(v.ruleSet).caveat;
-  if (caveat) lines.push(`note:     ${caveat}`);
+  if (r.rules) lines.push(...rulesLines(rulesChoiceData(r.rules)));
+  else if (r.ruleSetNote) lines.push(`note:     ${r.ruleSetNote}`);
   lines.push(`verdict:  ${mapTypeLine(v)}`);
+  if (r.flip) lines.push(`later:    ${flipText(r.flip)}`);
   lines.push(
     `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );

@@ -2,6 +2,8 @@
  * `peerdma topo`: the fabric as a tree in the spirit of `lspci -tv`, annotated with kind, link,
  * NUMA node, ACS redirect state, IOMMU group and BAR sizes; and the `--json` document.
  */
+import { fabricToSpec, specToYaml } from '../ingest/spec/index.js';
+import { classText, deviceText, subsystemText } from '../names/index.js';
 import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type MachineInfo, type Maybe, type PciFunction, UNKNOWN } from '../pci/types.js';
@@ -67,7 +69,7 @@ export function renderTopo(fabric: Fabric): string {
     const hbDev = fabric.hostBridgeDevice(hb.id);
     const unsure = fabric.hostBridgeDeviceUnsure(hb.id);
     const dev = hbDev
-      ? `host bridge device ${hbDev.bdf}${absent.ids ? '' : ` [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`}`
+      ? `host bridge device ${hbDev.bdf}${hbDev.names ? ` ${deviceText(hbDev, true) ?? ''}` : absent.ids ? '' : ` [${hex4(hbDev.vendor)}:${hex4(hbDev.device)}]`}`
       : unsure
         ? `host bridge device unknown (${unsure.bdf} counts only if it is a Root Port; its port type is not in the input)`
         : 'no host bridge device';
@@ -128,13 +130,20 @@ export function describe(fabric: Fabric, f: PciFunction, absent = NONE_ABSENT): 
   const parts: string[] = [f.bdf];
   if (f.name) parts.push(`"${f.name}"`);
   parts.push(f.kind);
-  if (!absent.ids) parts.push(`[${hex4(f.vendor)}:${hex4(f.device)}]`);
-  parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
+  if (f.names !== undefined) {
+    // Named from pci.ids and the class table: lspci -nn's words, ids included.
+    parts.push(`${classText(f, false)}: ${deviceText(f, true) ?? 'ids unknown'}`);
+  } else {
+    if (!absent.ids) parts.push(`[${hex4(f.vendor)}:${hex4(f.device)}]`);
+    parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
+  }
+  if (f.osDevices !== undefined) parts.push(`(${f.osDevices.map((d) => d.name).join(', ')})`);
   const link =
     f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
   if (link) parts.push(link);
   if (!absent.numa && f.numaNode !== -1)
     parts.push(isKnown(f.numaNode) ? `NUMA ${f.numaNode}` : 'NUMA ?');
+  if (f.cpulist !== undefined) parts.push(`CPUs ${f.cpulist}`);
   if (!absent.acs && (fabric.isBridge(f) || f.acs.state === 'present'))
     parts.push(acsSummary(f.acs));
   if (!absent.group && f.iommuGroup !== null)
@@ -206,6 +215,17 @@ export function topoJson(fabric: Fabric): object {
       class: hexOrUnknown(f.classCode, 6),
       revision: hexOrUnknown(f.revision, 2),
       description: f.description ?? null,
+      names:
+        f.names === undefined
+          ? null
+          : {
+              class: classText(f, false),
+              device: deviceText(f, false),
+              subsystem: subsystemText(f, false),
+              progIf: f.names.progIf,
+            },
+      osDevices: f.osDevices ?? [],
+      cpulist: f.cpulist ?? null,
       physfn: f.physfn,
       numaNode: f.numaNode,
       iommuGroup: f.iommuGroup,
@@ -244,4 +264,9 @@ export function topoJson(fabric: Fabric): object {
       deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
     })),
   };
+}
+
+/** The machine as a YAML spec (docs/spec-format.md), to edit and load again with --from. */
+export function topoSpec(fabric: Fabric): string {
+  return specToYaml(fabricToSpec(fabric));
 }

@@ -1,8 +1,7 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { P2pdma } from '../../p2pdma/p2pdma.js';
-import { getRuleSet, RULE_SET_HELP } from '../../p2pdma/rulesets.js';
-import { renderVerdict, verdictJson } from '../../report/p2p.js';
-import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
+import { RULE_SET_HELP } from '../../app/options.js';
+import { type CliIo, cliContext, printJson } from '../io.js';
+import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 /** The options `check` and `matrix` share: `--rules`, `--kernel-cmdline`, `--json`. */
 export function withP2pOptions<
@@ -20,7 +19,7 @@ export function withP2pOptions<
 }
 
 /** `peerdma check A B`: the kernel's P2P verdict for provider A and client B, with route and fix. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const cmd = withP2pOptions(
     program
       .command('check')
@@ -35,17 +34,14 @@ export function register(program: Command): void {
   );
   // withSourceOptions adds --from/--format in place; keep `cmd`'s own typing for .action().
   withSourceOptions(cmd);
-  cmd.action(async (providerArg, clientArg, opts) => {
-    const rules = getRuleSet(opts.rules); // E_NOT_FOUND before loading anything
-    const { fabric } = await loadFromOptions(
-      opts as typeof opts & SourceOptions,
-      opts.json === true,
-    );
-    const model = new P2pdma(fabric, rules, opts.kernelCmdline);
-    const provider = fabric.resolve(providerArg);
-    const client = fabric.resolve(clientArg);
-    const v = model.verdict(provider, client);
-    if (opts.json) printJson(verdictJson(v));
-    else process.stdout.write(renderVerdict(fabric, v));
+  cmd.action(async (provider, client, opts) => {
+    const o = opts as typeof opts & SourceOptions;
+    const [{ check }, { renderVerdict, verdictJson }] = await Promise.all([
+      import('../../app/check.js'),
+      import('../../report/p2p.js'),
+    ]);
+    const rec = await check({ ...o, provider, client }, cliContext(io, o.json === true));
+    if (o.json) printJson(io, verdictJson(rec));
+    else io.stdout.write(renderVerdict(rec));
   });
 }

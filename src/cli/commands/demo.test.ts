@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Command } from '@commander-js/extra-typings';
-import { register } from './demo.js';
+import { listExamples } from '../../node/examples.js';
+import { runCli } from '../testing/run.js';
 
+/** stdout of `peerdma ARGS`; a non-zero exit rejects with its stderr. */
 async function run(args: string[]): Promise<string> {
-  const program = new Command().name('peerdma').exitOverride();
-  register(program);
-  const chunks: string[] = [];
-  const orig = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => {
-    chunks.push(String(s));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = orig;
-  }
-  return chunks.join('');
+  const r = await runCli(args);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout;
 }
 
 test('peerdma demo --json on the default example: schemaVersion 1, verified, pristine, deterministic', async () => {
@@ -36,7 +26,6 @@ test('peerdma demo rejects an unknown strategy', async () => {
 });
 
 test('peerdma demo on every example machine either runs verified and pristine or explains', async () => {
-  const { listExamples } = await import('../../node/examples.js');
   for (const ex of listExamples()) {
     const doc = JSON.parse(await run(['demo', '--json', '--from', `example:${ex.name}`]));
     const f = doc.founding;

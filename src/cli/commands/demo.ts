@@ -1,15 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
-import { STRATEGY_NAMES, type StrategyName } from '../../dma/strategies/index.js';
-import { PeerdmaError } from '../../errors/index.js';
-import { IOMMU_MODE_NAMES, type IommuMode } from '../../iommu/types.js';
-import { buildDemo, renderDemo } from '../../report/demo.js';
-import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
+import { STRATEGY_NAMES } from '../../app/options.js';
+import { type CliIo, cliContext, printJson } from '../io.js';
+import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 /**
  * `peerdma demo`: the founding scenario (export → pass fd → RDMA import → map → write → verify →
  * teardown), the ring + doorbell comparison and NVMe → GPU VRAM.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const cmd = program
     .command('demo')
     .description(
@@ -26,26 +24,12 @@ export function register(program: Command): void {
   withSourceOptions(cmd);
   cmd.action(async (opts) => {
     const o = opts as typeof opts & SourceOptions;
-    let iommu: IommuMode | undefined;
-    if (o.iommu !== undefined) {
-      iommu = Object.hasOwn(IOMMU_MODE_NAMES, o.iommu) ? IOMMU_MODE_NAMES[o.iommu] : undefined;
-      if (!iommu)
-        throw new PeerdmaError('E_USAGE', `unknown --iommu '${o.iommu}' (none, pt, strict, lazy)`);
-    }
-    if (o.strategy !== undefined && !(STRATEGY_NAMES as readonly string[]).includes(o.strategy)) {
-      throw new PeerdmaError(
-        'E_USAGE',
-        `unknown --strategy '${o.strategy}' (${STRATEGY_NAMES.join(', ')})`,
-      );
-    }
-    const { fabric } = await loadFromOptions(o, o.json === true);
-    const doc = buildDemo(fabric, {
-      ...(iommu ? { iommu } : {}),
-      ...(o.strategy ? { strategy: o.strategy as StrategyName } : {}),
-      ...(o.rules ? { ruleSet: o.rules } : {}),
-      mode: o.pinned ? 'pinned' : 'dynamic',
-    });
-    if (o.json) printJson(doc);
-    else process.stdout.write(renderDemo(doc));
+    const [{ demo }, { renderDemo }] = await Promise.all([
+      import('../../app/demo.js'),
+      import('../../report/demo.js'),
+    ]);
+    const doc = await demo(o, cliContext(io, o.json === true));
+    if (o.json) printJson(io, doc);
+    else io.stdout.write(renderDemo(doc));
   });
 }

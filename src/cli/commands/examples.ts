@@ -1,10 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
-import Table from 'cli-table3';
-import { DEFAULT_EXAMPLE, listExamples } from '../../node/examples.js';
-import { printJson } from '../shared.js';
+import { DEFAULT_EXAMPLE } from '../../app/options.js';
+import { type CliIo, printJson } from '../io.js';
 
 /** `peerdma examples`: the bundled machines, usable as `--from example:NAME`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('examples')
     .description(
@@ -14,14 +13,13 @@ export function register(program: Command): void {
       '--json',
       'print one JSON document: {schemaVersion, default, examples: [{name, title, description}]}',
     )
-    .action((opts) => {
-      const list = listExamples();
-      if (opts.json) {
-        printJson({ schemaVersion: 1, default: DEFAULT_EXAMPLE, examples: list });
-        return;
-      }
-      const table = new Table({ head: ['name', 'title'], style: { head: [], border: [] } });
-      for (const e of list) table.push([`example:${e.name}`, e.title]);
-      process.stdout.write(`${table.toString()}\n`);
+    .action(async (opts) => {
+      const [{ examples }, { examplesJson, renderExamples }] = await Promise.all([
+        import('../../app/examples.js'),
+        import('../../report/examples.js'),
+      ]);
+      const rec = examples();
+      if (opts.json) printJson(io, examplesJson(rec));
+      else io.stdout.write(renderExamples(rec));
     });
 }

@@ -1,22 +1,18 @@
-/** `peerdma map-cost` end to end, in a child process, on the default example machine. */
+/** `peerdma map-cost` end to end, in-process, on the default example machine. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '../testing/run.js';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../main.ts');
-const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'map-cost', ...args], {
-    encoding: 'utf8',
-  });
-  return { out: r.stdout, err: r.stderr, code: r.status };
+const run = async (args: string[]) => {
+  const r = await runCli(['map-cost', ...args]);
+  return { out: r.stdout, err: r.stderr, code: r.code };
 };
 
-test('table: accelerator → nearest NIC, the machine mode, both founding cases and a conclusion', () => {
-  const { out, code } = run(['--size', '64GiB']);
+test('table: accelerator → nearest NIC, the machine mode, both founding cases and a conclusion', async () => {
+  const { out, code } = await run(['--size', '64GiB']);
   assert.equal(code, 0);
   assert.match(out, /provider accel0 \(0000:19:00\.0\) → client nic0 \(0000:1b:00\.0\)/);
   assert.match(out, /IOMMU: lazy \(machine: default domain DMA-FQ\)/);
@@ -30,12 +26,20 @@ test('table: accelerator → nearest NIC, the machine mode, both founding cases 
   assert.match(out, /^ {2}directCallNs = 20 ns per call: /m);
 });
 
-test('--calibration: an overridden assumption is no longer listed as assumed, and changes the costs', () => {
+test('--calibration: an overridden assumption is no longer listed as assumed, and changes the costs', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
   const cal = join(dir, 'cal.json');
   writeFileSync(cal, '{"schemaVersion": 1, "directCallNs": 40}');
-  const base = JSON.parse(run(['--json', '--iommu', 'none', '--size', '1GiB']).out);
-  const { out, code } = run(['--json', '--iommu', 'none', '--size', '1GiB', '--calibration', cal]);
+  const base = JSON.parse((await run(['--json', '--iommu', 'none', '--size', '1GiB'])).out);
+  const { out, code } = await run([
+    '--json',
+    '--iommu',
+    'none',
+    '--size',
+    '1GiB',
+    '--calibration',
+    cal,
+  ]);
   assert.equal(code, 0);
   const doc = JSON.parse(out);
   assert.deepEqual(doc.calibration.overridden, ['directCallNs']);
@@ -47,7 +51,7 @@ test('--calibration: an overridden assumption is no longer listed as assumed, an
   assert.equal(cpu(doc) - cpu(base), 1024 * 20);
 });
 
-test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg writes a chart', () => {
+test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg writes a chart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
   const svg = join(dir, 'c.svg');
   const args = [
@@ -59,7 +63,7 @@ test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg wri
     '--size',
     '1GiB',
   ];
-  const { out, code } = run([...args, '--svg', svg]);
+  const { out, code } = await run([...args, '--svg', svg]);
   assert.equal(code, 0);
   const doc = JSON.parse(out);
   assert.equal(doc.schemaVersion, 1);
@@ -71,20 +75,20 @@ test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg wri
   const chart = readFileSync(svg, 'utf8');
   assert.match(chart, /^<svg /);
   assert.equal((chart.match(/<polyline/g) ?? []).length, 8); // 4 strategies × (CPU, memory)
-  run([...args, '--svg', `${svg}2`]);
+  await run([...args, '--svg', `${svg}2`]);
   assert.equal(readFileSync(`${svg}2`, 'utf8'), chart, 'deterministic');
 });
 
-test('bad input exits 2 with one line naming it', () => {
+test('bad input exits 2 with one line naming it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
   const cal = join(dir, 'cal.yaml');
   writeFileSync(cal, 'pteWriteNs: 3\nwat: 1\n');
-  const a = run(['--calibration', cal]);
+  const a = await run(['--calibration', cal]);
   assert.equal(a.code, 2);
   assert.match(a.err, /cal\.yaml:2:1: wat: unknown calibration key/);
-  const b = run(['--chunk', '3MiB']);
+  const b = await run(['--chunk', '3MiB']);
   assert.equal(b.code, 2);
   assert.match(b.err, /--chunk: chunk size 3MiB must be a power of two/);
-  const c = run(['--iommu', 'maybe']);
+  const c = await run(['--iommu', 'maybe']);
   assert.equal(c.code, 2);
 });

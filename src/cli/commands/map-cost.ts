@@ -1,22 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
-import {
-  type CalibrationOverride,
-  parseCalibrationText,
-  parseChunkSpec,
-  parseSize,
-  STRATEGY_NAMES,
-  type StrategyName,
-} from '../../dma/index.js';
-import { PeerdmaError } from '../../errors/index.js';
-import { IOMMU_MODE_NAMES } from '../../iommu/types.js';
-import { readInputText, writeOutputFile } from '../../node/files.js';
-import {
-  buildMapCost,
-  mapCostJson,
-  renderMapCost,
-  renderMapCostSvg,
-} from '../../report/map-cost.js';
-import { loadFromOptions, printJson, type SourceOptions, withSourceOptions } from '../shared.js';
+import { STRATEGY_NAMES } from '../../app/options.js';
+import { type CliIo, cliContext, printJson } from '../io.js';
+import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 const HELP = `
 Chunks (--chunk):
@@ -34,26 +19,8 @@ rows (JSON or YAML: {schemaVersion: 1, iotlbSyncNs: 1236, ...}).
 Always includes the founding mail's two cases: the export in 2MiB chunks and one 4KiB page.
 `;
 
-function readCalibration(file: string): CalibrationOverride {
-  const text = readInputText(file, { maxBytes: 1024 * 1024, what: 'calibration file' });
-  return parseCalibrationText(text, file);
-}
-
-function parseStrategies(s: string | undefined): StrategyName[] | undefined {
-  if (s === undefined || s === 'all') return undefined;
-  const list = s.split(',').map((x) => x.trim());
-  const bad = list.find((x) => !(STRATEGY_NAMES as readonly string[]).includes(x));
-  if (bad !== undefined) {
-    throw new PeerdmaError(
-      'E_USAGE',
-      `unknown --strategy '${bad}' (all, or a list of ${STRATEGY_NAMES.join(', ')})`,
-    );
-  }
-  return list as StrategyName[];
-}
-
 /** `peerdma map-cost`: what each DMA-mapping strategy costs for one provider → client pair. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const cmd = program
     .command('map-cost')
     .description(
@@ -75,48 +42,16 @@ export function register(program: Command): void {
     .addHelpText('after', HELP);
   withSourceOptions(cmd);
   cmd.action(async (opts) => {
-    const mode = opts.iommu === undefined ? undefined : IOMMU_MODE_NAMES[opts.iommu];
-    if (opts.iommu !== undefined && mode === undefined) {
-      throw new PeerdmaError('E_USAGE', `unknown --iommu '${opts.iommu}' (none, pt, strict, lazy)`);
-    }
-    const size = opts.size === undefined ? undefined : parseSize(opts.size, '--size');
-    if (size !== undefined && size <= 0n)
-      throw new PeerdmaError('E_USAGE', '--size must be positive');
-    const chunk = opts.chunk ?? '2MiB';
-    parseChunkSpec(chunk, size ?? 64n << 30n); // validate early, before loading
-    const maxSeg = opts.maxSeg === undefined ? undefined : parseSize(opts.maxSeg, '--max-seg');
-    if (maxSeg !== undefined && maxSeg < 4096n) {
-      throw new PeerdmaError(
-        'E_USAGE',
-        '--max-seg must be at least 4KiB (habanalabs refuses smaller with -EINVAL)',
-      );
-    }
-    const cal = opts.calibration === undefined ? undefined : readCalibration(opts.calibration);
-    const strategies = parseStrategies(opts.strategy);
-    const { fabric } = await loadFromOptions(
-      opts as typeof opts & SourceOptions,
-      opts.json === true,
-    );
-    const report = buildMapCost(fabric, {
-      ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
-      ...(opts.client !== undefined ? { client: opts.client } : {}),
-      ...(size !== undefined ? { size } : {}),
-      chunk,
-      ...(mode !== undefined ? { iommu: mode } : {}),
-      ...(strategies !== undefined ? { strategies } : {}),
-      ...(maxSeg !== undefined ? { maxSegSize: maxSeg } : {}),
-      ...(cal !== undefined
-        ? {
-            calibration: cal.calibration,
-            calibrationFile: opts.calibration!,
-            overridden: cal.overridden,
-          }
-        : {}),
-    });
-    if (opts.svg !== undefined) {
-      writeOutputFile(opts.svg, renderMapCostSvg(report));
-    }
-    if (opts.json) printJson(mapCostJson(report));
-    else process.stdout.write(renderMapCost(report));
+    const o = opts as typeof opts & SourceOptions;
+    const [{ mapCost }, { mapCostJson, renderMapCost, renderMapCostSvg }, { writeWholeFile }] =
+      await Promise.all([
+        import('../../app/map-cost.js'),
+        import('../../report/map-cost.js'),
+        import('../../node/files.js'),
+      ]);
+    const report = await mapCost(o, cliContext(io, o.json === true));
+    if (o.svg !== undefined) writeWholeFile(o.svg, renderMapCostSvg(report), 'SVG');
+    if (o.json) printJson(io, mapCostJson(report));
+    else io.stdout.write(renderMapCost(report));
   });
 }

@@ -1,35 +1,50 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { Fabric } from '../../pci/fabric.js';
-import { renderDemoSection } from '../../report/demo.js';
-import { renderMapCostSection } from '../../report/map-cost.js';
-import { renderP2pSection } from '../../report/p2p.js';
-import { renderTopo } from '../../report/topo.js';
-import { loadFromOptions, withSourceOptions } from '../shared.js';
-
-const SECTIONS: ReadonlyArray<[string, (f: Fabric) => string]> = [
-  ['Topology', renderTopo],
-  ['P2P verdicts (kernel p2pdma rules)', (f) => renderP2pSection(f)],
-  ['DMA-BUF: the founding scenario', renderDemoSection],
-  ['DMA mapping cost', (f) => renderMapCostSection(f)],
-];
+import type { Section } from '../../app/report.js';
+import { type CliIo, cliContext } from '../io.js';
+import { withSourceOptions } from '../shared.js';
 
 /** `peerdma report` (what `npm start` runs): every section for one machine, default example. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   withSourceOptions(
     program
       .command('report')
       .description(
-        'the whole story for one machine: topology, P2P verdicts, DMA-BUF demo, mapping costs',
+        'the whole story for one machine: topology, P2P verdicts, DMA-BUF demo, mapping costs, bandwidth',
       ),
   ).action(async (opts) => {
-    const { fabric } = await loadFromOptions(opts);
-    for (const [title, render] of SECTIONS) {
-      const body = render(fabric).replace(/^== .* ==\n/, '');
-      process.stdout.write(`${section(title)}${body.endsWith('\n') ? body : `${body}\n`}\n`);
-    }
+    const [
+      { report },
+      { renderBandwidth },
+      { renderDemoSection },
+      { renderMapCostSection },
+      { renderP2pSection },
+      { renderTopo },
+    ] = await Promise.all([
+      import('../../app/report.js'),
+      import('../../report/bandwidth.js'),
+      import('../../report/demo.js'),
+      import('../../report/map-cost.js'),
+      import('../../report/p2p.js'),
+      import('../../report/topo.js'),
+    ]);
+    const rec = await report(opts, cliContext(io));
+    const print = (title: string, text: string) => {
+      const body = text.replace(/^== .* ==\n/, '');
+      io.stdout.write(`${heading(title)}${body.endsWith('\n') ? body : `${body}\n`}\n`);
+    };
+    // Sections in order; one that failed for this machine stops the report there.
+    const value = <T>(s: Section<T>): T => {
+      if (!s.ok) throw s.error;
+      return s.value;
+    };
+    print('Topology', renderTopo(rec.fabric));
+    print('P2P verdicts (kernel p2pdma rules)', renderP2pSection(value(rec.p2p)));
+    print('DMA-BUF: the founding scenario', renderDemoSection(value(rec.demo)));
+    print('DMA mapping cost', renderMapCostSection(value(rec.mapCost)));
+    print('Bandwidth and latency (PCIe model)', renderBandwidth(value(rec.bandwidth)));
   });
 }
 
-function section(title: string): string {
+function heading(title: string): string {
   return `== ${title} ${'='.repeat(Math.max(3, 76 - title.length))}\n`;
 }

@@ -3,12 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Command } from '@commander-js/extra-typings';
 import { x as extract } from 'tar';
 import { loadSysfs } from '../../ingest/sysfs/index.js';
 import { ORACLE_FIXTURES } from '../../ingest/sysfs/testing/fixtures.js';
 import { tarVfs } from '../../node/vfs.js';
-import { register } from './snapshot.js';
+import { runCli } from '../testing/run.js';
 
 describe('peerdma snapshot (command)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'peerdma-snapcmd-'));
@@ -19,22 +18,12 @@ describe('peerdma snapshot (command)', () => {
     mkdirSync(root);
     await extract({ file: join(ORACLE_FIXTURES, 'b-root-ports/sysfs.tar.gz'), cwd: root });
     const out = join(tmp, 'snap.tar.gz');
-    const program = new Command().exitOverride();
-    register(program);
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => {
-      lines.push(String(s));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      await program.parseAsync(['snapshot', '--root', root, '-o', out], { from: 'user' });
-    } finally {
-      process.stderr.write = write;
-    }
+    const r = await runCli(['snapshot', '--root', root, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
     const bytes = readFileSync(out);
     assert.match(
-      lines.join(''),
+      r.stderr,
       new RegExp(`snapshot: 12 PCI functions, \\d+ entries, ${bytes.length} bytes`),
     );
     const { fabric } = loadSysfs(await tarVfs(bytes, out));

@@ -1,9 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
-import { writeOutputFile } from '../../node/files.js';
-import { snapshotWithStats } from '../../node/snapshot.js';
+import type { CliIo } from '../io.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('snapshot')
     .description(
@@ -16,11 +15,11 @@ export function register(program: Command): void {
     )
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
     .action(async (opts) => {
-      const snap = await snapshotWithStats(opts.root);
-      writeOutputFile(opts.output, snap.bytes);
-      for (const w of snap.warnings) process.stderr.write(`peerdma: warning: snapshot: ${w}\n`);
-      process.stderr.write(
-        `peerdma: snapshot: ${snap.functions} PCI functions, ${snap.entries} entries, ${snap.bytes.length} bytes → ${opts.output}\n`,
+      const { snapshot } = await import('../../app/snapshot.js');
+      const rec = await snapshot({ root: opts.root, output: opts.output });
+      io.stderr.write(
+        `peerdma: snapshot: ${rec.functions} PCI functions, ${rec.entries} entries, ${rec.bytes} bytes → ${rec.output}\n`,
       );
+      for (const n of rec.notes) io.stderr.write(`peerdma: snapshot: not captured: ${n}\n`);
     });
 }

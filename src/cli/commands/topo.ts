@@ -1,10 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { fabricToSpec, specToYaml } from '../../ingest/spec/index.js';
-import { renderTopo, topoJson } from '../../report/topo.js';
-import { loadFromOptions, printJson, withSourceOptions } from '../shared.js';
+import { type CliIo, cliContext, printJson } from '../io.js';
+import { withSourceOptions } from '../shared.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   withSourceOptions(
     program
       .command('topo')
@@ -22,9 +21,13 @@ export function register(program: Command): void {
         throw new PeerdmaError('E_USAGE', '--json and --spec are two different outputs: pick one');
       }
       // Load warnings go to stderr whatever the output: stdout stays one clean document.
-      const { fabric } = await loadFromOptions(opts);
-      if (opts.json) printJson(topoJson(fabric));
-      else if (opts.spec) process.stdout.write(specToYaml(fabricToSpec(fabric)));
-      else process.stdout.write(renderTopo(fabric));
+      const [{ topo }, { renderTopo, topoJson, topoSpec }] = await Promise.all([
+        import('../../app/topo.js'),
+        import('../../report/topo.js'),
+      ]);
+      const { fabric } = await topo(opts, cliContext(io));
+      if (opts.json) printJson(io, topoJson(fabric));
+      else if (opts.spec) io.stdout.write(topoSpec(fabric));
+      else io.stdout.write(renderTopo(fabric));
     });
 }

@@ -1,9 +1,12 @@
 /**
- * Test-only: run the CLI in a child process (`node --import tsx src/cli/main.ts …`) from the repo
- * root and capture what a user would see.
+ * Test-only: run the CLI as a user would and capture what they see — in this process
+ * (`main(argv, io)` with buffers; the default) or, for the few smoke tests of the real executable,
+ * in a child process (`node --import tsx src/cli/main.ts …`).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { captureIo } from '../io.js';
+import { main } from '../main.js';
 
 /** The repository root (src/cli/testing → ../../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -16,6 +19,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** `peerdma ARGS…` in this process: stdout, stderr and the exit status. */
+export async function runCli(args: readonly string[]): Promise<CliRun> {
+  const io = captureIo();
+  const code = await main(args, io);
+  return { code, signal: null, stdout: io.out(), stderr: io.err() };
+}
+
 export interface RunOptions {
   /** Extra environment variables (PEERDMA_DEBUG is removed unless given here). */
   readonly env?: Readonly<Record<string, string>>;
@@ -23,8 +33,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Spawn `peerdma ARGS…` and collect stdout, stderr and the exit status. */
-export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliRun> {
+/** Spawn `peerdma ARGS…` as a child process and collect stdout, stderr and the exit status. */
+export function spawnCli(args: readonly string[], opts: RunOptions = {}): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
   if (opts.env?.['PEERDMA_DEBUG'] === undefined) delete env['PEERDMA_DEBUG'];
   return new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import {
 import {
   HL_MEM_FLAG,
   HL_MEM_OP,
+  type HlExportAlignment,
   type HlExportForm,
   type HlMemArgs,
   type HlMemOut,
@@ -51,6 +52,8 @@ export interface AccelOptions {
   readonly sysPageSize?: bigint;
   /** Which EXPORT_DMABUF_FD the driver has (default `address`, the ≈ v6.2+ form). */
   readonly exportForm?: HlExportForm;
+  /** EXPORT_DMABUF_FD size/offset rules of the kernel (default: the newest, `page-multiple`). */
+  readonly exportAlignment?: HlExportAlignment;
 }
 
 export const DOORBELL_REGS = { RING_TAIL: 0x0n, IRQ_STATUS: 0x8n } as const;
@@ -88,6 +91,7 @@ export class AccelDevice {
       dramPciBarSize: bar.size,
       dramVirtualMemory: opts.dramVirtualMemory ?? true,
       pageSize: opts.sysPageSize ?? 4096n,
+      exportAlignment: opts.exportAlignment ?? 'page-multiple',
     };
     this.hbm = new SparseMemory(`${fn.bdf} HBM`, hbmSize);
     this.alloc = new DramAllocator(this.props);

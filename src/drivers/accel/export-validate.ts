@@ -1,5 +1,6 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { DramRange } from './allocator.js';
+import type { HlExportAlignment } from './uapi.js';
 
 /**
  * habanalabs EXPORT_DMABUF_FD validation (spec §5.1.2, ≈ v6.7+ address form), as pure functions
@@ -12,6 +13,8 @@ export interface DramBarProps extends DramRange {
   /** Gaudi2-class: user addresses are device virtual addresses (`dram_supports_virtual_memory`). */
   readonly dramVirtualMemory: boolean;
   readonly pageSize: bigint;
+  /** The kernel's EXPORT_DMABUF_FD size/offset rules (uapi.ts `hlExportAlignmentFor`); default newest. */
+  readonly exportAlignment?: HlExportAlignment;
 }
 
 export interface ExportRequest {
@@ -24,6 +27,22 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** Alignment and size checks shared by both device kinds (step 5 / 4.1). */
 export function validateExportCommon(p: DramBarProps, r: ExportRequest): KResult<void> {
+  if ((p.exportAlignment ?? 'page-multiple') === 'min-page') {
+    // Before 0b75cb5b240f (v6.11): aligned address, size of at least a page; nothing else.
+    if (r.addr % p.pageSize !== 0n) {
+      return kerr(
+        'EINVAL',
+        `exported device memory address ${hex(r.addr)} should be aligned to ${hex(p.pageSize)}`,
+      );
+    }
+    if (r.size < p.pageSize) {
+      return kerr(
+        'EINVAL',
+        `exported device memory size ${r.size} should be equal to or greater than ${p.pageSize}`,
+      );
+    }
+    return ok(undefined);
+  }
   if (r.addr % p.pageSize !== 0n) {
     return kerr(
       'EINVAL',

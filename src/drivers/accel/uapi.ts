@@ -40,6 +40,17 @@ export type HlExportForm = 'none' | 'handle' | 'address';
 export const hlExportFormFor = (v: KernelVersion): HlExportForm =>
   versionAtLeast(v, 6, 2) ? 'address' : versionAtLeast(v, 5, 16) ? 'handle' : 'none';
 
+/**
+ * EXPORT_DMABUF_FD size/offset rules: from v6.11 (0b75cb5b240f "accel/habanalabs: export dma-buf
+ * only if size/offset multiples of PAGE_SIZE"; stable 6.6.y and 6.10.y from Aug 2024) the size must
+ * be a non-zero multiple of PAGE_SIZE and the offset a multiple of PAGE_SIZE (`page-multiple`);
+ * before, only `size >= PAGE_SIZE` (`min-page`). The address is PAGE_SIZE-aligned in both.
+ */
+export type HlExportAlignment = 'page-multiple' | 'min-page';
+
+export const hlExportAlignmentFor = (v: KernelVersion): HlExportAlignment =>
+  versionAtLeast(v, 6, 11) ? 'page-multiple' : 'min-page';
+
 export type HlMemArgs =
   | { readonly op: typeof HL_MEM_OP.ALLOC; readonly size: bigint; readonly flags: number }
   | { readonly op: typeof HL_MEM_OP.FREE; readonly handle: bigint }

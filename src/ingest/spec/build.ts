@@ -7,6 +7,8 @@ import {
   type BridgeWindow,
   type FunctionKind,
   type Maybe,
+  type OsDevice,
+  type OsDeviceKind,
   UNKNOWN,
 } from '../../pci/types.js';
 import {
@@ -109,7 +111,10 @@ export class SpecBuilder {
     const seenHb = new Set<string>();
     for (const { hb, path, socket, numa } of hbs) {
       const domain = hb.domain === undefined ? 0 : toNum(hb.domain);
-      const rootBus = hb.bus === undefined ? (this.#domainNext.get(domain) ?? 0) : toNum(hb.bus);
+      const rootBus =
+        hb.bus === undefined
+          ? (childBus(hb.devices ?? []) ?? this.#domainNext.get(domain) ?? 0)
+          : toNum(hb.bus);
       if (rootBus > 0xff)
         throw this.#err(`no free bus left in domain ${domain} for this host bridge`, path);
       const id = hb.id ?? hostBridgeId(domain, rootBus);
@@ -122,7 +127,8 @@ export class SpecBuilder {
       const root: AllocBus & { bars: AllocBar[]; below: AllocBus[] } = { bars: [], below: [] };
       const used = new Map<number, Set<number>>();
       if (hb.hostDevice) {
-        const d = hb.hostDevice;
+        const d =
+          hb.hostDevice === 'unknown' ? { vendor: UNKNOWN, device: UNKNOWN } : hb.hostDevice;
         this.#place(
           { ...d, kind: 'host-bridge', devfn: '00.0', class: 0x060000 },
           [...path, 'hostDevice'],
@@ -240,7 +246,8 @@ export class SpecBuilder {
         d.buses === undefined
           ? undefined
           : { secondary: toNum(d.buses.secondary), subordinate: toNum(d.buses.subordinate) };
-      const secondary = explicit?.secondary ?? this.#nextBus;
+      // Children placed by address name the secondary bus themselves (firmware numbered it).
+      const secondary = explicit?.secondary ?? childBus(d.children ?? []) ?? this.#nextBus;
       if (secondary > 0xff) throw this.#err('ran out of bus numbers (255) below this bridge', path);
       this.#nextBus = Math.max(this.#nextBus, secondary + 1);
       const below = new Map<number, Set<number>>();
@@ -385,7 +392,9 @@ export class SpecBuilder {
     const space = bar.space ?? 'mem';
     const size = parseSize(bar.size);
     const min = space === 'io' ? 4n : 16n;
-    if (size < min || (size & (size - 1n)) !== 0n)
+    // IDE controllers in compatibility mode report the fixed legacy ports (0x3f6, 1 byte) as BARs.
+    const legacyIo = space === 'io' && bar.address !== undefined && size >= 1n;
+    if (!legacyIo && (size < min || (size & (size - 1n)) !== 0n))
       throw this.#err(`a BAR size is a power of two ≥ ${min} bytes`, [...path, 'size']);
     const is64 = space === 'mem' && (bar.is64 ?? true);
     const prefetchable = space === 'mem' && (bar.prefetchable ?? false);
@@ -477,6 +486,8 @@ export class SpecBuilder {
       iommuGroup,
       driver: d.driver === undefined || d.driver === 'unknown' ? UNKNOWN : d.driver,
       ...(d.memory !== undefined ? { deviceMemory: parseSize(d.memory) } : {}),
+      ...(d.osDevices !== undefined ? { osDevices: osDevicesOf(d.osDevices) } : {}),
+      ...(d.cpulist !== undefined ? { cpulist: d.cpulist } : {}),
       source: this.#src.locate(path),
     };
   }
@@ -509,6 +520,21 @@ const region = (r: { base: string | number; size?: string | number | undefined }
   base: parseSize(r.base),
   ...(r.size !== undefined ? { size: parseSize(r.size) } : {}),
 });
+
+function osDevicesOf(o: NonNullable<DeviceSpec['osDevices']>): OsDevice[] {
+  return Object.entries(o).flatMap(([kind, names]) =>
+    (names ?? []).map((name) => ({ kind: kind as OsDeviceKind, name })),
+  );
+}
+
+/** The bus the first child with an explicit `bdf` sits on (`devfn` and derived ones carry none). */
+function childBus(children: readonly DeviceSpec[]): number | undefined {
+  for (const c of children) {
+    const p = c.bdf === undefined ? null : tryParseBdf(c.bdf);
+    if (p !== null) return p.bus;
+  }
+  return undefined;
+}
 
 function belowBars(f: Fn): AllocBar[] {
   const out: AllocBar[] = [];

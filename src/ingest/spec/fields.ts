@@ -87,6 +87,9 @@ export function acsOf(d: DeviceSpec, path: Path, fail: Fail): AcsState {
   const a = d.acs;
   if (a === undefined || a === 'absent') return { state: 'absent' };
   if (a === 'unknown') return { state: 'unknown', reason: 'the spec says unknown' };
+  // One word for the two states people write down: capability present, redirect on or off.
+  if (a === 'off') return { state: 'present', cap: ACS_CAP, ctrl: 0 };
+  if (a === 'on') return { state: 'present', cap: ACS_CAP, ctrl: ACS_ON };
   if ('unknown' in a) return { state: 'unknown', reason: a.unknown };
   return {
     state: 'present',

@@ -22,12 +22,15 @@ export function loadSpec(input: TextInput): LoadResult {
     const issue = res.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const path = [...issue.path, ...keys.slice(0, 1)] as (string | number)[];
+    const split = src.commaSplitFrom(path);
     const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown field '${keys[0]}'`
-        : issue.path.length === 0 && (src.value === null || typeof src.value !== 'object')
-          ? 'expected a mapping with peerdma: 1 at the top'
-          : issue.message;
+      split !== null
+        ? `'${path.at(-1)}' reads as a field because a comma ends a value inside {…}: quote the value of ${split} (${split}: "…, ${path.at(-1)}")`
+        : issue.code === 'unrecognized_keys'
+          ? `unknown field '${keys[0]}'`
+          : issue.path.length === 0 && (src.value === null || typeof src.value !== 'object')
+            ? 'expected a mapping with peerdma: 1 at the top'
+            : issue.message;
     throw new PeerdmaError('E_SCHEMA', message, src.locate(path, { key: keys.length > 0 }));
   }
   return new SpecBuilder(res.data, src).build();

@@ -95,7 +95,7 @@ const Window = z.strictObject({
 });
 const Buses = z.strictObject({ secondary: u8, subordinate: u8 });
 const Acs = z.union([
-  z.enum(['absent', 'unknown']),
+  z.enum(['absent', 'unknown', 'off', 'on']),
   z.strictObject({ unknown: z.string() }),
   z.strictObject({ cap: AcsBits, ctrl: AcsBits }),
 ]);
@@ -124,6 +124,8 @@ const PORT_TYPES = [
   'unknown',
 ] as const;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.+-]*$/;
+const OS_KINDS = ['infiniband', 'net', 'nvme', 'block', 'drm', 'nvidia-gpu'] as const;
+const OsName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected an OS device name' });
 const Name = z.string().regex(NAME_RE, {
   error: 'expected a name of letters, digits, _ . + - (starting with a letter or _)',
 });
@@ -177,6 +179,20 @@ export const Device = z
     iommuGroup: z.union([z.number().int().min(0), z.enum(['none', 'unknown'])]).optional(),
     driver: z.string().nullable().optional().describe("bound driver; null: none; 'unknown'"),
     sriov: Sriov.optional(),
+    osDevices: z
+      .strictObject(
+        Object.fromEntries(OS_KINDS.map((k) => [k, z.array(OsName).optional()])) as Record<
+          (typeof OS_KINDS)[number],
+          z.ZodOptional<z.ZodArray<typeof OsName>>
+        >,
+      )
+      .optional()
+      .describe('names the OS gave the function: {infiniband: [mlx5_0], net: [ens1np0]}'),
+    cpulist: z
+      .string()
+      .regex(/^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/, { error: 'expected a CPU list like 0-31,64-95' })
+      .optional()
+      .describe('local_cpulist: the CPUs near the function'),
     get vfs() {
       return z.array(Device).optional();
     },
@@ -191,8 +207,8 @@ export const Device = z
 
 const HostDevice = z.strictObject({
   name: Name.optional(),
-  vendor: Vendor,
-  device: id16,
+  vendor: z.union([Vendor, unknown]),
+  device: z.union([id16, unknown]),
   revision: u8.optional(),
   model: z.string().optional(),
 });
@@ -208,9 +224,12 @@ export const HostBridge = z
     domain: small.optional(),
     bus: u8.optional().describe('root bus number; the next free bus when omitted'),
     numaNode: z.union([z.number().int().min(-1).max(4095), unknown]).optional(),
-    hostDevice: HostDevice.optional().describe(
-      'the host-bridge device at 00.0 the kernel allowlist looks at',
-    ),
+    hostDevice: z
+      .union([HostDevice, unknown])
+      .optional()
+      .describe(
+        "the host-bridge device at 00.0 the kernel allowlist looks at; 'unknown': one is there, its ids are not known",
+      ),
     mmio: Region.optional().describe('64-bit prefetchable window for BAR allocation'),
     mmio32: Region.optional().describe('32-bit window for non-prefetchable BARs'),
     devices: z.array(Device).optional(),

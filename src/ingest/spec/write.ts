@@ -120,6 +120,12 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
   o['numaNode'] = f.numaNode;
   o['iommuGroup'] = f.iommuGroup === null ? 'none' : f.iommuGroup;
   o['driver'] = f.driver;
+  if (f.osDevices !== undefined) {
+    const os: Record<string, string[]> = {};
+    for (const d of f.osDevices) os[d.kind] = [...(os[d.kind] ?? []), d.name];
+    o['osDevices'] = os;
+  }
+  if (f.cpulist !== undefined) o['cpulist'] = f.cpulist;
   const vfs = fabric.virtfns(f);
   if (vfs.length > 0) o['vfs'] = vfs.map((v) => deviceToSpec(fabric, v));
   const kids = fabric.children(f.bdf).filter((c) => c.physfn === null);

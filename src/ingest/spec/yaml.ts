@@ -9,6 +9,12 @@ export type Path = readonly (string | number)[];
 export interface SourceDoc {
   readonly value: unknown;
   locate(path: Path, opts?: { key?: boolean }): SourceLocation;
+  /**
+   * When the last key of `path` sits in a flow map (`{…}`) with no `:` after it and follows another
+   * key — what is left of a plain value that held a comma (`{model: Foo, Bar}` reads as a key
+   * `Bar`) — the key before it (`model`); else null.
+   */
+  commaSplitFrom(path: Path): string | null;
 }
 
 /** `devices[2].bars[0].size` */
@@ -85,7 +91,23 @@ export function parseSource(input: TextInput): SourceDoc {
       file: input.name,
     });
   }
-  return { value, locate };
+  const commaSplitFrom = (path: Path): string | null => {
+    let node: unknown = doc.contents;
+    for (const seg of path.slice(0, -1)) {
+      if (isMap(node))
+        node = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === seg)?.value;
+      else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+      else return null;
+    }
+    if (!isMap(node) || !node.flow) return null;
+    const at = node.items.findIndex((it) => isScalar(it.key) && it.key.value === path.at(-1));
+    const prev = node.items[at - 1];
+    if (at < 1 || node.items[at]!.value !== null || !prev || !isScalar(prev.key)) return null;
+    return isScalar(prev.value) && typeof prev.value.value === 'string'
+      ? String(prev.key.value)
+      : null;
+  };
+  return { value, locate, commaSplitFrom };
 }
 
 /** E_TOO_LARGE for a text nested deeper than MAX_NESTING, before the recursive parser sees it. */

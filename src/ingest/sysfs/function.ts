@@ -20,6 +20,7 @@ import {
 import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
 import { readText } from './machine.js';
+import { readOsDevices } from './osdev.js';
 import { baseName, followLink, joinPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
@@ -31,6 +32,8 @@ export interface FunctionContext {
   /** Port types already decided, for inferring a child's when its config is unreadable. */
   readonly portTypes: Map<string, PciePortType>;
   readonly known: ReadonlySet<string>;
+  /** The capture's root (where `sys/` and `proc/` are). */
+  readonly root: string;
 }
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
@@ -104,8 +107,12 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   if (numaText === undefined) missing('numa_node');
   else numaNode = parseIntAttr(numaText, at('numa_node'));
 
+  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf);
+  const cpulist = text('local_cpulist')?.trim();
   return {
     bdf: f.bdf,
+    ...(osDevices.length > 0 ? { osDevices } : {}),
+    ...(cpulist ? { cpulist } : {}),
     ...(conventionalBridge(pcie, classCode) ? { kind: 'pci-bridge' as const } : {}),
     vendor,
     device,

@@ -3,12 +3,13 @@
  * VirtualFs) → Fabric. Pure: every byte comes through the VirtualFs.
  */
 import { PeerdmaError, withFile } from '../../errors/index.js';
+import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../../names/index.js';
 import { FabricBuilder, parseHostBridgeId } from '../../pci/builder.js';
 import { isKnown, type Maybe, type PciePortType, UNKNOWN } from '../../pci/types.js';
 import type { LoadResult, VirtualFs } from '../types.js';
 import { discoverFunctions, findRoot, listHostBridges } from './discover.js';
 import { readFunction } from './function.js';
-import { readMachine } from './machine.js';
+import { readMachine, readText } from './machine.js';
 import { joinPath } from './paths.js';
 import { WarningSink } from './warnings.js';
 
@@ -27,18 +28,25 @@ export { MAX_SYMLINKS, resolvePath } from './paths.js';
 export interface SysfsOptions {
   /** Shown in messages and used as the machine name when the tree has no machine folder. */
   readonly label?: string;
+  /** This machine's pci.ids, below the names a snapshot recorded (`peerdma/pci.ids`). */
+  readonly systemIds?: PciIdsSource;
+  /** A pci.ids the user named (`--pci-ids`): above everything. */
+  readonly ids?: PciIdsSource;
 }
+
+/** Where `peerdma snapshot` records the names of the functions it holds (pci.ids syntax). */
+export const RECORDED_IDS = 'peerdma/pci.ids';
 
 export function loadSysfs(vfs: VirtualFs, opts: SysfsOptions = {}): LoadResult {
   const label = opts.label ?? vfs.label;
   try {
-    return load(vfs, label);
+    return load(vfs, label, opts);
   } catch (e) {
     throw withFile(e, label);
   }
 }
 
-function load(vfs: VirtualFs, label: string): LoadResult {
+function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
   const sink = new WarningSink(label);
   const root = findRoot(vfs, sink);
   const { init: machine, iommu } = readMachine(vfs, root, root === '' ? null : root, sink);
@@ -59,6 +67,7 @@ function load(vfs: VirtualFs, label: string): LoadResult {
     iommu: machine.iommu?.enabled ?? UNKNOWN,
     portTypes: new Map<string, PciePortType>(),
     known: new Set<string>(found.map((f) => f.bdf)),
+    root,
   };
   const numaByBridge = new Map<string, Set<Maybe<number>>>();
   for (const f of found) {
@@ -83,5 +92,15 @@ function load(vfs: VirtualFs, label: string): LoadResult {
     if (e instanceof PeerdmaError) throw e;
     throw new PeerdmaError('E_TOPOLOGY', `cannot build the fabric: ${String(e)}`, { file: label });
   }
-  return { fabric, warnings: sink.list() };
+  const recordedPath = joinPath(root, RECORDED_IDS);
+  const recorded = readText(vfs, recordedPath);
+  const files: PciIdsSource[] = [
+    ...(opts.systemIds ? [opts.systemIds] : []),
+    ...(recorded !== undefined ? [{ name: `${label}: ${recordedPath}`, text: recorded }] : []),
+    ...(opts.ids ? [opts.ids] : []),
+  ];
+  return {
+    fabric: nameFabric(fabric, PciIds.from(files, vendorsOf(fabric))),
+    warnings: sink.list(),
+  };
 }

@@ -161,7 +161,9 @@ export function readMachine(
     return t;
   };
   const cpuinfo = proc('cpuinfo');
-  const version = proc('version');
+  // The release: /proc/sys/kernel/osrelease (what `uname -r` prints) first, else /proc/version.
+  const osrelease = readText(vfs, joinPath(root, 'proc', 'sys/kernel/osrelease'))?.trim();
+  const version = osrelease ? `Linux version ${osrelease}` : proc('version');
   const cmdline = proc('cmdline');
   const parsed = cpuinfo === undefined ? { cpu: {}, sockets: UNKNOWN } : parseCpuinfo(cpuinfo);
   const iommu = readIommu(vfs, root, cmdline, sink);

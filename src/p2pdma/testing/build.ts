@@ -147,3 +147,27 @@ export function standard(
     { k: 'ep', bdf: '00:10.0', name: 'rciep', classCode: 0x120000 },
   ]);
 }
+
+/**
+ * Host bridge device 00:00.0 [ids] with two root ports and an endpoint below each (01:00.0,
+ * 02:00.0), or (`twoBridges`) a second host bridge in domain 1 with the same layout.
+ */
+export function hbFabric(
+  ids: [number, number],
+  twoBridges: boolean,
+  machine: MachineInit = INTEL_ICX,
+): Fabric {
+  const nodes: N[] = [
+    { k: 'hb', bdf: '00:00.0', vendor: ids[0], device: ids[1] },
+    { k: 'rp', bdf: '00:01.0' },
+    { k: 'ep', bdf: '01:00.0', parent: '00:01.0' },
+  ];
+  if (twoBridges) {
+    nodes.push(
+      { k: 'hb', bdf: '0001:00:00.0', vendor: ids[0], device: ids[1] },
+      { k: 'rp', bdf: '0001:00:01.0' },
+      { k: 'ep', bdf: '0001:01:00.0', parent: '0001:00:01.0' },
+    );
+  } else nodes.push({ k: 'rp', bdf: '00:02.0' }, { k: 'ep', bdf: '02:00.0', parent: '00:02.0' });
+  return fab(machine, nodes);
+}

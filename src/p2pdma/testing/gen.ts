@@ -10,16 +10,9 @@ import {
   type FunctionInit,
 } from '../../pci/index.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../util/rng.js';
+
+import { rng } from '../../util/rng.js';
 
 const link = (g: number, w: number) => ({ speedGTs: [2.5, 5, 8, 16, 32][g - 1]!, width: w });
 const pcie = (

@@ -4,10 +4,16 @@
  */
 import { type KResult, kerr, ok, unwrap } from '../../core/errno.js';
 import type { SgTable } from '../../dma/types.js';
-import type { Kernel } from '../../kernel/kernel.js';
+import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
+import type {
+  DmaBufExportInfo,
+  DmaBufOps,
+  DmaDataDirection,
+  IosysMap,
+  KModule,
+} from '../../dmabuf/types.js';
 import { O, type Vma } from '../../proc/types.js';
-import type { DmaBuf, DmaBufAttachment } from '../objects.js';
-import type { DmaBufExportInfo, DmaBufOps, DmaDataDirection, IosysMap, KModule } from '../types.js';
+import type { Kernel } from '../kernel.js';
 
 export interface SysmemOptions {
   readonly size?: bigint;

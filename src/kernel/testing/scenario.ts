@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { unwrap } from '../../core/errno.js';
 import { KernelBug } from '../../core/violations.js';
 import { DMA_BIDIRECTIONAL } from '../../dma/types.js';
-import type { Kernel, KernelOptions } from '../../kernel/kernel.js';
+import type { Kernel, KernelOptions } from '../kernel.js';
 import { testKernel } from './setup.js';
 import { exportSysmem } from './sysmem-exporter.js';
 

@@ -1,7 +1,7 @@
 /** Shared test setup: a Kernel on the switch fabric with a process and two importer devices. */
 
-import { Kernel, type KernelOptions } from '../../kernel/kernel.js';
 import { switchFabric } from '../../pci/testing/fabrics.js';
+import { Kernel, type KernelOptions } from '../kernel.js';
 
 export function testKernel(opts: KernelOptions = {}) {
   const k = new Kernel({ fabric: switchFabric(), ...opts });

@@ -1,0 +1,40 @@
+/**
+ * `buffers`: the DMA-BUF objects that exist on a machine now (or when its snapshot was taken), who
+ * exported them, which devices are attached, who holds them, and for each attachment the P2P
+ * verdict between the exporting and the attached device on this fabric.
+ */
+import { analyzeBuffers, type BuffersRecord, collectBuffers } from '../buffers/index.js';
+import { PeerdmaError } from '../errors/index.js';
+import type { VirtualFs } from '../ingest/types.js';
+import { openMachineTree } from '../node/tree.js';
+import { P2pEnv } from '../p2pdma/env.js';
+import { getRuleSet } from '../p2pdma/rulesets.js';
+import type { Fabric } from '../pci/fabric.js';
+import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+
+export interface BuffersRequest extends SourceRequest {
+  readonly rules?: string | undefined;
+}
+
+export type { BuffersRecord };
+
+/** The record of one machine's tree (tests and benches pass a VirtualFs and a Fabric directly). */
+export function buildBuffers(vfs: VirtualFs, fabric: Fabric, rules?: string): BuffersRecord {
+  return analyzeBuffers(collectBuffers(vfs), new P2pEnv(fabric, getRuleSet(rules)));
+}
+
+export async function buffers(
+  req: BuffersRequest,
+  ctx: AppContext = LOCAL,
+): Promise<BuffersRecord> {
+  getRuleSet(req.rules); // E_NOT_FOUND before reading anything
+  const from = req.from ?? 'live';
+  if (from.startsWith('example:'))
+    throw new PeerdmaError(
+      'E_USAGE',
+      `buffers reads a live machine or a snapshot; ${from} is a spec with no buffers`,
+    );
+  const vfs = await openMachineTree(from, 'buffers');
+  const { fabric } = await loadMachine(ctx, { ...req, from });
+  return buildBuffers(vfs, fabric, req.rules);
+}

@@ -1,0 +1,234 @@
+/**
+ * `matrix`: P2P verdicts for every pair of endpoints. Map type and distance come from the fast
+ * matrix; the per-pair walk runs only where there is something to say (pairs that are not
+ * BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched). Also the P2P summary
+ * of `report`: counts by map type and the notable findings.
+ */
+
+import { PeerdmaError } from '../errors/index.js';
+import { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules, type RulesChoice } from '../p2pdma/kernel-release.js';
+import { localityClass } from '../p2pdma/locality.js';
+import {
+  cellDistance,
+  cellMapType,
+  type DeviceSelection,
+  fastMatrix,
+  MT_BUS_ADDR,
+  MT_THRU_HOST_BRIDGE,
+  matrixDevices,
+  type PairMatrix,
+} from '../p2pdma/matrix.js';
+import { getRuleSet } from '../p2pdma/rulesets.js';
+import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
+import { pairAnswer } from '../p2pdma/verdict.js';
+import type { DeviceCategory } from '../pci/classes.js';
+import type { Fabric } from '../pci/fabric.js';
+import type { P2pRequest } from './check.js';
+import { type AppContext, LOCAL, loadMachine } from './context.js';
+import { type Finding, issueFinding } from './findings.js';
+import { MATRIX_CLASSES } from './options.js';
+
+export interface MatrixView {
+  readonly env: P2pEnv;
+  readonly matrix: PairMatrix;
+  /** Which rule set answered and why (`--rules`, the machine's kernel, the newest by default). */
+  readonly choice: RulesChoice;
+  /** Every ordered pair in detail, row by row (computed as iterated). */
+  pairs(): Iterable<PairDetail>;
+  /** nvidia-smi's locality class of the pair (devices i, j). */
+  locality(i: number, j: number): LocalityClass | 'unknown';
+}
+
+export function buildMatrix(
+  fabric: Fabric,
+  ruleSet: string | undefined,
+  cmdline: string | undefined,
+  sel: DeviceSelection,
+): MatrixView {
+  const choice = chooseRules(fabric.machine, ruleSet);
+  const env = new P2pEnv(fabric, choice.rules, cmdline);
+  const matrix = fastMatrix(env, matrixDevices(fabric, sel));
+  const view: MatrixView = {
+    env,
+    matrix,
+    choice,
+    pairs: () => matrixPairs(view),
+    locality: (i, j) => localityClass(fabric, matrix.devices[i]!, matrix.devices[j]!),
+  };
+  return view;
+}
+
+export interface MatrixRequest extends P2pRequest {
+  /** Every function that is not a bridge. */
+  readonly all?: boolean | undefined;
+  /** Comma list of device classes. */
+  readonly classes?: string | undefined;
+}
+
+/** Check the options, load the machine, compute the matrix. */
+export async function matrix(req: MatrixRequest, ctx: AppContext = LOCAL): Promise<MatrixView> {
+  const classes = req.classes
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+  const bad = classes?.find((c) => !(MATRIX_CLASSES as readonly string[]).includes(c));
+  if (bad !== undefined) {
+    throw new PeerdmaError(
+      'E_USAGE',
+      `unknown --class '${bad}' (one of ${MATRIX_CLASSES.join(', ')})`,
+    );
+  }
+  if (req.rules !== undefined) getRuleSet(req.rules); // a typed error before loading anything
+  const { fabric } = await loadMachine(ctx, req);
+  return buildMatrix(fabric, req.rules, req.kernelCmdline, {
+    ...(req.all ? { all: true } : {}),
+    ...(classes ? { classes: classes as DeviceCategory[] } : {}),
+  });
+}
+
+/** One ordered pair in detail. */
+export interface PairDetail {
+  readonly provider: string;
+  readonly client: string;
+  readonly mapType: string;
+  readonly distance: number | null;
+  readonly class: LocalityClass | 'unknown';
+  readonly path: readonly string[];
+  readonly acsBridges: readonly string[];
+  readonly issues: readonly Issue[];
+  /** Only for undecided pairs. */
+  readonly possible?: readonly string[];
+  readonly missing?: MissingFact;
+  /** True when the per-pair walk ran (otherwise the fast matrix said all there is). */
+  readonly walked: boolean;
+}
+
+/** Every ordered pair, both directions, row by row. */
+export function* matrixPairs(view: MatrixView): Generator<PairDetail> {
+  const { env, matrix } = view;
+  const fabric = env.fabric;
+  const devs = matrix.devices;
+  const changed = env.changedByCmdline;
+  for (let i = 0; i < devs.length; i++) {
+    const a = devs[i]!;
+    for (let j = 0; j < devs.length; j++) {
+      const b = devs[j]!;
+      const t = cellMapType(matrix, i, j);
+      const path = fabric.path(a, b);
+      const klass = localityClass(fabric, a, b);
+      if (t === MT_BUS_ADDR && !path.some((x) => changed.has(x))) {
+        yield {
+          provider: a.bdf,
+          client: b.bdf,
+          mapType: 'BUS_ADDR',
+          distance: cellDistance(matrix, i, j),
+          class: klass,
+          path,
+          acsBridges: [],
+          issues: [],
+          walked: false,
+        };
+        continue;
+      }
+      const v = pairAnswer(env, a, b, path, { log: false });
+      yield {
+        provider: a.bdf,
+        client: b.bdf,
+        mapType: v.mapType,
+        distance: v.distance,
+        class: klass,
+        path,
+        acsBridges: v.acsBridges,
+        issues: v.issues,
+        ...(v.mapType === 'uncertain' ? { possible: v.possible, missing: v.missing } : {}),
+        walked: true,
+      };
+    }
+  }
+}
+
+/** A finding of the P2P summary and how prominent it is: 0 refusal or fixable cause, 1 on a
+ * THRU_HOST_BRIDGE pair, 2 informational. */
+export interface NotableFinding {
+  readonly finding: Finding;
+  readonly rank: 0 | 1 | 2;
+}
+
+export interface P2pSummary {
+  readonly view: MatrixView;
+  /** Pairs by map type, indexed by the MT_* codes of src/p2pdma/matrix.ts. */
+  readonly counts: readonly number[];
+  /** Distinct findings other than the three folded below, in order of first appearance. */
+  readonly notable: readonly NotableFinding[];
+  /** Pairs with no common upstream bridge below the host bridge. */
+  readonly crossPairs: number;
+  /** Host bridges whose allowlist entry opened the route: entry name and device ids. */
+  readonly allowlisted: ReadonlyMap<
+    string,
+    { entry: string | null; ids: readonly number[] | null }
+  >;
+  /** Ports whose ACS redirect sends pairs up, and how many pairs. */
+  readonly acsPorts: readonly string[];
+  readonly acsPairs: number;
+}
+
+const INFO_CODES: ReadonlySet<IssueCode> = new Set([
+  'no_common_upstream',
+  'cpu_allows_host_bridge',
+  'host_bridge_allowlisted',
+  'cmdline',
+]);
+
+const jsonKey = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+
+/** For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR. */
+export function p2pSummary(view: MatrixView): P2pSummary {
+  const { matrix, env } = view;
+  const notable = new Map<string, { finding: Finding; rank: 0 | 1 | 2 }>();
+  const acsPorts = new Set<string>();
+  const allowlisted = new Map<string, { entry: string | null; ids: readonly number[] | null }>();
+  let acsPairs = 0;
+  let crossPairs = 0;
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < matrix.n; i++) {
+    for (let j = 0; j < matrix.n; j++) {
+      const t = cellMapType(matrix, i, j);
+      counts[t]!++;
+      if (i === j || t === MT_BUS_ADDR) continue;
+      const a = matrix.devices[i]!;
+      const b = matrix.devices[j]!;
+      const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });
+      for (const x of v.issues) {
+        if (x.code === 'no_common_upstream') {
+          crossPairs++;
+          continue;
+        }
+        if (x.code === 'host_bridge_allowlisted') {
+          const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
+          allowlisted.set(e.hostBridge, { entry: e.entry ?? null, ids: e.ids });
+          continue;
+        }
+        if (x.code === 'acs_redirect') {
+          acsPairs++;
+          for (const p of x.path) acsPorts.add(p);
+          continue;
+        }
+        const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
+        const key = jsonKey([x.code, x.path, x.evidence, x.hint]);
+        const seen = notable.get(key);
+        if (seen === undefined) notable.set(key, { finding: issueFinding(x), rank });
+        else if (rank < seen.rank) seen.rank = rank;
+      }
+    }
+  }
+  return {
+    view,
+    counts,
+    notable: [...notable.values()],
+    crossPairs,
+    allowlisted,
+    acsPorts: [...acsPorts].sort(),
+    acsPairs,
+  };
+}

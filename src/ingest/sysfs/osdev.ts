@@ -1,0 +1,36 @@
+/**
+ * The names people use for a PCI function: what its driver registered under the function's sysfs
+ * directory (`net/eth0`, `infiniband/mlx5_0`, `nvme/nvme0` and its namespaces `nvme0n1`, `block/vda`,
+ * `drm/card1` and `renderD128`), and the NVIDIA driver's GPU number (`/proc/driver/nvidia/gpus/
+ * <bdf>/information`, "Device Minor: N" → `GPU<N>`).
+ */
+import type { OsDevice, OsDeviceKind } from '../../pci/types.js';
+import type { VirtualFs } from '../types.js';
+import { readText } from './machine.js';
+import { joinPath } from './paths.js';
+
+/** Listed in this order, grouped by kind (the spec writes them grouped the same way). */
+const KINDS: readonly OsDeviceKind[] = ['infiniband', 'net', 'nvme', 'block', 'drm', 'nvidia-gpu'];
+/** Directories read directly under the function (NVMe namespaces sit one level deeper). */
+const DIRECT: readonly OsDeviceKind[] = ['infiniband', 'net', 'nvme', 'block', 'drm'];
+const NAME_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const DRM_RE = /^(?:card|renderD)\d+$/;
+const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
+
+export function readOsDevices(vfs: VirtualFs, dir: string, root: string, bdf: string): OsDevice[] {
+  const by = new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
+  for (const kind of DIRECT) {
+    for (const name of vfs.list(joinPath(dir, kind)) ?? []) {
+      if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
+      by.get(kind)!.push(name);
+      if (kind === 'nvme') {
+        for (const ns of vfs.list(joinPath(dir, kind, name)) ?? [])
+          if (NAMESPACE_RE.test(ns)) by.get('block')!.push(ns);
+      }
+    }
+  }
+  const info = readText(vfs, joinPath(root, 'proc/driver/nvidia/gpus', bdf, 'information'));
+  const minor = info === undefined ? null : /^Device Minor:\s*(\d+)\s*$/m.exec(info);
+  if (minor) by.get('nvidia-gpu')!.push(`GPU${Number(minor[1])}`);
+  return KINDS.flatMap((kind) => by.get(kind)!.map((name) => ({ kind, name })));
+}

@@ -1,0 +1,228 @@
+/**
+ * The bandwidth model of one machine: the capacity graph, the kernel's map type for each pair
+ * (src/p2pdma's fast matrix), each flow's route, and a set of concurrent flows solved by max-min
+ * fair sharing (src/sim) at both ends of the published ranges. Findings the model cannot turn into
+ * a confident number are returned as notes, never hidden in a figure.
+ */
+import { P2pEnv } from '../p2pdma/env.js';
+import {
+  cellMapType,
+  fastMatrix,
+  MT_BUS_ADDR,
+  MT_CODES,
+  MT_NOT_SUPPORTED,
+  MT_THRU_HOST_BRIDGE,
+  MT_UNCERTAIN,
+} from '../p2pdma/matrix.js';
+import { getRuleSet } from '../p2pdma/rulesets.js';
+import type { MapType } from '../p2pdma/types.js';
+import type { Fabric } from '../pci/fabric.js';
+import type { PciFunction } from '../pci/types.js';
+import { MaxMinBuilder, solveMaxMin } from '../sim/index.js';
+import { DEFAULT_PERF, type PerfCalibration } from './calibration.js';
+import { PerfGraph } from './graph.js';
+import { type RcProfile, rcProfileOf } from './rc.js';
+import {
+  aloneRate,
+  bounceRoute,
+  type Op,
+  type Route,
+  rootComplexRoute,
+  switchRoute,
+} from './route.js';
+
+export interface PerfOptions {
+  readonly calibration?: PerfCalibration;
+  /** Root-complex profile; default: from the machine's CPU. */
+  readonly rc?: RcProfile;
+  readonly ruleSet?: string;
+  readonly cmdline?: string;
+  readonly op?: Op;
+}
+
+/** Something the number cannot say by itself (wording lives in src/report/bandwidth.ts). */
+export type PerfNoteCode =
+  | 'maptype_uncertain' // missing facts decide P2P; the root-complex route is assumed
+  | 'rc_unmeasured' // no published P2P figure for this CPU family: the result is a range
+  | 'rc_lower_bound' // the published figure only bounds the root complex from below
+  | 'rc_fanout_collapse' // one switch writes to peers behind several root ports: measured to collapse
+  | 'link_degraded' // a link on the route trained below capability
+  | 'driver_refuses_p2p'; // the device driver refuses P2P although the kernel allows it
+
+export interface PerfNote {
+  readonly code: PerfNoteCode;
+  readonly evidence: Readonly<Record<string, unknown>>;
+}
+
+export type FlowMode = 'p2p' | 'bounce';
+
+export interface FlowSpec {
+  readonly src: PciFunction;
+  readonly dst: PciFunction;
+  /** p2p: the route the kernel allows (bounce when it refuses); bounce: host memory always. */
+  readonly mode: FlowMode;
+}
+
+export interface Rate {
+  readonly lo: number;
+  readonly hi: number;
+  /** The true value may exceed `hi` (a lower-bound figure limited the flow). */
+  readonly atLeast: boolean;
+}
+
+export interface FlowResult {
+  readonly src: PciFunction;
+  readonly dst: PciFunction;
+  readonly mapType: MapType | 'uncertain';
+  readonly route: Route;
+  readonly rate: Rate;
+  /** What limited the flow (at the low end of the ranges). */
+  readonly bottleneck: string;
+  readonly notes: readonly PerfNote[];
+}
+
+const MT_TO_CODE: Record<string, number> = {
+  BUS_ADDR: MT_BUS_ADDR,
+  THRU_HOST_BRIDGE: MT_THRU_HOST_BRIDGE,
+  NOT_SUPPORTED: MT_NOT_SUPPORTED,
+  uncertain: MT_UNCERTAIN,
+};
+
+export class PerfModel {
+  readonly graph: PerfGraph;
+  readonly env: P2pEnv;
+  readonly op: Op;
+
+  constructor(
+    readonly fabric: Fabric,
+    opts: PerfOptions = {},
+  ) {
+    this.graph = new PerfGraph(
+      fabric,
+      opts.calibration ?? DEFAULT_PERF,
+      opts.rc ?? rcProfileOf(fabric.machine.cpu),
+    );
+    this.env = new P2pEnv(fabric, getRuleSet(opts.ruleSet), opts.cmdline);
+    this.op = opts.op ?? 'write';
+  }
+
+  /**
+   * Map type of the P2P access a flow src → dst makes: a write lands in dst's BAR (provider dst,
+   * client src); a read takes from src's (provider src, client dst).
+   */
+  mapTypes(pairs: readonly (readonly [PciFunction, PciFunction])[]): number[] {
+    const devs = [...new Set(pairs.flat())];
+    const idx = new Map(devs.map((d, i) => [d, i]));
+    const m = fastMatrix(this.env, devs);
+    return pairs.map(([s, d]) => {
+      const [prov, cli] = this.op === 'write' ? [d, s] : [s, d];
+      return cellMapType(m, idx.get(prov)!, idx.get(cli)!);
+    });
+  }
+
+  /** The route of src → dst: P2P as the map type allows (uncertain: through the root complex), else bounce. */
+  route(src: PciFunction, dst: PciFunction, mode: FlowMode, mapType: number): Route {
+    if (mode === 'bounce' || mapType === MT_NOT_SUPPORTED) return bounceRoute(this.graph, src, dst);
+    if (mapType === MT_BUS_ADDR) {
+      const common = this.fabric.commonUpstream(src, dst);
+      if (common !== null) return switchRoute(this.graph, src, dst, common, this.op);
+    }
+    return rootComplexRoute(this.graph, src, dst, this.op);
+  }
+
+  /** Solve concurrent flows by max-min fair sharing, at both ends of the published ranges. */
+  solve(flows: readonly FlowSpec[]): FlowResult[] {
+    const mts = this.mapTypes(flows.map((f) => [f.src, f.dst] as const));
+    const routes = flows.map((f, i) => this.route(f.src, f.dst, f.mode, mts[i]!));
+    const at = (end: 'lo' | 'hi') => {
+      const b = new MaxMinBuilder();
+      for (const c of this.graph.constraints) b.addConstraint(c[end]);
+      for (const r of routes) b.addFlow(r.uses, { bound: r.bound[end] });
+      return solveMaxMin(b.build());
+    };
+    const lo = at('lo');
+    const hi = at('hi');
+    const collapse = fanoutCollapse(this, flows, routes);
+    return flows.map((f, i) => {
+      const r = routes[i]!;
+      const bi = lo.bottleneck[i]!;
+      const c = bi >= 0 ? this.graph.constraints[bi]! : null;
+      const hiC = hi.bottleneck[i]! >= 0 ? this.graph.constraints[hi.bottleneck[i]!]! : null;
+      const atLeast =
+        (c?.atLeast ?? false) ||
+        (hiC?.atLeast ?? false) ||
+        (hi.bottleneck[i] === -1 && r.via === 'root-complex' && this.graph.rc.rcFlow.atLeast);
+      return {
+        src: f.src,
+        dst: f.dst,
+        mapType: MT_CODES[mts[i]!]!,
+        route: r,
+        rate: { lo: lo.rates[i]!, hi: hi.rates[i]!, atLeast },
+        bottleneck: c?.label ?? r.boundLabel ?? 'none',
+        notes: notesOf(this, r, mts[i]!, atLeast, collapse.has(i)),
+      };
+    });
+  }
+
+  /** One flow alone on the fabric (no solver: min over the route's constraints). */
+  alone(src: PciFunction, dst: PciFunction, mode: FlowMode): FlowResult {
+    return this.solve([{ src, dst, mode }])[0]!;
+  }
+
+  aloneRate(r: Route): Rate {
+    return {
+      lo: aloneRate(this.graph, r, 'lo'),
+      hi: aloneRate(this.graph, r, 'hi'),
+      atLeast: r.via === 'root-complex' && this.graph.rc.rcFlow.atLeast,
+    };
+  }
+}
+
+export { MT_TO_CODE };
+
+function notesOf(
+  m: PerfModel,
+  r: Route,
+  mt: number,
+  atLeast: boolean,
+  collapse: boolean,
+): PerfNote[] {
+  const out: PerfNote[] = [];
+  if (mt === MT_UNCERTAIN && r.kind === 'p2p')
+    out.push({ code: 'maptype_uncertain', evidence: {} });
+  if (r.via === 'root-complex' && m.graph.rc.id === 'unknown')
+    out.push({ code: 'rc_unmeasured', evidence: { cpu: m.fabric.machine.cpu.modelName ?? null } });
+  else if (atLeast) out.push({ code: 'rc_lower_bound', evidence: { profile: m.graph.rc.id } });
+  if (collapse) out.push({ code: 'rc_fanout_collapse', evidence: {} });
+  if (r.degraded.length > 0) out.push({ code: 'link_degraded', evidence: { links: r.degraded } });
+  return out;
+}
+
+/**
+ * Flows that leave one switch through the root complex towards peers behind two or more other
+ * root ports: published measurements show such fan-out collapsing (§2.1, §2.2) in ways the
+ * sharing model does not capture. Returns the indices of those flows.
+ */
+function fanoutCollapse(m: PerfModel, flows: readonly FlowSpec[], routes: readonly Route[]) {
+  const rootPort = (f: PciFunction) => {
+    const chain = m.fabric.upstreamChain(f);
+    return chain[chain.length - 1]!;
+  };
+  const switchOf = (f: PciFunction) =>
+    m.fabric.upstreamChain(f).find((x) => x.kind === 'switch-upstream') ?? null;
+  const groups = new Map<string, { idx: number[]; ports: Set<string> }>();
+  flows.forEach((f, i) => {
+    if (routes[i]!.via !== 'root-complex') return;
+    const sw = switchOf(f.src);
+    if (sw === null) return;
+    const port = rootPort(f.dst);
+    if (port === rootPort(f.src)) return;
+    const g = groups.get(sw.bdf) ?? { idx: [], ports: new Set<string>() };
+    g.idx.push(i);
+    g.ports.add(port.bdf);
+    groups.set(sw.bdf, g);
+  });
+  const out = new Set<number>();
+  for (const g of groups.values()) if (g.ports.size >= 2) for (const i of g.idx) out.add(i);
+  return out;
+}

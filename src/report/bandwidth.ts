@@ -1,0 +1,304 @@
+/**
+ * `peerdma bandwidth`: one pair (P2P vs bounce, the limiting link named), concurrent flows, or the
+ * all-pairs matrices laid out like CUDA's p2pBandwidthLatencyTest, as text, JSON and an SVG heatmap;
+ * and the bandwidth section of `peerdma report`. Wording of the model's notes lives here.
+ */
+import type { BandwidthRecord, PairReport } from '../app/bandwidth.js';
+import type { PciFunction } from '../pci/types.js';
+import type { BandwidthMatrices } from '../perf/matrix.js';
+import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
+
+export const BANDWIDTH_SCHEMA_VERSION = 1;
+
+const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export function rateText(r: Rate): string {
+  const lo = r2(r.lo).toFixed(2);
+  const hi = r2(r.hi).toFixed(2);
+  const core = lo === hi ? lo : `${lo}–${hi}`;
+  return r.atLeast ? `≥ ${core}` : core;
+}
+
+export function noteText(n: PerfNote): string {
+  switch (n.code) {
+    case 'maptype_uncertain':
+      return 'the kernel verdict hinges on a missing fact (see `peerdma check`); the root-complex route is assumed';
+    case 'rc_unmeasured':
+      return 'no published P2P measurement for this CPU family: the root-complex figures are the range of the measured families, not a prediction';
+    case 'rc_lower_bound':
+      return 'the published root-complex figure for this CPU family only bounds it from below (the links were the limit when it was measured)';
+    case 'rc_fanout_collapse':
+      return 'one switch writes to peers behind several root ports: measured systems collapse here (published-numbers §2.1/§2.2); the figure is not a confident prediction';
+    case 'link_degraded':
+      return `link trained below capability: ${(n.evidence.links as string[]).join(', ')}`;
+    case 'driver_refuses_p2p':
+      return `the driver refuses P2P although the kernel allows it (${String(n.evidence.driver)}): only the bounce is available`;
+  }
+}
+
+function header(model: PerfModel): string {
+  const m = model.fabric.machine;
+  const rc = model.graph.rc;
+  return `machine ${m.name ?? '(unnamed)'}; root complex: ${rc.label}; ${model.op === 'write' ? 'posted writes' : 'DMA reads'}, large transfers\n`;
+}
+
+const routeText = (r: FlowResult) =>
+  r.route.kind === 'bounce'
+    ? 'bounce through host memory'
+    : `P2P ${r.mapType}, via ${r.route.via === 'switch' ? 'the switch' : 'the root complex'}`;
+
+function notesBlock(results: readonly FlowResult[], indent = '  '): string {
+  const seen = new Map<string, string>();
+  for (const r of results) for (const n of r.notes) seen.set(`${n.code}`, noteText(n));
+  return [...seen.values()].map((t) => `${indent}note: ${t}\n`).join('');
+}
+
+export function renderPair(model: PerfModel, p: PairReport): string {
+  const out = [header(model), `${label(p.src)} → ${label(p.dst)}\n`];
+  const line = (what: string, r: FlowResult) =>
+    `  ${what.padEnd(34)} ${rateText(r.rate).padStart(14)} GB/s  limited by ${r.bottleneck}\n`;
+  const p2pWhat =
+    p.p2p.route.kind === 'bounce' ? `P2P refused (${p.p2p.mapType}) → bounce` : routeText(p.p2p);
+  out.push(line(p2pWhat, p.p2p));
+  out.push(line('bounce through host memory', p.bounce));
+  out.push(
+    `  latency (fabric, one posted write): P2P ${(p.p2p.route.latencyNs / 1000).toFixed(2)} µs, bounce ${(p.bounce.route.latencyNs / 1000).toFixed(2)} µs\n`,
+  );
+  if (p.bidir) {
+    const sum = (rs: readonly FlowResult[]): Rate => ({
+      lo: rs.reduce((t, r) => t + r.rate.lo, 0),
+      hi: rs.reduce((t, r) => t + r.rate.hi, 0),
+      atLeast: rs.some((r) => r.rate.atLeast),
+    });
+    out.push(`  both directions at once (sum):\n`);
+    out.push(
+      `    P2P    ${rateText(sum(p.bidir.p2p)).padStart(14)} GB/s  limited by ${p.bidir.p2p[0]!.bottleneck}\n`,
+    );
+    out.push(
+      `    bounce ${rateText(sum(p.bidir.bounce)).padStart(14)} GB/s  limited by ${p.bidir.bounce[0]!.bottleneck}\n`,
+    );
+  }
+  out.push(notesBlock([p.p2p, p.bounce, ...(p.bidir ? [...p.bidir.p2p, ...p.bidir.bounce] : [])]));
+  return out.join('');
+}
+
+function flowJson(r: FlowResult) {
+  return {
+    src: label(r.src),
+    dst: label(r.dst),
+    srcBdf: r.src.bdf,
+    dstBdf: r.dst.bdf,
+    mapType: r.mapType,
+    route: r.route.kind === 'bounce' ? 'bounce' : r.route.via,
+    gbps: { lo: r2(r.rate.lo), hi: r2(r.rate.hi), atLeast: r.rate.atLeast },
+    bottleneck: r.bottleneck,
+    latencyNs: Math.round(r.route.latencyNs),
+    mps: r.route.mps,
+    mrrs: r.route.mrrs,
+    notes: r.notes.map((n) => ({ code: n.code, text: noteText(n), ...n.evidence })),
+  };
+}
+
+function docHead(model: PerfModel, kind: string) {
+  return {
+    schemaVersion: BANDWIDTH_SCHEMA_VERSION,
+    kind,
+    machine: model.fabric.machine.name,
+    rootComplex: { profile: model.graph.rc.id, label: model.graph.rc.label },
+    op: model.op,
+    units: { bandwidth: 'GB/s (1e9 B/s)', latency: 'ns' },
+  };
+}
+
+export function pairJson(model: PerfModel, p: PairReport) {
+  return {
+    ...docHead(model, 'pair'),
+    p2p: flowJson(p.p2p),
+    bounce: flowJson(p.bounce),
+    bidir: p.bidir
+      ? { p2p: p.bidir.p2p.map(flowJson), bounce: p.bidir.bounce.map(flowJson) }
+      : null,
+  };
+}
+
+export function renderFlows(model: PerfModel, rs: readonly FlowResult[]): string {
+  const w = Math.max(4, ...rs.map((r) => `${label(r.src)} → ${label(r.dst)}`.length));
+  const out = [header(model), `${rs.length} concurrent flows, max-min fair sharing\n`];
+  for (const r of rs) {
+    out.push(
+      `  ${`${label(r.src)} → ${label(r.dst)}`.padEnd(w)}  ${rateText(r.rate).padStart(14)} GB/s  ${routeText(r).padEnd(34)} limited by ${r.bottleneck}\n`,
+    );
+  }
+  const total: Rate = {
+    lo: rs.reduce((t, r) => t + r.rate.lo, 0),
+    hi: rs.reduce((t, r) => t + r.rate.hi, 0),
+    atLeast: rs.some((r) => r.rate.atLeast),
+  };
+  out.push(`  ${'total'.padEnd(w)}  ${rateText(total).padStart(14)} GB/s\n`);
+  out.push(notesBlock(rs));
+  return out.join('');
+}
+
+export function flowsJson(model: PerfModel, rs: readonly FlowResult[]) {
+  return { ...docHead(model, 'flows'), flows: rs.map(flowJson) };
+}
+
+// ---- matrices ----
+
+const TITLES = [
+  ['uniBounce', 'Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)'],
+  ['uniP2p', 'Unidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
+  ['bidiBounce', 'Bidirectional P2P=Disabled Bandwidth Matrix (GB/s)'],
+  ['bidiP2p', 'Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
+] as const;
+
+function grid(n: number, cell: (i: number, j: number) => string, title: string): string {
+  const cells: string[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row: string[] = [];
+    for (let j = 0; j < n; j++) row.push(i === j ? '-' : cell(i, j));
+    cells.push(row);
+  }
+  const w = Math.max(6, ...cells.flat().map((c) => c.length)) + 1;
+  const out = [
+    `${title}\n`,
+    `   D\\D${Array.from({ length: n }, (_, j) => String(j).padStart(w)).join('')}\n`,
+  ];
+  for (let i = 0; i < n; i++)
+    out.push(`${String(i).padStart(6)}${cells[i]!.map((c) => c.padStart(w)).join('')}\n`);
+  return out.join('');
+}
+
+export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
+  const { n } = m;
+  if (n === 0) return 'no devices to compare (try --all or --class)\n';
+  const ranged = m.hi !== m.lo;
+  const out = [header(model), 'Devices:\n'];
+  m.devices.forEach((d, i) =>
+    out.push(
+      `  ${String(i).padStart(3)}  ${label(d).padEnd(14)} ${d.bdf}  ${d.description ?? ''}\n`.replace(
+        / +\n$/,
+        '\n',
+      ),
+    ),
+  );
+  out.push('\n');
+  for (const [key, title] of TITLES) {
+    const lo = m.lo[key];
+    const hi = m.hi[key];
+    out.push(
+      grid(
+        n,
+        (i, j) => {
+          const a = r2(lo[i * n + j]!).toFixed(2);
+          const b = r2(hi[i * n + j]!).toFixed(2);
+          return a === b ? a : `${a}-${b}`;
+        },
+        title,
+      ),
+    );
+    out.push('\n');
+  }
+  out.push(
+    grid(
+      n,
+      (i, j) => (m.latBounce[i * n + j]! / 1000).toFixed(2),
+      'P2P=Disabled Latency Matrix (us, fabric only)',
+    ),
+  );
+  out.push('\n');
+  out.push(
+    grid(
+      n,
+      (i, j) => (m.latP2p[i * n + j]! / 1000).toFixed(2),
+      'P2P=Enabled Latency (P2P Writes) Matrix (us, fabric only)',
+    ),
+  );
+  out.push('\n');
+  out.push(
+    'P2P=Enabled uses the route the kernel allows for each direction (a refused pair falls back to the bounce, as\n' +
+      'the CUDA sample does). Latency is the fabric alone (switches, root complex, socket link); a\n' +
+      'p2pBandwidthLatencyTest run adds several µs of driver and launch overhead.\n',
+  );
+  if (ranged)
+    out.push(
+      `note: ${noteText({ code: model.graph.rc.id === 'unknown' ? 'rc_unmeasured' : 'rc_lower_bound', evidence: {} })}; cells show lo-hi\n`,
+    );
+  else if (model.graph.rc.rcFlow.atLeast)
+    out.push(`note: ${noteText({ code: 'rc_lower_bound', evidence: {} })}\n`);
+  return out.join('');
+}
+
+const rows = (a: Float32Array, n: number, scale = 1) =>
+  Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? null : r2(a[i * n + j]! * scale))),
+  );
+
+export function matricesJson(model: PerfModel, m: BandwidthMatrices) {
+  const { n } = m;
+  const ends = (key: (typeof TITLES)[number][0]) => ({
+    lo: rows(m.lo[key], n),
+    ...(m.hi !== m.lo ? { hi: rows(m.hi[key], n) } : {}),
+  });
+  return {
+    ...docHead(model, 'matrices'),
+    devices: m.devices.map((d, i) => ({ index: i, name: label(d), bdf: d.bdf })),
+    ranged: m.hi !== m.lo,
+    unidirectional: { p2pDisabled: ends('uniBounce'), p2pEnabled: ends('uniP2p') },
+    bidirectional: { p2pDisabled: ends('bidiBounce'), p2pEnabled: ends('bidiP2p') },
+    latencyNs: { p2pDisabled: rows(m.latBounce, n), p2pEnabled: rows(m.latP2p, n) },
+  };
+}
+
+/** A heatmap of the unidirectional P2P=Enabled matrix (low end of the ranges). */
+export function matricesSvg(m: BandwidthMatrices): string {
+  const { n } = m;
+  const cell = Math.max(8, Math.min(40, Math.floor(640 / Math.max(1, n))));
+  const pad = 120;
+  const size = pad + n * cell + 20;
+  const a = m.lo.uniP2p;
+  let max = 0;
+  for (let i = 0; i < n * n; i++) if (Number.isFinite(a[i]!)) max = Math.max(max, a[i]!);
+  const color = (v: number) => {
+    const t = max > 0 ? v / max : 0;
+    const h = Math.round(t * 220); // 0 red (slow) → 220 blue (fast)
+    return `hsl(${h},70%,${Math.round(40 + 20 * (1 - t))}%)`;
+  };
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" font-family="sans-serif" font-size="${Math.min(11, cell - 2)}">`,
+    `<text x="4" y="16" font-size="13">Unidirectional P2P=Enabled bandwidth (GB/s), max ${r2(max)}</text>`,
+  ];
+  m.devices.forEach((d, i) => {
+    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(label(d))}</text>`);
+    parts.push(
+      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(label(d))}</text>`,
+    );
+  });
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const v = a[i * n + j]!;
+      parts.push(
+        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(label(m.devices[i]!))} → ${esc(label(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
+      );
+    }
+  }
+  parts.push('</svg>\n');
+  return parts.join('\n');
+}
+
+/** Any bandwidth record as text. */
+export function renderBandwidth(rec: BandwidthRecord): string {
+  if (rec.kind === 'pair') return renderPair(rec.model, rec.pair);
+  if (rec.kind === 'flows') return renderFlows(rec.model, rec.flows);
+  return renderMatrices(rec.model, rec.matrices);
+}
+
+/** Any bandwidth record as one JSON document. */
+export function bandwidthJson(rec: BandwidthRecord): object {
+  if (rec.kind === 'pair') return pairJson(rec.model, rec.pair);
+  if (rec.kind === 'flows') return flowsJson(rec.model, rec.flows);
+  return matricesJson(rec.model, rec.matrices);
+}
