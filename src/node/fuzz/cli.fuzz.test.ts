@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { captureIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { readExample } from '../examples.js';
 import { fuzzParams, fuzzRun } from './params.js';
@@ -23,12 +24,15 @@ const COMMANDS = [
   'report',
   'snapshot',
   'examples',
+  'bandwidth',
+  'buffers',
   'help',
   'nope',
   '',
 ];
 const OPTIONS = [
   '--from',
+  '--pci-ids',
   '--format',
   '--json',
   '--all',
@@ -154,23 +158,9 @@ describe('fuzz: CLI argument parsing', () => {
     t.diagnostic(diagnostic);
     await fc.assert(
       fc.asyncProperty(argv, async (args) => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const stdout = process.stdout.write;
-        const stderr = process.stderr.write;
-        process.stdout.write = ((s: string | Uint8Array) =>
-          out.push(String(s)) > 0) as typeof stdout;
-        process.stderr.write = ((s: string | Uint8Array) =>
-          err.push(String(s)) > 0) as typeof stderr;
-        let code: number;
-        try {
-          code = await main(args);
-        } finally {
-          process.stdout.write = stdout;
-          process.stderr.write = stderr;
-          process.exitCode = undefined;
-        }
-        const errText = err.join('');
+        const io = captureIo();
+        const code = await main(args, io);
+        const errText = io.err();
         assert.doesNotMatch(errText, /internal error/, `${JSON.stringify(args)}: ${errText}`);
         assert.ok([0, 1, 2].includes(code), `${JSON.stringify(args)} → exit ${code}: ${errText}`);
         // A usage error is one `peerdma: …` line; a bare `peerdma` prints the help instead.
