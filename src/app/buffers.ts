@@ -8,6 +8,7 @@ import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { openMachineTree } from '../node/tree.js';
 import { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules, type RulesChoiceData, rulesChoiceData } from '../p2pdma/kernel-release.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
 import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
@@ -16,17 +17,22 @@ export interface BuffersRequest extends SourceRequest {
   readonly rules?: string | undefined;
 }
 
-export type { BuffersRecord };
+/** The buffers, and which rule set decided the verdicts (the machine's kernel by default). */
+export interface BuffersAppRecord extends BuffersRecord {
+  readonly rules: RulesChoiceData;
+}
 
 /** The record of one machine's tree (tests and benches pass a VirtualFs and a Fabric directly). */
-export function buildBuffers(vfs: VirtualFs, fabric: Fabric, rules?: string): BuffersRecord {
-  return analyzeBuffers(collectBuffers(vfs), new P2pEnv(fabric, getRuleSet(rules)));
+export function buildBuffers(vfs: VirtualFs, fabric: Fabric, rules?: string): BuffersAppRecord {
+  const choice = chooseRules(fabric.machine, rules);
+  const rec = analyzeBuffers(collectBuffers(vfs), new P2pEnv(fabric, choice.rules));
+  return { ...rec, rules: rulesChoiceData(choice) };
 }
 
 export async function buffers(
   req: BuffersRequest,
   ctx: AppContext = LOCAL,
-): Promise<BuffersRecord> {
+): Promise<BuffersAppRecord> {
   getRuleSet(req.rules); // E_NOT_FOUND before reading anything
   const from = req.from ?? 'live';
   if (from.startsWith('example:'))

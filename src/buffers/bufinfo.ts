@@ -4,9 +4,11 @@
  *
  * - `exp_name` (v3.15 – v5.2): header `size\tflags\tmode\tcount\texp_name` (padded `%-8s` from
  *   v4.12), rows `%08zu\t%08x\t%08x\t%08ld\t%s`.
- * - `exp_name+ino` (v5.3 – v5.19, DMA_BUF_SET_NAME): header `…\texp_name\t%-8s` ("ino"), rows
+ * - `exp_name+ino` (v5.3, with DMA_BUF_SET_NAME): header `…\texp_name\t%-8s` ("ino"), rows
  *   `…\t%s\t%08lu\t%s` — the name printed as "" when unset.
- * - `exp_name+ino+name` (v6.0+): header `…\tino     \tname`, the name `<none>` when unset.
+ * - `exp_name+ino+name` (a 2022 patch, after v5.17's dma_resv_describe; the release that took it
+ *   is not pinned here): header `…\tino     \tname`, the name `<none>` when unset.
+ * The format is told from the header line, never from a version.
  *
  * After each row: fence lines (`\tExclusive fence: …` / `\tShared fence: …` before v5.17,
  * `\t<usage> fence:<driver> <timeline> seq N [un]signalled` from dma_resv_describe after),

@@ -410,7 +410,7 @@ describe("the machine's kernel release", () => {
     );
     assert.match(
       rhel.notes.join(' '),
-      /RHEL 9 family kernel: answered with its mainline base v5\.14/,
+      /distribution kernel \(RHEL 9 family\): answered with its mainline base v5\.14/,
     );
     const opt = chooseRules(machine('5.14.0-427.el9.x86_64'), 'linux-6.1');
     assert.equal(opt.rules.name, 'linux-6.1');

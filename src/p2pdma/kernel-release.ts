@@ -96,7 +96,7 @@ export function chooseRules(machine: MachineInfo, explicit?: string): RulesChoic
     rules = foldRuleSet(FIRST_RELEASE);
     notes.push(
       parsed.distro
-        ? `${parsed.raw} is a ${parsed.distro} kernel on mainline v${parsed.base.join('.')}, which has no p2pdma; the distribution backported it: answered with the earliest p2pdma rules (${rules.name}); pass --rules to choose others`
+        ? `${parsed.raw} is a distribution kernel (${parsed.distro}) on mainline v${parsed.base.join('.')}, which has no p2pdma; the distribution backported it: answered with the earliest p2pdma rules (${rules.name}); pass --rules to choose others`
         : `Linux ${parsed.base.join('.')} has no p2pdma (it arrived in v4.20): every P2PDMA request fails on this kernel; verdicts shown use the earliest rules (${rules.name})`,
     );
   } else {
@@ -105,7 +105,7 @@ export function chooseRules(machine: MachineInfo, explicit?: string): RulesChoic
     if (rules.caveat) notes.push(rules.caveat);
     if (parsed.distro) {
       notes.push(
-        `${parsed.raw} is a ${parsed.distro} kernel: answered with its mainline base v${parsed.base.join('.')}; the distribution may carry later p2pdma changes as backports`,
+        `${parsed.raw} is a distribution kernel (${parsed.distro}): answered with its mainline base v${parsed.base.join('.')}; the distribution may carry later p2pdma changes as backports`,
       );
     }
   }

@@ -1,7 +1,8 @@
 /** `peerdma buffers`: the DMA-BUF objects of a machine, as text and as one JSON document. */
-import type { BuffersRecord } from '../app/buffers.js';
+import type { BuffersAppRecord as BuffersRecord } from '../app/buffers.js';
 import type { BufferRecord } from '../buffers/index.js';
 import { formatSize } from './format.js';
+import { rulesLines } from './p2p-text.js';
 
 export const BUFFERS_SCHEMA_VERSION = 1;
 
@@ -29,7 +30,8 @@ function attachmentLines(b: BufferRecord): string[] {
 
 export function renderBuffers(rec: BuffersRecord): string {
   const out: string[] = [
-    `DMA-BUF objects: ${rec.buffers.length}, ${formatSize(rec.totalBytes)} in all  (P2P verdicts: rules ${rec.ruleSet})`,
+    `DMA-BUF objects: ${rec.buffers.length}, ${rec.totalBytes === 0n ? 'no memory' : `${formatSize(rec.totalBytes)} in all`}`,
+    `P2P verdicts: ${rulesLines(rec.rules).join('\n')}`,
   ];
   for (const b of rec.buffers) {
     const ino = b.ino === null ? 'ino ?' : `ino ${b.ino}`;
@@ -57,6 +59,7 @@ export function buffersJson(rec: BuffersRecord): object {
   return {
     schemaVersion: BUFFERS_SCHEMA_VERSION,
     ruleSet: rec.ruleSet,
+    rules: rec.rules,
     totalBytes: rec.totalBytes,
     buffers: rec.buffers,
     p2pmem: rec.p2pmem,

@@ -136,6 +136,7 @@ export function matrixJson(view: MatrixView): object {
     rules: rulesChoiceData(view.choice),
     bootLog: env.overlay.bootLog,
     devices: matrix.devices.map((d) => d.bdf),
+    labels: deviceLabels(matrix.devices).labels,
     pairs,
     stats: { pairs: pairs.length, walked },
   };

@@ -137,7 +137,10 @@ export function describe(fabric: Fabric, f: PciFunction, absent = NONE_ABSENT): 
     if (!absent.ids) parts.push(`[${hex4(f.vendor)}:${hex4(f.device)}]`);
     parts.push(f.description ?? (isKnown(f.classCode) ? className(f.classCode) : 'class unknown'));
   }
-  if (f.osDevices !== undefined) parts.push(`(${f.osDevices.map((d) => d.name).join(', ')})`);
+  // hwloc's description already ends with its OS names (`… [eth0]`): say them once.
+  const os = f.osDevices?.map((d) => d.name) ?? [];
+  if (os.length > 0 && !os.every((n) => f.description?.includes(n)))
+    parts.push(`(${os.join(', ')})`);
   const link =
     f.pcie !== null && isKnown(f.pcie) ? linkSummary(f.pcie.linkCap, f.pcie.linkStatus) : null;
   if (link) parts.push(link);

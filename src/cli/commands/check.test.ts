@@ -116,9 +116,15 @@ test('matrix shows the boot log of the what-if command line; a release past the 
     '--kernel-cmdline',
     'pci=disable_acs_redir=junk',
   ]);
+  // The example machine runs Ubuntu's 6.8.0-45-generic: its rules (pre-6.11, no config_acs) parse
+  // the list as disable_acs_redir= alone, and the matrix says which kernel decided.
   assert.match(
     m.out,
-    /boot log \(command line\):\n {2}PCI: Can't parse ACS command line parameter/,
+    /boot log \(command line\):\n {2}PCI: Can't parse disable_acs_redir parameter: junk/,
+  );
+  assert.match(
+    m.out,
+    /^rules linux-6\.8 \(from the machine's kernel 6\.8\.0-45-generic, Ubuntu\)$/m,
   );
   const c = await run([
     'check',

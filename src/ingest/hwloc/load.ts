@@ -13,6 +13,7 @@ import {
 import type { LoadResult, TextInput } from '../types.js';
 import { linkFromGBps } from './linkspeed.js';
 import { isIoObject, isPackage, numaNodesOf, packageOf } from './locality.js';
+import { hwlocOsDevices } from './osdev.js';
 import { type HwObject, type HwTopology, parseHwlocXml } from './xml.js';
 
 /** `pci_type="0604 [8086:3c02] [0000:0000] 07 00"`: class, ids, subsystem ids, revision, prog-if. */
@@ -170,8 +171,10 @@ class HwlocLoader {
         ? UNKNOWN
         : { portType: portTypeOf(kind), linkCap: UNKNOWN, linkStatus: link };
     const description = describe(o, classCode);
+    const osDevices = hwlocOsDevices(o.children);
     const init: FunctionInit = {
       bdf,
+      ...(osDevices.length > 0 ? { osDevices } : {}),
       kind,
       vendor: t ? hex(t[2]!) : UNKNOWN,
       device: t ? hex(t[3]!) : UNKNOWN,

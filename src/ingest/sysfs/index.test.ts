@@ -58,6 +58,14 @@ function tree(prefix: string, extra: Record<string, TarNode | undefined> = {}) {
 }
 
 describe('loadSysfs', () => {
+  it('takes the kernel release from /proc/sys/kernel/osrelease, else /proc/version', () => {
+    const both = loadSysfs(
+      tree('', { 'proc/sys/kernel/osrelease': file('5.14.0-427.el9.x86_64\n') }),
+    );
+    assert.equal(both.fabric.machine.kernelRelease, '5.14.0-427.el9.x86_64');
+    assert.equal(loadSysfs(tree('')).fabric.machine.kernelRelease, '6.8.0-31-generic');
+  });
+
   it('reads a machine one folder down, following bus links into the device tree', () => {
     const { fabric, warnings } = loadSysfs(tree('box1/'));
     assert.equal(fabric.machine.name, 'box1');
