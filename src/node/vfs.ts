@@ -269,3 +269,21 @@ export function memoryVfs(from: TreeDir | Map<string, TarNode>, label: string): 
     },
   };
 }
+
+/** Every entry reachable from the top of `vfs` as a path → node map (the inverse of `memoryVfs`). */
+export function flattenVfs(vfs: VirtualFs): Map<string, TarNode> {
+  const out = new Map<string, TarNode>();
+  const visit = (dir: string) => {
+    for (const name of vfs.list(dir) ?? []) {
+      const p = dir === '' ? name : `${dir}/${name}`;
+      const k = vfs.kind(p);
+      if (k === 'link') out.set(p, { t: 'link', target: vfs.readlink(p)! });
+      else if (k === 'dir') {
+        out.set(p, { t: 'dir' });
+        visit(p);
+      } else if (k === 'file') out.set(p, { t: 'file', data: vfs.read(p)! });
+    }
+  };
+  visit('');
+  return out;
+}

@@ -20,11 +20,10 @@ import { loadSpec } from '../../ingest/spec/index.js';
 import { loadSysfs } from '../../ingest/sysfs/index.js';
 import { makeConfig } from '../../ingest/sysfs/synth.js';
 import { ORACLE_FIXTURES, SHARED } from '../../ingest/sysfs/testing/fixtures.js';
-import type { VirtualFs } from '../../ingest/types.js';
 import { nestingBound } from '../../util/nesting.js';
 import { listExamples, readExample } from '../examples.js';
 import { loadSource } from '../load.js';
-import { memoryVfs, type TarNode, tarVfs } from '../vfs.js';
+import { flattenVfs, memoryVfs, tarVfs } from '../vfs.js';
 import { fuzzParams, fuzzRun } from './params.js';
 
 const TIMEOUT = { timeout: 10 * 60_000 };
@@ -289,27 +288,9 @@ describe('fuzz: text loaders', () => {
   });
 });
 
-/** Every reachable entry of a VirtualFs as a path → node map. */
-function flatten(vfs: VirtualFs): Map<string, TarNode> {
-  const out = new Map<string, TarNode>();
-  const visit = (dir: string) => {
-    for (const name of vfs.list(dir) ?? []) {
-      const p = dir === '' ? name : `${dir}/${name}`;
-      const k = vfs.kind(p);
-      if (k === 'link') out.set(p, { t: 'link', target: vfs.readlink(p)! });
-      else if (k === 'dir') {
-        out.set(p, { t: 'dir' });
-        visit(p);
-      } else if (k === 'file') out.set(p, { t: 'file', data: vfs.read(p)! });
-    }
-  };
-  visit('');
-  return out;
-}
-
 describe('fuzz: sysfs trees and archives', async () => {
   const archive = readFileSync(join(ORACLE_FIXTURES, 'c-iommu/sysfs.tar.gz'));
-  const base = flatten(await tarVfs(archive, 'fixture'));
+  const base = flattenVfs(await tarVfs(archive, 'fixture'));
   const paths = [...base.keys()].sort();
   const enc = new TextEncoder();
   const attrText = fc.oneof(
