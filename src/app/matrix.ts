@@ -158,7 +158,7 @@ export interface NotableFinding {
 
 export interface P2pSummary {
   readonly view: MatrixView;
-  /** Pairs by map type, indexed by the MT_* codes of src/p2pdma/matrix.ts. */
+  /** Ordered pairs of distinct devices by map type, indexed by the MT_* codes of src/p2pdma/matrix.ts. */
   readonly counts: readonly number[];
   /** Distinct findings other than the three folded below, in order of first appearance. */
   readonly notable: readonly NotableFinding[];
@@ -194,9 +194,10 @@ export function p2pSummary(view: MatrixView): P2pSummary {
   const counts = [0, 0, 0, 0];
   for (let i = 0; i < matrix.n; i++) {
     for (let j = 0; j < matrix.n; j++) {
+      if (i === j) continue; // a device with itself is not a pair
       const t = cellMapType(matrix, i, j);
       counts[t]!++;
-      if (i === j || t === MT_BUS_ADDR) continue;
+      if (t === MT_BUS_ADDR) continue;
       const a = matrix.devices[i]!;
       const b = matrix.devices[j]!;
       const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });

@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PeerdmaError } from '../errors/index.js';
+import { MAX_NESTING, nestingBound } from '../util/nesting.js';
 import {
   CALIBRATION_KEYS,
   type Calibration,
@@ -32,6 +33,13 @@ export interface CalibrationOverride {
 }
 
 export function parseCalibrationText(text: string, file: string): CalibrationOverride {
+  const { depth, line } = nestingBound(text);
+  if (depth > MAX_NESTING) {
+    throw new PeerdmaError('E_TOO_LARGE', `nested more than ${MAX_NESTING} levels deep`, {
+      file,
+      line,
+    });
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const firstErr = doc.errors[0];

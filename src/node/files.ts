@@ -1,32 +1,190 @@
 /**
- * Small file reads and writes for the shells (a calibration file, an SVG chart, a snapshot
- * archive): every failure becomes one typed E_IO error naming the file.
+ * Every file peerdma reads or writes on the user's behalf goes through here. Reads are bounded by
+ * type and size before a byte is read: only regular files are opened (a FIFO, a device such as
+ * /dev/zero or a socket is refused after a stat, and the open is O_NONBLOCK so a file swapped for a
+ * FIFO in between cannot block), and no more than the limit is ever read. Writes go to a temporary
+ * file beside the target and are renamed over it, so a failed run never leaves half a file in
+ * place of a good one.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PeerdmaError } from '../errors/index.js';
 
-/** Read a UTF-8 text file; `what` names it in the error (`cannot read calibration file: …`). */
-export function readTextFile(file: string, what: string): string {
+const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
+
+/** Plain words for the errno codes a user meets ("no such file", not "ENOENT"). */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  EAGAIN: 'resource temporarily unavailable',
+  EINVAL: 'invalid argument',
+  EXDEV: 'cannot rename across file systems',
+};
+
+/** The plain-words reason of a failed file operation. */
+export function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined) return ERRNO_WORDS[code] ?? code.toLowerCase();
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** What kind of non-regular file `st` is, in words. */
+export function describeType(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+export interface ReadOptions {
+  /** Refuse files over this many bytes (E_TOO_LARGE). */
+  readonly maxBytes: number;
+  /** What the file is, for messages: "calibration file", "input". */
+  readonly what?: string;
+}
+
+/** Stat `path` (following symlinks) or throw E_IO naming it in plain words. */
+export function statInput(path: string, what = 'file'): Stats {
   try {
-    return readFileSync(file, 'utf8');
+    return statSync(path);
   } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read ${what}: ${(e as Error).message}`, { file });
+    throw new PeerdmaError('E_IO', `cannot read ${what}: ${describeErrno(e)}`, { file: path });
   }
 }
 
 /**
- * Write a whole file. The error says `cannot write WHAT: MESSAGE`, or `cannot write: ERRNO` when
- * `what` is omitted (the errno code alone, e.g. for an archive the user named with -o).
+ * The bytes of a regular file of at most `maxBytes`, or a typed error: E_IO for a missing,
+ * unreadable or non-regular file (directory, FIFO, device, socket), E_TOO_LARGE over the limit
+ * (checked from the size before reading and again while reading, for files that grow).
  */
-export function writeWholeFile(file: string, data: string | Uint8Array, what?: string): void {
+export function readInputFile(path: string, opts: ReadOptions): Uint8Array {
+  const what = opts.what ?? 'file';
+  const st = statInput(path, what);
+  const notRegular = (s: Stats) =>
+    new PeerdmaError('E_IO', `cannot read ${what}: ${describeType(s)}, not a regular file`, {
+      file: path,
+    });
+  if (!st.isFile()) throw notRegular(st);
+  const tooLarge = (size: string) =>
+    new PeerdmaError(
+      'E_TOO_LARGE',
+      `${what} is ${size} bytes, over the ${opts.maxBytes}-byte limit`,
+      { file: path },
+    );
+  if (st.size > opts.maxBytes) throw tooLarge(String(st.size));
+  let fd: number;
   try {
-    writeFileSync(file, data);
+    fd = openSync(path, OPEN_READ);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const msg =
-      what === undefined
-        ? `cannot write: ${err.code ?? 'error'}`
-        : `cannot write ${what}: ${err.message}`;
-    throw new PeerdmaError('E_IO', msg, { file });
+    throw new PeerdmaError('E_IO', `cannot read ${what}: ${describeErrno(e)}`, { file: path });
   }
+  try {
+    const again = fstatSync(fd);
+    if (!again.isFile()) throw notRegular(again);
+    // One byte more than the limit tells a file that grew past it from one that fits exactly.
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(again.size, 4096), opts.maxBytes) + 1);
+    let total = 0;
+    let out = buf;
+    for (;;) {
+      if (total === out.length) {
+        if (total > opts.maxBytes) throw tooLarge(`more than ${opts.maxBytes}`);
+        const bigger = Buffer.allocUnsafe(Math.min(out.length * 2, opts.maxBytes + 1));
+        out.copy(bigger, 0, 0, total);
+        out = bigger;
+      }
+      const n = readSync(fd, out, total, out.length - total, null);
+      if (n === 0) break;
+      total += n;
+    }
+    if (total > opts.maxBytes) throw tooLarge(`more than ${opts.maxBytes}`);
+    return out.subarray(0, total);
+  } catch (e) {
+    if (e instanceof PeerdmaError) throw e;
+    throw new PeerdmaError('E_IO', `cannot read ${what}: ${describeErrno(e)}`, { file: path });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `readInputFile` decoded as UTF-8 (E_PARSE when it is not). */
+export function readInputText(path: string, opts: ReadOptions): string {
+  const bytes = readInputFile(path, opts);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new PeerdmaError('E_PARSE', 'not UTF-8 text', { file: path });
+  }
+}
+
+/**
+ * Write `data` to `path` all or nothing: into a temporary file in the same directory, then renamed
+ * over the target. On any failure the temporary file is removed and the target is untouched. A
+ * target that exists and is not a regular file (`-o /dev/stdout`, a FIFO) is written in place: a
+ * rename would replace the device node instead of writing to it.
+ */
+export function writeOutputFile(path: string, data: string | Uint8Array): void {
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
+    try {
+      writeFileSync(path, data);
+      return;
+    } catch (e) {
+      throw new PeerdmaError('E_IO', `cannot write: ${describeErrno(e)}`, { file: path });
+    }
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const drop = () => {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+  };
+  drop(); // a leftover of a killed run with the same pid
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (e) {
+    drop();
+    throw new PeerdmaError('E_IO', `cannot write: ${describeErrno(e)}`, { file: path });
+  }
+}
+
+/** A bounded UTF-8 read of a small input (calibration file): at most 1 MiB, regular files only. */
+export function readTextFile(file: string, what: string): string {
+  return readInputText(file, { maxBytes: 1024 * 1024, what });
+}
+
+/** An all-or-nothing write (temporary file, then rename); `what` is kept for the callers' wording. */
+export function writeWholeFile(file: string, data: string | Uint8Array, _what?: string): void {
+  writeOutputFile(file, data);
 }

@@ -3,7 +3,6 @@
  * (unpacked sysfs capture), a `.tar.gz` snapshot, or a text file (lspci, hwloc XML, YAML/JSON spec).
  * Formats are detected from content; `format` forces one.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
 import { detectTextFormat } from '../ingest/detect.js';
@@ -14,6 +13,7 @@ import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
 import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../names/index.js';
 import { DEFAULT_EXAMPLE, readExample } from './examples.js';
+import { readInputFile, statInput } from './files.js';
 import { readPciIds, systemPciIds } from './pci-ids.js';
 import { dirVfs, tarVfs } from './vfs.js';
 
@@ -86,7 +86,7 @@ async function loadRaw(
   const first = paths[0];
   if (first === undefined) throw new PeerdmaError('E_USAGE', 'empty --from');
   if (paths.length === 1) {
-    const st = statOrThrow(first);
+    const st = statInput(first, 'input');
     if (st.isDirectory()) {
       if (opts.format !== undefined && opts.format !== 'sysfs') {
         throw new PeerdmaError(
@@ -161,31 +161,9 @@ function single(texts: readonly TextInput[], what: string): TextInput {
   return texts[0]!;
 }
 
-const ioError = (p: string, e: unknown) =>
-  new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
-    file: p,
-  });
-
-function statOrThrow(p: string) {
-  try {
-    return statSync(p);
-  } catch (e) {
-    throw ioError(p, e);
-  }
-}
-
+/** Only a regular file is read, and only up to `max` bytes (a FIFO or /dev/zero is E_IO). */
 function readBytes(p: string, max: number): Uint8Array {
-  const st = statOrThrow(p);
-  if (st.size > max) {
-    throw new PeerdmaError('E_TOO_LARGE', `file is ${st.size} bytes, over the ${max}-byte limit`, {
-      file: p,
-    });
-  }
-  try {
-    return readFileSync(p);
-  } catch (e) {
-    throw ioError(p, e);
-  }
+  return readInputFile(p, { maxBytes: max, what: 'input' });
 }
 
 function decodeText(bytes: Uint8Array, name: string): string {

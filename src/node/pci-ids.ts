@@ -1,7 +1,9 @@
 /** Finding and reading pci.ids: `--pci-ids FILE`, else the system's copy where distributions put it. */
-import { readFileSync } from 'node:fs';
-import { PeerdmaError } from '../errors/index.js';
 import type { PciIdsSource } from '../names/index.js';
+import { readInputText } from './files.js';
+
+/** pci.ids is about 1.5 MB; a file over this is not one. */
+const PCI_IDS_MAX = 64 * 1024 * 1024;
 
 export const SYSTEM_PCI_IDS: readonly string[] = [
   '/usr/share/misc/pci.ids',
@@ -14,7 +16,7 @@ export function systemPciIds(
 ): PciIdsSource | undefined {
   for (const p of candidates) {
     try {
-      return { name: p, text: readFileSync(p, 'utf8') };
+      return { name: p, text: readInputText(p, { maxBytes: PCI_IDS_MAX, what: 'pci.ids' }) };
     } catch {
       // absent or unreadable: try the next place
     }
@@ -24,13 +26,5 @@ export function systemPciIds(
 
 /** A pci.ids the user named: it must be readable. */
 export function readPciIds(path: string): PciIdsSource {
-  try {
-    return { name: path, text: readFileSync(path, 'utf8') };
-  } catch (e) {
-    throw new PeerdmaError(
-      'E_IO',
-      `cannot read pci.ids: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      { file: path },
-    );
-  }
+  return { name: path, text: readInputText(path, { maxBytes: PCI_IDS_MAX, what: 'pci.ids' }) };
 }

@@ -3,10 +3,11 @@
  * that the sysfs loader reads directly. Only plain attribute reads; never `resourceN`, `rom`,
  * `remove`, `rescan`, `reset` or anything that maps or touches a device.
  */
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { BUFINFO_PATH, collectBuffers, DMABUF_LINK_RE, SYSFS_BUFFERS } from '../buffers/index.js';
-import { isPeerdmaError } from '../errors/index.js';
+import { isPeerdmaError, PeerdmaError } from '../errors/index.js';
 import { discoverFunctions, findRoot } from '../ingest/sysfs/discover.js';
 import { loadSysfs, RECORDED_IDS } from '../ingest/sysfs/index.js';
 import { baseName, dirName, joinPath } from '../ingest/sysfs/paths.js';
@@ -84,22 +85,57 @@ export interface Snapshot {
   readonly notes: readonly string[];
 }
 
+export interface SnapshotOptions {
+  /** Refuse to write an archive whose files hold more than this many bytes (E_TOO_LARGE). */
+  readonly maxBytes?: number;
+}
+
+/** A 10,000-function machine captures to ~60 MB of attributes; nothing real comes near this. */
+export const SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024;
+
 /** Capture the allowlist below `root` (a `/`-like tree) as a .tar.gz. */
 export async function takeSnapshot(
   root: string,
   systemIds: readonly string[] = SYSTEM_PCI_IDS,
+  opts: SnapshotOptions = {},
 ): Promise<Uint8Array> {
-  return (await snapshotWithStats(root, systemIds)).bytes;
+  return (await snapshotWithStats(root, systemIds, opts)).bytes;
 }
 
+/**
+ * Capture exactly `root`: it must hold `sys/` itself (a tree one folder down is refused, naming
+ * the folder to give instead, so what is captured is never a surprise). The notes say which facts
+ * could not be read (config space beyond 64 bytes as non-root, unreadable attributes, buffers).
+ */
 export async function snapshotWithStats(
   root: string,
   systemIds: readonly string[] = SYSTEM_PCI_IDS,
+  opts: SnapshotOptions = {},
 ): Promise<Snapshot> {
   const vfs = dirVfs(root);
-  const { entries, functions } = collectSnapshot(vfs);
+  requireSysAtTop(vfs, root);
+  const { entries, functions, warnings } = collectSnapshot(vfs, opts);
   const all = [...entries, ...recordNames(vfs, systemIds)].sort(byPath);
-  return { bytes: packTarGz(all), functions, entries: all.length, notes: bufferNotes(vfs) };
+  return {
+    bytes: packTarGz(all),
+    functions,
+    entries: all.length,
+    notes: [...warnings, ...bufferNotes(vfs)],
+  };
+}
+
+function requireSysAtTop(vfs: VirtualFs, root: string): void {
+  if (vfs.kind('sys') === 'dir') return;
+  const top = vfs.list('');
+  if (top === undefined) {
+    throw new PeerdmaError('E_IO', 'cannot read --root: no such directory', { file: root });
+  }
+  const below = top.filter((n) => vfs.kind(joinPath(n, 'sys')) === 'dir');
+  const hint =
+    below.length > 0
+      ? `; ${below.map((n) => join(root, n)).join(', ')} ${below.length > 1 ? 'hold' : 'holds'} one: give that as --root`
+      : ' (--root names the folder holding sys/ and proc/)';
+  throw new PeerdmaError('E_NOT_FOUND', `no sys/ directory in ${root}${hint}`, { file: root });
 }
 
 function bufferNotes(vfs: VirtualFs): string[] {
@@ -130,13 +166,43 @@ function recordNames(vfs: VirtualFs, systemIds: readonly string[]): SnapshotEntr
 const byPath = (a: SnapshotEntry, b: SnapshotEntry) =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
-/** The allowlisted entries of a tree (sorted, parents implied). */
-export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; functions: number } {
+/** The allowlisted entries of a tree (sorted, parents implied), and what could not be read. */
+export function collectSnapshot(
+  vfs: VirtualFs & { size?(path: string): number | undefined },
+  opts: SnapshotOptions = {},
+): { entries: SnapshotEntry[]; functions: number; warnings: string[] } {
+  const max = opts.maxBytes ?? SNAPSHOT_MAX_BYTES;
   const out = new Map<string, SnapshotEntry>();
+  let total = 0;
+  const unreadable = new Map<string, number>();
+  let shortConfigs = 0;
+  let shortAt = 0;
   const file = (p: string) => {
-    if (FORBIDDEN_FILE.test(baseName(p)) || vfs.kind(p) !== 'file') return;
+    const name = baseName(p);
+    if (FORBIDDEN_FILE.test(name) || vfs.kind(p) !== 'file') return;
     const data = vfs.read(p);
-    if (data !== undefined) out.set(p, { path: p, type: 'file', data });
+    if (data === undefined) {
+      // PCI attributes only: what buffers could not read is said by their own notes.
+      if (FUNCTION_FILES.includes(name)) unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
+      return;
+    }
+    if (name === 'config') {
+      // Without CAP_SYS_ADMIN the kernel returns only the first 64 bytes (128 for CardBus).
+      const size = vfs.size?.(p);
+      if (size !== undefined && data.length < Math.min(size, 4096)) {
+        shortConfigs++;
+        shortAt = data.length;
+      }
+    }
+    total += data.length;
+    if (total > max) {
+      throw new PeerdmaError(
+        'E_TOO_LARGE',
+        `the capture holds more than ${max} bytes (at ${p}); not a PCI sysfs tree?`,
+        { file: vfs.label },
+      );
+    }
+    out.set(p, { path: p, type: 'file', data });
   };
   const link = (p: string) => {
     const target = vfs.kind(p) === 'link' ? vfs.readlink(p) : undefined;
@@ -206,7 +272,17 @@ export function collectSnapshot(vfs: VirtualFs): { entries: SnapshotEntry[]; fun
   const entries = [...out.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
-  return { entries, functions: found.length };
+  const warnings: string[] = [];
+  if (shortConfigs > 0) {
+    warnings.push(
+      `config space of ${shortConfigs} of ${found.length} functions reads only ${shortAt} bytes (not root?): ACS, PCIe port types and link capabilities will be unknown in this snapshot; run as root to capture them`,
+    );
+  }
+  if (unreadable.size > 0) {
+    const list = [...unreadable].map(([n, c]) => `${n} (${c})`).join(', ');
+    warnings.push(`could not read, recorded as unknown: ${list}`);
+  }
+  return { entries, functions: found.length, warnings };
 }
 
 const EPOCH = new Date(0);

@@ -1,21 +1,16 @@
 /** The file tree behind a `--from` that has one: `live` (`/`), a sysfs capture directory, a snapshot. */
-import { readFileSync, statSync } from 'node:fs';
 import { PeerdmaError } from '../errors/index.js';
+import { MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
 import type { VirtualFs } from '../ingest/types.js';
+import { readInputFile, statInput } from './files.js';
 import { dirVfs, tarVfs } from './vfs.js';
 
 export async function openMachineTree(from: string, what: string): Promise<VirtualFs> {
   if (from === 'live') return dirVfs('/');
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(from);
-  } catch (e) {
-    throw new PeerdmaError('E_IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
-      file: from,
-    });
-  }
+  const st = statInput(from, 'input');
   if (st.isDirectory()) return dirVfs(from);
-  const bytes = readFileSync(from);
+  // Only a regular file, and only up to the input limit: never /dev/zero or a FIFO.
+  const bytes = readInputFile(from, { maxBytes: MAX_INPUT_BYTES, what: 'input' });
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
     throw new PeerdmaError(
       'E_USAGE',

@@ -6,6 +6,21 @@
 import { PeerdmaError } from '../errors/index.js';
 import { MAX_SYMLINKS, splitPath } from '../ingest/sysfs/paths.js';
 
+/**
+ * The most bytes read of one file, the same for a live tree and an archive: `config` ends at 4096;
+ * any other sysfs attribute fits a page (at most 64 KiB, on 64K-page kernels); /proc files such as
+ * cpuinfo grow with the CPU count and may reach a few MiB.
+ */
+export function readLimit(path: string): number {
+  const slash = path.lastIndexOf('/');
+  const name = slash < 0 ? path : path.slice(slash + 1);
+  if (name === 'config') return 4096;
+  return PROC_FILE.test(path) ? PROC_LIMIT : ATTR_LIMIT;
+}
+export const ATTR_LIMIT = 64 * 1024;
+export const PROC_LIMIT = 16 * 1024 * 1024;
+const PROC_FILE = /(^|\/)proc\//;
+
 export type TarNode =
   | { readonly t: 'file'; readonly data: Uint8Array }
   | { readonly t: 'dir' }

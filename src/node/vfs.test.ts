@@ -138,3 +138,240 @@ describe('dirVfs', () => {
     assert.equal(fs.kind('nope'), undefined);
   });
 });
+
+/** Tar building blocks for crafted archives: ustar headers, pax records, bodies. */
+export const craft = {
+  header(path: string, size: number, type = '0', sizeField?: string): Buffer {
+    const raw = Buffer.alloc(512);
+    raw.write(path, 0);
+    raw.write('0000644\0', 100);
+    raw.write(sizeField ?? `${size.toString(8).padStart(11, '0')}\0`, 124);
+    raw.write(type, 156);
+    raw.write('ustar\0', 257);
+    raw.write('00', 263);
+    raw.write('        ', 148);
+    let sum = 0;
+    for (const b of raw) sum += b;
+    raw.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    return raw;
+  },
+  body(data: Buffer): Buffer {
+    return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  },
+  pax(records: Record<string, string>): Buffer {
+    let text = '';
+    for (const [k, v] of Object.entries(records)) {
+      const rest = ` ${k}=${v}\n`;
+      let n = rest.length + 1;
+      while (String(n).length + rest.length !== n) n++;
+      text += `${n}${rest}`;
+    }
+    const data = Buffer.from(text);
+    return Buffer.concat([craft.header('PaxHeader/x', data.length, 'x'), craft.body(data)]);
+  },
+  file(path: string, text: string): Buffer {
+    const data = Buffer.from(text);
+    return Buffer.concat([craft.header(path, data.length), craft.body(data)]);
+  },
+  end: () => Buffer.alloc(1024),
+};
+
+describe('tar reader on crafted archives', () => {
+  const typed = (code: string, re?: RegExp) => (e: unknown) =>
+    isCode(code)(e) && (re === undefined || re.test((e as Error).message));
+  const withPaxSize = (size: string) =>
+    Buffer.concat([craft.pax({ size }), craft.file('m/sys/a', 'hello'), craft.end()]);
+
+  it('a pax size of 20 digits is a typed error, not a RangeError', () => {
+    assert.throws(
+      () => parseTar(withPaxSize('99999999999999999999'), 'a.tar.gz'),
+      typed('E_PARSE', /pax size/),
+    );
+  });
+
+  it('a pax size of 1 GiB is refused before anything is allocated for it', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    assert.throws(
+      () => parseTar(withPaxSize('1073741823'), 'a.tar.gz'),
+      typed('E_TOO_LARGE', /m\/sys\/a/),
+    );
+    assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
+  });
+
+  it('a non-numeric or signed pax size is E_PARSE and never reaches the byte counters', () => {
+    for (const s of ['abc', '-5', '1e3', '', ' 5', '0x10'])
+      assert.throws(() => parseTar(withPaxSize(s), 'a.tar.gz'), typed('E_PARSE', /pax size/), s);
+  });
+
+  it('a pax size within limits replaces the header size', () => {
+    const raw = Buffer.concat([
+      craft.pax({ size: '3' }),
+      craft.header('m/sys/a', 0),
+      craft.body(Buffer.from('abc')),
+      craft.end(),
+    ]);
+    const fs = memoryVfs(
+      (() => {
+        const r = new TarReader('a.tar.gz');
+        r.push(raw);
+        return r.end();
+      })(),
+      'a.tar.gz',
+    );
+    assert.equal(dec(fs.read('m/sys/a')), 'abc');
+  });
+
+  it('malformed pax records are E_PARSE', () => {
+    const bad = Buffer.from('99 path=x\n');
+    const raw = Buffer.concat([
+      craft.header('PaxHeader/x', bad.length, 'x'),
+      craft.body(bad),
+      craft.end(),
+    ]);
+    assert.throws(() => parseTar(raw, 'a.tar.gz'), typed('E_PARSE', /pax record/));
+  });
+
+  it('a 1.8 MB .tar.gz of 30 × 60 MiB entries is refused at the first header, fast', async () => {
+    const zlib = await import('node:zlib');
+    const zeros = zlib.gzipSync(Buffer.alloc(60 * 1024 * 1024)); // one member, reused 30 times
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 30; i++)
+      parts.push(zlib.gzipSync(craft.header(`m/sys/f${i}`, 60 << 20)), zeros);
+    parts.push(zlib.gzipSync(craft.end()));
+    const bomb = Buffer.concat(parts);
+    assert.ok(bomb.length < 3_000_000);
+    const t0 = process.cpuUsage();
+    await assert.rejects(tarVfs(bomb, 'a.tar.gz'), typed('E_TOO_LARGE', /m\/sys\/f0/));
+    const cpu = process.cpuUsage(t0);
+    assert.ok(cpu.user + cpu.system < 5_000_000, 'refused without unpacking the bodies');
+  });
+
+  it('entries under the one-file limit still cannot exceed the stream or resident limits', () => {
+    const body = craft.body(Buffer.alloc(100_000, 0x41));
+    const many = (dir: string, n: number) =>
+      Buffer.concat([
+        ...Array.from({ length: n }, (_, i) =>
+          Buffer.concat([craft.header(`${dir}/f${i}`, 100_000), body]),
+        ),
+        craft.end(),
+      ]);
+    assert.throws(
+      () => parseTar(many('m/sys', 20), 'a.tar.gz', { bytes: 1_000_000, entries: 100 }),
+      typed('E_TOO_LARGE', /unpacks to more than/),
+    );
+    assert.throws(
+      () =>
+        parseTar(many('m/proc', 20), 'a.tar.gz', {
+          bytes: 1 << 30,
+          entries: 100,
+          residentBytes: 500_000,
+        }),
+      typed('E_TOO_LARGE', /holds more than/),
+    );
+    // Sysfs attributes are held up to a page (64 KiB) each: what a live read returns.
+    const r = new TarReader('a.tar.gz', { bytes: 1 << 30, entries: 100, residentBytes: 2_000_000 });
+    r.push(many('m/sys', 20));
+    assert.equal(memoryVfs(r.end(), 'a.tar.gz').read('m/sys/f3')?.length, 64 * 1024);
+  });
+
+  it('a GNU long name (L) names the next entry', () => {
+    const long = `m/sys/${'x'.repeat(300)}`;
+    const name = Buffer.from(`${long}\0`);
+    const raw = Buffer.concat([
+      craft.header('././@LongLink', name.length, 'L'),
+      craft.body(name),
+      craft.file('short', 'v\n'),
+      craft.end(),
+    ]);
+    assert.deepEqual(parseTar(raw, 'a.tar.gz').at(-1), long);
+  });
+});
+
+describe('tar reader agrees with node-tar', () => {
+  it('same entries, link targets and bodies on generated archives (pax and GNU long names)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { Parser } = await import('tar');
+    const seg = fc.stringMatching(/^[a-z0-9:._-]{1,40}$/).filter((s) => s !== '.' && s !== '..');
+    const entry = fc.record({
+      path: fc.array(seg, { minLength: 1, maxLength: 6 }).map((a) => `m/${a.join('/')}`),
+      body: fc.uint8Array({ maxLength: 3000 }),
+      gnu: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(entry, { minLength: 1, maxLength: 12, selector: (e) => e.path }),
+        async (es) => {
+          // Keep only leaves: a path that is also another's directory would be two kinds of entry.
+          const leaves = es.filter((e) => !es.some((o) => o.path.startsWith(`${e.path}/`)));
+          const parts: Buffer[] = [];
+          for (const e of leaves) {
+            const name = Buffer.from(`${e.path}\0`);
+            if (e.path.length > 99 && e.gnu)
+              parts.push(craft.header('././@LongLink', name.length, 'L'), craft.body(name));
+            else if (e.path.length > 99) parts.push(craft.pax({ path: e.path }));
+            parts.push(
+              craft.header(e.path.slice(0, 99), e.body.length),
+              craft.body(Buffer.from(e.body)),
+            );
+          }
+          parts.push(craft.end());
+          const raw = Buffer.concat(parts);
+          const r = new TarReader('a.tar.gz');
+          r.push(raw);
+          const mine = memoryVfs(r.end(), 'a.tar.gz');
+          const theirs = new Map<string, Buffer>();
+          await new Promise<void>((resolve, reject) => {
+            const p = new Parser({ strict: true });
+            p.on('entry', (en) => {
+              const chunks: Buffer[] = [];
+              en.on('data', (c: Buffer) => chunks.push(c));
+              en.on('end', () => theirs.set(en.path, Buffer.concat(chunks)));
+            });
+            p.on('error', reject);
+            p.on('end', () => resolve());
+            p.end(raw);
+          });
+          assert.equal(theirs.size, leaves.length);
+          for (const [path, body] of theirs)
+            assert.deepEqual(Buffer.from(mine.read(path) ?? []), body, path);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('dirVfs reads only regular files', () => {
+  const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-special-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const dev = join(root, 'sys/devices/pci0000:00/0000:00:01.0');
+  mkdirSync(dev, { recursive: true });
+  writeFileSync(join(dev, 'class'), '0x020000\n');
+  symlinkSync('/dev/zero', join(dev, 'vendor'));
+  writeFileSync(join(dev, 'device'), Buffer.alloc(200_000, 0x41));
+
+  it('an attribute symlinked to /dev/zero is refused without reading it', () => {
+    const fs = dirVfs(root);
+    const t0 = process.cpuUsage();
+    assert.equal(fs.read('sys/devices/pci0000:00/0000:00:01.0/vendor'), undefined);
+    const cpu = process.cpuUsage(t0);
+    assert.ok(cpu.user + cpu.system < 200_000);
+  });
+
+  it('a FIFO at an attribute path neither blocks nor is read', async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const fifo = join(dev, 'revision');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo');
+    const fs = dirVfs(root);
+    assert.equal(fs.kind('sys/devices/pci0000:00/0000:00:01.0/revision'), undefined);
+    assert.equal(fs.read('sys/devices/pci0000:00/0000:00:01.0/revision'), undefined);
+  });
+
+  it('an attribute over a page is cut at 64 KiB, as a live read would be', () => {
+    assert.equal(
+      dirVfs(root).read('sys/devices/pci0000:00/0000:00:01.0/device')?.length,
+      64 * 1024,
+    );
+    assert.equal(dec(dirVfs(root).read('sys/devices/pci0000:00/0000:00:01.0/class')), '0x020000\n');
+  });
+});

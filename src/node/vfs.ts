@@ -2,19 +2,30 @@
  * VirtualFs adapters: a real directory (live /sys or an unpacked capture) and a .tar.gz held in
  * memory. The pure sysfs loader reads only through these.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
-import { baseName } from '../ingest/sysfs/paths.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
+  ATTR_LIMIT,
   fileBytes,
   insert,
   newDir,
   normalise,
+  PROC_LIMIT,
   paths,
+  readLimit,
   type TarNode,
   type TreeDir,
   type TreeNode,
@@ -22,27 +33,123 @@ import {
 } from './vfs-tree.js';
 
 export { TAR_LIMITS } from './vfs-tar.js';
-export type { TarNode } from './vfs-tree.js';
+export { ATTR_LIMIT, PROC_LIMIT, readLimit, type TarNode } from './vfs-tree.js';
 
 /** Files that touch the device or map its memory: never read (resourceN, resourceN_wc, rom). */
 export const FORBIDDEN_FILE = /^(resource\d+(_wc)?|rom|remove|rescan|reset|reset_method)$/;
-/** config beyond 4096 bytes does not exist; other attributes fit a page, /proc files a few MiB. */
-const READ_LIMIT = (name: string) => (name === 'config' ? 4096 : 16 * 1024 * 1024);
 
-/** A directory on the real filesystem. Unreadable files (EIO, EACCES on live /sys) read as undefined. */
-export function dirVfs(root: string): VirtualFs {
+/** A directory VirtualFs that can also say how big a file claims to be (for `snapshot`). */
+export interface DirVfs extends VirtualFs {
+  /** `st_size` of a regular file (following symlinks), undefined for anything else. */
+  size(path: string): number | undefined;
+}
+
+/** What a directory entry is, from its listing (d_type), without a stat per entry. */
+type Entry = 'file' | 'dir' | 'link' | 'other';
+
+/** How many directory listings a `dirVfs` remembers: the loader reads one directory at a time. */
+const LISTINGS = 8;
+/** A PCI function directory has a few dozen entries; a directory of thousands is not one. */
+const BIG_DIR = 512;
+
+/**
+ * A directory on the real filesystem, read the way `lstopo` reads it: each directory is listed
+ * once (names and types from d_type, no stat per entry), so a missing attribute costs no system
+ * call and a present one costs open, read and close. Only what the listing calls a regular file
+ * (or a symlink that stats as one) is opened, O_NONBLOCK and without a controlling terminal, so
+ * a FIFO or a device — at an attribute path or swapped in meanwhile — neither blocks nor is read
+ * past `readLimit`. Reads go through one reusable buffer and end at the first short read (sysfs
+ * and regular files return everything at once; /proc files are read to EOF). Unreadable,
+ * non-regular and forbidden files read as undefined.
+ */
+export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : join(root, p));
+  let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
+  const listings = new Map<string, Map<string, Entry> | null>();
+  /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
+  const big = new Set<string>();
+  const listing = (dir: string): Map<string, Entry> | null => {
+    let m = listings.get(dir);
+    if (m !== undefined) return m;
+    if (big.has(dir)) return null;
+    try {
+      const ents = readdirSync(abs(dir), { withFileTypes: true });
+      if (ents.length > BIG_DIR) {
+        big.add(dir);
+        return null;
+      }
+      m = new Map();
+      for (const d of ents) {
+        m.set(
+          d.name,
+          d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other',
+        );
+      }
+    } catch {
+      m = null; // not a directory, or not listable (EACCES): fall back to a stat per path
+    }
+    if (listings.size >= LISTINGS) listings.delete(listings.keys().next().value!);
+    listings.set(dir, m);
+    return m;
+  };
+  /** The entry at `p` from its directory's listing; null when the listing cannot say. */
+  const entry = (p: string): Entry | undefined | null => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return null;
+    const m = listing(slash < 0 ? '' : p.slice(0, slash));
+    return m === null ? null : m.get(name);
+  };
+  const statKind = (path: string, follow: boolean): Entry | undefined => {
+    try {
+      const st = follow
+        ? statSync(path, { throwIfNoEntry: false })
+        : lstatSync(path, { throwIfNoEntry: false });
+      if (st === undefined) return undefined;
+      return st.isFile()
+        ? 'file'
+        : st.isDirectory()
+          ? 'dir'
+          : st.isSymbolicLink()
+            ? 'link'
+            : 'other';
+    } catch {
+      return undefined; // EACCES, ENOTDIR, ELOOP
+    }
+  };
+  const readRegular = (path: string, limit: number, toEof: boolean): Uint8Array | undefined => {
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_READ);
+    } catch {
+      return undefined;
+    }
+    try {
+      let total = 0;
+      while (total < limit) {
+        if (total === scratch.length) {
+          const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 4, limit));
+          scratch.copy(bigger, 0, 0, total);
+          scratch = bigger;
+        }
+        const want = Math.min(scratch.length, limit) - total;
+        const n = readSync(fd, scratch, total, want, null);
+        total += n;
+        if (n === 0 || (n < want && !toEof)) break;
+      }
+      return new Uint8Array(scratch.subarray(0, total)); // one allocation, of the size read
+    } catch {
+      return undefined; // EIO, EINVAL, EAGAIN: sysfs files that cannot be read
+    } finally {
+      closeSync(fd);
+    }
+  };
   return {
     label: root,
     kind(p) {
-      try {
-        const st = lstatSync(abs(p));
-        if (st.isSymbolicLink()) return 'link';
-        if (st.isDirectory()) return 'dir';
-        return 'file';
-      } catch {
-        return undefined;
-      }
+      let e = p === '' ? 'dir' : entry(p);
+      if (e === null) e = statKind(abs(p), false);
+      return e === 'other' ? undefined : e;
     },
     list(p) {
       try {
@@ -52,6 +159,8 @@ export function dirVfs(root: string): VirtualFs {
       }
     },
     readlink(p) {
+      const e = entry(p);
+      if (e !== null && e !== 'link') return undefined;
       try {
         return readlinkSync(abs(p));
       } catch {
@@ -59,37 +168,26 @@ export function dirVfs(root: string): VirtualFs {
       }
     },
     read(p) {
-      const name = baseName(p);
-      if (FORBIDDEN_FILE.test(name)) return undefined;
-      return readCapped(abs(p), READ_LIMIT(name));
+      const slash = p.lastIndexOf('/');
+      if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return undefined;
+      let e = entry(p);
+      if (e === null || e === 'link') e = statKind(abs(p), true);
+      if (e !== 'file') return undefined;
+      const limit = readLimit(p);
+      return readRegular(abs(p), limit, limit === PROC_LIMIT);
+    },
+    size(p) {
+      try {
+        const st = statSync(abs(p), { throwIfNoEntry: false });
+        return st?.isFile() ? st.size : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
 
-function readCapped(path: string, limit: number): Uint8Array | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total < limit) {
-      const buf = Buffer.allocUnsafe(Math.min(65536, limit - total));
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-    }
-    return Buffer.concat(chunks, total);
-  } catch {
-    return undefined; // EIO, EISDIR, EINVAL: sysfs files that cannot be read
-  } finally {
-    closeSync(fd);
-  }
-}
+const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
 
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
@@ -170,4 +268,22 @@ export function memoryVfs(from: TreeDir | Map<string, TarNode>, label: string): 
       return n?.t === 'file' ? fileBytes(n) : undefined;
     },
   };
+}
+
+/** Every entry reachable from the top of `vfs` as a path → node map (the inverse of `memoryVfs`). */
+export function flattenVfs(vfs: VirtualFs): Map<string, TarNode> {
+  const out = new Map<string, TarNode>();
+  const visit = (dir: string) => {
+    for (const name of vfs.list(dir) ?? []) {
+      const p = dir === '' ? name : `${dir}/${name}`;
+      const k = vfs.kind(p);
+      if (k === 'link') out.set(p, { t: 'link', target: vfs.readlink(p)! });
+      else if (k === 'dir') {
+        out.set(p, { t: 'dir' });
+        visit(p);
+      } else if (k === 'file') out.set(p, { t: 'file', data: vfs.read(p)! });
+    }
+  };
+  visit('');
+  return out;
 }

@@ -183,7 +183,7 @@ export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}):
   }
   out.push(
     '',
-    `pairs: ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`,
+    `pairs of distinct devices (ordered): ${counts[MT_BUS_ADDR]} BUS_ADDR, ${counts[MT_THRU_HOST_BRIDGE]} THRU_HOST_BRIDGE, ${counts[MT_NOT_SUPPORTED]} NOT_SUPPORTED, ${counts[MT_UNCERTAIN]} undecided`,
   );
   if (findings.length) {
     out.push('notable findings:', ...findings.slice(0, max));

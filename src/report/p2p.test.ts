@@ -103,7 +103,15 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
     renderMatrix(buildMatrix(long, 'linux-6.1', undefined, {}), 'maptype'),
     /^ +D0 {2}NUMA\nD0 {3}0001:01:00\.0 +X /,
   );
-  const section = renderP2pSection(p2pSummary(buildMatrix(f, 'linux-6.1', undefined, {})));
+  const sum = p2pSummary(buildMatrix(f, 'linux-6.1', undefined, {}));
+  // Pairs of distinct devices only: n devices make n(n-1) ordered pairs, self-pairs not counted.
+  const n = sum.view.matrix.n;
+  assert.equal(
+    sum.counts.reduce((a, b) => a + b, 0),
+    n * (n - 1),
+  );
+  const section = renderP2pSection(sum);
+  assert.match(section, /pairs of distinct devices \(ordered\): /);
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);
 });

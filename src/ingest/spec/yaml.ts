@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { PeerdmaError, type SourceLocation } from '../../errors/index.js';
+import { MAX_NESTING, nestingBound } from '../../util/nesting.js';
 import type { TextInput } from '../types.js';
 
 export type Path = readonly (string | number)[];
@@ -35,6 +36,7 @@ export function parseSource(input: TextInput): SourceDoc {
       { file: input.name },
     );
   }
+  refuseDeepNesting(input.text, input.name);
   const lc = new LineCounter();
   const doc = parseDocument(input.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -106,6 +108,18 @@ export function parseSource(input: TextInput): SourceDoc {
       : null;
   };
   return { value, locate, commaSplitFrom };
+}
+
+/** E_TOO_LARGE for a text nested deeper than MAX_NESTING, before the recursive parser sees it. */
+export function refuseDeepNesting(text: string, file: string): void {
+  const { depth, line } = nestingBound(text);
+  if (depth > MAX_NESTING) {
+    throw new PeerdmaError(
+      'E_TOO_LARGE',
+      `nested more than ${MAX_NESTING} levels deep (indentation or brackets)`,
+      { file, line },
+    );
+  }
 }
 
 /**

@@ -10,31 +10,12 @@ import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { isPeerdmaError } from '../../errors/index.js';
-import { memoryVfs, type TarNode, tarVfs } from '../../node/vfs.js';
-import type { VirtualFs } from '../types.js';
+import { flattenVfs, memoryVfs, tarVfs } from '../../node/vfs.js';
 import { loadSysfs } from './index.js';
 import { ORACLE_FIXTURES } from './testing/fixtures.js';
 
 const ARCHIVE = join(ORACLE_FIXTURES, 'i-switch-multifunction-sriov/sysfs.tar.gz');
 const ATTRS = ['config', 'resource', 'class', 'current_link_speed', 'max_link_speed'];
-
-/** Copy every reachable entry of a VirtualFs into a path → node map. */
-function flatten(vfs: VirtualFs): Map<string, TarNode> {
-  const out = new Map<string, TarNode>();
-  const visit = (dir: string) => {
-    for (const name of vfs.list(dir) ?? []) {
-      const p = dir === '' ? name : `${dir}/${name}`;
-      const k = vfs.kind(p);
-      if (k === 'link') out.set(p, { t: 'link', target: vfs.readlink(p)! });
-      else if (k === 'dir') {
-        out.set(p, { t: 'dir' });
-        visit(p);
-      } else if (k === 'file') out.set(p, { t: 'file', data: vfs.read(p)! });
-    }
-  };
-  visit('');
-  return out;
-}
 
 function typedOrOk(run: () => unknown): void {
   try {
@@ -46,7 +27,7 @@ function typedOrOk(run: () => unknown): void {
 
 describe('sysfs loader under corruption', async () => {
   const bytes = readFileSync(ARCHIVE);
-  const base = flatten(await tarVfs(bytes, 'fixture'));
+  const base = flattenVfs(await tarVfs(bytes, 'fixture'));
   const targets = [...base.keys()].filter((p) => ATTRS.some((a) => p.endsWith(`/${a}`))).sort();
 
   it('has attributes to corrupt', () => {
