@@ -2,8 +2,10 @@
  * Where the CLI writes: the process's streams for the real command, buffers for in-process tests.
  * No command touches `process.stdout`/`process.stderr` directly.
  */
+import pc from 'picocolors';
 import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
+import { asciiText } from '../report/format.js';
 
 export interface Writer {
   write(text: string): unknown;
@@ -14,7 +16,73 @@ export interface CliIo {
   readonly stderr: Writer;
   /** Called once with the exit status when `main` finishes (the real CLI sets process.exitCode). */
   readonly exit?: (code: number) => void;
+  /** stdout is a terminal (colour allowed, width known). Absent: not a terminal. */
+  readonly isTTY?: boolean;
+  /** The terminal's width in columns, when stdout is one. */
+  readonly columns?: number;
+  /** The environment the conventions read (NO_COLOR, FORCE_COLOR, LC_ALL, LC_CTYPE, LANG). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
+
+/**
+ * How this run prints, decided once by the CLI from its flags, the terminal and the environment
+ * (README "Conventions"); renderers get the parts they need as options and stay pure.
+ */
+export interface OutputStyle {
+  /** ANSI colour: a TTY (or FORCE_COLOR), never with NO_COLOR, never under --json. */
+  readonly color: boolean;
+  /** Box drawing and arrows in UTF-8; false → ASCII (`|-`, `` `- ``, `|`) for a non-UTF-8 locale. */
+  readonly unicode: boolean;
+  /** Wrap wide matrices at this many columns; null: never wrap (piped output without --width). */
+  readonly width: number | null;
+  /** --quiet: no warnings on stderr. */
+  readonly quiet: boolean;
+  /** --verbose: every load warning (not only the first 20) and the stack of an internal error. */
+  readonly verbose: boolean;
+  /** --json: stdout is one JSON document and errors are one JSON document on stderr. */
+  readonly json: boolean;
+}
+
+/** The flags of a command line that shape the output (global `-q/-v/--width` and `--json`). */
+export interface StyleFlags {
+  readonly json?: boolean | undefined;
+  readonly quiet?: boolean | undefined;
+  readonly verbose?: boolean | undefined;
+  readonly width?: number | undefined;
+}
+
+/** The locale's character set is UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as setlocale reads them). */
+export function localeIsUtf8(env: Readonly<Record<string, string | undefined>>): boolean {
+  const locale = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'] || '';
+  // Unset or C/POSIX: ASCII. `en_US.UTF-8`, `C.utf8`, `de_DE.utf-8@euro`: UTF-8.
+  return /\.utf-?8\b/i.test(locale);
+}
+
+/** Decide colour, charset and width for a run (see OutputStyle). */
+export function outputStyle(io: CliIo, flags: StyleFlags): OutputStyle {
+  const env = io.env ?? {};
+  const json = flags.json === true;
+  const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  const force = env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0';
+  return {
+    color: !json && !noColor && (force || io.isTTY === true),
+    unicode: io.env === undefined || localeIsUtf8(env),
+    width: flags.width ?? (io.isTTY === true ? (io.columns ?? 80) : null),
+    quiet: flags.quiet === true,
+    verbose: flags.verbose === true,
+    json,
+  };
+}
+
+/** The style of a run that has not parsed its flags (tests, or a usage error before any action). */
+export const PLAIN_STYLE: OutputStyle = {
+  color: false,
+  unicode: true,
+  width: null,
+  quiet: false,
+  verbose: false,
+  json: false,
+};
 
 /** Buffers for an in-process run: `out()` / `err()` give what was written so far. */
 export interface CapturedIo extends CliIo {
@@ -41,7 +109,11 @@ export function captureIo(): CapturedIo {
 }
 
 /** Load warnings, one line each on stderr (at most `limit`, then a count). */
-export function printWarnings(io: CliIo, ws: readonly LoadWarning[], limit = 20): void {
+export function printWarnings(
+  io: CliIo,
+  ws: readonly LoadWarning[],
+  limit: number = DEFAULT_WARNING_LIMIT,
+): void {
   for (const w of ws.slice(0, limit)) {
     const line = w.location?.line !== undefined ? `:${w.location.line}` : '';
     const loc = w.location?.file ? `${w.location.file}${line}: ` : '';
@@ -52,9 +124,76 @@ export function printWarnings(io: CliIo, ws: readonly LoadWarning[], limit = 20)
     io.stderr.write(`peerdma: warning: … and ${ws.length - limit} more warnings\n`);
 }
 
-/** The app context of a CLI command: local files; load warnings on stderr unless `quiet`. */
+const DEFAULT_WARNING_LIMIT = 20;
+
+/**
+ * The app context of a CLI command: local files; load warnings on stderr unless `quiet` (or
+ * --quiet), all of them under --verbose.
+ */
 export function cliContext(io: CliIo, quiet = false): AppContext {
-  return quiet ? {} : { onWarnings: (ws) => printWarnings(io, ws) };
+  const style = styleOf(io);
+  if (quiet || style.quiet) return {};
+  const limit = style.verbose ? Number.POSITIVE_INFINITY : DEFAULT_WARNING_LIMIT;
+  return { onWarnings: (ws) => printWarnings(io, ws, limit) };
+}
+
+/** A warning of the CLI itself on stderr (not under --quiet). */
+export function warn(io: CliIo, message: string): void {
+  if (!styleOf(io).quiet) io.stderr.write(`peerdma: warning: ${message}\n`);
+}
+
+/** The per-run io the commands see: the streams plus the style decided when the action starts. */
+export interface StyledIo extends CliIo {
+  style: OutputStyle;
+}
+
+export function styleOf(io: CliIo): OutputStyle {
+  return (io as Partial<StyledIo>).style ?? PLAIN_STYLE;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/** Map types and matrix cells a colour terminal shows in colour (whole words only). */
+const VERDICT_WORDS =
+  /\b(BUS_ADDR|THRU_HOST_BRIDGE|NOT_SUPPORTED|uncertain|BUS|THB|NS)\b|^(== .* =+)$|^(Legend:)$/gm;
+
+/**
+ * Colour for a TTY: BUS_ADDR green, THRU_HOST_BRIDGE yellow, NOT_SUPPORTED red, undecided
+ * magenta, section headings bold. `cells`: also the matrix's short codes (BUS, THB, NS).
+ */
+export function colorize(text: string, colors: Colors, cells = false): string {
+  return text.replace(VERDICT_WORDS, (m, word?: string, heading?: string, legendWord?: string) => {
+    if (heading !== undefined || legendWord !== undefined) return colors.bold(m);
+    switch (word) {
+      case 'BUS_ADDR':
+        return colors.green(m);
+      case 'THRU_HOST_BRIDGE':
+        return colors.yellow(m);
+      case 'NOT_SUPPORTED':
+        return colors.red(m);
+      case 'uncertain':
+        return colors.magenta(m);
+      case 'BUS':
+        return cells ? colors.green(m) : m;
+      case 'THB':
+        return cells ? colors.yellow(m) : m;
+      case 'NS':
+        return cells ? colors.red(m) : m;
+      default:
+        return m;
+    }
+  });
+}
+
+/**
+ * Write a text rendering with this run's style: ASCII box drawing under a non-UTF-8 locale,
+ * colour on a terminal. JSON never goes through here.
+ */
+export function printText(io: CliIo, text: string, opts: { cells?: boolean } = {}): void {
+  const style = styleOf(io);
+  let out = style.unicode ? text : asciiText(text);
+  if (style.color) out = colorize(out, pc.createColors(true), opts.cells === true);
+  io.stdout.write(out);
 }
 
 /** 64-bit values as hex strings, the convention of every `--json` document (docs/json.md). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { Command } from '@commander-js/extra-typings';
-import type { CliIo } from './io.js';
+import type { CliIo, StyledIo } from './io.js';
 
 export const VERSION = '0.1.0';
 
@@ -11,17 +11,49 @@ export const PROCESS_IO: CliIo = {
   exit: (code) => {
     process.exitCode = code;
   },
+  isTTY: process.stdout.isTTY === true,
+  ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+  env: process.env,
 };
+
+/** `--json` among the options (before a `--`): errors, usage errors included, are JSON too. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * The one error document of a run under --json, on stderr (docs/json.md):
+ * `{"schemaVersion":1,"error":{"code","message","file","line","column","field"}}` — the location
+ * fields only when known.
+ */
+export function errorJson(
+  code: string,
+  message: string,
+  loc: { file?: string; line?: number; column?: number; field?: string } = {},
+): string {
+  const error: Record<string, unknown> = { code, message };
+  for (const k of ['file', 'line', 'column', 'field'] as const)
+    if (loc[k] !== undefined) error[k] = loc[k];
+  return `${JSON.stringify({ schemaVersion: 1, error })}\n`;
+}
 
 /**
  * Builds the CLI, writing through `io`. Loaded on demand, like each command's use case: start-up
  * pays only for what the command line needs.
  */
-export async function buildProgram(io: CliIo = PROCESS_IO): Promise<Command> {
-  const [{ Command }, { registerCommands }] = await Promise.all([
-    import('@commander-js/extra-typings'),
-    import('./commands/index.js'),
-  ]);
+export async function buildProgram(
+  io: CliIo = PROCESS_IO,
+  json = false,
+): Promise<{ program: Command; styled: StyledIo }> {
+  const [{ Command, InvalidArgumentError }, { registerCommands }, { outputStyle, PLAIN_STYLE }] =
+    await Promise.all([
+      import('@commander-js/extra-typings'),
+      import('./commands/index.js'),
+      import('./io.js'),
+    ]);
+  // What every command writes through: the streams, plus the style its flags decide (preAction).
+  const styled: StyledIo = { ...io, style: { ...PLAIN_STYLE, json } };
   const program = new Command()
     .name('peerdma')
     .description(
@@ -33,16 +65,40 @@ export async function buildProgram(io: CliIo = PROCESS_IO): Promise<Command> {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // Usage errors: one line, `peerdma: …`, like every other error.
-      outputError: (s, write) =>
-        write(
-          `peerdma: ${s
-            .replace(/^error: /, '')
-            .replace(/\s*\n\s*/g, ' ')
-            .trim()} [E_USAGE]\n`,
-        ),
+      outputError: (s, write) => {
+        const msg = s
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')
+          .trim();
+        write(json ? errorJson('E_USAGE', msg) : `peerdma: ${msg} [E_USAGE]\n`);
+      },
+    })
+    .option('-q, --quiet', 'no warnings on stderr (errors still print)')
+    .option(
+      '-v, --verbose',
+      'every load warning (not only the first 20), and the stack trace of an internal error',
+    )
+    .option(
+      '--width <n>',
+      'wrap wide matrices at N columns (default: the terminal width; piped output never wraps)',
+      (v: string) => {
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 20 || n > 100_000)
+          throw new InvalidArgumentError('a number of columns from 20 to 100000');
+        return n;
+      },
+    )
+    .hook('preAction', (_program, action) => {
+      const o = action.optsWithGlobals() as {
+        json?: boolean;
+        quiet?: boolean;
+        verbose?: boolean;
+        width?: number;
+      };
+      styled.style = outputStyle(io, o);
     });
-  registerCommands(program, io);
-  return program;
+  registerCommands(program, styled);
+  return { program, styled };
 }
 
 /**
@@ -61,9 +117,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const json = wantsJson(argv);
+  let styled: StyledIo | undefined;
   try {
-    const program = await buildProgram(io);
-    await program.parseAsync([...argv], { from: 'user' });
+    const built = await buildProgram(io, json);
+    styled = built.styled;
+    await built.program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
     const [{ CommanderError }, { isPeerdmaError }] = await Promise.all([
@@ -75,12 +134,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isPeerdmaError(e)) {
-      io.stderr.write(`peerdma: ${e.toLine()}\n`);
+      io.stderr.write(json ? errorJson(e.code, e.message, e.location) : `peerdma: ${e.toLine()}\n`);
       return 2;
     }
-    const msg = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`peerdma: internal error: ${msg.split('\n')[0]}\n`);
-    if (process.env['PEERDMA_DEBUG'] && e instanceof Error) io.stderr.write(`${e.stack}\n`);
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+    io.stderr.write(json ? errorJson('E_INTERNAL', msg) : `peerdma: internal error: ${msg}\n`);
+    const verbose = styled?.style.verbose === true || Boolean(process.env['PEERDMA_DEBUG']);
+    if (verbose && !json && e instanceof Error) io.stderr.write(`${e.stack}\n`);
     return 3;
   }
 }

@@ -91,3 +91,38 @@ export function acsSummary(a: AcsState): string {
     }
   }
 }
+
+/** The non-ASCII characters renderers use and their ASCII stand-ins (a non-UTF-8 locale). */
+const ASCII_FALLBACK: ReadonlyArray<[string, string]> = [
+  ['├─', '|-'],
+  ['└─', '`-'],
+  ['│', '|'],
+  ['─', '-'],
+  ['◀', '<'],
+  ['▶', '>'],
+  ['→', '->'],
+  ['←', '<-'],
+  ['…', '...'],
+  ['×', 'x'],
+  ['≈', '~'],
+  ['≥', '>='],
+  ['≤', '<='],
+  ['—', '--'],
+  ['–', '-'],
+  ['·', '.'],
+];
+
+/**
+ * A rendering in plain ASCII, for a terminal whose locale is not UTF-8: box drawing becomes
+ * `|-`, `` `- `` and `|`, arrows `->`/`<`, an ellipsis `...`. Same column widths for the tree
+ * (each box-drawing piece maps to as many ASCII characters). Other characters are kept (names
+ * from the input are the input's).
+ */
+export function asciiText(text: string): string {
+  let out = text;
+  for (const [u, a] of ASCII_FALLBACK) out = out.replaceAll(u, a);
+  return out;
+}
+
+/** Text columns a line occupies (code points; the renderers use no wide characters). */
+export const textWidth = (s: string): number => [...s].length;

@@ -14,6 +14,7 @@ import {
   MT_NOT_SUPPORTED,
   MT_THRU_HOST_BRIDGE,
   MT_UNCERTAIN,
+  matrixDevices,
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
@@ -33,42 +34,79 @@ function numaOf(fabric: Fabric, f: PciFunction): string {
   return n < 0 ? 'N/A' : String(n);
 }
 
-export function renderMatrix(view: MatrixView, show: MatrixShow): string {
+export interface MatrixTextOptions {
+  /**
+   * Wrap at this many columns: a matrix wider than that is printed in groups of client columns,
+   * each with the row heads again. null/absent: one block however wide (piped output).
+   */
+  readonly width?: number | null;
+}
+
+export function renderMatrix(
+  view: MatrixView,
+  show: MatrixShow,
+  opts: MatrixTextOptions = {},
+): string {
   const { env, matrix } = view;
   const fabric = env.fabric;
   const devs = matrix.devices;
-  if (devs.length === 0) return 'no devices to compare (try --all)\n';
+  const hidden = matrixDevices(fabric, { all: true }).length - devs.length;
+  if (devs.length === 0) return `no devices to compare${hidden > 0 ? ' (try --all)' : ''}\n`;
   const names = deviceLabels(devs);
   const labels = names.labels;
   // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
   const named = labels.every((l) => l.length <= 8);
   const heads = named ? labels : devs.map((_, j) => `D${j}`);
-  const rowHead = (i: number) => (named ? '' : `D${i}`.padEnd(5)) + labels[i]!.padEnd(w);
   const w = Math.max(5, ...labels.map((l) => l.length)) + 1;
+  const rowHead = (i: number) => (named ? '' : `D${i}`.padEnd(5)) + labels[i]!.padEnd(w);
+  const headW = named ? w : 5 + w;
   const cw = Math.max(5, ...heads.map((h) => h.length + 1));
+  const cell = (i: number, j: number): string => {
+    let s: string;
+    if (show === 'class') {
+      const c = view.locality(i, j);
+      s = c === 'unknown' ? '?' : c;
+    } else if (show === 'distance') {
+      const t = cellMapType(matrix, i, j);
+      s =
+        t === MT_UNCERTAIN ? `${cellDistance(matrix, i, j)}?` : String(cellDistance(matrix, i, j));
+    } else
+      s =
+        i === j && cellMapType(matrix, i, j) === MT_BUS_ADDR
+          ? 'X'
+          : MT_SHORT[cellMapType(matrix, i, j)]!;
+    return s.padStart(cw);
+  };
+  // Column groups: as many client columns as fit beside the row heads (at least one).
+  const n = devs.length;
+  const width = opts.width ?? null;
+  const perGroup =
+    width === null || headW + n * cw <= width ? n : Math.max(1, Math.floor((width - headW) / cw));
   const lines: string[] = [];
-  lines.push(`${''.padEnd(named ? w : 5 + w)}${heads.map((h) => h.padStart(cw)).join('')}  NUMA`);
-  devs.forEach((a, i) => {
-    const cells = devs.map((_b, j) => {
-      let s: string;
-      if (show === 'class') {
-        const c = view.locality(i, j);
-        s = c === 'unknown' ? '?' : c;
-      } else if (show === 'distance') {
-        const t = cellMapType(matrix, i, j);
-        s =
-          t === MT_UNCERTAIN
-            ? `${cellDistance(matrix, i, j)}?`
-            : String(cellDistance(matrix, i, j));
-      } else
-        s =
-          i === j && cellMapType(matrix, i, j) === MT_BUS_ADDR
-            ? 'X'
-            : MT_SHORT[cellMapType(matrix, i, j)]!;
-      return s.padStart(cw);
+  for (let start = 0; start < n; start += perGroup) {
+    const end = Math.min(n, start + perGroup);
+    const last = end === n;
+    if (perGroup < n) {
+      if (start > 0) lines.push('');
+      lines.push(`clients ${start + 1}-${end} of ${n}:`);
+    }
+    lines.push(
+      `${''.padEnd(headW)}${heads
+        .slice(start, end)
+        .map((h) => h.padStart(cw))
+        .join('')}${last ? '  NUMA' : ''}`,
+    );
+    devs.forEach((a, i) => {
+      let row = rowHead(i);
+      for (let j = start; j < end; j++) row += cell(i, j);
+      lines.push(last ? `${row}  ${numaWithCpus(numaOf(fabric, a), a)}` : row.trimEnd());
     });
-    lines.push(`${rowHead(i)}${cells.join('')}  ${numaWithCpus(numaOf(fabric, a), a)}`);
-  });
+  }
+  if (hidden > 0)
+    lines.push(
+      '',
+      `${hidden} more non-bridge function${hidden === 1 ? ' is' : 's are'} not shown (no memory BAR of 1 MiB or more, not a GPU, accelerator, NIC or NVMe, or not in --class): --all shows every one`,
+    );
   lines.push(
     '',
     'rows: provider (memory owner), columns: client (DMA initiator)',

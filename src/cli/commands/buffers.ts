@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, printText } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 /** `peerdma buffers [--from live|SNAPSHOT] [--json]`: the DMA-BUF objects that exist now. */
@@ -20,6 +20,6 @@ export function register(program: Command, io: CliIo): void {
       ]);
       const rec = await buffers(opts, cliContext(io, opts.json === true));
       if (opts.json) printJson(io, buffersJson(rec));
-      else io.stdout.write(renderBuffers(rec));
+      else printText(io, renderBuffers(rec));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { RULE_SET_HELP } from '../../app/options.js';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, printText } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 /** The options `check` and `matrix` share: `--rules`, `--kernel-cmdline`, `--json`. */
@@ -42,6 +42,6 @@ export function register(program: Command, io: CliIo): void {
     ]);
     const rec = await check({ ...o, provider, client }, cliContext(io, o.json === true));
     if (o.json) printJson(io, verdictJson(rec));
-    else io.stdout.write(renderVerdict(rec));
+    else printText(io, renderVerdict(rec));
   });
 }

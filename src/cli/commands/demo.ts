@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { STRATEGY_NAMES } from '../../app/options.js';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, printText } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 /**
@@ -30,6 +30,6 @@ export function register(program: Command, io: CliIo): void {
     ]);
     const doc = await demo(o, cliContext(io, o.json === true));
     if (o.json) printJson(io, doc);
-    else io.stdout.write(renderDemo(doc));
+    else printText(io, renderDemo(doc));
   });
 }

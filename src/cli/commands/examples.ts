@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { DEFAULT_EXAMPLE } from '../../app/options.js';
-import { type CliIo, printJson } from '../io.js';
+import { type CliIo, printJson, printText } from '../io.js';
 
 /** `peerdma examples`: the bundled machines, usable as `--from example:NAME`. */
 export function register(program: Command, io: CliIo): void {
@@ -20,6 +20,6 @@ export function register(program: Command, io: CliIo): void {
       ]);
       const rec = examples();
       if (opts.json) printJson(io, examplesJson(rec));
-      else io.stdout.write(renderExamples(rec));
+      else printText(io, renderExamples(rec));
     });
 }

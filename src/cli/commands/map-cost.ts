@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { STRATEGY_NAMES } from '../../app/options.js';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, printText } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 
 const HELP = `
@@ -52,6 +52,6 @@ export function register(program: Command, io: CliIo): void {
     const report = await mapCost(o, cliContext(io, o.json === true));
     if (o.svg !== undefined) writeWholeFile(o.svg, renderMapCostSvg(report), 'SVG');
     if (o.json) printJson(io, mapCostJson(report));
-    else io.stdout.write(renderMapCost(report));
+    else printText(io, renderMapCost(report));
   });
 }

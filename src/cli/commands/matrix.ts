@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { MATRIX_CLASSES, MATRIX_SHOWS, type MatrixShow } from '../../app/options.js';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext, printJson, writeChunks } from '../io.js';
+import { type CliIo, cliContext, printJson, printText, styleOf, writeChunks } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
 
@@ -40,6 +40,6 @@ export function register(program: Command, io: CliIo): void {
     const view = await matrix({ ...o, classes: o.class }, cliContext(io, o.json === true));
     if (o.json && o.pairs) printJson(io, matrixJson(view));
     else if (o.json) await writeChunks(io, matrixJsonChunks(view, compactMatrix(view)));
-    else io.stdout.write(renderMatrix(view, show));
+    else printText(io, renderMatrix(view, show, { width: styleOf(io).width }), { cells: true });
   });
 }

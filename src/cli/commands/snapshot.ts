@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { CliIo } from '../io.js';
+import { type CliIo, printJson, warn } from '../io.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
 export function register(program: Command, io: CliIo): void {
@@ -14,12 +14,27 @@ export function register(program: Command, io: CliIo): void {
       '/',
     )
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
+    .option(
+      '--json',
+      'print one JSON document: {schemaVersion, output, functions, entries, bytes, notCaptured}',
+    )
     .action(async (opts) => {
       const { snapshot } = await import('../../app/snapshot.js');
       const rec = await snapshot({ root: opts.root, output: opts.output });
+      if (opts.json) {
+        printJson(io, {
+          schemaVersion: 1,
+          output: rec.output,
+          functions: rec.functions,
+          entries: rec.entries,
+          bytes: rec.bytes,
+          notCaptured: rec.notes,
+        });
+        return;
+      }
       io.stderr.write(
         `peerdma: snapshot: ${rec.functions} PCI functions, ${rec.entries} entries, ${rec.bytes} bytes → ${rec.output}\n`,
       );
-      for (const n of rec.notes) io.stderr.write(`peerdma: snapshot: not captured: ${n}\n`);
+      for (const n of rec.notes) warn(io, `snapshot: not captured: ${n}`);
     });
 }

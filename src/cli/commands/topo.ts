@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson, printText } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -28,6 +28,6 @@ export function register(program: Command, io: CliIo): void {
       const { fabric } = await topo(opts, cliContext(io));
       if (opts.json) printJson(io, topoJson(fabric));
       else if (opts.spec) io.stdout.write(topoSpec(fabric));
-      else io.stdout.write(renderTopo(fabric));
+      else printText(io, renderTopo(fabric));
     });
 }
