@@ -94,12 +94,23 @@ export function acsSummary(a: AcsState): string {
 
 /** The non-ASCII characters renderers use and their ASCII stand-ins (a non-UTF-8 locale). */
 const ASCII_FALLBACK: ReadonlyArray<[string, string]> = [
-  ['├─', '|-'],
-  ['└─', '`-'],
+  // Tree branches (followed by a space) before the table corners cli-table3 draws.
+  ['├─ ', '|- '],
+  ['└─ ', '`- '],
   ['│', '|'],
   ['─', '-'],
+  ['┌', '+'],
+  ['┐', '+'],
+  ['└', '+'],
+  ['┘', '+'],
+  ['├', '+'],
+  ['┤', '+'],
+  ['┬', '+'],
+  ['┴', '+'],
+  ['┼', '+'],
   ['◀', '<'],
   ['▶', '>'],
+  ['↔', '<->'],
   ['→', '->'],
   ['←', '<-'],
   ['…', '...'],
@@ -110,6 +121,8 @@ const ASCII_FALLBACK: ReadonlyArray<[string, string]> = [
   ['—', '--'],
   ['–', '-'],
   ['·', '.'],
+  ['µ', 'u'],
+  ['§', 'sec. '],
 ];
 
 /**

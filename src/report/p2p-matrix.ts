@@ -105,7 +105,7 @@ export function renderMatrix(
   if (hidden > 0)
     lines.push(
       '',
-      `${hidden} more non-bridge function${hidden === 1 ? ' is' : 's are'} not shown (no memory BAR of 1 MiB or more, not a GPU, accelerator, NIC or NVMe, or not in --class): --all shows every one`,
+      `${hidden} of ${hidden + n} non-bridge functions not shown (not a GPU, accelerator, NIC or NVMe and no memory BAR of 1 MiB or more, or not in --class); --all shows them`,
     );
   lines.push(
     '',

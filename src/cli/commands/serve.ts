@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext } from '../io.js';
+import { type CliIo, cliContext, warn } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 export const DEFAULT_PORT = 7390;
@@ -51,7 +51,7 @@ export function register(program: Command, io: CliIo): void {
 function openBrowser(io: CliIo, url: string): void {
   const cmd =
     process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  const fail = () => io.stderr.write(`peerdma: warning: cannot run ${cmd}; open ${url}\n`);
+  const fail = () => warn(io, `cannot run ${cmd}; open ${url}`);
   try {
     const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
     child.on('error', fail);

@@ -19,9 +19,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** The terminal an in-process run pretends to have (default: piped, no environment). */
+export interface TerminalOptions {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
 /** `peerdma ARGS…` in this process: stdout, stderr and the exit status. */
-export async function runCli(args: readonly string[]): Promise<CliRun> {
-  const io = captureIo();
+export async function runCli(
+  args: readonly string[],
+  terminal: TerminalOptions = {},
+): Promise<CliRun> {
+  const io = { ...captureIo(), ...terminal };
   const code = await main(args, io);
   return { code, signal: null, stdout: io.out(), stderr: io.err() };
 }
