@@ -4,7 +4,7 @@
  * machine carries `{error: {code, message}}` in its place.
  */
 
-import { compactMatrix } from '../app/matrix.js';
+import type { CompactMatrix } from '../app/matrix.js';
 import type { ReportRecord, Section } from '../app/report.js';
 import { bandwidthJson } from './bandwidth.js';
 import { mapCostJson } from './map-cost.js';
@@ -27,14 +27,15 @@ function sectionJson<T>(s: Section<T>, json: (v: T) => unknown): unknown {
 /**
  * `{schemaVersion: 1, topology, p2p, demo, mapCost, bandwidth}`: topology as `topo --json`, p2p
  * as `matrix --json` (the default device selection), demo as `demo --json`, mapCost as
- * `map-cost --json`, bandwidth as `bandwidth --json` (the matrices).
+ * `map-cost --json`, bandwidth as `bandwidth --json` (the matrices). `p2pCompact`: the compact
+ * form of the p2p section's matrix (app's `compactMatrix`), when that section ran.
  */
-export function reportJson(rec: ReportRecord): object {
+export function reportJson(rec: ReportRecord, p2pCompact: CompactMatrix | null): object {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     topology: topoJson(rec.fabric),
     p2p: sectionJson(rec.p2p, (sum) =>
-      JSON.parse([...matrixJsonChunks(sum.view, compactMatrix(sum.view))].join('')),
+      p2pCompact === null ? null : JSON.parse([...matrixJsonChunks(sum.view, p2pCompact)].join('')),
     ),
     demo: sectionJson(rec.demo, (doc) => doc),
     mapCost: sectionJson(rec.mapCost, mapCostJson),

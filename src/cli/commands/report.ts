@@ -34,8 +34,11 @@ export function register(program: Command, io: CliIo): void {
       ]);
       const rec = await report(opts, cliContext(io, opts.json === true));
       if (opts.json) {
-        const { firstSectionError, reportJson } = await import('../../report/report.js');
-        printJson(io, reportJson(rec));
+        const [{ compactMatrix }, { firstSectionError, reportJson }] = await Promise.all([
+          import('../../app/matrix.js'),
+          import('../../report/report.js'),
+        ]);
+        printJson(io, reportJson(rec, rec.p2p.ok ? compactMatrix(rec.p2p.value.view) : null));
         const failed = firstSectionError(rec);
         if (failed !== undefined) throw failed;
         return;
