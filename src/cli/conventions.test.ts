@@ -278,6 +278,21 @@ describe('matrix width and filter', () => {
     assert.doesNotMatch(all.stdout, /not shown/);
   });
 
+  it('bandwidth matrices wrap the same way, keeping every cell', async () => {
+    const rows = (text: string) => linesOf(text).filter((l) => /^ {2,}\d+ /.test(l));
+    const cells = (text: string) =>
+      rows(text)
+        .flatMap((l) => l.trim().split(/\s+/).slice(1))
+        .sort();
+    const whole = await runCli(['bandwidth']);
+    const wrapped = await runCli(['bandwidth', '--width', '80']);
+    assert.equal(wrapped.code, 0, wrapped.stderr);
+    assert.ok(rows(whole.stdout).some((l) => l.length > 80));
+    for (const l of rows(wrapped.stdout)) assert.ok(l.length <= 80, l);
+    assert.match(wrapped.stdout, /^columns 0-\d+ of 13:$/m);
+    assert.deepEqual(cells(wrapped.stdout), cells(whole.stdout));
+  });
+
   it('--width must be a number of columns', async () => {
     const r = await runCli(['matrix', '--width', 'wide']);
     assert.equal(r.code, 2);

@@ -13,6 +13,7 @@ export const BANDWIDTH_SCHEMA_VERSION = 1;
 const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
+import { columnGroups } from './format.js';
 export function rateText(r: Rate): string {
   const lo = r2(r.lo).toFixed(2);
   const hi = r2(r.hi).toFixed(2);
@@ -153,7 +154,12 @@ const TITLES = [
   ['bidiP2p', 'Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
 ] as const;
 
-function grid(n: number, cell: (i: number, j: number) => string, title: string): string {
+function grid(
+  n: number,
+  cell: (i: number, j: number) => string,
+  title: string,
+  width: number | null = null,
+): string {
   const cells: string[][] = [];
   for (let i = 0; i < n; i++) {
     const row: string[] = [];
@@ -161,16 +167,35 @@ function grid(n: number, cell: (i: number, j: number) => string, title: string):
     cells.push(row);
   }
   const w = Math.max(6, ...cells.flat().map((c) => c.length)) + 1;
-  const out = [
-    `${title}\n`,
-    `   D\\D${Array.from({ length: n }, (_, j) => String(j).padStart(w)).join('')}\n`,
-  ];
-  for (let i = 0; i < n; i++)
-    out.push(`${String(i).padStart(6)}${cells[i]!.map((c) => c.padStart(w)).join('')}\n`);
+  const out = [`${title}\n`];
+  // Wider than `width`: groups of columns, each under the row numbers again.
+  const groups = columnGroups(n, 6, w, width);
+  for (const [start, end] of groups) {
+    if (groups.length > 1)
+      out.push(`${start > 0 ? '\n' : ''}columns ${start}-${end - 1} of ${n}:\n`);
+    const heads = Array.from({ length: end - start }, (_, k) => String(start + k).padStart(w));
+    out.push(`   D\\D${heads.join('')}\n`);
+    for (let i = 0; i < n; i++)
+      out.push(
+        `${String(i).padStart(6)}${cells[i]!.slice(start, end)
+          .map((c) => c.padStart(w))
+          .join('')}\n`,
+      );
+  }
   return out.join('');
 }
 
-export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
+/** Text options: `width` wraps each matrix by column groups (null/absent: one block). */
+export interface BandwidthTextOptions {
+  readonly width?: number | null;
+}
+
+export function renderMatrices(
+  model: PerfModel,
+  m: BandwidthMatrices,
+  opts: BandwidthTextOptions = {},
+): string {
+  const width = opts.width ?? null;
   const { n } = m;
   if (n === 0) return 'no devices to compare (try --all or --class)\n';
   const ranged = m.hi !== m.lo;
@@ -196,6 +221,7 @@ export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
           return a === b ? a : `${a}-${b}`;
         },
         title,
+        width,
       ),
     );
     out.push('\n');
@@ -205,6 +231,7 @@ export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
       n,
       (i, j) => (m.latBounce[i * n + j]! / 1000).toFixed(2),
       'P2P=Disabled Latency Matrix (us, fabric only)',
+      width,
     ),
   );
   out.push('\n');
@@ -213,6 +240,7 @@ export function renderMatrices(model: PerfModel, m: BandwidthMatrices): string {
       n,
       (i, j) => (m.latP2p[i * n + j]! / 1000).toFixed(2),
       'P2P=Enabled Latency (P2P Writes) Matrix (us, fabric only)',
+      width,
     ),
   );
   out.push('\n');
@@ -290,10 +318,10 @@ export function matricesSvg(m: BandwidthMatrices): string {
 }
 
 /** Any bandwidth record as text. */
-export function renderBandwidth(rec: BandwidthRecord): string {
+export function renderBandwidth(rec: BandwidthRecord, opts: BandwidthTextOptions = {}): string {
   if (rec.kind === 'pair') return renderPair(rec.model, rec.pair);
   if (rec.kind === 'flows') return renderFlows(rec.model, rec.flows);
-  return renderMatrices(rec.model, rec.matrices);
+  return renderMatrices(rec.model, rec.matrices, opts);
 }
 
 /** Any bandwidth record as one JSON document. */

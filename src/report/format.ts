@@ -139,3 +139,23 @@ export function asciiText(text: string): string {
 
 /** Text columns a line occupies (code points; the renderers use no wide characters). */
 export const textWidth = (s: string): number => [...s].length;
+
+/**
+ * Column groups of a matrix printed at most `width` columns wide: `[start, end)` ranges of its
+ * `n` columns, each `cellWidth` wide beside row heads `headWidth` wide (at least one column per
+ * group). `width` null, or a matrix that fits: one group.
+ */
+export function columnGroups(
+  n: number,
+  headWidth: number,
+  cellWidth: number,
+  width: number | null,
+): Array<[number, number]> {
+  const per =
+    width === null || headWidth + n * cellWidth <= width
+      ? Math.max(1, n)
+      : Math.max(1, Math.floor((width - headWidth) / cellWidth));
+  const groups: Array<[number, number]> = [];
+  for (let s = 0; s < n; s += per) groups.push([s, Math.min(n, s + per)]);
+  return groups;
+}

@@ -20,7 +20,7 @@ import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
-import { hex4 } from './format.js';
+import { columnGroups, hex4 } from './format.js';
 import { hintText, issueText, P2P_SCHEMA_VERSION, rulesLines } from './p2p-text.js';
 
 export type { MatrixShow };
@@ -79,14 +79,11 @@ export function renderMatrix(
   };
   // Column groups: as many client columns as fit beside the row heads (at least one).
   const n = devs.length;
-  const width = opts.width ?? null;
-  const perGroup =
-    width === null || headW + n * cw <= width ? n : Math.max(1, Math.floor((width - headW) / cw));
+  const groups = columnGroups(n, headW, cw, opts.width ?? null);
   const lines: string[] = [];
-  for (let start = 0; start < n; start += perGroup) {
-    const end = Math.min(n, start + perGroup);
+  for (const [start, end] of groups) {
     const last = end === n;
-    if (perGroup < n) {
+    if (groups.length > 1) {
       if (start > 0) lines.push('');
       lines.push(`clients ${start + 1}-${end} of ${n}:`);
     }

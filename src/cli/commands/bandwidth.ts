@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
 import { writeWholeFile } from '../../node/files.js';
-import { type CliIo, cliContext, printJson, printText } from '../io.js';
+import { type CliIo, cliContext, printJson, printText, styleOf } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
 
@@ -53,6 +53,6 @@ export function register(program: Command, io: CliIo): void {
       writeWholeFile(o.svg, matricesSvg(rec.matrices), 'SVG');
     }
     if (o.json) printJson(io, bandwidthJson(rec));
-    else printText(io, renderBandwidth(rec));
+    else printText(io, renderBandwidth(rec, { width: styleOf(io).width }));
   });
 }
