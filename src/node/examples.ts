@@ -78,8 +78,11 @@ export function compiledExamplesDir(): string {
  * The compiled form of an example, when the build wrote one from exactly this YAML text (an edited
  * example, a missing or foreign file: null, and the caller loads the YAML).
  */
-export function readCompiledExample(ex: Example): CompiledSpec | null {
-  const file = join(compiledExamplesDir(), `${ex.name}.json`);
+export function readCompiledExample(
+  ex: Example,
+  dir: string = compiledExamplesDir(),
+): CompiledSpec | null {
+  const file = join(dir, `${ex.name}.json`);
   if (!existsSync(file)) return null;
   try {
     const c: unknown = JSON.parse(readFileSync(file, 'utf8'));
