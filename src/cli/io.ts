@@ -5,6 +5,7 @@
 import pc from 'picocolors';
 import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
+import { LOCAL_HOST } from '../node/host.js';
 import { asciiText } from '../report/format.js';
 
 export interface Writer {
@@ -127,14 +128,14 @@ export function printWarnings(
 const DEFAULT_WARNING_LIMIT = 20;
 
 /**
- * The app context of a CLI command: local files; load warnings on stderr unless `quiet` (or
+ * The app context of a CLI command: local files (src/node's host); load warnings on stderr unless `quiet` (or
  * --quiet), all of them under --verbose.
  */
 export function cliContext(io: CliIo, quiet = false): AppContext {
   const style = styleOf(io);
-  if (quiet || style.quiet) return {};
+  if (quiet || style.quiet) return LOCAL_HOST;
   const limit = style.verbose ? Number.POSITIVE_INFINITY : DEFAULT_WARNING_LIMIT;
-  return { onWarnings: (ws) => printWarnings(io, ws, limit) };
+  return { ...LOCAL_HOST, onWarnings: (ws) => printWarnings(io, ws, limit) };
 }
 
 /** A warning of the CLI itself on stderr (not under --quiet). */

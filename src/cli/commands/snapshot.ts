@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type CliIo, printJson, warn } from '../io.js';
+import { type CliIo, cliContext, printJson, warn } from '../io.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
 export function register(program: Command, io: CliIo): void {
@@ -20,7 +20,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .action(async (opts) => {
       const { snapshot } = await import('../../app/snapshot.js');
-      const rec = await snapshot({ root: opts.root, output: opts.output });
+      const rec = await snapshot(
+        { root: opts.root, output: opts.output },
+        cliContext(io, opts.json === true),
+      );
       if (opts.json) {
         printJson(io, {
           schemaVersion: 1,
