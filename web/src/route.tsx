@@ -128,7 +128,7 @@ export function RouteView(p: RouteProps) {
       </pre>
       <details>
         <summary>Route drawn as text</summary>
-        <pre>{renderRoute(fabric, v).join('\n')}</pre>
+        <pre>{p.record ? renderRoute(fabric, v, p.record.route).join('\n') : null}</pre>
       </details>
     </section>
   );
