@@ -82,10 +82,10 @@ test('pci=disable_acs_redir: the tree and the JSON show the ACS state the BUS_AD
   // The boot log carries the kernel's real line, not a placeholder.
   assert.match(out, /pci 0000:02:00\.0: disabled ACS redirect/);
   const doc = verdictJson(rec) as {
-    acsUsed: Record<string, { redirect: boolean; changedByCmdline: boolean }>;
+    acsUsed: Record<string, { ctrl: number; redirect: boolean; changedByCmdline: boolean }>;
     route: { kind: string; turnsAt: string[] };
   };
-  const used = doc.acsUsed['0000:02:00.0'] as { ctrl: number; redirect: boolean };
+  const used = doc.acsUsed['0000:02:00.0']!;
   assert.equal(used.redirect, false);
   assert.equal(used.ctrl & (ACS.RR | ACS.CR | ACS.EC), 0);
   assert.equal(doc.acsUsed['0000:02:00.0']?.changedByCmdline, true);
