@@ -60,8 +60,10 @@ export function p2pRoute(fabric: Fabric, v: Verdict, opts: RouteOptions = {}): P
     return local(common.kind === 'root-port' ? 'root-port' : 'switch-local');
   if (opts.busAddr === undefined && v.mapType === 'NOT_SUPPORTED')
     return { kind: 'none', hops: [], turnsAt: [], uncertain };
-  if (opts.translating) return viaRoot('root-complex (IOMMU)');
+  // ACS redirect names the reason first: it sends the traffic up whatever the IOMMU does, so
+  // `check` (which knows no IOMMU mode) and `demo` name the same route the same way.
   if (!noAcs) return viaRoot('root-complex (ACS redirect)');
+  if (opts.translating) return viaRoot('root-complex (IOMMU)');
   // Untranslated CPU physical addresses below a switch without ACS redirect: the switch's
   // address windows still turn the traffic around.
   if (common !== null && common.kind !== 'root-port') return local('switch-local');
