@@ -96,3 +96,22 @@ test('pci=config_acs: the boot log prints the value the kernel configured, never
   assert.match(r.stdout, new RegExp(`pci ${bdf}: Configured ACS to 0x0001\\n`));
   assert.doesNotMatch(r.stdout, /\?\?\?\?/);
 });
+
+test('the report counts ordered pairs of distinct devices, never a device with itself', async () => {
+  // default-acs-off has BUS_ADDR pairs: a self-pair counted as BUS_ADDR would show there.
+  for (const ex of ['example:default', 'example:default-acs-off']) {
+    const m = await runCli(['matrix', '--from', ex, '--json']);
+    const doc = JSON.parse(m.stdout) as { devices: unknown[] };
+    const n = doc.devices.length;
+    assert.ok(n > 2, ex);
+    const r = await runCli(['report', '--from', ex]);
+    assert.equal(r.code, 0, r.stderr);
+    const line =
+      /pairs of distinct devices \(ordered\): (\d+) BUS_ADDR, (\d+) THRU_HOST_BRIDGE, (\d+) NOT_SUPPORTED, (\d+) undecided/.exec(
+        r.stdout,
+      );
+    assert.ok(line, r.stdout);
+    const sum = line.slice(1).reduce((acc, x) => acc + Number(x), 0);
+    assert.equal(sum, n * (n - 1), ex);
+  }
+});
