@@ -68,7 +68,7 @@ export interface Bottleneck {
   readonly gen: number;
   readonly width: number;
   /** Raw per-direction bandwidth after encoding, GB/s. */
-  readonly gbps: number;
+  readonly GBps: number;
   readonly source: string;
 }
 

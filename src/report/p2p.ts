@@ -11,12 +11,12 @@ import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
 import { acsUsedSummary } from './format.js';
 import {
+  CHECK_SCHEMA_VERSION,
   factText,
   flipJson,
   flipText,
   hintText,
   issueText,
-  P2P_SCHEMA_VERSION,
   rulesLines,
 } from './p2p-text.js';
 
@@ -28,7 +28,7 @@ export function verdictJson(r: CheckRecord): object {
   const v = r.verdict;
   const caveat = r.ruleSetNote;
   return {
-    schemaVersion: P2P_SCHEMA_VERSION,
+    schemaVersion: CHECK_SCHEMA_VERSION,
     ...v,
     ...(caveat ? { ruleSetNote: caveat } : {}),
     ...(r.rules ? { rules: rulesChoiceData(r.rules) } : {}),
@@ -120,7 +120,7 @@ export function renderVerdict(r: CheckRecord): string {
   lines.push(`verdict:  ${mapTypeLine(v)}`);
   if (r.flip) lines.push(`later:    ${flipText(r.flip)}`);
   lines.push(
-    `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
+    `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.GBps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );
   lines.push(`path:     ${v.path.join(' → ')}`);
   lines.push('', 'route:', ...renderRoute(fabric, v, r.route).map((l) => `  ${l}`));

@@ -95,7 +95,7 @@ export function RouteView(p: RouteProps) {
           : `, distance ${v.distance}`}
         {` · locality ${v.class} · rules ${v.ruleSet}`}
         {v.bottleneck
-          ? ` · slowest link ${v.bottleneck.gbps.toFixed(1)} GB/s (Gen${v.bottleneck.gen} x${v.bottleneck.width})`
+          ? ` · slowest link ${v.bottleneck.GBps.toFixed(1)} GB/s (Gen${v.bottleneck.gen} x${v.bottleneck.width})`
           : ''}
       </p>
       {p.record?.ruleSetNote ? <p class="note">{p.record.ruleSetNote}</p> : null}
