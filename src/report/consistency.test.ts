@@ -115,3 +115,43 @@ test('the report counts ordered pairs of distinct devices, never a device with i
     assert.equal(sum, n * (n - 1), ex);
   }
 });
+
+/** Every key holding a number, with its dotted path (array indices dropped). */
+function numericKeys(x: unknown, at = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(x)) for (const v of x) numericKeys(v, at, out);
+  else if (x !== null && typeof x === 'object')
+    for (const [k, v] of Object.entries(x)) {
+      if (typeof v === 'number') out.add(`${at}${k}`);
+      numericKeys(v, `${at}${k}.`, out);
+    }
+  return out;
+}
+
+/** Names that say what a number measures but not in which unit. */
+const UNITLESS = /^(gbps|mbps|bps|bandwidth|rate|speed|latency|time|duration|delay|elapsed|cost)$/;
+
+test('JSON numbers that measure something carry their unit in the field name', async () => {
+  const docs = await Promise.all(
+    [
+      ['check', 'accel0', 'nic0'],
+      ['demo'],
+      ['bandwidth', 'accel0', 'nic0'],
+      ['bandwidth', 'accel0', 'nic0', '--bidir'],
+    ].map(async (args) => {
+      const r = await runCli([...args, ...FROM, '--json']);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return [args.join(' '), JSON.parse(r.stdout)] as const;
+    }),
+  );
+  for (const [what, doc] of docs) {
+    const keys = numericKeys(doc);
+    assert.ok(keys.size > 3, what);
+    const bad = [...keys].filter(
+      (k) => UNITLESS.test(k.split('.').at(-1)!) || /(^|\.)gbps\./.test(k),
+    );
+    assert.deepEqual(bad, [], what);
+  }
+  // The renamed fields are where the documents say they are.
+  const check = docs[0][1] as CheckDoc;
+  assert.ok(check.bottleneck !== null && check.bottleneck.GBps > 0);
+});
