@@ -152,6 +152,6 @@ test('JSON numbers that measure something carry their unit in the field name', a
     assert.deepEqual(bad, [], what);
   }
   // The renamed fields are where the documents say they are.
-  const check = docs[0][1] as CheckDoc;
+  const check = docs[0]![1] as CheckDoc;
   assert.ok(check.bottleneck !== null && check.bottleneck.GBps > 0);
 });
