@@ -143,3 +143,16 @@ test('report only renders: types from app (plus its findings and option lists), 
 test('nothing imports a shell', () => {
   assert.equal(show(ALL.filter((e) => e.to === 'cli')), '');
 });
+
+test('app never references node: shells inject the host (app/ stays browser-safe)', () => {
+  // Type-only imports too: app/ is bundled for the browser, and a `node/` path there (even a
+  // lazy `import()`) drags node:* into the bundle.
+  assert.equal(show(ALL.filter((e) => e.from === 'app' && e.to === 'node')), '');
+  const mentions = sources(join(SRC, 'app')).filter((f) =>
+    /['"](?:\.\.\/)+node\//.test(readFileSync(f, 'utf8')),
+  );
+  assert.deepEqual(
+    mentions.map((f) => relative(SRC, f)),
+    [],
+  );
+});

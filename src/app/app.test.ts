@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { LoadResult } from '../ingest/types.js';
 import { testFabric } from '../iommu/testing/fabric.js';
 import { DEFAULT_EXAMPLE as NODE_DEFAULT_EXAMPLE } from '../node/examples.js';
+import { LOCAL_HOST } from '../node/host.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { standard } from '../p2pdma/testing/build.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
@@ -117,8 +118,20 @@ describe('use cases through an injected loader', () => {
   });
 });
 
-test('examples: the default is one of them, and both layers agree on its name', () => {
-  const rec = examples();
+test('a shell without a host capability gets a typed E_UNSUPPORTED, not a crash', async () => {
+  const bare: AppContext = { load: async () => machine(false) };
+  await assert.rejects(
+    examples(bare),
+    (e: unknown) => (e as { code?: string }).code === 'E_UNSUPPORTED',
+  );
+  await assert.rejects(
+    mapCost({ calibration: 'cal.json' }, bare),
+    (e: unknown) => (e as { code?: string }).code === 'E_UNSUPPORTED',
+  );
+});
+
+test('examples: the default is one of them, and both layers agree on its name', async () => {
+  const rec = await examples(LOCAL_HOST);
   assert.equal(DEFAULT_EXAMPLE, NODE_DEFAULT_EXAMPLE);
   assert.ok(rec.examples.some((e) => e.name === rec.default));
 });

@@ -14,7 +14,7 @@ import { type FlowPair, parseFlows, parsePattern, patternFlows } from '../perf/f
 import { type BandwidthMatrices, bandwidthMatrices } from '../perf/matrix.js';
 import { type FlowMode, type FlowResult, type FlowSpec, PerfModel } from '../perf/model.js';
 import type { P2pRequest } from './check.js';
-import { type AppContext, LOCAL, loadMachine } from './context.js';
+import { type AppContext, loadMachine } from './context.js';
 import { MATRIX_CLASSES } from './options.js';
 
 export interface BandwidthRequest extends P2pRequest {
@@ -148,10 +148,7 @@ export function buildBandwidth(fabric: Fabric, req: BandwidthRequest): Bandwidth
   return { kind: 'matrices', model, matrices: bandwidthMatrices(model, devices) };
 }
 
-export async function bandwidth(
-  req: BandwidthRequest,
-  ctx: AppContext = LOCAL,
-): Promise<BandwidthRecord> {
+export async function bandwidth(req: BandwidthRequest, ctx: AppContext): Promise<BandwidthRecord> {
   check(req);
   const { fabric } = await loadMachine(ctx, req);
   return buildBandwidth(fabric, req);

@@ -12,6 +12,7 @@ import { x as extract } from 'tar';
 import { type PrintedBuffer, printBufinfo, printFdinfo } from '../buffers/testing/print.js';
 import { PeerdmaError } from '../errors/index.js';
 import { SHARED } from '../ingest/sysfs/testing/fixtures.js';
+import { LOCAL_HOST } from '../node/host.js';
 import { snapshotWithStats } from '../node/snapshot.js';
 import { buffers } from './buffers.js';
 
@@ -62,10 +63,13 @@ const kernelDistance = (p: string, c: string) =>
 
 describe('peerdma buffers', () => {
   it('objects, exporter device, holders, p2pmem, and the real kernel verdict per attachment', async () => {
-    const rec = await buffers({
-      from: await machine('full', { debugfs: true }),
-      rules: 'linux-6.1',
-    });
+    const rec = await buffers(
+      {
+        from: await machine('full', { debugfs: true }),
+        rules: 'linux-6.1',
+      },
+      LOCAL_HOST,
+    );
     assert.equal(rec.buffers.length, 2);
     const b = rec.buffers[0]!;
     assert.equal(b.exporter, 'p2poracle_ivshmem');
@@ -94,7 +98,7 @@ describe('peerdma buffers', () => {
   });
 
   it('no debugfs: a stated fact, the fds still list what they hold', async () => {
-    const rec = await buffers({ from: await machine('nodebug', { debugfs: false }) });
+    const rec = await buffers({ from: await machine('nodebug', { debugfs: false }) }, LOCAL_HOST);
     assert.equal(rec.buffers.length, 1);
     assert.equal(rec.buffers[0]!.source, 'fdinfo');
     assert.equal(rec.buffers[0]!.attachments, null);
@@ -105,7 +109,7 @@ describe('peerdma buffers', () => {
   it('a malformed bufinfo line is one E_PARSE naming the file and line', async () => {
     const bad = printBufinfo('v6.1', BUFS).replace('00008192\t', '0000819x\t');
     const from = await machine('bad', { debugfs: true, bad });
-    await assert.rejects(buffers({ from }), (e: unknown) => {
+    await assert.rejects(buffers({ from }, LOCAL_HOST), (e: unknown) => {
       assert.ok(e instanceof PeerdmaError);
       assert.equal(e.code, 'E_PARSE');
       assert.match(e.location?.file ?? '', /dma_buf\/bufinfo$/);
@@ -123,9 +127,12 @@ describe('peerdma buffers', () => {
     assert.deepEqual(snap.notes, []);
     const file = join(tmp, 'snap.tar.gz');
     writeFileSync(file, snap.bytes);
-    const live = await buffers({ from: dir });
-    const archived = await buffers({ from: file });
+    const live = await buffers({ from: dir }, LOCAL_HOST);
+    const archived = await buffers({ from: file }, LOCAL_HOST);
     assert.deepEqual(archived, live);
-    await assert.rejects(buffers({ from: 'example:default' }), /live machine or a snapshot/);
+    await assert.rejects(
+      buffers({ from: 'example:default' }, LOCAL_HOST),
+      /live machine or a snapshot/,
+    );
   });
 });

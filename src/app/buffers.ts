@@ -6,12 +6,11 @@
 import { analyzeBuffers, type BuffersRecord, collectBuffers } from '../buffers/index.js';
 import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
-import { openMachineTree } from '../node/tree.js';
 import { P2pEnv } from '../p2pdma/env.js';
 import { chooseRules, type RulesChoiceData, rulesChoiceData } from '../p2pdma/kernel-release.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
-import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+import { type AppContext, loadMachine, need, type SourceRequest } from './context.js';
 
 export interface BuffersRequest extends SourceRequest {
   readonly rules?: string | undefined;
@@ -29,10 +28,7 @@ export function buildBuffers(vfs: VirtualFs, fabric: Fabric, rules?: string): Bu
   return { ...rec, rules: rulesChoiceData(choice) };
 }
 
-export async function buffers(
-  req: BuffersRequest,
-  ctx: AppContext = LOCAL,
-): Promise<BuffersAppRecord> {
+export async function buffers(req: BuffersRequest, ctx: AppContext): Promise<BuffersAppRecord> {
   getRuleSet(req.rules); // E_NOT_FOUND before reading anything
   const from = req.from ?? 'live';
   if (from.startsWith('example:'))
@@ -40,7 +36,7 @@ export async function buffers(
       'E_USAGE',
       `buffers reads a live machine or a snapshot; ${from} is a spec with no buffers`,
     );
-  const vfs = await openMachineTree(from, 'buffers');
+  const vfs = await need(ctx, 'openTree')(from, 'buffers');
   const { fabric } = await loadMachine(ctx, { ...req, from });
   return buildBuffers(vfs, fabric, req.rules);
 }

@@ -7,7 +7,7 @@ import { type P2pRoute, p2pRoute } from '../p2pdma/route.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
-import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+import { type AppContext, loadMachine, type SourceRequest } from './context.js';
 import { type Finding, issueFinding } from './findings.js';
 
 export interface CheckRecord {
@@ -57,7 +57,7 @@ export interface CheckRequest extends P2pRequest {
   readonly client: string;
 }
 
-export async function check(req: CheckRequest, ctx: AppContext = LOCAL): Promise<CheckRecord> {
+export async function check(req: CheckRequest, ctx: AppContext): Promise<CheckRecord> {
   if (req.rules !== undefined) getRuleSet(req.rules); // a typed error before loading anything
   const { fabric } = await loadMachine(ctx, req);
   // --rules, else the machine's own kernel, else the newest release (said to be a default).

@@ -10,7 +10,7 @@ import type { DemoResult } from '../scenarios/demo-steps.js';
 import { type FoundingOptions, runFounding } from '../scenarios/founding.js';
 import { type GpuNvmeResult, runGpuNvme } from '../scenarios/gpu-nvme.js';
 import { type RingResult, runRingDoorbell } from '../scenarios/ring-doorbell.js';
-import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+import { type AppContext, loadMachine, type SourceRequest } from './context.js';
 import { iommuMode, strategyName } from './options.js';
 
 /** 2: `ring.timing.p2p/cpu.gbps` renamed `GBps` (the unit in the name). */
@@ -63,7 +63,7 @@ export interface DemoRequest extends SourceRequest {
 }
 
 /** Check the options, load the machine, run the demo. */
-export async function demo(req: DemoRequest, ctx: AppContext = LOCAL): Promise<DemoDoc> {
+export async function demo(req: DemoRequest, ctx: AppContext): Promise<DemoDoc> {
   const iommu = iommuMode(req.iommu);
   const strategy = strategyName(req.strategy);
   // Unknown, malformed or pre-p2pdma releases are refused before loading, exactly as `check` does.

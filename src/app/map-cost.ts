@@ -27,12 +27,11 @@ import {
 import { PeerdmaError } from '../errors/index.js';
 import { machineIommuMode } from '../iommu/machine-mode.js';
 import { type IommuMode, maxBig } from '../iommu/types.js';
-import { readTextFile } from '../node/files.js';
 import { P2pdma } from '../p2pdma/index.js';
 import { categoryOf } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+import { type AppContext, loadMachine, need, type SourceRequest } from './context.js';
 import type { Finding, MapCostCode } from './findings.js';
 import { mapCostFindings } from './map-cost-findings.js';
 import { iommuMode } from './options.js';
@@ -201,10 +200,7 @@ function parseStrategies(s: string | undefined): StrategyName[] | undefined {
 }
 
 /** Check the options (E_USAGE naming the bad one), load the machine, compare the strategies. */
-export async function mapCost(
-  req: MapCostRequest,
-  ctx: AppContext = LOCAL,
-): Promise<MapCostReport> {
+export async function mapCost(req: MapCostRequest, ctx: AppContext): Promise<MapCostReport> {
   const mode = iommuMode(req.iommu);
   const size = req.size === undefined ? undefined : parseSize(req.size, '--size');
   if (size !== undefined && size <= 0n)
@@ -222,7 +218,7 @@ export async function mapCost(
   const cal =
     file === undefined
       ? undefined
-      : parseCalibrationText(readTextFile(file, 'calibration file'), file);
+      : parseCalibrationText(await need(ctx, 'readText')(file, 'calibration file'), file);
   const strategies = parseStrategies(req.strategy);
   const { fabric } = await loadMachine(ctx, req);
   return buildMapCost(fabric, {

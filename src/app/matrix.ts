@@ -26,7 +26,7 @@ import { pairAnswer } from '../p2pdma/verdict.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { P2pRequest } from './check.js';
-import { type AppContext, LOCAL, loadMachine } from './context.js';
+import { type AppContext, loadMachine } from './context.js';
 import { type Finding, issueFinding } from './findings.js';
 import { LOCALITY_CODES, MATRIX_CLASSES } from './options.js';
 
@@ -68,7 +68,7 @@ export interface MatrixRequest extends P2pRequest {
 }
 
 /** Check the options, load the machine, compute the matrix. */
-export async function matrix(req: MatrixRequest, ctx: AppContext = LOCAL): Promise<MatrixView> {
+export async function matrix(req: MatrixRequest, ctx: AppContext): Promise<MatrixView> {
   const classes = req.classes
     ?.split(',')
     .map((c) => c.trim())

@@ -5,7 +5,7 @@
  */
 import type { Fabric } from '../pci/fabric.js';
 import { type BandwidthRecord, buildBandwidthMatrices } from './bandwidth.js';
-import { type AppContext, LOCAL, loadMachine, type SourceRequest } from './context.js';
+import { type AppContext, loadMachine, type SourceRequest } from './context.js';
 import { buildDemo, type DemoDoc } from './demo.js';
 import { buildMapCost, type MapCostReport } from './map-cost.js';
 import { buildMatrix, type P2pSummary, p2pSummary } from './matrix.js';
@@ -40,7 +40,7 @@ export function buildReport(fabric: Fabric): ReportRecord {
   };
 }
 
-export async function report(req: SourceRequest, ctx: AppContext = LOCAL): Promise<ReportRecord> {
+export async function report(req: SourceRequest, ctx: AppContext): Promise<ReportRecord> {
   const { fabric } = await loadMachine(ctx, req);
   return buildReport(fabric);
 }

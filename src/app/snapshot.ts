@@ -1,6 +1,5 @@
 /** `snapshot`: capture this machine's PCI facts (read-only allowlist) into a .tar.gz. */
-import { writeWholeFile } from '../node/files.js';
-import { snapshotWithStats } from '../node/snapshot.js';
+import { type AppContext, need } from './context.js';
 
 export interface SnapshotRequest {
   /** The tree holding sys/ and proc/ (default `/`). */
@@ -18,9 +17,10 @@ export interface SnapshotRecord {
   readonly notes: readonly string[];
 }
 
-export async function snapshot(req: SnapshotRequest): Promise<SnapshotRecord> {
-  const snap = await snapshotWithStats(req.root);
-  writeWholeFile(req.output, snap.bytes);
+export async function snapshot(req: SnapshotRequest, ctx: AppContext): Promise<SnapshotRecord> {
+  const write = need(ctx, 'writeFile');
+  const snap = await need(ctx, 'snapshot')(req.root);
+  await write(req.output, snap.bytes);
   return {
     output: req.output,
     functions: snap.functions,

@@ -4,6 +4,7 @@
  */
 import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
+import { LOCAL_HOST } from '../node/host.js';
 
 export interface Writer {
   write(text: string): unknown;
@@ -52,9 +53,9 @@ export function printWarnings(io: CliIo, ws: readonly LoadWarning[], limit = 20)
     io.stderr.write(`peerdma: warning: … and ${ws.length - limit} more warnings\n`);
 }
 
-/** The app context of a CLI command: local files; load warnings on stderr unless `quiet`. */
+/** The app context of a CLI command: local files (src/node's host); load warnings on stderr unless `quiet`. */
 export function cliContext(io: CliIo, quiet = false): AppContext {
-  return quiet ? {} : { onWarnings: (ws) => printWarnings(io, ws) };
+  return quiet ? LOCAL_HOST : { ...LOCAL_HOST, onWarnings: (ws) => printWarnings(io, ws) };
 }
 
 /** 64-bit values as hex strings, the convention of every `--json` document (docs/json.md). */

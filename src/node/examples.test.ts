@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { PeerdmaError } from '../errors/index.js';
+import { loadCompiledSpec } from '../ingest/spec/compiled.js';
 import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
 import { categoryOf } from '../pci/classes.js';
 import { ACS, isKnown, type PciFunction } from '../pci/types.js';
-import { DEFAULT_EXAMPLE, listExamples, readExample } from './examples.js';
+import { writeCompiledExamples } from './compile-examples.js';
+import {
+  DEFAULT_EXAMPLE,
+  listExampleNames,
+  listExamples,
+  readCompiledExample,
+  readExample,
+} from './examples.js';
 
 const load = (name: string) => loadSpec({ name: `example:${name}`, text: readExample(name).text });
 const count = (fs: readonly PciFunction[], cat: string) =>
@@ -127,5 +138,43 @@ describe('bundled examples', () => {
       () => readExample('../package'),
       (e: unknown) => e instanceof PeerdmaError && e.code === 'E_NOT_FOUND',
     );
+  });
+});
+
+describe('compiled examples (the build-time fast path of check, matrix, …)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peerdma-compiled-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const files = writeCompiledExamples(dir);
+
+  it('writes one file per example', () => {
+    assert.deepEqual(
+      files.map((f) => f.slice(dir.length + 1)),
+      listExampleNames().map((n) => `${n}.json`),
+    );
+  });
+
+  it('loading the compiled form gives the same machine and warnings as loading the YAML', () => {
+    for (const name of listExampleNames()) {
+      const ex = readExample(name);
+      const compiled = readCompiledExample(ex, dir);
+      assert.ok(compiled, name);
+      const fast = loadCompiledSpec(compiled, `example:${name}`);
+      const slow = load(name);
+      assert.deepEqual(fast.warnings, slow.warnings, name);
+      assert.deepEqual(fast.fabric, slow.fabric, name);
+      // The builder's source locations were recorded with their lines (errors and warnings name them).
+      const locs = Object.values(compiled.locations);
+      assert.ok(locs.length > 0 && locs.every((l) => (l.line ?? 0) > 0), name);
+    }
+  });
+
+  it('an edited example, a foreign or a missing file is not used (the YAML loads instead)', () => {
+    const ex = readExample(DEFAULT_EXAMPLE);
+    assert.equal(readCompiledExample({ ...ex, text: `${ex.text}\n# edited\n` }, dir), null);
+    assert.equal(readCompiledExample({ ...ex, name: 'no-such-example' }, dir), null);
+    writeFileSync(join(dir, 'foreign.json'), '{"compiledSpec": 99}');
+    assert.equal(readCompiledExample({ ...ex, name: 'foreign' }, dir), null);
+    writeFileSync(join(dir, 'broken.json'), '{');
+    assert.equal(readCompiledExample({ ...ex, name: 'broken' }, dir), null);
   });
 });

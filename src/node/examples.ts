@@ -3,10 +3,11 @@
  * found relative to the package root, so this works from src/ (tsx) and from dist/ (after tsc).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { PeerdmaError } from '../errors/index.js';
+import { type CompiledSpec, isCompiledSpec } from '../ingest/spec/compiled.js';
 
 export const DEFAULT_EXAMPLE = 'default';
 
@@ -41,6 +42,11 @@ function names(dir: string): string[] {
     .sort((a, b) => (a === DEFAULT_EXAMPLE ? -1 : b === DEFAULT_EXAMPLE ? 1 : a.localeCompare(b)));
 }
 
+/** The names of the bundled examples, the default first. */
+export function listExampleNames(): string[] {
+  return names(examplesDir());
+}
+
 export function listExamples(): ExampleInfo[] {
   const dir = examplesDir();
   return names(dir).map((name) => {
@@ -60,9 +66,39 @@ export function readExample(name: string): Example {
   return { name, path, text: readFileSync(path, 'utf8') };
 }
 
+/**
+ * Where the build writes the compiled examples (`scripts/compile-examples.mjs`): `dist/examples/`
+ * beside this file's folder. From src/ there is none and examples load from YAML.
+ */
+export function compiledExamplesDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+}
+
+/**
+ * The compiled form of an example, when the build wrote one from exactly this YAML text (an edited
+ * example, a missing or foreign file: null, and the caller loads the YAML).
+ */
+export function readCompiledExample(
+  ex: Example,
+  dir: string = compiledExamplesDir(),
+): CompiledSpec | null {
+  const file = join(dir, `${ex.name}.json`);
+  if (!existsSync(file)) return null;
+  try {
+    const c: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return isCompiledSpec(c) && c.source === ex.text ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The YAML parser, loaded only by `listExamples` (loading an example must not pay for it). */
+const yamlParse = (text: string): unknown =>
+  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+
 function titleOf(text: string): string {
   try {
-    const doc = parse(text) as { machine?: { description?: unknown } } | null;
+    const doc = yamlParse(text) as { machine?: { description?: unknown } } | null;
     const d = doc?.machine?.description;
     return typeof d === 'string' ? d : '';
   } catch {

@@ -5,17 +5,17 @@
  */
 import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
-import { detectTextFormat } from '../ingest/detect.js';
-import { loadHwloc } from '../ingest/hwloc/index.js';
-import { loadLspci, MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
-import { loadSpec } from '../ingest/spec/index.js';
-import { loadSysfs } from '../ingest/sysfs/index.js';
+import { MAX_INPUT_BYTES } from '../ingest/lspci/scan.js';
+import { loadCompiledSpec } from '../ingest/spec/compiled.js';
 import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
-import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../names/index.js';
-import { DEFAULT_EXAMPLE, readExample } from './examples.js';
+import type { PciIdsSource } from '../names/index.js';
+import { DEFAULT_EXAMPLE, readCompiledExample, readExample } from './examples.js';
 import { readInputFile, statInput } from './files.js';
-import { readPciIds, systemPciIds } from './pci-ids.js';
-import { dirVfs, tarVfs } from './vfs.js';
+import { dirVfs } from './vfs.js';
+
+// Loaders are imported by the format they serve, when first needed: loading the default example
+// (compiled at build time) pays for neither the YAML parser, the schema library, XML nor tar.
+const spec = () => import('../ingest/spec/index.js');
 
 export interface LoadOptions {
   /** Force a format instead of detecting it. */
@@ -56,10 +56,12 @@ export async function loadSource(
   src: string | undefined,
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
-  const ids = opts.pciIds === undefined ? undefined : readPciIds(opts.pciIds);
+  const ids =
+    opts.pciIds === undefined ? undefined : (await import('./pci-ids.js')).readPciIds(opts.pciIds);
   const res = await loadRaw(src, opts, ids);
   // Sysfs sources named their functions already (system pci.ids, the snapshot's, then --pci-ids).
   if (ids === undefined || res.fabric.machine.source === 'sysfs') return res;
+  const { nameFabric, PciIds, vendorsOf } = await import('../names/index.js');
   return { ...res, fabric: nameFabric(res.fabric, PciIds.from([ids], vendorsOf(res.fabric))) };
 }
 
@@ -68,7 +70,11 @@ async function loadRaw(
   opts: LoadOptions,
   ids: PciIdsSource | undefined,
 ): Promise<LoadResult> {
-  const sysfs = (vfs: VirtualFs, label: string) => {
+  const sysfs = async (vfs: VirtualFs, label: string) => {
+    const [{ systemPciIds }, { loadSysfs }] = await Promise.all([
+      import('./pci-ids.js'),
+      import('../ingest/sysfs/index.js'),
+    ]);
     const systemIds = systemPciIds(opts.systemPciIds);
     return loadSysfs(vfs, {
       label,
@@ -79,7 +85,9 @@ async function loadRaw(
   const source = src ?? `example:${DEFAULT_EXAMPLE}`;
   if (source.startsWith('example:')) {
     const ex = readExample(source.slice('example:'.length));
-    return loadSpec({ name: source, text: ex.text });
+    const compiled = readCompiledExample(ex);
+    if (compiled !== null) return loadCompiledSpec(compiled, source);
+    return (await spec()).loadSpec({ name: source, text: ex.text });
   }
   if (source === 'live') return sysfs(liveVfs(), 'live /sys');
   const paths = source.split(',').filter((p) => p.length > 0);
@@ -108,21 +116,23 @@ async function loadRaw(
   if (opts.format === 'sysfs' || (opts.format === undefined && isGzip)) {
     if (paths.length > 1)
       throw new PeerdmaError('E_USAGE', 'a snapshot is one .tar.gz file', { file: head.name });
+    const { tarVfs } = await import('./vfs.js');
     return sysfs(await tarVfs(head.bytes, head.name), head.name);
   }
   const texts: TextInput[] = inputs.map((i) => ({
     name: i.name,
     text: decodeText(i.bytes, i.name),
   }));
-  const format = opts.format ?? detectAll(texts);
+  const format =
+    opts.format ?? detectAll(texts, (await import('../ingest/detect.js')).detectTextFormat);
   try {
     switch (format) {
       case 'lspci':
-        return loadLspci(texts);
+        return (await import('../ingest/lspci/index.js')).loadLspci(texts);
       case 'hwloc':
-        return loadHwloc(single(texts, 'hwloc'));
+        return (await import('../ingest/hwloc/index.js')).loadHwloc(single(texts, 'hwloc'));
       case 'spec':
-        return loadSpec(single(texts, 'spec'));
+        return (await spec()).loadSpec(single(texts, 'spec'));
       default:
         throw new PeerdmaError('E_FORMAT_UNKNOWN', `cannot read ${format} from text`, {
           file: head.name,
@@ -133,7 +143,10 @@ async function loadRaw(
   }
 }
 
-function detectAll(texts: readonly TextInput[]): InputFormat {
+function detectAll(
+  texts: readonly TextInput[],
+  detectTextFormat: (text: string) => InputFormat | null,
+): InputFormat {
   const formats = texts.map((t) => {
     const f = detectTextFormat(t.text);
     if (f === null) {

@@ -3,7 +3,8 @@
  * A code without wording does not compile.
  */
 import { driverFinding, type Finding, type FindingCode, issueFinding } from '../app/findings.js';
-import { fmtBytes, fmtNs, formatSize } from '../dma/index.js';
+import { fmtBytes, fmtNs } from '../dma/compare.js';
+import { formatSize } from '../dma/shape.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Issue, MissingFact } from '../p2pdma/types.js';
 import { hex4 } from './format.js';

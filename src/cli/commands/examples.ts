@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { DEFAULT_EXAMPLE } from '../../app/options.js';
-import { type CliIo, printJson } from '../io.js';
+import { type CliIo, cliContext, printJson } from '../io.js';
 
 /** `peerdma examples`: the bundled machines, usable as `--from example:NAME`. */
 export function register(program: Command, io: CliIo): void {
@@ -18,7 +18,7 @@ export function register(program: Command, io: CliIo): void {
         import('../../app/examples.js'),
         import('../../report/examples.js'),
       ]);
-      const rec = examples();
+      const rec = await examples(cliContext(io));
       if (opts.json) printJson(io, examplesJson(rec));
       else io.stdout.write(renderExamples(rec));
     });

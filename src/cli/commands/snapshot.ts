@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { CliIo } from '../io.js';
+import { type CliIo, cliContext } from '../io.js';
 
 /** `peerdma snapshot [--root /] -o FILE.tar.gz`: capture this machine's PCI sysfs (read-only). */
 export function register(program: Command, io: CliIo): void {
@@ -16,7 +16,7 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('-o, --output <file>', 'archive to write (.tar.gz)')
     .action(async (opts) => {
       const { snapshot } = await import('../../app/snapshot.js');
-      const rec = await snapshot({ root: opts.root, output: opts.output });
+      const rec = await snapshot({ root: opts.root, output: opts.output }, cliContext(io));
       io.stderr.write(
         `peerdma: snapshot: ${rec.functions} PCI functions, ${rec.entries} entries, ${rec.bytes} bytes → ${rec.output}\n`,
       );

@@ -1,8 +1,9 @@
 import { PeerdmaError } from '../../errors/index.js';
 import type { LoadResult, TextInput } from '../types.js';
 import { SpecBuilder } from './build.js';
-import { MachineSpec } from './schema.js';
-import { parseSource } from './yaml.js';
+import { COMPILED_SPEC_VERSION, type CompiledSpec, recordingSource } from './compiled.js';
+import { MachineSpec, type MachineSpecDoc } from './schema.js';
+import { parseSource, type SourceDoc } from './yaml.js';
 
 export { MachineSpec, type MachineSpecDoc, machineJsonSchema } from './schema.js';
 export { CLASS_SHORTHANDS, VENDOR_SHORTHANDS } from './units.js';
@@ -17,6 +18,27 @@ export const SPEC_MARKER = 'peerdma: 1';
  */
 export function loadSpec(input: TextInput): LoadResult {
   const src = parseSource(input);
+  return new SpecBuilder(validate(src), src).build();
+}
+
+/**
+ * Compile a spec ahead of time (the bundled examples, at build time): validate it, build it once
+ * recording the locations the builder asks for. `loadCompiledSpec` (compiled.ts) replays it.
+ */
+export function compileSpec(input: TextInput): CompiledSpec {
+  const src = parseSource(input);
+  const data = validate(src);
+  const rec = recordingSource(src);
+  new SpecBuilder(data, rec.doc).build();
+  return {
+    compiledSpec: COMPILED_SPEC_VERSION,
+    source: input.text,
+    data,
+    locations: rec.locations,
+  };
+}
+
+function validate(src: SourceDoc): MachineSpecDoc {
   const res = MachineSpec.safeParse(src.value);
   if (!res.success) {
     const issue = res.error.issues[0]!;
@@ -33,7 +55,7 @@ export function loadSpec(input: TextInput): LoadResult {
             : issue.message;
     throw new PeerdmaError('E_SCHEMA', message, src.locate(path, { key: keys.length > 0 }));
   }
-  return new SpecBuilder(res.data, src).build();
+  return res.data;
 }
 
 /** True for a YAML or JSON document with a top-level `peerdma: 1` marker. Pure and cheap. */
