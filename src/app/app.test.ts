@@ -91,7 +91,7 @@ describe('use cases through an injected loader', () => {
   test('demo and map-cost return records (no sentences); conclusions are coded findings', async () => {
     const { ctx } = shell(machine(true));
     const d = await demo({ iommu: 'strict' }, ctx);
-    assert.equal(d.schemaVersion, 1);
+    assert.equal(d.schemaVersion, 2);
     assert.equal(d.founding.iommu, 'strict');
     const r = await mapCost({ size: '1GiB', iommu: 'strict', maxSeg: '2GiB' }, ctx);
     assert.equal(r.mode, 'strict');

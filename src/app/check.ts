@@ -3,6 +3,7 @@
 import { type Flip, firstFlip } from '../p2pdma/flips.js';
 import { chooseRules, type RulesChoice } from '../p2pdma/kernel-release.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
+import { type P2pRoute, p2pRoute } from '../p2pdma/route.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
@@ -13,6 +14,8 @@ export interface CheckRecord {
   /** The machine, for drawing the route on its tree. */
   readonly fabric: Fabric;
   readonly verdict: Verdict;
+  /** Where the traffic turns around: the one route function `demo` draws with too. */
+  readonly route: P2pRoute;
   /** What the rule set models when it is not plain mainline (null: nothing to say). */
   readonly ruleSetNote: string | null;
   readonly findings: readonly Finding[];
@@ -32,6 +35,7 @@ export function checkRecord(
   return {
     fabric,
     verdict,
+    route: p2pRoute(fabric, verdict),
     ruleSetNote: getRuleSet(verdict.ruleSet).caveat ?? null,
     findings: verdict.issues.map(issueFinding),
     ...(rules ? { rules } : {}),

@@ -13,10 +13,11 @@ import { type RingResult, runRingDoorbell } from '../scenarios/ring-doorbell.js'
 import { type AppContext, loadMachine, type SourceRequest } from './context.js';
 import { iommuMode, strategyName } from './options.js';
 
-export const DEMO_SCHEMA_VERSION = 1;
+/** 2: `ring.timing.p2p/cpu.gbps` renamed `GBps` (the unit in the name). */
+export const DEMO_SCHEMA_VERSION = 2;
 
 export interface DemoDoc {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   /** The kernel release the demo models and why (`--rules`, the machine's kernel, the newest). */
   readonly rules: RulesChoiceData;
   readonly founding: DemoResult;
@@ -42,7 +43,7 @@ export function buildDemo(fabric: Fabric, given: FoundingOptions = {}): DemoDoc 
       };
   const gpuNvme = runGpuNvme(fabric, opts);
   return {
-    schemaVersion: 1,
+    schemaVersion: DEMO_SCHEMA_VERSION,
     rules,
     founding,
     ring: ring.ok ? ring.value : { error: ring.message },

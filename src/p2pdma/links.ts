@@ -53,12 +53,12 @@ export function bottleneck(
     if (l === null) continue;
     const r = linkGbps(l);
     if (r === null) continue;
-    if (best === null || r.gbps < best.gbps) {
+    if (best === null || r.gbps < best.GBps) {
       best = {
         link: [x0.bdf, parent.bdf],
         gen: r.gen,
         width: l.width,
-        gbps: r.gbps,
+        GBps: r.gbps,
         source: LINK_RATE_SOURCE,
       };
     }

@@ -68,7 +68,7 @@ export interface Bottleneck {
   readonly gen: number;
   readonly width: number;
   /** Raw per-direction bandwidth after encoding, GB/s. */
-  readonly gbps: number;
+  readonly GBps: number;
   readonly source: string;
 }
 
@@ -83,6 +83,23 @@ interface VerdictBase {
   readonly ruleSet: string;
   /** Boot-time lines the what-if command line produced (parse complaints, "disabled ACS redirect"). */
   readonly bootLog: readonly string[];
+  /**
+   * The ACS state the verdict used for every function on both upstream chains: the effective
+   * control after `pci=disable_acs_redir=` / `pci=config_acs=`, not the state read from the machine.
+   */
+  readonly acsUsed: Readonly<Record<Bdf, AcsUsed>>;
+}
+
+export interface AcsUsed {
+  /** 'absent': no ACS capability; 'unknown': presence itself unknown. */
+  readonly cap: 'present' | 'absent' | 'unknown';
+  /** Effective ACS Control register (bits in `unknownBits` are not known). */
+  readonly ctrl: number;
+  readonly unknownBits: number;
+  /** `pci_bridge_has_acs_redir()` on the effective control. */
+  readonly redirect: boolean | 'unknown';
+  /** The what-if command line changed this function's control. */
+  readonly changedByCmdline: boolean;
 }
 
 export interface CertainVerdict extends VerdictBase {

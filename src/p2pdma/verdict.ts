@@ -3,12 +3,14 @@
  * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
  */
 import type { PciFunction } from '../pci/types.js';
+import { baseAcs } from './acs.js';
 import { acsListText, type CalcTrace, calc, ROOT_COMPLEX_DISTANCE } from './calc.js';
 import type { P2pEnv } from './env.js';
 import { type Branch, explore } from './explore.js';
 import { bottleneck } from './links.js';
 import { localityClass } from './locality.js';
 import type {
+  AcsUsed,
   CertainVerdict,
   Issue,
   MapType,
@@ -170,7 +172,32 @@ export interface VerdictOptions {
   readonly log?: boolean;
 }
 
-type RouteKeys = 'provider' | 'client' | 'path' | 'class' | 'bottleneck' | 'ruleSet' | 'bootLog';
+type RouteKeys =
+  | 'provider'
+  | 'client'
+  | 'path'
+  | 'class'
+  | 'bottleneck'
+  | 'ruleSet'
+  | 'bootLog'
+  | 'acsUsed';
+
+/** The effective ACS state of `fns` as the verdict used it. */
+function acsUsed(env: P2pEnv, fns: readonly PciFunction[]): Record<string, AcsUsed> {
+  const out: Record<string, AcsUsed> = {};
+  for (const f of fns) {
+    const a = env.acs(f);
+    const b = baseAcs(f);
+    out[f.bdf] = {
+      cap: a.cap,
+      ctrl: a.ctrl,
+      unknownBits: a.unknownBits,
+      redirect: env.redirect(f),
+      changedByCmdline: a.ctrl !== b.ctrl || a.unknownBits !== b.unknownBits || a.cap !== b.cap,
+    };
+  }
+  return out;
+}
 /** A verdict without its route facts: what the kernel answers, the ACS bridges and the findings. */
 export type PairAnswer = Omit<CertainVerdict, RouteKeys> | Omit<UncertainVerdict, RouteKeys>;
 
@@ -191,6 +218,7 @@ export function computeVerdict(
     bottleneck: bottleneck(fabric, path, common?.bdf ?? null),
     ruleSet: env.rules.name,
     bootLog: env.overlay.bootLog,
+    acsUsed: acsUsed(env, [...fabric.upstreamChain(provider), ...fabric.upstreamChain(client)]),
   };
   return { ...base, ...pairAnswer(env, provider, client, path, opts) } as Verdict;
 }

@@ -18,8 +18,8 @@ export interface DoorbellTiming {
   readonly p2pNs: number;
   readonly cpuNs: number;
   /** The parts, ns: per-record wire time, per-batch fixed cost. */
-  readonly p2p: { readonly recordNs: number; readonly batchNs: number; readonly gbps: number };
-  readonly cpu: { readonly recordNs: number; readonly batchNs: number; readonly gbps: number };
+  readonly p2p: { readonly recordNs: number; readonly batchNs: number; readonly GBps: number };
+  readonly cpu: { readonly recordNs: number; readonly batchNs: number; readonly GBps: number };
   /** The P2P route is refused by the kernel: the P2P design is not available. */
   readonly p2pRefused: boolean;
 }
@@ -46,8 +46,8 @@ export function doorbellTiming(
     recordBytes,
     p2pNs: p2pRecord + p2pBatch / batch,
     cpuNs: cpuRecord + cpuBatch / batch,
-    p2p: { recordNs: p2pRecord, batchNs: p2pBatch, gbps: p2p.rate.lo },
-    cpu: { recordNs: cpuRecord, batchNs: cpuBatch, gbps: toRam.rate.lo },
+    p2p: { recordNs: p2pRecord, batchNs: p2pBatch, GBps: p2p.rate.lo },
+    cpu: { recordNs: cpuRecord, batchNs: cpuBatch, GBps: toRam.rate.lo },
     p2pRefused: p2p.route.kind === 'bounce',
   };
 }

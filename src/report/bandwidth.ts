@@ -8,7 +8,8 @@ import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
 
-export const BANDWIDTH_SCHEMA_VERSION = 1;
+/** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
+export const BANDWIDTH_SCHEMA_VERSION = 2;
 
 const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -92,7 +93,7 @@ function flowJson(r: FlowResult) {
     dstBdf: r.dst.bdf,
     mapType: r.mapType,
     route: r.route.kind === 'bounce' ? 'bounce' : r.route.via,
-    gbps: { lo: r2(r.rate.lo), hi: r2(r.rate.hi), atLeast: r.rate.atLeast },
+    GBps: { lo: r2(r.rate.lo), hi: r2(r.rate.hi), atLeast: r.rate.atLeast },
     bottleneck: r.bottleneck,
     latencyNs: Math.round(r.route.latencyNs),
     mps: r.route.mps,

@@ -7,7 +7,7 @@ import { driverFindingText as findingText } from './findings.js';
 
 test('demo text names the pair, every step and the ring table', () => {
   const doc = buildDemo(driverFabric());
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   const text = renderDemo(doc);
   assert.match(
     text,
@@ -51,7 +51,7 @@ function mapStepJson(doc: ReturnType<typeof buildDemo>) {
 test('demo ledger: BUS_ADDR through phys-vec allocates no IOVA (text and JSON)', () => {
   const doc = buildDemo(driverFabric({ iommu: true }), { iommu: 'strict', strategy: 'phys-vec' });
   const { json, steps, map } = mapStepJson(doc);
-  assert.equal(json.schemaVersion, 1);
+  assert.equal(json.schemaVersion, 2);
   assert.equal(json.founding.strategy, 'phys-vec');
   assert.equal(json.founding.pair.mapType, 'BUS_ADDR');
   assert.equal(map.mappings.length, 1);

@@ -116,10 +116,10 @@ export function renderRing(r: RingResult | { readonly error: string }): string[]
     `time per item (bandwidth/latency model, ${t.recordBytes} B records, doorbell every ${t.batch}):`,
   );
   out.push(
-    `  p2p-doorbell  ${us(t.p2pNs)}  (record ${us(t.p2p.recordNs)} at ${t.p2p.gbps.toFixed(2)} GB/s + doorbell ${us(t.p2p.batchNs)} / ${t.batch})${t.p2pRefused ? '  — P2P refused by the kernel: this is the bounce' : ''}`,
+    `  p2p-doorbell  ${us(t.p2pNs)}  (record ${us(t.p2p.recordNs)} at ${t.p2p.GBps.toFixed(2)} GB/s + doorbell ${us(t.p2p.batchNs)} / ${t.batch})${t.p2pRefused ? '  — P2P refused by the kernel: this is the bounce' : ''}`,
   );
   out.push(
-    `  bounce-host   ${us(t.cpuNs)}  (record ${us(t.cpu.recordNs)} at ${t.cpu.gbps.toFixed(2)} GB/s + completion, CPU step, copy and doorbell ${us(t.cpu.batchNs)} / ${t.batch})`,
+    `  bounce-host   ${us(t.cpuNs)}  (record ${us(t.cpu.recordNs)} at ${t.cpu.GBps.toFixed(2)} GB/s + completion, CPU step, copy and doorbell ${us(t.cpu.batchNs)} / ${t.batch})`,
   );
   out.push(`  the P2P doorbell is ${(t.cpuNs / t.p2pNs).toFixed(1)}× faster per item`);
   return out;

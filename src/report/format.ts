@@ -1,4 +1,5 @@
 /** Small formatting helpers shared by every renderer. */
+import type { AcsUsed } from '../p2pdma/types.js';
 import { ACS, type AcsState, isKnown, type Link, type Maybe } from '../pci/types.js';
 
 const GEN_BY_SPEED: ReadonlyArray<[number, number]> = [
@@ -158,4 +159,16 @@ export function columnGroups(
   const groups: Array<[number, number]> = [];
   for (let s = 0; s < n; s += per) groups.push([s, Math.min(n, s + per)]);
   return groups;
+}
+
+/**
+ * The ACS state a verdict used (after `pci=` parameters), worded like `acsSummary`; says so when
+ * the what-if command line changed it.
+ */
+export function acsUsedSummary(a: AcsUsed): string {
+  const by = a.changedByCmdline ? ' (after the kernel command line)' : '';
+  if (a.cap === 'absent') return `no ACS${by}`;
+  if (a.redirect === 'unknown') return `ACS redirect unknown${by}`;
+  const red = acsBits(a.ctrl & ~a.unknownBits & (ACS.RR | ACS.CR | ACS.EC));
+  return `${red.length > 0 ? `ACS redirect on (${red.join(' ')})` : 'ACS redirect off'}${by}`;
 }

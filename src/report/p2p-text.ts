@@ -6,6 +6,8 @@ import type { RulesChoiceData } from '../p2pdma/kernel-release.js';
 export { factText, hintText, issueText } from './findings.js';
 
 export const P2P_SCHEMA_VERSION = 1;
+/** `check --json`: 2 renamed `bottleneck.gbps` to `bottleneck.GBps`, added `acsUsed` and `route`. */
+export const CHECK_SCHEMA_VERSION = 2;
 
 /** The rule-set line every result prints, and its notes (distribution kernel, past the newest …). */
 export function rulesLines(choice: RulesChoiceData): string[] {

@@ -7,8 +7,9 @@ import { buildMatrix, p2pSummary } from '../app/matrix.js';
 import { randomMatrix } from '../app/testing/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { RULE_SETS } from '../p2pdma/rulesets.js';
-import { CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
+import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
 import type { IssueCode } from '../p2pdma/types.js';
+import { ACS } from '../pci/types.js';
 import {
   issueText,
   matrixJson,
@@ -49,18 +50,69 @@ test('every issue code has wording, and JSON carries the same text as the table'
   for (const i of doc.issues) assert.ok(out.includes(i.text));
 });
 
-test('the route is drawn on the tree with provider, client, turnaround and ACS marks', () => {
+test('the route is drawn on the tree with provider, client and ACS marks; a refused pair turns nowhere', () => {
   const f = standard({ dspAcs: 'redirect' });
   const out = renderVerdict(
     checkRecord(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0')),
   );
-  assert.match(out, /└─ 0000:01:00\.0 {2}switch-upstream {2}◀ common upstream: turns around here/);
+  assert.match(out, /verdict: {2}NOT_SUPPORTED/);
+  assert.match(out, /└─ 0000:01:00\.0 {2}switch-upstream {2}◀ common upstream\n/);
+  assert.doesNotMatch(out, /turns around/);
+  assert.match(out, /no route: the kernel refuses peer-to-peer DMA/);
   assert.match(out, /0000:02:00\.0 {2}switch-downstream {2}◀ ACS redirect on \(RR CR\)/);
   assert.match(out, /0000:03:00\.0 "gpu0" {2}endpoint {2}◀ provider/);
   assert.match(
     out,
     /fix:\n {2}- add the kernel parameter: pci=disable_acs_redir=0000:02:00\.0;0000:02:01\.0/,
   );
+});
+
+test('pci=disable_acs_redir: the tree and the JSON show the ACS state the BUS_ADDR verdict used', () => {
+  const f = standard({ dspAcs: 'redirect' });
+  const m = new P2pdma(f, 'linux-6.1', 'pci=disable_acs_redir=0000:02:00.0;0000:02:01.0');
+  const rec = checkRecord(f, m.verdict('03:00.0', '04:00.0'));
+  const out = renderVerdict(rec);
+  assert.match(out, /verdict: {2}BUS_ADDR/);
+  assert.doesNotMatch(out, /◀ ACS redirect on/);
+  assert.match(
+    out,
+    /0000:02:00\.0 {2}switch-downstream {2}◀ ACS redirect off \(after the kernel command line\)/,
+  );
+  assert.match(out, /0000:01:00\.0 {2}switch-upstream {2}◀ common upstream: turns around here/);
+  // The boot log carries the kernel's real line, not a placeholder.
+  assert.match(out, /pci 0000:02:00\.0: disabled ACS redirect/);
+  const doc = verdictJson(rec) as {
+    acsUsed: Record<string, { ctrl: number; redirect: boolean; changedByCmdline: boolean }>;
+    route: { kind: string; turnsAt: string[] };
+  };
+  const used = doc.acsUsed['0000:02:00.0']!;
+  assert.equal(used.redirect, false);
+  assert.equal(used.ctrl & (ACS.RR | ACS.CR | ACS.EC), 0);
+  assert.equal(doc.acsUsed['0000:02:00.0']?.changedByCmdline, true);
+  assert.equal(doc.acsUsed['0000:01:00.0']?.changedByCmdline, false);
+  assert.deepEqual(doc.route, {
+    kind: 'switch-local',
+    hops: ['0000:04:00.0', '0000:02:01.0', '0000:01:00.0', '0000:02:00.0', '0000:03:00.0'],
+    turnsAt: ['0000:01:00.0'],
+    uncertain: false,
+  });
+  // Without the parameter the same machine is drawn with the redirect on.
+  const before = renderVerdict(
+    checkRecord(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0')),
+  );
+  assert.match(before, /0000:02:00\.0 {2}switch-downstream {2}◀ ACS redirect on \(RR CR\)\n/);
+});
+
+test('THRU_HOST_BRIDGE under ACS redirect: the root complex is marked as the turn, not the switch', () => {
+  const f = standard({ machine: AMD_ZEN, dspAcs: 'redirect' });
+  const rec = checkRecord(f, new P2pdma(f, 'linux-6.1').verdict('03:00.0', '04:00.0'));
+  const out = renderVerdict(rec);
+  assert.match(out, /verdict: {2}THRU_HOST_BRIDGE/);
+  assert.match(out, /pci0000:00 {2}◀ turns around here \(root complex: ACS redirect/);
+  assert.match(out, /0000:01:00\.0 {2}switch-upstream {2}◀ common upstream\n/);
+  assert.equal(out.match(/turns around here/g)?.length, 1);
+  assert.deepEqual(rec.route.turnsAt, ['pci0000:00']);
+  assert.equal(rec.route.kind, 'root-complex (ACS redirect)');
 });
 
 test('uncertain verdicts show the deciding fact and every possible outcome', () => {

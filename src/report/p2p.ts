@@ -5,17 +5,18 @@
  */
 import type { CheckRecord } from '../app/check.js';
 import { rulesChoiceData } from '../p2pdma/kernel-release.js';
+import type { P2pRoute } from '../p2pdma/route.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
-import { acsSummary } from './format.js';
+import { acsUsedSummary } from './format.js';
 import {
+  CHECK_SCHEMA_VERSION,
   factText,
   flipJson,
   flipText,
   hintText,
   issueText,
-  P2P_SCHEMA_VERSION,
   rulesLines,
 } from './p2p-text.js';
 
@@ -27,11 +28,12 @@ export function verdictJson(r: CheckRecord): object {
   const v = r.verdict;
   const caveat = r.ruleSetNote;
   return {
-    schemaVersion: P2P_SCHEMA_VERSION,
+    schemaVersion: CHECK_SCHEMA_VERSION,
     ...v,
     ...(caveat ? { ruleSetNote: caveat } : {}),
     ...(r.rules ? { rules: rulesChoiceData(r.rules) } : {}),
     ...(r.flip ? { laterRelease: flipJson(r.flip) } : {}),
+    route: r.route,
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
   };
 }
@@ -43,22 +45,43 @@ function mapTypeLine(v: Verdict): string {
   return `${v.mapType}, distance ${v.distance}`;
 }
 
-/** The union of both upstream chains, drawn as a pruned tree with the route marked. */
-export function renderRoute(fabric: Fabric, v: Verdict): string[] {
+/** Where the route turns, as the tree marks it. */
+function turnText(route: P2pRoute): string {
+  switch (route.kind) {
+    case 'switch-local':
+    case 'root-port':
+      return 'common upstream: turns around here';
+    case 'root-complex (ACS redirect)':
+      return 'turns around here (root complex: ACS redirect sends the traffic up)';
+    case 'root-complex (IOMMU)':
+      return 'turns around here (root complex: the IOMMU translates)';
+    default:
+      return 'turns around here (host bridge)';
+  }
+}
+
+/**
+ * The union of both upstream chains, drawn as a pruned tree with the route marked where it turns
+ * (`route`, from the verdict) and each function's ACS state as the verdict used it.
+ */
+export function renderRoute(fabric: Fabric, v: Verdict, route: P2pRoute): string[] {
   const a = fabric.require(v.provider);
   const b = fabric.require(v.client);
   const on = new Set<PciFunction>([...fabric.upstreamChain(a), ...fabric.upstreamChain(b)]);
   const common = fabric.commonUpstream(a, b);
   const acs = new Set<string>(v.acsBridges);
+  const turn = new Set(route.turnsAt);
   const out: string[] = [];
   const hbs = [...new Set([a.hostBridge, b.hostBridge])];
   const mark = (f: PciFunction): string => {
     const tags: string[] = [];
     if (f === a) tags.push('provider');
     if (f === b) tags.push('client');
-    if (f === common && a !== b) tags.push('common upstream: turns around here');
-    if (acs.has(f.bdf)) tags.push(`${acsSummary(f.acs)}`);
-    else if (fabric.isBridge(f) && f.acs.state !== 'absent') tags.push(acsSummary(f.acs));
+    if (turn.has(f.bdf)) tags.push(turnText(route));
+    else if (f === common && a !== b) tags.push('common upstream');
+    const used = v.acsUsed[f.bdf];
+    if (used && (acs.has(f.bdf) || (fabric.isBridge(f) && used.cap !== 'absent')))
+      tags.push(acsUsedSummary(used));
     if (f.physfn !== null) tags.push(`VF of ${f.physfn}`);
     return tags.length ? `  ◀ ${tags.join('; ')}` : '';
   };
@@ -74,7 +97,7 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
     });
   };
   for (const hb of hbs) {
-    const through = common === null ? '  ◀ route goes through the host bridge' : '';
+    const through = turn.has(hb) ? `  ◀ ${turnText(route)}` : '';
     out.push(`${hb}${through}`);
     const roots = [...on]
       .filter((f) => f.hostBridge === hb && fabric.upstreamBridge(f) === null)
@@ -83,6 +106,8 @@ export function renderRoute(fabric: Fabric, v: Verdict): string[] {
       walk(f, '', i === roots.length - 1);
     });
   }
+  if (route.kind === 'none')
+    out.push('(no route: the kernel refuses peer-to-peer DMA for this pair)');
   return out;
 }
 
@@ -95,10 +120,10 @@ export function renderVerdict(r: CheckRecord): string {
   lines.push(`verdict:  ${mapTypeLine(v)}`);
   if (r.flip) lines.push(`later:    ${flipText(r.flip)}`);
   lines.push(
-    `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
+    `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.GBps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );
   lines.push(`path:     ${v.path.join(' → ')}`);
-  lines.push('', 'route:', ...renderRoute(fabric, v).map((l) => `  ${l}`));
+  lines.push('', 'route:', ...renderRoute(fabric, v, r.route).map((l) => `  ${l}`));
   if (v.issues.length) {
     lines.push('', 'reasons:');
     for (const i of v.issues) lines.push(`  - ${issueText(i)}`);

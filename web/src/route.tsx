@@ -95,7 +95,7 @@ export function RouteView(p: RouteProps) {
           : `, distance ${v.distance}`}
         {` · locality ${v.class} · rules ${v.ruleSet}`}
         {v.bottleneck
-          ? ` · slowest link ${v.bottleneck.gbps.toFixed(1)} GB/s (Gen${v.bottleneck.gen} x${v.bottleneck.width})`
+          ? ` · slowest link ${v.bottleneck.GBps.toFixed(1)} GB/s (Gen${v.bottleneck.gen} x${v.bottleneck.width})`
           : ''}
       </p>
       {p.record?.ruleSetNote ? <p class="note">{p.record.ruleSetNote}</p> : null}
@@ -128,7 +128,7 @@ export function RouteView(p: RouteProps) {
       </pre>
       <details>
         <summary>Route drawn as text</summary>
-        <pre>{renderRoute(fabric, v).join('\n')}</pre>
+        <pre>{p.record ? renderRoute(fabric, v, p.record.route).join('\n') : null}</pre>
       </details>
     </section>
   );

@@ -18,10 +18,10 @@ test('one pair: P2P and bounce with the limiting link; ACS redirect costs the sa
   assert.match(off.stdout, /P2P +51\.87 GB\/s/);
   const on = await run(['accel0', 'accel1', '--bidir', '--json']);
   const doc = JSON.parse(on.stdout);
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.p2p.mapType, 'THRU_HOST_BRIDGE');
   assert.equal(doc.p2p.route, 'root-complex');
-  const bidi = doc.bidir.p2p.reduce((t: number, f: { gbps: { hi: number } }) => t + f.gbps.hi, 0);
+  const bidi = doc.bidir.p2p.reduce((t: number, f: { GBps: { hi: number } }) => t + f.GBps.hi, 0);
   // both directions share the switch uplink each way: at most one link's worth, half of ACS-off
   assert.ok(bidi <= 25.94, `ACS-on bidi ${bidi}`);
   assert.ok(doc.p2p.notes.some((n: { code: string }) => n.code === 'rc_unmeasured'));
@@ -33,7 +33,7 @@ test('flows and patterns: one rate per flow and its bottleneck; the fan-out coll
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.kind, 'flows');
   assert.equal(doc.flows.length, 3);
-  for (const f of doc.flows) assert.ok(f.gbps.lo > 0 && f.bottleneck.length > 0);
+  for (const f of doc.flows) assert.ok(f.GBps.lo > 0 && f.bottleneck.length > 0);
   assert.ok(doc.flows[0].notes.some((n: { code: string }) => n.code === 'rc_fanout_collapse'));
   const ring = await run([
     '--pattern',
