@@ -14,7 +14,7 @@ import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p
 import type { PciFunction } from '../pci/types.js';
 import type { PerfGraph } from './graph.js';
 import { type Coefficients, coefficients } from './link.js';
-import type { PerfModel } from './model.js';
+import { type PerfModel, refuser } from './model.js';
 import { chainMps, mrrsOf } from './route.js';
 
 export interface EndMatrices {
@@ -443,6 +443,9 @@ class Cells {
       latP2p[ii] = latBounce[ii] = Number.NaN;
     }
     const { pos, P, PT } = this;
+    const refuses = new Uint8Array(n);
+    for (let d = 0; d < n; d++)
+      refuses[d] = refuser(this.g.fabric, this.devices[d]!, this.devices[d]!) === null ? 0 : 1;
     // imported bindings are getters under some loaders: read them once, outside the loop
     const NS = MT_NOT_SUPPORTED;
     const BUS = MT_BUS_ADDR;
@@ -457,8 +460,10 @@ class Cells {
         if (d === s) continue;
         const gd = group[d]!;
         const pd = prow + pos[d]!;
-        const mt1 = PT[pd]!; // write s → d: provider d, client s
-        const mt2 = P[pd]!;
+        // a driver that refuses P2P leaves only the bounce, whatever the kernel says
+        const refused = refuses[s] === 1 || refuses[d] === 1;
+        const mt1 = refused ? NS : PT[pd]!; // write s → d: provider d, client s
+        const mt2 = refused ? NS : P[pd]!;
         let o = 0;
         // the stored pair is (d, s) when gs > gd: the directed figures trade places
         let swap = false;

@@ -16,7 +16,7 @@ import type { PciFunction } from '../pci/types.js';
 import type { PerfGraph, Uplink } from './graph.js';
 import { coefficients } from './link.js';
 
-export type RouteVia = 'switch' | 'root-complex' | 'host-memory';
+export type RouteVia = 'switch' | 'root-complex' | 'host-memory' | 'chip-fabric';
 export type Op = 'write' | 'read';
 
 export interface Use {
@@ -141,6 +141,42 @@ export function switchRoute(
     kind: 'p2p',
     via: 'switch',
     uses: linkUses(a, b, op, mps, mrrs, g),
+    bound: { lo: Number.POSITIVE_INFINITY, hi: Number.POSITIVE_INFINITY },
+    boundLabel: null,
+    latencyNs: sumSwitchNs(g, switches),
+    switches: switches.length,
+    crossSocket: false,
+    mps,
+    mrrs,
+    degraded: degradedOf(g, [...a.links, ...b.links]),
+  };
+}
+
+/**
+ * Across partitions of one switch chip: up to the source partition's upstream port, through the
+ * chip's internal fabric, down from the destination partition's — neither partition's uplink nor
+ * the root complex carries it. The kernel sees two hierarchies; only a vendor path uses this.
+ */
+export function chipRoute(
+  g: PerfGraph,
+  src: PciFunction,
+  dst: PciFunction,
+  uspA: PciFunction,
+  uspB: PciFunction,
+  op: Op,
+): Route {
+  const a = side(g, src, uspA);
+  const b = side(g, dst, uspB);
+  const mps = Math.min(chainMps(g, src), chainMps(g, dst));
+  const mrrs = mrrsOf(g, op === 'write' ? src : dst);
+  const uses = linkUses(a, b, op, mps, mrrs, g);
+  const fabric = uspA.switchChip === undefined ? null : g.chipFabric(uspA.switchChip);
+  if (fabric !== null) uses.push({ constraint: fabric, coefficient: 1 });
+  const switches = [...new Set([...a.switches, ...b.switches, uspA])];
+  return {
+    kind: 'p2p',
+    via: 'chip-fabric',
+    uses,
     bound: { lo: Number.POSITIVE_INFINITY, hi: Number.POSITIVE_INFINITY },
     boundLabel: null,
     latencyNs: sumSwitchNs(g, switches),
