@@ -12,9 +12,10 @@
  */
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
+import { refuser } from './facts.js';
 import type { PerfGraph } from './graph.js';
 import { type Coefficients, coefficients } from './link.js';
-import { type PerfModel, refuser } from './model.js';
+import type { PerfModel } from './model.js';
 import { chainMps, mrrsOf } from './route.js';
 
 export interface EndMatrices {

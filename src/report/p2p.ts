@@ -8,6 +8,7 @@ import { rulesChoiceData } from '../p2pdma/kernel-release.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { findingText } from './findings.js';
 import { acsSummary } from './format.js';
 import {
   factText,
@@ -33,8 +34,13 @@ export function verdictJson(r: CheckRecord): object {
     ...(r.rules ? { rules: rulesChoiceData(r.rules) } : {}),
     ...(r.flip ? { laterRelease: flipJson(r.flip) } : {}),
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
+    ...(facts(r).length ? { facts: facts(r).map((f) => ({ ...f, text: findingText(f) })) } : {}),
   };
 }
+
+/** Stated facts beyond the kernel's verdict (driver P2P policy, switch chip partitions). */
+const facts = (r: CheckRecord) =>
+  r.findings.filter((f) => f.code === 'driver_refuses_p2p' || f.code === 'chip_partitions');
 
 function mapTypeLine(v: Verdict): string {
   if (v.mapType === 'uncertain') {
@@ -98,6 +104,7 @@ export function renderVerdict(r: CheckRecord): string {
     `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.gbps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );
   lines.push(`path:     ${v.path.join(' → ')}`);
+  for (const f of facts(r)) lines.push(`note:     ${findingText(f)}`);
   lines.push('', 'route:', ...renderRoute(fabric, v).map((l) => `  ${l}`));
   if (v.issues.length) {
     lines.push('', 'reasons:');
