@@ -208,7 +208,9 @@ export const Device = z
       .positive()
       .max(100000)
       .optional()
-      .describe("the chip's internal fabric capacity, GB/s per direction (with chip)"),
+      .describe(
+        "with chip: GB/s the chip's internal fabric carries between its partitions, all crossing flows together",
+      ),
     p2p: z
       .enum(['refuses'])
       .optional()
