@@ -134,13 +134,30 @@ export function switchRoute(
       : common.kind === 'switch-downstream' && g.fabric.upstreamBridge(common) !== null
         ? [g.fabric.upstreamBridge(common)!]
         : [];
+  return belowRoot(g, 'switch', src, dst, a, b, turn, op, null);
+}
+
+/** A P2P route that stays below the root complex (a switch turn, or a chip's internal fabric). */
+function belowRoot(
+  g: PerfGraph,
+  via: 'switch' | 'chip-fabric',
+  src: PciFunction,
+  dst: PciFunction,
+  a: Side,
+  b: Side,
+  turn: readonly PciFunction[],
+  op: Op,
+  fabric: number | null,
+): Route {
   const switches = [...new Set([...a.switches, ...b.switches, ...turn])];
   const mps = Math.min(chainMps(g, src), chainMps(g, dst));
   const mrrs = mrrsOf(g, op === 'write' ? src : dst);
+  const uses = linkUses(a, b, op, mps, mrrs, g);
+  if (fabric !== null) uses.push({ constraint: fabric, coefficient: 1 });
   return {
     kind: 'p2p',
-    via: 'switch',
-    uses: linkUses(a, b, op, mps, mrrs, g),
+    via,
+    uses,
     bound: { lo: Number.POSITIVE_INFINITY, hi: Number.POSITIVE_INFINITY },
     boundLabel: null,
     latencyNs: sumSwitchNs(g, switches),
@@ -165,27 +182,18 @@ export function chipRoute(
   uspB: PciFunction,
   op: Op,
 ): Route {
-  const a = side(g, src, uspA);
-  const b = side(g, dst, uspB);
-  const mps = Math.min(chainMps(g, src), chainMps(g, dst));
-  const mrrs = mrrsOf(g, op === 'write' ? src : dst);
-  const uses = linkUses(a, b, op, mps, mrrs, g);
   const fabric = uspA.switchChip === undefined ? null : g.chipFabric(uspA.switchChip);
-  if (fabric !== null) uses.push({ constraint: fabric, coefficient: 1 });
-  const switches = [...new Set([...a.switches, ...b.switches, uspA])];
-  return {
-    kind: 'p2p',
-    via: 'chip-fabric',
-    uses,
-    bound: { lo: Number.POSITIVE_INFINITY, hi: Number.POSITIVE_INFINITY },
-    boundLabel: null,
-    latencyNs: sumSwitchNs(g, switches),
-    switches: switches.length,
-    crossSocket: false,
-    mps,
-    mrrs,
-    degraded: degradedOf(g, [...a.links, ...b.links]),
-  };
+  return belowRoot(
+    g,
+    'chip-fabric',
+    src,
+    dst,
+    side(g, src, uspA),
+    side(g, dst, uspB),
+    [uspA],
+    op,
+    fabric,
+  );
 }
 
 /** Up to the root complex and back down (THRU_HOST_BRIDGE, including ACS-redirected pairs). */
