@@ -21,7 +21,13 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { PeerdmaError } from '../errors/index.js';
 
-const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
+/**
+ * Flags for every read open: non-blocking (a FIFO must not block) and never a controlling tty.
+ * A function, not a module constant: bundles that merely import this module (the web UI's, where
+ * `node:fs` is an empty stub) must not touch `constants` at load time.
+ */
+export const openReadFlags = (): number =>
+  constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
 
 /** Plain words for the errno codes a user meets ("no such file", not "ENOENT"). */
 const ERRNO_WORDS: Readonly<Record<string, string>> = {
@@ -98,7 +104,7 @@ export function readInputFile(path: string, opts: ReadOptions): Uint8Array {
   if (st.size > opts.maxBytes) throw tooLarge(String(st.size));
   let fd: number;
   try {
-    fd = openSync(path, OPEN_READ);
+    fd = openSync(path, openReadFlags());
   } catch (e) {
     throw new PeerdmaError('E_IO', `cannot read ${what}: ${describeErrno(e)}`, { file: path });
   }

@@ -4,7 +4,6 @@
  */
 import {
   closeSync,
-  constants,
   lstatSync,
   openSync,
   readdirSync,
@@ -16,6 +15,7 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
+import { openReadFlags } from './files.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
@@ -120,7 +120,7 @@ export function dirVfs(root: string): DirVfs {
   const readRegular = (path: string, limit: number, toEof: boolean): Uint8Array | undefined => {
     let fd: number;
     try {
-      fd = openSync(path, OPEN_READ);
+      fd = openSync(path, openReadFlags());
     } catch {
       return undefined;
     }
@@ -186,8 +186,6 @@ export function dirVfs(root: string): DirVfs {
     },
   };
 }
-
-const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
 
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
