@@ -7,8 +7,10 @@ import { type P2pRoute, p2pRoute } from '../p2pdma/route.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
+import { isKnown } from '../pci/types.js';
+import { refuser, sharedChip } from '../perf/facts.js';
 import { type AppContext, loadMachine, type SourceRequest } from './context.js';
-import { type Finding, issueFinding } from './findings.js';
+import { FACT_SEVERITY, type FactCode, type Finding, issueFinding } from './findings.js';
 
 export interface CheckRecord {
   /** The machine, for drawing the route on its tree. */
@@ -37,10 +39,42 @@ export function checkRecord(
     verdict,
     route: p2pRoute(fabric, verdict),
     ruleSetNote: getRuleSet(verdict.ruleSet).caveat ?? null,
-    findings: verdict.issues.map(issueFinding),
+    findings: [...verdict.issues.map(issueFinding), ...factFindings(fabric, verdict)],
     ...(rules ? { rules } : {}),
     ...(flip !== undefined ? { flip } : {}),
   };
+}
+
+/** Stated facts about the pair that the kernel does not look at (driver policy, chip partitions). */
+export function factFindings(fabric: Fabric, v: Verdict): Finding<FactCode>[] {
+  const a = fabric.require(v.provider);
+  const b = fabric.require(v.client);
+  const out: Finding<FactCode>[] = [];
+  const who = refuser(fabric, a, b);
+  if (who !== null) {
+    const pf = who.physfn !== null ? fabric.require(who.physfn) : who;
+    const driver = isKnown(who.driver) && who.driver !== null ? who.driver : pf.driver;
+    out.push({
+      code: 'driver_refuses_p2p',
+      severity: FACT_SEVERITY.driver_refuses_p2p,
+      subject: [who.name ?? who.bdf],
+      evidence: {
+        driver: isKnown(driver) ? driver : null,
+        kernelAllows: v.mapType === 'BUS_ADDR' || v.mapType === 'THRU_HOST_BRIDGE',
+      },
+      hint: null,
+    });
+  }
+  const chip = sharedChip(fabric, a, b);
+  if (chip !== null)
+    out.push({
+      code: 'chip_partitions',
+      severity: FACT_SEVERITY.chip_partitions,
+      subject: [a.name ?? a.bdf, b.name ?? b.bdf],
+      evidence: { chip: chip[0].switchChip!.id, partitions: chip.map((x) => x.name ?? x.bdf) },
+      hint: null,
+    });
+  return out;
 }
 
 export interface P2pRequest extends SourceRequest {

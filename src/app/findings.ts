@@ -22,8 +22,19 @@ export type MapCostCode = (typeof MAP_COST_CODES)[number];
 
 export type DriverFindingCode = DriverFinding['code'];
 
+/**
+ * Stated facts of the machine that change what a verdict means in practice (`check`): a driver
+ * refusing P2P the kernel allows; a pair in two partitions of one switch chip.
+ */
+export const FACT_CODES = ['driver_refuses_p2p', 'chip_partitions'] as const;
+export type FactCode = (typeof FACT_CODES)[number];
+export const FACT_SEVERITY: Readonly<Record<FactCode, Severity>> = {
+  driver_refuses_p2p: 'warning',
+  chip_partitions: 'info',
+};
+
 /** The closed set of finding codes, every one worded in src/report/findings.ts. */
-export type FindingCode = IssueCode | DriverFindingCode | MapCostCode;
+export type FindingCode = IssueCode | DriverFindingCode | MapCostCode | FactCode;
 
 /** error: the operation is refused or broken; warning: it works worse than it could; info: context. */
 export type Severity = 'error' | 'warning' | 'info';

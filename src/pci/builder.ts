@@ -15,6 +15,7 @@ import {
   type OsDevice,
   type PcieInfo,
   type PciFunction,
+  type SwitchChip,
   UNKNOWN,
 } from './types.js';
 
@@ -47,6 +48,8 @@ export interface FunctionInit {
   readonly deviceMemory?: bigint;
   readonly osDevices?: readonly OsDevice[];
   readonly cpulist?: string;
+  readonly switchChip?: SwitchChip;
+  readonly driverP2p?: 'refuses';
   /** Where this function was read from, for error messages. */
   readonly source?: SourceLocation;
 }
@@ -224,6 +227,8 @@ export class FabricBuilder {
           ? { osDevices: init.osDevices }
           : {}),
         ...(init.cpulist !== undefined ? { cpulist: init.cpulist } : {}),
+        ...(init.switchChip !== undefined ? { switchChip: init.switchChip } : {}),
+        ...(init.driverP2p !== undefined ? { driverP2p: init.driverP2p } : {}),
       };
       functions.push(f);
     }

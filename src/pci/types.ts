@@ -142,6 +142,19 @@ export interface PciFunction {
   readonly osDevices?: readonly OsDevice[];
   /** `local_cpulist`: the CPUs near the function, as sysfs prints it (`0-31,64-95`). */
   readonly cpulist?: string;
+  /**
+   * A switch upstream port that is one virtual switch (partition) of a physical chip: the chip's
+   * id, shared by all its partitions, and the capacity of its internal fabric when stated (GB/s
+   * per direction). The kernel still sees separate hierarchies; only the bandwidth model uses it.
+   */
+  readonly switchChip?: SwitchChip;
+  /** The bound driver's P2P policy where it differs from the kernel's (a driver that refuses P2P). */
+  readonly driverP2p?: 'refuses';
+}
+
+export interface SwitchChip {
+  readonly id: string;
+  readonly fabricGBps?: number;
 }
 
 /** Where an OS device name was found under the function's sysfs directory. */

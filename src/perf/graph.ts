@@ -6,12 +6,18 @@
  * numbers only bound carries a range (lo/hi); the model is solved at both ends.
  */
 import type { Fabric } from '../pci/fabric.js';
-import { isKnown, type Link, type PciFunction } from '../pci/types.js';
+import { isKnown, type Link, type PciFunction, type SwitchChip } from '../pci/types.js';
 import type { PerfCalibration } from './calibration.js';
 import { generationOf, isFlit, wireGBps } from './link.js';
 import type { Capacity, RcProfile } from './rc.js';
 
-export type ConstraintKind = 'link-up' | 'link-down' | 'rc' | 'socket-link' | 'memory';
+export type ConstraintKind =
+  | 'link-up'
+  | 'link-down'
+  | 'rc'
+  | 'socket-link'
+  | 'memory'
+  | 'chip-fabric';
 
 export interface ConstraintInfo {
   readonly kind: ConstraintKind;
@@ -51,6 +57,7 @@ export class PerfGraph {
   readonly #rc = new Map<number, number>();
   readonly #socketLink = new Map<string, number>();
   readonly #memory = new Map<number, number>();
+  readonly #chip = new Map<string, number>();
 
   constructor(
     readonly fabric: Fabric,
@@ -129,6 +136,25 @@ export class PerfGraph {
       const m = this.cal.memoryGBps;
       i = this.#add('memory', `host memory, socket ${socket}`, { lo: m, hi: m, atLeast: false });
       this.#memory.set(socket, i);
+    }
+    return i;
+  }
+
+  /**
+   * The internal fabric of a partitioned switch chip, shared by all traffic between its
+   * partitions; null when the spec states no capacity for it (then only the links limit).
+   */
+  chipFabric(chip: SwitchChip): number | null {
+    if (chip.fabricGBps === undefined) return null;
+    let i = this.#chip.get(chip.id);
+    if (i === undefined) {
+      const c = chip.fabricGBps;
+      i = this.#add('chip-fabric', `switch chip ${chip.id} internal fabric`, {
+        lo: c,
+        hi: c,
+        atLeast: false,
+      });
+      this.#chip.set(chip.id, i);
     }
     return i;
   }

@@ -56,3 +56,20 @@ test('every matrix cell equals the max-min solver on the same flows (random fabr
   }
   assert.ok(cells > 2000, `compared ${cells} cells`);
 });
+
+test('a ranged one-socket machine shares the bounce matrices between the ends (no copy)', async () => {
+  const { loadSpec } = await import('../ingest/spec/index.js');
+  const { PARTITIONED_SPEC } = await import('../ingest/spec/testing/chip.js');
+  const text = PARTITIONED_SPEC.replace(/^cpu: .*$/m, 'cpu: {vendor: GenuineIntel}');
+  const model = new PerfModel(loadSpec({ name: 'm.yaml', text }).fabric);
+  assert.equal(model.graph.rc.id, 'unknown');
+  const f = model.fabric;
+  const m = bandwidthMatrices(
+    model,
+    ['gpu0', 'gpu1', 'gpu2'].map((n) => f.resolve(n)),
+  );
+  assert.notEqual(m.hi, m.lo, 'the root complex is ranged');
+  assert.equal(m.hi.uniBounce, m.lo.uniBounce);
+  assert.equal(m.hi.bidiBounce, m.lo.bidiBounce);
+  assert.notEqual(m.hi.uniP2p, m.lo.uniP2p);
+});

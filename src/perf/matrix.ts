@@ -12,6 +12,7 @@
  */
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
+import { refuser } from './facts.js';
 import type { PerfGraph } from './graph.js';
 import { type Coefficients, coefficients } from './link.js';
 import type { PerfModel } from './model.js';
@@ -31,7 +32,10 @@ export interface BandwidthMatrices {
   readonly n: number;
   readonly pairs: PairMatrix;
   readonly lo: EndMatrices;
-  /** Same object as `lo` when no published range applies to this machine. */
+  /**
+   * Same object as `lo` when no published range applies to this machine; its bounce matrices are
+   * `lo`'s when only the root complex is ranged (the bounce never crosses it).
+   */
   readonly hi: EndMatrices;
   /** One-way fabric latency of a posted write, ns: P2P (fallback bounce) and bounce. */
   readonly latP2p: Float32Array;
@@ -196,7 +200,20 @@ export function bandwidthMatrices(
     bidiBounce: new Float32Array(n * n),
   });
   const lo = alloc();
-  const hi = ranged ? alloc() : lo;
+  // the bounce never crosses the root complex: its figures differ between the ends of the ranges
+  // only through the socket link, so without a ranged socket link in play the hi end shares them
+  const oneSocket = ch.socket.every((x) => x === ch.socket[0]);
+  const shareBounce = oneSocket || g.rc.socketLink.lo === g.rc.socketLink.hi;
+  const hi = !ranged
+    ? lo
+    : shareBounce
+      ? {
+          uniP2p: new Float32Array(n * n),
+          bidiP2p: new Float32Array(n * n),
+          uniBounce: lo.uniBounce,
+          bidiBounce: lo.bidiBounce,
+        }
+      : alloc();
   const latP2p = new Float32Array(n * n);
   const latBounce = new Float32Array(n * n);
   const cells = new Cells(model, devices, g, ch, pairs.mapTypes, PT, pairs.pos, n);
@@ -443,6 +460,9 @@ class Cells {
       latP2p[ii] = latBounce[ii] = Number.NaN;
     }
     const { pos, P, PT } = this;
+    const refuses = new Uint8Array(n);
+    for (let d = 0; d < n; d++)
+      refuses[d] = refuser(this.g.fabric, this.devices[d]!, this.devices[d]!) === null ? 0 : 1;
     // imported bindings are getters under some loaders: read them once, outside the loop
     const NS = MT_NOT_SUPPORTED;
     const BUS = MT_BUS_ADDR;
@@ -457,8 +477,10 @@ class Cells {
         if (d === s) continue;
         const gd = group[d]!;
         const pd = prow + pos[d]!;
-        const mt1 = PT[pd]!; // write s → d: provider d, client s
-        const mt2 = P[pd]!;
+        // a driver that refuses P2P leaves only the bounce, whatever the kernel says
+        const refused = refuses[s] === 1 || refuses[d] === 1;
+        const mt1 = refused ? NS : PT[pd]!; // write s → d: provider d, client s
+        const mt2 = refused ? NS : P[pd]!;
         let o = 0;
         // the stored pair is (d, s) when gs > gd: the directed figures trade places
         let swap = false;
@@ -488,8 +510,10 @@ class Cells {
           const v = e === 0 ? vLo : vHi;
           const out = e === 0 ? lo : hi!;
           const b1 = v[o + (swap ? B2 : B1)]!;
-          out.uniBounce[sd] = b1;
-          out.bidiBounce[sd] = v[o + BIDI_B]!;
+          if (e === 0 || out.uniBounce !== lo.uniBounce) {
+            out.uniBounce[sd] = b1;
+            out.bidiBounce[sd] = v[o + BIDI_B]!;
+          }
           out.uniP2p[sd] = mt1 === NS ? b1 : sw1 ? v[o + SW_UNI]! : v[o + TH_UNI]!;
           out.bidiP2p[sd] = mixed
             ? this.mixed(s, d, e === 0 ? 'lo' : 'hi')

@@ -17,14 +17,16 @@ import {
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { MapType } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
-import type { PciFunction } from '../pci/types.js';
+import { isKnown, type PciFunction } from '../pci/types.js';
 import { MaxMinBuilder, solveMaxMin } from '../sim/index.js';
 import { DEFAULT_PERF, type PerfCalibration } from './calibration.js';
+import { refuser, sharedChip } from './facts.js';
 import { PerfGraph } from './graph.js';
 import { type RcProfile, rcProfileOf } from './rc.js';
 import {
   aloneRate,
   bounceRoute,
+  chipRoute,
   type Op,
   type Route,
   rootComplexRoute,
@@ -47,7 +49,9 @@ export type PerfNoteCode =
   | 'rc_lower_bound' // the published figure only bounds the root complex from below
   | 'rc_fanout_collapse' // one switch writes to peers behind several root ports: measured to collapse
   | 'link_degraded' // a link on the route trained below capability
-  | 'driver_refuses_p2p'; // the device driver refuses P2P although the kernel allows it
+  | 'driver_refuses_p2p' // the device driver refuses P2P although the kernel allows it
+  | 'chip_fabric_available' // the pair sits in two partitions of one switch chip: a vendor path could stay in the chip
+  | 'chip_fabric_route'; // p2p-hw through a chip's internal fabric: the kernel sees separate hierarchies
 
 export interface PerfNote {
   readonly code: PerfNoteCode;
@@ -127,12 +131,18 @@ export class PerfModel {
 
   /** The route of src → dst: P2P as the map type allows (uncertain: through the root complex), else bounce. */
   route(src: PciFunction, dst: PciFunction, mode: FlowMode, mapType0: number): Route {
+    if (mode === 'p2p-hw' && this.fabric.commonUpstream(src, dst) === null) {
+      const chip = sharedChip(this.fabric, src, dst);
+      if (chip !== null) return chipRoute(this.graph, src, dst, chip[0], chip[1], this.op);
+    }
     const mapType =
       mode === 'p2p-hw'
         ? this.fabric.commonUpstream(src, dst) !== null
           ? MT_BUS_ADDR
           : MT_THRU_HOST_BRIDGE
-        : mapType0;
+        : mode === 'p2p' && refuser(this.fabric, src, dst) !== null
+          ? MT_NOT_SUPPORTED
+          : mapType0;
     if (mode === 'bounce' || mapType === MT_NOT_SUPPORTED) return bounceRoute(this.graph, src, dst);
     if (mapType === MT_BUS_ADDR) {
       const common = this.fabric.commonUpstream(src, dst);
@@ -170,7 +180,7 @@ export class PerfModel {
         route: r,
         rate: { lo: lo.rates[i]!, hi: hi.rates[i]!, atLeast },
         bottleneck: c?.label ?? r.boundLabel ?? 'none',
-        notes: notesOf(this, r, mts[i]!, atLeast, collapse.has(i)),
+        notes: notesOf(this, f, r, mts[i]!, atLeast, collapse.has(i)),
       };
     });
   }
@@ -193,12 +203,31 @@ export { MT_TO_CODE };
 
 function notesOf(
   m: PerfModel,
+  f: FlowSpec,
   r: Route,
   mt: number,
   atLeast: boolean,
   collapse: boolean,
 ): PerfNote[] {
   const out: PerfNote[] = [];
+  const who = refuser(m.fabric, f.src, f.dst);
+  if (who !== null && f.mode !== 'bounce' && (f.mode === 'p2p-hw' || mt !== MT_NOT_SUPPORTED))
+    out.push({
+      code: 'driver_refuses_p2p',
+      evidence: {
+        device: who.name ?? who.bdf,
+        driver: isKnown(who.driver) ? who.driver : null,
+        hardwareRoute: f.mode === 'p2p-hw',
+      },
+    });
+  const chip = f.mode === 'bounce' ? null : sharedChip(m.fabric, f.src, f.dst);
+  if (chip !== null && f.mode === 'p2p' && r.via !== 'chip-fabric')
+    out.push({ code: 'chip_fabric_available', evidence: { chip: chip[0].switchChip!.id } });
+  if (r.via === 'chip-fabric' && chip !== null)
+    out.push({
+      code: 'chip_fabric_route',
+      evidence: { chip: chip[0].switchChip!.id, kernel: MT_CODES[mt] ?? null },
+    });
   if (mt === MT_UNCERTAIN && r.kind === 'p2p')
     out.push({ code: 'maptype_uncertain', evidence: {} });
   if (r.via === 'root-complex' && m.graph.rc.id === 'unknown')

@@ -16,7 +16,7 @@ import type { PciFunction } from '../pci/types.js';
 import type { PerfGraph, Uplink } from './graph.js';
 import { coefficients } from './link.js';
 
-export type RouteVia = 'switch' | 'root-complex' | 'host-memory';
+export type RouteVia = 'switch' | 'root-complex' | 'host-memory' | 'chip-fabric';
 export type Op = 'write' | 'read';
 
 export interface Use {
@@ -134,13 +134,30 @@ export function switchRoute(
       : common.kind === 'switch-downstream' && g.fabric.upstreamBridge(common) !== null
         ? [g.fabric.upstreamBridge(common)!]
         : [];
+  return belowRoot(g, 'switch', src, dst, a, b, turn, op, null);
+}
+
+/** A P2P route that stays below the root complex (a switch turn, or a chip's internal fabric). */
+function belowRoot(
+  g: PerfGraph,
+  via: 'switch' | 'chip-fabric',
+  src: PciFunction,
+  dst: PciFunction,
+  a: Side,
+  b: Side,
+  turn: readonly PciFunction[],
+  op: Op,
+  fabric: number | null,
+): Route {
   const switches = [...new Set([...a.switches, ...b.switches, ...turn])];
   const mps = Math.min(chainMps(g, src), chainMps(g, dst));
   const mrrs = mrrsOf(g, op === 'write' ? src : dst);
+  const uses = linkUses(a, b, op, mps, mrrs, g);
+  if (fabric !== null) uses.push({ constraint: fabric, coefficient: 1 });
   return {
     kind: 'p2p',
-    via: 'switch',
-    uses: linkUses(a, b, op, mps, mrrs, g),
+    via,
+    uses,
     bound: { lo: Number.POSITIVE_INFINITY, hi: Number.POSITIVE_INFINITY },
     boundLabel: null,
     latencyNs: sumSwitchNs(g, switches),
@@ -150,6 +167,33 @@ export function switchRoute(
     mrrs,
     degraded: degradedOf(g, [...a.links, ...b.links]),
   };
+}
+
+/**
+ * Across partitions of one switch chip: up to the source partition's upstream port, through the
+ * chip's internal fabric, down from the destination partition's — neither partition's uplink nor
+ * the root complex carries it. The kernel sees two hierarchies; only a vendor path uses this.
+ */
+export function chipRoute(
+  g: PerfGraph,
+  src: PciFunction,
+  dst: PciFunction,
+  uspA: PciFunction,
+  uspB: PciFunction,
+  op: Op,
+): Route {
+  const fabric = uspA.switchChip === undefined ? null : g.chipFabric(uspA.switchChip);
+  return belowRoot(
+    g,
+    'chip-fabric',
+    src,
+    dst,
+    side(g, src, uspA),
+    side(g, dst, uspB),
+    [uspA],
+    op,
+    fabric,
+  );
 }
 
 /** Up to the root complex and back down (THRU_HOST_BRIDGE, including ACS-redirected pairs). */

@@ -35,7 +35,13 @@ export function noteText(n: PerfNote): string {
     case 'link_degraded':
       return `link trained below capability: ${(n.evidence.links as string[]).join(', ')}`;
     case 'driver_refuses_p2p':
-      return `the driver refuses P2P although the kernel allows it (${String(n.evidence.driver)}): only the bounce is available`;
+      return n.evidence.hardwareRoute === true
+        ? `the driver of ${String(n.evidence.device)} (${String(n.evidence.driver)}) refuses P2P: this is what the hardware route could carry, not what the driver will do`
+        : `the driver of ${String(n.evidence.device)} (${String(n.evidence.driver)}) refuses P2P although the kernel allows it: only the bounce is available`;
+    case 'chip_fabric_available':
+      return `the pair sits in two partitions of switch chip ${String(n.evidence.chip)}: the kernel sees separate hierarchies, a vendor P2P path could stay inside the chip (--mode p2p-hw)`;
+    case 'chip_fabric_route':
+      return `through the internal fabric of switch chip ${String(n.evidence.chip)}, not the CPU; the kernel sees separate hierarchies (its verdict: ${String(n.evidence.kernel)}), so only a vendor P2P path takes this route`;
   }
 }
 
@@ -48,7 +54,13 @@ function header(model: PerfModel): string {
 const routeText = (r: FlowResult) =>
   r.route.kind === 'bounce'
     ? 'bounce through host memory'
-    : `P2P ${r.mapType}, via ${r.route.via === 'switch' ? 'the switch' : 'the root complex'}`;
+    : `P2P ${r.mapType}, via ${VIA[r.route.via]}`;
+const VIA = {
+  switch: 'the switch',
+  'root-complex': 'the root complex',
+  'chip-fabric': 'the chip fabric',
+  'host-memory': 'host memory',
+} as const;
 
 function notesBlock(results: readonly FlowResult[], indent = '  '): string {
   const seen = new Map<string, string>();
@@ -61,7 +73,11 @@ export function renderPair(model: PerfModel, p: PairReport): string {
   const line = (what: string, r: FlowResult) =>
     `  ${what.padEnd(34)} ${rateText(r.rate).padStart(14)} GB/s  limited by ${r.bottleneck}\n`;
   const p2pWhat =
-    p.p2p.route.kind === 'bounce' ? `P2P refused (${p.p2p.mapType}) → bounce` : routeText(p.p2p);
+    p.p2p.route.kind === 'bounce'
+      ? p.p2p.notes.some((n) => n.code === 'driver_refuses_p2p')
+        ? 'P2P refused by the driver → bounce'
+        : `P2P refused (${p.p2p.mapType}) → bounce`
+      : routeText(p.p2p);
   out.push(line(p2pWhat, p.p2p));
   out.push(line('bounce through host memory', p.bounce));
   out.push(

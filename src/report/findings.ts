@@ -86,6 +86,12 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     `${s[0]}: exporter ${String(e['exporter'])} moved a pinned buffer; the importer keeps its stale mapping`,
   no_p2p_pair: (_s, e) => `no P2P-capable pair: ${String(e['reason'])}`,
 
+  // stated facts (spec: p2p: refuses, chip)
+  driver_refuses_p2p: (s, e) =>
+    `the driver of ${s[0]} (${String(e['driver'])}) refuses P2P${e['kernelAllows'] ? ' although the kernel allows it' : ''}: transfers bounce through host memory`,
+  chip_partitions: (s, e) =>
+    `${list(s)} sit in two partitions of switch chip ${String(e['chip'])}: the kernel sees separate hierarchies (this verdict); a vendor P2P path could stay inside the chip (peerdma bandwidth --mode p2p-hw)`,
+
   // DMA mapping costs (map-cost)
   cheapest_strategy: (_s, e) => {
     const worst = e['worst'] as { strategy: string; cpuNs: number } | null;

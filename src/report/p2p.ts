@@ -9,6 +9,7 @@ import type { P2pRoute } from '../p2pdma/route.js';
 import type { Verdict } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { findingText } from './findings.js';
 import { acsUsedSummary } from './format.js';
 import {
   CHECK_SCHEMA_VERSION,
@@ -35,8 +36,13 @@ export function verdictJson(r: CheckRecord): object {
     ...(r.flip ? { laterRelease: flipJson(r.flip) } : {}),
     route: r.route,
     issues: v.issues.map((i) => ({ ...i, text: issueText(i), hintText: hintText(i) })),
+    ...(facts(r).length ? { facts: facts(r).map((f) => ({ ...f, text: findingText(f) })) } : {}),
   };
 }
+
+/** Stated facts beyond the kernel's verdict (driver P2P policy, switch chip partitions). */
+const facts = (r: CheckRecord) =>
+  r.findings.filter((f) => f.code === 'driver_refuses_p2p' || f.code === 'chip_partitions');
 
 function mapTypeLine(v: Verdict): string {
   if (v.mapType === 'uncertain') {
@@ -123,6 +129,7 @@ export function renderVerdict(r: CheckRecord): string {
     `locality: ${v.class}${v.bottleneck ? `   bottleneck ${v.bottleneck.link.join('↔')} Gen${v.bottleneck.gen} x${v.bottleneck.width} = ${v.bottleneck.GBps} GB/s per direction (raw, after encoding; published-numbers.md §3.1)` : ''}`,
   );
   lines.push(`path:     ${v.path.join(' → ')}`);
+  for (const f of facts(r)) lines.push(`note:     ${findingText(f)}`);
   lines.push('', 'route:', ...renderRoute(fabric, v, r.route).map((l) => `  ${l}`));
   if (v.issues.length) {
     lines.push('', 'reasons:');

@@ -9,6 +9,7 @@ import {
   type Maybe,
   type OsDevice,
   type OsDeviceKind,
+  type SwitchChip,
   UNKNOWN,
 } from '../../pci/types.js';
 import {
@@ -75,6 +76,8 @@ export class SpecBuilder {
   readonly #warnings: LoadWarning[] = [];
   readonly #missing = new Map<string, string[]>();
   readonly #domainNext = new Map<number, number>();
+  /** Chip id → its fabric capacity as first stated (undefined: not stated) and where. */
+  readonly #chips = new Map<string, { gbps: number | undefined; path: Path }>();
   #nextBus = 0;
 
   constructor(spec: MachineSpecDoc, src: SourceDoc) {
@@ -154,7 +157,17 @@ export class SpecBuilder {
     const defaultDomain =
       s.iommu?.defaultDomain ?? (s.iommu?.mode ? MODE_DOMAIN[s.iommu.mode] : undefined);
     const groups = new Set<number>();
-    for (const f of this.#fns) b.fn(this.#init(f, iommuEnabled, groups));
+    const inits = this.#fns.map((f) => this.#init(f, iommuEnabled, groups));
+    for (const init of inits) {
+      // every partition of a chip carries the chip's fabric, wherever it was stated
+      const chip = init.switchChip;
+      const gbps = chip === undefined ? undefined : this.#chips.get(chip.id)?.gbps;
+      b.fn(
+        chip !== undefined && gbps !== undefined
+          ? { ...init, switchChip: { ...chip, fabricGBps: gbps } }
+          : init,
+      );
+    }
     for (const g of s.iommuGroups ?? []) b.iommuGroup({ id: g.id, type: g.type });
     if (s.iommuGroups === undefined) {
       for (const id of groups) b.iommuGroup({ id, type: defaultDomain ?? UNKNOWN });
@@ -421,6 +434,12 @@ export class SpecBuilder {
     const d = f.spec;
     const path = f.path;
     const pcie = pcieOf(d, f.kind, path, this.#fail);
+    const switchChip = this.#chipOf(d, f.kind, path);
+    if (d.p2p !== undefined && BRIDGE_KINDS.has(f.kind))
+      throw this.#err(`p2p (a driver's P2P policy) is for endpoints, not a ${f.kind}`, [
+        ...path,
+        'p2p',
+      ]);
     const acs = acsOf(d, path, this.#fail);
     const iommuGroup =
       d.iommuGroup === undefined
@@ -488,8 +507,33 @@ export class SpecBuilder {
       ...(d.memory !== undefined ? { deviceMemory: parseSize(d.memory) } : {}),
       ...(d.osDevices !== undefined ? { osDevices: osDevicesOf(d.osDevices) } : {}),
       ...(d.cpulist !== undefined ? { cpulist: d.cpulist } : {}),
+      ...(switchChip !== undefined ? { switchChip } : {}),
+      ...(d.p2p !== undefined ? { driverP2p: d.p2p } : {}),
       source: this.#src.locate(path),
     };
+  }
+
+  /** `chip`/`fabricGBps` of a switch upstream port; one chip states one fabric capacity. */
+  #chipOf(d: DeviceSpec, kind: FunctionKind, path: Path): SwitchChip | undefined {
+    if (d.chip === undefined) {
+      if (d.fabricGBps !== undefined)
+        throw this.#err('fabricGBps needs chip (the switch chip it belongs to)', [
+          ...path,
+          'fabricGBps',
+        ]);
+      return undefined;
+    }
+    if (kind !== 'switch-upstream')
+      throw this.#err(`chip is stated on a switch upstream port, not a ${kind}`, [...path, 'chip']);
+    const seen = this.#chips.get(d.chip);
+    if (seen === undefined) this.#chips.set(d.chip, { gbps: d.fabricGBps, path });
+    else if (d.fabricGBps !== undefined && seen.gbps !== undefined && seen.gbps !== d.fabricGBps)
+      throw this.#err(
+        `chip ${d.chip} already has fabricGBps ${seen.gbps}; its partitions share one fabric`,
+        [...path, 'fabricGBps'],
+      );
+    else if (seen.gbps === undefined && d.fabricGBps !== undefined) seen.gbps = d.fabricGBps;
+    return { id: d.chip };
   }
 
   #missingFact(what: string, d: DeviceSpec, path: Path): Maybe<number> {

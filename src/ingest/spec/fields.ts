@@ -35,10 +35,26 @@ export function pcieOf(
 ): Maybe<PcieInfo> | null {
   const pt = d.portType ?? defaultPortType(kind);
   if (pt === 'none' || pt === 'unknown') {
-    if (d.link !== undefined)
-      throw fail(`a link needs a PCIe function (portType is ${pt})`, [...path, 'link'], true);
+    for (const k of ['link', 'mps', 'mrrs'] as const)
+      if (d[k] !== undefined)
+        throw fail(`${k} needs a PCIe function (portType is ${pt})`, [...path, k], true);
     return pt === 'none' ? null : UNKNOWN;
   }
+  const link = linkFacts(d, pt, kind, path, fail);
+  return {
+    ...link,
+    ...(d.mps !== undefined ? { mps: d.mps } : {}),
+    ...(d.mrrs !== undefined ? { mrrs: d.mrrs } : {}),
+  };
+}
+
+function linkFacts(
+  d: DeviceSpec,
+  pt: PciePortType,
+  kind: FunctionKind,
+  path: Path,
+  fail: Fail,
+): PcieInfo {
   const noLink = kind === 'rc-integrated-endpoint' || kind === 'host-bridge';
   const l = d.link;
   if (l === undefined)

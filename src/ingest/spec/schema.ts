@@ -129,6 +129,12 @@ const OsName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected an
 const Name = z.string().regex(NAME_RE, {
   error: 'expected a name of letters, digits, _ . + - (starting with a letter or _)',
 });
+const PayloadSize = z.union(
+  [128, 256, 512, 1024, 2048, 4096].map((w) => z.literal(w)) as unknown as [
+    z.ZodLiteral<number>,
+    ...z.ZodLiteral<number>[],
+  ],
+);
 const Sriov = z.strictObject({
   count: z.number().int().min(1).max(256),
   offset: z.number().int().min(1).max(0xffff).optional(),
@@ -188,6 +194,27 @@ export const Device = z
       )
       .optional()
       .describe('names the OS gave the function: {infiniband: [mlx5_0], net: [ens1np0]}'),
+    mps: PayloadSize.optional().describe(
+      'Device Control: negotiated Max Payload Size in bytes (lspci DevCtl MaxPayload)',
+    ),
+    mrrs: PayloadSize.optional().describe(
+      'Device Control: Max Read Request Size in bytes (lspci DevCtl MaxReadReq)',
+    ),
+    chip: Name.optional().describe(
+      'on a switch upstream port: the physical switch chip it is a partition (virtual switch) of; partitions of one chip share its internal fabric',
+    ),
+    fabricGBps: z
+      .number()
+      .positive()
+      .max(100000)
+      .optional()
+      .describe(
+        "with chip: GB/s the chip's internal fabric carries between its partitions, all crossing flows together",
+      ),
+    p2p: z
+      .enum(['refuses'])
+      .optional()
+      .describe("the bound driver's P2P policy where it differs from the kernel's"),
     cpulist: z
       .string()
       .regex(/^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/, { error: 'expected a CPU list like 0-31,64-95' })

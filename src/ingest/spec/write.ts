@@ -126,6 +126,11 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
     o['osDevices'] = os;
   }
   if (f.cpulist !== undefined) o['cpulist'] = f.cpulist;
+  if (f.switchChip !== undefined) {
+    o['chip'] = f.switchChip.id;
+    if (f.switchChip.fabricGBps !== undefined) o['fabricGBps'] = f.switchChip.fabricGBps;
+  }
+  if (f.driverP2p !== undefined) o['p2p'] = f.driverP2p;
   const vfs = fabric.virtfns(f);
   if (vfs.length > 0) o['vfs'] = vfs.map((v) => deviceToSpec(fabric, v));
   const kids = fabric.children(f.bdf).filter((c) => c.physfn === null);
@@ -150,7 +155,12 @@ function pcieToSpec(p: Maybe<PcieInfo> | null): Obj {
       st !== null && isKnown(st) && st.speedGTs === cap.speedGTs && st.width === cap.width;
     link = same ? linkObj(cap) : { ...linkObj(cap), trained: linkState(st) };
   } else link = { trained: linkState(st) };
-  return { portType: p.portType, link };
+  return {
+    portType: p.portType,
+    link,
+    ...(p.mps !== undefined ? { mps: p.mps } : {}),
+    ...(p.mrrs !== undefined ? { mrrs: p.mrrs } : {}),
+  };
 }
 
 function acsToSpec(a: AcsState): unknown {
