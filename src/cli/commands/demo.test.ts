@@ -10,10 +10,10 @@ async function run(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-test('peerdma demo --json on the default example: schemaVersion 1, verified, pristine, deterministic', async () => {
+test('peerdma demo --json on the default example: schemaVersion 2, verified, pristine, deterministic', async () => {
   const a = await run(['demo', '--json']);
   const doc = JSON.parse(a);
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.founding.verified, true);
   assert.deepEqual(doc.founding.pristine, []);
   assert.equal(doc.founding.pair.accel, 'accel0');
