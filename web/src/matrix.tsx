@@ -94,11 +94,13 @@ export function MatrixView(p: MatrixProps) {
               }
             : { fill: 'distance', color: { scheme: 'Viridis', legend: true } as Plot.ScaleOptions };
     const sel = p.pair;
+    // A range (`lo–hi`) needs wider cells than a code or a distance.
+    const cw = p.show === 'bandwidth' ? 64 : 26;
     const chart = Plot.plot({
       marginLeft: 110,
       marginBottom: 90,
-      width: Math.max(420, 110 + 26 * labels.length),
-      height: Math.max(300, 90 + 26 * labels.length),
+      width: Math.max(420, 110 + cw * labels.length),
+      height: Math.max(300, 90 + (p.show === 'bandwidth' ? 30 : 26) * labels.length),
       x: { domain: labels, label: 'client (DMA initiator)', tickRotate: -50 },
       y: { domain: labels, label: 'provider (memory owner)' },
       color: fill.color,
@@ -116,7 +118,7 @@ export function MatrixView(p: MatrixProps) {
           x: 'client',
           y: 'provider',
           text: (d: Cell) => cellText(d, p.show),
-          fontSize: p.show === 'bandwidth' ? 7 : 9,
+          fontSize: p.show === 'bandwidth' ? 8 : 9,
           fill: 'black',
         }),
         ...(sel
