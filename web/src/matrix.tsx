@@ -96,6 +96,10 @@ export function MatrixView(p: MatrixProps) {
     const sel = p.pair;
     // A range (`lo–hi`) needs wider cells than a code or a distance.
     const cw = p.show === 'bandwidth' ? 64 : 26;
+    // Text stays readable on the dark end of the Blues scale.
+    const top = Math.max(0, ...all.map((d) => d.GBps ?? 0));
+    const ink = (d: Cell) =>
+      p.show === 'bandwidth' && d.GBps !== null && d.GBps > 0.7 * top ? 'white' : 'black';
     const chart = Plot.plot({
       marginLeft: 110,
       marginBottom: 90,
@@ -119,7 +123,7 @@ export function MatrixView(p: MatrixProps) {
           y: 'provider',
           text: (d: Cell) => cellText(d, p.show),
           fontSize: p.show === 'bandwidth' ? 8 : 9,
-          fill: 'black',
+          fill: ink,
         }),
         ...(sel
           ? [
