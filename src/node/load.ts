@@ -123,8 +123,7 @@ async function loadRaw(
     name: i.name,
     text: decodeText(i.bytes, i.name),
   }));
-  const format =
-    opts.format ?? detectAll(texts, (await import('../ingest/detect.js')).detectTextFormat);
+  const format = opts.format ?? (await import('../ingest/detect.js')).detectTexts(texts);
   try {
     switch (format) {
       case 'lspci':
@@ -141,31 +140,6 @@ async function loadRaw(
   } catch (e) {
     throw withFile(e, head.name);
   }
-}
-
-function detectAll(
-  texts: readonly TextInput[],
-  detectTextFormat: (text: string) => InputFormat | null,
-): InputFormat {
-  const formats = texts.map((t) => {
-    const f = detectTextFormat(t.text);
-    if (f === null) {
-      throw new PeerdmaError(
-        'E_FORMAT_UNKNOWN',
-        'not a sysfs capture, lspci output, hwloc XML or peerdma spec (use --format to force one)',
-        { file: t.name, line: 1 },
-      );
-    }
-    return f;
-  });
-  const f0 = formats[0]!;
-  const other = formats.findIndex((f) => f !== f0);
-  if (other >= 0) {
-    throw new PeerdmaError('E_USAGE', `inputs mix formats: ${f0} and ${formats[other]}`, {
-      file: texts[other]!.name,
-    });
-  }
-  return f0;
 }
 
 function single(texts: readonly TextInput[], what: string): TextInput {
