@@ -19,10 +19,12 @@
  */
 import { PeerdmaError } from '../errors/index.js';
 import {
+  tarBase256 as base256,
   type InsertMemo,
   insert,
   newDir,
   normalise,
+  tarOctal as octal,
   readLimit,
   type TreeDir,
   type TreeFile,
@@ -371,26 +373,4 @@ function byteSum(b: Buffer, o: number, w: Uint32Array | null): number {
     lanes += (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
   }
   return (lanes & 0xffff) + (lanes >>> 16);
-}
-
-function octal(b: Buffer, o: number, n: number): number {
-  let v = 0;
-  let seen = false;
-  for (let i = o; i < o + n; i++) {
-    const c = b[i]!;
-    if (c >= 0x30 && c <= 0x37) {
-      v = v * 8 + (c - 0x30);
-      seen = true;
-    } else if (c === 0 || c === 0x20) {
-      if (seen) break;
-    } else return -1;
-  }
-  return seen ? v : 0;
-}
-
-function base256(b: Buffer, o: number, n: number): number {
-  if (b[o]! & 0x40) return -1; // negative
-  let v = b[o]! & 0x3f;
-  for (let i = o + 1; i < o + n; i++) v = v * 256 + b[i]!;
-  return v;
 }

@@ -172,3 +172,27 @@ export function normalise(p: string): string {
   }
   return out.join('/');
 }
+
+/** A tar header's octal number field (NUL/space padded); -1 when it holds anything else. */
+export function tarOctal(b: Uint8Array, o: number, n: number): number {
+  let v = 0;
+  let seen = false;
+  for (let i = o; i < o + n; i++) {
+    const c = b[i]!;
+    if (c >= 0x30 && c <= 0x37) {
+      v = v * 8 + (c - 0x30);
+      seen = true;
+    } else if (c === 0 || c === 0x20) {
+      if (seen) break;
+    } else return -1;
+  }
+  return seen ? v : 0;
+}
+
+/** A tar header's base-256 number field (GNU, high bit set); -1 for a negative value. */
+export function tarBase256(b: Uint8Array, o: number, n: number): number {
+  if (b[o]! & 0x40) return -1;
+  let v = b[o]! & 0x3f;
+  for (let i = o + 1; i < o + n; i++) v = v * 256 + b[i]!;
+  return v;
+}

@@ -6,7 +6,16 @@
  */
 import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
-import { fileBytes, insert, newDir, normalise, type TreeDir, walk } from '../node/vfs-tree.js';
+import {
+  tarBase256 as base256,
+  fileBytes,
+  insert,
+  newDir,
+  normalise,
+  tarOctal as octal,
+  type TreeDir,
+  walk,
+} from '../node/vfs-tree.js';
 
 export interface TarLimits {
   readonly bytes: number;
@@ -24,28 +33,6 @@ function cstr(b: Uint8Array, o: number, n: number): string {
   let high = 0;
   while (e < o + n && b[e] !== 0) high |= b[e++]!;
   return (high & 0x80 ? utf8 : latin1).decode(b.subarray(o, e));
-}
-
-function octal(b: Uint8Array, o: number, n: number): number {
-  let v = 0;
-  let seen = false;
-  for (let i = o; i < o + n; i++) {
-    const c = b[i]!;
-    if (c >= 0x30 && c <= 0x37) {
-      v = v * 8 + (c - 0x30);
-      seen = true;
-    } else if (c === 0 || c === 0x20) {
-      if (seen) break;
-    } else return -1;
-  }
-  return seen ? v : 0;
-}
-
-function base256(b: Uint8Array, o: number, n: number): number {
-  if (b[o]! & 0x40) return -1;
-  let v = b[o]! & 0x3f;
-  for (let i = o + 1; i < o + n; i++) v = v * 256 + b[i]!;
-  return v;
 }
 
 /** `%d key=value\n` records of a pax extended header. */
