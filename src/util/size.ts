@@ -66,3 +66,26 @@ export function formatBytesExact(n: bigint): string {
   const dec = best(DECIMAL_NAMES);
   return dec.length < bin.length ? dec : bin;
 }
+
+const BINARY_DESC: ReadonlyArray<[string, bigint]> = [
+  ['P', BINARY['P']!],
+  ['T', BINARY['T']!],
+  ['G', BINARY['G']!],
+  ['M', BINARY['M']!],
+  ['K', BINARY['K']!],
+];
+
+/**
+ * A size in the largest binary unit that divides it exactly: `64GiB` (`iB` names, as specs write
+ * them) or `64G` (`letter`, as lspci writes them); otherwise `0x…` (`hex`) or plain bytes.
+ */
+export function formatBinaryExact(
+  n: bigint,
+  names: 'iB' | 'letter',
+  fallback: 'hex' | 'bytes',
+): string {
+  for (const [u, v] of BINARY_DESC) {
+    if (n >= v && n % v === 0n) return `${n / v}${names === 'iB' ? `${u}iB` : u}`;
+  }
+  return fallback === 'hex' ? `0x${n.toString(16)}` : `${n}`;
+}
