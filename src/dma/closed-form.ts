@@ -212,14 +212,20 @@ function mapResourceClosed({ m, u, shape, env, pm, E, P, call }: ClosedFormCtx):
 }
 
 /** dma_iova_link per chunk (translating) or dma_map_phys per chunk (direct). */
-function iovaLinkClosed({ m, u, env, pm, T, N, P, call, oneRange }: ClosedFormCtx): bigint {
+/** dma_iova_try_alloc + one dma_iova_link per chunk + sync: one range, segments of at most `seg`. */
+function linkedRange({ m, T, N, call, oneRange }: ClosedFormCtx, seg: bigint): bigint {
+  call(m, 'dma_iova_try_alloc', 1n);
+  call(m, 'dma_iova_link', N);
+  call(m, 'dma_iova_sync', 1n);
+  oneRange('dma_iova_destroy');
+  return ceilDiv(T, seg);
+}
+
+function iovaLinkClosed(c: ClosedFormCtx): bigint {
+  const { m, u, env, pm, N, P, call } = c;
   let segments: bigint;
   if (env.translating) {
-    call(m, 'dma_iova_try_alloc', 1n);
-    call(m, 'dma_iova_link', N);
-    call(m, 'dma_iova_sync', 1n);
-    oneRange('dma_iova_destroy');
-    segments = ceilDiv(T, pm);
+    segments = linkedRange(c, pm);
   } else {
     call(m, 'dma_map_phys', N);
     call(u, 'dma_unmap_phys', N);
@@ -229,16 +235,8 @@ function iovaLinkClosed({ m, u, env, pm, T, N, P, call, oneRange }: ClosedFormCt
   return segments;
 }
 
-function physVecClosed({
-  m,
-  u,
-  shape,
-  env,
-  T,
-  N,
-  call,
-  oneRange,
-}: ClosedFormCtx): bigint | ClosedFormError {
+function physVecClosed(c: ClosedFormCtx): bigint | ClosedFormError {
+  const { m, u, shape, env, N, call } = c;
   m.physVecEntries = Number(N);
   // fill_sg_entry splits each range at the sg length limit
   const split = () =>
@@ -257,11 +255,7 @@ function physVecClosed({
   }
   let segments: bigint;
   if (env.translating) {
-    call(m, 'dma_iova_try_alloc', 1n);
-    call(m, 'dma_iova_link', N);
-    call(m, 'dma_iova_sync', 1n);
-    oneRange('dma_iova_destroy');
-    segments = ceilDiv(T, SG_MAX_SEGMENT);
+    segments = linkedRange(c, SG_MAX_SEGMENT);
   } else {
     // the free unmaps per entry
     segments = split();

@@ -37,20 +37,16 @@ export function parseBytes(text: string): bigint | null {
   return m[4] === '' ? n * BINARY[letter]! : n * DECIMAL[letter]!;
 }
 
-const BINARY_NAMES: ReadonlyArray<[string, bigint]> = [
-  ['PiB', BINARY['P']!],
-  ['TiB', BINARY['T']!],
-  ['GiB', BINARY['G']!],
-  ['MiB', BINARY['M']!],
-  ['KiB', BINARY['K']!],
-];
-const DECIMAL_NAMES: ReadonlyArray<[string, bigint]> = [
-  ['PB', DECIMAL['P']!],
-  ['TB', DECIMAL['T']!],
-  ['GB', DECIMAL['G']!],
-  ['MB', DECIMAL['M']!],
-  ['kB', DECIMAL['K']!],
-];
+/** Unit letters, largest first; `names(letter)` spells each unit of `table`. */
+const LETTERS = ['P', 'T', 'G', 'M', 'K'] as const;
+const unitsDesc = (
+  table: Readonly<Record<string, bigint>>,
+  name: (letter: string) => string,
+): ReadonlyArray<[string, bigint]> => LETTERS.map((l) => [name(l), table[l]!]);
+
+const BINARY_DESC = unitsDesc(BINARY, (l) => l);
+const BINARY_NAMES = unitsDesc(BINARY, (l) => `${l}iB`);
+const DECIMAL_NAMES = unitsDesc(DECIMAL, (l) => (l === 'K' ? 'kB' : `${l}B`));
 
 /**
  * The shortest exact spelling: the size in the largest binary unit that divides it (`64GiB`) or
@@ -66,14 +62,6 @@ export function formatBytesExact(n: bigint): string {
   const dec = best(DECIMAL_NAMES);
   return dec.length < bin.length ? dec : bin;
 }
-
-const BINARY_DESC: ReadonlyArray<[string, bigint]> = [
-  ['P', BINARY['P']!],
-  ['T', BINARY['T']!],
-  ['G', BINARY['G']!],
-  ['M', BINARY['M']!],
-  ['K', BINARY['K']!],
-];
 
 /**
  * A size in the largest binary unit that divides it exactly: `64GiB` (`iB` names, as specs write
