@@ -146,6 +146,53 @@ describe('web UI in Chromium', { skip }, () => {
     await page.close();
   });
 
+  it('the bandwidth metric shows predicted P2P GB/s; the pair panel shows P2P and bounce', async () => {
+    const page = await open('src=server&view=matrix');
+    await page.getByLabel('Show').selectOption('bandwidth');
+    const cell = page.locator('rect[data-pair="0000:19:00.0 0000:1b:00.0"]');
+    const label = (await cell.getAttribute('aria-label')) ?? '';
+    assert.match(label, /^accel0 → nic0: .*, P2P (\d+\.\d\d)(–\d+\.\d\d)? GB\/s$/);
+    const gbps = Number(/P2P (\d+\.\d\d)/.exec(label)![1]);
+    assert.ok(gbps > 0, label);
+    // The heatmap draws the same number in the cell, and the table alternative holds it too.
+    const table = page.getByTestId('matrix-table');
+    await table.locator('summary').click();
+    const row = table
+      .locator('tbody tr')
+      .filter({ has: page.locator('th', { hasText: /^accel0$/ }) });
+    assert.ok(((await row.textContent()) ?? '').includes(/P2P ([\d.–]+)/.exec(label)![1]!));
+    await shot(page, 'matrix-bandwidth');
+    await cell.click();
+    const p2p = page.getByTestId('bw-P2P');
+    await p2p.waitFor();
+    const p2pText = (await p2p.textContent()) ?? '';
+    assert.match(p2pText, /^P2P(≥ )?\d+\.\d\d(–\d+\.\d\d)?root complex/);
+    // The matrix and the pair's own solve agree on the range.
+    assert.ok(p2pText.includes(/P2P ([\d.–]+)/.exec(label)![1]!), p2pText);
+    assert.match((await page.getByTestId('bw-bounce').textContent()) ?? '', /^bounce\d+\.\d\d/);
+    await page.close();
+  });
+
+  it('heatmap cells are reachable by keyboard; Enter opens the pair', async () => {
+    const page = await open('src=server&view=matrix');
+    const rects = page.locator('g[aria-label="cell"] rect');
+    assert.equal(await page.locator('g[aria-label="cell"] rect[tabindex="0"]').count(), 1);
+    const pairs = await rects.evaluateAll((els) => els.map((e) => e.getAttribute('data-pair')));
+    const n = Math.round(Math.sqrt(pairs.length));
+    assert.equal(n * n, pairs.length);
+    await page.locator('g[aria-label="cell"] rect[tabindex="0"]').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate('document.activeElement.getAttribute("data-pair")');
+    assert.equal(focused, pairs[n + 1]);
+    assert.equal(await page.locator('g[aria-label="cell"] rect[tabindex="0"]').count(), 1);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('verdict').waitFor();
+    const [a, b] = String(focused).split(' ');
+    assert.match(page.url(), new RegExp(`pair=${encodeURIComponent(`${a},${b}`)}`));
+    await page.close();
+  });
+
   it('the kernel slider and command line re-judge the pair', async () => {
     const page = await open('src=server&view=route&pair=0000:19:00.0,0000:1b:00.0');
     const verdict = page.getByTestId('verdict');

@@ -3,6 +3,7 @@
  * all-pairs matrix (the fast path `peerdma matrix` uses), a pair's verdict, and the pair's map type
  * under every rule set (the kernel-version slider shows where it flips).
  */
+import { type PairReport, pairReport } from '../app/bandwidth.js';
 import { type CheckRecord, checkRecord } from '../app/check.js';
 import { buildMatrix } from '../app/matrix.js';
 import type { P2pEnv } from '../p2pdma/env.js';
@@ -12,6 +13,9 @@ import { P2pdma } from '../p2pdma/p2pdma.js';
 import { mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { type BandwidthMatrices, bandwidthMatrices } from '../perf/matrix.js';
+import { PerfModel, type Rate } from '../perf/model.js';
+import { rateText } from '../report/bandwidth.js';
 import { applyEdits, type Edits } from './whatif.js';
 
 export { LOCALITY_LEGEND };
@@ -28,6 +32,8 @@ export interface Judged {
   readonly matrix: PairMatrix;
   /** The what-if command line (undefined: none). */
   readonly cmdline: string | undefined;
+  /** The rule set name the what-if state names (undefined: the default). */
+  readonly rules: string | undefined;
 }
 
 /** Edit the machine and judge every pair of its endpoints (the matrix's default selection). */
@@ -36,7 +42,8 @@ export function judge(base: Fabric, inputs: Inputs): Judged {
   const cmdline = inputs.cmdline === '' ? undefined : inputs.cmdline;
   // The `matrix` use case's own builder (default selection), as `peerdma matrix` runs it.
   const view = buildMatrix(fabric, inputs.rules ?? undefined, cmdline, {});
-  return { fabric, env: view.env, cmdline, matrix: view.matrix };
+  const rules = inputs.rules ?? undefined;
+  return { fabric, env: view.env, cmdline, rules, matrix: view.matrix };
 }
 
 export interface Cell {
@@ -47,12 +54,21 @@ export interface Cell {
   readonly mapType: string;
   readonly distance: number;
   readonly locality: string;
+  /** Predicted uni-directional P2P GB/s, provider → client (low end; null: not computed, diagonal). */
+  readonly GBps: number | null;
+  /** The same as text, a range as `lo–hi` (empty when null). */
+  readonly GBpsText: string;
 }
 
 const short = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
 
+function gbps(bw: BandwidthMatrices | undefined, a: number, b: number) {
+  const r = bw === undefined ? null : uniP2pRate(bw, a, b);
+  return { GBps: r === null ? null : r.lo, GBpsText: r === null ? '' : rateText(r) };
+}
+
 /** Every cell of the matrix as records (for the heatmap and its table alternative). */
-export function cells(j: Judged): Cell[] {
+export function cells(j: Judged, bw?: BandwidthMatrices): Cell[] {
   const devs = j.matrix.devices;
   const out: Cell[] = [];
   for (let a = 0; a < devs.length; a++) {
@@ -65,6 +81,7 @@ export function cells(j: Judged): Cell[] {
         mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
         distance: cellDistance(j.matrix, a, b),
         locality: localityClass(j.fabric, devs[a]!, devs[b]!),
+        ...gbps(bw, a, b),
       });
     }
   }
@@ -115,4 +132,32 @@ export function acrossRules(
       mapType: v.mapType === 'uncertain' ? `uncertain (${v.possible.join('|')})` : v.mapType,
     };
   });
+}
+
+/** The bandwidth model of the judged (edited) machine, under its rule set and command line. */
+export function perfModelOf(j: Judged): PerfModel {
+  return new PerfModel(j.fabric, {
+    ...(j.rules !== undefined ? { ruleSet: j.rules } : {}),
+    ...(j.cmdline !== undefined ? { cmdline: j.cmdline } : {}),
+  });
+}
+
+/** All-pairs predicted bandwidth over the matrix's devices (posted writes), as `peerdma bandwidth --all`. */
+export function bandwidthOf(j: Judged): BandwidthMatrices {
+  return bandwidthMatrices(perfModelOf(j), j.matrix.devices);
+}
+
+/** Uni-directional P2P GB/s from row device `a` to column device `b` (null on the diagonal). */
+export function uniP2pRate(bw: BandwidthMatrices, a: number, b: number): Rate | null {
+  if (a === b) return null;
+  const k = a * bw.n + b;
+  const lo = bw.lo.uniP2p[k]!;
+  const hi = bw.hi.uniP2p[k]!;
+  if (!Number.isFinite(lo)) return null;
+  return { lo, hi: Number.isFinite(hi) ? hi : lo, atLeast: false };
+}
+
+/** One pair's P2P and bounce flows alone (the `bandwidth --src --dst` use case's record). */
+export function pairBandwidth(j: Judged, src: string, dst: string): PairReport {
+  return pairReport(perfModelOf(j), j.fabric.resolve(src), j.fabric.resolve(dst), false);
 }

@@ -12,6 +12,7 @@ import { DEFAULT_RULE_SET } from '../../src/p2pdma/rulesets.js';
 import { type Judged, judge } from '../../src/web/judge.js';
 import { decodeState, encodeState, type PageState, type View } from '../../src/web/state.js';
 import { deviceFunctions, slotsOf } from '../../src/web/whatif.js';
+import { PairBandwidth } from './bandwidth.js';
 import { CostView } from './cost.js';
 import { DemoView } from './demo.js';
 import { EXAMPLES, type Loaded, loadDropped, loadExample, loadServerMachine } from './machine.js';
@@ -379,6 +380,7 @@ function App() {
                   rules={rules}
                   onRules={(r) => update({ rules: r === DEFAULT_RULE_SET.name ? null : r })}
                 />
+                {state.pair ? <PairBandwidth judged={ok} pair={state.pair} /> : null}
                 {verdict ? (
                   <>
                     <h3>The route on the tree</h3>

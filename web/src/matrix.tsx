@@ -2,9 +2,31 @@
 import * as Plot from '@observablehq/plot';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { MT_CODES } from '../../src/p2pdma/matrix.js';
-import { type Cell, cells, type Judged, LOCALITY_LEGEND } from '../../src/web/judge.js';
+import {
+  bandwidthOf,
+  type Cell,
+  cells,
+  type Judged,
+  LOCALITY_LEGEND,
+} from '../../src/web/judge.js';
 
-export type Show = 'maptype' | 'class' | 'distance';
+export type Show = 'maptype' | 'class' | 'distance' | 'bandwidth';
+
+const mtShort = (m: string) =>
+  m === 'BUS_ADDR' ? 'BUS' : m === 'THRU_HOST_BRIDGE' ? 'THB' : m === 'NOT_SUPPORTED' ? 'NS' : '?';
+
+/** What a cell says for the metric shown (its text in the heatmap and in the table). */
+function cellText(d: Cell, show: Show): string {
+  if (show === 'distance') return String(d.distance);
+  if (show === 'class') return d.locality;
+  if (show === 'bandwidth') return d.GBpsText === '' ? '—' : d.GBpsText;
+  return mtShort(d.mapType);
+}
+
+function cellLabel(d: Cell): string {
+  const bw = d.GBpsText === '' ? '' : `, P2P ${d.GBpsText} GB/s`;
+  return `${d.provider} → ${d.client}: ${d.mapType}, distance ${d.distance}, ${d.locality}${bw}`;
+}
 /** Above this many endpoints the heatmap is replaced by counts and the pickers. */
 export const HEATMAP_MAX = 64;
 
@@ -25,7 +47,14 @@ export interface MatrixProps {
 
 export function MatrixView(p: MatrixProps) {
   const devs = p.judged.matrix.devices;
-  const all = useMemo(() => (devs.length <= HEATMAP_MAX ? cells(p.judged) : []), [p.judged]);
+  const wantBw = p.show === 'bandwidth';
+  const all = useMemo(
+    () =>
+      devs.length <= HEATMAP_MAX ? cells(p.judged, wantBw ? bandwidthOf(p.judged) : undefined) : [],
+    [p.judged, wantBw],
+  );
+  /** The cell holding the keyboard focus (roving tabindex), as an index into `all`. */
+  const focus = useRef(0);
   const counts = useMemo(() => {
     const c = new Map<string, number>();
     const m = p.judged.matrix.mapTypes;
@@ -54,13 +83,28 @@ export function MatrixView(p: MatrixProps) {
           }
         : p.show === 'class'
           ? { fill: 'locality', color: { scheme: 'Tableau10', legend: true } as Plot.ScaleOptions }
-          : { fill: 'distance', color: { scheme: 'Viridis', legend: true } as Plot.ScaleOptions };
+          : p.show === 'bandwidth'
+            ? {
+                fill: 'GBps',
+                color: {
+                  scheme: 'Blues',
+                  legend: true,
+                  label: 'P2P GB/s (uni-directional, low end)',
+                } as Plot.ScaleOptions,
+              }
+            : { fill: 'distance', color: { scheme: 'Viridis', legend: true } as Plot.ScaleOptions };
     const sel = p.pair;
+    // A range (`lo–hi`) needs wider cells than a code or a distance.
+    const cw = p.show === 'bandwidth' ? 64 : 26;
+    // Text stays readable on the dark end of the Blues scale.
+    const top = Math.max(0, ...all.map((d) => d.GBps ?? 0));
+    const ink = (d: Cell) =>
+      p.show === 'bandwidth' && d.GBps !== null && d.GBps > 0.7 * top ? 'white' : 'black';
     const chart = Plot.plot({
       marginLeft: 110,
       marginBottom: 90,
-      width: Math.max(420, 110 + 26 * labels.length),
-      height: Math.max(300, 90 + 26 * labels.length),
+      width: Math.max(420, 110 + cw * labels.length),
+      height: Math.max(300, 90 + (p.show === 'bandwidth' ? 30 : 26) * labels.length),
       x: { domain: labels, label: 'client (DMA initiator)', tickRotate: -50 },
       y: { domain: labels, label: 'provider (memory owner)' },
       color: fill.color,
@@ -72,26 +116,14 @@ export function MatrixView(p: MatrixProps) {
           y: 'provider',
           fill: fill.fill,
           inset: 0.5,
-          title: (d: Cell) =>
-            `${d.provider} → ${d.client}: ${d.mapType}, distance ${d.distance}, ${d.locality}`,
+          title: cellLabel,
         }),
         Plot.text(all, {
           x: 'client',
           y: 'provider',
-          text: (d: Cell) =>
-            p.show === 'distance'
-              ? String(d.distance)
-              : p.show === 'class'
-                ? d.locality
-                : d.mapType === 'BUS_ADDR'
-                  ? 'BUS'
-                  : d.mapType === 'THRU_HOST_BRIDGE'
-                    ? 'THB'
-                    : d.mapType === 'NOT_SUPPORTED'
-                      ? 'NS'
-                      : '?',
-          fontSize: 9,
-          fill: 'black',
+          text: (d: Cell) => cellText(d, p.show),
+          fontSize: p.show === 'bandwidth' ? 8 : 9,
+          fill: ink,
         }),
         ...(sel
           ? [
@@ -108,12 +140,50 @@ export function MatrixView(p: MatrixProps) {
     });
     el.append(chart);
     const rects = [...el.querySelectorAll<SVGRectElement>('g[aria-label="cell"] rect')];
+    const n = devs.length;
+    if (sel) {
+      const a = devs.findIndex((f) => f.bdf === sel[0]);
+      const b = devs.findIndex((f) => f.bdf === sel[1]);
+      if (a >= 0 && b >= 0) focus.current = a * n + b;
+    }
+    if (focus.current >= rects.length) focus.current = 0;
+    const choose = (d: Cell) => p.onPair([devs[d.i]!.bdf, devs[d.j]!.bdf]);
     rects.forEach((r, idx) => {
       const d = all[idx];
       if (!d) return;
       r.setAttribute('data-pair', `${devs[d.i]!.bdf} ${devs[d.j]!.bdf}`);
+      r.setAttribute('role', 'button');
+      r.setAttribute('aria-label', cellLabel(d));
+      r.setAttribute('tabindex', idx === focus.current ? '0' : '-1');
       r.style.cursor = 'pointer';
-      r.addEventListener('click', () => p.onPair([devs[d.i]!.bdf, devs[d.j]!.bdf]));
+      r.addEventListener('click', () => choose(d));
+      r.addEventListener('focus', () => {
+        focus.current = idx;
+      });
+      r.addEventListener('keydown', (e) => {
+        const i = d.i;
+        const j = d.j;
+        let to: number | null = null;
+        if (e.key === 'ArrowRight') to = i * n + Math.min(n - 1, j + 1);
+        else if (e.key === 'ArrowLeft') to = i * n + Math.max(0, j - 1);
+        else if (e.key === 'ArrowDown') to = Math.min(n - 1, i + 1) * n + j;
+        else if (e.key === 'ArrowUp') to = Math.max(0, i - 1) * n + j;
+        else if (e.key === 'Home') to = i * n;
+        else if (e.key === 'End') to = i * n + n - 1;
+        else if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          choose(d);
+          return;
+        }
+        if (to === null) return;
+        e.preventDefault();
+        const next = rects[to];
+        if (!next) return;
+        r.setAttribute('tabindex', '-1');
+        next.setAttribute('tabindex', '0');
+        focus.current = to;
+        next.focus();
+      });
     });
   }, [all, p.show, p.pair]);
 
@@ -133,6 +203,7 @@ export function MatrixView(p: MatrixProps) {
             <option value="maptype">map type</option>
             <option value="class">locality class</option>
             <option value="distance">kernel distance</option>
+            <option value="bandwidth">bandwidth (P2P GB/s)</option>
           </select>
         </label>
         {(['provider', 'client'] as const).map((w, k) => (
@@ -158,7 +229,49 @@ export function MatrixView(p: MatrixProps) {
         {[...counts].map(([k, v]) => `${v} ${k}`).join(' · ')}
         {devs.length > HEATMAP_MAX ? ` (heatmap drawn up to ${HEATMAP_MAX} endpoints)` : ''}
       </p>
+      {p.show === 'bandwidth' ? (
+        <p class="note">
+          Predicted P2P GB/s, one direction (provider → client), posted writes, from the PCIe model
+          as <code>peerdma bandwidth --all</code> computes it; a range is <i>lo–hi</i>.
+        </p>
+      ) : null}
       <div ref={host} class="heatmap" />
+      {all.length > 0 ? (
+        <details data-testid="matrix-table">
+          <summary>The matrix as a table</summary>
+          <table>
+            <caption>
+              Rows: provider (memory owner); columns: client (DMA initiator); cells:{' '}
+              {p.show === 'bandwidth' ? 'P2P GB/s' : p.show}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">provider \ client</th>
+                {devs.map((f, j) => (
+                  <th key={f.bdf} scope="col">
+                    {all[j]?.client}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {devs.map((f, i) => (
+                <tr key={f.bdf}>
+                  <th scope="row">{all[i * devs.length]?.provider}</th>
+                  {devs.map((g, j) => {
+                    const d = all[i * devs.length + j]!;
+                    return (
+                      <td key={g.bdf} title={cellLabel(d)}>
+                        {cellText(d, p.show)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ) : null}
       {p.show === 'class' ? (
         <details>
           <summary>locality classes</summary>

@@ -163,8 +163,15 @@ describe('fuzz: CLI argument parsing', () => {
         const errText = io.err();
         assert.doesNotMatch(errText, /internal error/, `${JSON.stringify(args)}: ${errText}`);
         assert.ok([0, 1, 2].includes(code), `${JSON.stringify(args)} → exit ${code}: ${errText}`);
-        // A usage error is one `peerdma: …` line; a bare `peerdma` prints the help instead.
-        if (code === 2) assert.match(errText, /^peerdma: |Usage: peerdma/m, JSON.stringify(args));
+        assert.doesNotMatch(errText, /"E_INTERNAL"/, `${JSON.stringify(args)}: ${errText}`);
+        // A usage error is one `peerdma: …` line (under --json one JSON error document); a bare
+        // `peerdma` prints the help instead.
+        if (code === 2 && errText.startsWith('{')) {
+          const doc = JSON.parse(errText) as { error?: { code?: string } };
+          assert.match(doc.error?.code ?? '', /^E_[A-Z_]+$/, JSON.stringify(args));
+        } else if (code === 2) {
+          assert.match(errText, /^peerdma: |Usage: peerdma/m, JSON.stringify(args));
+        }
       }),
       params,
     );

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadSpec } from '../ingest/spec/index.js';
+import { readExample } from '../node/examples.js';
+import { bandwidthOf, cells, judge, pairBandwidth } from './judge.js';
+import { NO_EDITS } from './whatif.js';
+
+const base = loadSpec({ name: 'example:default', text: readExample('default').text }).fabric;
+const inputs = { rules: null, cmdline: '', edits: NO_EDITS };
+
+describe('bandwidth metric of the heatmap', () => {
+  const j = judge(base, inputs);
+  const devs = j.matrix.devices;
+  const idx = (name: string) => devs.findIndex((f) => f.name === name);
+  const cellOf = (cs: ReturnType<typeof cells>, a: string, b: string) =>
+    cs.find((c) => c.i === idx(a) && c.j === idx(b))!;
+
+  it('every off-diagonal cell has a GB/s number; the diagonal has none', () => {
+    const cs = cells(j, bandwidthOf(j));
+    for (const c of cs) {
+      if (c.i === c.j) assert.equal(c.GBps, null);
+      else {
+        assert.ok(c.GBps !== null && c.GBps > 0, `${c.provider}→${c.client}`);
+        assert.match(c.GBpsText, /^\d+\.\d\d(–\d+\.\d\d)?$/);
+      }
+    }
+    // Without the bandwidth matrices the cells carry no number (the metric is computed on demand).
+    assert.ok(cells(j).every((c) => c.GBps === null && c.GBpsText === ''));
+  });
+
+  it('the matrix cell agrees with the pair solve (the CLI `bandwidth --src --dst` record)', () => {
+    const c = cellOf(cells(j, bandwidthOf(j)), 'accel0', 'nic0');
+    const p = pairBandwidth(j, 'accel0', 'nic0');
+    assert.ok(Math.abs(c.GBps! - p.p2p.rate.lo) < 0.01, `${c.GBps} vs ${p.p2p.rate.lo}`);
+    assert.ok(p.bounce.rate.lo > 0);
+    assert.notEqual(p.p2p.bottleneck, '');
+  });
+
+  it('is recomputed after what-if edits: ACS off lets accel0→nic0 through the switch', () => {
+    const acs = Object.fromEntries(
+      base.functions.filter((f) => f.kind === 'switch-downstream').map((f) => [f.bdf, false]),
+    );
+    const edited = judge(base, { ...inputs, edits: { ...NO_EDITS, acs } });
+    const before = pairBandwidth(j, 'accel0', 'nic0');
+    const after = pairBandwidth(edited, 'accel0', 'nic0');
+    assert.equal(before.p2p.mapType, 'THRU_HOST_BRIDGE');
+    assert.equal(after.p2p.mapType, 'BUS_ADDR');
+    assert.notEqual(after.p2p.bottleneck, before.p2p.bottleneck);
+    const c0 = cellOf(cells(j, bandwidthOf(j)), 'accel0', 'nic0');
+    const c1 = cellOf(cells(edited, bandwidthOf(edited)), 'accel0', 'nic0');
+    assert.ok(Math.abs(c1.GBps! - after.p2p.rate.lo) < 0.01);
+    assert.notEqual(c1.GBpsText, c0.GBpsText);
+  });
+});
