@@ -4,13 +4,15 @@
  *   throws instead, for tests that want to stop at the first one);
  * - BUG_ON: the kernel stops → a thrown KernelBug that aborts the simulated step.
  */
+import type { RuleId } from './rule-ids.js';
+
 /** `CHECK`: misuse the kernel does not detect (silent), flagged by the model's checking mode. */
 export type ViolationKind = 'WARN' | 'WARN_ONCE' | 'LOCKDEP' | 'MIGHT_SLEEP' | 'CHECK';
 
 export interface ProtocolViolation {
   readonly kind: ViolationKind;
-  /** Stable identifier of the rule, e.g. `dmabuf.map.resv-not-held` or `spec7.12`. */
-  readonly rule: string;
+  /** Stable identifier of the rule (one of `RULE`, e.g. `spec7.16`). */
+  readonly rule: RuleId;
   readonly message: string;
   /** Monotonic sequence number within the recorder. */
   readonly seq: number;
@@ -18,8 +20,8 @@ export interface ProtocolViolation {
 
 export class KernelBug extends Error {
   override readonly name = 'KernelBug';
-  readonly rule: string;
-  constructor(rule: string, message: string) {
+  readonly rule: RuleId;
+  constructor(rule: RuleId, message: string) {
     super(`kernel BUG: ${message}`);
     this.rule = rule;
   }
@@ -39,7 +41,7 @@ export interface ViolationListeners {
   /** Called for every recorded violation, before strict mode throws. */
   readonly onReport?: (v: ProtocolViolation) => void;
   /** Called for every BUG, before the KernelBug is thrown. */
-  readonly onBug?: (rule: string, message: string) => void;
+  readonly onBug?: (rule: RuleId, message: string) => void;
 }
 
 /** Per-Kernel log of WARN-class events. `_ONCE` kinds fire once per rule. */
@@ -56,7 +58,7 @@ export class ViolationLog {
   }
 
   /** Record a violation; returns it (or undefined when a _ONCE rule already fired). */
-  report(kind: ViolationKind, rule: string, message: string): ProtocolViolation | undefined {
+  report(kind: ViolationKind, rule: RuleId, message: string): ProtocolViolation | undefined {
     if (kind === 'WARN_ONCE') {
       if (this.#onceFired.has(rule)) return undefined;
       this.#onceFired.add(rule);
@@ -68,7 +70,7 @@ export class ViolationLog {
     return v;
   }
 
-  bug(rule: string, message: string): never {
+  bug(rule: RuleId, message: string): never {
     this.#listeners.onBug?.(rule, message);
     throw new KernelBug(rule, message);
   }

@@ -1,3 +1,4 @@
+import { RULE } from '../core/rule-ids.js';
 import type { ViolationLog } from '../core/violations.js';
 import type { IommuDomain } from '../iommu/domain.js';
 import type { Iommu } from '../iommu/iommu.js';
@@ -72,7 +73,7 @@ export class DmaApi {
   checkDir(dir: DmaDirection, fnName: string): void {
     if (dir !== 0 && dir !== DMA_TO_DEVICE && dir !== DMA_FROM_DEVICE) {
       this.violations.bug(
-        'dma.invalid-direction',
+        RULE.dmaInvalidDirection,
         `${fnName}: invalid DMA direction ${DIRECTION_NAMES[dir] ?? dir}`,
       );
     }
@@ -83,7 +84,7 @@ export class DmaApi {
     if (dev.dmaMask !== null) return true;
     this.violations.report(
       'WARN_ONCE',
-      'dma.no-mask',
+      RULE.dmaNoMask,
       `${dev.fn.bdf}: DMA mapping without a DMA mask`,
     );
     return false;
@@ -124,7 +125,7 @@ export class DmaApi {
       });
       this.violations.report(
         'WARN_ONCE',
-        'dma.direct.overflow',
+        RULE.dmaDirectOverflow,
         `${dev.fn.bdf}: DMA address overflow`,
       );
       return DMA_MAPPING_ERROR;
@@ -191,7 +192,7 @@ export class DmaApi {
     if (range === null) {
       this.violations.report(
         'WARN',
-        'dma.unmap.not-mapped',
+        RULE.dmaUnmapNotMapped,
         `unmap of IOVA 0x${iova.toString(16)} that is not allocated`,
       );
       return;

@@ -9,7 +9,11 @@ import {
 import { type Calibration, DEFAULT_CALIBRATION } from './calibration.js';
 import { type CostCounts, type CostLedger, ledgerOf, zeroCounts } from './ledger.js';
 import type { ExportShape } from './shape.js';
-import type { StrategyName } from './strategies/types.js';
+import { iovaLink } from './strategies/iova-link.js';
+import { mapResource } from './strategies/map-resource.js';
+import { p2pPages } from './strategies/p2p-pages.js';
+import { physVec } from './strategies/phys-vec.js';
+import type { Strategy, StrategyName } from './strategies/types.js';
 import { type MapType, PAGE_SIZE, SG_MAX_SEGMENT } from './types.js';
 
 /**
@@ -161,6 +165,150 @@ export function mergedSegments(
   return segs;
 }
 
+type ClosedFormError = Extract<ClosedForm, { ok: false }>;
+
+/** What a strategy's closed form reads and fills: the map/unmap counts and the shape's totals. */
+interface ClosedFormCtx {
+  readonly m: CostCounts;
+  readonly u: CostCounts;
+  readonly shape: ExportShape;
+  readonly env: ClosedFormEnv;
+  /** Largest DMA piece: min(max segment size, SG_MAX_SEGMENT), page aligned. */
+  readonly pm: bigint;
+  /** Flush-queue entries. */
+  readonly E: bigint;
+  /** Export bytes, chunks, and pieces of at most `pm`. */
+  readonly T: bigint;
+  readonly N: bigint;
+  readonly P: bigint;
+  call(k: CostCounts, name: string, n: bigint): void;
+  /** One IOVA range for the whole export, unmapped by one call (or none). */
+  oneRange(unmapName: string | null): void;
+}
+
+/** A strategy's closed form: fills the counts, returns the DMA segment count or the error. */
+type ClosedFormRule = (c: ClosedFormCtx) => bigint | ClosedFormError;
+
+function mapResourceClosed({ m, u, shape, env, pm, E, P, call }: ClosedFormCtx): bigint {
+  call(m, 'dma_map_resource', P);
+  call(u, 'dma_unmap_resource', P);
+  m.sgFills = Number(P);
+  if (env.translating) {
+    m.iovaAllocs = Number(P);
+    m.iotlbSyncMap = Number(P);
+    for (const c of shape.classes)
+      addPtes(m.pteWrites, piecePtes(c.size, pm, env.pageSizes), c.count);
+    u.pteClears = { ...m.pteWrites };
+    if (env.lazy) {
+      u.iotlbInvDeferred = Number(P);
+      u.iotlbInvDomain = Number(P / E);
+      u.iovaFrees = Number((P / E) * E);
+    } else {
+      u.iotlbInvRange = Number(P);
+      u.iovaFrees = Number(P);
+    }
+  }
+  return P;
+}
+
+/** dma_iova_link per chunk (translating) or dma_map_phys per chunk (direct). */
+/** dma_iova_try_alloc + one dma_iova_link per chunk + sync: one range, segments of at most `seg`. */
+function linkedRange({ m, T, N, call, oneRange }: ClosedFormCtx, seg: bigint): bigint {
+  call(m, 'dma_iova_try_alloc', 1n);
+  call(m, 'dma_iova_link', N);
+  call(m, 'dma_iova_sync', 1n);
+  oneRange('dma_iova_destroy');
+  return ceilDiv(T, seg);
+}
+
+function iovaLinkClosed(c: ClosedFormCtx): bigint {
+  const { m, u, env, pm, N, P, call } = c;
+  let segments: bigint;
+  if (env.translating) {
+    segments = linkedRange(c, pm);
+  } else {
+    call(m, 'dma_map_phys', N);
+    call(u, 'dma_unmap_phys', N);
+    segments = P;
+  }
+  m.sgFills = Number(segments);
+  return segments;
+}
+
+function physVecClosed(c: ClosedFormCtx): bigint | ClosedFormError {
+  const { m, u, shape, env, N, call } = c;
+  m.physVecEntries = Number(N);
+  // fill_sg_entry splits each range at the sg length limit
+  const split = () =>
+    shape.classes.reduce((a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT), 0n);
+  if (env.mapType === 'BUS_ADDR') {
+    const segments = split();
+    m.sgFills = Number(segments);
+    return segments;
+  }
+  if (env.mapType !== 'THRU_HOST_BRIDGE') {
+    return {
+      ok: false,
+      errno: 'EINVAL',
+      message: `dma_buf_phys_vec_to_sgt: P2P map type ${env.mapType}`,
+    };
+  }
+  let segments: bigint;
+  if (env.translating) {
+    segments = linkedRange(c, SG_MAX_SEGMENT);
+  } else {
+    // the free unmaps per entry
+    segments = split();
+    call(m, 'dma_map_phys', N);
+    call(u, 'dma_unmap_phys', segments);
+  }
+  m.sgFills = Number(segments);
+  return segments;
+}
+
+function p2pPagesClosed({
+  m,
+  u,
+  shape,
+  env,
+  pm,
+  T,
+  P,
+  call,
+  oneRange,
+}: ClosedFormCtx): bigint | ClosedFormError {
+  m.structPages = Number(T / PAGE_SIZE);
+  m.sgCpuEntries = Number(P);
+  call(m, 'dma_map_sg', 1n);
+  call(u, 'dma_unmap_sg', 1n);
+  if (env.mapType !== 'BUS_ADDR' && env.mapType !== 'THRU_HOST_BRIDGE') {
+    return { ok: false, errno: 'EREMOTEIO', message: `dma_map_sg: P2PDMA map type ${env.mapType}` };
+  }
+  if (env.mapType === 'BUS_ADDR' || !env.translating) {
+    m.sgFills = Number(P);
+    return P;
+  }
+  m.sgIommuWalks = Number(P);
+  u.sgIommuWalks = Number(P);
+  oneRange(null);
+  const window = Number((env.segBoundary ?? 0xffff_ffffn) + 1n);
+  return BigInt(mergedSegments(shape, pm, Number(env.maxSegSize), window));
+}
+
+/**
+ * The strategy dispatch, one row per strategy: `run` maps on the model and records the enumerated
+ * ledger (strategies/, what `runStrategy` calls), `closedForm` computes the same ledger from the
+ * shape (closedFormLedger). Both dispatch through this table only.
+ */
+export const STRATEGY_TABLE: Readonly<
+  Record<StrategyName, { readonly run: Strategy; readonly closedForm: ClosedFormRule }>
+> = {
+  'p2p-pages': { run: p2pPages, closedForm: p2pPagesClosed },
+  'map-resource': { run: mapResource, closedForm: mapResourceClosed },
+  'iova-link': { run: iovaLink, closedForm: iovaLinkClosed },
+  'phys-vec': { run: physVec, closedForm: physVecClosed },
+};
+
 export function closedFormLedger(
   strategy: StrategyName,
   shape: ExportShape,
@@ -184,7 +332,7 @@ export function closedFormLedger(
     if (env.translating) k.iommuCalls += Number(n);
   };
   /** One IOVA range for the whole export, unmapped by one call. */
-  const oneRange = (unmapName: string | null) => {
+  const oneRange = (unmapName: string | null): void => {
     m.iovaAllocs = 1;
     m.pteWrites = { ...chunkPtes };
     m.iotlbSyncMap = 1;
@@ -196,97 +344,10 @@ export function closedFormLedger(
       u.iovaFrees = 1;
     }
   };
-  let segments = 0n;
-  switch (strategy) {
-    case 'map-resource': {
-      call(m, 'dma_map_resource', P);
-      call(u, 'dma_unmap_resource', P);
-      m.sgFills = Number(P);
-      segments = P;
-      if (env.translating) {
-        m.iovaAllocs = Number(P);
-        m.iotlbSyncMap = Number(P);
-        for (const c of shape.classes)
-          addPtes(m.pteWrites, piecePtes(c.size, pm, env.pageSizes), c.count);
-        u.pteClears = { ...m.pteWrites };
-        if (env.lazy) {
-          u.iotlbInvDeferred = Number(P);
-          u.iotlbInvDomain = Number(P / E);
-          u.iovaFrees = Number((P / E) * E);
-        } else {
-          u.iotlbInvRange = Number(P);
-          u.iovaFrees = Number(P);
-        }
-      }
-      break;
-    }
-    case 'iova-link':
-    case 'phys-vec': {
-      if (strategy === 'phys-vec') {
-        m.physVecEntries = Number(N);
-        if (env.mapType === 'BUS_ADDR') {
-          segments = shape.classes.reduce(
-            (a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT),
-            0n,
-          );
-          m.sgFills = Number(segments);
-          break;
-        }
-        if (env.mapType !== 'THRU_HOST_BRIDGE') {
-          return {
-            ok: false,
-            errno: 'EINVAL',
-            message: `dma_buf_phys_vec_to_sgt: P2P map type ${env.mapType}`,
-          };
-        }
-      }
-      if (env.translating) {
-        call(m, 'dma_iova_try_alloc', 1n);
-        call(m, 'dma_iova_link', N);
-        call(m, 'dma_iova_sync', 1n);
-        oneRange('dma_iova_destroy');
-        segments = ceilDiv(T, strategy === 'phys-vec' ? SG_MAX_SEGMENT : pm);
-      } else if (strategy === 'phys-vec') {
-        // fill_sg_entry splits each range at the sg length limit; the free unmaps per entry
-        segments = shape.classes.reduce(
-          (a, c) => a + c.count * ceilDiv(c.size, SG_MAX_SEGMENT),
-          0n,
-        );
-        call(m, 'dma_map_phys', N);
-        call(u, 'dma_unmap_phys', segments);
-      } else {
-        call(m, 'dma_map_phys', N);
-        call(u, 'dma_unmap_phys', N);
-        segments = P;
-      }
-      m.sgFills = Number(segments);
-      break;
-    }
-    case 'p2p-pages': {
-      m.structPages = Number(T / PAGE_SIZE);
-      m.sgCpuEntries = Number(P);
-      call(m, 'dma_map_sg', 1n);
-      call(u, 'dma_unmap_sg', 1n);
-      if (env.mapType !== 'BUS_ADDR' && env.mapType !== 'THRU_HOST_BRIDGE') {
-        return {
-          ok: false,
-          errno: 'EREMOTEIO',
-          message: `dma_map_sg: P2PDMA map type ${env.mapType}`,
-        };
-      }
-      if (env.mapType === 'BUS_ADDR' || !env.translating) {
-        m.sgFills = Number(P);
-        segments = P;
-        break;
-      }
-      m.sgIommuWalks = Number(P);
-      u.sgIommuWalks = Number(P);
-      oneRange(null);
-      const window = Number((env.segBoundary ?? 0xffff_ffffn) + 1n);
-      segments = BigInt(mergedSegments(shape, pm, Number(env.maxSegSize), window));
-      break;
-    }
-  }
+  const ctx: ClosedFormCtx = { m, u, shape, env, pm, E, T, N, P, call, oneRange };
+  const r = STRATEGY_TABLE[strategy].closedForm(ctx);
+  if (typeof r !== 'bigint') return r;
+  const segments = r;
   m.sgDmaEntries = Number(segments);
   m.iovaLive = m.iovaAllocs - m.iovaFrees;
   return {

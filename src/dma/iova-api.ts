@@ -1,3 +1,4 @@
+import { RULE } from '../core/rule-ids.js';
 import type { IommuDomain } from '../iommu/domain.js';
 import type { IovaRange } from '../iommu/iova.js';
 import { type DmaApi, granules, unmapAndFree } from './api.js';
@@ -40,7 +41,7 @@ export function dmaIovaTryAlloc(
   if (size === 0n || (size & TOP_BIT) !== 0n) {
     api.violations.report(
       'WARN_ONCE',
-      'dma.iova.bad-size',
+      RULE.dmaIovaBadSize,
       `dma_iova_try_alloc: invalid size 0x${size.toString(16)}`,
     );
     return NO_IOVA;
@@ -72,7 +73,7 @@ export function dmaIovaLink(
   if (phys % g !== 0n && offset > 0n) {
     api.violations.report(
       'WARN_ONCE',
-      'dma.iova.link-unaligned',
+      RULE.dmaIovaLinkUnaligned,
       'dma_iova_link: only the first link may start mid-granule',
     );
     return -5;

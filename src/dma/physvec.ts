@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import type { PciFunction } from '../pci/types.js';
 import type { DmaApi } from './api.js';
 import {
@@ -61,7 +62,7 @@ export function dmaBufPhysVecToSgt(
   if (provider === null) {
     api.violations.report(
       'WARN',
-      'dmabuf.phys-vec.no-provider',
+      RULE.dmabufPhysVecNoProvider,
       'dma_buf_phys_vec_to_sgt: provider is NULL',
     );
     return kerr('EINVAL', 'dma_buf_phys_vec_to_sgt: no P2PDMA provider');
@@ -73,7 +74,7 @@ export function dmaBufPhysVecToSgt(
   if (total !== size) {
     api.violations.report(
       'WARN_ONCE',
-      'dmabuf.phys-vec.size',
+      RULE.dmabufPhysVecSize,
       `dma_buf_phys_vec_to_sgt: ranges cover ${total} bytes, size is ${size}`,
     );
   }

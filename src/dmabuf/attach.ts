@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { DIRECTION_NAMES, DMA_BIDIRECTIONAL, DMA_NONE } from '../dma/types.js';
 import type { DmaBufCore } from './core.js';
 import { exporterMap, exporterUnmap } from './map.js';
@@ -15,13 +16,13 @@ export function attachImpl(
 ): KResult<DmaBufAttachment> {
   const { violations, rules } = core.env;
   if (!dmabuf || !dev) {
-    violations.report('WARN', 'dmabuf.attach.null', 'dma_buf_dynamic_attach: NULL dmabuf or dev');
+    violations.report('WARN', RULE.dmabufAttachNull, 'dma_buf_dynamic_attach: NULL dmabuf or dev');
     return kerr('EINVAL', 'dma_buf_attach: NULL dmabuf or dev');
   }
   if (importerOps && !importerOps.move_notify) {
     violations.report(
       'WARN',
-      'spec7.9',
+      RULE.spec7_9,
       'dma_buf_dynamic_attach: importer_ops without move_notify',
     );
     return kerr(
@@ -36,7 +37,7 @@ export function attachImpl(
     if (!r.ok) return r;
     if (attach.peer2peer && !importerOps?.allow_peer2peer) {
       core.check(
-        'spec7.10',
+        RULE.spec7_10,
         `${dmabuf.expName}: attach set peer2peer for ${dev.name}, which did not allow it`,
       );
       attach.peer2peer = false;
@@ -92,7 +93,7 @@ export function detachImpl(
   if (!dmabuf || !attach || attach.dmabuf !== dmabuf || !attach.attached) {
     violations.report(
       'WARN',
-      'spec7.13',
+      RULE.spec7_13,
       'dma_buf_detach: attachment does not belong to this buffer',
     );
     return;
@@ -117,7 +118,7 @@ export function detachImpl(
   dmabuf.ops.detach?.(dmabuf, attach);
   for (const m of attach.mappings.splice(0)) {
     core.check(
-      'dmabuf.detach.mapping-leak',
+      RULE.dmabufDetachMappingLeak,
       `dma_buf_detach: ${attach.dev.name} detached with a ${DIRECTION_NAMES[m.dir]} mapping outstanding`,
     );
     core.leaks.push({ attach, mapping: m });
@@ -125,7 +126,7 @@ export function detachImpl(
   if (attach.pinCount > 0) {
     core.pinLeaks.push(attach);
     core.check(
-      'dmabuf.detach.pin-leak',
+      RULE.dmabufDetachPinLeak,
       `dma_buf_detach: ${attach.dev.name} detached while pinned ${attach.pinCount}×`,
     );
   }

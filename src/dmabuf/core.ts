@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok, unwrap } from '../core/errno.js';
+import { RULE, type RuleId } from '../core/rule-ids.js';
 import type { LogLine, ViolationLog } from '../core/violations.js';
 import { DIRECTION_NAMES } from '../dma/types.js';
 import type { FenceSystem } from '../fence/system.js';
@@ -109,7 +110,7 @@ export class DmaBufCore {
   /** dma_buf_put: drop one reference; null → WARN, no-op. The last one releases the buffer. */
   put(dmabuf: DmaBuf | null): void {
     if (!dmabuf) {
-      this.env.violations.report('WARN', 'spec7.6', 'dma_buf_put: NULL dmabuf');
+      this.env.violations.report('WARN', RULE.spec7_6, 'dma_buf_put: NULL dmabuf');
       return;
     }
     if (this.useAfterFree(dmabuf, 'dma_buf_put')) return;
@@ -241,7 +242,7 @@ export class DmaBufCore {
     if (!this.isLocked(dmabuf)) {
       this.env.violations.report(
         'LOCKDEP',
-        'spec7.15',
+        RULE.spec7_15,
         `${fn}: dma_resv_assert_held failed (buffer ${dmabuf.ino})`,
       );
     }
@@ -253,7 +254,10 @@ export class DmaBufCore {
    */
   warnIfHeld(dmabuf: DmaBuf, fn: string): void {
     if (this.isLocked(dmabuf)) {
-      this.check('spec7.16', `${fn} called with the reservation lock of buffer ${dmabuf.ino} held`);
+      this.check(
+        RULE.spec7_16,
+        `${fn} called with the reservation lock of buffer ${dmabuf.ino} held`,
+      );
     }
   }
 
@@ -261,11 +265,11 @@ export class DmaBufCore {
   deadlock(dmabuf: DmaBuf, fn: string): never {
     this.env.violations.report(
       'LOCKDEP',
-      'spec7.16',
+      RULE.spec7_16,
       `possible recursive locking detected: ${fn} on reservation lock of buffer ${dmabuf.ino} already held`,
     );
     return this.env.violations.bug(
-      'spec7.16',
+      RULE.spec7_16,
       `${fn}: self-deadlock on the reservation lock of buffer ${dmabuf.ino}`,
     );
   }
@@ -277,14 +281,14 @@ export class DmaBufCore {
   useAfterFree(dmabuf: DmaBuf, fn: string): boolean {
     if (!dmabuf.released) return false;
     this.check(
-      'spec7.4',
+      RULE.spec7_4,
       `${fn}: use-after-free of dma-buf ${dmabuf.ino} (released when its last file reference dropped)`,
     );
     return true;
   }
 
   /** @internal a CHECK violation (silent in the kernel) when checking mode is on. */
-  check(rule: string, message: string): void {
+  check(rule: RuleId, message: string): void {
     if (this.env.config.checks) this.env.violations.report('CHECK', rule, message);
   }
 

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { DMA_BIDIRECTIONAL, DMA_TO_DEVICE } from '../dma/types.js';
 import { dmaResvUsageRw, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
 import type { Vma } from '../proc/types.js';
@@ -20,7 +21,7 @@ export function beginCpuAccess(
   dir: DmaDataDirection,
 ): KResult<void> {
   if (!b) {
-    core.env.violations.report('WARN', 'dmabuf.cpu.null', 'dma_buf_begin_cpu_access: NULL dmabuf');
+    core.env.violations.report('WARN', RULE.dmabufCpuNull, 'dma_buf_begin_cpu_access: NULL dmabuf');
     return kerr('EINVAL', 'dma_buf_begin_cpu_access: NULL dmabuf');
   }
   core.warnIfHeld(b, 'dma_buf_begin_cpu_access');
@@ -38,7 +39,7 @@ export function endCpuAccess(
   dir: DmaDataDirection,
 ): KResult<void> {
   if (!b) {
-    core.env.violations.report('WARN', 'dmabuf.cpu.null', 'dma_buf_end_cpu_access: NULL dmabuf');
+    core.env.violations.report('WARN', RULE.dmabufCpuNull, 'dma_buf_end_cpu_access: NULL dmabuf');
     return kerr('EINVAL', 'dma_buf_end_cpu_access: NULL dmabuf');
   }
   core.warnIfHeld(b, 'dma_buf_end_cpu_access');
@@ -49,24 +50,24 @@ export function endCpuAccess(
 export function vmap(core: DmaBufCore, b: DmaBuf | null): KResult<IosysMap> {
   const { violations, rules } = core.env;
   if (!b) {
-    violations.report('WARN', 'dmabuf.vmap.null', 'dma_buf_vmap: NULL dmabuf');
+    violations.report('WARN', RULE.dmabufVmapNull, 'dma_buf_vmap: NULL dmabuf');
     return kerr('EINVAL', 'dma_buf_vmap: NULL dmabuf');
   }
   if (rules.lockAllImporters) core.assertHeld(b, 'dma_buf_vmap');
   if (!b.ops.vmap) return kerr('EINVAL', `dma_buf_vmap: exporter ${b.expName} has no vmap`);
   if (b.vmappingCounter > 0) {
     if (iosysMapIsNull(b.vmapPtr))
-      violations.bug('spec7.29', 'dma_buf_vmap: counter set but stored map is null');
+      violations.bug(RULE.spec7_29, 'dma_buf_vmap: counter set but stored map is null');
     b.vmappingCounter++;
     return ok(b.vmapPtr);
   }
   if (!iosysMapIsNull(b.vmapPtr))
-    violations.bug('spec7.29', 'dma_buf_vmap: stored map set with counter 0');
+    violations.bug(RULE.spec7_29, 'dma_buf_vmap: stored map set with counter 0');
   const r = b.ops.vmap(b);
   if (!r.ok) {
     violations.report(
       'WARN_ONCE',
-      'spec7.29',
+      RULE.spec7_29,
       `dma_buf_vmap: exporter ${b.expName} vmap failed: -${r.errno}`,
     );
     return r;
@@ -80,16 +81,16 @@ export function vmap(core: DmaBufCore, b: DmaBuf | null): KResult<IosysMap> {
 export function vunmap(core: DmaBufCore, b: DmaBuf | null, map: IosysMap): void {
   const { violations, rules } = core.env;
   if (!b) {
-    violations.report('WARN', 'dmabuf.vmap.null', 'dma_buf_vunmap: NULL dmabuf');
+    violations.report('WARN', RULE.dmabufVmapNull, 'dma_buf_vunmap: NULL dmabuf');
     return;
   }
   if (rules.lockAllImporters) core.assertHeld(b, 'dma_buf_vunmap');
   if (iosysMapIsNull(b.vmapPtr))
-    violations.bug('spec7.29', `dma_buf_vunmap: buffer ${b.ino} is not vmapped`);
+    violations.bug(RULE.spec7_29, `dma_buf_vunmap: buffer ${b.ino} is not vmapped`);
   if (b.vmappingCounter === 0)
-    violations.bug('spec7.29', `dma_buf_vunmap: buffer ${b.ino} vmap counter is 0`);
+    violations.bug(RULE.spec7_29, `dma_buf_vunmap: buffer ${b.ino} vmap counter is 0`);
   if (!iosysMapIsEqual(b.vmapPtr, map))
-    violations.bug('spec7.29', `dma_buf_vunmap: map does not match buffer ${b.ino}`);
+    violations.bug(RULE.spec7_29, `dma_buf_vunmap: map does not match buffer ${b.ino}`);
   b.vmappingCounter--;
   if (b.vmappingCounter === 0) {
     b.ops.vunmap?.(b, map);
@@ -99,7 +100,7 @@ export function vunmap(core: DmaBufCore, b: DmaBuf | null, map: IosysMap): void 
 
 export function vmapUnlocked(core: DmaBufCore, b: DmaBuf | null): KResult<IosysMap> {
   if (!b) {
-    core.env.violations.report('WARN', 'dmabuf.vmap.null', 'dma_buf_vmap_unlocked: NULL dmabuf');
+    core.env.violations.report('WARN', RULE.dmabufVmapNull, 'dma_buf_vmap_unlocked: NULL dmabuf');
     return kerr('EINVAL', 'dma_buf_vmap_unlocked: NULL dmabuf');
   }
   if (core.isLocked(b)) core.deadlock(b, 'dma_buf_vmap_unlocked');
@@ -108,7 +109,7 @@ export function vmapUnlocked(core: DmaBufCore, b: DmaBuf | null): KResult<IosysM
 
 export function vunmapUnlocked(core: DmaBufCore, b: DmaBuf | null, map: IosysMap): void {
   if (!b) {
-    core.env.violations.report('WARN', 'dmabuf.vmap.null', 'dma_buf_vunmap_unlocked: NULL dmabuf');
+    core.env.violations.report('WARN', RULE.dmabufVmapNull, 'dma_buf_vunmap_unlocked: NULL dmabuf');
     return;
   }
   if (core.isLocked(b)) core.deadlock(b, 'dma_buf_vunmap_unlocked');
@@ -140,7 +141,7 @@ export function kernelMmap(
   pgoff: bigint,
 ): KResult<void> {
   if (!b || !vma) {
-    core.env.violations.report('WARN', 'dmabuf.mmap.null', 'dma_buf_mmap: NULL dmabuf or vma');
+    core.env.violations.report('WARN', RULE.dmabufMmapNull, 'dma_buf_mmap: NULL dmabuf or vma');
     return kerr('EINVAL', 'dma_buf_mmap: NULL dmabuf or vma');
   }
   core.warnIfHeld(b, 'dma_buf_mmap');

@@ -1,3 +1,4 @@
+import { RULE } from '../core/rule-ids.js';
 import type { SgCpuEntry } from '../dma/types.js';
 import type { DmaBufCore } from './core.js';
 import type { SgTable } from './types.js';
@@ -8,7 +9,7 @@ type Env = DmaBufCore['env'];
 function poisoned(env: Env, what: string): SgCpuEntry {
   const crash = (): never =>
     env.violations.bug(
-      'spec7.22',
+      RULE.spec7_22,
       `unable to handle page fault: importer read ${what} of a mangled sg entry`,
     );
   return {

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { DmaResv } from '../fence/resv.js';
 import { O } from '../proc/types.js';
 import type { DmaBufCore } from './core.js';
@@ -15,7 +16,7 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
   if (info.priv == null || !ops || !ops.map_dma_buf || !ops.unmap_dma_buf || !ops.release) {
     violations.report(
       'WARN',
-      'spec7.1',
+      RULE.spec7_1,
       'dma_buf_export: priv, ops, ops->map_dma_buf, ops->unmap_dma_buf and ops->release are required',
     );
     return kerr('EINVAL', 'dma_buf_export: missing priv or a required op');
@@ -23,7 +24,7 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
   if (core.env.rules.sgtCaching && ops.cache_sgt_mapping && (ops.pin || ops.unpin)) {
     violations.report(
       'WARN',
-      'spec7.2',
+      RULE.spec7_2,
       'dma_buf_export: a dynamic exporter may not set cache_sgt_mapping',
     );
     return kerr('EINVAL', 'dma_buf_export: cache_sgt_mapping with pin');
@@ -31,13 +32,13 @@ export function exportImpl(core: DmaBufCore, info: DmaBufExportInfo): KResult<Dm
   if ((ops.pin === undefined) !== (ops.unpin === undefined)) {
     violations.report(
       'WARN',
-      'spec7.2',
+      RULE.spec7_2,
       'dma_buf_export: ops->pin and ops->unpin must come as a pair',
     );
     return kerr('EINVAL', 'dma_buf_export: pin without unpin (or the reverse)');
   }
   if (info.resv?.isLocked) {
-    core.check('spec7.16', 'dma_buf_export called with the reservation lock held');
+    core.check(RULE.spec7_16, 'dma_buf_export called with the reservation lock held');
   }
   const owner = info.owner ?? null;
   if (owner) {
@@ -79,13 +80,13 @@ export function releaseImpl(core: DmaBufCore, buf: DmaBuf): void {
   if (i >= 0) core.list.splice(i, 1);
   if (buf.vmappingCounter !== 0) {
     violations.bug(
-      'spec7.7',
+      RULE.spec7_7,
       `dma_buf_release: buffer ${buf.ino} released with ${buf.vmappingCounter} vmap(s) outstanding`,
     );
   }
   if (buf.poll.in.active || buf.poll.out.active) {
     violations.bug(
-      'spec7.7',
+      RULE.spec7_7,
       `dma_buf_release: buffer ${buf.ino} released with an active poll callback`,
     );
   }
@@ -94,7 +95,7 @@ export function releaseImpl(core: DmaBufCore, buf: DmaBuf): void {
   if (buf.attachments.length > 0) {
     violations.report(
       'WARN',
-      'spec7.8',
+      RULE.spec7_8,
       `dma_buf_release: buffer ${buf.ino} released with ${buf.attachments.length} attachment(s) still attached`,
     );
     core.orphans.push(...buf.attachments);

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { DIRECTION_NAMES, DMA_BIDIRECTIONAL } from '../dma/types.js';
 import { DMA_RESV_USAGE, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
 import type { DmaBufCore } from './core.js';
@@ -58,14 +59,14 @@ export function exporterMap(
     (exporterSgt.dma.some((d) => d.busAddr) || exporterSgt.cpu.some((c) => c.p2pProvider))
   ) {
     core.check(
-      'spec7.11',
+      RULE.spec7_11,
       `${a.dmabuf.expName}: peer-to-peer addresses handed to ${a.dev.name}, which has peer2peer == false`,
     );
   }
   for (const seg of exporterSgt.dma) {
     if (seg.len >= U32) {
       core.check(
-        'spec7.24',
+        RULE.spec7_24,
         `${a.dev.name}: sg entry of ${seg.len} bytes does not fit sg_dma_len (32-bit)`,
       );
     }
@@ -101,11 +102,11 @@ function pinArgsOk(
 ): a is DmaBufAttachment {
   const { violations } = core.env;
   if (!a) {
-    violations.report('WARN', 'dmabuf.pin.null', `${fn}: NULL attachment`);
+    violations.report('WARN', RULE.dmabufPinNull, `${fn}: NULL attachment`);
     return false;
   }
   if (!a.isDynamic)
-    violations.report('WARN', 'spec7.14', `${fn}: ${a.dev.name} is a static attachment`);
+    violations.report('WARN', RULE.spec7_14, `${fn}: ${a.dev.name} is a static attachment`);
   core.assertHeld(a.dmabuf, fn);
   return true;
 }
@@ -120,7 +121,7 @@ export function pin(core: DmaBufCore, a: DmaBufAttachment | null): KResult<void>
 export function unpin(core: DmaBufCore, a: DmaBufAttachment | null): void {
   if (!pinArgsOk(core, a, 'dma_buf_unpin')) return;
   if (a.pinCount === 0) {
-    core.check('dmabuf.unpin.unbalanced', `dma_buf_unpin: ${a.dev.name} is not pinned`);
+    core.check(RULE.dmabufUnpinUnbalanced, `dma_buf_unpin: ${a.dev.name} is not pinned`);
     return;
   }
   a.dmabuf.ops.unpin?.(a);
@@ -135,7 +136,7 @@ export function mapAttachment(
 ): KResult<SgTable> {
   const { violations, rules } = core.env;
   if (!a?.dmabuf || !a.attached) {
-    violations.report('WARN', 'spec7.18', 'dma_buf_map_attachment: invalid attachment');
+    violations.report('WARN', RULE.spec7_18, 'dma_buf_map_attachment: invalid attachment');
     return kerr('EINVAL', 'dma_buf_map_attachment: invalid attachment');
   }
   const b = a.dmabuf;
@@ -152,7 +153,7 @@ export function mapAttachment(
   assertMapLock(core, a, 'dma_buf_map_attachment', 'exporter');
   if (a.mappings.some((m) => m.stale)) {
     core.check(
-      'spec7.27',
+      RULE.spec7_27,
       `${a.dev.name}: re-mapping after move_notify without unmapping the old mapping`,
     );
   }
@@ -163,7 +164,7 @@ export function mapAttachment(
       if (p.errno === 'EBUSY') {
         violations.report(
           'WARN_ONCE',
-          'spec7.19',
+          RULE.spec7_19,
           `dma_buf_map_attachment: exporter ${b.expName} refused pin with -EBUSY`,
         );
       }
@@ -192,7 +193,7 @@ function unmapArgsOk(
   fn: string,
 ): a is DmaBufAttachment {
   if (a?.dmabuf && sgt) return true;
-  core.env.violations.report('WARN', 'spec7.18', `${fn}: NULL attachment or table`);
+  core.env.violations.report('WARN', RULE.spec7_18, `${fn}: NULL attachment or table`);
   return false;
 }
 
@@ -211,14 +212,14 @@ export function unmapAttachment(
   const rec = a.mappings[i];
   if (!rec) {
     core.check(
-      'spec7.23',
+      RULE.spec7_23,
       `dma_buf_unmap_attachment: ${a.dev.name} unmaps a table it did not map (or unmaps twice)`,
     );
     return;
   }
   if (rec.dir !== dir) {
     core.check(
-      'spec7.23',
+      RULE.spec7_23,
       `dma_buf_unmap_attachment: ${a.dev.name} mapped ${dn(rec.dir)} but unmaps ${dn(dir)}`,
     );
   }
@@ -235,7 +236,7 @@ export function mapAttachmentUnlocked(
   if (!a?.dmabuf) {
     core.env.violations.report(
       'WARN',
-      'spec7.18',
+      RULE.spec7_18,
       'dma_buf_map_attachment_unlocked: NULL attachment',
     );
     return kerr('EINVAL', 'dma_buf_map_attachment_unlocked: NULL attachment');
@@ -260,14 +261,14 @@ export function moveNotify(core: DmaBufCore, b: DmaBuf, except?: DmaBufAttachmen
   if (!core.isLocked(b)) {
     core.env.violations.report(
       'LOCKDEP',
-      'spec7.25',
+      RULE.spec7_25,
       `dma_buf_move_notify: reservation lock of buffer ${b.ino} not held`,
     );
   }
   const pinned = b.attachments.some((a) => a.pinCount > 0 || a.mappings.some((m) => m.pinnedOnMap));
   if (pinned)
     core.check(
-      'spec7.26',
+      RULE.spec7_26,
       `dma_buf_move_notify: buffer ${b.ino} is pinned; the exporter must not move it`,
     );
   for (const a of [...b.attachments]) {
@@ -281,16 +282,16 @@ export function moveNotify(core: DmaBufCore, b: DmaBuf, except?: DmaBufAttachmen
 export function assertMappingUsable(core: DmaBufCore, a: DmaBufAttachment, sgt: SgTable): boolean {
   const rec = a.mappings.find((m) => m.sgt === sgt);
   if (!rec) {
-    core.check('spec7.27', `${a.dev.name}: DMA with a table that is not (or no longer) mapped`);
+    core.check(RULE.spec7_27, `${a.dev.name}: DMA with a table that is not (or no longer) mapped`);
     return false;
   }
   if (rec.stale) {
-    core.check('spec7.27', `${a.dev.name}: new DMA on a mapping invalidated by move_notify`);
+    core.check(RULE.spec7_27, `${a.dev.name}: new DMA on a mapping invalidated by move_notify`);
     return false;
   }
   if (a.isDynamic && !a.dmabuf.resv.testSignaled(KERNEL)) {
     core.check(
-      'spec7.21',
+      RULE.spec7_21,
       `${a.dev.name}: dynamic importer starts DMA before the KERNEL fences signalled`,
     );
     return false;

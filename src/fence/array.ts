@@ -3,6 +3,7 @@
  * one, with `signalOnAny`). Its error is the first member error observed. The array owns the member
  * references it is given. Containers must not nest: a member that is a container → WARN.
  */
+import { RULE } from '../core/rule-ids.js';
 import { DmaFence } from './fence.js';
 import type { FenceSystem } from './system.js';
 import { DmaFenceCb, type DmaFenceOps, type FenceArrayData } from './types.js';
@@ -75,12 +76,12 @@ export function dmaFenceArrayCreate(
   signalOnAny: boolean,
 ): DmaFence {
   if (fences.length === 0)
-    sys.log.report('WARN', 'fence.array.empty', 'dma_fence_array with no fences');
+    sys.log.report('WARN', RULE.fenceArrayEmpty, 'dma_fence_array with no fences');
   for (const f of fences) {
     if (f.container) {
       sys.log.report(
         'WARN',
-        'fence.array.nested',
+        RULE.fenceArrayNested,
         `dma_fence_array member ${f.describe()} is a container`,
       );
     }

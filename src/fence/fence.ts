@@ -3,7 +3,9 @@
  * callbacks, an error recorded before signalling, a timestamp, and a reference count. Use after the
  * last `put()` is detected and reported (WARN) instead of corrupting state.
  */
+
 import { type KResult, kerr, ok } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import { seqnoIsLater } from './seqno.js';
 import type { FenceSystem } from './system.js';
 import {
@@ -51,7 +53,7 @@ export class DmaFence {
     opts: FenceInitOptions = {},
   ) {
     if (!ops?.driverName || !ops.timelineName) {
-      sys.log.bug('fence.init.ops', 'dma_fence_init: ops or a name callback is missing');
+      sys.log.bug(RULE.fenceInitOps, 'dma_fence_init: ops or a name callback is missing');
     }
     this.sys = sys;
     this.id = sys.nextId();
@@ -111,7 +113,7 @@ export class DmaFence {
     if (this.#refs === 0) {
       this.sys.log.report(
         'WARN',
-        'fence.refcount.uaf',
+        RULE.fenceRefcountUaf,
         'refcount_t: addition on 0; use-after-free.',
       );
       return this;
@@ -130,7 +132,7 @@ export class DmaFence {
   /** `dma_fence_put`: drop a reference; the last one releases (spec §2.1.6). */
   put(): void {
     if (this.#refs === 0) {
-      this.sys.log.report('WARN', 'fence.refcount.uaf', 'refcount_t: underflow; use-after-free.');
+      this.sys.log.report('WARN', RULE.fenceRefcountUaf, 'refcount_t: underflow; use-after-free.');
       return;
     }
     if (--this.#refs === 0) this.#release();
@@ -140,7 +142,7 @@ export class DmaFence {
     if (this.#cbs.length > 0 && !this.#signaled) {
       this.sys.log.report(
         'WARN',
-        'fence.release.pending-signals',
+        RULE.fenceReleasePendingSignals,
         `Fence ${this.#ops.driverName}:${this.#ops.timelineName}:${this.context.toString(16)}:${this.seqno.toString(16)} released with pending signals!`,
       );
       this.#error = -35; // -EDEADLK
@@ -154,7 +156,7 @@ export class DmaFence {
   /** Use-after-free check for operations other than get/put (KASAN-style WARN). */
   #alive(op: string): boolean {
     if (!this.#released) return true;
-    this.sys.log.report('WARN', 'fence.use-after-free', `BUG: KASAN: use-after-free in ${op}`);
+    this.sys.log.report('WARN', RULE.fenceUseAfterFree, `BUG: KASAN: use-after-free in ${op}`);
     return false;
   }
 
@@ -261,14 +263,14 @@ export class DmaFence {
    */
   addCallback(cb: DmaFenceCb, func: DmaFenceFunc): KResult<void> {
     if (!func) {
-      this.sys.log.report('WARN', 'fence.add-callback.null', 'dma_fence_add_callback without func');
+      this.sys.log.report('WARN', RULE.fenceAddCallbackNull, 'dma_fence_add_callback without func');
       return kerr('EINVAL', 'dma_fence_add_callback: no callback function');
     }
     if (!this.#alive('dma_fence_add_callback')) return kerr('EINVAL', 'fence freed');
     if (cb.on !== null) {
       this.sys.log.report(
         'WARN',
-        'fence.cb.reused',
+        RULE.fenceCbReused,
         'list_add corruption: callback already queued',
       );
       cb.on.removeCallback(cb);
@@ -302,14 +304,14 @@ export class DmaFence {
     if (this.#signaled) {
       this.sys.log.report(
         'WARN',
-        'fence.set-error.signaled',
+        RULE.fenceSetErrorSignaled,
         `set_error on signaled ${this.describe()}`,
       );
     }
     if (!Number.isInteger(error) || error >= 0 || error < -MAX_ERRNO) {
       this.sys.log.report(
         'WARN',
-        'fence.set-error.range',
+        RULE.fenceSetErrorRange,
         `set_error(${error}) outside [-4095, -1]`,
       );
     }
@@ -334,7 +336,7 @@ export class DmaFence {
     if (this.context !== other.context) {
       this.sys.log.report(
         'WARN',
-        'fence.is-later.context',
+        RULE.fenceIsLaterContext,
         `is_later across contexts ${this.context} and ${other.context}`,
       );
       return false;
@@ -374,7 +376,7 @@ export class DmaFence {
 /** `dma_fence_later(a, b)`: the later of two same-context fences; context mismatch → WARN, null. */
 export function dmaFenceLater(a: DmaFence, b: DmaFence): DmaFence | null {
   if (a.context !== b.context) {
-    a.sys.log.report('WARN', 'fence.later.context', 'dma_fence_later across contexts');
+    a.sys.log.report('WARN', RULE.fenceLaterContext, 'dma_fence_later across contexts');
     return null;
   }
   return a.isLater(b) ? a : b;

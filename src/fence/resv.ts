@@ -4,7 +4,9 @@
  * that restarts when the list changed. Fence lists are replaced, never grown in place, like the
  * kernel's RCU-published `dma_resv_list` (capacity rounded to the kmalloc bucket).
  */
+
 import { type KResult, ok } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import { dmaFenceArrayCreate } from './array.js';
 import type { DmaFence } from './fence.js';
 import { DmaResvIter } from './resv-iter.js';
@@ -83,7 +85,7 @@ export class DmaResv {
     if (this.isLocked) return true;
     this.sys.log.report(
       'LOCKDEP',
-      'resv.assert-held',
+      RULE.resvAssertHeld,
       `${where}: reservation lock of resv#${this.id} not held`,
     );
     return false;
@@ -141,14 +143,14 @@ export class DmaResv {
     if (fence.container) {
       this.sys.log.report(
         'WARN',
-        'resv.add.container',
+        RULE.resvAddContainer,
         `dma_resv_add_fence: container ${fence.describe()}`,
       );
     }
     const list = this.#list;
     if (list === null) {
       this.sys.log.bug(
-        'resv.add.no-list',
+        RULE.resvAddNoList,
         'NULL pointer dereference in dma_resv_add_fence: no reserve_fences',
       );
     }
@@ -165,7 +167,7 @@ export class DmaResv {
     }
     if (list.length >= this.#max) {
       this.sys.log.bug(
-        'resv.add.no-reservation',
+        RULE.resvAddNoReservation,
         'BUG_ON(num_fences >= max_fences): dma_resv_add_fence without reserve_fences',
       );
     }
@@ -290,11 +292,11 @@ export class DmaResv {
   /** `dma_resv_fini`: drops every fence reference. Locked or twice → WARN. */
   fini(): void {
     if (this.#dead) {
-      this.sys.log.report('WARN', 'resv.fini.twice', `dma_resv_fini twice on resv#${this.id}`);
+      this.sys.log.report('WARN', RULE.resvFiniTwice, `dma_resv_fini twice on resv#${this.id}`);
       return;
     }
     if (this.isLocked)
-      this.sys.log.report('WARN', 'resv.fini.locked', `dma_resv_fini of locked resv#${this.id}`);
+      this.sys.log.report('WARN', RULE.resvFiniLocked, `dma_resv_fini of locked resv#${this.id}`);
     this.#dead = true;
     const list = this.#list ?? [];
     this.#list = null;

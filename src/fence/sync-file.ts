@@ -3,7 +3,9 @@
  * in user space. Create, get the fence, merge (unwrap + merge), SYNC_IOC_FILE_INFO data, poll.
  * File descriptors belong to the caller (src/proc); this is the object behind the fd.
  */
+
 import { type KResult, kerr, ok } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import type { DmaFence } from './fence.js';
 import type { FenceSystem } from './system.js';
 import { DmaFenceCb, EPOLLIN } from './types.js';
@@ -120,7 +122,7 @@ export class SyncFile {
   /** Last fput: remove the poll callback, drop the fence. Twice → WARN. */
   release(): void {
     if (this.#released) {
-      this.sys.log.report('WARN', 'sync-file.release.twice', 'sync_file released twice');
+      this.sys.log.report('WARN', RULE.syncFileReleaseTwice, 'sync_file released twice');
       return;
     }
     this.#released = true;

@@ -3,7 +3,9 @@
  * the context counter (starts at 1; 0 is the stub's), the stub fence, ww-acquire stamps, atomic
  * context depth (for might_sleep) and live-object counters (leak checks). No module globals.
  */
+
 import type { SimClock, ViolationLog } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import { DmaFence, type FenceInitOptions } from './fence.js';
 import { type DmaFenceOps, type LiveObjects, NO_LIVE_OBJECTS } from './types.js';
 
@@ -61,7 +63,7 @@ export class FenceSystem {
 
   /** `dma_fence_context_alloc(n)`: first of `n` consecutive fresh context ids. n == 0 → WARN. */
   contextAlloc(n = 1): bigint {
-    if (n === 0) this.log.report('WARN', 'fence.context-alloc.zero', 'dma_fence_context_alloc(0)');
+    if (n === 0) this.log.report('WARN', RULE.fenceContextAllocZero, 'dma_fence_context_alloc(0)');
     const first = this.#nextContext;
     this.#nextContext += BigInt(n);
     return first;
@@ -119,7 +121,7 @@ export class FenceSystem {
     if (this.#atomicDepth > 0) {
       this.log.report(
         'MIGHT_SLEEP',
-        'fence.might-sleep',
+        RULE.fenceMightSleep,
         `BUG: sleeping function called from invalid context at ${where}`,
       );
     }

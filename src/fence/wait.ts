@@ -3,7 +3,9 @@
  * the awaited fence(s) signal or the deadline passes; nothing reads the wall clock. A wait that
  * could only end by an event nobody scheduled is a hang: KernelBug `fence.wait.hang`.
  */
+
 import { type KResult, kerr, ok } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import type { DmaFence } from './fence.js';
 import type { FenceSystem } from './system.js';
 import { MAX_SCHEDULE_TIMEOUT } from './types.js';
@@ -27,7 +29,7 @@ export function waitFences(
   where: string,
 ): WaitOutcome {
   if (timeout < 0n || fences.length === 0) {
-    sys.log.report('WARN', 'fence.wait.invalid', `${where}: negative timeout or no fences`);
+    sys.log.report('WARN', RULE.fenceWaitInvalid, `${where}: negative timeout or no fences`);
     return { ret: kerr('EINVAL', `${where}: invalid arguments`), index: -1 };
   }
   sys.mightSleep(where);
@@ -54,7 +56,7 @@ export function waitFences(
     if (next === undefined || (!infinite && next > deadline)) {
       if (infinite) {
         sys.log.bug(
-          'fence.wait.hang',
+          RULE.fenceWaitHang,
           `${where}: task blocked forever on ${fences.map((f) => f.describe()).join(', ')} (no pending simulated event)`,
         );
       }

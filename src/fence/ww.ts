@@ -5,7 +5,9 @@
  * a LOCKDEP report then a KernelBug `resv.lock.deadlock` (or -EINTR for an interruptible lock with
  * a signal pending).
  */
+
 import { type KResult, kerr, ok } from '../core/index.js';
+import { RULE } from '../core/rule-ids.js';
 import type { FenceSystem } from './system.js';
 
 /** `struct ww_acquire_ctx`: one locking transaction; smaller stamp = older = wins. */
@@ -35,7 +37,7 @@ export class WwAcquireCtx {
     if (this.acquired !== 0) {
       this.#sys.log.report(
         'WARN',
-        'ww.fini.held',
+        RULE.wwFiniHeld,
         `ww_acquire_fini with ${this.acquired} lock(s) held`,
       );
     }
@@ -65,7 +67,7 @@ export class WwMutex {
     const sys = this.#sys;
     sys.mightSleep('ww_mutex_lock');
     if (ctx?.isDone)
-      sys.log.report('WARN', 'ww.lock.after-done', 'ww_mutex_lock after ww_acquire_done');
+      sys.log.report('WARN', RULE.wwLockAfterDone, 'ww_mutex_lock after ww_acquire_done');
     const holder = this.#holder;
     if (holder === null) return this.#take(ctx);
     if (ctx !== null && holder === ctx)
@@ -78,11 +80,11 @@ export class WwMutex {
     if (interruptible && sys.signalPending) return kerr('EINTR', `${this.#name}: interrupted`);
     sys.log.report(
       'LOCKDEP',
-      'resv.lock.recursive',
+      RULE.resvLockRecursive,
       `possible recursive locking detected: ${this.#name}`,
     );
     return sys.log.bug(
-      'resv.lock.deadlock',
+      RULE.resvLockDeadlock,
       `${this.#name}: task would sleep forever on a lock it holds`,
     );
   }
@@ -92,7 +94,7 @@ export class WwMutex {
     if (ctx.contending === null) {
       this.#sys.log.report(
         'WARN',
-        'ww.lock-slow.no-contention',
+        RULE.wwLockSlowNoContention,
         'ww_mutex_lock_slow without -EDEADLK',
       );
     }
@@ -112,7 +114,7 @@ export class WwMutex {
     if (holder === null) {
       this.#sys.log.report(
         'WARN',
-        'resv.unlock.not-locked',
+        RULE.resvUnlockNotLocked,
         `${this.#name}: unlock of an unlocked mutex`,
       );
       return;

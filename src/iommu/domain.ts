@@ -1,5 +1,6 @@
 import type { SimClock } from '../core/clock.js';
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import type { ViolationLog } from '../core/violations.js';
 import type { Iotlb } from './iotlb.js';
 import type { IovaAllocator, IovaRange } from './iova.js';
@@ -107,7 +108,7 @@ export class IommuDomain {
     if (bytes !== size) {
       this.#violations?.report(
         'WARN',
-        'iommu.unmap.size-mismatch',
+        RULE.iommuUnmapSizeMismatch,
         `iommu_unmap of 0x${iova.toString(16)}+0x${size.toString(16)} unmapped 0x${bytes.toString(16)} bytes`,
       );
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { unwrap } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { StrictModeViolation } from '../core/violations.js';
 import { switchFabric } from '../pci/testing/fabrics.js';
 import { O } from '../proc/types.js';
@@ -115,17 +116,17 @@ test('strict IOMMU: unmap frees the IOVA at once (nothing deferred)', () => {
 
 test('WARN-class violations and BUGs appear in the kernel log; CHECK ones do not', () => {
   const k = new Kernel();
-  k.violations.report('WARN', 'x.warn', 'dma_buf_detach: attachment of another buffer');
-  k.violations.report('CHECK', 'x.check', 'silent misuse');
-  k.violations.report('MIGHT_SLEEP', 'x.sleep', 'dma_resv_lock in atomic context');
-  assert.throws(() => k.violations.bug('x.bug', 'vunmap of a buffer that is not vmapped'));
+  k.violations.report('WARN', RULE.spec7_9, 'dma_buf_detach: attachment of another buffer');
+  k.violations.report('CHECK', RULE.spec7_16, 'silent misuse');
+  k.violations.report('MIGHT_SLEEP', RULE.fenceMightSleep, 'dma_resv_lock in atomic context');
+  assert.throws(() => k.violations.bug(RULE.spec7_29, 'vunmap of a buffer that is not vmapped'));
   assert.deepEqual(k.log, [
-    { level: 'warn', text: 'WARNING: dma_buf_detach: attachment of another buffer [x.warn]' },
+    { level: 'warn', text: 'WARNING: dma_buf_detach: attachment of another buffer [spec7.9]' },
     {
       level: 'err',
-      text: 'BUG: sleeping function called from invalid context: dma_resv_lock in atomic context [x.sleep]',
+      text: 'BUG: sleeping function called from invalid context: dma_resv_lock in atomic context [fence.might-sleep]',
     },
-    { level: 'err', text: 'kernel BUG: vunmap of a buffer that is not vmapped [x.bug]' },
+    { level: 'err', text: 'kernel BUG: vunmap of a buffer that is not vmapped [spec7.29]' },
   ]);
 });
 

@@ -1,3 +1,4 @@
+import { RULE, type RuleId } from '../core/rule-ids.js';
 import type { ViolationLog } from '../core/violations.js';
 import type { File, FileOps } from './types.js';
 
@@ -68,7 +69,7 @@ export class FileTable {
   }
 
   /** A released file (count 0): the refcount_t WARN `refcount_t: <what>; use-after-free.` */
-  #useAfterFree(f: FileImpl, code: string, what: string): boolean {
+  #useAfterFree(f: FileImpl, code: RuleId, what: string): boolean {
     if (!f.released && f.count > 0) return false;
     this.violations.report('WARN', code, `refcount_t: ${what}; use-after-free.`);
     return true;
@@ -77,7 +78,7 @@ export class FileTable {
   /** get_file: take one more reference. Use on a released file is a refcount WARN (saturates). */
   get(file: File): File {
     const f = file as FileImpl;
-    if (this.#useAfterFree(f, 'refcount.addition-on-0', 'addition on 0')) return file;
+    if (this.#useAfterFree(f, RULE.refcountAdditionOn0, 'addition on 0')) return file;
     f.count++;
     return file;
   }
@@ -85,7 +86,7 @@ export class FileTable {
   /** fput: drop one reference; the last one runs `fops.release`. */
   put(file: File): void {
     const f = file as FileImpl;
-    if (this.#useAfterFree(f, 'refcount.underflow', 'underflow')) return;
+    if (this.#useAfterFree(f, RULE.refcountUnderflow, 'underflow')) return;
     f.count--;
     if (f.count > 0) return;
     f.released = true;

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { RULE } from '../core/rule-ids.js';
 import { KernelBug } from '../core/violations.js';
 import type { FileTable } from './files.js';
 import { DEFAULT_RLIMIT_NOFILE, EPOLL, type File, O, type Vma, type Whence } from './types.js';
@@ -67,7 +68,7 @@ export class Process {
     const slot = this.#fds[fd];
     if (slot === undefined || slot.file !== null) {
       throw new KernelBug(
-        'fd.install',
+        RULE.fdInstall,
         `fd_install on fd ${fd} of ${this.name}[${this.pid}] that was not reserved`,
       );
     }

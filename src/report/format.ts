@@ -1,6 +1,7 @@
 /** Small formatting helpers shared by every renderer. */
 import type { AcsUsed } from '../p2pdma/types.js';
 import { ACS, type AcsState, isKnown, type Link, type Maybe } from '../pci/types.js';
+import { formatBinaryExact } from '../util/size.js';
 
 const GEN_BY_SPEED: ReadonlyArray<[number, number]> = [
   [2.5, 1],
@@ -35,19 +36,8 @@ export function linkSummary(cap: Maybe<Link> | null, sta: Maybe<Link> | null): s
   return null;
 }
 
-const UNITS: ReadonlyArray<[bigint, string]> = [
-  [1n << 50n, 'P'],
-  [1n << 40n, 'T'],
-  [1n << 30n, 'G'],
-  [1n << 20n, 'M'],
-  [1n << 10n, 'K'],
-];
-
 /** lspci-style size: 4K, 16M, 32G (exact multiples only; otherwise bytes). */
-export function formatSize(n: bigint): string {
-  for (const [u, s] of UNITS) if (n >= u && n % u === 0n) return `${n / u}${s}`;
-  return `${n}`;
-}
+export const formatSize = (n: bigint): string => formatBinaryExact(n, 'letter', 'bytes');
 
 /** Human size with binary units and up to one decimal: 1.5 GiB. */
 export function formatBytes(n: bigint | number): string {

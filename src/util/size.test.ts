@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatBytesExact, parseBytes } from './size.js';
+import { formatBinaryExact, formatBytesExact, parseBytes } from './size.js';
 
 test('one unit rule: iB and bare letters are binary, B alone is decimal', () => {
   assert.equal(parseBytes('64GiB'), 64n << 30n);
@@ -32,4 +32,16 @@ test('formatting then parsing gives the size back', () => {
       assert.equal(parseBytes(formatBytesExact(n)), n);
     }),
   );
+});
+
+test('formatBinaryExact: spec (iB, hex) and lspci (letter, bytes) spellings', () => {
+  assert.equal(formatBinaryExact(64n << 30n, 'iB', 'hex'), '64GiB');
+  assert.equal(formatBinaryExact(64n << 30n, 'letter', 'bytes'), '64G');
+  assert.equal(formatBinaryExact(1536n, 'iB', 'hex'), '0x600');
+  assert.equal(formatBinaryExact(1536n, 'letter', 'bytes'), '1536');
+  assert.equal(formatBinaryExact(3n << 20n, 'letter', 'bytes'), '3M');
+  for (const n of [4096n, 1n << 40n, 12345n << 10n]) {
+    assert.equal(parseBytes(formatBinaryExact(n, 'iB', 'hex')), n);
+    assert.equal(parseBytes(formatBinaryExact(n, 'letter', 'bytes')), n);
+  }
 });

@@ -37,20 +37,16 @@ export function parseBytes(text: string): bigint | null {
   return m[4] === '' ? n * BINARY[letter]! : n * DECIMAL[letter]!;
 }
 
-const BINARY_NAMES: ReadonlyArray<[string, bigint]> = [
-  ['PiB', BINARY['P']!],
-  ['TiB', BINARY['T']!],
-  ['GiB', BINARY['G']!],
-  ['MiB', BINARY['M']!],
-  ['KiB', BINARY['K']!],
-];
-const DECIMAL_NAMES: ReadonlyArray<[string, bigint]> = [
-  ['PB', DECIMAL['P']!],
-  ['TB', DECIMAL['T']!],
-  ['GB', DECIMAL['G']!],
-  ['MB', DECIMAL['M']!],
-  ['kB', DECIMAL['K']!],
-];
+/** Unit letters, largest first; `names(letter)` spells each unit of `table`. */
+const LETTERS = ['P', 'T', 'G', 'M', 'K'] as const;
+const unitsDesc = (
+  table: Readonly<Record<string, bigint>>,
+  name: (letter: string) => string,
+): ReadonlyArray<[string, bigint]> => LETTERS.map((l) => [name(l), table[l]!]);
+
+const BINARY_DESC = unitsDesc(BINARY, (l) => l);
+const BINARY_NAMES = unitsDesc(BINARY, (l) => `${l}iB`);
+const DECIMAL_NAMES = unitsDesc(DECIMAL, (l) => (l === 'K' ? 'kB' : `${l}B`));
 
 /**
  * The shortest exact spelling: the size in the largest binary unit that divides it (`64GiB`) or
@@ -65,4 +61,19 @@ export function formatBytesExact(n: bigint): string {
   const bin = best(BINARY_NAMES);
   const dec = best(DECIMAL_NAMES);
   return dec.length < bin.length ? dec : bin;
+}
+
+/**
+ * A size in the largest binary unit that divides it exactly: `64GiB` (`iB` names, as specs write
+ * them) or `64G` (`letter`, as lspci writes them); otherwise `0x…` (`hex`) or plain bytes.
+ */
+export function formatBinaryExact(
+  n: bigint,
+  names: 'iB' | 'letter',
+  fallback: 'hex' | 'bytes',
+): string {
+  for (const [u, v] of BINARY_DESC) {
+    if (n >= v && n % v === 0n) return `${n / v}${names === 'iB' ? `${u}iB` : u}`;
+  }
+  return fallback === 'hex' ? `0x${n.toString(16)}` : `${n}`;
 }

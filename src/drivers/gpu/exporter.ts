@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { RULE } from '../../core/rule-ids.js';
 import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { DmaBufOps, DmaDataDirection, IosysMap, SgTable } from '../../dmabuf/types.js';
@@ -88,7 +89,7 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
       if (domains.length === 0) {
         env.core.env.violations.report(
           'WARN',
-          'amdgpu.pin.no-domain',
+          RULE.amdgpuPinNoDomain,
           'amdgpu_dma_buf_pin: no domain left to pin in',
         );
         return kerr('EINVAL', 'amdgpu_dma_buf_pin: no domain to pin in');
@@ -226,7 +227,7 @@ export function wireMoveNotify(
         if (!env.core.isLocked(e.dmabuf)) {
           env.core.env.violations.report(
             'LOCKDEP',
-            'spec7.25',
+            RULE.spec7_25,
             'dma_buf_move_notify without the reservation lock',
           );
         }

@@ -1,46 +1,22 @@
 import { ACS } from '../../pci/types.js';
+import { formatBinaryExact, parseBytes } from '../../util/size.js';
 
-/** Size suffixes accepted in specs (binary units; `K`/`M`/`G`/`T` are the same as `KiB`…). */
-const UNITS: Readonly<Record<string, bigint>> = {
-  B: 1n,
-  K: 1n << 10n,
-  KiB: 1n << 10n,
-  M: 1n << 20n,
-  MiB: 1n << 20n,
-  G: 1n << 30n,
-  GiB: 1n << 30n,
-  T: 1n << 40n,
-  TiB: 1n << 40n,
-  P: 1n << 50n,
-  PiB: 1n << 50n,
-};
+/** Size suffixes accepted in specs: binary units (`K`/`M`/`G`/`T`/`P` mean `KiB`…, see util/size). */
 export const SIZE_RE =
   /^(?:0x[0-9a-fA-F]{1,16}|[0-9]{1,20}\s*(?:B|K|KiB|M|MiB|G|GiB|T|TiB|P|PiB)?)$/;
 export const HEX64_RE = /^0x[0-9a-fA-F]{1,16}$/;
 export const U64_MAX = (1n << 64n) - 1n;
 
-/** `64GiB`, `0x1000`, `4096` or a safe integer → bigint (caller validated the shape). */
+/** `64GiB`, `0x1000`, `4096` or a safe integer → bigint (caller validated the shape with SIZE_RE). */
 export function parseSize(v: string | number): bigint {
   if (typeof v === 'number') return BigInt(v);
-  const t = v.trim();
-  if (t.startsWith('0x') || t.startsWith('0X')) return BigInt(t);
-  const m = /^([0-9]+)\s*([A-Za-z]*)$/.exec(t)!;
-  return BigInt(m[1]!) * (UNITS[m[2] || 'B'] ?? 1n);
+  const n = parseBytes(v);
+  if (n === null) throw new Error(`parseSize: ${JSON.stringify(v)} was not validated as a size`);
+  return n;
 }
 
 /** The shortest exact size string: `64GiB`, `32MiB`, `4KiB`, else hex. */
-export function formatSize(n: bigint): string {
-  for (const [u, mult] of [
-    ['PiB', 1n << 50n],
-    ['TiB', 1n << 40n],
-    ['GiB', 1n << 30n],
-    ['MiB', 1n << 20n],
-    ['KiB', 1n << 10n],
-  ] as const) {
-    if (n >= mult && n % mult === 0n) return `${n / mult}${u}`;
-  }
-  return `0x${n.toString(16)}`;
-}
+export const formatSize = (n: bigint): string => formatBinaryExact(n, 'iB', 'hex');
 
 export const hexStr = (n: number | bigint, width = 0): string =>
   `0x${n.toString(16).padStart(width, '0')}`;
