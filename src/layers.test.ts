@@ -34,8 +34,8 @@ const RANK: Readonly<Record<string, number>> = {
   scenarios: 7,
   node: 8,
   app: 9,
-  web: 9.5, // pure browser modules: loaders for dropped files, what-if edits, URL state, judging via app/
   report: 10,
+  web: 10.25, // pure browser shell: loaders for dropped files, what-if edits, URL state; judges via app/, words via report/
   server: 10.5, // the `peerdma serve` HTTP shell: serves built assets and a spec, no model code
   cli: 11,
 };
