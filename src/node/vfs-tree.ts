@@ -5,6 +5,7 @@
  */
 import { PeerdmaError } from '../errors/index.js';
 import { MAX_SYMLINKS, splitPath } from '../ingest/sysfs/paths.js';
+import type { VirtualFs } from '../ingest/types.js';
 
 /**
  * The most bytes read of one file, the same for a live tree and an archive: `config` ends at 4096;
@@ -195,4 +196,42 @@ export function tarBase256(b: Uint8Array, o: number, n: number): number {
   let v = b[o]! & 0x3f;
   for (let i = o + 1; i < o + n; i++) v = v * 256 + b[i]!;
   return v;
+}
+
+/** A VirtualFs over an in-memory tree (a tar read into memory, a test's map, a dropped file). */
+export function treeVfs(root: TreeDir, label: string): VirtualFs {
+  // The loader reads many attributes of one directory in a row: remember the last directory.
+  let memoPath: string | null = null;
+  let memoDir: TreeDir | undefined;
+  const node = (p: string, follow: boolean): TreeNode | undefined => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return walk(root, p, follow, label);
+    const dirPath = slash < 0 ? '' : p.slice(0, slash);
+    if (dirPath !== memoPath) {
+      const d = dirPath === '' ? root : walk(root, dirPath, true, label);
+      memoPath = dirPath;
+      memoDir = d?.t === 'dir' ? d : undefined;
+    }
+    const n = memoDir?.kids.get(name);
+    return n?.t === 'link' && follow ? walk(root, p, true, label) : n;
+  };
+  return {
+    label,
+    kind: (p) => (p === '' ? 'dir' : node(p, false)?.t),
+    list(p) {
+      const n = p === '' ? root : node(p, true);
+      if (n?.t !== 'dir') return undefined;
+      n.sorted ??= [...n.kids.keys()].sort();
+      return n.sorted;
+    },
+    readlink(p) {
+      const n = node(p, false);
+      return n?.t === 'link' ? n.target : undefined;
+    },
+    read(p) {
+      const n = node(p, true);
+      return n?.t === 'file' ? fileBytes(n) : undefined;
+    },
+  };
 }

@@ -358,10 +358,10 @@ describe('dirVfs reads only regular files', () => {
     assert.ok(cpu.user + cpu.system < 200_000);
   });
 
-  it('a FIFO at an attribute path neither blocks nor is read', async (t) => {
+  it('a FIFO at an attribute path neither blocks nor is read', async () => {
     const { spawnSync } = await import('node:child_process');
     const fifo = join(dev, 'revision');
-    if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo (coreutils) makes the FIFO');
     const fs = dirVfs(root);
     assert.equal(fs.kind('sys/devices/pci0000:00/0000:00:01.0/revision'), undefined);
     assert.equal(fs.read('sys/devices/pci0000:00/0000:00:01.0/revision'), undefined);

@@ -19,7 +19,6 @@ import { openReadFlags } from './files.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
-  fileBytes,
   insert,
   newDir,
   normalise,
@@ -28,8 +27,7 @@ import {
   readLimit,
   type TarNode,
   type TreeDir,
-  type TreeNode,
-  walk,
+  treeVfs,
 } from './vfs-tree.js';
 
 export { TAR_LIMITS } from './vfs-tar.js';
@@ -232,40 +230,7 @@ export function memoryVfs(from: TreeDir | Map<string, TarNode>, label: string): 
     root = newDir();
     for (const [p, n] of from) insert(root, normalise(p), n);
   } else root = from;
-  // The loader reads many attributes of one directory in a row: remember the last directory.
-  let memoPath: string | null = null;
-  let memoDir: TreeDir | undefined;
-  const node = (p: string, follow: boolean): TreeNode | undefined => {
-    const slash = p.lastIndexOf('/');
-    const name = p.slice(slash + 1);
-    if (name === '' || name === '.' || name === '..') return walk(root, p, follow, label);
-    const dirPath = slash < 0 ? '' : p.slice(0, slash);
-    if (dirPath !== memoPath) {
-      const d = dirPath === '' ? root : walk(root, dirPath, true, label);
-      memoPath = dirPath;
-      memoDir = d?.t === 'dir' ? d : undefined;
-    }
-    const n = memoDir?.kids.get(name);
-    return n?.t === 'link' && follow ? walk(root, p, true, label) : n;
-  };
-  return {
-    label,
-    kind: (p) => (p === '' ? 'dir' : node(p, false)?.t),
-    list(p) {
-      const n = p === '' ? root : node(p, true);
-      if (n?.t !== 'dir') return undefined;
-      n.sorted ??= [...n.kids.keys()].sort();
-      return n.sorted;
-    },
-    readlink(p) {
-      const n = node(p, false);
-      return n?.t === 'link' ? n.target : undefined;
-    },
-    read(p) {
-      const n = node(p, true);
-      return n?.t === 'file' ? fileBytes(n) : undefined;
-    },
-  };
+  return treeVfs(root, label);
 }
 
 /** Every entry reachable from the top of `vfs` as a path → node map (the inverse of `memoryVfs`). */

@@ -5,10 +5,8 @@
  * adapter streams (snapshots can unpack to hundreds of MB); the browser gets the bytes at once.
  */
 import { PeerdmaError } from '../errors/index.js';
-import type { VirtualFs } from '../ingest/types.js';
 import {
   tarBase256 as base256,
-  fileBytes,
   insert,
   newDir,
   normalise,
@@ -134,25 +132,5 @@ export function readTar(
   return root;
 }
 
-/** A VirtualFs over a tree read by `readTar`. */
-export function treeVfs(root: TreeDir, label: string): VirtualFs {
-  const node = (p: string, follow: boolean) => (p === '' ? root : walk(root, p, follow, label));
-  return {
-    label,
-    kind: (p) => node(p, false)?.t,
-    list(p) {
-      const n = node(p, true);
-      if (n?.t !== 'dir') return undefined;
-      n.sorted ??= [...n.kids.keys()].sort();
-      return n.sorted;
-    },
-    readlink(p) {
-      const n = node(p, false);
-      return n?.t === 'link' ? n.target : undefined;
-    },
-    read(p) {
-      const n = node(p, true);
-      return n?.t === 'file' ? fileBytes(n) : undefined;
-    },
-  };
-}
+/** A VirtualFs over a tree read by `readTar` (the same in-memory tree view the CLI's tar loader uses). */
+export { treeVfs } from '../node/vfs-tree.js';
