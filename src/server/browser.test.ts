@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
 import { examplesDir } from '../node/examples.js';
 import { loadSource } from '../node/load.js';
@@ -62,6 +62,26 @@ describe('web UI in Chromium', { skip }, () => {
   }
   const shot = (page: Page, name: string, fullPage = true) =>
     page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+  /** The page re-renders after an input event; poll the text until it matches (or fail with it). */
+  async function eventually(loc: Locator, re: RegExp, timeout = 10_000): Promise<string> {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const text = (await loc.textContent()) ?? '';
+      if (re.test(text) || Date.now() > end) {
+        assert.match(text, re);
+        return text;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  async function eventuallyCount(loc: Locator, n: number, timeout = 10_000): Promise<void> {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const count = await loc.count();
+      if (count === n || Date.now() > end) return assert.equal(count, n);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   it('loads every bundled example and draws its matrix', async () => {
     const names = readdirSync(examplesDir())
@@ -109,24 +129,12 @@ describe('web UI in Chromium', { skip }, () => {
     await shot(page, 'tree');
     // Search keeps the matches and their ancestors only.
     await page.getByLabel(/^Search/).fill('mlx5_core');
-    assert.equal(
-      await page
-        .locator('.fn b')
-        .filter({ hasText: /^nic\d$/ })
-        .count(),
-      4,
-    );
-    assert.equal(
-      await page
-        .locator('.fn b')
-        .filter({ hasText: /^accel/ })
-        .count(),
-      0,
-    );
+    await eventuallyCount(page.locator('.fn b').filter({ hasText: /^nic\d$/ }), 4);
+    await eventuallyCount(page.locator('.fn b').filter({ hasText: /^accel/ }), 0);
     await page.getByLabel(/^Search/).fill('');
     await page.getByRole('tab', { name: 'Pair route' }).click();
-    assert.match((await verdict.textContent()) ?? '', /^BUS_ADDR, distance 4/);
-    assert.match((await page.getByTestId('reasons').textContent()) ?? '', /No findings/);
+    await eventually(verdict, /^BUS_ADDR, distance 4/);
+    await eventually(page.getByTestId('reasons'), /No findings/);
     assert.match(page.url(), /acs=0000%3A18%3A00\.0%7E0%2C0000%3A18%3A02\.0%7E0/);
 
     // The URL alone reproduces the view in a fresh page.
@@ -149,7 +157,9 @@ describe('web UI in Chromium', { skip }, () => {
   it('the bandwidth metric shows predicted P2P GB/s; the pair panel shows P2P and bounce', async () => {
     const page = await open('src=server&view=matrix');
     await page.getByLabel('Show').selectOption('bandwidth');
-    const cell = page.locator('rect[data-pair="0000:19:00.0 0000:1b:00.0"]');
+    // The heatmap redraws after the metric changes: wait for the bandwidth label, not the old one.
+    const cell = page.locator('rect[data-pair="0000:19:00.0 0000:1b:00.0"][aria-label*="GB/s"]');
+    await cell.waitFor();
     const label = (await cell.getAttribute('aria-label')) ?? '';
     assert.match(label, /^accel0 → nic0: .*, P2P (\d+\.\d\d)(–\d+\.\d\d)? GB\/s$/);
     const gbps = Number(/P2P (\d+\.\d\d)/.exec(label)![1]);
@@ -200,15 +210,15 @@ describe('web UI in Chromium', { skip }, () => {
     const slider = page.getByRole('slider', { name: 'kernel rule set' });
     await slider.focus();
     await page.keyboard.press('Home');
-    assert.equal(await page.getByTestId('rules').textContent(), 'linux-4.20');
-    assert.match((await verdict.textContent()) ?? '', /^NOT_SUPPORTED/);
-    assert.match((await page.locator('.releases').textContent()) ?? '', /flips here/);
+    await eventually(page.getByTestId('rules'), /^linux-4\.20$/);
+    await eventually(verdict, /^NOT_SUPPORTED/);
+    await eventually(page.locator('.releases'), /flips here/);
     await shot(page, 'route-kernel-slider');
     await page.keyboard.press('End');
     const cmd = page.getByTestId('cmdline');
     await cmd.fill('pci=disable_acs_redir=0000:18:00.0;0000:18:02.0');
     await cmd.press('Enter');
-    assert.match((await verdict.textContent()) ?? '', /^BUS_ADDR/);
+    await eventually(verdict, /^BUS_ADDR/);
     await page.close();
   });
 
@@ -222,7 +232,7 @@ describe('web UI in Chromium', { skip }, () => {
     const step = page.getByTestId('demo-step');
     await step.waitFor();
     await page.getByRole('button', { name: /^map / }).click();
-    assert.match((await step.textContent()) ?? '', /map type(BUS_ADDR|THRU_HOST_BRIDGE)/);
+    await eventually(step, /map type(BUS_ADDR|THRU_HOST_BRIDGE)/);
     await shot(page, 'demo');
     await page.close();
   });
