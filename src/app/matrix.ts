@@ -23,6 +23,7 @@ import {
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
+import { VerdictKeys } from '../p2pdma/verdict-key.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { P2pRequest } from './check.js';
@@ -267,8 +268,11 @@ export interface CompactMatrix {
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
   readonly undecided: readonly UndecidedPair[];
-  /** Per-pair walks run. */
+  /** Pairs answered beyond the fast matrix: self pairs, group pairs with something to say, and
+   * every pair of an undecided group pair. */
   readonly walked: number;
+  /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
+  readonly computed: number;
 }
 
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
@@ -306,8 +310,22 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
     group[i] = g;
     members[g]!.push(i);
   });
-  const mapType = new Int8Array(n * n);
-  const distance = new Int16Array(n * n);
+  // The fast matrix's cells (tree order) in the caller's order: its own arrays when both agree.
+  const { pos, mapTypes, distances } = matrix;
+  const inOrder = pos.every((p, i) => p === i);
+  const mapType = inOrder ? mapTypes : new Int8Array(n * n);
+  const distance = inOrder ? distances : new Int16Array(n * n);
+  if (!inOrder) {
+    for (let i = 0; i < n; i++) {
+      const from = pos[i]! * n;
+      const to = i * n;
+      for (let j = 0; j < n; j++) {
+        const s = from + pos[j]!;
+        mapType[to + j] = mapTypes[s]!;
+        distance[to + j] = distances[s]!;
+      }
+    }
+  }
   const locality = new Int8Array(n * n);
   const findings: Finding[] = [];
   const findingIdx = new Map<string, number>();
@@ -317,11 +335,16 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
   let walked = 0;
   const classCode = new Map(LOCALITY_CODES.map((c, k) => [c, k]));
 
+  const keys = new VerdictKeys(env);
+  /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
+  const byKey = new Map<string, number[]>();
+  let computed = 0;
   /** Walk one pair; its findings as indexes into the table (endpoints dropped from subjects). */
   const walk = (i: number, j: number): number[] => {
     const a = devs[i]!;
     const b = devs[j]!;
     walked++;
+    computed++;
     const v = pairAnswer(env, a, b, fabric.path(a, b), { log: false });
     if (v.mapType === 'uncertain')
       undecided.push({ i, j, distance: v.distance, possible: v.possible, missing: v.missing });
@@ -339,27 +362,30 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
       return k;
     });
   };
-  const plain = (i: number, j: number) => {
-    if (cellMapType(matrix, i, j) !== MT_BUS_ADDR) return false;
-    return !fabric.path(devs[i]!, devs[j]!).some((x) => changed.has(x));
-  };
-
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const c = i * n + j;
-      mapType[c] = cellMapType(matrix, i, j);
-      distance[c] = cellDistance(matrix, i, j);
+  /** The findings of a decided pair, from the walk of the first pair with its verdict key. */
+  const shared = (i: number, j: number): number[] => {
+    const k = keys.key(devs[i]!, devs[j]!);
+    const got = byKey.get(k);
+    if (got === undefined) {
+      const fs = walk(i, j);
+      byKey.set(k, fs);
+      return fs;
     }
-  }
+    walked++;
+    return got;
+  };
+  const plain = (i: number, j: number) =>
+    cellMapType(matrix, i, j) === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
+
   // The diagonal: each device with itself.
   for (let i = 0; i < n; i++) {
-    locality[i * n + i] = classCode.get('X')!;
     if (plain(i, i)) continue;
     const fs = walk(i, i);
     if (fs.length > 0) selfFindings.push([i, ...fs]);
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
+  const groupClass = new Int8Array(G * G);
   for (let g = 0; g < G; g++) {
     for (let h = 0; h < G; h++) {
       const gs = members[g]!;
@@ -367,16 +393,29 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
       const a = gs[0]!;
       const b = g === h ? hs[1] : hs[0]!;
       if (b === undefined) continue; // a group of one has no pair with itself
-      const cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!))!;
-      for (const i of gs) for (const j of hs) if (i !== j) locality[i * n + j] = cls;
+      const da = devs[a]!;
+      const db = devs[b]!;
+      groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+      const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
       if (!plain(a, b)) {
-        const fs = walk(a, b);
+        // An undecided pair is listed with its own missing fact: always walked.
+        const fs = undecidedPair ? walk(a, b) : shared(a, b);
         if (fs.length > 0) groupFindings.push([g, h, ...fs]);
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
-      if (mapType[a * n + b] === MT_UNCERTAIN) {
+      if (undecidedPair) {
         for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
       }
+    }
+  }
+  // Locality by group pair: one row per group, copied to its members; each device with itself is X.
+  const self = classCode.get('X')!;
+  const row = new Int8Array(n);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < n; j++) row[j] = groupClass[g * G + group[j]!]!;
+    for (const i of members[g]!) {
+      locality.set(row, i * n);
+      locality[i * n + i] = self;
     }
   }
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
@@ -392,5 +431,6 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
     selfFindings,
     undecided,
     walked,
+    computed,
   };
 }
