@@ -23,7 +23,7 @@ import {
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
-import { VerdictKeys } from '../p2pdma/verdict-key.js';
+import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { P2pRequest } from './check.js';
@@ -276,10 +276,7 @@ export interface CompactMatrix {
 }
 
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
-export const PAIR_SUBJECT: ReadonlySet<string> = new Set([
-  'no_common_upstream',
-  'early_no_common_switch',
-]);
+export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 
 export function compactMatrix(view: MatrixView): CompactMatrix {
   const { env, matrix } = view;

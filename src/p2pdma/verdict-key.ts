@@ -17,6 +17,13 @@
  */
 import type { PciFunction } from '../pci/types.js';
 import type { P2pEnv } from './env.js';
+import type { IssueCode } from './types.js';
+
+/** Finding codes whose subject is the pair itself (`[provider, client]`): the key leaves it out. */
+export const PAIR_NAMED_CODES: ReadonlySet<IssueCode> = new Set([
+  'no_common_upstream',
+  'early_no_common_switch',
+]);
 
 export class VerdictKeys {
   readonly #env: P2pEnv;
