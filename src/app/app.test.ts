@@ -192,6 +192,34 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
     assert.ok(computed * 2 < walked, `${computed} walks for ${walked} answered pairs`);
   });
 
+  test('shared walks give the same document, byte for byte, as one walk per group pair', () => {
+    const doc = (view: ReturnType<typeof buildMatrix>, shareWalks: boolean) => {
+      const c = compactMatrix(view, { shareWalks });
+      return { text: [...matrixJsonChunks(view, c, 4096)].join(''), computed: c.computed };
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom('linux-4.20', 'linux-5.2', 'linux-5.4', 'linux-6.1', 'linux-6.19'),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, rules, unknowns, withCmdline) => {
+          const { view } = randomMatrix(seed, rules, unknowns, withCmdline);
+          const shared = doc(view, true);
+          const alone = doc(view, false);
+          assert.equal(shared.text, alone.text);
+          assert.ok(shared.computed <= alone.computed);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    const view = buildMatrix(benchFabric(2, 4), 'linux-6.19', undefined, { all: true });
+    const shared = doc(view, true);
+    const alone = doc(view, false);
+    assert.equal(shared.text, alone.text);
+    assert.ok(shared.computed * 10 < alone.computed, `${shared.computed} vs ${alone.computed}`);
+  });
+
   test('the JSON document parses, has one digit per cell, and stays small per pair', () => {
     const view = buildMatrix(benchFabric(2, 4), 'linux-6.19', undefined, { all: true });
     const text = [...matrixJsonChunks(view, compactMatrix(view), 4096)].join('');

@@ -249,12 +249,16 @@ export interface UndecidedPair {
  * Every pair of a matrix in a compact form (`matrix --json`, schemaVersion 2). Devices that share
  * their upstream bridge form a group, unless a finding could name them (then they are alone);
  * a pair's findings depend only on the two groups (the differential test in app.test.ts holds
- * every pair against the full verdict), so the per-pair walk runs once per pair of groups and
- * each distinct finding is listed once.
+ * every pair against the full verdict), so each pair of groups needs one answer and each distinct
+ * finding is listed once. Decided group pairs with one verdict key (p2pdma/verdict-key.ts: the
+ * common upstream device, the ACS-redirect devices the walk asks about, the host bridges, the
+ * command-line changes on the route) share one per-pair walk: on the 4,112-endpoint bench machine
+ * 256 walks answer 274,672 group pairs.
  */
 export interface CompactMatrix {
   readonly n: number;
-  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes. */
+  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes (map types and distances are
+   * the fast matrix's own arrays when its tree order is the device order: read, never write). */
   readonly mapType: Int8Array;
   readonly distance: Int16Array;
   readonly locality: Int8Array;
@@ -278,7 +282,13 @@ export interface CompactMatrix {
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
 export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 
-export function compactMatrix(view: MatrixView): CompactMatrix {
+export interface CompactOptions {
+  /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
+  readonly shareWalks?: boolean;
+}
+
+export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): CompactMatrix {
+  const share = opts.shareWalks ?? true;
   const { env, matrix } = view;
   const fabric = env.fabric;
   const devs = matrix.devices;
@@ -396,8 +406,12 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
       const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
       if (!plain(a, b)) {
         // An undecided pair is listed with its own missing fact: always walked.
-        const fs = undecidedPair ? walk(a, b) : shared(a, b);
-        if (fs.length > 0) groupFindings.push([g, h, ...fs]);
+        const fs = undecidedPair || !share ? walk(a, b) : shared(a, b);
+        if (fs.length > 0) {
+          const refs = [g, h];
+          for (const k of fs) refs.push(k);
+          groupFindings.push(refs);
+        }
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
       if (undecidedPair) {

@@ -204,10 +204,9 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
     for (let h = 0; h < H; h++) {
       const code = route[hA * H + h]!;
       const fill = (from: number, to: number) => {
-        for (let b = from; b < to; b++) {
-          mapTypes[row + b] = code;
-          distances[row + b] = code === MT_NOT_SUPPORTED ? -1 : lenA + lenAt[b]!;
-        }
+        mapTypes.fill(code, row + from, row + to);
+        if (code === MT_NOT_SUPPORTED) distances.fill(-1, row + from, row + to);
+        else for (let b = from; b < to; b++) distances[row + b] = lenA + lenAt[b]!;
       };
       if (hbLo[h]! < 0) continue;
       if (h === hA) {

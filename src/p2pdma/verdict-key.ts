@@ -32,7 +32,14 @@ export class VerdictKeys {
   /** ACS redirect on or unknown (the walk asks about it). */
   readonly #asked = new Map<PciFunction, boolean>();
   readonly #changed: ReadonlySet<string>;
-  // Where the chains of the last pair met: indexes into the provider's and the client's chain.
+  /** Host bridge → index, and the key of each pair of host bridges (no command line). */
+  readonly #hbIndex = new Map<string, number>();
+  readonly #crossKeys: string[] = [];
+  // The last pair asked, its chains and where they met (indexes into each; -1: they do not).
+  #a: PciFunction | null = null;
+  #b: PciFunction | null = null;
+  #ca: readonly PciFunction[] = [];
+  #cb: readonly PciFunction[] = [];
   #mi = -1;
   #mj = -1;
 
@@ -61,36 +68,42 @@ export class VerdictKeys {
     return r;
   }
 
-  /** Set #mi/#mj to where the chains of a and b meet (-1: they do not); returns both chains. */
-  #meet(a: PciFunction, b: PciFunction): [readonly PciFunction[], readonly PciFunction[]] {
+  /** Set #ca/#cb to the chains of a and b and #mi/#mj to where they meet (once per pair in a row). */
+  #meet(a: PciFunction, b: PciFunction): void {
+    if (a === this.#a && b === this.#b) return;
     const ca = this.chain(a);
     const cb = this.chain(b);
     let i = ca.length - 1;
     let j = cb.length - 1;
     if (ca[i] !== cb[j]) {
-      this.#mi = -1;
-      this.#mj = -1;
-      return [ca, cb];
+      i = -1;
+      j = -1;
+    } else {
+      while (i > 0 && j > 0 && ca[i - 1] === cb[j - 1]) {
+        i--;
+        j--;
+      }
     }
-    while (i > 0 && j > 0 && ca[i - 1] === cb[j - 1]) {
-      i--;
-      j--;
-    }
+    this.#a = a;
+    this.#b = b;
+    this.#ca = ca;
+    this.#cb = cb;
     this.#mi = i;
     this.#mj = j;
-    return [ca, cb];
   }
 
   /** `fabric.commonUpstream(a, b)` from the cached chains. */
   common(a: PciFunction, b: PciFunction): PciFunction | null {
-    const [ca] = this.#meet(a, b);
-    return this.#mi < 0 ? null : ca[this.#mi]!;
+    this.#meet(a, b);
+    return this.#mi < 0 ? null : this.#ca[this.#mi]!;
   }
 
   /** Whether `fabric.path(a, b)` passes a device the what-if command line changed. */
   touchesChanged(a: PciFunction, b: PciFunction): boolean {
     if (this.#changed.size === 0) return false;
-    const [ca, cb] = this.#meet(a, b);
+    this.#meet(a, b);
+    const ca = this.#ca;
+    const cb = this.#cb;
     const left = this.#mi < 0 ? ca.length : this.#mi + 1;
     const right = this.#mi < 0 ? cb.length : this.#mj;
     for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) return true;
@@ -100,13 +113,16 @@ export class VerdictKeys {
 
   /** Everything the verdict of (provider a, client b) depends on beyond the pair's own names. */
   key(a: PciFunction, b: PciFunction): string {
-    const [ca, cb] = this.#meet(a, b);
+    this.#meet(a, b);
+    const ca = this.#ca;
+    const cb = this.#cb;
     const mi = this.#mi;
     const mj = this.#mj;
     let k: string;
     let left: number;
     let right: number;
     if (mi < 0) {
+      if (this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
       k = `N ${a.hostBridge} ${b.hostBridge}`;
       left = ca.length;
       right = cb.length;
@@ -125,5 +141,27 @@ export class VerdictKeys {
       for (let q = right - 1; q >= 0; q--) if (this.#changed.has(cb[q]!.bdf)) k += ` ${cb[q]!.bdf}`;
     }
     return k;
+  }
+
+  /** `N <provider host bridge> <client host bridge>`, one string per pair of host bridges. */
+  #crossKey(x: string, y: string): string {
+    const ix = this.#hostBridgeIndex(x);
+    const iy = this.#hostBridgeIndex(y);
+    const at = ((ix + iy) * (ix + iy + 1)) / 2 + iy; // Cantor pairing: one slot per ordered pair
+    let k = this.#crossKeys[at];
+    if (k === undefined) {
+      k = `N ${x} ${y}`;
+      this.#crossKeys[at] = k;
+    }
+    return k;
+  }
+
+  #hostBridgeIndex(hb: string): number {
+    let i = this.#hbIndex.get(hb);
+    if (i === undefined) {
+      i = this.#hbIndex.size;
+      this.#hbIndex.set(hb, i);
+    }
+    return i;
   }
 }
