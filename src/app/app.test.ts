@@ -20,7 +20,14 @@ import { demo } from './demo.js';
 import { examples } from './examples.js';
 import { MAP_COST_CODES } from './findings.js';
 import { mapCost } from './map-cost.js';
-import { buildMatrix, compactMatrix, matrix, matrixPairs, PAIR_SUBJECT } from './matrix.js';
+import {
+  buildMatrix,
+  compactMatrix,
+  groupFindingRows,
+  matrix,
+  matrixPairs,
+  PAIR_SUBJECT,
+} from './matrix.js';
 import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
 import { randomMatrix } from './testing/matrix.js';
@@ -155,7 +162,9 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
           assert.ok(c.computed <= c.walked);
           const devs = view.matrix.devices;
           const model = new P2pdma(f, rules, cmdline);
-          const byGroup = new Map(c.groupFindings.map(([g, h, ...fs]) => [`${g},${h}`, fs]));
+          const byGroup = new Map(
+            [...groupFindingRows(c)].map(([g, h, ...fs]) => [`${g},${h}`, fs]),
+          );
           const bySelf = new Map(c.selfFindings.map(([i, ...fs]) => [i, fs]));
           const norm = (xs: readonly { code: string; subject: readonly string[] }[]) =>
             xs.map((x) => `${x.code}:${x.subject.join(',')}`).sort();

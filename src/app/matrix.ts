@@ -267,8 +267,13 @@ export interface CompactMatrix {
   readonly groups: number;
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
-  /** [providerGroup, clientGroup, finding index…] for group pairs (distinct devices) with findings. */
-  readonly groupFindings: readonly (readonly number[])[];
+  /**
+   * Group pairs (distinct devices) with findings, three numbers each: provider group, client
+   * group, index into `findingLists` (`groupFindingRows` spells them out as the JSON does).
+   */
+  readonly groupFindings: Int32Array;
+  /** The distinct lists of finding indexes `groupFindings` points to (group pairs share them). */
+  readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
   readonly undecided: readonly UndecidedPair[];
@@ -277,6 +282,12 @@ export interface CompactMatrix {
   readonly walked: number;
   /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
   readonly computed: number;
+}
+
+/** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
+export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
+  const gf = c.groupFindings;
+  for (let e = 0; e < gf.length; e += 3) yield [gf[e]!, gf[e + 1]!, ...c.findingLists[gf[e + 2]!]!];
 }
 
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
@@ -336,7 +347,27 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const locality = new Int8Array(n * n);
   const findings: Finding[] = [];
   const findingIdx = new Map<string, number>();
-  const groupFindings: number[][] = [];
+  let groupFindings = new Int32Array(3 * 1024);
+  let groupFindingsLen = 0;
+  const findingLists: (readonly number[])[] = [];
+  const listIdx = new Map<readonly number[], number>();
+  const addGroupFindings = (g: number, h: number, fs: readonly number[]) => {
+    if (fs.length === 0) return;
+    let id = listIdx.get(fs);
+    if (id === undefined) {
+      id = findingLists.length;
+      findingLists.push(fs);
+      listIdx.set(fs, id);
+    }
+    if (groupFindingsLen + 3 > groupFindings.length) {
+      const grown = new Int32Array(groupFindings.length * 2);
+      grown.set(groupFindings);
+      groupFindings = grown;
+    }
+    groupFindings[groupFindingsLen++] = g;
+    groupFindings[groupFindingsLen++] = h;
+    groupFindings[groupFindingsLen++] = id;
+  };
   const selfFindings: number[][] = [];
   const undecided: UndecidedPair[] = [];
   let walked = 0;
@@ -393,6 +424,15 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
   const groupClass = new Int8Array(G * G);
+  // Groups under two different host bridges share no upstream device: without a command line,
+  // their locality class and verdict key are the two host bridges' (verdict-key.ts).
+  const hbNames = [...new Set(devs.map((d) => d.hostBridge))];
+  const hbIdx = new Map(hbNames.map((hb, k) => [hb, k]));
+  const H = hbNames.length;
+  const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
+  const crossClass = new Int8Array(H * H).fill(-1);
+  const crossFindings: (readonly number[] | undefined)[] = new Array(H * H).fill(undefined);
+  const byHostBridges = share && changed.size === 0;
   for (let g = 0; g < G; g++) {
     for (let h = 0; h < G; h++) {
       const gs = members[g]!;
@@ -400,18 +440,26 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const a = gs[0]!;
       const b = g === h ? hs[1] : hs[0]!;
       if (b === undefined) continue; // a group of one has no pair with itself
+      const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
+      const hh = groupHb[g]! * H + groupHb[h]!;
+      if (byHostBridges && groupHb[g] !== groupHb[h] && !undecidedPair) {
+        if (crossClass[hh]! < 0)
+          crossClass[hh] = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+        groupClass[g * G + h] = crossClass[hh]!;
+        if (mapType[a * n + b] === MT_BUS_ADDR) continue;
+        let fs = crossFindings[hh];
+        if (fs === undefined) crossFindings[hh] = fs = shared(a, b);
+        else walked++;
+        addGroupFindings(g, h, fs);
+        continue;
+      }
       const da = devs[a]!;
       const db = devs[b]!;
       groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
-      const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
       if (!plain(a, b)) {
         // An undecided pair is listed with its own missing fact: always walked.
         const fs = undecidedPair || !share ? walk(a, b) : shared(a, b);
-        if (fs.length > 0) {
-          const refs = [g, h];
-          for (const k of fs) refs.push(k);
-          groupFindings.push(refs);
-        }
+        addGroupFindings(g, h, fs);
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
       if (undecidedPair) {
@@ -438,7 +486,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     group,
     groups: members.length,
     findings,
-    groupFindings,
+    groupFindings: groupFindings.subarray(0, groupFindingsLen),
+    findingLists,
     selfFindings,
     undecided,
     walked,

@@ -252,10 +252,22 @@ function distanceRow(
   return (i) => {
     let at = 0;
     buf[at++] = 0x5b;
+    const base = i * n;
     for (let k = 0; k < n; k++) {
       if (k > 0) buf[at++] = 0x2c;
-      const b = bytesOf(d[i * n + k]!);
-      for (let x = 0; x < b.length; x++) buf[at++] = b[x]!;
+      const v = d[base + k]!;
+      // The common cases inline: one digit, two digits, -1 (refused).
+      if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
+      else if (v >= 10 && v < 100) {
+        buf[at++] = 0x30 + ((v / 10) | 0);
+        buf[at++] = 0x30 + (v % 10);
+      } else if (v === -1) {
+        buf[at++] = 0x2d;
+        buf[at++] = 0x31;
+      } else {
+        const b = bytesOf(v);
+        for (let x = 0; x < b.length; x++) buf[at++] = b[x]!;
+      }
     }
     buf[at++] = 0x5d;
     return decode(buf.subarray(0, at));
@@ -322,8 +334,18 @@ export function* matrixJsonChunks(
     hintText: findingHint(f),
   });
   yield* rows('findings', (i) => j(finding(c.findings[i]!)), c.findings.length);
-  // Arrays of numbers only: no bigint to replace.
-  buf += `"groupFindings":${JSON.stringify(c.groupFindings)},\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`;
+  // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
+  const gf = c.groupFindings;
+  const tails = c.findingLists.map((l) => `,${l.join(',')}]`);
+  buf += '"groupFindings":[';
+  for (let e = 0; e < gf.length; e += 3) {
+    buf += `${e > 0 ? ',' : ''}[${gf[e]},${gf[e + 1]}${tails[gf[e + 2]!]}`;
+    if (buf.length >= chunkBytes) {
+      yield buf;
+      buf = '';
+    }
+  }
+  buf += `],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`;
   buf += `"undecided":${j(c.undecided)},\n`;
   buf += `"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`;
   yield buf;
