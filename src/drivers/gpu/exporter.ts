@@ -4,7 +4,7 @@ import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { DmaBufOps, DmaDataDirection, IosysMap, SgTable } from '../../dmabuf/types.js';
 import type { Vma } from '../../proc/types.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 import type { DriverEnv, MappedChunks } from '../env.js';
 import type { Bo, Domain, GpuDevice } from './bo.js';
 

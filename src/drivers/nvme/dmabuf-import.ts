@@ -4,7 +4,7 @@ import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import type { SgTable } from '../../dmabuf/types.js';
 import type { PciFunction } from '../../pci/types.js';
 import type { Process } from '../../proc/process.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 import type { DriverEnv } from '../env.js';
 import type { NvmeRange } from './controller.js';
 
