@@ -5,6 +5,7 @@ import { type DmaDevice, pciDevice } from '../dmabuf/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { driverRefusesP2p } from '../perf/facts.js';
 import { minBig } from '../util/bigint.js';
 import { hex } from '../util/hex.js';
 import { PhysAddressSpace } from './bus.js';
@@ -88,6 +89,7 @@ export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
     bus,
     ram,
     mapper,
+    driverAllowsP2p: (fn) => !driverRefusesP2p(k.fabric, fn),
     p2pDistance(provider, client, verbose) {
       const r = p2p.distance(provider, [client], verbose);
       for (const line of r.log) k.printk('warn', line);

@@ -82,8 +82,12 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     `${s[1]} cannot do P2P with ${s[0]}: buffer ${String(e['bo'])} (prefers VRAM) was served from system memory instead, with no error`,
   pin_dropped_vram: (s, e) =>
     `pinning for ${s[1]} dropped VRAM (${String(e['why'])}): buffer ${String(e['bo'])} moved to system memory`,
-  p2p_refused_at_map: (s) =>
-    `${s[1]} attached but mapping was refused (-EPERM): P2P to ${s[0]} is not possible`,
+  p2p_refused_at_map: (s, e) =>
+    e['cause'] === 'exporter-driver'
+      ? `the driver of ${s[0]} refuses P2P (stated in the spec): mapping for ${s[1]} was refused (-EPERM)`
+      : e['cause'] === 'importer-driver'
+        ? `${s[1]} attached without allow_peer2peer (its driver refuses P2P, stated in the spec): ${s[0]} refused the map (-EPERM)`
+        : `${s[1]} attached but mapping was refused (-EPERM): P2P to ${s[0]} is not possible`,
   stale_pinned_mapping: (s, e) =>
     `${s[0]}: exporter ${String(e['exporter'])} moved a pinned buffer; the importer keeps its stale mapping`,
   no_p2p_pair: (_s, e) => `no P2P-capable pair: ${String(e['reason'])}`,

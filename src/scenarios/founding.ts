@@ -117,6 +117,7 @@ function foundingSteps(
     accel.exportForm === 'handle' ? `handle ${handle} (whole allocation)` : `va ${hex(va)}`;
   const fd = ex.ok ? ex.value.fd! : -1;
   if (ex.ok) s.buf = unwrap(env.core.get(trainer, fd));
+  let computeDone = 0n;
   if (s.buf) {
     // Scenario assumption (not habanalabs behaviour: its exporter adds no fences): a compute job
     // still initialising the buffer holds a WRITE fence in its reservation object, signalled 50 µs
@@ -131,6 +132,7 @@ function foundingSteps(
       s.buf!.resv.addFence(f, DMA_RESV_USAGE.WRITE);
     });
     f.signalAt(k.clock.now + 50_000n);
+    computeDone = k.clock.now + 50_000n;
     f.put();
     env.core.put(s.buf);
   }
@@ -255,7 +257,9 @@ function foundingSteps(
     );
     nic.deregMr(reg.value.mr);
   }
-  // 6. teardown mirrors setup.
+  // 6. teardown mirrors setup. The compute job finishes whether or not the import got to wait for
+  // it (a failed import never did), so its fence signals before the kernel is checked.
+  if (k.clock.now < computeDone) k.clock.advance(computeDone - k.clock.now);
   unwrap(nic.deallocPd(pd));
   if (appFd >= 0) unwrap(app.close(appFd));
   if (fd >= 0) unwrap(trainer.close(fd));

@@ -60,7 +60,8 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
     attach(dmabuf, attach) {
       const exp = dmabuf.priv as GpuExport;
       const client = attach.dev.pci;
-      if (!client || env.p2pDistance(exp.gpu.fn, client, false) < 0) attach.peer2peer = false;
+      if (!env.driverAllowsP2p(exp.gpu.fn)) attach.peer2peer = false;
+      else if (!client || env.p2pDistance(exp.gpu.fn, client, false) < 0) attach.peer2peer = false;
       return ok(undefined);
     },
     detach() {},

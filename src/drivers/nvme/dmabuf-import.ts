@@ -37,7 +37,10 @@ export function nvmeImportDmabuf(
   const a =
     mode === 'static'
       ? core.attach(dmabuf, dev)
-      : core.dynamicAttach(dmabuf, dev, { allow_peer2peer: true, move_notify: () => {} });
+      : core.dynamicAttach(dmabuf, dev, {
+          allow_peer2peer: env.driverAllowsP2p(fn),
+          move_notify: () => {},
+        });
   if (!a.ok) {
     core.put(dmabuf);
     return a;
