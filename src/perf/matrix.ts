@@ -151,6 +151,13 @@ class Fill2 {
     this.a1[i] = a1;
     this.a2[i] = a2;
   }
+  /** Flow 1 or 2 alone under bound b. */
+  alone(flow: 1 | 2, b: number): number {
+    const a = flow === 1 ? this.a1 : this.a2;
+    let r = b;
+    for (let i = 0; i < this.m; i++) if (a[i]! > 0) r = Math.min(r, this.cap[i]! / a[i]!);
+    return r;
+  }
   solve(b1: number, b2: number): void {
     const { cap, a1, a2, m } = this;
     let t = Math.min(b1, b2);
@@ -192,7 +199,6 @@ export function bandwidthMatrices(
   model: PerfModel,
   devices: readonly PciFunction[],
 ): BandwidthMatrices {
-  if (model.op !== 'write') throw new Error('bandwidthMatrices: posted writes only (op write)');
   const g = model.graph;
   const pairs = fastMatrix(model.env, devices);
   const ch = chainsOf(g, devices);
@@ -241,21 +247,24 @@ const B1 = 0; // bounce s → d alone
 const B2 = 1; // bounce d → s alone
 const BIDI_B = 2;
 const COMMON = 3; // 1 when the two share a bridge below the root complex
-const SW_UNI = 4; // switch turnaround, one direction alone (either way)
+const SW_UNI = 4; // switch turnaround, s → d alone
 const SW_BIDI = 5;
-const TH_UNI = 6; // through the root complex
+const TH_UNI = 6; // through the root complex, s → d alone
 const TH_BIDI = 7;
 const LB1 = 8; // bounce latency s → d
 const LB2 = 9;
 const TURN = 10; // switch turnaround latency
 const TH_LAT = 11;
-const PV_FIELDS = 12;
+const SW_UNI2 = 12; // d → s alone (reads: the reader's MRRS sets the request overhead)
+const TH_UNI2 = 13;
+const PV_FIELDS = 14;
 
 class Cells {
   readonly f2 = new Fill2();
   readonly pv = new Float64Array(PV_FIELDS);
   readonly k: Coefficients[];
   readonly kF: Coefficients[];
+  readonly op: 'write' | 'read';
   constructor(
     readonly model: PerfModel,
     readonly devices: readonly PciFunction[],
@@ -263,6 +272,7 @@ class Cells {
     readonly ch: Chains,
     readonly n: number,
   ) {
+    this.op = model.op;
     this.k = [];
     this.kF = [];
     for (let d = 0; d < n; d++) {
@@ -351,44 +361,7 @@ class Cells {
     pv[B1] = b1;
     pv[B2] = b2;
     pv[BIDI_B] = f2.r1 + f2.r2;
-    // ---- P2P writes at the smaller MPS of the two ends ----
-    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
-    const w = (mps + cal.writeTlpBytes) / mps;
-    const wF = (mps + cal.flitTlpBytes) / mps;
     pv[COMMON] = common ? 1 : 0;
-    if (common) {
-      // switch turnaround: the links below the common bridge; their common tail is shared
-      const ls = ch.nLinks[os + a]!;
-      const ld = ch.nLinks[od + b]!;
-      let t = 0;
-      let tNF = INF;
-      let tF = INF;
-      while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
-        tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
-        tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
-        t++;
-      }
-      let uNF = INF;
-      let uF = INF;
-      for (let k = 0; k < ls - t; k++) {
-        uNF = Math.min(uNF, ch.capNF[os + k]!);
-        uF = Math.min(uF, ch.capF[os + k]!);
-      }
-      for (let k = 0; k < ld - t; k++) {
-        uNF = Math.min(uNF, ch.capNF[od + k]!);
-        uF = Math.min(uF, ch.capF[od + k]!);
-      }
-      const swU = Math.min(uNF / w, uF / wF);
-      const swS = Math.min(tNF / w, tF / wF);
-      pv[SW_UNI] = Math.min(swU, swS);
-      pv[SW_BIDI] = 2 * Math.min(swU, swS / 2);
-      pv[TURN] = ch.swNs[os + a]! + ch.swNs[od + b]! + ch.turnNs[os + a]!;
-    }
-    // root complex: full chains; shared tail + the root complexes; unique + socket link + bound
-    const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
-    const thS = Math.min(rcTotal, shNF / w, shF / wF);
-    pv[TH_UNI] = Math.min(thU, thS);
-    pv[TH_BIDI] = 2 * Math.min(thU, thS / 2);
     const rtt = cal.rcReadRttNs;
     const remote = cross ? cal.remoteSocketNs : 0;
     const swS0 = ch.swNs[os + lenS]!;
@@ -396,7 +369,122 @@ class Cells {
     pv[LB1] = swS0 + rtt / 2 + 2 * swD0 + rtt + remote;
     pv[LB2] = swD0 + rtt / 2 + 2 * swS0 + rtt + remote;
     pv[TH_LAT] = swS0 + swD0 + rtt + remote;
+    if (common) pv[TURN] = ch.swNs[os + a]! + ch.swNs[od + b]! + ch.turnNs[os + a]!;
+    const uNF = Math.min(uSNF, uDNF);
+    const uF = Math.min(uSF, uDF);
+    if (this.op === 'read') {
+      this.reads(s, d, common ? this.below(s, d, a, b) : null, uNF, uF, shNF, shF, end, cross);
+      return pv;
+    }
+    // ---- P2P writes at the smaller MPS of the two ends ----
+    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
+    const w = (mps + cal.writeTlpBytes) / mps;
+    const wF = (mps + cal.flitTlpBytes) / mps;
+    if (common) {
+      // switch turnaround: the links below the common bridge; their common tail is shared
+      const [bNF, bF, tNF, tF] = this.below(s, d, a, b);
+      const swU = Math.min(bNF / w, bF / wF);
+      const swS = Math.min(tNF / w, tF / wF);
+      pv[SW_UNI] = pv[SW_UNI2] = Math.min(swU, swS);
+      pv[SW_BIDI] = 2 * Math.min(swU, swS / 2);
+    }
+    // root complex: full chains; shared tail + the root complexes; unique + socket link + bound
+    const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
+    const thS = Math.min(rcTotal, shNF / w, shF / wF);
+    pv[TH_UNI] = pv[TH_UNI2] = Math.min(thU, thS);
+    pv[TH_BIDI] = 2 * Math.min(thU, thS / 2);
     return pv;
+  }
+
+  /**
+   * The links below the common bridge (at positions a, b of the two chains): the smallest of
+   * either side's own links and of the tail both share, non-flit and flit.
+   */
+  private below(
+    s: number,
+    d: number,
+    a: number,
+    b: number,
+  ): readonly [number, number, number, number] {
+    const { ch } = this;
+    const os = s * ch.stride;
+    const od = d * ch.stride;
+    const ls = ch.nLinks[os + a]!;
+    const ld = ch.nLinks[od + b]!;
+    let t = 0;
+    let tNF = INF;
+    let tF = INF;
+    while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
+      tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
+      tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
+      t++;
+    }
+    let uNF = INF;
+    let uF = INF;
+    for (let k = 0; k < ls - t; k++) {
+      uNF = Math.min(uNF, ch.capNF[os + k]!);
+      uF = Math.min(uF, ch.capF[os + k]!);
+    }
+    for (let k = 0; k < ld - t; k++) {
+      uNF = Math.min(uNF, ch.capNF[od + k]!);
+      uF = Math.min(uF, ch.capF[od + k]!);
+    }
+    return [uNF, uF, tNF, tF];
+  }
+
+  /**
+   * P2P reads (d reads s: completions with the data, read requests against it, at the smaller
+   * MPS and the reader's MRRS; flow 2 is s reading d). Coefficients differ between the two
+   * directions when the readers' MRRS differ, so each route is a two-flow max-min system: a link
+   * only one side crosses carries completions one way and requests the other; a link both sides
+   * cross carries both flows' completions and requests in each direction.
+   */
+  private reads(
+    s: number,
+    d: number,
+    sw: readonly [number, number, number, number] | null,
+    uNF: number,
+    uF: number,
+    shNF: number,
+    shF: number,
+    end: 'lo' | 'hi',
+    cross: boolean,
+  ): void {
+    const { ch, f2, pv } = this;
+    const cal = this.g.cal;
+    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
+    const k1 = coefficients(cal, mps, ch.mrrs[d]!, false);
+    const k1F = coefficients(cal, mps, ch.mrrs[d]!, true);
+    const k2 = coefficients(cal, mps, ch.mrrs[s]!, false);
+    const k2F = coefficients(cal, mps, ch.mrrs[s]!, true);
+    const links = (oNF: number, oF: number, tNF: number, tF: number) => {
+      f2.reset();
+      f2.add(oNF, k1.completion, k2.readRequest);
+      f2.add(oNF, k1.readRequest, k2.completion);
+      f2.add(tNF, k1.completion + k1.readRequest, k2.completion + k2.readRequest);
+      f2.add(oF, k1F.completion, k2F.readRequest);
+      f2.add(oF, k1F.readRequest, k2F.completion);
+      f2.add(tF, k1F.completion + k1F.readRequest, k2F.completion + k2F.readRequest);
+    };
+    if (sw !== null) {
+      links(sw[0]!, sw[1]!, sw[2]!, sw[3]!);
+      pv[SW_UNI] = f2.alone(1, INF);
+      pv[SW_UNI2] = f2.alone(2, INF);
+      f2.solve(INF, INF);
+      pv[SW_BIDI] = f2.r1 + f2.r2;
+    }
+    const rcFlow = this.g.rc.rcFlow[end];
+    links(uNF, uF, shNF, shF);
+    f2.add(this.g.rc.rcTotal[end], 1, 1);
+    if (cross) {
+      const x = this.g.rc.socketLink[end];
+      f2.add(x, 1, 0);
+      f2.add(x, 0, 1);
+    }
+    pv[TH_UNI] = f2.alone(1, rcFlow);
+    pv[TH_UNI2] = f2.alone(2, rcFlow);
+    f2.solve(rcFlow, rcFlow);
+    pv[TH_BIDI] = f2.r1 + f2.r2;
   }
 
   /** The group tables, the refusing drivers and the mixed pairs; see `GroupedMatrices`. */
@@ -420,7 +508,17 @@ class Cells {
     const refuses = new Uint8Array(n);
     for (let d = 0; d < n; d++)
       refuses[d] = refuser(this.g.fabric, this.devices[d]!, this.devices[d]!) === null ? 0 : 1;
-    const m = new GroupedMatrices(this.devices, pairs, ranged, group, G, lo, hi, refuses);
+    const m = new GroupedMatrices(
+      this.devices,
+      pairs,
+      ranged,
+      group,
+      G,
+      lo,
+      hi,
+      refuses,
+      this.op === 'read',
+    );
     // pairs whose two directions take different routes: the map types differ, neither driver
     // refuses, and the kernel refuses one direction or only one turns at the common switch
     const { mapTypes: P, pos } = pairs;
@@ -488,6 +586,7 @@ class GroupedMatrices implements BandwidthMatrices {
     private readonly lo: Float32Array,
     private readonly hi: Float32Array,
     private readonly refuses: Uint8Array,
+    private readonly reads: boolean,
   ) {
     this.n = devices.length;
     this.mixedHi = ranged ? new Map() : this.mixedLo;
@@ -529,15 +628,19 @@ class GroupedMatrices implements BandwidthMatrices {
       if (mixed !== undefined) return mixed;
     }
     // a driver that refuses P2P leaves only the bounce, whatever the kernel says
+    // a write i → j lands in j's BAR (provider j, client i); a read takes from i's
     const { mapTypes, pos } = this.pairs;
     const mt1 =
       this.refuses[i] === 1 || this.refuses[j] === 1
         ? MT_NOT_SUPPORTED
-        : mapTypes[pos[j]! * this.n + pos[i]!]!; // write i → j: provider j, client i
+        : this.reads
+          ? mapTypes[pos[i]! * this.n + pos[j]!]!
+          : mapTypes[pos[j]! * this.n + pos[i]!]!;
     if (mt1 === MT_NOT_SUPPORTED)
       return kind === 'uniP2p' ? b1 : kind === 'bidiP2p' ? v[o + BIDI_B]! : lb1;
     const sw = mt1 === MT_BUS_ADDR && v[o + COMMON] === 1;
-    if (kind === 'uniP2p') return v[o + (sw ? SW_UNI : TH_UNI)]!;
+    if (kind === 'uniP2p')
+      return v[o + (sw ? (swap ? SW_UNI2 : SW_UNI) : swap ? TH_UNI2 : TH_UNI)]!;
     if (kind === 'bidiP2p') return v[o + (sw ? SW_BIDI : TH_BIDI)]!;
     return v[o + (sw ? TURN : TH_LAT)]!;
   }

@@ -254,7 +254,7 @@ export function renderMatrices(
     grid(
       n,
       (i, j) => (m.cell('latP2p', i, j) / 1000).toFixed(2),
-      'P2P=Enabled Latency (P2P Writes) Matrix (us, fabric only)',
+      `P2P=Enabled Latency (P2P ${model.op === 'write' ? 'Writes' : 'Reads'}) Matrix (us, fabric only)`,
       width,
     ),
   );
