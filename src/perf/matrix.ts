@@ -209,6 +209,9 @@ export function bandwidthMatrices(
   return new Cells(model, devices, g, ch, devices.length).build(pairs, ranged);
 }
 
+/** Smallest capacities: s's own links, d's own, the shared tail (non-flit, flit each). */
+type Links = readonly [number, number, number, number, number, number];
+
 interface Shared {
   readonly nf: number;
   readonly f: number;
@@ -305,28 +308,7 @@ class Cells {
     const common = a < lenS;
     const cross = ch.socket[s] !== ch.socket[d];
     // ---- bounce (full chains; shared = common tail of the two link chains) ----
-    const nS = ch.nLinks[os + lenS]!;
-    const nD = ch.nLinks[od + lenD]!;
-    let sh = 0;
-    let shNF = INF;
-    let shF = INF;
-    while (sh < nS && sh < nD && ch.link[os + nS - 1 - sh] === ch.link[od + nD - 1 - sh]) {
-      shNF = Math.min(shNF, ch.capNF[os + nS - 1 - sh]!);
-      shF = Math.min(shF, ch.capF[os + nS - 1 - sh]!);
-      sh++;
-    }
-    let uSNF = INF;
-    let uSF = INF;
-    for (let k = 0; k < nS - sh; k++) {
-      uSNF = Math.min(uSNF, ch.capNF[os + k]!);
-      uSF = Math.min(uSF, ch.capF[os + k]!);
-    }
-    let uDNF = INF;
-    let uDF = INF;
-    for (let k = 0; k < nD - sh; k++) {
-      uDNF = Math.min(uDNF, ch.capNF[od + k]!);
-      uDF = Math.min(uDF, ch.capF[od + k]!);
-    }
+    const [uSNF, uSF, uDNF, uDF, shNF, shF] = this.links(s, d, lenS, lenD);
     const kS = this.k[s]!;
     const kSF = this.kF[s]!;
     const kD = this.k[d]!;
@@ -373,7 +355,7 @@ class Cells {
     const uNF = Math.min(uSNF, uDNF);
     const uF = Math.min(uSF, uDF);
     if (this.op === 'read') {
-      this.reads(s, d, common ? this.below(s, d, a, b) : null, uNF, uF, shNF, shF, end, cross);
+      this.reads(s, d, common ? this.links(s, d, a, b) : null, uNF, uF, shNF, shF, end, cross);
       return pv;
     }
     // ---- P2P writes at the smaller MPS of the two ends ----
@@ -382,7 +364,9 @@ class Cells {
     const wF = (mps + cal.flitTlpBytes) / mps;
     if (common) {
       // switch turnaround: the links below the common bridge; their common tail is shared
-      const [bNF, bF, tNF, tF] = this.below(s, d, a, b);
+      const [uSb, uSbF, uDb, uDbF, tNF, tF] = this.links(s, d, a, b);
+      const bNF = Math.min(uSb, uDb);
+      const bF = Math.min(uSbF, uDbF);
       const swU = Math.min(bNF / w, bF / wF);
       const swS = Math.min(tNF / w, tF / wF);
       pv[SW_UNI] = pv[SW_UNI2] = Math.min(swU, swS);
@@ -397,15 +381,11 @@ class Cells {
   }
 
   /**
-   * The links below the common bridge (at positions a, b of the two chains): the smallest of
-   * either side's own links and of the tail both share, non-flit and flit.
+   * The links among the first a nodes of s's chain and the first b of d's (the whole chains for
+   * the bounce and the root complex; those below the common bridge for a switch turn): the
+   * smallest of s's own links, of d's own and of the tail both share, each non-flit and flit.
    */
-  private below(
-    s: number,
-    d: number,
-    a: number,
-    b: number,
-  ): readonly [number, number, number, number] {
+  private links(s: number, d: number, a: number, b: number): Links {
     const { ch } = this;
     const os = s * ch.stride;
     const od = d * ch.stride;
@@ -419,17 +399,19 @@ class Cells {
       tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
       t++;
     }
-    let uNF = INF;
-    let uF = INF;
+    let sNF = INF;
+    let sF = INF;
     for (let k = 0; k < ls - t; k++) {
-      uNF = Math.min(uNF, ch.capNF[os + k]!);
-      uF = Math.min(uF, ch.capF[os + k]!);
+      sNF = Math.min(sNF, ch.capNF[os + k]!);
+      sF = Math.min(sF, ch.capF[os + k]!);
     }
+    let dNF = INF;
+    let dF = INF;
     for (let k = 0; k < ld - t; k++) {
-      uNF = Math.min(uNF, ch.capNF[od + k]!);
-      uF = Math.min(uF, ch.capF[od + k]!);
+      dNF = Math.min(dNF, ch.capNF[od + k]!);
+      dF = Math.min(dF, ch.capF[od + k]!);
     }
-    return [uNF, uF, tNF, tF];
+    return [sNF, sF, dNF, dF, tNF, tF];
   }
 
   /**
@@ -442,7 +424,7 @@ class Cells {
   private reads(
     s: number,
     d: number,
-    sw: readonly [number, number, number, number] | null,
+    sw: Links | null,
     uNF: number,
     uF: number,
     shNF: number,
@@ -467,7 +449,7 @@ class Cells {
       f2.add(tF, k1F.completion + k1F.readRequest, k2F.completion + k2F.readRequest);
     };
     if (sw !== null) {
-      links(sw[0]!, sw[1]!, sw[2]!, sw[3]!);
+      links(Math.min(sw[0], sw[2]), Math.min(sw[1], sw[3]), sw[4], sw[5]);
       pv[SW_UNI] = f2.alone(1, INF);
       pv[SW_UNI2] = f2.alone(2, INF);
       f2.solve(INF, INF);
