@@ -2,13 +2,19 @@
  * All-pairs bandwidth and latency, laid out like CUDA's p2pBandwidthLatencyTest: unidirectional and
  * bidirectional, with P2P enabled (the route the kernel allows; a refused pair falls back to the
  * bounce, as the CUDA sample does) and disabled (always the bounce), plus fabric latency. Posted
- * writes, like cudaMemcpyPeer's copy engine.
+ * writes, like cudaMemcpyPeer's copy engine, or DMA reads (the model's `op`: the sample's
+ * `--p2p_read`).
  *
  * Each cell is the max-min solution of one flow (uni) or the two opposite flows (bidi) alone on
  * the fabric, in closed form: per device, its chain of uplinks to the root port with prefix
  * minima; per pair, the links both flows share are the common tail of the two chains. Within each
  * group of links every flow has the same coefficient, so a group acts as one constraint (its
- * smallest link). The differential test checks every cell against PerfModel.solve (src/sim).
+ * smallest link); where the two directions' coefficients differ (reads at two readers' MRRS) the
+ * pair is a two-flow max-min system (`Fill2`). The differential test checks every cell against
+ * PerfModel.solve (src/sim).
+ *
+ * The result is not n × n matrices: the figures are kept per pair of groups and read through the
+ * kernel's map type of each cell (`BandwidthMatrices.cell`).
  */
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
@@ -29,7 +35,7 @@ export type MatrixEnd = 'lo' | 'hi';
  * All-pairs matrices, read cell by cell. Row = source, column = destination. `uniP2p`: P2P as the
  * kernel allows it (a refused pair falls back to the bounce); `uniBounce`: always the bounce;
  * `bidi*`: the sum of both directions at once (symmetric); `latP2p`/`latBounce`: the one-way
- * fabric latency of a posted write in ns (one value for both ends). GB/s and ns as float32 (as
+ * fabric latency in ns (one value for both ends). GB/s and ns as float32 (as
  * the dense matrices held them); the diagonal is NaN.
  */
 export interface BandwidthMatrices {
