@@ -257,14 +257,18 @@ export interface UndecidedPair {
  */
 export interface CompactMatrix {
   readonly n: number;
-  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes (map types and distances are
-   * the fast matrix's own arrays when its tree order is the device order: read, never write). */
+  /** Row-major n×n: MT_* codes and distances (the fast matrix's own arrays when its tree order is
+   * the device order: read, never write). */
   readonly mapType: Int8Array;
   readonly distance: Int16Array;
-  readonly locality: Int8Array;
-  /** Group of each device, and how many groups. */
+  /** Group of each device, and how many groups (G). */
   readonly group: Int32Array;
   readonly groups: number;
+  /**
+   * Row-major G×G: LOCALITY_CODES index of two distinct devices in groups (g, h); a device with
+   * itself is X (`cellLocality` reads a pair of devices).
+   */
+  readonly groupClass: Int8Array;
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
   /**
@@ -283,6 +287,12 @@ export interface CompactMatrix {
   /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
   readonly computed: number;
 }
+
+/** LOCALITY_CODES index of devices (i, j) of a compact matrix. */
+export function cellLocality(c: CompactMatrix, i: number, j: number): number {
+  return i === j ? LOCALITY_X : c.groupClass[c.group[i]! * c.groups + c.group[j]!]!;
+}
+const LOCALITY_X = LOCALITY_CODES.indexOf('X');
 
 /** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
 export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
@@ -344,7 +354,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       }
     }
   }
-  const locality = new Int8Array(n * n);
   const findings: Finding[] = [];
   const findingIdx = new Map<string, number>();
   let groupFindings = new Int32Array(3 * 1024);
@@ -467,24 +476,14 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       }
     }
   }
-  // Locality by group pair: one row per group, copied to its members; each device with itself is X.
-  const self = classCode.get('X')!;
-  const row = new Int8Array(n);
-  for (let g = 0; g < G; g++) {
-    for (let j = 0; j < n; j++) row[j] = groupClass[g * G + group[j]!]!;
-    for (const i of members[g]!) {
-      locality.set(row, i * n);
-      locality[i * n + i] = self;
-    }
-  }
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
   return {
     n,
     mapType,
     distance,
-    locality,
     group,
     groups: members.length,
+    groupClass,
     findings,
     groupFindings: groupFindings.subarray(0, groupFindingsLen),
     findingLists,

@@ -10,7 +10,8 @@ import { asciiText } from '../report/format.js';
 import { hex } from '../util/hex.js';
 
 export interface Writer {
-  write(text: string): unknown;
+  /** Text, or bytes already encoded as UTF-8 (big documents, src/cli/commands/matrix.ts). */
+  write(chunk: string | Uint8Array): unknown;
 }
 
 export interface CliIo {
@@ -98,9 +99,11 @@ export function captureIo(): CapturedIo {
   const out: string[] = [];
   const err: string[] = [];
   let status: number | null = null;
+  const utf8 = new TextDecoder();
+  const text = (x: string | Uint8Array) => (typeof x === 'string' ? x : utf8.decode(x));
   return {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
+    stdout: { write: (s: string | Uint8Array) => out.push(text(s)) },
+    stderr: { write: (s: string | Uint8Array) => err.push(text(s)) },
     exit: (c: number) => {
       status = c;
     },
@@ -208,8 +211,11 @@ export function printJson(io: CliIo, doc: unknown): void {
   io.stdout.write(`${JSON.stringify(doc, jsonReplacer, 2)}\n`);
 }
 
-/** Write a document piece by piece, waiting for a full pipe to drain (a stream's `false`). */
-export async function writeChunks(io: CliIo, chunks: Iterable<string>): Promise<void> {
+/**
+ * Write a document piece by piece (text, or UTF-8 bytes written as they are), waiting for a full
+ * pipe to drain (a stream's `false`).
+ */
+export async function writeChunks(io: CliIo, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const out = io.stdout as Writer & { once?: (ev: 'drain', cb: () => void) => unknown };
   for (const chunk of chunks) {
     if (out.write(chunk) === false && typeof out.once === 'function') {

@@ -230,63 +230,127 @@ export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}):
 
 export const MATRIX_SCHEMA_VERSION = 2;
 
-/**
- * Row i of an n×n distance table as a JSON array, `[0,2,-1,…]`: the ASCII of each value written
- * into one byte buffer (what `join(',')` gives, without a string per cell).
- */
-function distanceRow(
-  d: Int16Array,
-  n: number,
-  decode: (bytes: Uint8Array) => string,
-): (i: number) => string {
-  const text: (Uint8Array | undefined)[] = new Array(1 << 16).fill(undefined);
-  const bytesOf = (v: number): Uint8Array => {
-    let b = text[v + 32768];
-    if (b === undefined) {
-      b = Uint8Array.from(String(v), (ch) => ch.charCodeAt(0));
-      text[v + 32768] = b;
-    }
-    return b;
-  };
-  // At most 6 characters per value ("-32768") plus a comma, and the brackets.
-  const buf = new Uint8Array(n * 7 + 2);
-  return (i) => {
-    let at = 0;
-    buf[at++] = 0x5b;
-    const base = i * n;
-    for (let k = 0; k < n; k++) {
-      if (k > 0) buf[at++] = 0x2c;
-      const v = d[base + k]!;
-      // The common cases inline: one digit, two digits, -1 (refused).
-      if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
-      else if (v >= 10 && v < 100) {
-        buf[at++] = 0x30 + ((v / 10) | 0);
-        buf[at++] = 0x30 + (v % 10);
-      } else if (v === -1) {
-        buf[at++] = 0x2d;
-        buf[at++] = 0x31;
-      } else {
-        const b = bytesOf(v);
-        for (let x = 0; x < b.length; x++) buf[at++] = b[x]!;
-      }
-    }
-    buf[at++] = 0x5d;
-    return decode(buf.subarray(0, at));
-  };
-}
 const MT_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
+
+/**
+ * A byte buffer the document is written into (ASCII digits and punctuation directly, JSON text
+ * through UTF-8), handed out as chunks of about `chunkBytes`: each chunk is a fresh array, so a
+ * stream may keep it after the write returns.
+ */
+class ByteChunks {
+  #buf: Uint8Array;
+  #at = 0;
+  readonly #chunkBytes: number;
+  readonly #utf8 = new TextEncoder();
+
+  constructor(chunkBytes: number) {
+    this.#chunkBytes = Math.max(1, chunkBytes);
+    this.#buf = new Uint8Array(this.#chunkBytes + 4096);
+  }
+
+  /** Room for `k` more bytes. */
+  room(k: number): Uint8Array {
+    if (this.#at + k > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#at + k));
+      grown.set(this.#buf.subarray(0, this.#at));
+      this.#buf = grown;
+    }
+    return this.#buf;
+  }
+
+  get at(): number {
+    return this.#at;
+  }
+  set at(v: number) {
+    this.#at = v;
+  }
+
+  /** JSON text (any characters) as UTF-8. */
+  text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const buf = this.room(s.length * 3);
+    this.#at += this.#utf8.encodeInto(s, buf.subarray(this.#at)).written;
+  }
+
+  /** ASCII punctuation and numbers. */
+  ascii(s: string): void {
+    const buf = this.room(s.length);
+    let at = this.#at;
+    for (let k = 0; k < s.length; k++) buf[at++] = s.charCodeAt(k);
+    this.#at = at;
+  }
+
+  /** A non-negative integer in decimal. */
+  uint(v: number): void {
+    const buf = this.room(10);
+    let at = this.#at;
+    if (v < 10) buf[at++] = 0x30 + v;
+    else if (v < 100) {
+      buf[at++] = 0x30 + ((v / 10) | 0);
+      buf[at++] = 0x30 + (v % 10);
+    } else {
+      const s = String(v);
+      for (let k = 0; k < s.length; k++) buf[at++] = s.charCodeAt(k);
+    }
+    this.#at = at;
+  }
+
+  /** Whether a chunk is due. */
+  get full(): boolean {
+    return this.#at >= this.#chunkBytes;
+  }
+
+  /** What was written since the last take (a fresh buffer continues). */
+  take(): Uint8Array {
+    const out = this.#buf.subarray(0, this.#at);
+    this.#buf = new Uint8Array(this.#chunkBytes + 4096);
+    this.#at = 0;
+    return out;
+  }
+}
+
+/**
+ * Row i of an n×n distance table as a JSON array, `[0,2,-1,…]` (what `join(',')` gives), written
+ * into the chunk buffer without a string per cell.
+ */
+function distanceRow(d: Int16Array, n: number, out: ByteChunks, i: number): void {
+  // At most 6 characters per value ("-32768") plus a comma, and the brackets.
+  const buf = out.room(n * 7 + 2);
+  let at = out.at;
+  buf[at++] = 0x5b;
+  const base = i * n;
+  for (let k = 0; k < n; k++) {
+    if (k > 0) buf[at++] = 0x2c;
+    const v = d[base + k]!;
+    // The common cases inline: one digit, two digits, -1 (refused).
+    if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
+    else if (v >= 10 && v < 100) {
+      buf[at++] = 0x30 + ((v / 10) | 0);
+      buf[at++] = 0x30 + (v % 10);
+    } else if (v === -1) {
+      buf[at++] = 0x2d;
+      buf[at++] = 0x31;
+    } else {
+      const s = String(v);
+      for (let x = 0; x < s.length; x++) buf[at++] = s.charCodeAt(x);
+    }
+  }
+  buf[at++] = 0x5d;
+  out.at = at;
+}
 
 /**
  * `matrix --json` (schemaVersion 2, docs/json.md): the device list once, map types and locality
  * classes as one digit string per row, distances as one array per row, each distinct finding once
- * and referenced by the groups of devices it concerns. Yields the document in pieces of about
- * `chunkBytes`, so a 4,096-device matrix is never one string.
+ * and referenced by the groups of devices it concerns. Yields the document as UTF-8 in pieces of
+ * about `chunkBytes`, so a 4,096-device matrix is never one string (and never one encoding pass:
+ * the digits and numbers are written as bytes). `matrixJsonText` joins it.
  */
 export function* matrixJsonChunks(
   view: MatrixView,
   c: CompactMatrix,
   chunkBytes = 1 << 20,
-): Generator<string> {
+): Generator<Uint8Array> {
   const { env, matrix } = view;
   const n = c.n;
   const head = {
@@ -300,53 +364,76 @@ export function* matrixJsonChunks(
     classes: LOCALITY_CODES,
   };
   const j = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? hex(v) : v));
-  let buf = `${j(head).slice(0, -1)},\n`;
-  function* rows(name: string, row: (i: number) => string, count = n): Generator<string> {
-    buf += `"${name}":[\n`;
+  const out = new ByteChunks(chunkBytes);
+  out.text(`${j(head).slice(0, -1)},\n`);
+  function* rows(name: string, row: (i: number) => void, count = n): Generator<Uint8Array> {
+    out.ascii(`"${name}":[\n`);
     for (let i = 0; i < count; i++) {
-      buf += row(i) + (i + 1 < count ? ',\n' : '\n');
-      if (buf.length >= chunkBytes) {
-        yield buf;
-        buf = '';
-      }
+      row(i);
+      out.ascii(i + 1 < count ? ',\n' : '\n');
+      if (out.full) yield out.take();
     }
-    buf += '],\n';
+    out.ascii('],\n');
   }
-  // One ASCII digit per cell: decode whole rows at once instead of concatenating characters.
-  const ascii = new TextDecoder('latin1');
-  const rowBytes = new Uint8Array(n + 2);
-  rowBytes[0] = 0x22;
-  rowBytes[n + 1] = 0x22;
-  const digits = (a: Int8Array) => (i: number) => {
-    for (let k = 0; k < n; k++) rowBytes[k + 1] = 0x30 + a[i * n + k]!;
-    return ascii.decode(rowBytes);
-  };
-  yield* rows('mapType', digits(c.mapType));
-  yield* rows('class', digits(c.locality));
-  yield* rows(
-    'distance',
-    distanceRow(c.distance, n, (b) => ascii.decode(b)),
-  );
-  buf += `"group":[${c.group.join(',')}],\n`;
+  // One ASCII digit per cell, `"0123…"`: map types from the n×n table, locality classes from the
+  // table of group pairs (row i is its group's row, with X on the diagonal).
+  const mt = c.mapType;
+  yield* rows('mapType', (i) => {
+    const buf = out.room(n + 2);
+    let at = out.at;
+    buf[at++] = 0x22;
+    for (let k = 0, s = i * n; k < n; k++) buf[at++] = 0x30 + mt[s + k]!;
+    buf[at++] = 0x22;
+    out.at = at;
+  });
+  const { group, groupClass, groups: G } = c;
+  const self = 0x30 + LOCALITY_CODES.indexOf('X');
+  yield* rows('class', (i) => {
+    const buf = out.room(n + 2);
+    const start = out.at + 1;
+    buf[start - 1] = 0x22;
+    for (let k = 0, s = group[i]! * G; k < n; k++)
+      buf[start + k] = 0x30 + groupClass[s + group[k]!]!;
+    buf[start + i] = self;
+    buf[start + n] = 0x22;
+    out.at = start + n + 1;
+  });
+  yield* rows('distance', (i) => distanceRow(c.distance, n, out, i));
+  out.ascii('"group":[');
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out.ascii(',');
+    out.uint(c.group[i]!);
+  }
+  out.ascii('],\n');
   const finding = (f: (typeof c.findings)[number]) => ({
     ...f,
     text: findingText(f),
     hintText: findingHint(f),
   });
-  yield* rows('findings', (i) => j(finding(c.findings[i]!)), c.findings.length);
+  yield* rows('findings', (i) => out.text(j(finding(c.findings[i]!))), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
   const gf = c.groupFindings;
   const tails = c.findingLists.map((l) => `,${l.join(',')}]`);
-  buf += '"groupFindings":[';
+  out.ascii('"groupFindings":[');
   for (let e = 0; e < gf.length; e += 3) {
-    buf += `${e > 0 ? ',' : ''}[${gf[e]},${gf[e + 1]}${tails[gf[e + 2]!]}`;
-    if (buf.length >= chunkBytes) {
-      yield buf;
-      buf = '';
-    }
+    out.ascii(e > 0 ? ',[' : '[');
+    out.uint(gf[e]!);
+    out.ascii(',');
+    out.uint(gf[e + 1]!);
+    out.ascii(tails[gf[e + 2]!]!);
+    if (out.full) yield out.take();
   }
-  buf += `],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`;
-  buf += `"undecided":${j(c.undecided)},\n`;
-  buf += `"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`;
-  yield buf;
+  out.text(`],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`);
+  out.text(`"undecided":${j(c.undecided)},\n`);
+  out.text(`"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`);
+  yield out.take();
+}
+
+/** The whole `matrix --json` document as one string (tests, `report --json`). */
+export function matrixJsonText(view: MatrixView, c: CompactMatrix, chunkBytes?: number): string {
+  const utf8 = new TextDecoder();
+  let s = '';
+  for (const chunk of matrixJsonChunks(view, c, chunkBytes))
+    s += utf8.decode(chunk, { stream: true });
+  return s + utf8.decode();
 }

@@ -8,7 +8,7 @@ import type { CompactMatrix } from '../app/matrix.js';
 import type { ReportRecord, Section } from '../app/report.js';
 import { bandwidthJson } from './bandwidth.js';
 import { mapCostJson } from './map-cost.js';
-import { matrixJsonChunks } from './p2p-matrix.js';
+import { matrixJsonText } from './p2p-matrix.js';
 import { topoJson } from './topo.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -35,7 +35,7 @@ export function reportJson(rec: ReportRecord, p2pCompact: CompactMatrix | null):
     schemaVersion: REPORT_SCHEMA_VERSION,
     topology: topoJson(rec.fabric),
     p2p: sectionJson(rec.p2p, (sum) =>
-      p2pCompact === null ? null : JSON.parse([...matrixJsonChunks(sum.view, p2pCompact)].join('')),
+      p2pCompact === null ? null : JSON.parse(matrixJsonText(sum.view, p2pCompact)),
     ),
     demo: sectionJson(rec.demo, (doc) => doc),
     mapCost: sectionJson(rec.mapCost, mapCostJson),
