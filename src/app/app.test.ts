@@ -13,7 +13,7 @@ import { P2pdma } from '../p2pdma/p2pdma.js';
 import { standard } from '../p2pdma/testing/build.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
 import { findingText } from '../report/findings.js';
-import { matrixJsonText } from '../report/p2p-matrix.js';
+import { matrixJsonText, renderP2pSection } from '../report/p2p-matrix.js';
 import { check } from './check.js';
 import type { AppContext } from './context.js';
 import { demo } from './demo.js';
@@ -27,7 +27,9 @@ import {
   groupFindingRows,
   matrix,
   matrixPairs,
+  type P2pSummary,
   PAIR_SUBJECT,
+  p2pSummary,
 } from './matrix.js';
 import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
@@ -228,6 +230,35 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
     const alone = doc(view, false);
     assert.equal(shared.text, alone.text);
     assert.ok(shared.computed * 10 < alone.computed, `${shared.computed} vs ${alone.computed}`);
+  });
+
+  test('p2pSummary: shared walks give the summary of one walk per pair (differential)', () => {
+    let walks = 0;
+    let alone = 0;
+    const plain = (sum: P2pSummary) => ({ ...sum, view: null, walks: 0 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom('linux-4.20', 'linux-5.2', 'linux-5.4', 'linux-6.1', 'linux-6.19'),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, rules, unknowns, withCmdline) => {
+          const { view } = randomMatrix(seed, rules, unknowns, withCmdline);
+          const shared = p2pSummary(view);
+          const each = p2pSummary(view, { shareWalks: false });
+          assert.deepEqual(plain(shared), plain(each));
+          assert.equal(
+            renderP2pSection(shared, { maxFindings: 1000 }),
+            renderP2pSection(each, { maxFindings: 1000 }),
+          );
+          walks += shared.walks;
+          alone += each.walks;
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The factored path ran: most walks were shared.
+    assert.ok(walks * 2 < alone, `${walks} walks vs ${alone}`);
   });
 
   test('the JSON document parses, has one digit per cell, and stays small per pair', () => {

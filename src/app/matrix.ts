@@ -173,6 +173,8 @@ export interface P2pSummary {
   /** Ports whose ACS redirect sends pairs up, and how many pairs. */
   readonly acsPorts: readonly string[];
   readonly acsPairs: number;
+  /** Per-pair walks run (decided pairs with one verdict key share one). */
+  readonly walks: number;
 }
 
 const INFO_CODES: ReadonlySet<IssueCode> = new Set([
@@ -184,8 +186,14 @@ const INFO_CODES: ReadonlySet<IssueCode> = new Set([
 
 const jsonKey = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
-/** For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR. */
-export function p2pSummary(view: MatrixView): P2pSummary {
+/**
+ * For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR.
+ * Decided pairs with one verdict key (p2pdma/verdict-key.ts) have the same findings apart from the
+ * pair's own names: the first such pair is walked and the others only counted (`shareWalks: false`
+ * walks every pair: the reference of the differential test in app.test.ts).
+ */
+export function p2pSummary(view: MatrixView, opts: CompactOptions = {}): P2pSummary {
+  const share = opts.shareWalks ?? true;
   const { matrix, env } = view;
   const notable = new Map<string, { finding: Finding; rank: 0 | 1 | 2 }>();
   const acsPorts = new Set<string>();
@@ -193,6 +201,32 @@ export function p2pSummary(view: MatrixView): P2pSummary {
   let acsPairs = 0;
   let crossPairs = 0;
   const counts = [0, 0, 0, 0];
+  /** One issue of a pair with map type t; what it adds to the pair counts (cross, ACS). */
+  const take = (x: Issue, t: number): void => {
+    if (x.code === 'no_common_upstream') {
+      crossPairs++;
+      return;
+    }
+    if (x.code === 'host_bridge_allowlisted') {
+      const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
+      allowlisted.set(e.hostBridge, { entry: e.entry ?? null, ids: e.ids });
+      return;
+    }
+    if (x.code === 'acs_redirect') {
+      acsPairs++;
+      for (const p of x.path) acsPorts.add(p);
+      return;
+    }
+    const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
+    const key = jsonKey([x.code, x.path, x.evidence, x.hint]);
+    const seen = notable.get(key);
+    if (seen === undefined) notable.set(key, { finding: issueFinding(x), rank });
+    else if (rank < seen.rank) seen.rank = rank;
+  };
+  const keys = new VerdictKeys(env);
+  /** Per verdict key: the pair counts its findings add, and the finding that names the pair. */
+  const byKey = new Map<string, { cross: number; acs: number; named: Issue | null }>();
+  let walks = 0;
   for (let i = 0; i < matrix.n; i++) {
     for (let j = 0; j < matrix.n; j++) {
       if (i === j) continue; // a device with itself is not a pair
@@ -201,27 +235,26 @@ export function p2pSummary(view: MatrixView): P2pSummary {
       if (t === MT_BUS_ADDR) continue;
       const a = matrix.devices[i]!;
       const b = matrix.devices[j]!;
+      // An undecided pair may name its own devices (its missing fact): always walked.
+      const k = share && t !== MT_UNCERTAIN ? keys.key(a, b) : null;
+      const got = k === null ? undefined : byKey.get(k);
+      if (got !== undefined) {
+        // Everything but the counts and the pair's own finding is in the tables already.
+        crossPairs += got.cross;
+        acsPairs += got.acs;
+        if (got.named !== null) take({ ...got.named, path: [a.bdf, b.bdf] }, t);
+        continue;
+      }
       const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });
-      for (const x of v.issues) {
-        if (x.code === 'no_common_upstream') {
-          crossPairs++;
-          continue;
-        }
-        if (x.code === 'host_bridge_allowlisted') {
-          const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
-          allowlisted.set(e.hostBridge, { entry: e.entry ?? null, ids: e.ids });
-          continue;
-        }
-        if (x.code === 'acs_redirect') {
-          acsPairs++;
-          for (const p of x.path) acsPorts.add(p);
-          continue;
-        }
-        const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
-        const key = jsonKey([x.code, x.path, x.evidence, x.hint]);
-        const seen = notable.get(key);
-        if (seen === undefined) notable.set(key, { finding: issueFinding(x), rank });
-        else if (rank < seen.rank) seen.rank = rank;
+      walks++;
+      const cross = crossPairs;
+      const acs = acsPairs;
+      for (const x of v.issues) take(x, t);
+      if (k !== null) {
+        const named = v.issues.find(
+          (x) => PAIR_NAMED_CODES.has(x.code) && x.code !== 'no_common_upstream',
+        );
+        byKey.set(k, { cross: crossPairs - cross, acs: acsPairs - acs, named: named ?? null });
       }
     }
   }
@@ -233,6 +266,7 @@ export function p2pSummary(view: MatrixView): P2pSummary {
     allowlisted,
     acsPorts: [...acsPorts].sort(),
     acsPairs,
+    walks,
   };
 }
 
@@ -272,11 +306,11 @@ export interface CompactMatrix {
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
   /**
-   * Group pairs (distinct devices) with findings, three numbers each: provider group, client
-   * group, index into `findingLists` (`groupFindingRows` spells them out as the JSON does).
+   * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
+   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does).
    */
-  readonly groupFindings: Int32Array;
-  /** The distinct lists of finding indexes `groupFindings` points to (group pairs share them). */
+  readonly groupLists: Int32Array;
+  /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
   readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
@@ -296,8 +330,13 @@ const LOCALITY_X = LOCALITY_CODES.indexOf('X');
 
 /** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
 export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
-  const gf = c.groupFindings;
-  for (let e = 0; e < gf.length; e += 3) yield [gf[e]!, gf[e + 1]!, ...c.findingLists[gf[e + 2]!]!];
+  const G = c.groups;
+  for (let g = 0; g < G; g++) {
+    for (let h = 0; h < G; h++) {
+      const id = c.groupLists[g * G + h]!;
+      if (id >= 0) yield [g, h, ...c.findingLists[id]!];
+    }
+  }
 }
 
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
@@ -356,26 +395,12 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   }
   const findings: Finding[] = [];
   const findingIdx = new Map<string, number>();
-  let groupFindings = new Int32Array(3 * 1024);
-  let groupFindingsLen = 0;
   const findingLists: (readonly number[])[] = [];
-  const listIdx = new Map<readonly number[], number>();
-  const addGroupFindings = (g: number, h: number, fs: readonly number[]) => {
-    if (fs.length === 0) return;
-    let id = listIdx.get(fs);
-    if (id === undefined) {
-      id = findingLists.length;
-      findingLists.push(fs);
-      listIdx.set(fs, id);
-    }
-    if (groupFindingsLen + 3 > groupFindings.length) {
-      const grown = new Int32Array(groupFindings.length * 2);
-      grown.set(groupFindings);
-      groupFindings = grown;
-    }
-    groupFindings[groupFindingsLen++] = g;
-    groupFindings[groupFindingsLen++] = h;
-    groupFindings[groupFindingsLen++] = id;
+  /** The index of a list of findings in `findingLists` (-1: no findings). */
+  const listOf = (fs: readonly number[]): number => {
+    if (fs.length === 0) return -1;
+    findingLists.push(fs);
+    return findingLists.length - 1;
   };
   const selfFindings: number[][] = [];
   const undecided: UndecidedPair[] = [];
@@ -384,7 +409,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
 
   const keys = new VerdictKeys(env);
   /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
-  const byKey = new Map<string, number[]>();
+  const byKey = new Map<string, number>();
   let computed = 0;
   /** Walk one pair; its findings as indexes into the table (endpoints dropped from subjects). */
   const walk = (i: number, j: number): number[] => {
@@ -409,14 +434,15 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       return k;
     });
   };
-  /** The findings of a decided pair, from the walk of the first pair with its verdict key. */
-  const shared = (i: number, j: number): number[] => {
+  /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
+   * verdict key. */
+  const shared = (i: number, j: number): number => {
     const k = keys.key(devs[i]!, devs[j]!);
     const got = byKey.get(k);
     if (got === undefined) {
-      const fs = walk(i, j);
-      byKey.set(k, fs);
-      return fs;
+      const id = listOf(walk(i, j));
+      byKey.set(k, id);
+      return id;
     }
     walked++;
     return got;
@@ -440,7 +466,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const H = hbNames.length;
   const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
   const crossClass = new Int8Array(H * H).fill(-1);
-  const crossFindings: (readonly number[] | undefined)[] = new Array(H * H).fill(undefined);
+  const crossLists = new Int32Array(H * H).fill(-2); // -2: not walked yet
+  const groupLists = new Int32Array(G * G).fill(-1);
   const byHostBridges = share && changed.size === 0;
   for (let g = 0; g < G; g++) {
     for (let h = 0; h < G; h++) {
@@ -456,10 +483,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
           crossClass[hh] = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
         groupClass[g * G + h] = crossClass[hh]!;
         if (mapType[a * n + b] === MT_BUS_ADDR) continue;
-        let fs = crossFindings[hh];
-        if (fs === undefined) crossFindings[hh] = fs = shared(a, b);
+        let id = crossLists[hh]!;
+        if (id === -2) crossLists[hh] = id = shared(a, b);
         else walked++;
-        addGroupFindings(g, h, fs);
+        groupLists[g * G + h] = id;
         continue;
       }
       const da = devs[a]!;
@@ -467,8 +494,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
       if (!plain(a, b)) {
         // An undecided pair is listed with its own missing fact: always walked.
-        const fs = undecidedPair || !share ? walk(a, b) : shared(a, b);
-        addGroupFindings(g, h, fs);
+        groupLists[g * G + h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
       if (undecidedPair) {
@@ -485,7 +511,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     groups: members.length,
     groupClass,
     findings,
-    groupFindings: groupFindings.subarray(0, groupFindingsLen),
+    groupLists,
     findingLists,
     selfFindings,
     undecided,

@@ -412,15 +412,27 @@ export function* matrixJsonChunks(
   });
   yield* rows('findings', (i) => out.text(j(finding(c.findings[i]!))), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
-  const gf = c.groupFindings;
-  const tails = c.findingLists.map((l) => `,${l.join(',')}]`);
+  const { groupLists } = c;
+  const tails = c.findingLists.map((l) =>
+    Uint8Array.from(`,${l.join(',')}]`, (ch) => ch.charCodeAt(0)),
+  );
   out.ascii('"groupFindings":[');
-  for (let e = 0; e < gf.length; e += 3) {
-    out.ascii(e > 0 ? ',[' : '[');
-    out.uint(gf[e]!);
-    out.ascii(',');
-    out.uint(gf[e + 1]!);
-    out.ascii(tails[gf[e + 2]!]!);
+  let first = true;
+  for (let g = 0; g < G; g++) {
+    for (let h = 0, s = g * G; h < G; h++) {
+      const id = groupLists[s + h]!;
+      if (id < 0) continue;
+      out.ascii(first ? '[' : ',[');
+      first = false;
+      out.uint(g);
+      out.ascii(',');
+      out.uint(h);
+      const tail = tails[id]!;
+      const buf = out.room(tail.length);
+      let at = out.at;
+      for (let x = 0; x < tail.length; x++) buf[at++] = tail[x]!;
+      out.at = at;
+    }
     if (out.full) yield out.take();
   }
   out.text(`],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`);
