@@ -413,26 +413,30 @@ export function* matrixJsonChunks(
   yield* rows('findings', (i) => out.text(j(finding(c.findings[i]!))), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
   const { groupLists } = c;
-  const tails = c.findingLists.map((l) =>
-    Uint8Array.from(`,${l.join(',')}]`, (ch) => ch.charCodeAt(0)),
-  );
+  const bytes = (t: string) => Uint8Array.from(t, (ch) => ch.charCodeAt(0));
+  const tails = c.findingLists.map((l) => bytes(`,${l.join(',')}]`));
+  const maxTail = tails.reduce((m, t) => Math.max(m, t.length), 0);
+  // `h` and `[g,` for every group, so that an entry is three short copies.
+  const hText = Array.from({ length: G }, (_, h) => bytes(String(h)));
   out.ascii('"groupFindings":[');
   let first = true;
   for (let g = 0; g < G; g++) {
+    const head = bytes(`${first ? '' : ','}[${g},`);
+    const comma = bytes(`,[${g},`);
+    const buf = out.room(G * (comma.length + 10 + maxTail));
+    let at = out.at;
     for (let h = 0, s = g * G; h < G; h++) {
       const id = groupLists[s + h]!;
       if (id < 0) continue;
-      out.ascii(first ? '[' : ',[');
+      const pre = first ? head : comma;
       first = false;
-      out.uint(g);
-      out.ascii(',');
-      out.uint(h);
+      for (let x = 0; x < pre.length; x++) buf[at++] = pre[x]!;
+      const ht = hText[h]!;
+      for (let x = 0; x < ht.length; x++) buf[at++] = ht[x]!;
       const tail = tails[id]!;
-      const buf = out.room(tail.length);
-      let at = out.at;
       for (let x = 0; x < tail.length; x++) buf[at++] = tail[x]!;
-      out.at = at;
     }
+    out.at = at;
     if (out.full) yield out.take();
   }
   out.text(`],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`);
