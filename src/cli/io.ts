@@ -213,13 +213,32 @@ export function printJson(io: CliIo, doc: unknown): void {
 
 /**
  * Write a document piece by piece (text, or UTF-8 bytes written as they are), waiting for a full
- * pipe to drain (a stream's `false`).
+ * pipe to drain (a stream's `false`). `written`: called with each byte chunk once the stream is
+ * done with it (its callback), so that the producer can fill it again; the event loop turns once
+ * per chunk to let those callbacks run. A writer without callbacks (tests) never returns a chunk.
  */
-export async function writeChunks(io: CliIo, chunks: Iterable<string | Uint8Array>): Promise<void> {
-  const out = io.stdout as Writer & { once?: (ev: 'drain', cb: () => void) => unknown };
+export async function writeChunks(
+  io: CliIo,
+  chunks: Iterable<string | Uint8Array>,
+  written?: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const out = io.stdout as Writer & {
+    once?: (ev: 'drain', cb: () => void) => unknown;
+    write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): unknown;
+  };
+  const stream = typeof out.once === 'function';
   for (const chunk of chunks) {
-    if (out.write(chunk) === false && typeof out.once === 'function') {
+    const back =
+      stream && written !== undefined && typeof chunk !== 'string'
+        ? (err?: Error | null) => {
+            if (!err) written(chunk);
+          }
+        : undefined;
+    const ok = back === undefined ? out.write(chunk) : out.write(chunk, back);
+    if (ok === false && stream) {
       await new Promise<void>((resolve) => out.once!('drain', resolve));
+    } else if (back !== undefined) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

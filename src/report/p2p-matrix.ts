@@ -234,18 +234,26 @@ const MT_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
 
 /**
  * A byte buffer the document is written into (ASCII digits and punctuation directly, JSON text
- * through UTF-8), handed out as chunks of about `chunkBytes`: each chunk is a fresh array, so a
- * stream may keep it after the write returns.
+ * through UTF-8), handed out as chunks of about `chunkBytes`. A chunk's memory is never written
+ * again unless the consumer hands it back through `free` (a stream keeps a chunk until written).
  */
 class ByteChunks {
   #buf: Uint8Array;
   #at = 0;
   readonly #chunkBytes: number;
+  readonly #free: Uint8Array[];
   readonly #utf8 = new TextEncoder();
 
-  constructor(chunkBytes: number) {
+  constructor(chunkBytes: number, free: Uint8Array[]) {
     this.#chunkBytes = Math.max(1, chunkBytes);
-    this.#buf = new Uint8Array(this.#chunkBytes + 4096);
+    this.#free = free;
+    this.#buf = this.#fresh();
+  }
+
+  /** A buffer the consumer is done with, else a new one. */
+  #fresh(): Uint8Array {
+    const b = this.#free.pop();
+    return b === undefined ? new Uint8Array(this.#chunkBytes + 4096) : new Uint8Array(b.buffer);
   }
 
   /** Room for `k` more bytes. */
@@ -300,10 +308,10 @@ class ByteChunks {
     return this.#at >= this.#chunkBytes;
   }
 
-  /** What was written since the last take (a fresh buffer continues). */
+  /** What was written since the last take (another buffer continues). */
   take(): Uint8Array {
     const out = this.#buf.subarray(0, this.#at);
-    this.#buf = new Uint8Array(this.#chunkBytes + 4096);
+    this.#buf = this.#fresh();
     this.#at = 0;
     return out;
   }
@@ -344,12 +352,15 @@ function distanceRow(d: Int16Array, n: number, out: ByteChunks, i: number): void
  * classes as one digit string per row, distances as one array per row, each distinct finding once
  * and referenced by the groups of devices it concerns. Yields the document as UTF-8 in pieces of
  * about `chunkBytes`, so a 4,096-device matrix is never one string (and never one encoding pass:
- * the digits and numbers are written as bytes). `matrixJsonText` joins it.
+ * the digits and numbers are written as bytes). `matrixJsonText` joins it. `free`: chunks the
+ * consumer has written out may be pushed there, and are then filled again (no new memory per
+ * chunk; a chunk not handed back is never touched again).
  */
 export function* matrixJsonChunks(
   view: MatrixView,
   c: CompactMatrix,
   chunkBytes = 1 << 20,
+  free: Uint8Array[] = [],
 ): Generator<Uint8Array> {
   const { env, matrix } = view;
   const n = c.n;
@@ -364,7 +375,7 @@ export function* matrixJsonChunks(
     classes: LOCALITY_CODES,
   };
   const j = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? hex(v) : v));
-  const out = new ByteChunks(chunkBytes);
+  const out = new ByteChunks(chunkBytes, free);
   out.text(`${j(head).slice(0, -1)},\n`);
   function* rows(name: string, row: (i: number) => void, count = n): Generator<Uint8Array> {
     out.ascii(`"${name}":[\n`);

@@ -39,7 +39,12 @@ export function register(program: Command, io: CliIo): void {
       await Promise.all([import('../../app/matrix.js'), import('../../report/p2p.js')]);
     const view = await matrix({ ...o, classes: o.class }, cliContext(io, o.json === true));
     if (o.json && o.pairs) printJson(io, matrixJson(view));
-    else if (o.json) await writeChunks(io, matrixJsonChunks(view, compactMatrix(view)));
-    else printText(io, renderMatrix(view, show, { width: styleOf(io).width }), { cells: true });
+    else if (o.json) {
+      // Chunks the stream has written are filled again: ~2 MB of buffers instead of the document's size.
+      const free: Uint8Array[] = [];
+      await writeChunks(io, matrixJsonChunks(view, compactMatrix(view), 1 << 20, free), (b) =>
+        free.push(b),
+      );
+    } else printText(io, renderMatrix(view, show, { width: styleOf(io).width }), { cells: true });
   });
 }
