@@ -232,7 +232,9 @@ export function MatrixView(p: MatrixProps) {
       {p.show === 'bandwidth' ? (
         <p class="note">
           Predicted P2P GB/s, one direction (provider → client), posted writes, from the PCIe model
-          as <code>peerdma bandwidth --all</code> computes it; a range is <i>lo–hi</i>.
+          as <code>peerdma bandwidth --all</code> computes it; a range is <i>lo–hi</i>, and{' '}
+          <i>≥ lo–hi</i> a lower bound (a published root-complex figure that is only a floor), as
+          the pair panel says it.
         </p>
       ) : null}
       <div ref={host} class="heatmap" />
