@@ -10,49 +10,19 @@ import { loadSpec } from '../src/ingest/spec/index.js';
 import { matrixDevices } from '../src/p2pdma/matrix.js';
 import { startServer } from '../src/server/serve.js';
 import { CHROMIUM, ensureWebBuilt, launchChromium } from '../src/server/testing/browser.js';
+import { wideSpec } from '../src/server/testing/machines.js';
 import { judge } from '../src/web/judge.js';
 import { DEFAULT_STATE, encodeState } from '../src/web/state.js';
 import { type BenchRow, median, timeMedian } from './lib.js';
 
 const TOGGLES = 21;
 
-/**
- * A 1,024-endpoint spec: 4 host bridges (Intel 0x2020, allowlisted) × 4 root ports (ACS redirect on
- * every other one) → a switch with 8 downstream ports → an 8-function GPU. Written as a spec (what
- * the server hands the page), with bus numbers derived by the spec loader.
- */
-export function benchSpec(): string {
-  const fn =
-    '{vendor: 0x10de, device: 0x20b0, class: gpu, bars: [{index: 0, size: 16MiB, prefetchable: true}]}';
-  const out = [
-    'peerdma: 1',
-    'machine: {name: web-bench}',
-    'cpu: {arch: x86_64, vendor: GenuineIntel, family: 6}',
-    'hostBridges:',
-  ];
-  for (let d = 0; d < 4; d++) {
-    out.push(`  - {domain: ${d}, bus: 0, hostDevice: {vendor: 0x8086, device: 0x2020}, devices: [`);
-    for (let p = 0; p < 4; p++) {
-      const dsps = Array.from(
-        { length: 8 },
-        () =>
-          `{kind: switch-downstream, acsRedirect: false, children: [{vendor: 0x10de, device: 0x20b0, class: gpu, bars: [{index: 0, size: 16MiB, prefetchable: true}], functions: [${Array(7).fill(fn).join(', ')}]}]}`,
-      );
-      out.push(
-        `      {kind: root-port, acsRedirect: ${p % 2 === 1}, children: [{kind: switch, children: [${dsps.join(', ')}]}]},`,
-      );
-    }
-    out.push('    ]}');
-  }
-  return `${out.join('\n')}\n`;
-}
-
 export default async function run(): Promise<BenchRow[]> {
   if (!existsSync(CHROMIUM)) {
     process.stderr.write(`bench: web: skipped, ${CHROMIUM} not found\n`);
     return [];
   }
-  const spec = benchSpec();
+  const spec = wideSpec();
   const fabric = loadSpec({ name: 'web-bench', text: spec }).fabric;
   const n = matrixDevices(fabric).length;
   // A switch downstream port above one 8-function device: redirect on/off flips 112 pairs.

@@ -62,7 +62,8 @@ export interface Cell {
   readonly atLeast: boolean;
 }
 
-const short = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
+/** A device as the matrix labels it: its name, else its BDF without the default domain. */
+export const short = (f: PciFunction): string => f.name ?? f.bdf.replace(/^0000:/, '');
 
 function gbps(
   bw: BandwidthMatrices | undefined,
@@ -78,25 +79,33 @@ function gbps(
   };
 }
 
+/** One cell of the matrix as a record (`floors`: which bandwidth figures are lower bounds). */
+export function cellRecord(
+  j: Judged,
+  a: number,
+  b: number,
+  bw?: BandwidthMatrices,
+  floors: AtLeastCells | null = null,
+): Cell {
+  const devs = j.matrix.devices;
+  return {
+    i: a,
+    j: b,
+    provider: short(devs[a]!),
+    client: short(devs[b]!),
+    mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
+    distance: cellDistance(j.matrix, a, b),
+    locality: localityClass(j.fabric, devs[a]!, devs[b]!),
+    ...gbps(bw, floors, a, b),
+  };
+}
+
 /** Every cell of the matrix as records (for the heatmap and its table alternative). */
 export function cells(j: Judged, bw?: BandwidthMatrices): Cell[] {
-  const devs = j.matrix.devices;
+  const n = j.matrix.devices.length;
   const floors = bw === undefined ? null : new AtLeastCells(j, bw);
   const out: Cell[] = [];
-  for (let a = 0; a < devs.length; a++) {
-    for (let b = 0; b < devs.length; b++) {
-      out.push({
-        i: a,
-        j: b,
-        provider: short(devs[a]!),
-        client: short(devs[b]!),
-        mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
-        distance: cellDistance(j.matrix, a, b),
-        locality: localityClass(j.fabric, devs[a]!, devs[b]!),
-        ...gbps(bw, floors, a, b),
-      });
-    }
-  }
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) out.push(cellRecord(j, a, b, bw, floors));
   return out;
 }
 
