@@ -86,8 +86,16 @@ function continuous(n: number, value: (a: number, b: number) => number): Continu
 export function metricGrid(j: Judged, show: Show, bw?: BandwidthMatrices): Grid {
   const m = j.matrix;
   const n = m.devices.length;
-  if (show === 'maptype')
-    return ordinal(n, (a, b) => MT_CODES[cellMapType(m, a, b)]!, [...MT_COLORS.keys()]);
+  if (show === 'maptype') {
+    // Straight from the codes (a million cells at 1,024 endpoints): code → legend position.
+    const domain = [...MT_COLORS.keys()];
+    const lut = MT_CODES.map((c) => domain.indexOf(c));
+    const index = new Uint8Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) index[a * n + b] = lut[cellMapType(m, a, b)] ?? NONE;
+    }
+    return { kind: 'ordinal', n, domain, index };
+  }
   if (show === 'class') {
     const devs = m.devices;
     return ordinal(n, (a, b) => localityClass(j.fabric, devs[a]!, devs[b]!));
@@ -164,32 +172,47 @@ export function cellCentre(l: HeatLayout, row: number, col: number): readonly [n
 
 export type Rgba = readonly [number, number, number, number];
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** RGBA as one 32-bit word laid out in memory as R, G, B, A bytes. */
+function word(c: Rgba): number {
+  return LITTLE_ENDIAN
+    ? (c[0] | (c[1] << 8) | (c[2] << 16) | (c[3] << 24)) >>> 0
+    : ((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]) >>> 0;
+}
+
 /**
  * The picture, one pixel per cell (row-major, as ImageData wants it). `colour` is asked once per
- * distinct value; a cell without a value gets `empty`.
+ * category or distinct number; a cell without a value gets `empty`.
  */
 export function paintRgba(
   g: Grid,
   colour: (v: string | number) => Rgba,
   empty: Rgba = [255, 255, 255, 0],
 ): Uint8ClampedArray<ArrayBuffer> {
-  const n = g.n;
-  const px = new Uint8ClampedArray(n * n * 4);
-  const cache = new Map<string | number, Rgba>();
-  for (let k = 0; k < n * n; k++) {
-    const v = gridValue(g, k);
-    let c = empty;
-    if (v !== null) {
-      const known = cache.get(v);
-      if (known !== undefined) c = known;
-      else {
-        c = colour(v);
-        cache.set(v, c);
+  const cells = g.n * g.n;
+  const out = new Uint32Array(cells);
+  const none = word(empty);
+  if (g.kind === 'ordinal') {
+    const lut = g.domain.map((d) => word(colour(d)));
+    for (let k = 0; k < cells; k++) out[k] = g.index[k] === NONE ? none : lut[g.index[k]!]!;
+  } else {
+    const cache = new Map<number, number>();
+    for (let k = 0; k < cells; k++) {
+      const v = g.values[k]!;
+      if (Number.isNaN(v)) {
+        out[k] = none;
+        continue;
       }
+      let w = cache.get(v);
+      if (w === undefined) {
+        w = word(colour(v));
+        cache.set(v, w);
+      }
+      out[k] = w;
     }
-    px.set(c, k * 4);
   }
-  return px;
+  return new Uint8ClampedArray(out.buffer);
 }
 
 /** `#rgb`, `#rrggbb` and `rgb(r, g, b)` (what Plot's schemes give) as RGBA; null otherwise. */
