@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { loadSysfs } from '../ingest/sysfs/index.js';
-import { fileBytes, type TreeDir, treeVfs } from '../node/vfs-tree.js';
-import { type FolderFile, loadFolder, ueventDriver } from './folder.js';
+import { fileBytes, type TreeDir, type TreeNode, treeVfs, walk } from '../node/vfs-tree.js';
+import {
+  type DroppedEntry,
+  directoryEntries,
+  type FolderFile,
+  loadFolder,
+  ueventDriver,
+} from './folder.js';
 import { readTar } from './tar.js';
 
 const ORACLE = '../shared/fixtures/kernel-oracle';
@@ -62,6 +68,31 @@ describe('a capture folder opened in the browser', () => {
     });
   }
 
+  it('a browser that follows links (copies of the function and driver folders) gives the same machine', () => {
+    const snap = join(ORACLE, 'c-iommu', 'sysfs.tar.gz');
+    if (!existsSync(snap)) return;
+    const tar = readTar(gunzipSync(readFileSync(snap)), 'c-iommu');
+    const full = loadSysfs(treeVfs(tar, 'x')).fabric;
+    // Follow `bus/pci/devices/*` and every `driver` link into plain copies (no deeper).
+    const follow = (dir: TreeDir, at: string): TreeDir => {
+      const kids = new Map<string, TreeNode>();
+      for (const [n, k] of dir.kids) {
+        const p = at === '' ? n : `${at}/${n}`;
+        if (k.t === 'link' && (n === 'driver' || at === 'sys/bus/pci/devices')) {
+          const target = walk(tar, p, true, 'x');
+          if (target?.t === 'dir') kids.set(n, { t: 'dir', kids: new Map(target.kids) });
+        } else kids.set(n, k.t === 'dir' ? follow(k, p) : k);
+      }
+      return { t: 'dir', kids };
+    };
+    const copied = follow(tar, '');
+    const r = loadFolder(regularFiles(copied, 'c-iommu'), 'c-iommu/');
+    assert.deepEqual(
+      r.fabric.functions.map((f) => [f.bdf, f.driver]),
+      full.functions.map((f) => [f.bdf, f.driver]),
+    );
+  });
+
   it('reads DRIVER= from a uevent', () => {
     assert.equal(ueventDriver('DRIVER=nvme\nPCI_CLASS=10802\n'), 'nvme');
     assert.equal(ueventDriver('PCI_CLASS=10802\nDRIVER=mlx5_core\n'), 'mlx5_core');
@@ -74,5 +105,85 @@ describe('a capture folder opened in the browser', () => {
       () => loadFolder([{ path: 'photos/cat.jpg', bytes: new Uint8Array([1]) }], 'photos'),
       { code: 'E_FORMAT_UNKNOWN' },
     );
+  });
+});
+
+/** A dropped folder as the File and Directory Entries API shows it, `batch` entries per read. */
+function fakeEntry(dir: TreeDir, name: string, batch: number): DroppedEntry<Uint8Array> {
+  return {
+    name,
+    isFile: false,
+    isDirectory: true,
+    createReader() {
+      const kids = [...dir.kids].filter(([, k]) => k.t !== 'link'); // links are skipped
+      let at = 0;
+      return {
+        readEntries(ok) {
+          const part = kids.slice(at, at + batch);
+          at += batch;
+          setTimeout(() =>
+            ok(
+              part.map(([n, k]) =>
+                k.t === 'dir'
+                  ? fakeEntry(k, n, batch)
+                  : {
+                      name: n,
+                      isFile: true,
+                      isDirectory: false,
+                      file: (done) => setTimeout(() => done(fileBytes(k as never)), 0),
+                    },
+              ),
+            ),
+          );
+        },
+      };
+    },
+  };
+}
+
+describe('a dropped folder (directory entries)', () => {
+  it('is read to the end of every batch, with paths from the folder name, and loads as a capture', async () => {
+    const snap = join(ORACLE, 'c-iommu', 'sysfs.tar.gz');
+    if (!existsSync(snap)) return;
+    const tar = readTar(gunzipSync(readFileSync(snap)), 'c-iommu');
+    const want = regularFiles(tar, 'cap')
+      .map((f) => f.path)
+      .sort();
+    const got = await directoryEntries(fakeEntry(tar, 'cap', 3));
+    assert.deepEqual(got.map((e) => e.path).sort(), want);
+    const r = loadFolder(
+      got.map((e) => ({ path: e.path, bytes: e.file })),
+      'cap/',
+    );
+    assert.equal(r.fabric.size, loadSysfs(treeVfs(tar, 'x')).fabric.size);
+  });
+
+  it('a file that cannot be read fails the whole read', async () => {
+    const bad: DroppedEntry<Uint8Array> = {
+      name: 'cap',
+      isFile: false,
+      isDirectory: true,
+      createReader: () => {
+        let done = false;
+        return {
+          readEntries: (ok) => {
+            ok(
+              done
+                ? []
+                : [
+                    {
+                      name: 'x',
+                      isFile: true,
+                      isDirectory: false,
+                      file: (_ok, fail) => fail(new Error('NotReadableError')),
+                    },
+                  ],
+            );
+            done = true;
+          },
+        };
+      },
+    };
+    await assert.rejects(directoryEntries(bad), /NotReadableError/);
   });
 });
