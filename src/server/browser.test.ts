@@ -420,7 +420,7 @@ describe('web UI in Chromium', { skip }, () => {
       assert.ok(drivers.length > 0);
       for (const f of drivers)
         await eventually(
-          page.locator(`li[data-bdf="${f.bdf}"] > .node`).first(),
+          page.locator(`li[data-bdf="${f.bdf}"] > .facts`).first(),
           new RegExp(`driver ${f.driver}`),
         );
       const notes = page.getByTestId('load-notes');
