@@ -179,9 +179,8 @@ export function uniP2pRate(
   floors: AtLeastCells | null = null,
 ): Rate | null {
   if (a === b) return null;
-  const k = a * bw.n + b;
-  const lo = bw.lo.uniP2p[k]!;
-  const hi = bw.hi.uniP2p[k]!;
+  const lo = bw.cell('uniP2p', a, b, 'lo');
+  const hi = bw.cell('uniP2p', a, b, 'hi');
   if (!Number.isFinite(lo)) return null;
   return { lo, hi: Number.isFinite(hi) ? hi : lo, atLeast: floors?.at(a, b) ?? false };
 }
