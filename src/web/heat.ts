@@ -104,7 +104,7 @@ export function metricGrid(j: Judged, show: Show, bw?: BandwidthMatrices): Grid 
   if (bw === undefined) throw new Error('the bandwidth metric needs the bandwidth matrices');
   return continuous(n, (a, b) => {
     if (a === b) return Number.NaN;
-    const v = bw.lo.uniP2p[a * bw.n + b]!;
+    const v = bw.cell('uniP2p', a, b, 'lo');
     return Number.isFinite(v) ? v : Number.NaN;
   });
 }
