@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadSpec } from '../ingest/spec/index.js';
-import { readExample } from '../node/examples.js';
+import { listExampleNames, readExample } from '../node/examples.js';
+import { localityClass } from '../p2pdma/locality.js';
 import { wideSpec } from '../server/testing/machines.js';
 import {
   cellAt,
@@ -57,6 +58,28 @@ describe('metric grids', () => {
       assert.deepEqual(d.domain, [Math.min(...vals), Math.max(...vals)]);
     }
     assert.throws(() => metricGrid(j, 'bandwidth'), /needs the bandwidth matrices/);
+  });
+
+  it('locality classes asked once per pair of parent bridges equal asking every pair', () => {
+    const machines = [
+      ...listExampleNames().map((n) => loadSpec({ name: n, text: readExample(n).text }).fabric),
+      loadSpec({
+        name: 'wide',
+        text: wideSpec({ hostBridges: 2, rootPorts: 2, downstreamPorts: 3, functions: 4 }),
+      }).fabric,
+    ];
+    for (const fabric of machines) {
+      const jj = judge(fabric, inputs);
+      const g = metricGrid(jj, 'class');
+      const devs = jj.matrix.devices;
+      for (let a = 0; a < devs.length; a++)
+        for (let b = 0; b < devs.length; b++)
+          assert.equal(
+            gridValue(g, a * devs.length + b),
+            localityClass(fabric, devs[a]!, devs[b]!),
+            `${fabric.machine.name} ${devs[a]!.bdf} ${devs[b]!.bdf}`,
+          );
+    }
   });
 
   it('a 1,024-endpoint machine is a million cells in typed arrays', () => {

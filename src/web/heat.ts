@@ -97,8 +97,26 @@ export function metricGrid(j: Judged, show: Show, bw?: BandwidthMatrices): Grid 
     return { kind: 'ordinal', n, domain, index };
   }
   if (show === 'class') {
+    // A class depends on the two functions' places only: two functions on different buses answer
+    // as their parent bridges do (siblings of a bus answer alike), so each pair of bridges is
+    // asked once. Same bus, VFs and functions without a parent bridge are asked one by one.
     const devs = m.devices;
-    return ordinal(n, (a, b) => localityClass(j.fabric, devs[a]!, devs[b]!));
+    const memo = new Map<string, string>();
+    return ordinal(n, (a, b) => {
+      const fa = devs[a]!;
+      const fb = devs[b]!;
+      const pa = fa.parent;
+      const pb = fb.parent;
+      if (pa === null || pb === null || pa === pb || fa.physfn !== null || fb.physfn !== null)
+        return localityClass(j.fabric, fa, fb);
+      const key = `${pa}|${pb}`;
+      let v = memo.get(key);
+      if (v === undefined) {
+        v = localityClass(j.fabric, fa, fb);
+        memo.set(key, v);
+      }
+      return v;
+    });
   }
   if (show === 'distance') return continuous(n, (a, b) => cellDistance(m, a, b));
   if (bw === undefined) throw new Error('the bandwidth metric needs the bandwidth matrices');
