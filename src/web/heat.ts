@@ -101,19 +101,28 @@ export function metricGrid(j: Judged, show: Show, bw?: BandwidthMatrices): Grid 
     // as their parent bridges do (siblings of a bus answer alike), so each pair of bridges is
     // asked once. Same bus, VFs and functions without a parent bridge are asked one by one.
     const devs = m.devices;
-    const memo = new Map<string, string>();
+    // Parent bridge of each device as a small number (-1: ask one by one).
+    const ids = new Map<string, number>();
+    const par = devs.map((f) => {
+      if (f.parent === null || f.physfn !== null) return -1;
+      let id = ids.get(f.parent);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(f.parent, id);
+      }
+      return id;
+    });
+    const p = ids.size;
+    const memo: (string | undefined)[] = new Array(p * p);
     return ordinal(n, (a, b) => {
-      const fa = devs[a]!;
-      const fb = devs[b]!;
-      const pa = fa.parent;
-      const pb = fb.parent;
-      if (pa === null || pb === null || pa === pb || fa.physfn !== null || fb.physfn !== null)
-        return localityClass(j.fabric, fa, fb);
-      const key = `${pa}|${pb}`;
-      let v = memo.get(key);
+      const pa = par[a]!;
+      const pb = par[b]!;
+      if (pa < 0 || pb < 0 || pa === pb) return localityClass(j.fabric, devs[a]!, devs[b]!);
+      const k = pa * p + pb;
+      let v = memo[k];
       if (v === undefined) {
-        v = localityClass(j.fabric, fa, fb);
-        memo.set(key, v);
+        v = localityClass(j.fabric, devs[a]!, devs[b]!);
+        memo[k] = v;
       }
       return v;
     });
