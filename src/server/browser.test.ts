@@ -20,7 +20,7 @@ import { DEFAULT_STATE, encodeState } from '../web/state.js';
 import { NO_EDITS } from '../web/whatif.js';
 import { type RunningServer, startServer } from './serve.js';
 import { CHROMIUM, ensureWebBuilt, launchChromium } from './testing/browser.js';
-import { wideSpec } from './testing/machines.js';
+import { switchSpec, wideSpec } from './testing/machines.js';
 
 const ARTIFACTS = 'test-artifacts/browser';
 const ORACLE = '../shared/fixtures/kernel-oracle';
@@ -434,6 +434,46 @@ describe('web UI in Chromium', { skip }, () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('what-if: a switch port without ACS gets one ("add ACS"), and the pair through it flips', async () => {
+    const spec = switchSpec('');
+    const fabric = loadSpec({ name: 'acs-add.yaml', text: spec }).fabric;
+    const [dp] = fabric.functions.filter((f) => f.kind === 'switch-downstream');
+    const [a, b] = fabric.functions.filter((f) => f.kind === 'endpoint').map((f) => f.bdf);
+    const page = await open('src=server');
+    await page.getByTestId('file-input').setInputFiles({
+      name: 'acs-add.yaml',
+      mimeType: 'text/yaml',
+      buffer: Buffer.from(spec),
+    });
+    await page.getByTestId('loaded').filter({ hasText: 'acs-add.yaml' }).waitFor();
+    await page.goto(
+      `${server.url}#${encodeState({ ...DEFAULT_STATE, source: 'file:acs-add.yaml', view: 'route', pair: [a!, b!] })}`,
+    );
+    const verdict = page.getByTestId('verdict');
+    await eventually(verdict, /^BUS_ADDR/);
+    await page.getByRole('tab', { name: 'Tree' }).click();
+    const node = page.locator(`li[data-bdf="${dp!.bdf}"] > .node`).first();
+    await node.getByRole('button', { name: 'add ACS' }).click();
+    await eventually(page.getByTestId('edits'), /ACS capability added, ACS redirect on at/);
+    // The port now has ACS: the checkbox replaces the button, checked.
+    const box = node.locator('input[type=checkbox]');
+    await box.waitFor();
+    assert.equal(await box.isChecked(), true);
+    await page.getByRole('tab', { name: 'Pair route' }).click();
+    await eventually(verdict, /^THRU_HOST_BRIDGE/);
+    await eventually(
+      page.getByTestId('reasons'),
+      new RegExp(`ACS redirect .* is set on ${dp!.bdf.replace(/\./g, '\\.')}`),
+    );
+    // Redirect off on the added capability: back to the switch route.
+    await page.getByRole('tab', { name: 'Tree' }).click();
+    await node.locator('input[type=checkbox]').uncheck();
+    await eventually(page.getByTestId('edits'), /ACS capability added, ACS redirect off at/);
+    await page.getByRole('tab', { name: 'Pair route' }).click();
+    await eventually(verdict, /^BUS_ADDR/);
+    await page.close();
   });
 
   it('made no request off loopback and logged no console error', () => {

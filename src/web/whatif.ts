@@ -19,6 +19,14 @@ import {
 
 /** Redirect bits a port gets when it is turned on: RR|CR, as Linux enables with an IOMMU. */
 const REDIRECT_ON = ACS.RR | ACS.CR;
+/**
+ * An ACS capability added to a port that has none: what a PCIe switch port commonly advertises
+ * (SV TB RR CR UF), and Control as Linux's pci_std_enable_acs leaves it with an IOMMU (SV RR CR
+ * UF) or with redirect turned off (SV UF) — the same words as a spec's `acsRedirect` shorthand.
+ */
+const ADDED_CAP = ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF;
+const ADDED_ON = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+const ADDED_OFF = ACS.SV | ACS.UF;
 
 export interface Move {
   /** BDF (in the base machine) of a function of the device to move; all its functions move. */
@@ -28,7 +36,10 @@ export interface Move {
 }
 
 export interface Edits {
-  /** ACS redirect per bridge BDF (of the base machine): true on, false off. */
+  /**
+   * ACS redirect per bridge BDF (of the base machine): true on, false off. A root or downstream
+   * port without an ACS capability gets one first (see `canAddAcs`).
+   */
   readonly acs: Readonly<Record<string, boolean>>;
   readonly moves: readonly Move[];
   /** null: as the machine says. */
@@ -54,7 +65,14 @@ export function canToggleAcs(f: PciFunction): boolean {
   return f.acs.state === 'present' && (f.acs.cap & REDIRECT_ON) !== 0;
 }
 
+/** A root or switch downstream port without an ACS capability: the what-if can add one. */
+export function canAddAcs(f: PciFunction): boolean {
+  return f.acs.state === 'absent' && (f.kind === 'root-port' || f.kind === 'switch-downstream');
+}
+
 function withAcs(f: PciFunction, on: boolean): PciFunction {
+  if (canAddAcs(f))
+    return { ...f, acs: { state: 'present', cap: ADDED_CAP, ctrl: on ? ADDED_ON : ADDED_OFF } };
   if (f.acs.state !== 'present' || !canToggleAcs(f)) {
     throw new PeerdmaError(
       'E_UNSUPPORTED',

@@ -359,6 +359,9 @@ function App() {
           <ul data-testid="edits">
             {Object.entries(state.edits.acs).map(([b, on]) => (
               <li key={b}>
+                {loaded?.result.fabric.get(b)?.acs.state === 'absent'
+                  ? 'ACS capability added, '
+                  : ''}
                 ACS redirect {on ? 'on' : 'off'} at {b}
               </li>
             ))}

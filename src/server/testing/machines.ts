@@ -53,3 +53,19 @@ export function wideSpec(shape: WideShape = BENCH_SHAPE, name = 'web-bench'): st
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * A switch with two GPUs below (Intel 0x2020 host bridge); `acs` is written into both downstream
+ * ports ('' : no ACS capability, `acsRedirect: true,` …).
+ */
+export const switchSpec = (acs: string): string => `peerdma: 1
+machine: {name: acs-add}
+cpu: {arch: x86_64, vendor: GenuineIntel, family: 6}
+hostBridges:
+  - {domain: 0, bus: 0, hostDevice: {vendor: 0x8086, device: 0x2020}, devices: [
+      {kind: root-port, children: [{kind: switch, children: [
+        {kind: switch-downstream, ${acs} children: [{vendor: 0x10de, device: 0x20b0, class: gpu, bars: [{index: 0, size: 16MiB, prefetchable: true}]}]},
+        {kind: switch-downstream, ${acs} children: [{vendor: 0x10de, device: 0x20b0, class: gpu, bars: [{index: 0, size: 16MiB, prefetchable: true}]}]}
+      ]}]}
+    ]}
+`;
