@@ -68,6 +68,17 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByTestId('loaded').filter({ hasText: 'functions' }).waitFor();
     return page;
   }
+  /** A page with a spec opened through the file input (as a user drops one). */
+  async function openSpec(hash: string, name: string, spec: string): Promise<Page> {
+    const page = await open(hash);
+    await page.getByTestId('file-input').setInputFiles({
+      name,
+      mimeType: 'text/yaml',
+      buffer: Buffer.from(spec),
+    });
+    await page.getByTestId('loaded').filter({ hasText: name }).waitFor();
+    return page;
+  }
   const shot = (page: Page, name: string, fullPage = true) =>
     page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
   /** The page re-renders after an input event; poll the text until it matches (or fail with it). */
@@ -202,13 +213,7 @@ describe('web UI in Chromium', { skip }, () => {
     const base = judge(fabric, { rules: null, cmdline: '', edits: NO_EDITS });
     const devs = base.matrix.devices;
     assert.equal(devs.length, 128);
-    const page = await open('src=server&view=matrix');
-    await page.getByTestId('file-input').setInputFiles({
-      name: 'wide.yaml',
-      mimeType: 'text/yaml',
-      buffer: Buffer.from(spec),
-    });
-    await page.getByTestId('loaded').filter({ hasText: 'wide.yaml' }).waitFor();
+    const page = await openSpec('src=server&view=matrix', 'wide.yaml', spec);
     const canvas = page.getByTestId('heatmap-canvas');
     await canvas.waitFor();
     assert.equal(await page.locator('g[aria-label="cell"] rect').count(), 0);
@@ -441,13 +446,7 @@ describe('web UI in Chromium', { skip }, () => {
     const fabric = loadSpec({ name: 'acs-add.yaml', text: spec }).fabric;
     const [dp] = fabric.functions.filter((f) => f.kind === 'switch-downstream');
     const [a, b] = fabric.functions.filter((f) => f.kind === 'endpoint').map((f) => f.bdf);
-    const page = await open('src=server');
-    await page.getByTestId('file-input').setInputFiles({
-      name: 'acs-add.yaml',
-      mimeType: 'text/yaml',
-      buffer: Buffer.from(spec),
-    });
-    await page.getByTestId('loaded').filter({ hasText: 'acs-add.yaml' }).waitFor();
+    const page = await openSpec('src=server', 'acs-add.yaml', spec);
     await page.goto(
       `${server.url}#${encodeState({ ...DEFAULT_STATE, source: 'file:acs-add.yaml', view: 'route', pair: [a!, b!] })}`,
     );
