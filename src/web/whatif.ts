@@ -11,6 +11,7 @@ import { Fabric } from '../pci/fabric.js';
 import {
   ACS,
   ACS_REDIRECT_MASK,
+  acsShorthand,
   type IommuInfo,
   isKnown,
   type MachineInfo,
@@ -19,14 +20,6 @@ import {
 
 /** Redirect bits a port gets when it is turned on: RR|CR, as Linux enables with an IOMMU. */
 const REDIRECT_ON = ACS.RR | ACS.CR;
-/**
- * An ACS capability added to a port that has none: what a PCIe switch port commonly advertises
- * (SV TB RR CR UF), and Control as Linux's pci_std_enable_acs leaves it with an IOMMU (SV RR CR
- * UF) or with redirect turned off (SV UF) — the same words as a spec's `acsRedirect` shorthand.
- */
-const ADDED_CAP = ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF;
-const ADDED_ON = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
-const ADDED_OFF = ACS.SV | ACS.UF;
 
 export interface Move {
   /** BDF (in the base machine) of a function of the device to move; all its functions move. */
@@ -71,8 +64,7 @@ export function canAddAcs(f: PciFunction): boolean {
 }
 
 function withAcs(f: PciFunction, on: boolean): PciFunction {
-  if (canAddAcs(f))
-    return { ...f, acs: { state: 'present', cap: ADDED_CAP, ctrl: on ? ADDED_ON : ADDED_OFF } };
+  if (canAddAcs(f)) return { ...f, acs: acsShorthand(on) }; // an added capability: a spec's `acsRedirect`
   if (f.acs.state !== 'present' || !canToggleAcs(f)) {
     throw new PeerdmaError(
       'E_UNSUPPORTED',
