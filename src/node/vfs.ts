@@ -51,14 +51,17 @@ const LISTINGS = 8;
 const BIG_DIR = 512;
 
 /**
- * A directory on the real filesystem, read the way `lstopo` reads it: each directory is listed
- * once (names and types from d_type, no stat per entry), so a missing attribute costs no system
- * call and a present one costs open, read and close. Only what the listing calls a regular file
- * (or a symlink that stats as one) is opened, O_NONBLOCK and without a controlling terminal, so
- * a FIFO or a device — at an attribute path or swapped in meanwhile — neither blocks nor is read
- * past `readLimit`. Reads go through one reusable buffer and end at the first short read (sysfs
- * and regular files return everything at once; /proc files are read to EOF). Unreadable,
- * non-regular and forbidden files read as undefined.
+ * A directory on the real filesystem, read with as few system calls as the loader's pattern
+ * allows. A directory is listed (names and types from d_type, no stat per entry) on the second
+ * lookup in it in a row — a PCI function directory, where a dozen attributes are asked and half of
+ * them are missing — so a missing attribute there costs no system call and a present one costs
+ * open, read and close; a one-off lookup (an IOMMU group's `type`, a bus link's target) is a
+ * single stat instead of a listing. A subdirectory its parent's listing does not show is not
+ * listed at all. Only what the listing or stat calls a regular file is opened, O_NONBLOCK and
+ * without a controlling terminal, so a FIFO or a device — at an attribute path or swapped in
+ * meanwhile — neither blocks nor is read past `readLimit`. Reads go through one reusable buffer
+ * and end at the first short read (sysfs and regular files return everything at once; /proc files
+ * are read to EOF). Unreadable, non-regular and forbidden files read as undefined.
  */
 export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : join(root, p));
@@ -90,13 +93,31 @@ export function dirVfs(root: string): DirVfs {
     listings.set(dir, m);
     return m;
   };
-  /** The entry at `p` from its directory's listing; null when the listing cannot say. */
-  const entry = (p: string): Entry | undefined | null => {
+  /** The directory of the previous lookup that was answered without a listing. */
+  let probed: string | null = null;
+  /**
+   * The entry at `p` from its directory's listing; null when no listing can say. `eager`: list
+   * the directory now if it is not listed yet; otherwise list it on the second lookup in a row.
+   */
+  const entry = (p: string, eager = false): Entry | undefined | null => {
     const slash = p.lastIndexOf('/');
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return null;
-    const m = listing(slash < 0 ? '' : p.slice(0, slash));
+    const dir = slash < 0 ? '' : p.slice(0, slash);
+    if (!eager && !listings.has(dir) && dir !== probed) {
+      probed = dir;
+      return null;
+    }
+    const m = listing(dir);
     return m === null ? null : m.get(name);
+  };
+  /** The entry at `p` only when its directory is listed already (never lists). */
+  const listed = (p: string): Entry | undefined | null => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return null;
+    const m = listings.get(slash < 0 ? '' : p.slice(0, slash));
+    return m === undefined || m === null ? null : m.get(name);
   };
   const statKind = (path: string, follow: boolean): Entry | undefined => {
     try {
@@ -150,6 +171,9 @@ export function dirVfs(root: string): DirVfs {
       return e === 'other' ? undefined : e;
     },
     list(p) {
+      // A name its parent's listing shows as absent or as a file is no directory: no system call.
+      const e = p === '' ? 'dir' : listed(p);
+      if (e === undefined || e === 'file' || e === 'other') return undefined;
       try {
         return readdirSync(abs(p)).sort();
       } catch {
