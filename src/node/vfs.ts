@@ -45,6 +45,8 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
+/** A PCI function's directory name, `dddd:bb:dd.f`. */
+const FUNCTION_DIR = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 /** How many directory listings a `dirVfs` remembers: the loader reads one directory at a time. */
 const LISTINGS = 8;
 /** A PCI function directory has a few dozen entries; a directory of thousands is not one. */
@@ -53,15 +55,16 @@ const BIG_DIR = 512;
 /**
  * A directory on the real filesystem, read with as few system calls as the loader's pattern
  * allows. A directory is listed (names and types from d_type, no stat per entry) on the second
- * lookup in it in a row — a PCI function directory, where a dozen attributes are asked and half of
- * them are missing — so a missing attribute there costs no system call and a present one costs
- * open, read and close; a one-off lookup (an IOMMU group's `type`, a bus link's target) is a
- * single stat instead of a listing. A subdirectory its parent's listing does not show is not
- * listed at all. Only what the listing or stat calls a regular file is opened, O_NONBLOCK and
- * without a controlling terminal, so a FIFO or a device — at an attribute path or swapped in
- * meanwhile — neither blocks nor is read past `readLimit`. Reads go through one reusable buffer
- * and end at the first short read (sysfs and regular files return everything at once; /proc files
- * are read to EOF). Unreadable, non-regular and forbidden files read as undefined.
+ * lookup in it in a row, or on the first file read in a PCI function's directory (where a dozen
+ * attributes are asked and half of them are missing), so a missing attribute there costs no
+ * system call and a present one costs open, read and close; a one-off lookup (an IOMMU group's
+ * `type`, a bus link's target) is a single stat instead of a listing. A subdirectory its parent's
+ * listing does not show is not listed at all. Only what the listing or stat calls a regular file
+ * is opened, O_NONBLOCK and without a controlling terminal, so a FIFO or a device — at an
+ * attribute path or swapped in meanwhile — neither blocks nor is read past `readLimit`. Reads go
+ * through one reusable buffer and end at the first short read (sysfs and regular files return
+ * everything at once; /proc files are read to EOF). Unreadable, non-regular and forbidden files
+ * read as undefined.
  */
 export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : join(root, p));
@@ -192,7 +195,8 @@ export function dirVfs(root: string): DirVfs {
     read(p) {
       const slash = p.lastIndexOf('/');
       if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return undefined;
-      let e = entry(p);
+      // A file read in a PCI function's directory starts a dozen lookups there: list it now.
+      let e = entry(p, FUNCTION_DIR.test(p.slice(p.lastIndexOf('/', slash - 1) + 1, slash)));
       if (e === null || e === 'link') e = statKind(abs(p), true);
       if (e !== 'file') return undefined;
       const limit = readLimit(p);
