@@ -134,11 +134,6 @@ export function buildBandwidth(fabric: Fabric, req: BandwidthRequest): Bandwidth
     if (src === dst) throw new PeerdmaError('E_USAGE', 'SRC and DST are the same device');
     return { kind: 'pair', model, pair: pairReport(model, src, dst, req.bidir === true) };
   }
-  if (c.op !== 'write')
-    throw new PeerdmaError(
-      'E_USAGE',
-      'the matrices model posted writes; --op read needs SRC DST or --flows',
-    );
   const devices = select();
   if (devices.length < 2)
     throw new PeerdmaError(

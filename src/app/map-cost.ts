@@ -26,11 +26,12 @@ import {
 } from '../dma/index.js';
 import { PeerdmaError } from '../errors/index.js';
 import { machineIommuMode } from '../iommu/machine-mode.js';
-import { type IommuMode, maxBig } from '../iommu/types.js';
+import type { IommuMode } from '../iommu/types.js';
 import { P2pdma } from '../p2pdma/index.js';
 import { categoryOf } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { maxBig } from '../util/bigint.js';
 import { type AppContext, loadMachine, need, type SourceRequest } from './context.js';
 import type { Finding, MapCostCode } from './findings.js';
 import { mapCostFindings } from './map-cost-findings.js';

@@ -7,6 +7,7 @@ import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
 import { LOCAL_HOST } from '../node/host.js';
 import { asciiText } from '../report/format.js';
+import { hex } from '../util/hex.js';
 
 export interface Writer {
   write(text: string): unknown;
@@ -199,7 +200,7 @@ export function printText(io: CliIo, text: string, opts: { cells?: boolean } = {
 
 /** 64-bit values as hex strings, the convention of every `--json` document (docs/json.md). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? `0x${value.toString(16)}` : value;
+  return typeof value === 'bigint' ? hex(value) : value;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Iommu } from '../iommu/iommu.js';
 import type { IovaRange } from '../iommu/iova.js';
 import type { Prot } from '../iommu/types.js';
 import type { PciFunction } from '../pci/types.js';
+import { hex } from '../util/hex.js';
 import { CostRecorder } from './ledger.js';
 import {
   DIRECTION_NAMES,
@@ -121,7 +122,7 @@ export class DmaApi {
     if (addr + size - 1n > mask) {
       this.iommu.log.push({
         level: 'err',
-        text: `${dev.fn.bdf}: DMA addr 0x${addr.toString(16)}+${size} overflow (mask ${mask.toString(16)}, bus limit 0).`,
+        text: `${dev.fn.bdf}: DMA addr ${hex(addr)}+${size} overflow (mask ${mask.toString(16)}, bus limit 0).`,
       });
       this.violations.report(
         'WARN_ONCE',
@@ -193,7 +194,7 @@ export class DmaApi {
       this.violations.report(
         'WARN',
         RULE.dmaUnmapNotMapped,
-        `unmap of IOVA 0x${iova.toString(16)} that is not allocated`,
+        `unmap of IOVA ${hex(iova)} that is not allocated`,
       );
       return;
     }

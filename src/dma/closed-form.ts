@@ -1,11 +1,11 @@
 import { pteCounts } from '../iommu/pagetable.js';
 import {
   DEFAULT_PAGE_SIZES,
-  minBig,
   type PerPageSize,
   pageSizeName,
   zeroPerPageSize,
 } from '../iommu/types.js';
+import { minBig } from '../util/bigint.js';
 import { type Calibration, DEFAULT_CALIBRATION } from './calibration.js';
 import { type CostCounts, type CostLedger, ledgerOf, zeroCounts } from './ledger.js';
 import type { ExportShape } from './shape.js';

@@ -124,18 +124,8 @@ const fmtNs = (ns: number) =>
       : ns >= 1e3
         ? `${(ns / 1e3).toFixed(1)} µs`
         : `${ns.toFixed(0)} ns`;
-function fmtBytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let x = b;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(x) ? x : x.toFixed(1)} ${units[i]}`;
-}
 
-export { fmtBytes, fmtNs };
+export { fmtNs };
 
 /** A run of consecutive sweep sizes with the same cheapest strategy (ties joined with ≈). */
 export interface WinnerRun {

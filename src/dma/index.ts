@@ -33,7 +33,6 @@ export {
   type CaseCost,
   type CompareEnv,
   costCase,
-  fmtBytes,
   fmtNs,
   type StrategyCost,
   sweepSizes,

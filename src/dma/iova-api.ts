@@ -1,6 +1,7 @@
 import { RULE } from '../core/rule-ids.js';
 import type { IommuDomain } from '../iommu/domain.js';
 import type { IovaRange } from '../iommu/iova.js';
+import { hex } from '../util/hex.js';
 import { type DmaApi, granules, unmapAndFree } from './api.js';
 import { DMA_ATTR, type DmaDevice, type DmaDirection } from './types.js';
 
@@ -42,7 +43,7 @@ export function dmaIovaTryAlloc(
     api.violations.report(
       'WARN_ONCE',
       RULE.dmaIovaBadSize,
-      `dma_iova_try_alloc: invalid size 0x${size.toString(16)}`,
+      `dma_iova_try_alloc: invalid size ${hex(size)}`,
     );
     return NO_IOVA;
   }

@@ -1,6 +1,7 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
 import { RULE } from '../core/rule-ids.js';
 import type { PciFunction } from '../pci/types.js';
+import { hex } from '../util/hex.js';
 import type { DmaApi } from './api.js';
 import {
   dmaIovaDestroy,
@@ -117,7 +118,7 @@ export function dmaBufPhysVecToSgt(
     const addr = api.mapPhys(dev, r.phys, r.len, dir, DMA_ATTR.MMIO);
     if (addr === DMA_MAPPING_ERROR) {
       for (const s of dma) api.unmapPhys(dev, s.dmaAddr, s.len, dir, DMA_ATTR.MMIO);
-      return kerr('ENOMEM', `dma_map_phys of 0x${r.phys.toString(16)} failed`);
+      return kerr('ENOMEM', `dma_map_phys of ${hex(r.phys)} failed`);
     }
     // fill_sg_entry: one entry per range, split at the 32-bit sg length limit
     dma.push(...splitSegments(addr, r.len, SG_MAX_SEGMENT, false));

@@ -1,4 +1,5 @@
 import { type KResult, ok } from '../core/errno.js';
+import { hexDigits } from '../util/hex.js';
 import type { DmaBufCore } from './core.js';
 
 /** One fence line of bufinfo (usage ≤ READ). */
@@ -64,7 +65,6 @@ export function bufinfo(core: DmaBufCore): KResult<BufInfo> {
 
 const USAGE = ['kernel', 'write', 'read', 'bookkeep'] as const;
 const dec = (n: number | bigint, w: number) => String(n).padStart(w, '0');
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
 /** One fence as bufinfo prints it: `write fence: 1:1 timeline driver unsignalled`. */
 export const fenceLine = (f: ResvFenceInfo): string =>
@@ -78,7 +78,7 @@ export function renderBufinfo(info: BufInfo): string {
   );
   for (const b of info.buffers) {
     out.push(
-      `${dec(b.size, 8)}\t${hex(b.flags, 8)}\t${hex(b.mode, 8)}\t${dec(b.count, 8)}\t${b.expName}\t${dec(b.ino, 8)}\t${b.name ?? '<none>'}`,
+      `${dec(b.size, 8)}\t${hexDigits(b.flags, 8)}\t${hexDigits(b.mode, 8)}\t${dec(b.count, 8)}\t${b.expName}\t${dec(b.ino, 8)}\t${b.name ?? '<none>'}`,
     );
     for (const f of b.fences) out.push(`\t${fenceLine(f)}`);
     out.push('\tAttached Devices:');

@@ -11,6 +11,7 @@ import {
   SEEK,
   type Vma,
 } from '../proc/types.js';
+import { hex } from '../util/hex.js';
 import type { DmaBufCore } from './core.js';
 import { beginCpuAccess, endCpuAccess, userMmap } from './cpu.js';
 import { releaseImpl } from './export.js';
@@ -65,7 +66,7 @@ function syncIoctl(core: DmaBufCore, b: DmaBuf, arg: DmaBufSyncArg | undefined):
   if (arg === undefined) return kerr('EFAULT', 'DMA_BUF_IOCTL_SYNC: bad address');
   const flags = BigInt(arg.flags);
   if ((flags & ~BigInt(DMA_BUF_SYNC.VALID_FLAGS_MASK)) !== 0n)
-    return kerr('EINVAL', `DMA_BUF_IOCTL_SYNC: invalid flags 0x${flags.toString(16)}`);
+    return kerr('EINVAL', `DMA_BUF_IOCTL_SYNC: invalid flags ${hex(flags)}`);
   const rw = Number(flags & 3n);
   const dir: DmaDataDirection | null =
     rw === 3 ? DMA_BIDIRECTIONAL : rw === 1 ? DMA_FROM_DEVICE : rw === 2 ? DMA_TO_DEVICE : null;
@@ -172,7 +173,7 @@ export function dmaBufFileOps(core: DmaBufCore): FileOps {
       if (core.env.rules.syncFileIoctls && cmd === DMA_BUF_IOCTL.IMPORT_SYNC_FILE) {
         return importSyncFile(core, b, arg as DmaBufSyncFileArg | undefined, proc);
       }
-      return kerr('ENOTTY', `dma-buf ioctl 0x${cmd.toString(16)}: inappropriate ioctl`);
+      return kerr('ENOTTY', `dma-buf ioctl ${hex(cmd)}: inappropriate ioctl`);
     },
     mmap: (f, vma: Vma) => userMmap(core, bufOf(f), vma),
     dname: (f) => dmaBufDentryName(bufOf(f)),

@@ -1,5 +1,6 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
-import { minBig } from './bigmath.js';
+import { minBig } from '../util/bigint.js';
+import { hex } from '../util/hex.js';
 import type { PhysAddressSpace } from './bus.js';
 
 /**
@@ -81,7 +82,7 @@ export class DmaPort {
     if (!region) {
       return kerr(
         'EIO',
-        `${this.device}: DMA to 0x${dmaAddr.toString(16)} (phys 0x${t.value.phys.toString(16)}) hit no device or RAM (Unsupported Request)`,
+        `${this.device}: DMA to ${hex(dmaAddr)} (phys ${hex(t.value.phys)}) hit no device or RAM (Unsupported Request)`,
       );
     }
     const inRegion = region.start + region.size - t.value.phys;

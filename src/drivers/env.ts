@@ -74,6 +74,11 @@ export interface DriverEnv {
   readonly bus: PhysAddressSpace;
   readonly ram: HostRam;
   readonly mapper: DmaMapper;
+  /**
+   * The bound driver's own P2P policy (the spec's `p2p: refuses`, e.g. a consumer GPU driver):
+   * false makes an importer attach without allow_peer2peer and an exporter clear peer2peer.
+   */
+  driverAllowsP2p(fn: PciFunction): boolean;
   /** pci_p2pdma_distance(provider, client, verbose): < 0 means P2P is refused. */
   p2pDistance(provider: PciFunction, client: PciFunction, verbose: boolean): number;
   /** How `fn`'s DMA addresses become physical addresses (IOMMU or identity). */

@@ -5,7 +5,9 @@ import { type DmaDevice, pciDevice } from '../dmabuf/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
-import { minBig } from './bigmath.js';
+import { driverRefusesP2p } from '../perf/facts.js';
+import { minBig } from '../util/bigint.js';
+import { hex } from '../util/hex.js';
 import { PhysAddressSpace } from './bus.js';
 import type { DmaTranslation } from './dma-port.js';
 import type { DriverEnv } from './env.js';
@@ -74,8 +76,7 @@ export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
         return ok({ phys: dmaAddr, contiguous: minBig(left, len) });
       }
       const r = iommu.translate(fn, dmaAddr, write ? 'write' : 'read');
-      if (!r.ok)
-        return kerr('EFAULT', `${fn.bdf}: IOMMU fault at 0x${dmaAddr.toString(16)} (${r.message})`);
+      if (!r.ok) return kerr('EFAULT', `${fn.bdf}: IOMMU fault at ${hex(dmaAddr)} (${r.message})`);
       const pageLeft = 4096n - (dmaAddr % 4096n);
       return ok({
         phys: r.value,
@@ -88,6 +89,7 @@ export function fromKernel(k: Kernel, opts: DriverEnvOptions = {}): DriverEnv {
     bus,
     ram,
     mapper,
+    driverAllowsP2p: (fn) => !driverRefusesP2p(k.fabric, fn),
     p2pDistance(provider, client, verbose) {
       const r = p2p.distance(provider, [client], verbose);
       for (const line of r.log) k.printk('warn', line);

@@ -3,7 +3,8 @@
  * 96 GiB HBM costs what is touched. Untouched bytes read as zero (as freshly scrubbed memory).
  * Offsets and sizes are bigint (device memories exceed 2^32); a single transfer is a Uint8Array.
  */
-import { minBig } from './bigmath.js';
+import { minBig } from '../util/bigint.js';
+import { hex } from '../util/hex.js';
 
 export const SPARSE_PAGE = 4096;
 const PAGE = BigInt(SPARSE_PAGE);
@@ -95,7 +96,7 @@ export class SparseMemory {
   #check(offset: bigint, length: bigint): void {
     if (offset < 0n || length < 0n || offset + length > this.size) {
       throw new RangeError(
-        `${this.name}: access [0x${offset.toString(16)}, +0x${length.toString(16)}) outside 0x${this.size.toString(16)} bytes`,
+        `${this.name}: access [${hex(offset)}, +${hex(length)}) outside ${hex(this.size)} bytes`,
       );
     }
   }

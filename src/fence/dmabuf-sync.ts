@@ -4,6 +4,7 @@
  * fd table and the file reference; these helpers implement the reservation-object side exactly.
  */
 import { type KResult, kerr, ok } from '../core/index.js';
+import { hex } from '../util/hex.js';
 import type { DmaResv } from './resv.js';
 import { SyncFile } from './sync-file.js';
 import {
@@ -27,7 +28,7 @@ export function validateSyncFileFlags(flags: number): KResult<void> {
   ) {
     return kerr(
       'EINVAL',
-      `sync_file flags 0x${flags.toString(16)} are not a non-empty subset of DMA_BUF_SYNC_RW`,
+      `sync_file flags ${hex(flags)} are not a non-empty subset of DMA_BUF_SYNC_RW`,
     );
   }
   return ok(undefined);

@@ -2,6 +2,7 @@ import type { SimClock } from '../core/clock.js';
 import { type KResult, kerr, ok } from '../core/errno.js';
 import { RULE } from '../core/rule-ids.js';
 import type { ViolationLog } from '../core/violations.js';
+import { hex } from '../util/hex.js';
 import type { Iotlb } from './iotlb.js';
 import type { IovaAllocator, IovaRange } from './iova.js';
 import type { IoPageTable } from './pagetable.js';
@@ -109,7 +110,7 @@ export class IommuDomain {
       this.#violations?.report(
         'WARN',
         RULE.iommuUnmapSizeMismatch,
-        `iommu_unmap of 0x${iova.toString(16)}+0x${size.toString(16)} unmapped 0x${bytes.toString(16)} bytes`,
+        `iommu_unmap of ${hex(iova)}+${hex(size)} unmapped ${hex(bytes)} bytes`,
       );
     }
     if (inval === 'sync') {
@@ -174,14 +175,11 @@ export class IommuDomain {
     const cached = this.#iotlb.lookup(this.id, iova, this.pt.pageSizes);
     const leaf = cached ?? this.pt.lookup(iova);
     if (leaf === undefined) {
-      return kerr(
-        'EFAULT',
-        `IOMMU fault: domain ${this.id} has no mapping for IOVA 0x${iova.toString(16)}`,
-      );
+      return kerr('EFAULT', `IOMMU fault: domain ${this.id} has no mapping for IOVA ${hex(iova)}`);
     }
     if (cached === undefined) this.#iotlb.fill(this.id, leaf);
     if ((access === 'read' && !leaf.prot.read) || (access === 'write' && !leaf.prot.write)) {
-      return kerr('EACCES', `IOMMU fault: ${access} of IOVA 0x${iova.toString(16)} not permitted`);
+      return kerr('EACCES', `IOMMU fault: ${access} of IOVA ${hex(iova)} not permitted`);
     }
     return ok(leaf.phys + (iova - leaf.iova));
   }

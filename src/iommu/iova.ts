@@ -6,7 +6,7 @@
  * tree, as in the kernel, and is handed out again before the tree is searched.
  */
 
-import { maxBig, minBig } from './types.js';
+import { maxBig, minBig } from '../util/bigint.js';
 
 /** Orders 0..5 (1..32 granules) are cached (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
 export const IOVA_RCACHE_MAX_ORDER = 5;

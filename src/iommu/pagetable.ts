@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../core/errno.js';
+import { hex } from '../util/hex.js';
 import {
   DEFAULT_PAGE_SIZES,
   type PageSizeName,
@@ -180,5 +181,3 @@ export class IoPageTable {
     });
   }
 }
-
-const hex = (v: bigint) => `0x${v.toString(16)}`;

@@ -93,7 +93,3 @@ export interface IommuSnapshot {
   readonly fqPending: number;
   readonly fqPendingBytes: bigint;
 }
-
-/** min/max for bigints (Math.min/max do not take them). */
-export const minBig = (a: bigint, b: bigint): bigint => (a <= b ? a : b);
-export const maxBig = (a: bigint, b: bigint): bigint => (a >= b ? a : b);

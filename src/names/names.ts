@@ -4,6 +4,7 @@
  */
 import { Fabric } from '../pci/fabric.js';
 import { type FunctionNames, isKnown, type PciFunction } from '../pci/types.js';
+import { hexDigits } from '../util/hex.js';
 import { type PciIds, subKey } from './ids.js';
 
 export type { FunctionNames };
@@ -55,13 +56,11 @@ export function nameFabric(fabric: Fabric, db: PciIds): Fabric {
   );
 }
 
-const h4 = (n: number) => n.toString(16).padStart(4, '0');
-
 /** lspci's class text: `Ethernet controller` / `-nn`: `Ethernet controller [0200]`. */
 export function classText(f: PciFunction, nn: boolean): string {
   if (!isKnown(f.classCode)) return 'class unknown';
   const n = f.names;
-  const id = h4(f.classCode >> 8);
+  const id = hexDigits(f.classCode >> 8, 4);
   if (n?.subclass) return nn ? `${n.subclass} [${id}]` : n.subclass;
   // Only the base class known: lspci always adds the number then.
   if (n?.baseClass) return `${n.baseClass} [${id}]`;
@@ -70,9 +69,9 @@ export function classText(f: PciFunction, nn: boolean): string {
 
 /** format_name_pair: `Vendor Device`, `Vendor Device dddd`, `Device vvvv:dddd` (and `-nn` forms). */
 function pair(v: string | null, d: string | null, iv: number, id: number, nn: boolean): string {
-  const ids = `${h4(iv)}:${h4(id)}`;
+  const ids = `${hexDigits(iv, 4)}:${hexDigits(id, 4)}`;
   if (nn) return v && d ? `${v} ${d} [${ids}]` : v ? `${v} Device [${ids}]` : `Device [${ids}]`;
-  return v && d ? `${v} ${d}` : v ? `${v} Device ${h4(id)}` : `Device ${ids}`;
+  return v && d ? `${v} ${d}` : v ? `${v} Device ${hexDigits(id, 4)}` : `Device ${ids}`;
 }
 
 /** lspci's vendor+device text; null when the ids are unknown. */
@@ -92,9 +91,6 @@ export function subsystemText(f: PciFunction, nn: boolean): string | null {
 /** One lspci line after the BDF: `Ethernet controller [0200]: Mellanox … [15b3:1021] (rev 01)`. */
 export function lspciText(f: PciFunction, nn = true): string {
   const dev = deviceText(f, nn) ?? 'Device unknown';
-  const rev =
-    isKnown(f.revision) && f.revision !== 0
-      ? ` (rev ${f.revision.toString(16).padStart(2, '0')})`
-      : '';
+  const rev = isKnown(f.revision) && f.revision !== 0 ? ` (rev ${hexDigits(f.revision, 2)})` : '';
   return `${classText(f, nn)}: ${dev}${rev}`;
 }

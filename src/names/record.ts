@@ -3,8 +3,7 @@
  * functions use), so a snapshot reads the same on a machine with another pci.ids or none.
  */
 import type { Fabric } from '../pci/fabric.js';
-
-const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
+import { hexDigits } from '../util/hex.js';
 
 export function namesToPciIds(fabric: Fabric, header: string): string {
   const vendors = new Map<number, string>();
@@ -34,7 +33,10 @@ export function namesToPciIds(fabric: Fabric, header: string): string {
       n.device !== null &&
       n.subsystem !== null
     )
-      subs.set(`${h(v, 4)} ${h(d, 4)} ${h(sv, 4)} ${h(sd, 4)}`, n.subsystem);
+      subs.set(
+        `${hexDigits(v, 4)} ${hexDigits(d, 4)} ${hexDigits(sv, 4)} ${hexDigits(sd, 4)}`,
+        n.subsystem,
+      );
     if (typeof c === 'number') {
       const base = c >> 16;
       const sub = (c >> 8) & 0xff;
@@ -43,28 +45,29 @@ export function namesToPciIds(fabric: Fabric, header: string): string {
         const sm = subclasses.get(base) ?? new Map<number, string>();
         sm.set(sub, n.subclass);
         subclasses.set(base, sm);
-        if (n.progIf !== null) progIfs.set(`${h(c >> 8, 4)} ${h(c & 0xff, 2)}`, n.progIf);
+        if (n.progIf !== null)
+          progIfs.set(`${hexDigits(c >> 8, 4)} ${hexDigits(c & 0xff, 2)}`, n.progIf);
       }
     }
   }
   const out = [`# ${header}`, '# Names of the functions in this capture, in pci.ids syntax.', ''];
   for (const v of [...vendors.keys()].sort((a, b) => a - b)) {
-    out.push(`${h(v, 4)}  ${vendors.get(v)}`);
+    out.push(`${hexDigits(v, 4)}  ${vendors.get(v)}`);
     for (const [d, name] of [...(devices.get(v) ?? [])].sort((a, b) => a[0] - b[0])) {
-      out.push(`\t${h(d, 4)}  ${name}`);
+      out.push(`\t${hexDigits(d, 4)}  ${name}`);
       for (const [k, s] of [...subs].sort()) {
         const [kv, kd, ksv, ksd] = k.split(' ');
-        if (kv === h(v, 4) && kd === h(d, 4)) out.push(`\t\t${ksv} ${ksd}  ${s}`);
+        if (kv === hexDigits(v, 4) && kd === hexDigits(d, 4)) out.push(`\t\t${ksv} ${ksd}  ${s}`);
       }
     }
   }
   for (const c of [...classes.keys()].sort((a, b) => a - b)) {
-    out.push(`C ${h(c, 2)}  ${classes.get(c)}`);
+    out.push(`C ${hexDigits(c, 2)}  ${classes.get(c)}`);
     for (const [s, name] of [...(subclasses.get(c) ?? [])].sort((a, b) => a[0] - b[0])) {
-      out.push(`\t${h(s, 2)}  ${name}`);
+      out.push(`\t${hexDigits(s, 2)}  ${name}`);
       for (const [k, p] of [...progIfs].sort()) {
         const [ks, kp] = k.split(' ');
-        if (ks === h((c << 8) | s, 4)) out.push(`\t\t${kp}  ${p}`);
+        if (ks === hexDigits((c << 8) | s, 4)) out.push(`\t\t${kp}  ${p}`);
       }
     }
   }

@@ -11,6 +11,7 @@
  */
 import type { Bdf } from '../pci/bdf.js';
 import type { PciFunction } from '../pci/types.js';
+import { hexDigits } from '../util/hex.js';
 import { allowlistLookup } from './allowlist.js';
 import type { P2pEnv } from './env.js';
 import type { Ask } from './explore.js';
@@ -75,8 +76,6 @@ function rootComplexAllowlist(
     typeof iommu === 'boolean' ? iommu : 'unknown',
   );
 }
-
-const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /** The ACS list as `seq_buf` prints it into its buffer, final `;` dropped (or truncated). */
 export function acsListText(bdfs: readonly string[], buffer: number | null): string {
@@ -261,7 +260,7 @@ function hostBridgeAllowlist(
     });
     if (r.kind === 'not-listed' && warn && env.rules.hostBridgeWarning) {
       log.push(
-        `${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ${hex4(dev.vendor)}:${hex4(dev.device)}`,
+        `${env.devName(dev)}: Host bridge not in P2PDMA whitelist: ${hexDigits(dev.vendor, 4)}:${hexDigits(dev.device, 4)}`,
       );
     }
     return r.kind === 'allowed';

@@ -1,4 +1,5 @@
 import { PeerdmaError } from '../errors/index.js';
+import { hexDigits } from '../util/hex.js';
 
 /**
  * A PCI function address in canonical form `dddd:bb:dd.f` (lower-case hex). The domain has at least
@@ -36,10 +37,8 @@ export function parseBdf(text: string, where = 'BDF'): BdfParts {
   return p;
 }
 
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-
 export function formatBdf(p: BdfParts): Bdf {
-  return `${hex(p.domain, 4)}:${hex(p.bus, 2)}:${hex(p.device, 2)}.${p.fn}` as Bdf;
+  return `${hexDigits(p.domain, 4)}:${hexDigits(p.bus, 2)}:${hexDigits(p.device, 2)}.${p.fn}` as Bdf;
 }
 
 /** Canonicalise any accepted spelling (`3b:00.0`, `0000:3B:00.0`) to a Bdf. */
@@ -59,7 +58,7 @@ export function cacheKey(p: BdfParts): number {
 
 /** `bb:dd.f` (no domain), as kernel messages such as the ACS list print it. */
 export function shortBdf(p: BdfParts): string {
-  return `${hex(p.bus, 2)}:${hex(p.device, 2)}.${p.fn}`;
+  return `${hexDigits(p.bus, 2)}:${hexDigits(p.device, 2)}.${p.fn}`;
 }
 
 /** Total order: domain, bus, device, function. */

@@ -1,4 +1,5 @@
 import { PeerdmaError, type SourceLocation } from '../errors/index.js';
+import { hexDigits } from '../util/hex.js';
 import { type Bdf, type BdfParts, formatBdf, parseBdf } from './bdf.js';
 import { Fabric } from './fabric.js';
 import {
@@ -68,7 +69,7 @@ export interface MachineInit {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export const hostBridgeId = (domain: number, bus: number): string =>
-  `pci${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}`;
+  `pci${hexDigits(domain, 4)}:${hexDigits(bus, 2)}`;
 
 /**
  * Builds a validated, immutable Fabric. Loaders and tests use it; `build()` rejects impossible

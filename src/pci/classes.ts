@@ -1,3 +1,4 @@
+import { hexDigits } from '../util/hex.js';
 import type { PciFunction } from './types.js';
 import { isKnown } from './types.js';
 
@@ -75,5 +76,5 @@ const CLASS_NAMES: Readonly<Record<number, string>> = {
 };
 
 export function className(classCode: number): string {
-  return CLASS_NAMES[classCode >> 8] ?? `Class ${(classCode >> 8).toString(16).padStart(4, '0')}`;
+  return CLASS_NAMES[classCode >> 8] ?? `Class ${hexDigits(classCode >> 8, 4)}`;
 }

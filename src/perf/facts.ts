@@ -23,11 +23,14 @@ export function sharedChip(
   return pa.switchChip!.id === pb.switchChip!.id ? [pa, pb] : null;
 }
 
+/** The spec states that `f`'s driver (or its PF's, for a VF) refuses P2P. */
+export function driverRefusesP2p(fabric: Fabric, f: PciFunction): boolean {
+  const pf = f.physfn !== null ? fabric.require(f.physfn) : f;
+  return f.driverP2p === 'refuses' || pf.driverP2p === 'refuses';
+}
+
 /** The first end of a flow (its function, or a VF's PF) whose driver refuses P2P, else null. */
 export function refuser(fabric: Fabric, src: PciFunction, dst: PciFunction): PciFunction | null {
-  for (const f of [src, dst]) {
-    const pf = f.physfn !== null ? fabric.require(f.physfn) : f;
-    if (f.driverP2p === 'refuses' || pf.driverP2p === 'refuses') return f;
-  }
+  for (const f of [src, dst]) if (driverRefusesP2p(fabric, f)) return f;
   return null;
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { matrixDevices } from '../p2pdma/matrix.js';
-import { randomFabric } from '../p2pdma/testing/gen.js';
-import { bandwidthMatrices } from './matrix.js';
+import { randomFabric, rng } from '../p2pdma/testing/gen.js';
+import { ACS, type Fabric, FabricBuilder, type PcieInfo } from '../pci/index.js';
+import type { PciFunction } from '../pci/types.js';
+import { type BandwidthMatrices, bandwidthMatrices } from './matrix.js';
 import { PerfModel } from './model.js';
 
 const close = (got: number, want: number, what: string) =>
@@ -11,65 +13,205 @@ const close = (got: number, want: number, what: string) =>
     `${what}: fast ${got} vs solver ${want}`,
   );
 
+/** Every cell of `m` against PerfModel.solve on the same flow(s); returns the cells compared. */
+function compareWithSolver(model: PerfModel, devs: readonly PciFunction[], m: BandwidthMatrices) {
+  let cells = 0;
+  for (let i = 0; i < devs.length; i++) {
+    for (let j = 0; j < devs.length; j++) {
+      if (i === j) {
+        assert.ok(Number.isNaN(m.cell('uniP2p', i, i)) && Number.isNaN(m.cell('latP2p', i, i)));
+        continue;
+      }
+      const [s, d] = [devs[i]!, devs[j]!];
+      const at = `${model.fabric.machine.name} ${s.bdf}>${d.bdf}`;
+      const p2p = model.solve([{ src: s, dst: d, mode: 'p2p' }])[0]!;
+      const bounce = model.solve([{ src: s, dst: d, mode: 'bounce' }])[0]!;
+      const bidiP = model.solve([
+        { src: s, dst: d, mode: 'p2p' },
+        { src: d, dst: s, mode: 'p2p' },
+      ]);
+      const bidiB = model.solve([
+        { src: s, dst: d, mode: 'bounce' },
+        { src: d, dst: s, mode: 'bounce' },
+      ]);
+      for (const end of ['lo', 'hi'] as const) {
+        close(
+          m.cell('uniP2p', i, j, end),
+          p2p.rate[end],
+          `${at} uni P2P ${end} (${p2p.route.via})`,
+        );
+        close(m.cell('uniBounce', i, j, end), bounce.rate[end], `${at} uni bounce ${end}`);
+        close(
+          m.cell('bidiP2p', i, j, end),
+          bidiP[0]!.rate[end] + bidiP[1]!.rate[end],
+          `${at} bidi P2P ${end} (${bidiP[0]!.route.via}/${bidiP[1]!.route.via})`,
+        );
+        close(
+          m.cell('bidiBounce', i, j, end),
+          bidiB[0]!.rate[end] + bidiB[1]!.rate[end],
+          `${at} bidi bounce ${end}`,
+        );
+        if (!m.ranged)
+          for (const k of ['uniP2p', 'uniBounce', 'bidiP2p', 'bidiBounce'] as const)
+            assert.equal(m.cell(k, i, j, 'hi'), m.cell(k, i, j, 'lo'));
+      }
+      close(m.cell('latP2p', i, j), p2p.route.latencyNs, `${at} P2P latency`);
+      close(m.cell('latBounce', i, j), bounce.route.latencyNs, `${at} bounce latency`);
+      cells++;
+    }
+  }
+  return cells;
+}
+
 test('every matrix cell equals the max-min solver on the same flows (random fabrics)', () => {
   let cells = 0;
+  let merged = 0;
   for (let seed = 1; seed <= 40; seed++) {
     const fabric = randomFabric(seed, { maxHostBridges: 4 });
-    const model = new PerfModel(fabric);
+    // every fourth fabric with DMA reads (the destination pulls) instead of posted writes
+    const model = new PerfModel(fabric, { op: seed % 4 === 0 ? 'read' : 'write' });
     const devs = matrixDevices(fabric, { all: true }).slice(0, 14);
     const m = bandwidthMatrices(model, devs);
-    for (let i = 0; i < devs.length; i++) {
-      for (let j = 0; j < devs.length; j++) {
-        if (i === j) continue;
-        const [s, d] = [devs[i]!, devs[j]!];
-        const at = `seed ${seed} ${s.bdf}>${d.bdf}`;
-        const p2p = model.solve([{ src: s, dst: d, mode: 'p2p' }])[0]!;
-        const bounce = model.solve([{ src: s, dst: d, mode: 'bounce' }])[0]!;
-        const bidiP = model.solve([
-          { src: s, dst: d, mode: 'p2p' },
-          { src: d, dst: s, mode: 'p2p' },
-        ]);
-        const bidiB = model.solve([
-          { src: s, dst: d, mode: 'bounce' },
-          { src: d, dst: s, mode: 'bounce' },
-        ]);
-        for (const end of ['lo', 'hi'] as const) {
-          const e = m[end];
-          close(e.uniP2p[i * m.n + j]!, p2p.rate[end], `${at} uni P2P ${end} (${p2p.route.via})`);
-          close(e.uniBounce[i * m.n + j]!, bounce.rate[end], `${at} uni bounce ${end}`);
-          close(
-            e.bidiP2p[i * m.n + j]!,
-            bidiP[0]!.rate[end] + bidiP[1]!.rate[end],
-            `${at} bidi P2P ${end} (${bidiP[0]!.route.via}/${bidiP[1]!.route.via})`,
-          );
-          close(
-            e.bidiBounce[i * m.n + j]!,
-            bidiB[0]!.rate[end] + bidiB[1]!.rate[end],
-            `${at} bidi bounce ${end}`,
-          );
-        }
-        close(m.latP2p[i * m.n + j]!, p2p.route.latencyNs, `${at} P2P latency`);
-        close(m.latBounce[i * m.n + j]!, bounce.route.latencyNs, `${at} bounce latency`);
-        cells++;
+    cells += compareWithSolver(model, devs, m);
+    merged += devs.length - m.groups;
+  }
+  assert.ok(cells > 2000, `compared ${cells} cells`);
+  assert.ok(merged > 20, `grouping merged only ${merged} devices`);
+});
+
+/**
+ * Two sockets with the same tree each: root ports with a switch or a device directly below;
+ * multi-function devices whose functions agree (one group) or differ in MPS / MRRS (groups of
+ * their own); links trained below capability to random widths and speeds; ACS that redirects on
+ * some ports; a driver that refuses P2P; functions without a memory BAR (P2P one way only). The traps for a grouping keyed too loosely.
+ */
+function groupingFabric(seed: number): { fabric: Fabric; split: Set<string> } {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const cpu = pick([
+    { vendor: 'GenuineIntel', family: 6, arch: 'x86_64' },
+    { vendor: 'GenuineIntel', family: 6, model: 0x55, arch: 'x86_64' },
+    { vendor: 'AuthenticAMD', family: 0x19, model: 0x01, arch: 'x86_64' },
+  ]);
+  const b = new FabricBuilder().machine({ name: `grouping-${seed}`, cpu });
+  const hx = (x: number, w: number) => x.toString(16).padStart(w, '0');
+  const port = (portType: PcieInfo['portType'], extra: Partial<PcieInfo> = {}): PcieInfo => ({
+    portType,
+    linkCap: { speedGTs: 16, width: 16 },
+    linkStatus: { speedGTs: 16, width: 16 },
+    ...extra,
+  });
+  const split = new Set<string>();
+  for (let h = 0; h < 2; h++) {
+    const hb = `pci${hx(h, 4)}:00`;
+    b.hostBridge({ domain: h, rootBus: 0, numaNode: h });
+    const at = (bus: number, dev: number, fn: number) =>
+      `${hx(h, 4)}:${hx(bus, 2)}:${hx(dev, 2)}.${fn}`;
+    b.fn({ bdf: at(0, 0, 0), hostBridge: hb, vendor: 0x8086, device: 0x2020, classCode: 0x060000 });
+    let bus = 1;
+    const device = (parent: string) => {
+      const eb = bus++;
+      const fns = 1 + Math.floor(r() * 4);
+      const differ = fns > 1 && r() < 0.4;
+      const status = { speedGTs: pick([8, 16]), width: pick([4, 8, 16]) };
+      const noBar = new Set(r() < 0.3 ? [fns - 1] : []);
+      for (let f = 0; f < fns; f++) {
+        const bdf = at(eb, 0, f);
+        if (differ) split.add(bdf);
+        b.fn({
+          bdf,
+          parent,
+          hostBridge: hb,
+          vendor: 0x10de,
+          device: 0x20b0,
+          classCode: 0x030200,
+          pcie: port('endpoint', {
+            linkStatus: status,
+            mps: differ && f === 1 ? 128 : 256,
+            mrrs: differ && f === 2 ? 4096 : 512,
+          }),
+          // a function without a memory BAR: no P2P provider, the kernel refuses writes into it
+          bars: noBar.has(f)
+            ? []
+            : [
+                {
+                  index: 0,
+                  space: 'mem',
+                  start: 0xe0000000n,
+                  size: 1n << 24n,
+                  is64: true,
+                  prefetchable: true,
+                },
+              ],
+          acs: { state: 'absent' },
+          driver: null,
+          ...(r() < 0.05 ? { driverP2p: 'refuses' as const } : {}),
+        });
+      }
+    };
+    for (let p = 0; p < 2; p++) {
+      const rp = at(0, 1 + p, 0);
+      b.fn({
+        bdf: rp,
+        hostBridge: hb,
+        classCode: 0x060400,
+        pcie: port('root-port'),
+        acs: { state: 'present', cap: 0x5f, ctrl: 0 },
+      });
+      if (p === 1) {
+        device(rp);
+        continue;
+      }
+      const usp = at(bus++, 0, 0);
+      b.fn({ bdf: usp, parent: rp, classCode: 0x060400, pcie: port('switch-upstream') });
+      const dsBus = bus++;
+      for (let s = 0; s < 3; s++) {
+        const dsp = at(dsBus, s, 0);
+        b.fn({
+          bdf: dsp,
+          parent: usp,
+          classCode: 0x060400,
+          pcie: port('switch-downstream'),
+          acs: { state: 'present', cap: 0x5f, ctrl: r() < 0.3 ? ACS.RR | ACS.CR : 0 },
+        });
+        device(dsp);
       }
     }
   }
-  assert.ok(cells > 2000, `compared ${cells} cells`);
-});
+  return { fabric: b.build(), split };
+}
 
-test('a ranged one-socket machine shares the bounce matrices between the ends (no copy)', async () => {
-  const { loadSpec } = await import('../ingest/spec/index.js');
-  const { PARTITIONED_SPEC } = await import('../ingest/spec/testing/chip.js');
-  const text = PARTITIONED_SPEC.replace(/^cpu: .*$/m, 'cpu: {vendor: GenuineIntel}');
-  const model = new PerfModel(loadSpec({ name: 'm.yaml', text }).fabric);
-  assert.equal(model.graph.rc.id, 'unknown');
-  const f = model.fabric;
-  const m = bandwidthMatrices(
-    model,
-    ['gpu0', 'gpu1', 'gpu2'].map((n) => f.resolve(n)),
-  );
-  assert.notEqual(m.hi, m.lo, 'the root complex is ranged');
-  assert.equal(m.hi.uniBounce, m.lo.uniBounce);
-  assert.equal(m.hi.bidiBounce, m.lo.bidiBounce);
-  assert.notEqual(m.hi.uniP2p, m.lo.uniP2p);
+const pcieOf = (f: PciFunction): Partial<PcieInfo> =>
+  typeof f.pcie === 'object' && f.pcie !== null ? f.pcie : {};
+
+describe('grouping: devices share figures only when nothing the model reads tells them apart', () => {
+  test('every cell equals the solver on fabrics built to trap a loose grouping', () => {
+    let cells = 0;
+    let splits = 0;
+    let differ = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const { fabric, split } = groupingFabric(seed);
+      const model = new PerfModel(fabric, { op: seed % 2 === 0 ? 'read' : 'write' });
+      const devs = matrixDevices(fabric, { all: true });
+      const m = bandwidthMatrices(model, devs);
+      cells += compareWithSolver(model, devs, m);
+      for (let i = 0; i < devs.length; i++)
+        for (let j = i + 1; j < devs.length; j++) {
+          if (m.cell('uniP2p', i, j, 'hi') !== m.cell('uniP2p', i, j, 'lo')) differ++;
+          const [a, b] = [devs[i]!, devs[j]!];
+          const oneDevice = a.bdf.slice(0, -2) === b.bdf.slice(0, -2);
+          const same = m.groupOf(i) === m.groupOf(j);
+          // functions of one device share a group unless their MPS or MRRS differ; different
+          // devices (another link, another socket) never do
+          if (oneDevice && (split.has(a.bdf) || split.has(b.bdf))) {
+            const [pa, pb] = [pcieOf(a), pcieOf(b)];
+            assert.equal(same, pa.mps === pb.mps && pa.mrrs === pb.mrrs, `${a.bdf} ${b.bdf}`);
+            if (!same) splits++;
+          } else assert.equal(same, oneDevice, `${a.bdf} ${b.bdf}`);
+        }
+    }
+    assert.ok(cells > 3000, `compared ${cells} cells`);
+    assert.ok(splits > 5, `only ${splits} split pairs`);
+    assert.ok(differ > 0, 'some root-complex cells differ between the ends of the ranges');
+  });
 });

@@ -2,13 +2,19 @@
  * All-pairs bandwidth and latency, laid out like CUDA's p2pBandwidthLatencyTest: unidirectional and
  * bidirectional, with P2P enabled (the route the kernel allows; a refused pair falls back to the
  * bounce, as the CUDA sample does) and disabled (always the bounce), plus fabric latency. Posted
- * writes, like cudaMemcpyPeer's copy engine.
+ * writes, like cudaMemcpyPeer's copy engine, or DMA reads (the model's `op`: the sample's
+ * `--p2p_read`).
  *
  * Each cell is the max-min solution of one flow (uni) or the two opposite flows (bidi) alone on
  * the fabric, in closed form: per device, its chain of uplinks to the root port with prefix
  * minima; per pair, the links both flows share are the common tail of the two chains. Within each
  * group of links every flow has the same coefficient, so a group acts as one constraint (its
- * smallest link). The differential test checks every cell against PerfModel.solve (src/sim).
+ * smallest link); where the two directions' coefficients differ (reads at two readers' MRRS) the
+ * pair is a two-flow max-min system (`Fill2`). The differential test checks every cell against
+ * PerfModel.solve (src/sim).
+ *
+ * The result is not n × n matrices: the figures are kept per pair of groups and read through the
+ * kernel's map type of each cell (`BandwidthMatrices.cell`).
  */
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
@@ -18,28 +24,31 @@ import { type Coefficients, coefficients } from './link.js';
 import type { PerfModel } from './model.js';
 import { chainMps, mrrsOf } from './route.js';
 
-export interface EndMatrices {
-  /** Row = source, column = destination, GB/s; the diagonal is NaN. */
-  readonly uniP2p: Float32Array;
-  readonly uniBounce: Float32Array;
-  /** Sum of both directions (symmetric). */
-  readonly bidiP2p: Float32Array;
-  readonly bidiBounce: Float32Array;
-}
+/** The four bandwidth matrices (GB/s) and the two latency matrices (ns). */
+export const RATE_KINDS = ['uniP2p', 'uniBounce', 'bidiP2p', 'bidiBounce'] as const;
+export type RateKind = (typeof RATE_KINDS)[number];
+export type LatencyKind = 'latP2p' | 'latBounce';
+export type MatrixKind = RateKind | LatencyKind;
+export type MatrixEnd = 'lo' | 'hi';
 
+/**
+ * All-pairs matrices, read cell by cell. Row = source, column = destination. `uniP2p`: P2P as the
+ * kernel allows it (a refused pair falls back to the bounce); `uniBounce`: always the bounce;
+ * `bidi*`: the sum of both directions at once (symmetric); `latP2p`/`latBounce`: the one-way
+ * fabric latency in ns (one value for both ends). GB/s and ns as float32 (as
+ * the dense matrices held them); the diagonal is NaN.
+ */
 export interface BandwidthMatrices {
   readonly devices: readonly PciFunction[];
   readonly n: number;
   readonly pairs: PairMatrix;
-  readonly lo: EndMatrices;
-  /**
-   * Same object as `lo` when no published range applies to this machine; its bounce matrices are
-   * `lo`'s when only the root complex is ranged (the bounce never crosses it).
-   */
-  readonly hi: EndMatrices;
-  /** One-way fabric latency of a posted write, ns: P2P (fallback bounce) and bounce. */
-  readonly latP2p: Float32Array;
-  readonly latBounce: Float32Array;
+  /** A published range applies: the hi end of a cell may differ from its lo end. */
+  readonly ranged: boolean;
+  /** Number of groups (devices with the same figures against every other device, route aside). */
+  readonly groups: number;
+  /** The group of device i. */
+  groupOf(i: number): number;
+  cell(kind: MatrixKind, i: number, j: number, end?: MatrixEnd): number;
 }
 
 const INF = Number.POSITIVE_INFINITY;
@@ -148,6 +157,13 @@ class Fill2 {
     this.a1[i] = a1;
     this.a2[i] = a2;
   }
+  /** Flow 1 or 2 alone under bound b. */
+  alone(flow: 1 | 2, b: number): number {
+    const a = flow === 1 ? this.a1 : this.a2;
+    let r = b;
+    for (let i = 0; i < this.m; i++) if (a[i]! > 0) r = Math.min(r, this.cap[i]! / a[i]!);
+    return r;
+  }
   solve(b1: number, b2: number): void {
     const { cap, a1, a2, m } = this;
     let t = Math.min(b1, b2);
@@ -178,59 +194,29 @@ class Fill2 {
   }
 }
 
-/** All-pairs matrices over `devices` (default: the model's matrix selection is the caller's). */
+/**
+ * All-pairs matrices over `devices` (the caller picks them, e.g. `matrixDevices`). The figures of a
+ * cell depend on the two devices only through their groups (`groupsOf`: one uplink chain, MPS,
+ * MRRS, socket) and the route each direction takes (the kernel's map type, the driver); so each
+ * pair of groups is computed once per end of the ranges, and a cell is read through its map types.
+ * The rare pair whose two directions take different routes is solved apart (`Cells.mixed`).
+ */
 export function bandwidthMatrices(
   model: PerfModel,
   devices: readonly PciFunction[],
 ): BandwidthMatrices {
-  if (model.op !== 'write') throw new Error('bandwidthMatrices: posted writes only (op write)');
   const g = model.graph;
-  const n = devices.length;
   const pairs = fastMatrix(model.env, devices);
-  const PT = transpose(pairs.mapTypes, n);
   const ch = chainsOf(g, devices);
   const ranged =
     g.rc.rcFlow.lo !== g.rc.rcFlow.hi ||
     g.rc.rcTotal.lo !== g.rc.rcTotal.hi ||
     g.rc.socketLink.lo !== g.rc.socketLink.hi;
-  const alloc = (): EndMatrices => ({
-    uniP2p: new Float32Array(n * n),
-    uniBounce: new Float32Array(n * n),
-    bidiP2p: new Float32Array(n * n),
-    bidiBounce: new Float32Array(n * n),
-  });
-  const lo = alloc();
-  // the bounce never crosses the root complex: its figures differ between the ends of the ranges
-  // only through the socket link, so without a ranged socket link in play the hi end shares them
-  const oneSocket = ch.socket.every((x) => x === ch.socket[0]);
-  const shareBounce = oneSocket || g.rc.socketLink.lo === g.rc.socketLink.hi;
-  const hi = !ranged
-    ? lo
-    : shareBounce
-      ? {
-          uniP2p: new Float32Array(n * n),
-          bidiP2p: new Float32Array(n * n),
-          uniBounce: lo.uniBounce,
-          bidiBounce: lo.bidiBounce,
-        }
-      : alloc();
-  const latP2p = new Float32Array(n * n);
-  const latBounce = new Float32Array(n * n);
-  const cells = new Cells(model, devices, g, ch, pairs.mapTypes, PT, pairs.pos, n);
-  cells.fill(lo, ranged ? hi : null, latP2p, latBounce);
-  return { devices, n, pairs, lo, hi, latP2p, latBounce };
+  return new Cells(model, devices, g, ch, devices.length).build(pairs, ranged);
 }
 
-/** Blocked transpose of an n × n byte matrix (cache-friendly). */
-function transpose(a: Int8Array, n: number): Int8Array {
-  const t = new Int8Array(n * n);
-  const B = 64;
-  for (let i0 = 0; i0 < n; i0 += B)
-    for (let j0 = 0; j0 < n; j0 += B)
-      for (let i = i0; i < Math.min(n, i0 + B); i++)
-        for (let j = j0; j < Math.min(n, j0 + B); j++) t[j * n + i] = a[i * n + j]!;
-  return t;
-}
+/** Smallest capacities: s's own links, d's own, the shared tail (non-flit, flit each). */
+type Links = readonly [number, number, number, number, number, number];
 
 interface Shared {
   readonly nf: number;
@@ -270,32 +256,32 @@ const B1 = 0; // bounce s → d alone
 const B2 = 1; // bounce d → s alone
 const BIDI_B = 2;
 const COMMON = 3; // 1 when the two share a bridge below the root complex
-const SW_UNI = 4; // switch turnaround, one direction alone (either way)
+const SW_UNI = 4; // switch turnaround, s → d alone
 const SW_BIDI = 5;
-const TH_UNI = 6; // through the root complex
+const TH_UNI = 6; // through the root complex, s → d alone
 const TH_BIDI = 7;
 const LB1 = 8; // bounce latency s → d
 const LB2 = 9;
 const TURN = 10; // switch turnaround latency
 const TH_LAT = 11;
-const PV_FIELDS = 12;
+const SW_UNI2 = 12; // d → s alone (reads: the reader's MRRS sets the request overhead)
+const TH_UNI2 = 13;
+const PV_FIELDS = 14;
 
 class Cells {
   readonly f2 = new Fill2();
   readonly pv = new Float64Array(PV_FIELDS);
   readonly k: Coefficients[];
   readonly kF: Coefficients[];
+  readonly op: 'write' | 'read';
   constructor(
     readonly model: PerfModel,
     readonly devices: readonly PciFunction[],
     readonly g: PerfGraph,
     readonly ch: Chains,
-    /** The fast matrix's map types, provider-major in tree order, and their transpose. */
-    readonly P: Int8Array,
-    readonly PT: Int8Array,
-    readonly pos: Int32Array,
     readonly n: number,
   ) {
+    this.op = model.op;
     this.k = [];
     this.kF = [];
     for (let d = 0; d < n; d++) {
@@ -328,28 +314,7 @@ class Cells {
     const common = a < lenS;
     const cross = ch.socket[s] !== ch.socket[d];
     // ---- bounce (full chains; shared = common tail of the two link chains) ----
-    const nS = ch.nLinks[os + lenS]!;
-    const nD = ch.nLinks[od + lenD]!;
-    let sh = 0;
-    let shNF = INF;
-    let shF = INF;
-    while (sh < nS && sh < nD && ch.link[os + nS - 1 - sh] === ch.link[od + nD - 1 - sh]) {
-      shNF = Math.min(shNF, ch.capNF[os + nS - 1 - sh]!);
-      shF = Math.min(shF, ch.capF[os + nS - 1 - sh]!);
-      sh++;
-    }
-    let uSNF = INF;
-    let uSF = INF;
-    for (let k = 0; k < nS - sh; k++) {
-      uSNF = Math.min(uSNF, ch.capNF[os + k]!);
-      uSF = Math.min(uSF, ch.capF[os + k]!);
-    }
-    let uDNF = INF;
-    let uDF = INF;
-    for (let k = 0; k < nD - sh; k++) {
-      uDNF = Math.min(uDNF, ch.capNF[od + k]!);
-      uDF = Math.min(uDF, ch.capF[od + k]!);
-    }
+    const [uSNF, uSF, uDNF, uDF, shNF, shF] = this.links(s, d, lenS, lenD);
     const kS = this.k[s]!;
     const kSF = this.kF[s]!;
     const kD = this.k[d]!;
@@ -384,44 +349,7 @@ class Cells {
     pv[B1] = b1;
     pv[B2] = b2;
     pv[BIDI_B] = f2.r1 + f2.r2;
-    // ---- P2P writes at the smaller MPS of the two ends ----
-    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
-    const w = (mps + cal.writeTlpBytes) / mps;
-    const wF = (mps + cal.flitTlpBytes) / mps;
     pv[COMMON] = common ? 1 : 0;
-    if (common) {
-      // switch turnaround: the links below the common bridge; their common tail is shared
-      const ls = ch.nLinks[os + a]!;
-      const ld = ch.nLinks[od + b]!;
-      let t = 0;
-      let tNF = INF;
-      let tF = INF;
-      while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
-        tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
-        tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
-        t++;
-      }
-      let uNF = INF;
-      let uF = INF;
-      for (let k = 0; k < ls - t; k++) {
-        uNF = Math.min(uNF, ch.capNF[os + k]!);
-        uF = Math.min(uF, ch.capF[os + k]!);
-      }
-      for (let k = 0; k < ld - t; k++) {
-        uNF = Math.min(uNF, ch.capNF[od + k]!);
-        uF = Math.min(uF, ch.capF[od + k]!);
-      }
-      const swU = Math.min(uNF / w, uF / wF);
-      const swS = Math.min(tNF / w, tF / wF);
-      pv[SW_UNI] = Math.min(swU, swS);
-      pv[SW_BIDI] = 2 * Math.min(swU, swS / 2);
-      pv[TURN] = ch.swNs[os + a]! + ch.swNs[od + b]! + ch.turnNs[os + a]!;
-    }
-    // root complex: full chains; shared tail + the root complexes; unique + socket link + bound
-    const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
-    const thS = Math.min(rcTotal, shNF / w, shF / wF);
-    pv[TH_UNI] = Math.min(thU, thS);
-    pv[TH_BIDI] = 2 * Math.min(thU, thS / 2);
     const rtt = cal.rcReadRttNs;
     const remote = cross ? cal.remoteSocketNs : 0;
     const swS0 = ch.swNs[os + lenS]!;
@@ -429,115 +357,280 @@ class Cells {
     pv[LB1] = swS0 + rtt / 2 + 2 * swD0 + rtt + remote;
     pv[LB2] = swD0 + rtt / 2 + 2 * swS0 + rtt + remote;
     pv[TH_LAT] = swS0 + swD0 + rtt + remote;
+    if (common) pv[TURN] = ch.swNs[os + a]! + ch.swNs[od + b]! + ch.turnNs[os + a]!;
+    const uNF = Math.min(uSNF, uDNF);
+    const uF = Math.min(uSF, uDF);
+    if (this.op === 'read') {
+      this.reads(s, d, common ? this.links(s, d, a, b) : null, uNF, uF, shNF, shF, end, cross);
+      return pv;
+    }
+    // ---- P2P writes at the smaller MPS of the two ends ----
+    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
+    const w = (mps + cal.writeTlpBytes) / mps;
+    const wF = (mps + cal.flitTlpBytes) / mps;
+    if (common) {
+      // switch turnaround: the links below the common bridge; their common tail is shared
+      const [uSb, uSbF, uDb, uDbF, tNF, tF] = this.links(s, d, a, b);
+      const bNF = Math.min(uSb, uDb);
+      const bF = Math.min(uSbF, uDbF);
+      const swU = Math.min(bNF / w, bF / wF);
+      const swS = Math.min(tNF / w, tF / wF);
+      pv[SW_UNI] = pv[SW_UNI2] = Math.min(swU, swS);
+      pv[SW_BIDI] = 2 * Math.min(swU, swS / 2);
+    }
+    // root complex: full chains; shared tail + the root complexes; unique + socket link + bound
+    const thU = Math.min(rcFlow, cross ? xLink : INF, uSNF / w, uSF / wF, uDNF / w, uDF / wF);
+    const thS = Math.min(rcTotal, shNF / w, shF / wF);
+    pv[TH_UNI] = pv[TH_UNI2] = Math.min(thU, thS);
+    pv[TH_BIDI] = 2 * Math.min(thU, thS / 2);
     return pv;
   }
 
   /**
-   * Fill one end's matrices. Devices that differ only in being different functions of one device
-   * (same uplink, same chain above) give the same figures against every other device, so the pair
-   * figures are computed once per pair of groups; the map type of each cell still picks the route.
+   * The links among the first a nodes of s's chain and the first b of d's (the whole chains for
+   * the bounce and the root complex; those below the common bridge for a switch turn): the
+   * smallest of s's own links, of d's own and of the tail both share, each non-flit and flit.
    */
-  fill(
-    lo: EndMatrices,
-    hi: EndMatrices | null,
-    latP2p: Float32Array,
-    latBounce: Float32Array,
+  private links(s: number, d: number, a: number, b: number): Links {
+    const { ch } = this;
+    const os = s * ch.stride;
+    const od = d * ch.stride;
+    const ls = ch.nLinks[os + a]!;
+    const ld = ch.nLinks[od + b]!;
+    let t = 0;
+    let tNF = INF;
+    let tF = INF;
+    while (t < ls && t < ld && ch.link[os + ls - 1 - t] === ch.link[od + ld - 1 - t]) {
+      tNF = Math.min(tNF, ch.capNF[os + ls - 1 - t]!);
+      tF = Math.min(tF, ch.capF[os + ls - 1 - t]!);
+      t++;
+    }
+    let sNF = INF;
+    let sF = INF;
+    for (let k = 0; k < ls - t; k++) {
+      sNF = Math.min(sNF, ch.capNF[os + k]!);
+      sF = Math.min(sF, ch.capF[os + k]!);
+    }
+    let dNF = INF;
+    let dF = INF;
+    for (let k = 0; k < ld - t; k++) {
+      dNF = Math.min(dNF, ch.capNF[od + k]!);
+      dF = Math.min(dF, ch.capF[od + k]!);
+    }
+    return [sNF, sF, dNF, dF, tNF, tF];
+  }
+
+  /**
+   * P2P reads (d reads s: completions with the data, read requests against it, at the smaller
+   * MPS and the reader's MRRS; flow 2 is s reading d). Coefficients differ between the two
+   * directions when the readers' MRRS differ, so each route is a two-flow max-min system: a link
+   * only one side crosses carries completions one way and requests the other; a link both sides
+   * cross carries both flows' completions and requests in each direction.
+   */
+  private reads(
+    s: number,
+    d: number,
+    sw: Links | null,
+    uNF: number,
+    uF: number,
+    shNF: number,
+    shF: number,
+    end: 'lo' | 'hi',
+    cross: boolean,
   ): void {
+    const { ch, f2, pv } = this;
+    const cal = this.g.cal;
+    const mps = Math.min(ch.mps[s]!, ch.mps[d]!);
+    const k1 = coefficients(cal, mps, ch.mrrs[d]!, false);
+    const k1F = coefficients(cal, mps, ch.mrrs[d]!, true);
+    const k2 = coefficients(cal, mps, ch.mrrs[s]!, false);
+    const k2F = coefficients(cal, mps, ch.mrrs[s]!, true);
+    const links = (oNF: number, oF: number, tNF: number, tF: number) => {
+      f2.reset();
+      f2.add(oNF, k1.completion, k2.readRequest);
+      f2.add(oNF, k1.readRequest, k2.completion);
+      f2.add(tNF, k1.completion + k1.readRequest, k2.completion + k2.readRequest);
+      f2.add(oF, k1F.completion, k2F.readRequest);
+      f2.add(oF, k1F.readRequest, k2F.completion);
+      f2.add(tF, k1F.completion + k1F.readRequest, k2F.completion + k2F.readRequest);
+    };
+    if (sw !== null) {
+      links(Math.min(sw[0], sw[2]), Math.min(sw[1], sw[3]), sw[4], sw[5]);
+      pv[SW_UNI] = f2.alone(1, INF);
+      pv[SW_UNI2] = f2.alone(2, INF);
+      f2.solve(INF, INF);
+      pv[SW_BIDI] = f2.r1 + f2.r2;
+    }
+    const rcFlow = this.g.rc.rcFlow[end];
+    links(uNF, uF, shNF, shF);
+    f2.add(this.g.rc.rcTotal[end], 1, 1);
+    if (cross) {
+      const x = this.g.rc.socketLink[end];
+      f2.add(x, 1, 0);
+      f2.add(x, 0, 1);
+    }
+    pv[TH_UNI] = f2.alone(1, rcFlow);
+    pv[TH_UNI2] = f2.alone(2, rcFlow);
+    f2.solve(rcFlow, rcFlow);
+    pv[TH_BIDI] = f2.r1 + f2.r2;
+  }
+
+  /** The group tables, the refusing drivers and the mixed pairs; see `GroupedMatrices`. */
+  build(pairs: PairMatrix, ranged: boolean): BandwidthMatrices {
     const { n, ch } = this;
-    const { group, reps } = groupsOf(ch, n);
+    const { group, reps, second } = groupsOf(ch, n);
     const G = reps.length;
-    const tables = [lo, hi ?? lo].map((_, e) => {
-      const t = new Float64Array(G * G * PV_FIELDS);
-      for (let gi = 0; gi < G; gi++)
+    // upper triangle of groups with the diagonal (two devices of one group): gi ≤ gj
+    const tables = (ranged ? (['lo', 'hi'] as const) : (['lo'] as const)).map((end) => {
+      const t = new Float32Array(((G * (G + 1)) / 2) * PV_FIELDS);
+      for (let gi = 0; gi < G; gi++) {
+        const b = second[gi]!;
+        if (b >= 0) t.set(this.pair(reps[gi]!, b, end), triIndex(gi, gi, G) * PV_FIELDS);
         for (let gj = gi + 1; gj < G; gj++)
-          t.set(this.pair(reps[gi]!, reps[gj]!, e === 0 ? 'lo' : 'hi'), (gi * G + gj) * PV_FIELDS);
+          t.set(this.pair(reps[gi]!, reps[gj]!, end), triIndex(gi, gj, G) * PV_FIELDS);
+      }
       return t;
     });
-    for (let i = 0; i < n; i++) {
-      const ii = i * n + i;
-      for (const out of hi ? [lo, hi] : [lo])
-        out.uniP2p[ii] = out.uniBounce[ii] = out.bidiP2p[ii] = out.bidiBounce[ii] = Number.NaN;
-      latP2p[ii] = latBounce[ii] = Number.NaN;
-    }
-    const { pos, P, PT } = this;
+    const lo = tables[0]!;
+    const hi = tables[1] ?? lo;
     const refuses = new Uint8Array(n);
     for (let d = 0; d < n; d++)
       refuses[d] = refuser(this.g.fabric, this.devices[d]!, this.devices[d]!) === null ? 0 : 1;
-    // imported bindings are getters under some loaders: read them once, outside the loop
+    const m = new GroupedMatrices(
+      this.devices,
+      pairs,
+      ranged,
+      group,
+      G,
+      lo,
+      hi,
+      refuses,
+      this.op === 'read',
+    );
+    // pairs whose two directions take different routes: the map types differ, neither driver
+    // refuses, and the kernel refuses one direction or only one turns at the common switch
+    const { mapTypes: P, pos } = pairs;
+    const inv = new Int32Array(n);
+    for (let i = 0; i < n; i++) inv[pos[i]!] = i;
     const NS = MT_NOT_SUPPORTED;
     const BUS = MT_BUS_ADDR;
-    const pvLo = new Float64Array(PV_FIELDS);
-    const pvHi = new Float64Array(PV_FIELDS);
-    // row by row, so every write is sequential; map types read along rows of P and its transpose
-    for (let s = 0; s < n; s++) {
-      const gs = group[s]!;
-      const row = s * n;
-      const prow = pos[s]! * n;
-      for (let d = 0; d < n; d++) {
-        if (d === s) continue;
-        const gd = group[d]!;
-        const pd = prow + pos[d]!;
-        // a driver that refuses P2P leaves only the bounce, whatever the kernel says
-        const refused = refuses[s] === 1 || refuses[d] === 1;
-        const mt1 = refused ? NS : PT[pd]!; // write s → d: provider d, client s
-        const mt2 = refused ? NS : P[pd]!;
-        let o = 0;
-        // the stored pair is (d, s) when gs > gd: the directed figures trade places
-        let swap = false;
-        let vLo = tables[0]!;
-        let vHi = tables[1]!;
-        if (gs === gd) {
-          swap = d < s;
-          const [a, b] = swap ? [d, s] : [s, d];
-          vLo = pvLo;
-          vLo.set(this.pair(a, b, 'lo'));
-          vHi = vLo;
-          if (hi) {
-            vHi = pvHi;
-            vHi.set(this.pair(a, b, 'hi'));
+    const B = 64;
+    const mixed: number[] = [];
+    for (let p0 = 0; p0 < n; p0 += B)
+      for (let q0 = p0; q0 < n; q0 += B)
+        for (let p = p0; p < Math.min(n, p0 + B); p++)
+          for (let q = Math.max(q0, p + 1); q < Math.min(n, q0 + B); q++) {
+            const a = P[p * n + q]!;
+            const b = P[q * n + p]!;
+            if (a === b) continue;
+            const s = inv[p]!;
+            const d = inv[q]!;
+            if (refuses[s] === 1 || refuses[d] === 1) continue;
+            if (a === NS || b === NS || ((a === BUS) !== (b === BUS) && m.common(s, d)))
+              mixed.push(s, d);
           }
-        } else if (gs < gd) o = (gs * G + gd) * PV_FIELDS;
-        else {
-          o = (gd * G + gs) * PV_FIELDS;
-          swap = true;
-        }
-        const common = vLo[o + COMMON] === 1;
-        const sw1 = mt1 === BUS && common;
-        const sw2 = mt2 === BUS && common;
-        const mixed = !(mt1 === NS && mt2 === NS) && !(mt1 !== NS && mt2 !== NS && sw1 === sw2);
-        const sd = row + d;
-        for (let e = 0; e < (hi ? 2 : 1); e++) {
-          const v = e === 0 ? vLo : vHi;
-          const out = e === 0 ? lo : hi!;
-          const b1 = v[o + (swap ? B2 : B1)]!;
-          if (e === 0 || out.uniBounce !== lo.uniBounce) {
-            out.uniBounce[sd] = b1;
-            out.bidiBounce[sd] = v[o + BIDI_B]!;
-          }
-          out.uniP2p[sd] = mt1 === NS ? b1 : sw1 ? v[o + SW_UNI]! : v[o + TH_UNI]!;
-          out.bidiP2p[sd] = mixed
-            ? this.mixed(s, d, e === 0 ? 'lo' : 'hi')
-            : mt1 === NS
-              ? v[o + BIDI_B]!
-              : sw1
-                ? v[o + SW_BIDI]!
-                : v[o + TH_BIDI]!;
-        }
-        const lb1 = vLo[o + (swap ? LB2 : LB1)]!;
-        latBounce[sd] = lb1;
-        latP2p[sd] = mt1 === NS ? lb1 : sw1 ? vLo[o + TURN]! : vLo[o + TH_LAT]!;
-      }
+    for (let k = 0; k < mixed.length; k += 2) {
+      const [s, d] = [mixed[k]!, mixed[k + 1]!];
+      this.mixed(m, s, d, ranged);
+      this.mixed(m, d, s, ranged);
     }
+    return m;
   }
 
   /** The rare pair whose two directions take different routes: ask the solver. */
-  mixed(s: number, d: number, end: 'lo' | 'hi'): number {
+  mixed(m: GroupedMatrices, s: number, d: number, ranged: boolean): void {
     const [src, dst] = [this.devices[s]!, this.devices[d]!];
     const r = this.model.solve([
       { src, dst, mode: 'p2p' },
       { src: dst, dst: src, mode: 'p2p' },
     ]);
-    return r[0]!.rate[end] + r[1]!.rate[end];
+    const k = s * this.n + d;
+    m.mixedLo.set(k, Math.fround(r[0]!.rate.lo + r[1]!.rate.lo));
+    if (ranged) m.mixedHi.set(k, Math.fround(r[0]!.rate.hi + r[1]!.rate.hi));
+  }
+}
+
+/** Index of the group pair gi ≤ gj in the upper triangle (with the diagonal) of G groups. */
+function triIndex(gi: number, gj: number, G: number): number {
+  return gi * G - ((gi * (gi - 1)) >> 1) + (gj - gi);
+}
+
+/**
+ * The matrices as one table of pair figures per pair of groups (and per end of the ranges when
+ * one applies), the kernel's map types of every cell (`pairs`), the devices whose driver refuses
+ * P2P, and the P2P bidirectional sums of the mixed pairs: about n² bytes (the map types) plus
+ * 24 G² bytes per end, where the dense layout took 40 n² bytes (ten float32 matrices).
+ */
+class GroupedMatrices implements BandwidthMatrices {
+  readonly n: number;
+  readonly mixedLo = new Map<number, number>();
+  readonly mixedHi: Map<number, number>;
+  constructor(
+    readonly devices: readonly PciFunction[],
+    readonly pairs: PairMatrix,
+    readonly ranged: boolean,
+    private readonly group: Int32Array,
+    readonly groups: number,
+    private readonly lo: Float32Array,
+    private readonly hi: Float32Array,
+    private readonly refuses: Uint8Array,
+    private readonly reads: boolean,
+  ) {
+    this.n = devices.length;
+    this.mixedHi = ranged ? new Map() : this.mixedLo;
+  }
+
+  groupOf(i: number): number {
+    return this.group[i]!;
+  }
+
+  /** Offset of the pair's figures in a table; -offset - 1 when the stored pair is (j, i). */
+  private at(i: number, j: number): number {
+    const gs = this.group[i]!;
+    const gd = this.group[j]!;
+    return gs <= gd
+      ? triIndex(gs, gd, this.groups) * PV_FIELDS
+      : -triIndex(gd, gs, this.groups) * PV_FIELDS - 1;
+  }
+
+  /** The two share a bridge below the root complex. */
+  common(i: number, j: number): boolean {
+    const a = this.at(i, j);
+    return this.lo[(a >= 0 ? a : -a - 1) + COMMON] === 1;
+  }
+
+  cell(kind: MatrixKind, i: number, j: number, end: MatrixEnd = 'lo'): number {
+    if (i === j) return Number.NaN;
+    const a = this.at(i, j);
+    const swap = a < 0;
+    const o = swap ? -a - 1 : a;
+    const lat = kind === 'latP2p' || kind === 'latBounce';
+    const v = end === 'hi' && !lat ? this.hi : this.lo;
+    const b1 = v[o + (swap ? B2 : B1)]!;
+    if (kind === 'uniBounce') return b1;
+    if (kind === 'bidiBounce') return v[o + BIDI_B]!;
+    const lb1 = v[o + (swap ? LB2 : LB1)]!;
+    if (kind === 'latBounce') return lb1;
+    if (kind === 'bidiP2p') {
+      const mixed = (end === 'hi' ? this.mixedHi : this.mixedLo).get(i * this.n + j);
+      if (mixed !== undefined) return mixed;
+    }
+    // a driver that refuses P2P leaves only the bounce, whatever the kernel says
+    // a write i → j lands in j's BAR (provider j, client i); a read takes from i's
+    const { mapTypes, pos } = this.pairs;
+    const mt1 =
+      this.refuses[i] === 1 || this.refuses[j] === 1
+        ? MT_NOT_SUPPORTED
+        : this.reads
+          ? mapTypes[pos[i]! * this.n + pos[j]!]!
+          : mapTypes[pos[j]! * this.n + pos[i]!]!;
+    if (mt1 === MT_NOT_SUPPORTED)
+      return kind === 'uniP2p' ? b1 : kind === 'bidiP2p' ? v[o + BIDI_B]! : lb1;
+    const sw = mt1 === MT_BUS_ADDR && v[o + COMMON] === 1;
+    if (kind === 'uniP2p')
+      return v[o + (sw ? (swap ? SW_UNI2 : SW_UNI) : swap ? TH_UNI2 : TH_UNI)]!;
+    if (kind === 'bidiP2p') return v[o + (sw ? SW_BIDI : TH_BIDI)]!;
+    return v[o + (sw ? TURN : TH_LAT)]!;
   }
 }
 
@@ -546,9 +639,10 @@ class Cells {
  * one PF) and whose MPS/MRRS/socket agree form a group; returns each device's group and one
  * representative per group.
  */
-function groupsOf(ch: Chains, n: number): { group: Int32Array; reps: number[] } {
+function groupsOf(ch: Chains, n: number): { group: Int32Array; reps: number[]; second: number[] } {
   const group = new Int32Array(n);
   const reps: number[] = [];
+  const second: number[] = [];
   const seen = new Map<string, number>();
   const S = ch.stride;
   for (let d = 0; d < n; d++) {
@@ -564,8 +658,9 @@ function groupsOf(ch: Chains, n: number): { group: Int32Array; reps: number[] } 
       gi = reps.length;
       seen.set(key, gi);
       reps.push(d);
-    }
+      second.push(-1);
+    } else if (second[gi] === -1) second[gi] = d;
     group[d] = gi;
   }
-  return { group, reps };
+  return { group, reps, second };
 }

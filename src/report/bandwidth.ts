@@ -5,7 +5,7 @@
  */
 import type { BandwidthRecord, PairReport } from '../app/bandwidth.js';
 import type { PciFunction } from '../pci/types.js';
-import type { BandwidthMatrices } from '../perf/matrix.js';
+import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
@@ -215,7 +215,7 @@ export function renderMatrices(
   const width = opts.width ?? null;
   const { n } = m;
   if (n === 0) return 'no devices to compare (try --all or --class)\n';
-  const ranged = m.hi !== m.lo;
+  const { ranged } = m;
   const out = [header(model), 'Devices:\n'];
   m.devices.forEach((d, i) => {
     out.push(
@@ -227,14 +227,12 @@ export function renderMatrices(
   });
   out.push('\n');
   for (const [key, title] of TITLES) {
-    const lo = m.lo[key];
-    const hi = m.hi[key];
     out.push(
       grid(
         n,
         (i, j) => {
-          const a = r2(lo[i * n + j]!).toFixed(2);
-          const b = r2(hi[i * n + j]!).toFixed(2);
+          const a = r2(m.cell(key, i, j, 'lo')).toFixed(2);
+          const b = r2(m.cell(key, i, j, 'hi')).toFixed(2);
           return a === b ? a : `${a}-${b}`;
         },
         title,
@@ -246,7 +244,7 @@ export function renderMatrices(
   out.push(
     grid(
       n,
-      (i, j) => (m.latBounce[i * n + j]! / 1000).toFixed(2),
+      (i, j) => (m.cell('latBounce', i, j) / 1000).toFixed(2),
       'P2P=Disabled Latency Matrix (us, fabric only)',
       width,
     ),
@@ -255,8 +253,8 @@ export function renderMatrices(
   out.push(
     grid(
       n,
-      (i, j) => (m.latP2p[i * n + j]! / 1000).toFixed(2),
-      'P2P=Enabled Latency (P2P Writes) Matrix (us, fabric only)',
+      (i, j) => (m.cell('latP2p', i, j) / 1000).toFixed(2),
+      `P2P=Enabled Latency (P2P ${model.op === 'write' ? 'Writes' : 'Reads'}) Matrix (us, fabric only)`,
       width,
     ),
   );
@@ -275,24 +273,23 @@ export function renderMatrices(
   return out.join('');
 }
 
-const rows = (a: Float32Array, n: number, scale = 1) =>
-  Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j) => (i === j ? null : r2(a[i * n + j]! * scale))),
+const rows = (m: BandwidthMatrices, kind: MatrixKind, end: MatrixEnd = 'lo') =>
+  Array.from({ length: m.n }, (_, i) =>
+    Array.from({ length: m.n }, (_, j) => (i === j ? null : r2(m.cell(kind, i, j, end)))),
   );
 
 export function matricesJson(model: PerfModel, m: BandwidthMatrices) {
-  const { n } = m;
-  const ends = (key: (typeof TITLES)[number][0]) => ({
-    lo: rows(m.lo[key], n),
-    ...(m.hi !== m.lo ? { hi: rows(m.hi[key], n) } : {}),
+  const ends = (key: RateKind) => ({
+    lo: rows(m, key),
+    ...(m.ranged ? { hi: rows(m, key, 'hi') } : {}),
   });
   return {
     ...docHead(model, 'matrices'),
     devices: m.devices.map((d, i) => ({ index: i, name: label(d), bdf: d.bdf })),
-    ranged: m.hi !== m.lo,
+    ranged: m.ranged,
     unidirectional: { p2pDisabled: ends('uniBounce'), p2pEnabled: ends('uniP2p') },
     bidirectional: { p2pDisabled: ends('bidiBounce'), p2pEnabled: ends('bidiP2p') },
-    latencyNs: { p2pDisabled: rows(m.latBounce, n), p2pEnabled: rows(m.latP2p, n) },
+    latencyNs: { p2pDisabled: rows(m, 'latBounce'), p2pEnabled: rows(m, 'latP2p') },
   };
 }
 
@@ -302,9 +299,11 @@ export function matricesSvg(m: BandwidthMatrices): string {
   const cell = Math.max(8, Math.min(40, Math.floor(640 / Math.max(1, n))));
   const pad = 120;
   const size = pad + n * cell + 20;
-  const a = m.lo.uniP2p;
+  const at = (i: number, j: number) => m.cell('uniP2p', i, j);
   let max = 0;
-  for (let i = 0; i < n * n; i++) if (Number.isFinite(a[i]!)) max = Math.max(max, a[i]!);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      if (i !== j && Number.isFinite(at(i, j))) max = Math.max(max, at(i, j));
   const color = (v: number) => {
     const t = max > 0 ? v / max : 0;
     const h = Math.round(t * 220); // 0 red (slow) → 220 blue (fast)
@@ -324,7 +323,7 @@ export function matricesSvg(m: BandwidthMatrices): string {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       if (i === j) continue;
-      const v = a[i * n + j]!;
+      const v = at(i, j);
       parts.push(
         `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(label(m.devices[i]!))} → ${esc(label(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
       );

@@ -3,10 +3,12 @@
  * A code without wording does not compile.
  */
 import { driverFinding, type Finding, type FindingCode, issueFinding } from '../app/findings.js';
-import { fmtBytes, fmtNs } from '../dma/compare.js';
+import { fmtNs } from '../dma/compare.js';
 import { formatSize } from '../dma/shape.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Issue, MissingFact } from '../p2pdma/types.js';
+import { hex } from '../util/hex.js';
+import { formatBytes } from '../util/size.js';
 import { hex4 } from './format.js';
 
 const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
@@ -60,7 +62,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
   early_no_common_switch: () =>
     'no common upstream bridge: this kernel allows P2P only below one PCIe switch (-1)',
   cpu_allows_host_bridge: (_s, e) =>
-    `the CPU (${String(e['vendor'])} family 0x${Number(e['family']).toString(16)}) is AMD Zen or later: cpu_supports_p2pdma() opens the host-bridge route`,
+    `the CPU (${String(e['vendor'])} family ${hex(Number(e['family']))}) is AMD Zen or later: cpu_supports_p2pdma() opens the host-bridge route`,
   root_complex_allowlisted: (_s, e) =>
     `both root complexes are AMD Zen (1022:1450) and no IOMMU is present: root_complex_whitelist() accepts the pair at distance 0x1000 + d (${String(e['ruleSet'])})`,
   host_bridge_not_allowlisted: (_s, e) =>
@@ -80,8 +82,12 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     `${s[1]} cannot do P2P with ${s[0]}: buffer ${String(e['bo'])} (prefers VRAM) was served from system memory instead, with no error`,
   pin_dropped_vram: (s, e) =>
     `pinning for ${s[1]} dropped VRAM (${String(e['why'])}): buffer ${String(e['bo'])} moved to system memory`,
-  p2p_refused_at_map: (s) =>
-    `${s[1]} attached but mapping was refused (-EPERM): P2P to ${s[0]} is not possible`,
+  p2p_refused_at_map: (s, e) =>
+    e['cause'] === 'exporter-driver'
+      ? `the driver of ${s[0]} refuses P2P (stated in the spec): mapping for ${s[1]} was refused (-EPERM)`
+      : e['cause'] === 'importer-driver'
+        ? `${s[1]} attached without allow_peer2peer (its driver refuses P2P, stated in the spec): ${s[0]} refused the map (-EPERM)`
+        : `${s[1]} attached but mapping was refused (-EPERM): P2P to ${s[0]} is not possible`,
   stale_pinned_mapping: (s, e) =>
     `${s[0]}: exporter ${String(e['exporter'])} moved a pinned buffer; the importer keeps its stale mapping`,
   no_p2p_pair: (_s, e) => `no P2P-capable pair: ${String(e['reason'])}`,
@@ -120,7 +126,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     return `The pair is BUS_ADDR: ${bus.join(' and ')} hand out bus addresses (no IOVA, no IOTLB work; the switch routes peer to peer)${iova.length > 0 ? `; ${iova.join(' and ')} hand out IOVAs, which send every transfer up to the root complex and the IOMMU` : ''}.`;
   },
   memory_vs_cpu: (_s, e) => {
-    const head = `Memory vs CPU: p2p-pages needs ${fmtBytes(e['structPageBytes'] as number)} of struct pages (${fmtBytes(e['perPageBytes'] as number)} per 4 KiB) and ${fmtNs(e['setupNs'] as number)} of memmap init before the first map`;
+    const head = `Memory vs CPU: p2p-pages needs ${formatBytes(e['structPageBytes'] as number)} of struct pages (${formatBytes(e['perPageBytes'] as number)} per 4 KiB) and ${fmtNs(e['setupNs'] as number)} of memmap init before the first map`;
     const o = e['others'] as {
       heldMin: number;
       heldMax: number;
@@ -133,7 +139,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
       asCheap: boolean;
     } | null;
     if (o === null) return `${head}.`;
-    const [lo, hi] = [fmtBytes(o.heldMin), fmtBytes(o.heldMax)];
+    const [lo, hi] = [formatBytes(o.heldMin), formatBytes(o.heldMax)];
     const hold = lo === hi ? lo : `${lo}–${hi}`;
     if (o.paysBack)
       return `${head}; the page-less strategies hold ${hold}. In exchange p2p-pages saves ${fmtNs(o.savedNs)} per map+unmap against ${o.best} (${ratio(o.bestCpuNs, o.pagesCpuNs)}), so the memmap init pays for itself after ${o.cycles} map/unmap cycle(s): memory bought with CPU.`;

@@ -1,6 +1,7 @@
 /** Small formatting helpers shared by every renderer. */
 import type { AcsUsed } from '../p2pdma/types.js';
 import { ACS, type AcsState, isKnown, type Link, type Maybe } from '../pci/types.js';
+import { hexDigits } from '../util/hex.js';
 import { formatBinaryExact } from '../util/size.js';
 
 const GEN_BY_SPEED: ReadonlyArray<[number, number]> = [
@@ -39,21 +40,8 @@ export function linkSummary(cap: Maybe<Link> | null, sta: Maybe<Link> | null): s
 /** lspci-style size: 4K, 16M, 32G (exact multiples only; otherwise bytes). */
 export const formatSize = (n: bigint): string => formatBinaryExact(n, 'letter', 'bytes');
 
-/** Human size with binary units and up to one decimal: 1.5 GiB. */
-export function formatBytes(n: bigint | number): string {
-  const v = typeof n === 'bigint' ? Number(n) : n;
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let x = v;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${i === 0 ? x : Number.isInteger(x) ? x : x.toFixed(1)} ${units[i]}`;
-}
-
 export const hex4 = (n: Maybe<number> | null): string =>
-  n === null || !isKnown(n) ? '????' : n.toString(16).padStart(4, '0');
+  n === null || !isKnown(n) ? '????' : hexDigits(n, 4);
 
 const ACS_BIT_NAMES: ReadonlyArray<[number, string]> = [
   [ACS.SV, 'SV'],

@@ -7,7 +7,6 @@ import {
   CALIBRATION_ROWS,
   type CalibrationRow,
   type CaseCost,
-  fmtBytes,
   fmtNs,
   formatSegLimit,
   formatSize,
@@ -15,6 +14,8 @@ import {
   type WinnerRun,
 } from '../dma/index.js';
 import type { PciFunction } from '../pci/types.js';
+import { hex } from '../util/hex.js';
+import { formatBytes } from '../util/size.js';
 import { findingText } from './findings.js';
 import { logLogChart, svgDocument } from './svg.js';
 
@@ -55,13 +56,11 @@ const costJson = (c: StrategyCost) => ({
   setupNs: c.setupNs,
   ...(c.map ? { map: c.map, unmap: c.unmap } : {}),
 });
-/** 64-bit byte values as hex strings, the convention of every `--json` document (docs/json.md). */
-const hexBytes = (n: bigint): string => `0x${n.toString(16)}`;
 
 const caseJson = (c: CaseCost) => ({
-  size: hexBytes(c.size),
+  size: hex(c.size),
   chunk: c.chunk,
-  chunks: c.shape.classes.map((k) => ({ size: hexBytes(k.size), count: Number(k.count) })),
+  chunks: c.shape.classes.map((k) => ({ size: hex(k.size), count: Number(k.count) })),
   strategies: c.costs.map(costJson),
 });
 
@@ -73,7 +72,7 @@ export function mapCostJson(r: MapCostReport): object {
     client: {
       bdf: r.client.bdf,
       name: r.client.name ?? null,
-      maxSegSize: hexBytes(r.maxSegSize),
+      maxSegSize: hex(r.maxSegSize),
       maxSegSource: r.maxSegSource,
     },
     mapType: r.mapType,
@@ -87,7 +86,7 @@ export function mapCostJson(r: MapCostReport): object {
     export: caseJson(r.main),
     foundingCases: r.founding.map(caseJson),
     sweep: r.sweep.map((c) => ({
-      size: hexBytes(c.size),
+      size: hex(c.size),
       strategies: c.costs.map((k) => ({
         strategy: k.strategy,
         ok: k.ok,
@@ -132,7 +131,7 @@ function table(c: CaseCost): string[] {
       `${p['4K']}/${p['2M']}/${p['1G']}`,
       inv,
       String(k.segments),
-      fmtBytes(k.metadataBytes),
+      formatBytes(k.metadataBytes),
       fmtNs(k.map.cpu.totalNs),
       fmtNs(k.unmap.cpu.totalNs),
       k.setupNs > 0 ? fmtNs(k.setupNs) : '-',

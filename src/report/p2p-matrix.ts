@@ -18,6 +18,7 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { hex } from '../util/hex.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { columnGroups, hex4 } from './format.js';
@@ -253,8 +254,7 @@ export function* matrixJsonChunks(
     mapTypes: MT_NAMES,
     classes: LOCALITY_CODES,
   };
-  const j = (x: unknown) =>
-    JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+  const j = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? hex(v) : v));
   let buf = `${j(head).slice(0, -1)},\n`;
   function* rows(name: string, row: (i: number) => string, count = n): Generator<string> {
     buf += `"${name}":[\n`;

@@ -7,6 +7,7 @@ import { type DmabufMrMode, regDmabufMr } from '../drivers/rdma/dmabuf-mr.js';
 import { IBV_ACCESS } from '../drivers/rdma/verbs.js';
 import { DMA_RESV_USAGE, MAX_SCHEDULE_TIMEOUT } from '../fence/types.js';
 import type { Fabric } from '../pci/fabric.js';
+import { hex } from '../util/hex.js';
 import { type DemoResult, type DemoStep, pairOf, Steps } from './demo-steps.js';
 import { renderRoute, routeOf } from './route.js';
 import {
@@ -113,11 +114,10 @@ function foundingSteps(
   // The export in the form this kernel's uAPI has (handle form on v5.16 – v6.1; none before).
   const ex = accel.memIoctl(accel.exportArgs(handle, va, size, O_RDWR | O_CLOEXEC), sink);
   const what =
-    accel.exportForm === 'handle'
-      ? `handle ${handle} (whole allocation)`
-      : `va 0x${va.toString(16)}`;
+    accel.exportForm === 'handle' ? `handle ${handle} (whole allocation)` : `va ${hex(va)}`;
   const fd = ex.ok ? ex.value.fd! : -1;
   if (ex.ok) s.buf = unwrap(env.core.get(trainer, fd));
+  let computeDone = 0n;
   if (s.buf) {
     // Scenario assumption (not habanalabs behaviour: its exporter adds no fences): a compute job
     // still initialising the buffer holds a WRITE fence in its reservation object, signalled 50 µs
@@ -132,6 +132,7 @@ function foundingSteps(
       s.buf!.resv.addFence(f, DMA_RESV_USAGE.WRITE);
     });
     f.signalAt(k.clock.now + 50_000n);
+    computeDone = k.clock.now + 50_000n;
     f.put();
     env.core.put(s.buf);
   }
@@ -190,7 +191,7 @@ function foundingSteps(
       reg.ok
         ? {
             ok: true,
-            value: `${app.name}: ibv_reg_dmabuf_mr(fd ${appFd}, ${mode}) on ${nic.name} → dma_buf_${attach?.importerOps ? 'dynamic_' : ''}attach, peer2peer=${attach?.peer2peer ?? false}, lkey 0x${reg.value.mr.lkey.toString(16)}`,
+            value: `${app.name}: ibv_reg_dmabuf_mr(fd ${appFd}, ${mode}) on ${nic.name} → dma_buf_${attach?.importerOps ? 'dynamic_' : ''}attach, peer2peer=${attach?.peer2peer ?? false}, lkey ${hex(reg.value.mr.lkey)}`,
           }
         : reg,
       costsBefore,
@@ -201,7 +202,7 @@ function foundingSteps(
     const first = sgt?.dma[0];
     s.add('map', {
       ok: true,
-      value: `dma_buf_map_attachment → ${segs} DMA segment(s) (${busAddr ? 'bus addresses' : translated ? 'IOVAs' : 'CPU physical addresses'}${first ? `, first 0x${first.dmaAddr.toString(16)}+0x${first.len.toString(16)}` : ''}) via ${env.mapper.strategy}`,
+      value: `dma_buf_map_attachment → ${segs} DMA segment(s) (${busAddr ? 'bus addresses' : translated ? 'IOVAs' : 'CPU physical addresses'}${first ? `, first ${hex(first.dmaAddr)}+${hex(first.len)}` : ''}) via ${env.mapper.strategy}`,
     });
   }
   let verified = false;
@@ -224,7 +225,7 @@ function foundingSteps(
       wres.ok
         ? {
             ok: true,
-            value: `${msg.length} bytes at MR offset 0x${at.toString(16)}: DMA 0x${hop?.dmaAddr.toString(16)} → phys 0x${hop?.phys.toString(16)} (${hop?.target})`,
+            value: `${msg.length} bytes at MR offset ${hex(at)}: DMA ${hop ? hex(hop.dmaAddr) : '?'} → phys ${hop ? hex(hop.phys) : '?'} (${hop?.target})`,
           }
         : wres,
     );
@@ -256,7 +257,9 @@ function foundingSteps(
     );
     nic.deregMr(reg.value.mr);
   }
-  // 6. teardown mirrors setup.
+  // 6. teardown mirrors setup. The compute job finishes whether or not the import got to wait for
+  // it (a failed import never did), so its fence signals before the kernel is checked.
+  if (k.clock.now < computeDone) k.clock.advance(computeDone - k.clock.now);
   unwrap(nic.deallocPd(pd));
   if (appFd >= 0) unwrap(app.close(appFd));
   if (fd >= 0) unwrap(trainer.close(fd));

@@ -8,6 +8,7 @@ import { Kernel } from '../kernel/index.js';
 import { categoryOf } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
+import { refuser } from '../perf/facts.js';
 
 /**
  * The shared setup of the scenarios: a Kernel for the fabric (IOMMU mode from what the machine
@@ -82,12 +83,16 @@ export function pickPair(w: ScenarioWorld): PairChoice {
   for (const a of accels) {
     for (const n of nics) {
       const v = p2p.verdict(a, n);
+      const issues = v.issues.map((i): string => i.code);
+      // A driver's stated policy (spec `p2p: refuses`) is not the kernel's: the pair stays a
+      // candidate, tried last, so the run shows where the driver refuses.
+      if (refuser(fabric, a, n) !== null) issues.push('driver_refuses_p2p');
       cands.push({
         accel: a,
         nic: n,
         distance: v.distance,
         mapType: v.mapType === 'uncertain' ? `uncertain (${v.possible.join('|')})` : v.mapType,
-        issues: v.issues.map((i) => i.code),
+        issues,
       });
     }
   }
@@ -95,6 +100,8 @@ export function pickPair(w: ScenarioWorld): PairChoice {
     .filter((c) => c.distance !== null && c.distance >= 0)
     .sort(
       (x, y) =>
+        Number(x.issues.includes('driver_refuses_p2p')) -
+          Number(y.issues.includes('driver_refuses_p2p')) ||
         x.distance! - y.distance! ||
         (x.accel.bdf < y.accel.bdf
           ? -1

@@ -77,3 +77,16 @@ export function formatBinaryExact(
   }
   return fallback === 'hex' ? `0x${n.toString(16)}` : `${n}`;
 }
+
+/** Human size with binary units and up to one decimal: 1.5 GiB. */
+export function formatBytes(n: bigint | number): string {
+  const v = typeof n === 'bigint' ? Number(n) : n;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let x = v;
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${i === 0 ? x : Number.isInteger(x) ? x : x.toFixed(1)} ${units[i]}`;
+}

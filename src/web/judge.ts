@@ -150,9 +150,8 @@ export function bandwidthOf(j: Judged): BandwidthMatrices {
 /** Uni-directional P2P GB/s from row device `a` to column device `b` (null on the diagonal). */
 export function uniP2pRate(bw: BandwidthMatrices, a: number, b: number): Rate | null {
   if (a === b) return null;
-  const k = a * bw.n + b;
-  const lo = bw.lo.uniP2p[k]!;
-  const hi = bw.hi.uniP2p[k]!;
+  const lo = bw.cell('uniP2p', a, b, 'lo');
+  const hi = bw.cell('uniP2p', a, b, 'hi');
   if (!Number.isFinite(lo)) return null;
   return { lo, hi: Number.isFinite(hi) ? hi : lo, atLeast: false };
 }

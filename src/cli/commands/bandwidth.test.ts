@@ -62,6 +62,26 @@ test('matrices like p2pBandwidthLatencyTest, and an SVG heatmap', async () => {
   assert.match(readFileSync(svg, 'utf8'), /^<svg [^>]*>/);
 });
 
+test('--op read: the matrices for DMA reads agree with the pair run, cell by cell', async () => {
+  const from = ['--from', 'example:default-acs-off', '--class', 'accel'];
+  const r = await run(['--op', 'read', '--json', ...from]);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.op, 'read');
+  const names: string[] = doc.devices.map((d: { name: string }) => d.name);
+  const [i, j] = [names.indexOf('accel0'), names.indexOf('accel1')];
+  const pair = JSON.parse(
+    (await run(['accel0', 'accel1', '--op', 'read', '--json', ...from])).stdout,
+  );
+  assert.equal(pair.p2p.route, 'switch');
+  assert.equal(doc.unidirectional.p2pEnabled.lo[i][j], pair.p2p.GBps.lo);
+  assert.equal(doc.unidirectional.p2pDisabled.lo[i][j], pair.bounce.GBps.lo);
+  assert.equal(doc.latencyNs.p2pEnabled[i][j], pair.p2p.latencyNs);
+  const text = await run(['--op', 'read', ...from]);
+  assert.match(text.stdout, /DMA reads, large transfers/);
+  assert.ok(text.stdout.includes('P2P=Enabled Latency (P2P Reads) Matrix (us, fabric only)'));
+});
+
 test('bad input: one line, exit 2', async () => {
   for (const [args, re] of [
     [

@@ -1,6 +1,6 @@
 import type { KResult } from '../../core/errno.js';
 import { ok } from '../../core/errno.js';
-import { minBig } from '../../iommu/types.js';
+import { minBig } from '../../util/bigint.js';
 import { DEFAULT_CALIBRATION } from '../calibration.js';
 import { type CostLedger, type CostRecorder, ledgerOf } from '../ledger.js';
 import { type DmaSegment, SG_MAX_SEGMENT, type SgTable } from '../types.js';

@@ -1,4 +1,5 @@
 import { kerr, ok } from '../../core/errno.js';
+import { hex } from '../../util/hex.js';
 import {
   dmaIovaDestroy,
   dmaIovaLink,
@@ -32,7 +33,7 @@ export const iovaLink: Strategy = (input) =>
         const e = dmaIovaLink(api, client, state, c.phys, mapped, c.len, dir, attrs);
         if (e !== 0) {
           dmaIovaDestroy(api, client, state, mapped, dir, attrs);
-          return kerr('EIO', `dma_iova_link of chunk 0x${c.phys.toString(16)} failed (${e})`);
+          return kerr('EIO', `dma_iova_link of chunk ${hex(c.phys)} failed (${e})`);
         }
         mapped += c.len;
       }
@@ -55,7 +56,7 @@ export const iovaLink: Strategy = (input) =>
       const addr = api.mapPhys(client, c.phys, c.len, dir, attrs);
       if (addr === DMA_MAPPING_ERROR) {
         undo();
-        return kerr('ENOMEM', `dma_map_phys of 0x${c.phys.toString(16)} failed`);
+        return kerr('ENOMEM', `dma_map_phys of ${hex(c.phys)} failed`);
       }
       mappedChunks.push({ addr, len: c.len });
       segs.push(...splitSegments(addr, c.len, pieceMax(input), false));

@@ -1,5 +1,6 @@
 import { kerr, ok } from '../../core/errno.js';
-import { minBig } from '../../iommu/types.js';
+import { minBig } from '../../util/bigint.js';
+import { hex } from '../../util/hex.js';
 import { DMA_ATTR, DMA_MAPPING_ERROR, type DmaSegment } from '../types.js';
 import { pieceMax, runMeasured } from './common.js';
 import type { Strategy } from './types.js';
@@ -25,10 +26,7 @@ export const mapResource: Strategy = (input) =>
         const addr = api.mapResource(client, c.phys + off, len, dir, attrs);
         if (api.mappingError(client, addr) !== 0 || addr === DMA_MAPPING_ERROR) {
           undo();
-          return kerr(
-            'ENOMEM',
-            `dma_map_resource of 0x${(c.phys + off).toString(16)}+0x${len.toString(16)} failed`,
-          );
+          return kerr('ENOMEM', `dma_map_resource of ${hex(c.phys + off)}+${hex(len)} failed`);
         }
         segs.push({ dmaAddr: addr, len, busAddr: false });
       }

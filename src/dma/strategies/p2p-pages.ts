@@ -1,5 +1,5 @@
 import { kerr, ok } from '../../core/errno.js';
-import { minBig } from '../../iommu/types.js';
+import { minBig } from '../../util/bigint.js';
 import { dmaMapSgtable, dmaUnmapSgtable } from '../sg.js';
 import { PAGE_SIZE, type SgCpuEntry, type SgTable } from '../types.js';
 import { pieceMax, runMeasured } from './common.js';

@@ -1,6 +1,7 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { Bar, PciFunction } from '../../pci/types.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
+import { hex } from '../../util/hex.js';
 import type { PhysAddressSpace } from '../bus.js';
 import { SparseMemory } from '../memory.js';
 import { MmioRegisterFile } from '../mmio.js';
@@ -200,13 +201,10 @@ export class AccelDevice {
    */
   exportDmabufFromHandle(handle: bigint, flags: number, sink: AccelExportSink): KResult<number> {
     const pack = handle >> 32n === 0n ? this.alloc.get(handle) : undefined;
-    if (!pack) return kerr('EINVAL', `no match for handle 0x${handle.toString(16)}`);
+    if (!pack) return kerr('EINVAL', `no match for handle ${hex(handle)}`);
     for (const page of pack.pages) {
       if (!insideBar(this.props, page, pack.pageSize)) {
-        return kerr(
-          'EINVAL',
-          `DRAM memory range 0x${page.toString(16)} is outside of PCI BAR boundaries`,
-        );
+        return kerr('EINVAL', `DRAM memory range ${hex(page)} is outside of PCI BAR boundaries`);
       }
     }
     pack.exportingCnt++;

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { hex } from '../../util/hex.js';
 import type { DramRange } from './allocator.js';
 import type { HlExportAlignment } from './uapi.js';
 
@@ -22,8 +23,6 @@ export interface ExportRequest {
   readonly size: bigint;
   readonly offset: bigint;
 }
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** Alignment and size checks shared by both device kinds (step 5 / 4.1). */
 export function validateExportCommon(p: DramBarProps, r: ExportRequest): KResult<void> {

@@ -20,7 +20,9 @@ export function accelDmabufOps(env: DriverEnv): DmaBufOps {
     attach(dmabuf: DmaBuf, attach: DmaBufAttachment): KResult<void> {
       const exp = dmabuf.priv as AccelExport;
       const client = attach.dev.pci;
-      if (!client || env.p2pDistance(exp.device.fn, client, true) < 0) attach.peer2peer = false;
+      if (!env.driverAllowsP2p(exp.device.fn)) attach.peer2peer = false;
+      else if (!client || env.p2pDistance(exp.device.fn, client, true) < 0)
+        attach.peer2peer = false;
       return ok(undefined);
     },
     map_dma_buf(attach: DmaBufAttachment, dir: DmaDataDirection): KResult<SgTable> {
@@ -30,13 +32,25 @@ export function accelDmabufOps(env: DriverEnv): DmaBufOps {
           'debug',
           `${exp.device.fn.bdf}: Failed to map dmabuf because p2p is disabled`,
         );
+        // Why peer2peer is off: a static importer, a driver's stated policy, or the kernel.
+        const cause = !attach.isDynamic
+          ? 'static'
+          : !env.driverAllowsP2p(exp.device.fn)
+            ? 'exporter-driver'
+            : attach.dev.pci && !env.driverAllowsP2p(attach.dev.pci)
+              ? 'importer-driver'
+              : 'distance';
         env.findings.push({
           code: 'p2p_refused_at_map',
           path: [exp.device.fn.bdf, attach.dev.name],
-          evidence: { dynamic: attach.isDynamic },
-          hint: attach.isDynamic
-            ? 'P2PDMA distance is negative for this pair; see `peerdma check`'
-            : 'static importers can never map a habanalabs dma-buf; attach dynamically with allow_peer2peer',
+          evidence: { dynamic: attach.isDynamic, cause },
+          hint: {
+            static:
+              'static importers can never map a habanalabs dma-buf; attach dynamically with allow_peer2peer',
+            'exporter-driver': `the driver of ${exp.device.fn.bdf} refuses P2P (stated policy): use another exporter`,
+            'importer-driver': `the importer's driver refuses P2P (stated policy): it attached without allow_peer2peer`,
+            distance: 'P2PDMA distance is negative for this pair; see `peerdma check`',
+          }[cause],
         });
         return kerr('EPERM', 'Failed to map dmabuf because p2p is disabled');
       }

@@ -1,5 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 
 /**
  * How habanalabs cuts an export into sg entries (spec §5.1.6 steps 3–5, v6.7+ algorithm with the

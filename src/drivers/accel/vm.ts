@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { hex } from '../../util/hex.js';
 import type { DramAllocator, PagePack } from './allocator.js';
 
 /**
@@ -49,9 +50,9 @@ export class DeviceVm {
 
   unmap(vaddr: bigint): KResult<VaMapping> {
     const m = this.#map.get(vaddr);
-    if (!m) return kerr('EINVAL', `unmap failed, no mem hnode for vaddr 0x${vaddr.toString(16)}`);
+    if (!m) return kerr('EINVAL', `unmap failed, no mem hnode for vaddr ${hex(vaddr)}`);
     if (m.exportCnt > 0) {
-      return kerr('EINVAL', `failed to unmap 0x${vaddr.toString(16)}, memory is exported`);
+      return kerr('EINVAL', `failed to unmap ${hex(vaddr)}, memory is exported`);
     }
     this.#map.delete(vaddr);
     const pack = this.#alloc.get(m.handle);
@@ -62,12 +63,9 @@ export class DeviceVm {
   /** Export lookup (steps 3.1–3.4): exact VA match, DRAM handle, DRAM pack; bumps export_cnt. */
   exportGet(vaddr: bigint): KResult<{ mapping: VaMapping; pack: PagePack }> {
     const m = this.#map.get(vaddr);
-    if (!m) return kerr('EINVAL', `map address 0x${vaddr.toString(16)} not found`);
+    if (!m) return kerr('EINVAL', `map address ${hex(vaddr)} not found`);
     if (m.handle >> 32n !== 0n) {
-      return kerr(
-        'EINVAL',
-        `invalid handle 0x${m.handle.toString(16)} for map address 0x${vaddr.toString(16)}`,
-      );
+      return kerr('EINVAL', `invalid handle ${hex(m.handle)} for map address ${hex(vaddr)}`);
     }
     const pack = this.#alloc.get(m.handle);
     if (!pack) return kerr('EINVAL', `no match for handle ${m.handle}`);

@@ -1,8 +1,8 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { PciFunction } from '../../pci/types.js';
+import { maxBig, minBig } from '../../util/bigint.js';
 import { DramAllocator, type PagePack, SZ_2M } from '../accel/allocator.js';
 import { pickHbmBar } from '../accel/device.js';
-import { maxBig, minBig } from '../bigmath.js';
 import type { PhysAddressSpace } from '../bus.js';
 import { HOST_PAGE, type HostRam } from '../host-ram.js';
 import { SparseMemory } from '../memory.js';

@@ -4,7 +4,7 @@ import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { DmaBufOps, DmaDataDirection, IosysMap, SgTable } from '../../dmabuf/types.js';
 import type { Vma } from '../../proc/types.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 import type { DriverEnv, MappedChunks } from '../env.js';
 import type { Bo, Domain, GpuDevice } from './bo.js';
 
@@ -60,7 +60,8 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
     attach(dmabuf, attach) {
       const exp = dmabuf.priv as GpuExport;
       const client = attach.dev.pci;
-      if (!client || env.p2pDistance(exp.gpu.fn, client, false) < 0) attach.peer2peer = false;
+      if (!env.driverAllowsP2p(exp.gpu.fn)) attach.peer2peer = false;
+      else if (!client || env.p2pDistance(exp.gpu.fn, client, false) < 0) attach.peer2peer = false;
       return ok(undefined);
     },
     detach() {},

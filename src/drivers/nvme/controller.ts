@@ -1,4 +1,4 @@
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 import type { DmaPort } from '../dma-port.js';
 import { SparseMemory } from '../memory.js';
 

@@ -4,7 +4,7 @@ import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import type { SgTable } from '../../dmabuf/types.js';
 import type { PciFunction } from '../../pci/types.js';
 import type { Process } from '../../proc/process.js';
-import { minBig } from '../bigmath.js';
+import { minBig } from '../../util/bigint.js';
 import type { DriverEnv } from '../env.js';
 import type { NvmeRange } from './controller.js';
 
@@ -37,7 +37,10 @@ export function nvmeImportDmabuf(
   const a =
     mode === 'static'
       ? core.attach(dmabuf, dev)
-      : core.dynamicAttach(dmabuf, dev, { allow_peer2peer: true, move_notify: () => {} });
+      : core.dynamicAttach(dmabuf, dev, {
+          allow_peer2peer: env.driverAllowsP2p(fn),
+          move_notify: () => {},
+        });
   if (!a.ok) {
     core.put(dmabuf);
     return a;

@@ -57,7 +57,7 @@ export function regDmabufMr(
   } else {
     if (!nic.odp) return kerr('EOPNOTSUPP', `${nic.name}: no ODP support for a dynamic dma-buf MR`);
     const ops = {
-      allow_peer2peer: true,
+      allow_peer2peer: env.driverAllowsP2p(fn),
       move_notify: (attach: DmaBufAttachment) => {
         const u = attach.importerPriv as UmemDmabuf;
         if (!u.sgt) return;

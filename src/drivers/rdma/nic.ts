@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { hex } from '../../util/hex.js';
 import type { DmaPort } from '../dma-port.js';
 import { hostBacking, type Mr, type MrBacking, type Pd } from './mr.js';
 import { checkMrAccess, IBV_ACCESS, type WcStatus } from './verbs.js';
@@ -114,17 +115,14 @@ export class RdmaNic {
         !inside(mr, g.addr, g.length) ||
         (mr.access & needLocal) !== needLocal
       ) {
-        return fail('IBV_WC_LOC_PROT_ERR', `lkey 0x${g.lkey.toString(16)} does not cover the SGE`);
+        return fail('IBV_WC_LOC_PROT_ERR', `lkey ${hex(g.lkey)} does not cover the SGE`);
       }
     }
     const rmr = remote.#mrs.get(wr.rkey);
     const needRemote =
       wr.opcode === 'RDMA_WRITE' ? IBV_ACCESS.REMOTE_WRITE : IBV_ACCESS.REMOTE_READ;
     if (!rmr || !inside(rmr, wr.remoteAddr, total) || (rmr.access & needRemote) === 0) {
-      return fail(
-        'IBV_WC_REM_ACCESS_ERR',
-        `rkey 0x${wr.rkey.toString(16)} does not allow this access`,
-      );
+      return fail('IBV_WC_REM_ACCESS_ERR', `rkey ${hex(wr.rkey)} does not allow this access`);
     }
     let remotePos = wr.remoteAddr - rmr.iova;
     for (const g of wr.sgList) {

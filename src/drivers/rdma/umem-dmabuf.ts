@@ -116,7 +116,7 @@ export function umemDmabufGetPinned(
   fd: number,
 ): KResult<UmemDmabuf> {
   const ops: DmaBufAttachOps = {
-    allow_peer2peer: true,
+    allow_peer2peer: env.driverAllowsP2p(ibdev),
     move_notify: (attach) => {
       env.core.env.printk('warn', 'Invalidate callback should not be called when memory is pinned');
       // Only a live mapping goes stale (the exporter may move while we pin, before we map).

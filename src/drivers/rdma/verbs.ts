@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { hex } from '../../util/hex.js';
 
 /**
  * Verbs vocabulary and the argument checks of ibv_reg_dmabuf_mr / UVERBS REG_DMABUF_MR
@@ -39,7 +40,7 @@ export const DMABUF_MR_ACCESS =
 /** ib_check_mr_access(): remote write/atomic need local write; unknown bits; ODP capability. */
 export function checkMrAccess(access: number, deviceOdp: boolean): KResult<void> {
   if ((access & ~SUPPORTED_ACCESS) !== 0)
-    return kerr('EINVAL', `unsupported access flags 0x${access.toString(16)}`);
+    return kerr('EINVAL', `unsupported access flags ${hex(access)}`);
   if (
     access & (IBV_ACCESS.REMOTE_WRITE | IBV_ACCESS.REMOTE_ATOMIC) &&
     !(access & IBV_ACCESS.LOCAL_WRITE)
@@ -68,7 +69,7 @@ export function validateRegDmabufMr(
 ): KResult<void> {
   if (!dev.supportsDmabuf) return kerr('EOPNOTSUPP', 'device does not support dma-buf MRs');
   if ((a.access & ~DMABUF_MR_ACCESS) !== 0) {
-    return kerr('EINVAL', `access flags 0x${a.access.toString(16)} not allowed for a dma-buf MR`);
+    return kerr('EINVAL', `access flags ${hex(a.access)} not allowed for a dma-buf MR`);
   }
   if (a.offset % pageSize !== a.iova % pageSize) {
     return kerr('EINVAL', 'offset and iova must have the same page offset');

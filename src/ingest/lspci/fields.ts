@@ -13,6 +13,7 @@ import {
   type PciePortType,
   UNKNOWN,
 } from '../../pci/types.js';
+import { parseBytes } from '../../util/size.js';
 
 const HEX = /^[0-9a-fA-F]+$/;
 const DEC = /^[0-9]+$/;
@@ -154,14 +155,6 @@ export function parseAcsBits(text: string): number | null {
   return seen === 0x7f ? bits : null;
 }
 
-const SIZE_UNITS: Readonly<Record<string, bigint>> = {
-  '': 1n,
-  K: 1n << 10n,
-  M: 1n << 20n,
-  G: 1n << 30n,
-  T: 1n << 40n,
-};
-
 /** `[size=32G]` anywhere in the text → bytes; undefined when absent, null when malformed. */
 export function parseSize(text: string): bigint | null | undefined {
   const i = text.indexOf('[size=');
@@ -169,13 +162,11 @@ export function parseSize(text: string): bigint | null | undefined {
   const j = text.indexOf(']', i);
   if (j < 0) return null;
   const body = text.slice(i + 6, j);
-  const last = body[body.length - 1] ?? '';
-  const unit = last >= '0' && last <= '9' ? '' : last;
-  const num = decOrNull(unit === '' ? body : body.slice(0, -1));
-  const mult = SIZE_UNITS[unit];
-  if (num === null || mult === undefined) return null;
-  return BigInt(num) * mult;
+  // lspci spells sizes as decimal digits with at most a bare binary letter (pciutils' size
+  // formatting); util/size holds the one unit rule for what the letter means.
+  return LSPCI_SIZE.test(body) ? parseBytes(body) : null;
 }
+const LSPCI_SIZE = /^[0-9]{1,9}[KMGT]?$/;
 
 /**
  * `Region 0: Memory at 3800000000 (64-bit, prefetchable) [size=32G]` or `Region 2: I/O ports at

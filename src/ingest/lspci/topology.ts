@@ -2,6 +2,7 @@
 import { PeerdmaError } from '../../errors/index.js';
 import { type BdfParts, formatBdf } from '../../pci/bdf.js';
 import type { FunctionKind } from '../../pci/types.js';
+import { hexDigits } from '../../util/hex.js';
 import type { TreeEntry } from './tree.js';
 import type { VerboseFn } from './verbose.js';
 import type { Warnings } from './warnings.js';
@@ -30,7 +31,7 @@ export function busOwners(
     if (prev && prev.key !== br.key) {
       throw new PeerdmaError(
         'E_TOPOLOGY',
-        `bus ${br.secondary.toString(16).padStart(2, '0')} is the secondary bus of both ${prev.key} (${prev.where}) and ${br.key} (${file}:${line})`,
+        `bus ${hexDigits(br.secondary, 2)} is the secondary bus of both ${prev.key} (${prev.where}) and ${br.key} (${file}:${line})`,
         { file, line },
       );
     }

@@ -1,6 +1,7 @@
 import { PeerdmaError, type SourceLocation } from '../../errors/index.js';
 import type { BridgeWindow } from '../../pci/types.js';
-import { alignDown, alignUp, hexStr } from './units.js';
+import { alignDown, alignUp } from '../../util/bigint.js';
+import { hex } from '../../util/hex.js';
 
 export type Pool = BridgeWindow['space'];
 export const POOLS: readonly Pool[] = ['io', 'mem', 'prefetch'];
@@ -116,14 +117,14 @@ export function allocateHostBridge(
     if (base % l.align !== 0n) {
       throw new PeerdmaError(
         'E_SCHEMA',
-        `window base ${hexStr(base)} is not aligned to ${hexStr(l.align)}, the largest BAR below it`,
+        `window base ${hex(base)} is not aligned to ${hex(l.align)}, the largest BAR below it`,
         where,
       );
     }
     if (f?.size !== undefined && l.size > f.size) {
       throw new PeerdmaError(
         'E_SCHEMA',
-        `BARs need ${hexStr(l.size)} bytes of ${pool} space, more than the window's ${hexStr(f.size)}`,
+        `BARs need ${hex(l.size)} bytes of ${pool} space, more than the window's ${hex(f.size)}`,
         where,
       );
     }

@@ -12,6 +12,7 @@ import {
   type SwitchChip,
   UNKNOWN,
 } from '../../pci/types.js';
+import { hexDigits } from '../../util/hex.js';
 import {
   type AllocBar,
   type AllocBus,
@@ -353,7 +354,7 @@ export class SpecBuilder {
       if (addr.bus !== bus) {
         this.#warn(
           'spec_bus_mismatch',
-          `${formatBdf(addr)} is not on bus ${bus.toString(16).padStart(2, '0')}, the bus it is listed under`,
+          `${formatBdf(addr)} is not on bus ${hexDigits(bus, 2)}, the bus it is listed under`,
           [...path, 'bdf'],
         );
       }
@@ -375,7 +376,7 @@ export class SpecBuilder {
     }
     if (forcedDev !== undefined && addr.device !== forcedDev) {
       throw this.#err(
-        `a function of device ${forcedDev.toString(16).padStart(2, '0')} must have that device number`,
+        `a function of device ${hexDigits(forcedDev, 2)} must have that device number`,
         path,
       );
     }
@@ -395,7 +396,7 @@ export class SpecBuilder {
       : { ...p, domain: hb.domain };
     if (withDomain.domain !== hb.domain)
       throw this.#err(
-        `${text} is not in domain ${hb.domain.toString(16).padStart(4, '0')} of host bridge ${hb.id}`,
+        `${text} is not in domain ${hexDigits(hb.domain, 4)} of host bridge ${hb.id}`,
         path,
       );
     return withDomain;

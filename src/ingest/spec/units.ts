@@ -1,4 +1,5 @@
 import { ACS } from '../../pci/types.js';
+import { hex } from '../../util/hex.js';
 import { formatBinaryExact, parseBytes } from '../../util/size.js';
 
 /** Size suffixes accepted in specs: binary units (`K`/`M`/`G`/`T`/`P` mean `KiB`…, see util/size). */
@@ -17,9 +18,6 @@ export function parseSize(v: string | number): bigint {
 
 /** The shortest exact size string: `64GiB`, `32MiB`, `4KiB`, else hex. */
 export const formatSize = (n: bigint): string => formatBinaryExact(n, 'iB', 'hex');
-
-export const hexStr = (n: number | bigint, width = 0): string =>
-  `0x${n.toString(16).padStart(width, '0')}`;
 
 /** A number or `0x…` string (validated) → number. */
 export const toNum = (v: string | number): number =>
@@ -84,10 +82,8 @@ export const parseAcsBits = (v: readonly AcsBit[] | string | number): number =>
 /** Bits as names when every set bit has one, else a hex string. */
 export function formatAcsBits(n: number): AcsBit[] | string {
   const names = ACS_BITS.filter((b) => (n & ACS[b]) !== 0);
-  return names.reduce((m, b) => m | ACS[b], 0) === n ? names : hexStr(n, 2);
+  return names.reduce((m, b) => m | ACS[b], 0) === n ? names : hex(n, 2);
 }
 
 /** Link speeds by generation (GT/s per lane). */
 export const GEN_SPEEDS: readonly number[] = [2.5, 5, 8, 16, 32, 64];
-export const alignUp = (n: bigint, a: bigint): bigint => ((n + a - 1n) / a) * a;
-export const alignDown = (n: bigint, a: bigint): bigint => (n / a) * a;

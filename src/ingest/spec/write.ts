@@ -11,7 +11,8 @@ import {
   type PciFunction,
   UNKNOWN,
 } from '../../pci/types.js';
-import { formatAcsBits, formatSize, hexStr } from './units.js';
+import { hex } from '../../util/hex.js';
+import { formatAcsBits, formatSize } from './units.js';
 
 type Obj = Record<string, unknown>;
 const DOMAIN_MODE: Readonly<Record<string, string>> = {
@@ -20,7 +21,7 @@ const DOMAIN_MODE: Readonly<Record<string, string>> = {
   'DMA-FQ': 'lazy',
 };
 const maybeHex = (v: Maybe<number> | null, w: number) =>
-  v === null ? null : isKnown(v) ? hexStr(v, w) : UNKNOWN;
+  v === null ? null : isKnown(v) ? hex(v, w) : UNKNOWN;
 
 /**
  * Writes any Fabric as a spec document (plain object, ready for specToYaml) with every fact explicit,
@@ -31,8 +32,8 @@ export function fabricToSpec(fabric: Fabric): Obj {
   const cpu: Obj = {};
   if (isKnown(m.cpu.arch)) cpu['arch'] = m.cpu.arch;
   if (isKnown(m.cpu.vendor)) cpu['vendor'] = m.cpu.vendor;
-  if (isKnown(m.cpu.family)) cpu['family'] = hexStr(m.cpu.family, 2);
-  if (isKnown(m.cpu.model)) cpu['model'] = hexStr(m.cpu.model, 2);
+  if (isKnown(m.cpu.family)) cpu['family'] = hex(m.cpu.family, 2);
+  if (isKnown(m.cpu.model)) cpu['model'] = hex(m.cpu.model, 2);
   if (m.cpu.modelName !== undefined) cpu['modelName'] = m.cpu.modelName;
   const kernel: Obj = {};
   if (isKnown(m.kernelRelease)) kernel['release'] = m.kernelRelease;
@@ -70,8 +71,8 @@ export function fabricToSpec(fabric: Fabric): Obj {
 function hostBridgeToSpec(fabric: Fabric, hb: HostBridge): Obj {
   const o: Obj = {};
   if (hb.id !== hostBridgeId(hb.domain, hb.rootBus)) o['id'] = hb.id;
-  o['domain'] = hexStr(hb.domain, 4);
-  o['bus'] = hexStr(hb.rootBus, 2);
+  o['domain'] = hex(hb.domain, 4);
+  o['bus'] = hex(hb.rootBus, 2);
   o['numaNode'] = hb.numaNode;
   o['devices'] = fabric
     .children(hb.id)
@@ -102,7 +103,7 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
   o['bars'] = f.bars.map((b) => ({
     index: b.index,
     size: formatSize(b.size),
-    address: hexStr(b.start),
+    address: hex(b.start),
     is64: b.is64,
     prefetchable: b.prefetchable,
     space: b.space,
@@ -110,7 +111,7 @@ function deviceToSpec(fabric: Fabric, f: PciFunction): Obj {
   if (f.deviceMemory !== undefined) o['memory'] = formatSize(f.deviceMemory);
   o['windows'] = f.windows.map((w) => ({
     space: w.space,
-    start: hexStr(w.start),
+    start: hex(w.start),
     size: formatSize(w.size),
   }));
   o['buses'] =
