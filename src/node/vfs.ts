@@ -45,6 +45,8 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
+/** A path path.join would change: a `.` or `..` part, an empty part, a leading or trailing `/`. */
+const ODD_PATH = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$/;
 /** A PCI function's directory name, `dddd:bb:dd.f`. */
 const FUNCTION_DIR = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 /** How many directory listings a `dirVfs` remembers: the loader reads one directory at a time. */
@@ -67,7 +69,9 @@ const BIG_DIR = 512;
  * read as undefined.
  */
 export function dirVfs(root: string): DirVfs {
-  const abs = (p: string) => (p === '' ? root : join(root, p));
+  // Loader paths are already normal (no `.`, `..`, `//`): joined as text, not by path.join.
+  const base = join(root, '/');
+  const abs = (p: string) => (p === '' ? root : ODD_PATH.test(p) ? join(root, p) : base + p);
   let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
   const listings = new Map<string, Map<string, Entry> | null>();
   /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
