@@ -73,9 +73,17 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   // these config bytes when it enumerated the function, so a config of at least 64 bytes answers
   // for them without six more files. Not for an SR-IOV VF: its Vendor and Device ID registers read
   // 0xffff (the kernel takes both from the PF's SR-IOV capability), so a VF's ids come from the
-  // files; so do a bridge's subsystem ids when its capability list runs past the bytes read.
+  // files; so do a bridge's subsystem ids when its capability list runs past the bytes read. A
+  // bridge header whose class is not a PCI bridge's was rewritten by a quirk or refused by
+  // pci_setup_device: the files say which.
   const ids = cfg?.ids ?? null;
-  const trusted = ids !== null && ids.vendor !== 0xffff && ids.device !== 0xffff ? ids : null;
+  const trusted =
+    ids !== null &&
+    ids.vendor !== 0xffff &&
+    ids.device !== 0xffff &&
+    (cfg?.headerType !== 1 || ids.classCode >> 8 === 0x0604)
+      ? ids
+      : null;
   const hexAttr = (
     name: string,
     bits: number,

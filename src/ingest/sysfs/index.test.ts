@@ -117,6 +117,29 @@ describe('loadSysfs', () => {
     });
   });
 
+  it('ids come from config, except where the kernel shows other values than its registers', () => {
+    const rp = 'sys/devices/pci0000:00/0000:00:01.0';
+    const ep = `${rp}/0000:01:00.0`;
+    const bridge = {
+      portType: 'root-port',
+      buses: { primary: 0, secondary: 1, subordinate: 1 },
+    } as const;
+    const vfs = tree('', {
+      // a root port whose class register a quirk rewrote: the attribute has the kernel's class
+      [`${rp}/class`]: file('0x060400\n'),
+      [`${rp}/config`]: file(makeConfig({ ...bridge, classCode: 0x068000 })),
+      // an endpoint's attribute files disagreeing with its registers: the registers win
+      [`${ep}/config`]: file(
+        makeConfig({ vendor: 0x15b3, device: 0x101b, classCode: 0x020700, portType: 'endpoint' }),
+      ),
+    });
+    const { fabric } = loadSysfs(vfs);
+    assert.equal(fabric.require('0000:00:01.0').classCode, 0x060400);
+    assert.equal(fabric.require('0000:00:01.0').kind, 'root-port');
+    const e = fabric.require('0000:01:00.0');
+    assert.deepEqual([e.vendor, e.device, e.classCode], [0x15b3, 0x101b, 0x020700]);
+  });
+
   it('unreadable config: a subtractive-decode bridge is a PCI bridge; an inferred RCiEP keeps its link', () => {
     const hb = 'sys/devices/pci0000:00';
     const vfs = tree('', {
