@@ -20,7 +20,14 @@ import { demo } from './demo.js';
 import { examples } from './examples.js';
 import { MAP_COST_CODES } from './findings.js';
 import { mapCost } from './map-cost.js';
-import { buildMatrix, compactMatrix, matrix, matrixPairs, PAIR_SUBJECT } from './matrix.js';
+import {
+  buildMatrix,
+  compactMatrix,
+  groupFindingRows,
+  matrix,
+  matrixPairs,
+  PAIR_SUBJECT,
+} from './matrix.js';
 import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
 import { randomMatrix } from './testing/matrix.js';
@@ -139,6 +146,8 @@ test('examples: the default is one of them, and both layers agree on its name', 
 describe('compact matrix (matrix --json, schemaVersion 2)', () => {
   const NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
   test('every pair, rebuilt from groups and the finding table, equals its full verdict', () => {
+    let walked = 0;
+    let computed = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
@@ -148,9 +157,14 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
         (seed, rules, unknowns, withCmdline) => {
           const { fabric: f, cmdline, view } = randomMatrix(seed, rules, unknowns, withCmdline);
           const c = compactMatrix(view);
+          walked += c.walked;
+          computed += c.computed;
+          assert.ok(c.computed <= c.walked);
           const devs = view.matrix.devices;
           const model = new P2pdma(f, rules, cmdline);
-          const byGroup = new Map(c.groupFindings.map(([g, h, ...fs]) => [`${g},${h}`, fs]));
+          const byGroup = new Map(
+            [...groupFindingRows(c)].map(([g, h, ...fs]) => [`${g},${h}`, fs]),
+          );
           const bySelf = new Map(c.selfFindings.map(([i, ...fs]) => [i, fs]));
           const norm = (xs: readonly { code: string; subject: readonly string[] }[]) =>
             xs.map((x) => `${x.code}:${x.subject.join(',')}`).sort();
@@ -183,6 +197,36 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
       ),
       { numRuns: 25 },
     );
+    // Group pairs with one verdict key shared a walk (p2pdma/verdict-key.ts): the factored path ran.
+    assert.ok(computed * 2 < walked, `${computed} walks for ${walked} answered pairs`);
+  });
+
+  test('shared walks give the same document, byte for byte, as one walk per group pair', () => {
+    const doc = (view: ReturnType<typeof buildMatrix>, shareWalks: boolean) => {
+      const c = compactMatrix(view, { shareWalks });
+      return { text: [...matrixJsonChunks(view, c, 4096)].join(''), computed: c.computed };
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom('linux-4.20', 'linux-5.2', 'linux-5.4', 'linux-6.1', 'linux-6.19'),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, rules, unknowns, withCmdline) => {
+          const { view } = randomMatrix(seed, rules, unknowns, withCmdline);
+          const shared = doc(view, true);
+          const alone = doc(view, false);
+          assert.equal(shared.text, alone.text);
+          assert.ok(shared.computed <= alone.computed);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    const view = buildMatrix(benchFabric(2, 4), 'linux-6.19', undefined, { all: true });
+    const shared = doc(view, true);
+    const alone = doc(view, false);
+    assert.equal(shared.text, alone.text);
+    assert.ok(shared.computed * 10 < alone.computed, `${shared.computed} vs ${alone.computed}`);
   });
 
   test('the JSON document parses, has one digit per cell, and stays small per pair', () => {

@@ -23,6 +23,7 @@ import {
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
+import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { P2pRequest } from './check.js';
@@ -248,12 +249,16 @@ export interface UndecidedPair {
  * Every pair of a matrix in a compact form (`matrix --json`, schemaVersion 2). Devices that share
  * their upstream bridge form a group, unless a finding could name them (then they are alone);
  * a pair's findings depend only on the two groups (the differential test in app.test.ts holds
- * every pair against the full verdict), so the per-pair walk runs once per pair of groups and
- * each distinct finding is listed once.
+ * every pair against the full verdict), so each pair of groups needs one answer and each distinct
+ * finding is listed once. Decided group pairs with one verdict key (p2pdma/verdict-key.ts: the
+ * common upstream device, the ACS-redirect devices the walk asks about, the host bridges, the
+ * command-line changes on the route) share one per-pair walk: on the 4,112-endpoint bench machine
+ * 256 walks answer 274,672 group pairs.
  */
 export interface CompactMatrix {
   readonly n: number;
-  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes. */
+  /** Row-major n×n: MT_* codes, distances, LOCALITY_CODES indexes (map types and distances are
+   * the fast matrix's own arrays when its tree order is the device order: read, never write). */
   readonly mapType: Int8Array;
   readonly distance: Int16Array;
   readonly locality: Int8Array;
@@ -262,22 +267,39 @@ export interface CompactMatrix {
   readonly groups: number;
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
-  /** [providerGroup, clientGroup, finding index…] for group pairs (distinct devices) with findings. */
-  readonly groupFindings: readonly (readonly number[])[];
+  /**
+   * Group pairs (distinct devices) with findings, three numbers each: provider group, client
+   * group, index into `findingLists` (`groupFindingRows` spells them out as the JSON does).
+   */
+  readonly groupFindings: Int32Array;
+  /** The distinct lists of finding indexes `groupFindings` points to (group pairs share them). */
+  readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
   readonly undecided: readonly UndecidedPair[];
-  /** Per-pair walks run. */
+  /** Pairs answered beyond the fast matrix: self pairs, group pairs with something to say, and
+   * every pair of an undecided group pair. */
   readonly walked: number;
+  /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
+  readonly computed: number;
+}
+
+/** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
+export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
+  const gf = c.groupFindings;
+  for (let e = 0; e < gf.length; e += 3) yield [gf[e]!, gf[e + 1]!, ...c.findingLists[gf[e + 2]!]!];
 }
 
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
-export const PAIR_SUBJECT: ReadonlySet<string> = new Set([
-  'no_common_upstream',
-  'early_no_common_switch',
-]);
+export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 
-export function compactMatrix(view: MatrixView): CompactMatrix {
+export interface CompactOptions {
+  /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
+  readonly shareWalks?: boolean;
+}
+
+export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): CompactMatrix {
+  const share = opts.shareWalks ?? true;
   const { env, matrix } = view;
   const fabric = env.fabric;
   const devs = matrix.devices;
@@ -306,22 +328,61 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
     group[i] = g;
     members[g]!.push(i);
   });
-  const mapType = new Int8Array(n * n);
-  const distance = new Int16Array(n * n);
+  // The fast matrix's cells (tree order) in the caller's order: its own arrays when both agree.
+  const { pos, mapTypes, distances } = matrix;
+  const inOrder = pos.every((p, i) => p === i);
+  const mapType = inOrder ? mapTypes : new Int8Array(n * n);
+  const distance = inOrder ? distances : new Int16Array(n * n);
+  if (!inOrder) {
+    for (let i = 0; i < n; i++) {
+      const from = pos[i]! * n;
+      const to = i * n;
+      for (let j = 0; j < n; j++) {
+        const s = from + pos[j]!;
+        mapType[to + j] = mapTypes[s]!;
+        distance[to + j] = distances[s]!;
+      }
+    }
+  }
   const locality = new Int8Array(n * n);
   const findings: Finding[] = [];
   const findingIdx = new Map<string, number>();
-  const groupFindings: number[][] = [];
+  let groupFindings = new Int32Array(3 * 1024);
+  let groupFindingsLen = 0;
+  const findingLists: (readonly number[])[] = [];
+  const listIdx = new Map<readonly number[], number>();
+  const addGroupFindings = (g: number, h: number, fs: readonly number[]) => {
+    if (fs.length === 0) return;
+    let id = listIdx.get(fs);
+    if (id === undefined) {
+      id = findingLists.length;
+      findingLists.push(fs);
+      listIdx.set(fs, id);
+    }
+    if (groupFindingsLen + 3 > groupFindings.length) {
+      const grown = new Int32Array(groupFindings.length * 2);
+      grown.set(groupFindings);
+      groupFindings = grown;
+    }
+    groupFindings[groupFindingsLen++] = g;
+    groupFindings[groupFindingsLen++] = h;
+    groupFindings[groupFindingsLen++] = id;
+  };
   const selfFindings: number[][] = [];
   const undecided: UndecidedPair[] = [];
   let walked = 0;
   const classCode = new Map(LOCALITY_CODES.map((c, k) => [c, k]));
 
+  const keys = new VerdictKeys(env);
+  /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
+  const byKey = new Map<string, number[]>();
+  let computed = 0;
   /** Walk one pair; its findings as indexes into the table (endpoints dropped from subjects). */
   const walk = (i: number, j: number): number[] => {
     const a = devs[i]!;
     const b = devs[j]!;
     walked++;
+    computed++;
     const v = pairAnswer(env, a, b, fabric.path(a, b), { log: false });
     if (v.mapType === 'uncertain')
       undecided.push({ i, j, distance: v.distance, possible: v.possible, missing: v.missing });
@@ -339,27 +400,39 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
       return k;
     });
   };
-  const plain = (i: number, j: number) => {
-    if (cellMapType(matrix, i, j) !== MT_BUS_ADDR) return false;
-    return !fabric.path(devs[i]!, devs[j]!).some((x) => changed.has(x));
-  };
-
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const c = i * n + j;
-      mapType[c] = cellMapType(matrix, i, j);
-      distance[c] = cellDistance(matrix, i, j);
+  /** The findings of a decided pair, from the walk of the first pair with its verdict key. */
+  const shared = (i: number, j: number): number[] => {
+    const k = keys.key(devs[i]!, devs[j]!);
+    const got = byKey.get(k);
+    if (got === undefined) {
+      const fs = walk(i, j);
+      byKey.set(k, fs);
+      return fs;
     }
-  }
+    walked++;
+    return got;
+  };
+  const plain = (i: number, j: number) =>
+    cellMapType(matrix, i, j) === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
+
   // The diagonal: each device with itself.
   for (let i = 0; i < n; i++) {
-    locality[i * n + i] = classCode.get('X')!;
     if (plain(i, i)) continue;
     const fs = walk(i, i);
     if (fs.length > 0) selfFindings.push([i, ...fs]);
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
+  const groupClass = new Int8Array(G * G);
+  // Groups under two different host bridges share no upstream device: without a command line,
+  // their locality class and verdict key are the two host bridges' (verdict-key.ts).
+  const hbNames = [...new Set(devs.map((d) => d.hostBridge))];
+  const hbIdx = new Map(hbNames.map((hb, k) => [hb, k]));
+  const H = hbNames.length;
+  const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
+  const crossClass = new Int8Array(H * H).fill(-1);
+  const crossFindings: (readonly number[] | undefined)[] = new Array(H * H).fill(undefined);
+  const byHostBridges = share && changed.size === 0;
   for (let g = 0; g < G; g++) {
     for (let h = 0; h < G; h++) {
       const gs = members[g]!;
@@ -367,16 +440,41 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
       const a = gs[0]!;
       const b = g === h ? hs[1] : hs[0]!;
       if (b === undefined) continue; // a group of one has no pair with itself
-      const cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!))!;
-      for (const i of gs) for (const j of hs) if (i !== j) locality[i * n + j] = cls;
+      const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
+      const hh = groupHb[g]! * H + groupHb[h]!;
+      if (byHostBridges && groupHb[g] !== groupHb[h] && !undecidedPair) {
+        if (crossClass[hh]! < 0)
+          crossClass[hh] = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+        groupClass[g * G + h] = crossClass[hh]!;
+        if (mapType[a * n + b] === MT_BUS_ADDR) continue;
+        let fs = crossFindings[hh];
+        if (fs === undefined) crossFindings[hh] = fs = shared(a, b);
+        else walked++;
+        addGroupFindings(g, h, fs);
+        continue;
+      }
+      const da = devs[a]!;
+      const db = devs[b]!;
+      groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
       if (!plain(a, b)) {
-        const fs = walk(a, b);
-        if (fs.length > 0) groupFindings.push([g, h, ...fs]);
+        // An undecided pair is listed with its own missing fact: always walked.
+        const fs = undecidedPair || !share ? walk(a, b) : shared(a, b);
+        addGroupFindings(g, h, fs);
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
-      if (mapType[a * n + b] === MT_UNCERTAIN) {
+      if (undecidedPair) {
         for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
       }
+    }
+  }
+  // Locality by group pair: one row per group, copied to its members; each device with itself is X.
+  const self = classCode.get('X')!;
+  const row = new Int8Array(n);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < n; j++) row[j] = groupClass[g * G + group[j]!]!;
+    for (const i of members[g]!) {
+      locality.set(row, i * n);
+      locality[i * n + i] = self;
     }
   }
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
@@ -388,9 +486,11 @@ export function compactMatrix(view: MatrixView): CompactMatrix {
     group,
     groups: members.length,
     findings,
-    groupFindings,
+    groupFindings: groupFindings.subarray(0, groupFindingsLen),
+    findingLists,
     selfFindings,
     undecided,
     walked,
+    computed,
   };
 }

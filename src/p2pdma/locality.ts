@@ -46,9 +46,10 @@ export function localityClass(
   fabric: Fabric,
   a: PciFunction,
   b: PciFunction,
+  /** `fabric.commonUpstream(a, b)` when the caller already has it. */
+  common: PciFunction | null = fabric.commonUpstream(a, b),
 ): LocalityClass | 'unknown' {
   if (a === b) return 'X';
-  const common = fabric.commonUpstream(a, b);
   if (common !== null) {
     const units = switchHops(fabric, a, common) + switchHops(fabric, b, common) + 1;
     return units <= 1 ? 'PIX' : 'PXB';

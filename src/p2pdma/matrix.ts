@@ -192,6 +192,7 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
   const mapTypes = new Int8Array(n * n);
   const distances = new Int16Array(n * n);
   const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
+  const plusLen = new Map<number, Int16Array>();
 
   for (let p = 0; p < n; p++) {
     const aNode = devNode[order[p]!]!;
@@ -201,13 +202,19 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
     // 1. Clients with no common upstream device: dist_a + dist_b over full chains, route table.
     const chainUp = [...chains[aNode]!].reverse(); // c_0 = a … c_k = root-bus device
     const top = chainUp[chainUp.length - 1]!;
+    // dist_a + dist_b for every client, per provider chain length (a handful of lengths).
+    let plusLenA = plusLen.get(lenA);
+    if (plusLenA === undefined) {
+      plusLenA = new Int16Array(n);
+      for (let b = 0; b < n; b++) plusLenA[b] = lenA + lenAt[b]!;
+      plusLen.set(lenA, plusLenA);
+    }
     for (let h = 0; h < H; h++) {
       const code = route[hA * H + h]!;
       const fill = (from: number, to: number) => {
-        for (let b = from; b < to; b++) {
-          mapTypes[row + b] = code;
-          distances[row + b] = code === MT_NOT_SUPPORTED ? -1 : lenA + lenAt[b]!;
-        }
+        mapTypes.fill(code, row + from, row + to);
+        if (code === MT_NOT_SUPPORTED) distances.fill(-1, row + from, row + to);
+        else distances.set(plusLenA.subarray(from, to), row + from);
       };
       if (hbLo[h]! < 0) continue;
       if (h === hA) {

@@ -229,6 +229,51 @@ export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}):
 }
 
 export const MATRIX_SCHEMA_VERSION = 2;
+
+/**
+ * Row i of an n×n distance table as a JSON array, `[0,2,-1,…]`: the ASCII of each value written
+ * into one byte buffer (what `join(',')` gives, without a string per cell).
+ */
+function distanceRow(
+  d: Int16Array,
+  n: number,
+  decode: (bytes: Uint8Array) => string,
+): (i: number) => string {
+  const text: (Uint8Array | undefined)[] = new Array(1 << 16).fill(undefined);
+  const bytesOf = (v: number): Uint8Array => {
+    let b = text[v + 32768];
+    if (b === undefined) {
+      b = Uint8Array.from(String(v), (ch) => ch.charCodeAt(0));
+      text[v + 32768] = b;
+    }
+    return b;
+  };
+  // At most 6 characters per value ("-32768") plus a comma, and the brackets.
+  const buf = new Uint8Array(n * 7 + 2);
+  return (i) => {
+    let at = 0;
+    buf[at++] = 0x5b;
+    const base = i * n;
+    for (let k = 0; k < n; k++) {
+      if (k > 0) buf[at++] = 0x2c;
+      const v = d[base + k]!;
+      // The common cases inline: one digit, two digits, -1 (refused).
+      if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
+      else if (v >= 10 && v < 100) {
+        buf[at++] = 0x30 + ((v / 10) | 0);
+        buf[at++] = 0x30 + (v % 10);
+      } else if (v === -1) {
+        buf[at++] = 0x2d;
+        buf[at++] = 0x31;
+      } else {
+        const b = bytesOf(v);
+        for (let x = 0; x < b.length; x++) buf[at++] = b[x]!;
+      }
+    }
+    buf[at++] = 0x5d;
+    return decode(buf.subarray(0, at));
+  };
+}
 const MT_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
 
 /**
@@ -278,7 +323,10 @@ export function* matrixJsonChunks(
   };
   yield* rows('mapType', digits(c.mapType));
   yield* rows('class', digits(c.locality));
-  yield* rows('distance', (i) => `[${c.distance.subarray(i * n, (i + 1) * n).join(',')}]`);
+  yield* rows(
+    'distance',
+    distanceRow(c.distance, n, (b) => ascii.decode(b)),
+  );
   buf += `"group":[${c.group.join(',')}],\n`;
   const finding = (f: (typeof c.findings)[number]) => ({
     ...f,
@@ -286,7 +334,18 @@ export function* matrixJsonChunks(
     hintText: findingHint(f),
   });
   yield* rows('findings', (i) => j(finding(c.findings[i]!)), c.findings.length);
-  buf += `"groupFindings":${j(c.groupFindings)},\n"selfFindings":${j(c.selfFindings)},\n`;
+  // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
+  const gf = c.groupFindings;
+  const tails = c.findingLists.map((l) => `,${l.join(',')}]`);
+  buf += '"groupFindings":[';
+  for (let e = 0; e < gf.length; e += 3) {
+    buf += `${e > 0 ? ',' : ''}[${gf[e]},${gf[e + 1]}${tails[gf[e + 2]!]}`;
+    if (buf.length >= chunkBytes) {
+      yield buf;
+      buf = '';
+    }
+  }
+  buf += `],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`;
   buf += `"undecided":${j(c.undecided)},\n`;
   buf += `"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`;
   yield buf;

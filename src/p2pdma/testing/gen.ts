@@ -215,6 +215,8 @@ export function benchFabric(domains = 16, dsps = 8): Fabric {
         classCode: 0x060400,
         pcie: pcie('root-port'),
         acs: { state: 'present', cap: 0x5f, ctrl: p % 2 ? ACS.RR | ACS.CR : 0 },
+        // Bus numbers as firmware would assign them, so the machine can be written as a spec.
+        buses: { secondary: bus, subordinate: bus + 1 + dsps },
       });
       const usp = at(bus++, 0, 0);
       b.fn({
@@ -223,6 +225,7 @@ export function benchFabric(domains = 16, dsps = 8): Fabric {
         classCode: 0x060400,
         pcie: pcie('switch-upstream'),
         acs: { state: 'absent' },
+        buses: { secondary: bus, subordinate: bus + dsps },
       });
       const dsBus = bus++;
       for (let s = 0; s < dsps; s++) {
@@ -233,6 +236,7 @@ export function benchFabric(domains = 16, dsps = 8): Fabric {
           classCode: 0x060400,
           pcie: pcie('switch-downstream'),
           acs: { state: 'present', cap: 0x5f, ctrl: 0 },
+          buses: { secondary: bus, subordinate: bus },
         });
         const eb = bus++;
         const sriov = s % 4 === 3;

@@ -1,0 +1,167 @@
+/**
+ * The verdict of a pair factored by upstream structure. `pairAnswer` (verdict.ts) walks both
+ * upstream chains; what it reads there, and so everything it can say about the pair apart from the
+ * pair's own two names, is:
+ *   - the common upstream device (or none),
+ *   - with one: the devices whose ACS redirect is on or unknown on the provider's side up to and
+ *     including it and on the client's side below it, in the kernel's checking order (they make the
+ *     ACS list, the missing facts, and whether the host-bridge rule is asked at all);
+ *   - with none: the two host bridges (the allowlist, root-complex and CPU rules read only those
+ *     and machine-wide facts; ACS is not consulted);
+ *   - the devices on the route that the what-if command line changed (the `cmdline` finding).
+ * `VerdictKeys.key` spells exactly that as a string, from chains built once per device, in
+ * O(chain length). Two pairs with one key get the same map type and the same findings once the
+ * pair's own names are left out of `no_common_upstream` / `early_no_common_switch` (the distance
+ * can differ: the chain lengths are not part of the key). The differential test
+ * (verdict-key.test.ts) holds this against the per-pair walk on random fabrics.
+ */
+import type { PciFunction } from '../pci/types.js';
+import type { P2pEnv } from './env.js';
+import type { IssueCode } from './types.js';
+
+/** Finding codes whose subject is the pair itself (`[provider, client]`): the key leaves it out. */
+export const PAIR_NAMED_CODES: ReadonlySet<IssueCode> = new Set([
+  'no_common_upstream',
+  'early_no_common_switch',
+]);
+
+export class VerdictKeys {
+  readonly #env: P2pEnv;
+  /** `[f, up(f), …, root-bus device]` per function, shared by reference with the parent's. */
+  readonly #chains = new Map<PciFunction, readonly PciFunction[]>();
+  /** ACS redirect on or unknown (the walk asks about it). */
+  readonly #asked = new Map<PciFunction, boolean>();
+  readonly #changed: ReadonlySet<string>;
+  /** Host bridge → index, and the key of each pair of host bridges (no command line). */
+  readonly #hbIndex = new Map<string, number>();
+  readonly #crossKeys: string[] = [];
+  // The last pair asked, its chains and where they met (indexes into each; -1: they do not).
+  #a: PciFunction | null = null;
+  #b: PciFunction | null = null;
+  #ca: readonly PciFunction[] = [];
+  #cb: readonly PciFunction[] = [];
+  #mi = -1;
+  #mj = -1;
+
+  constructor(env: P2pEnv) {
+    this.#env = env;
+    this.#changed = env.changedByCmdline;
+  }
+
+  /** `fabric.upstreamChain(f)`, computed once per function. */
+  chain(f: PciFunction): readonly PciFunction[] {
+    let c = this.#chains.get(f);
+    if (c === undefined) {
+      const up = this.#env.up(f);
+      c = up === null ? [f] : [f, ...this.chain(up)];
+      this.#chains.set(f, c);
+    }
+    return c;
+  }
+
+  #isAsked(f: PciFunction): boolean {
+    let r = this.#asked.get(f);
+    if (r === undefined) {
+      r = this.#env.redirect(f) !== false;
+      this.#asked.set(f, r);
+    }
+    return r;
+  }
+
+  /** Set #ca/#cb to the chains of a and b and #mi/#mj to where they meet (once per pair in a row). */
+  #meet(a: PciFunction, b: PciFunction): void {
+    if (a === this.#a && b === this.#b) return;
+    const ca = this.chain(a);
+    const cb = this.chain(b);
+    let i = ca.length - 1;
+    let j = cb.length - 1;
+    if (ca[i] !== cb[j]) {
+      i = -1;
+      j = -1;
+    } else {
+      while (i > 0 && j > 0 && ca[i - 1] === cb[j - 1]) {
+        i--;
+        j--;
+      }
+    }
+    this.#a = a;
+    this.#b = b;
+    this.#ca = ca;
+    this.#cb = cb;
+    this.#mi = i;
+    this.#mj = j;
+  }
+
+  /** `fabric.commonUpstream(a, b)` from the cached chains. */
+  common(a: PciFunction, b: PciFunction): PciFunction | null {
+    this.#meet(a, b);
+    return this.#mi < 0 ? null : this.#ca[this.#mi]!;
+  }
+
+  /** Whether `fabric.path(a, b)` passes a device the what-if command line changed. */
+  touchesChanged(a: PciFunction, b: PciFunction): boolean {
+    if (this.#changed.size === 0) return false;
+    this.#meet(a, b);
+    const ca = this.#ca;
+    const cb = this.#cb;
+    const left = this.#mi < 0 ? ca.length : this.#mi + 1;
+    const right = this.#mi < 0 ? cb.length : this.#mj;
+    for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) return true;
+    for (let q = 0; q < right; q++) if (this.#changed.has(cb[q]!.bdf)) return true;
+    return false;
+  }
+
+  /** Everything the verdict of (provider a, client b) depends on beyond the pair's own names. */
+  key(a: PciFunction, b: PciFunction): string {
+    this.#meet(a, b);
+    const ca = this.#ca;
+    const cb = this.#cb;
+    const mi = this.#mi;
+    const mj = this.#mj;
+    let k: string;
+    let left: number;
+    let right: number;
+    if (mi < 0) {
+      if (this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
+      k = `N ${a.hostBridge} ${b.hostBridge}`;
+      left = ca.length;
+      right = cb.length;
+    } else {
+      k = `C ${ca[mi]!.bdf} `;
+      for (let p = 0; p <= mi; p++) if (this.#isAsked(ca[p]!)) k += ` ${ca[p]!.bdf}`;
+      k += ' /';
+      for (let q = 0; q < mj; q++) if (this.#isAsked(cb[q]!)) k += ` ${cb[q]!.bdf}`;
+      left = mi + 1;
+      right = mj;
+    }
+    if (this.#changed.size > 0) {
+      // In route order: up the provider's side, then down the client's.
+      k += ' |';
+      for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) k += ` ${ca[p]!.bdf}`;
+      for (let q = right - 1; q >= 0; q--) if (this.#changed.has(cb[q]!.bdf)) k += ` ${cb[q]!.bdf}`;
+    }
+    return k;
+  }
+
+  /** `N <provider host bridge> <client host bridge>`, one string per pair of host bridges. */
+  #crossKey(x: string, y: string): string {
+    const ix = this.#hostBridgeIndex(x);
+    const iy = this.#hostBridgeIndex(y);
+    const at = ((ix + iy) * (ix + iy + 1)) / 2 + iy; // Cantor pairing: one slot per ordered pair
+    let k = this.#crossKeys[at];
+    if (k === undefined) {
+      k = `N ${x} ${y}`;
+      this.#crossKeys[at] = k;
+    }
+    return k;
+  }
+
+  #hostBridgeIndex(hb: string): number {
+    let i = this.#hbIndex.get(hb);
+    if (i === undefined) {
+      i = this.#hbIndex.size;
+      this.#hbIndex.set(hb, i);
+    }
+    return i;
+  }
+}
