@@ -49,7 +49,17 @@ export function synthEntries(total: number): SnapshotEntry[] {
     file(`${d}/max_link_width`, '16\n');
     file(`${d}/numa_node`, `${count % 2}\n`);
     file(`${d}/local_cpus`, '00000000,0000ffff\n');
-    file(`${d}/config`, makeConfig({ classCode: cls, ...cfg }));
+    file(
+      `${d}/config`,
+      // The same ids as the attribute files, as the kernel shows them.
+      makeConfig({
+        vendor: 0x15b3,
+        device: 0x1017,
+        classCode: cls,
+        subsystem: { vendor: 0x15b3, device: 0x0007 },
+        ...cfg,
+      }),
+    );
     if (cfg.buses) {
       file(`${d}/secondary_bus_number`, `${cfg.buses.secondary}\n`);
       file(`${d}/subordinate_bus_number`, `${cfg.buses.subordinate}\n`);

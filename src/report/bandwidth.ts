@@ -7,14 +7,17 @@ import type { BandwidthRecord, PairReport } from '../app/bandwidth.js';
 import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
+import { columnGroups } from './format.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
 export const BANDWIDTH_SCHEMA_VERSION = 2;
 
 const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
-const r2 = (x: number) => Math.round(x * 100) / 100;
-
-import { columnGroups } from './format.js';
+/**
+ * GB/s to the 0.01 every output prints, through float32 first: the all-pairs matrices store
+ * float32, so a pair's own solve and its matrix cell print the same digits even on a .xx5 edge.
+ */
+const r2 = (x: number) => Math.round(Math.fround(x) * 100) / 100;
 export function rateText(r: Rate): string {
   const lo = r2(r.lo).toFixed(2);
   const hi = r2(r.hi).toFixed(2);

@@ -2,7 +2,6 @@
  * `peerdma topo`: the fabric as a tree in the spirit of `lspci -tv`, annotated with kind, link,
  * NUMA node, ACS redirect state, IOMMU group and BAR sizes; and the `--json` document.
  */
-import { fabricToSpec, specToYaml } from '../ingest/spec/index.js';
 import { classText, deviceText, subsystemText } from '../names/index.js';
 import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
@@ -267,9 +266,4 @@ export function topoJson(fabric: Fabric): object {
       deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
     })),
   };
-}
-
-/** The machine as a YAML spec (docs/spec-format.md), to edit and load again with --from. */
-export function topoSpec(fabric: Fabric): string {
-  return specToYaml(fabricToSpec(fabric));
 }

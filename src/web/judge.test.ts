@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSpec } from '../ingest/spec/index.js';
-import { readExample } from '../node/examples.js';
-import { bandwidthOf, cells, judge, pairBandwidth } from './judge.js';
+import { listExampleNames, readExample } from '../node/examples.js';
+import { rateText } from '../report/bandwidth.js';
+import {
+  AtLeastCells,
+  bandwidthOf,
+  cells,
+  judge,
+  pairBandwidth,
+  perfModelOf,
+  uniP2pRate,
+} from './judge.js';
 import { NO_EDITS } from './whatif.js';
 
 const base = loadSpec({ name: 'example:default', text: readExample('default').text }).fabric;
@@ -21,7 +30,8 @@ describe('bandwidth metric of the heatmap', () => {
       if (c.i === c.j) assert.equal(c.GBps, null);
       else {
         assert.ok(c.GBps !== null && c.GBps > 0, `${c.provider}→${c.client}`);
-        assert.match(c.GBpsText, /^\d+\.\d\d(–\d+\.\d\d)?$/);
+        assert.match(c.GBpsText, /^(≥ )?\d+\.\d\d(–\d+\.\d\d)?$/);
+        assert.equal(c.GBpsText.startsWith('≥ '), c.atLeast);
       }
     }
     // Without the bandwidth matrices the cells carry no number (the metric is computed on demand).
@@ -50,5 +60,46 @@ describe('bandwidth metric of the heatmap', () => {
     const c1 = cellOf(cells(edited, bandwidthOf(edited)), 'accel0', 'nic0');
     assert.ok(Math.abs(c1.GBps! - after.p2p.rate.lo) < 0.01);
     assert.notEqual(c1.GBpsText, c0.GBpsText);
+  });
+});
+
+describe('lower-bound cells (≥)', () => {
+  it('every cell says ≥ exactly when the pair panel (the pair solve) does, on every example', () => {
+    let floors = 0;
+    for (const name of listExampleNames()) {
+      const fabric = loadSpec({ name, text: readExample(name).text }).fabric;
+      // ACS off too: more pairs go peer to peer, fewer through the root complex.
+      const acs = Object.fromEntries(
+        fabric.functions.filter((f) => f.kind === 'switch-downstream').map((f) => [f.bdf, false]),
+      );
+      for (const edits of [NO_EDITS, { ...NO_EDITS, acs }]) {
+        const jj = judge(fabric, { ...inputs, edits });
+        const bw = bandwidthOf(jj);
+        const model = perfModelOf(jj);
+        const at = new AtLeastCells(jj, bw, model);
+        const devs = jj.matrix.devices;
+        const cs = cells(jj, bw);
+        for (let a = 0; a < devs.length; a++) {
+          for (let b = 0; b < devs.length; b++) {
+            if (a === b) continue;
+            const want = model.solve([{ src: devs[a]!, dst: devs[b]!, mode: 'p2p' }])[0]!.rate;
+            const where = `${name} ${devs[a]!.bdf}→${devs[b]!.bdf}`;
+            assert.equal(at.at(a, b), want.atLeast, where);
+            // The cell's text is the panel's text, digit for digit (rateText rounds through
+            // float32, the matrices' precision, so a .xx5 edge rounds the same way on both).
+            const text = cs[a * devs.length + b]!.GBpsText;
+            assert.equal(text.startsWith('≥ '), want.atLeast, where);
+            const r = uniP2pRate(bw, a, b, at)!;
+            assert.equal(r.atLeast, want.atLeast, where);
+            assert.ok(Math.abs(r.lo - want.lo) < 0.006 && Math.abs(r.hi - want.hi) < 0.006, where);
+            assert.equal(text, rateText(r), where);
+            assert.equal(text, rateText(want), where);
+            if (want.atLeast) floors++;
+          }
+        }
+      }
+    }
+    // The examples do hold floors (the default machine's root complex), so the check bites.
+    assert.ok(floors > 0);
   });
 });

@@ -56,35 +56,56 @@ export interface Cell {
   readonly locality: string;
   /** Predicted uni-directional P2P GB/s, provider → client (low end; null: not computed, diagonal). */
   readonly GBps: number | null;
-  /** The same as text, a range as `lo–hi` (empty when null). */
+  /** The same as text, a range as `lo–hi`, a lower bound as `≥ lo–hi` (empty when null). */
   readonly GBpsText: string;
+  /** The figure is a floor (a published root-complex number that is only a lower bound). */
+  readonly atLeast: boolean;
 }
 
-const short = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
+/** A device as the matrix labels it: its name, else its BDF without the default domain. */
+export const short = (f: PciFunction): string => f.name ?? f.bdf.replace(/^0000:/, '');
 
-function gbps(bw: BandwidthMatrices | undefined, a: number, b: number) {
-  const r = bw === undefined ? null : uniP2pRate(bw, a, b);
-  return { GBps: r === null ? null : r.lo, GBpsText: r === null ? '' : rateText(r) };
+function gbps(
+  bw: BandwidthMatrices | undefined,
+  floors: AtLeastCells | null,
+  a: number,
+  b: number,
+) {
+  const r = bw === undefined ? null : uniP2pRate(bw, a, b, floors);
+  return {
+    GBps: r === null ? null : r.lo,
+    GBpsText: r === null ? '' : rateText(r),
+    atLeast: r?.atLeast ?? false,
+  };
+}
+
+/** One cell of the matrix as a record (`floors`: which bandwidth figures are lower bounds). */
+export function cellRecord(
+  j: Judged,
+  a: number,
+  b: number,
+  bw?: BandwidthMatrices,
+  floors: AtLeastCells | null = null,
+): Cell {
+  const devs = j.matrix.devices;
+  return {
+    i: a,
+    j: b,
+    provider: short(devs[a]!),
+    client: short(devs[b]!),
+    mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
+    distance: cellDistance(j.matrix, a, b),
+    locality: localityClass(j.fabric, devs[a]!, devs[b]!),
+    ...gbps(bw, floors, a, b),
+  };
 }
 
 /** Every cell of the matrix as records (for the heatmap and its table alternative). */
 export function cells(j: Judged, bw?: BandwidthMatrices): Cell[] {
-  const devs = j.matrix.devices;
+  const n = j.matrix.devices.length;
+  const floors = bw === undefined ? null : new AtLeastCells(j, bw);
   const out: Cell[] = [];
-  for (let a = 0; a < devs.length; a++) {
-    for (let b = 0; b < devs.length; b++) {
-      out.push({
-        i: a,
-        j: b,
-        provider: short(devs[a]!),
-        client: short(devs[b]!),
-        mapType: MT_CODES[cellMapType(j.matrix, a, b)]!,
-        distance: cellDistance(j.matrix, a, b),
-        locality: localityClass(j.fabric, devs[a]!, devs[b]!),
-        ...gbps(bw, a, b),
-      });
-    }
-  }
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) out.push(cellRecord(j, a, b, bw, floors));
   return out;
 }
 
@@ -147,13 +168,76 @@ export function bandwidthOf(j: Judged): BandwidthMatrices {
   return bandwidthMatrices(perfModelOf(j), j.matrix.devices);
 }
 
-/** Uni-directional P2P GB/s from row device `a` to column device `b` (null on the diagonal). */
-export function uniP2pRate(bw: BandwidthMatrices, a: number, b: number): Rate | null {
+/**
+ * Uni-directional P2P GB/s from row device `a` to column device `b` (null on the diagonal); with
+ * `floors`, flagged `atLeast` exactly when the pair's own solve (the pair panel) says so.
+ */
+export function uniP2pRate(
+  bw: BandwidthMatrices,
+  a: number,
+  b: number,
+  floors: AtLeastCells | null = null,
+): Rate | null {
   if (a === b) return null;
   const lo = bw.cell('uniP2p', a, b, 'lo');
   const hi = bw.cell('uniP2p', a, b, 'hi');
   if (!Number.isFinite(lo)) return null;
-  return { lo, hi: Number.isFinite(hi) ? hi : lo, atLeast: false };
+  return { lo, hi: Number.isFinite(hi) ? hi : lo, atLeast: floors?.at(a, b) ?? false };
+}
+
+/**
+ * Which cells of the all-pairs P2P matrix are lower bounds. The matrices carry numbers only; the
+ * flag is the one `PerfModel.solve` sets for the flow alone: its limiting constraint (at either end
+ * of the published ranges) is a floor, or nothing on the fabric limits it at the high end and it
+ * crosses a root complex whose P2P figure is a floor. A lone flow's limit is the smallest
+ * capacity ÷ coefficient on its route (or its per-flow bound); when two tie, which one the solver
+ * names is its business, so such a pair asks the solver itself. Machines without any floor answer
+ * at once.
+ */
+export class AtLeastCells {
+  readonly #bw: BandwidthMatrices;
+  readonly #model: PerfModel;
+  readonly #any: boolean;
+
+  constructor(j: Judged, bw: BandwidthMatrices, model: PerfModel = perfModelOf(j)) {
+    this.#bw = bw;
+    this.#model = model;
+    const g = model.graph;
+    this.#any = g.rc.rcFlow.atLeast || g.constraints.some((c) => c.atLeast);
+  }
+
+  /** Flow from row device `a` to column device `b`. */
+  at(a: number, b: number): boolean {
+    if (!this.#any || a === b) return false;
+    const m = this.#model;
+    const src = this.#bw.devices[a]!;
+    const dst = this.#bw.devices[b]!;
+    // The map type the model's own `mapTypes` would give: the provider is the written-to device.
+    const mt =
+      m.op === 'write' ? cellMapType(this.#bw.pairs, b, a) : cellMapType(this.#bw.pairs, a, b);
+    const r = m.route(src, dst, 'p2p', mt);
+    const per = new Map<number, number>();
+    for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
+    let flag = false;
+    for (const end of ['lo', 'hi'] as const) {
+      let best = r.bound[end];
+      let who = -1; // -1: the per-flow bound (or nothing)
+      let ties = 0;
+      for (const [c, k] of per) {
+        if (k <= 0) continue;
+        const v = m.graph.constraints[c]![end] / k;
+        if (v < best) {
+          best = v;
+          who = c;
+          ties = 0;
+        } else if (v === best) ties++;
+      }
+      if (ties > 0) return m.solve([{ src, dst, mode: 'p2p' }])[0]!.rate.atLeast;
+      if (who >= 0) flag ||= m.graph.constraints[who]!.atLeast;
+      else if (end === 'hi') flag ||= r.via === 'root-complex' && m.graph.rc.rcFlow.atLeast;
+    }
+    return flag;
+  }
 }
 
 /** One pair's P2P and bounce flows alone (the `bandwidth --src --dst` use case's record). */

@@ -6,8 +6,9 @@ import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
 import { machineIommuMode } from '../iommu/machine-mode.js';
 import { readExample } from '../node/examples.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
+import { switchSpec } from '../server/testing/machines.js';
 import { decodeState, encodeState, type PageState, VIEWS } from './state.js';
-import { applyEdits, NO_EDITS, redirectOn, slotsOf } from './whatif.js';
+import { applyEdits, canAddAcs, NO_EDITS, redirectOn, slotsOf } from './whatif.js';
 
 const load = (name: string) =>
   loadSpec({ name: `example:${name}`, text: readExample(name).text }).fabric;
@@ -105,5 +106,41 @@ describe('URL state', () => {
     assert.deepEqual(s.edits.acs, {});
     assert.equal(s.pair, null);
     assert.equal(s.edits.iommu, null);
+  });
+});
+
+describe('what-if: add an ACS capability to a port that lacks one', () => {
+  const bare = loadSpec({ name: 'bare', text: switchSpec('') }).fabric;
+  const dps = bare.functions.filter((f) => f.kind === 'switch-downstream');
+  const gpus = bare.functions.filter((f) => f.kind === 'endpoint');
+
+  it('only root and downstream ports without ACS can get one', () => {
+    assert.equal(dps.length, 2);
+    assert.ok(dps.every(canAddAcs));
+    assert.ok(gpus.every((f) => !canAddAcs(f)));
+  });
+
+  for (const on of [true, false]) {
+    it(`added with redirect ${on ? 'on' : 'off'}: the same port as the spec's acsRedirect: ${on}, the same verdict`, () => {
+      const want = loadSpec({ name: 'spec', text: switchSpec(`acsRedirect: ${on},`) }).fabric;
+      const acs = Object.fromEntries(dps.map((f) => [f.bdf, on]));
+      const edited = applyEdits(bare, { ...NO_EDITS, acs });
+      for (const f of edited.functions) assert.deepEqual(f.acs, want.require(f.bdf).acs, f.bdf);
+      const [a, b] = [gpus[0]!.bdf, gpus[1]!.bdf];
+      assert.equal(mapType(edited, a, b), mapType(want, a, b));
+      assert.equal(mapType(edited, a, b), on ? 'THRU_HOST_BRIDGE' : 'BUS_ADDR');
+      assert.equal(mapType(bare, a, b), 'BUS_ADDR');
+    });
+  }
+
+  it('the URL state carries it like any ACS edit, and a bridge that is no port still refuses', () => {
+    const s = decodeState(
+      encodeState({ ...decodeState(''), edits: { ...NO_EDITS, acs: { [dps[0]!.bdf]: true } } }),
+    );
+    assert.equal(redirectOn(applyEdits(bare, s.edits).require(dps[0]!.bdf)), true);
+    const sw = bare.functions.find((f) => f.kind === 'switch-upstream')!;
+    assert.throws(() => applyEdits(bare, { ...NO_EDITS, acs: { [sw.bdf]: true } }), {
+      code: 'E_UNSUPPORTED',
+    });
   });
 });

@@ -11,6 +11,7 @@ import { Fabric } from '../pci/fabric.js';
 import {
   ACS,
   ACS_REDIRECT_MASK,
+  acsShorthand,
   type IommuInfo,
   isKnown,
   type MachineInfo,
@@ -28,7 +29,10 @@ export interface Move {
 }
 
 export interface Edits {
-  /** ACS redirect per bridge BDF (of the base machine): true on, false off. */
+  /**
+   * ACS redirect per bridge BDF (of the base machine): true on, false off. A root or downstream
+   * port without an ACS capability gets one first (see `canAddAcs`).
+   */
   readonly acs: Readonly<Record<string, boolean>>;
   readonly moves: readonly Move[];
   /** null: as the machine says. */
@@ -54,7 +58,13 @@ export function canToggleAcs(f: PciFunction): boolean {
   return f.acs.state === 'present' && (f.acs.cap & REDIRECT_ON) !== 0;
 }
 
+/** A root or switch downstream port without an ACS capability: the what-if can add one. */
+export function canAddAcs(f: PciFunction): boolean {
+  return f.acs.state === 'absent' && (f.kind === 'root-port' || f.kind === 'switch-downstream');
+}
+
 function withAcs(f: PciFunction, on: boolean): PciFunction {
+  if (canAddAcs(f)) return { ...f, acs: acsShorthand(on) }; // an added capability: a spec's `acsRedirect`
   if (f.acs.state !== 'present' || !canToggleAcs(f)) {
     throw new PeerdmaError(
       'E_UNSUPPORTED',

@@ -9,13 +9,22 @@ import { isPeerdmaError } from '../../src/errors/index.js';
 import { fabricToSpec, specToYaml } from '../../src/ingest/spec/index.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import { DEFAULT_RULE_SET } from '../../src/p2pdma/rulesets.js';
+import { type DroppedEntry, directoryEntries, type FolderEntry } from '../../src/web/folder.js';
 import { type Judged, judge } from '../../src/web/judge.js';
 import { decodeState, encodeState, type PageState, type View } from '../../src/web/state.js';
 import { deviceFunctions, slotsOf } from '../../src/web/whatif.js';
 import { PairBandwidth } from './bandwidth.js';
 import { CostView } from './cost.js';
 import { DemoView } from './demo.js';
-import { EXAMPLES, type Loaded, loadDropped, loadExample, loadServerMachine } from './machine.js';
+import {
+  EXAMPLES,
+  folderInputEntries,
+  type Loaded,
+  loadDropped,
+  loadExample,
+  loadFolderEntries,
+  loadServerMachine,
+} from './machine.js';
 import { MatrixView, type Show } from './matrix.js';
 import { RouteView, recordOf } from './route.js';
 import { TreeView } from './tree.js';
@@ -91,10 +100,14 @@ function App() {
     };
   }, [state.source]);
 
-  const onFiles = async (files: FileList | null) => {
-    if (files === null || files.length === 0) return;
+  /** Dropped or picked files, or a capture folder (its files with their paths). */
+  const onFiles = async (files: FileList | null, folder?: Promise<FolderEntry<Blob>[]>) => {
+    if (folder === undefined && (files === null || files.length === 0)) return;
     try {
-      const l = await loadDropped([...files]);
+      const l =
+        folder !== undefined
+          ? await loadFolderEntries(await folder)
+          : await loadDropped([...(files ?? [])]);
       setLoaded(l);
       setError(null);
       setState((s) => ({
@@ -111,7 +124,12 @@ function App() {
     const over = (e: DragEvent) => e.preventDefault();
     const drop = (e: DragEvent) => {
       e.preventDefault();
-      void onFiles(e.dataTransfer?.files ?? null);
+      // A folder dragged from a file manager arrives as a directory entry (read it as a capture).
+      const dir = [...(e.dataTransfer?.items ?? [])]
+        .map((i) => (i.kind === 'file' ? i.webkitGetAsEntry() : null))
+        .find((x) => x?.isDirectory === true);
+      if (dir) void onFiles(null, directoryEntries(dir as unknown as DroppedEntry<File>));
+      else void onFiles(e.dataTransfer?.files ?? null);
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
@@ -206,6 +224,19 @@ function App() {
             onChange={(e) => void onFiles((e.target as HTMLInputElement).files)}
           />
         </label>
+        <label class="file">
+          Open folder… (a sysfs capture){' '}
+          <input
+            type="file"
+            {...{ webkitdirectory: true }}
+            data-testid="folder-input"
+            onChange={(e) => {
+              const fs = (e.target as HTMLInputElement).files;
+              if (fs !== null && fs.length > 0)
+                void onFiles(null, Promise.resolve(folderInputEntries([...fs])));
+            }}
+          />
+        </label>
         <button type="button" onClick={download} disabled={!ok}>
           Download edited machine (spec)
         </button>
@@ -213,6 +244,18 @@ function App() {
           {loaded ? `${loaded.label}: ${loaded.result.fabric.size} functions` : 'loading…'}
         </span>
       </header>
+      {loaded && loaded.notes.length > 0 ? (
+        <details class="notes" data-testid="load-notes">
+          <summary>
+            {loaded.notes.length} load warning{loaded.notes.length === 1 ? '' : 's'}
+          </summary>
+          <ul>
+            {loaded.notes.map((n, i) => (
+              <li key={`${i}`}>{n}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
       {error ? (
         <p class="error" role="alert" data-testid="error">
           {error}
@@ -316,6 +359,9 @@ function App() {
           <ul data-testid="edits">
             {Object.entries(state.edits.acs).map(([b, on]) => (
               <li key={b}>
+                {loaded?.result.fabric.get(b)?.acs.state === 'absent'
+                  ? 'ACS capability added, '
+                  : ''}
                 ACS redirect {on ? 'on' : 'off'} at {b}
               </li>
             ))}

@@ -1,16 +1,31 @@
-/** The P2P matrix as an Observable Plot heatmap; a click (or the two pickers) selects a pair. */
+/**
+ * The P2P matrix as a heatmap: Observable Plot SVG cells (focusable, labelled, with a table
+ * alternative) up to HEATMAP_SVG_MAX endpoints, one canvas with the same colour scale above; a
+ * click (or Enter, or the two pickers) selects a pair.
+ */
 import * as Plot from '@observablehq/plot';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { MT_CODES } from '../../src/p2pdma/matrix.js';
 import {
+  type Grid,
+  HEATMAP_SVG_MAX,
+  MT_COLORS,
+  metricGrid,
+  type Show,
+} from '../../src/web/heat.js';
+import {
+  AtLeastCells,
   bandwidthOf,
   type Cell,
+  cellRecord,
   cells,
   type Judged,
   LOCALITY_LEGEND,
+  short,
 } from '../../src/web/judge.js';
+import { HeatCanvas } from './heatcanvas.js';
 
-export type Show = 'maptype' | 'class' | 'distance' | 'bandwidth';
+export type { Show };
 
 const mtShort = (m: string) =>
   m === 'BUS_ADDR' ? 'BUS' : m === 'THRU_HOST_BRIDGE' ? 'THB' : m === 'NOT_SUPPORTED' ? 'NS' : '?';
@@ -27,15 +42,25 @@ function cellLabel(d: Cell): string {
   const bw = d.GBpsText === '' ? '' : `, P2P ${d.GBpsText} GB/s`;
   return `${d.provider} → ${d.client}: ${d.mapType}, distance ${d.distance}, ${d.locality}${bw}`;
 }
-/** Above this many endpoints the heatmap is replaced by counts and the pickers. */
-export const HEATMAP_MAX = 64;
-
-const MT_COLORS: Record<string, string> = {
-  BUS_ADDR: '#1a9850',
-  THRU_HOST_BRIDGE: '#fdae61',
-  NOT_SUPPORTED: '#d73027',
-  uncertain: '#999999',
-};
+/** The colour scale of a metric, with its domain stated (the SVG and the canvas draw the same). */
+function colorOf(show: Show, grid: Grid): Plot.ScaleOptions {
+  if (show === 'maptype')
+    return {
+      type: 'ordinal',
+      domain: [...MT_COLORS.keys()],
+      range: [...MT_COLORS.values()],
+      legend: true,
+    };
+  if (grid.kind === 'ordinal')
+    return { type: 'ordinal', domain: [...grid.domain], scheme: 'Tableau10', legend: true };
+  return {
+    type: 'linear',
+    domain: [...grid.domain],
+    scheme: show === 'bandwidth' ? 'Blues' : 'Viridis',
+    legend: true,
+    ...(show === 'bandwidth' ? { label: 'P2P GB/s (uni-directional, low end)' } : {}),
+  };
+}
 
 export interface MatrixProps {
   readonly judged: Judged;
@@ -48,11 +73,23 @@ export interface MatrixProps {
 export function MatrixView(p: MatrixProps) {
   const devs = p.judged.matrix.devices;
   const wantBw = p.show === 'bandwidth';
-  const all = useMemo(
-    () =>
-      devs.length <= HEATMAP_MAX ? cells(p.judged, wantBw ? bandwidthOf(p.judged) : undefined) : [],
-    [p.judged, wantBw],
+  const svg = devs.length <= HEATMAP_SVG_MAX;
+  const bw = useMemo(() => (wantBw ? bandwidthOf(p.judged) : undefined), [p.judged, wantBw]);
+  const all = useMemo(() => (svg ? cells(p.judged, bw) : []), [p.judged, bw, svg]);
+  const grid = useMemo(() => metricGrid(p.judged, p.show, bw), [p.judged, p.show, bw]);
+  const color = useMemo(() => colorOf(p.show, grid), [p.show, grid]);
+  // The cells' own labels (an unnamed device is its short BDF), so every cell lands on its axis.
+  const labels = useMemo(() => devs.map(short), [devs]);
+  const floors = useMemo(
+    () => (bw === undefined || svg ? null : new AtLeastCells(p.judged, bw)),
+    [p.judged, bw, svg],
   );
+  const index = useMemo(() => new Map(devs.map((f, i) => [f.bdf as string, i])), [devs]);
+  const selected = useMemo((): readonly [number, number] | null => {
+    const a = p.pair ? index.get(p.pair[0]) : undefined;
+    const b = p.pair ? index.get(p.pair[1]) : undefined;
+    return a === undefined || b === undefined ? null : [a, b];
+  }, [index, p.pair]);
   /** The cell holding the keyboard focus (roving tabindex), as an index into `all`. */
   const focus = useRef(0);
   const counts = useMemo(() => {
@@ -70,29 +107,12 @@ export function MatrixView(p: MatrixProps) {
     if (el === null) return;
     el.replaceChildren();
     if (all.length === 0) return;
-    const labels = devs.map((f) => f.name ?? f.bdf);
-    const fill =
-      p.show === 'maptype'
-        ? {
-            fill: 'mapType',
-            color: {
-              domain: Object.keys(MT_COLORS),
-              range: Object.values(MT_COLORS),
-              legend: true,
-            },
-          }
-        : p.show === 'class'
-          ? { fill: 'locality', color: { scheme: 'Tableau10', legend: true } as Plot.ScaleOptions }
-          : p.show === 'bandwidth'
-            ? {
-                fill: 'GBps',
-                color: {
-                  scheme: 'Blues',
-                  legend: true,
-                  label: 'P2P GB/s (uni-directional, low end)',
-                } as Plot.ScaleOptions,
-              }
-            : { fill: 'distance', color: { scheme: 'Viridis', legend: true } as Plot.ScaleOptions };
+    const fill = {
+      maptype: 'mapType',
+      class: 'locality',
+      bandwidth: 'GBps',
+      distance: 'distance',
+    }[p.show];
     const sel = p.pair;
     // A range (`lo–hi`) needs wider cells than a code or a distance.
     const cw = p.show === 'bandwidth' ? 64 : 26;
@@ -107,14 +127,14 @@ export function MatrixView(p: MatrixProps) {
       height: Math.max(300, 90 + (p.show === 'bandwidth' ? 30 : 26) * labels.length),
       x: { domain: labels, label: 'client (DMA initiator)', tickRotate: -50 },
       y: { domain: labels, label: 'provider (memory owner)' },
-      color: fill.color,
+      color,
       ariaLabel: `P2P matrix heatmap of ${labels.length} endpoints by ${p.show}`,
       ariaDescription: [...counts].map(([k, v]) => `${v} ${k}`).join(', '),
       marks: [
         Plot.cell(all, {
           x: 'client',
           y: 'provider',
-          fill: fill.fill,
+          fill,
           inset: 0.5,
           title: cellLabel,
         }),
@@ -125,11 +145,11 @@ export function MatrixView(p: MatrixProps) {
           fontSize: p.show === 'bandwidth' ? 8 : 9,
           fill: ink,
         }),
-        ...(sel
+        ...(sel && selected
           ? [
               Plot.cell([0], {
-                x: () => devs.find((f) => f.bdf === sel[1])?.name ?? sel[1],
-                y: () => devs.find((f) => f.bdf === sel[0])?.name ?? sel[0],
+                x: () => labels[selected![1]],
+                y: () => labels[selected![0]],
                 stroke: 'black',
                 strokeWidth: 2.5,
                 fill: 'none',
@@ -185,7 +205,7 @@ export function MatrixView(p: MatrixProps) {
         next.focus();
       });
     });
-  }, [all, p.show, p.pair]);
+  }, [all, p.show, p.pair, color, labels, selected]);
 
   const pick = (which: 0 | 1, bdf: string) => {
     const cur = p.pair ?? [devs[0]?.bdf ?? '', devs[1]?.bdf ?? devs[0]?.bdf ?? ''];
@@ -227,15 +247,30 @@ export function MatrixView(p: MatrixProps) {
       <p class="summary" data-testid="matrix-summary">
         {devs.length} endpoints, {devs.length * devs.length} ordered pairs:{' '}
         {[...counts].map(([k, v]) => `${v} ${k}`).join(' · ')}
-        {devs.length > HEATMAP_MAX ? ` (heatmap drawn up to ${HEATMAP_MAX} endpoints)` : ''}
+        {svg
+          ? ''
+          : ` (more than ${HEATMAP_SVG_MAX} endpoints: drawn as one picture; point at a cell to name it)`}
       </p>
       {p.show === 'bandwidth' ? (
         <p class="note">
           Predicted P2P GB/s, one direction (provider → client), posted writes, from the PCIe model
-          as <code>peerdma bandwidth --all</code> computes it; a range is <i>lo–hi</i>.
+          as <code>peerdma bandwidth --all</code> computes it; a range is <i>lo–hi</i>, and{' '}
+          <i>≥ lo–hi</i> a lower bound (a published root-complex figure that is only a floor), as
+          the pair panel says it.
         </p>
       ) : null}
       <div ref={host} class="heatmap" />
+      {svg ? null : (
+        <HeatCanvas
+          grid={grid}
+          color={color}
+          labels={labels}
+          describe={(a, b) => cellLabel(cellRecord(p.judged, a, b, bw, floors))}
+          selected={selected}
+          onCell={(a, b) => p.onPair([devs[a]!.bdf, devs[b]!.bdf])}
+          title={`P2P matrix heatmap of ${devs.length} endpoints by ${p.show}: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`}
+        />
+      )}
       {all.length > 0 ? (
         <details data-testid="matrix-table">
           <summary>The matrix as a table</summary>

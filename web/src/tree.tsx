@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import type { Fabric } from '../../src/pci/fabric.js';
 import { isKnown, type PciFunction } from '../../src/pci/types.js';
 import { acsSummary, formatSize, linkSummary } from '../../src/report/format.js';
-import { canToggleAcs, redirectOn } from '../../src/web/whatif.js';
+import { canAddAcs, canToggleAcs, redirectOn } from '../../src/web/whatif.js';
 
 interface Row {
   readonly id: string;
@@ -138,6 +138,15 @@ export function TreeView(p: TreeProps) {
               />
               ACS redirect
             </label>
+          ) : f && canAddAcs(f) ? (
+            <button
+              type="button"
+              class="acs-add"
+              title="what if this port had an ACS capability (redirect on, as Linux enables it with an IOMMU)"
+              onClick={() => p.onAcs(f.bdf, true)}
+            >
+              add ACS
+            </button>
           ) : null}
         </div>
         {f ? <div class="facts">{facts(p.fabric, f).join(' · ')}</div> : null}

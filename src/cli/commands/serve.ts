@@ -24,7 +24,7 @@ export function register(program: Command, io: CliIo): void {
       }
       const [{ topo }, { topoSpec }, { startServer }] = await Promise.all([
         import('../../app/topo.js'),
-        import('../../report/topo.js'),
+        import('../../report/topo-spec.js'),
         import('../../server/serve.js'),
       ]);
       // The machine as `topo` loads it, handed to the page as a spec (the page judges it).

@@ -21,13 +21,15 @@ export function register(program: Command, io: CliIo): void {
         throw new PeerdmaError('E_USAGE', '--json and --spec are two different outputs: pick one');
       }
       // Load warnings go to stderr whatever the output: stdout stays one clean document.
-      const [{ topo }, { renderTopo, topoJson, topoSpec }] = await Promise.all([
+      const [{ topo }, { renderTopo, topoJson }] = await Promise.all([
         import('../../app/topo.js'),
         import('../../report/topo.js'),
       ]);
       const { fabric } = await topo(opts, cliContext(io));
       if (opts.json) printJson(io, topoJson(fabric));
-      else if (opts.spec) io.stdout.write(topoSpec(fabric));
-      else printText(io, renderTopo(fabric));
+      else if (opts.spec) {
+        const { topoSpec } = await import('../../report/topo-spec.js');
+        io.stdout.write(topoSpec(fabric));
+      } else printText(io, renderTopo(fabric));
     });
 }

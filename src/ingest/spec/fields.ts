@@ -1,7 +1,8 @@
 import type { PeerdmaError } from '../../errors/index.js';
 import {
-  ACS,
+  ACS_PORT_CAP,
   type AcsState,
+  acsShorthand,
   BRIDGE_KINDS,
   type FunctionKind,
   type Link,
@@ -17,9 +18,6 @@ import type { Path } from './yaml.js';
 /** Builds the error for a path (the caller knows the file and the YAML ranges). */
 export type Fail = (message: string, path: Path, key?: boolean) => PeerdmaError;
 
-const ACS_CAP = ACS.SV | ACS.TB | ACS.RR | ACS.CR | ACS.UF;
-const ACS_ON = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
-const ACS_OFF = ACS.SV | ACS.UF;
 export const MODE_DOMAIN: Readonly<Record<string, string>> = {
   passthrough: 'identity',
   strict: 'DMA',
@@ -98,14 +96,13 @@ function linkOf(
 export function acsOf(d: DeviceSpec, path: Path, fail: Fail): AcsState {
   if (d.acs !== undefined && d.acsRedirect !== undefined)
     throw fail('give either acs or acsRedirect, not both', [...path, 'acsRedirect'], true);
-  if (d.acsRedirect !== undefined)
-    return { state: 'present', cap: ACS_CAP, ctrl: d.acsRedirect ? ACS_ON : ACS_OFF };
+  if (d.acsRedirect !== undefined) return acsShorthand(d.acsRedirect);
   const a = d.acs;
   if (a === undefined || a === 'absent') return { state: 'absent' };
   if (a === 'unknown') return { state: 'unknown', reason: 'the spec says unknown' };
   // One word for the two states people write down: capability present, redirect on or off.
-  if (a === 'off') return { state: 'present', cap: ACS_CAP, ctrl: 0 };
-  if (a === 'on') return { state: 'present', cap: ACS_CAP, ctrl: ACS_ON };
+  if (a === 'off') return { state: 'present', cap: ACS_PORT_CAP, ctrl: 0 };
+  if (a === 'on') return acsShorthand(true);
   if ('unknown' in a) return { state: 'unknown', reason: a.unknown };
   return {
     state: 'present',

@@ -194,7 +194,7 @@ export function specToYaml(obj: unknown): string {
       if (
         m.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every(isScalar)))
       )
-        m.flow = m.items.length > 0 && m.items.length <= 6;
+        m.flow = m.items.length <= 6; // an empty map too: `kernel: {}`, not a block `{}`
     },
     Seq(_, q) {
       if (q.items.every(isScalar) || q.items.length === 0) q.flow = true;

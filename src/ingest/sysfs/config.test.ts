@@ -46,6 +46,26 @@ describe('parseConfig', () => {
     assert.equal(c.ids?.classCode, 0x060400);
   });
 
+  it("a bridge's subsystem ids: its SSVID capability, 0 without one, null past the bytes read", () => {
+    const bridge = { classCode: 0x060400, buses: { primary: 0, secondary: 1, subordinate: 1 } };
+    const sub = { vendor: 0x15b3, device: 0x0007 };
+    const withCap = parseConfig(
+      makeConfig({ ...bridge, portType: 'root-port', subsystem: sub }),
+      F,
+    );
+    assert.deepEqual(withCap.ids?.subsystem, sub);
+    assert.equal(withCap.pcie !== 'unknown' && withCap.pcie?.portType, 'root-port');
+    // kernel pci_setup_device: no SSVID capability on a whole list leaves the ids 0
+    const none = parseConfig(makeConfig({ ...bridge, portType: 'root-port' }), F);
+    assert.deepEqual(none.ids?.subsystem, { vendor: 0, device: 0 });
+    // 64 bytes: the list starts past them, so the ids are not known from config
+    const cut = parseConfig(makeConfig({ ...bridge, subsystem: sub, size: 64 }), F);
+    assert.equal(cut.ids?.subsystem, null);
+    // a type 0 header has them at 0x2c
+    const ep = parseConfig(makeConfig({ subsystem: sub, size: 64 }), F);
+    assert.deepEqual(ep.ids?.subsystem, sub);
+  });
+
   it('full extended space without an ACS capability is absent; SR-IOV is read', () => {
     const c = parseConfig(
       makeConfig({ portType: 'endpoint', sriov: { totalVfs: 8, numVfs: 2 } }),

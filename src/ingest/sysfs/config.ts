@@ -18,6 +18,7 @@ const STATUS_CAP_LIST = 0x10;
 const HEADER_TYPE = 0x0e;
 const CAP_PTR = 0x34;
 const CAP_ID_EXP = 0x10;
+const CAP_ID_SSVID = 0x0d;
 const EXT_START = 0x100;
 const EXT_ID_ACS = 0x000d;
 const EXT_ID_SRIOV = 0x0010;
@@ -53,6 +54,8 @@ export interface ConfigInfo {
   readonly sriov: Maybe<SriovInfo> | null;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
 const hex = (n: number) => `0x${n.toString(16)}`;
 const rd16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
@@ -75,11 +78,13 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
     };
   }
   const headerType = b[HEADER_TYPE]! & 0x7f;
-  const ids = {
+  const ids: Mutable<NonNullable<ConfigInfo['ids']>> = {
     vendor: rd16(b, 0),
     device: rd16(b, 2),
     revision: b[8]!,
     classCode: b[9]! | (b[10]! << 8) | (b[11]! << 16),
+    // A bridge's subsystem ids are in its SSVID capability (filled in below), else 0 (kernel
+    // pci_setup_device); a CardBus bridge's at 0x40, past the 64 bytes this decides on.
     subsystem: headerType === 0 ? { vendor: rd16(b, 0x2c), device: rd16(b, 0x2e) } : null,
   };
   const buses = headerType === 1 ? { secondary: b[0x19]!, subordinate: b[0x1a]! } : null;
@@ -87,6 +92,7 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
 
   // Standard capability list (kernel __pci_find_next_cap_ttl, but strict: bad pointers are errors).
   let pcieAt: number | null = null;
+  let ssvidAt: number | null = null;
   let truncatedAt: number | null = null;
   if (rd16(b, STATUS) & STATUS_CAP_LIST) {
     const seen = new Set<number>();
@@ -102,8 +108,15 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
       const id = b[ptr]!;
       if (id === 0xff) break;
       if (id === CAP_ID_EXP && pcieAt === null) pcieAt = ptr;
+      if (id === CAP_ID_SSVID && ssvidAt === null) ssvidAt = ptr;
       ptr = b[ptr + 1]! & 0xfc;
     }
+  }
+  if (headerType === 1) {
+    // The kernel takes the first SSVID capability; with none on a whole list, the ids stay 0.
+    if (ssvidAt !== null && ssvidAt + 8 <= size) {
+      ids.subsystem = { vendor: rd16(b, ssvidAt + 4), device: rd16(b, ssvidAt + 6) };
+    } else if (ssvidAt === null && truncatedAt === null) ids.subsystem = { vendor: 0, device: 0 };
   }
   if (pcieAt === null) {
     if (truncatedAt !== null) {

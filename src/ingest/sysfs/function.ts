@@ -34,6 +34,8 @@ export interface FunctionContext {
   readonly known: ReadonlySet<string>;
   /** The capture's root (where `sys/` and `proc/` are). */
   readonly root: string;
+  /** Whether the capture has the NVIDIA driver's per-GPU directory (osdev.ts NVIDIA_GPUS). */
+  readonly nvidiaGpus?: boolean;
 }
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
@@ -67,20 +69,41 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     }
   }
 
-  const hexAttr = (name: string, bits: number, fallback: number | undefined): Maybe<number> => {
+  // The kernel's vendor, device, class, revision and subsystem attributes print what it read from
+  // these config bytes when it enumerated the function, so a config of at least 64 bytes answers
+  // for them without six more files. Not for an SR-IOV VF: its Vendor and Device ID registers read
+  // 0xffff (the kernel takes both from the PF's SR-IOV capability), so a VF's ids come from the
+  // files; so do a bridge's subsystem ids when its capability list runs past the bytes read. A
+  // bridge header whose class is not a PCI bridge's was rewritten by a quirk or refused by
+  // pci_setup_device: the files say which.
+  const ids = cfg?.ids ?? null;
+  const trusted =
+    ids !== null &&
+    ids.vendor !== 0xffff &&
+    ids.device !== 0xffff &&
+    (cfg?.headerType !== 1 || ids.classCode >> 8 === 0x0604)
+      ? ids
+      : null;
+  const hexAttr = (
+    name: string,
+    bits: number,
+    own: number | undefined,
+    fallback: number | undefined,
+  ): Maybe<number> => {
+    if (own !== undefined) return own;
     const t = text(name);
     if (t !== undefined) return parseHexAttr(t, at(name), bits);
     if (fallback !== undefined) return fallback;
     missing(name);
     return UNKNOWN;
   };
-  const ids = cfg?.ids;
-  const vendor = hexAttr('vendor', 16, ids?.vendor);
-  const device = hexAttr('device', 16, ids?.device);
-  const classCode = hexAttr('class', 24, ids?.classCode);
-  const revision = hexAttr('revision', 8, ids?.revision);
-  const subsystemVendor = hexAttr('subsystem_vendor', 16, ids?.subsystem?.vendor);
-  const subsystemDevice = hexAttr('subsystem_device', 16, ids?.subsystem?.device);
+  const vendor = hexAttr('vendor', 16, trusted?.vendor, ids?.vendor);
+  const device = hexAttr('device', 16, trusted?.device, ids?.device);
+  const classCode = hexAttr('class', 24, trusted?.classCode, ids?.classCode);
+  const revision = hexAttr('revision', 8, trusted?.revision, ids?.revision);
+  const sub = trusted?.subsystem ?? undefined;
+  const subsystemVendor = hexAttr('subsystem_vendor', 16, sub?.vendor, ids?.subsystem?.vendor);
+  const subsystemDevice = hexAttr('subsystem_device', 16, sub?.device, ids?.subsystem?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
   const resText = text('resource');
@@ -90,12 +113,12 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   else ({ bars, windows } = parseResource(resText, at('resource'), isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
-  const sec = text('secondary_bus_number');
-  const sub = text('subordinate_bus_number');
-  if (sec !== undefined && sub !== undefined) {
+  const secText = text('secondary_bus_number');
+  const subText = text('subordinate_bus_number');
+  if (secText !== undefined && subText !== undefined) {
     buses = {
-      secondary: parseIntAttr(sec, at('secondary_bus_number')),
-      subordinate: parseIntAttr(sub, at('subordinate_bus_number')),
+      secondary: parseIntAttr(secText, at('secondary_bus_number')),
+      subordinate: parseIntAttr(subText, at('subordinate_bus_number')),
     };
   }
 
@@ -107,7 +130,7 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   if (numaText === undefined) missing('numa_node');
   else numaNode = parseIntAttr(numaText, at('numa_node'));
 
-  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf);
+  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus);
   const cpulist = text('local_cpulist')?.trim();
   return {
     bdf: f.bdf,

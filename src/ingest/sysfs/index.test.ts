@@ -98,10 +98,14 @@ describe('loadSysfs', () => {
     assert.ok(
       warnings.some((w) => w.code === 'sysfs-no-config' && w.location?.file === 'test.tar.gz'),
     );
-    // Missing subsystem ids (a bridge's config has none either): one warning per attribute kind.
+    // Missing subsystem ids: the endpoint (no config) warns; the root port's whole capability
+    // list has no SSVID capability, so its ids are 0, as the kernel's attributes would say.
     const sub = warnings.filter((w) => w.location?.field?.endsWith('/subsystem_vendor'));
     assert.equal(sub.length, 1);
-    assert.match(sub[0]!.message, /and 1 more function like it/);
+    assert.doesNotMatch(sub[0]!.message, /more function/);
+    assert.equal(rp.subsystemVendor, 0);
+    assert.equal(rp.subsystemDevice, 0);
+    assert.equal(ep.subsystemVendor, 'unknown');
     // The root port's revision came from its config; only the endpoint's is unknown.
     assert.equal(rp.revision, 0);
     assert.equal(ep.revision, 'unknown');
@@ -111,6 +115,29 @@ describe('loadSysfs', () => {
       linkCap: 'unknown',
       linkStatus: { speedGTs: 8, width: 16 },
     });
+  });
+
+  it('ids come from config, except where the kernel shows other values than its registers', () => {
+    const rp = 'sys/devices/pci0000:00/0000:00:01.0';
+    const ep = `${rp}/0000:01:00.0`;
+    const bridge = {
+      portType: 'root-port',
+      buses: { primary: 0, secondary: 1, subordinate: 1 },
+    } as const;
+    const vfs = tree('', {
+      // a root port whose class register a quirk rewrote: the attribute has the kernel's class
+      [`${rp}/class`]: file('0x060400\n'),
+      [`${rp}/config`]: file(makeConfig({ ...bridge, classCode: 0x068000 })),
+      // an endpoint's attribute files disagreeing with its registers: the registers win
+      [`${ep}/config`]: file(
+        makeConfig({ vendor: 0x15b3, device: 0x101b, classCode: 0x020700, portType: 'endpoint' }),
+      ),
+    });
+    const { fabric } = loadSysfs(vfs);
+    assert.equal(fabric.require('0000:00:01.0').classCode, 0x060400);
+    assert.equal(fabric.require('0000:00:01.0').kind, 'root-port');
+    const e = fabric.require('0000:01:00.0');
+    assert.deepEqual([e.vendor, e.device, e.classCode], [0x15b3, 0x101b, 0x020700]);
   });
 
   it('unreadable config: a subtractive-decode bridge is a PCI bridge; an inferred RCiEP keeps its link', () => {

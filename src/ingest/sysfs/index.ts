@@ -10,6 +10,7 @@ import type { LoadResult, VirtualFs } from '../types.js';
 import { discoverFunctions, findRoot, listHostBridges } from './discover.js';
 import { readFunction } from './function.js';
 import { readMachine, readText } from './machine.js';
+import { NVIDIA_GPUS } from './osdev.js';
 import { joinPath } from './paths.js';
 import { WarningSink } from './warnings.js';
 
@@ -68,6 +69,7 @@ function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
     portTypes: new Map<string, PciePortType>(),
     known: new Set<string>(found.map((f) => f.bdf)),
     root,
+    nvidiaGpus: vfs.list(joinPath(root, NVIDIA_GPUS)) !== undefined,
   };
   const numaByBridge = new Map<string, Set<Maybe<number>>>();
   for (const f of found) {

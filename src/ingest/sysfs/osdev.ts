@@ -17,7 +17,17 @@ const NAME_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const DRM_RE = /^(?:card|renderD)\d+$/;
 const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
 
-export function readOsDevices(vfs: VirtualFs, dir: string, root: string, bdf: string): OsDevice[] {
+/** Where the NVIDIA driver describes its GPUs, one `<bdf>/information` each. */
+export const NVIDIA_GPUS = 'proc/driver/nvidia/gpus';
+
+/** `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function). */
+export function readOsDevices(
+  vfs: VirtualFs,
+  dir: string,
+  root: string,
+  bdf: string,
+  nvidiaGpus = true,
+): OsDevice[] {
   const by = new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
   for (const kind of DIRECT) {
     for (const name of vfs.list(joinPath(dir, kind)) ?? []) {
@@ -29,7 +39,9 @@ export function readOsDevices(vfs: VirtualFs, dir: string, root: string, bdf: st
       }
     }
   }
-  const info = readText(vfs, joinPath(root, 'proc/driver/nvidia/gpus', bdf, 'information'));
+  const info = nvidiaGpus
+    ? readText(vfs, joinPath(root, NVIDIA_GPUS, bdf, 'information'))
+    : undefined;
   const minor = info === undefined ? null : /^Device Minor:\s*(\d+)\s*$/m.exec(info);
   if (minor) by.get('nvidia-gpu')!.push(`GPU${Number(minor[1])}`);
   return KINDS.flatMap((kind) => by.get(kind)!.map((name) => ({ kind, name })));

@@ -19,6 +19,8 @@ export interface ConfigSpec {
     readonly subordinate: number;
   };
   readonly acs?: { readonly cap: number; readonly ctrl: number };
+  /** Subsystem ids: at 0x2c of a type 0 header, in an SSVID capability (at 0x60) of a bridge's. */
+  readonly subsystem?: { readonly vendor: number; readonly device: number };
   readonly sriov?: { readonly totalVfs: number; readonly numVfs: number };
   /** Bytes of the image (64, 256 or 4096). */
   readonly size?: number;
@@ -52,11 +54,22 @@ export function makeConfig(spec: ConfigSpec): Uint8Array {
     b[0x19] = spec.buses.secondary;
     b[0x1a] = spec.buses.subordinate;
   }
+  if (spec.subsystem !== undefined && !bridge) {
+    w16(0x2c, spec.subsystem.vendor);
+    w16(0x2e, spec.subsystem.device);
+  }
+  if (spec.subsystem !== undefined && bridge) {
+    w16(0x06, 0x0010); // status: capability list
+    b[0x34] = 0x60;
+    b[0x60] = 0x0d; // SSVID, last in the list
+    w16(0x64, spec.subsystem.vendor);
+    w16(0x66, spec.subsystem.device);
+  }
   if (spec.portType !== undefined) {
     w16(0x06, 0x0010); // status: capability list
+    b[0x41] = b[0x34]!; // the PCI Express capability first, then an SSVID one if any
     b[0x34] = 0x40;
     b[0x40] = 0x10; // PCI Express
-    b[0x41] = 0x00;
     w16(0x42, 0x0002 | ((PORT_CODE.get(spec.portType) ?? 0) << 4));
     const lc = spec.linkCap ?? { code: 3, width: 16 };
     w32(0x4c, lc.code | (lc.width << 4));

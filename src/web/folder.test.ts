@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { loadSysfs } from '../ingest/sysfs/index.js';
+import { fileBytes, type TreeDir, type TreeNode, treeVfs, walk } from '../node/vfs-tree.js';
+import {
+  type DroppedEntry,
+  directoryEntries,
+  type FolderFile,
+  loadFolder,
+  ueventDriver,
+} from './folder.js';
+import { readTar } from './tar.js';
+
+const ORACLE = '../shared/fixtures/kernel-oracle';
+
+/** The regular files of a tree, as a browser hands a folder over (symbolic links skipped). */
+function regularFiles(dir: TreeDir, prefix: string): FolderFile[] {
+  const out: FolderFile[] = [];
+  for (const [name, kid] of dir.kids) {
+    const p = `${prefix}/${name}`;
+    if (kid.t === 'dir') out.push(...regularFiles(kid, p));
+    else if (kid.t === 'file') out.push({ path: p, bytes: fileBytes(kid) });
+  }
+  return out;
+}
+
+describe('a capture folder opened in the browser', () => {
+  const cases = ['c-iommu', 'a-same-switch', 'i-switch-multifunction-sriov'].filter((c) =>
+    existsSync(join(ORACLE, c, 'sysfs.tar.gz')),
+  );
+  for (const c of cases) {
+    it(`${c}: the same functions, tree and drivers as its .tar.gz, and says what it lost`, () => {
+      const tar = readTar(gunzipSync(readFileSync(join(ORACLE, c, 'sysfs.tar.gz'))), c);
+      const full = loadSysfs(treeVfs(tar, 'sysfs.tar.gz')).fabric;
+      // As webkitRelativePath gives them: under the folder's own name.
+      const files = regularFiles(tar, c);
+      const r = loadFolder(files, c);
+      const f = r.fabric;
+      assert.deepEqual(
+        f.functions.map((x) => x.bdf),
+        full.functions.map((x) => x.bdf),
+      );
+      for (const want of full.functions) {
+        const got = f.require(want.bdf);
+        assert.equal(got.driver, want.driver, `${want.bdf} driver`);
+        assert.equal(got.kind, want.kind, `${want.bdf} kind`);
+        assert.equal(
+          f
+            .upstreamChain(got)
+            .map((x) => x.bdf)
+            .join(' '),
+          full
+            .upstreamChain(want)
+            .map((x) => x.bdf)
+            .join(' '),
+          `${want.bdf} chain`,
+        );
+      }
+      assert.ok(
+        full.functions.some((x) => x.driver !== null),
+        'the capture names drivers',
+      );
+      assert.equal(r.warnings[0]!.code, 'folder-no-symlinks');
+      assert.match(r.warnings[0]!.message, /IOMMU group membership .* \.tar\.gz/);
+    });
+  }
+
+  it('a browser that follows links (copies of the function and driver folders) gives the same machine', () => {
+    const snap = join(ORACLE, 'c-iommu', 'sysfs.tar.gz');
+    if (!existsSync(snap)) return;
+    const tar = readTar(gunzipSync(readFileSync(snap)), 'c-iommu');
+    const full = loadSysfs(treeVfs(tar, 'x')).fabric;
+    // Follow `bus/pci/devices/*` and every `driver` link into plain copies (no deeper).
+    const follow = (dir: TreeDir, at: string): TreeDir => {
+      const kids = new Map<string, TreeNode>();
+      for (const [n, k] of dir.kids) {
+        const p = at === '' ? n : `${at}/${n}`;
+        if (k.t === 'link' && (n === 'driver' || at === 'sys/bus/pci/devices')) {
+          const target = walk(tar, p, true, 'x');
+          if (target?.t === 'dir') kids.set(n, { t: 'dir', kids: new Map(target.kids) });
+        } else kids.set(n, k.t === 'dir' ? follow(k, p) : k);
+      }
+      return { t: 'dir', kids };
+    };
+    const copied = follow(tar, '');
+    const r = loadFolder(regularFiles(copied, 'c-iommu'), 'c-iommu/');
+    assert.deepEqual(
+      r.fabric.functions.map((f) => [f.bdf, f.driver]),
+      full.functions.map((f) => [f.bdf, f.driver]),
+    );
+  });
+
+  it('reads DRIVER= from a uevent', () => {
+    assert.equal(ueventDriver('DRIVER=nvme\nPCI_CLASS=10802\n'), 'nvme');
+    assert.equal(ueventDriver('PCI_CLASS=10802\nDRIVER=mlx5_core\n'), 'mlx5_core');
+    assert.equal(ueventDriver('PCI_CLASS=10802\n'), null);
+  });
+
+  it('an empty folder and a folder with no sys/ are one-line errors naming it', () => {
+    assert.throws(() => loadFolder([], 'empty'), { code: 'E_USAGE', message: /empty/ });
+    assert.throws(
+      () => loadFolder([{ path: 'photos/cat.jpg', bytes: new Uint8Array([1]) }], 'photos'),
+      { code: 'E_FORMAT_UNKNOWN' },
+    );
+  });
+});
+
+/** A dropped folder as the File and Directory Entries API shows it, `batch` entries per read. */
+function fakeEntry(dir: TreeDir, name: string, batch: number): DroppedEntry<Uint8Array> {
+  return {
+    name,
+    isFile: false,
+    isDirectory: true,
+    createReader() {
+      const kids = [...dir.kids].filter(([, k]) => k.t !== 'link'); // links are skipped
+      let at = 0;
+      return {
+        readEntries(ok) {
+          const part = kids.slice(at, at + batch);
+          at += batch;
+          setTimeout(() =>
+            ok(
+              part.map(([n, k]) =>
+                k.t === 'dir'
+                  ? fakeEntry(k, n, batch)
+                  : {
+                      name: n,
+                      isFile: true,
+                      isDirectory: false,
+                      file: (done) => setTimeout(() => done(fileBytes(k as never)), 0),
+                    },
+              ),
+            ),
+          );
+        },
+      };
+    },
+  };
+}
+
+describe('a dropped folder (directory entries)', () => {
+  it('is read to the end of every batch, with paths from the folder name, and loads as a capture', async () => {
+    const snap = join(ORACLE, 'c-iommu', 'sysfs.tar.gz');
+    if (!existsSync(snap)) return;
+    const tar = readTar(gunzipSync(readFileSync(snap)), 'c-iommu');
+    const want = regularFiles(tar, 'cap')
+      .map((f) => f.path)
+      .sort();
+    const got = await directoryEntries(fakeEntry(tar, 'cap', 3));
+    assert.deepEqual(got.map((e) => e.path).sort(), want);
+    const r = loadFolder(
+      got.map((e) => ({ path: e.path, bytes: e.file })),
+      'cap/',
+    );
+    assert.equal(r.fabric.size, loadSysfs(treeVfs(tar, 'x')).fabric.size);
+  });
+
+  it('a file that cannot be read fails the whole read', async () => {
+    const bad: DroppedEntry<Uint8Array> = {
+      name: 'cap',
+      isFile: false,
+      isDirectory: true,
+      createReader: () => {
+        let done = false;
+        return {
+          readEntries: (ok) => {
+            ok(
+              done
+                ? []
+                : [
+                    {
+                      name: 'x',
+                      isFile: true,
+                      isDirectory: false,
+                      file: (_ok, fail) => fail(new Error('NotReadableError')),
+                    },
+                  ],
+            );
+            done = true;
+          },
+        };
+      },
+    };
+    await assert.rejects(directoryEntries(bad), /NotReadableError/);
+  });
+});
