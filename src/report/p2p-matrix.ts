@@ -182,12 +182,21 @@ export function matrixJson(view: MatrixView): object {
 export interface P2pSectionOptions {
   /** How many notable findings to list (default 8). */
   readonly maxFindings?: number;
+  /** Above this many devices the section gives counts and findings without the grid (default 64). */
+  readonly maxDevices?: number;
 }
 
 /** For `peerdma report`: a compact map-type matrix plus the notable findings. */
 export function renderP2pSection(sum: P2pSummary, opts: P2pSectionOptions = {}): string {
   const { view, counts } = sum;
-  const out = [renderMatrix(view, 'maptype').trimEnd()];
+  const n = view.matrix.devices.length;
+  // A grid of thousands of columns informs nobody (and costs a string per cell): say where it is.
+  const out =
+    n <= (opts.maxDevices ?? 64)
+      ? [renderMatrix(view, 'maptype').trimEnd()]
+      : [
+          `${n} devices: the grid is left out of the report (peerdma matrix [--class …] draws it; --json gives every pair, ≈4 B each)`,
+        ];
   const max = opts.maxFindings ?? 8;
   // Distinct findings by wording; refusals and fixable causes before informational ones.
   const found = new Map<string, number>();

@@ -166,6 +166,15 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
   assert.match(section, /pairs of distinct devices \(ordered\): /);
   assert.match(section, /notable findings:/);
   assert.match(section, /fix: add the kernel parameter: pci=disable_acs_redir=/);
+  // Above the device limit the grid is left out and the section says where to get it.
+  assert.ok(section.includes(' X '));
+  const big = renderP2pSection(sum, { maxDevices: n - 1 });
+  assert.ok(!big.includes(' X '));
+  assert.match(
+    big,
+    new RegExp(`^${n} devices: the grid is left out of the report \\(peerdma matrix`),
+  );
+  assert.ok(big.endsWith(section.slice(section.indexOf('pairs of distinct'))));
 });
 
 test('matrix --json: every pair equals its full verdict; the walk ran only where there are findings', () => {
