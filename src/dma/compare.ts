@@ -116,17 +116,6 @@ export const tieName = (xs: readonly StrategyCost[]): string =>
     .sort((a, b) => STRATEGY_NAMES.indexOf(a) - STRATEGY_NAMES.indexOf(b))
     .join('≈');
 
-const fmtNs = (ns: number) =>
-  ns >= 1e9
-    ? `${(ns / 1e9).toFixed(2)} s`
-    : ns >= 1e6
-      ? `${(ns / 1e6).toFixed(2)} ms`
-      : ns >= 1e3
-        ? `${(ns / 1e3).toFixed(1)} µs`
-        : `${ns.toFixed(0)} ns`;
-
-export { fmtNs };
-
 /** A run of consecutive sweep sizes with the same cheapest strategy (ties joined with ≈). */
 export interface WinnerRun {
   readonly name: string;

@@ -33,7 +33,6 @@ export {
   type CaseCost,
   type CompareEnv,
   costCase,
-  fmtNs,
   type StrategyCost,
   sweepSizes,
   TIE_TOLERANCE,

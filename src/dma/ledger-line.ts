@@ -1,6 +1,6 @@
 import type { PerPageSize } from '../iommu/types.js';
+import { formatNs } from '../util/duration.js';
 import { formatBytes } from '../util/size.js';
-import { fmtNs } from './compare.js';
 import type { CostLedger } from './ledger.js';
 
 /**
@@ -45,6 +45,6 @@ export function ledgerLine(ledger: CostLedger, label?: string): string {
   if (c.sgDmaEntries > 0) parts.push(`${c.sgDmaEntries} DMA seg${c.sgDmaEntries === 1 ? '' : 's'}`);
   if (c.structPages > 0) parts.push(`${c.structPages} struct pages`);
   if (ledger.metadata.total > 0) parts.push(`metadata ${formatBytes(ledger.metadata.total)}`);
-  parts.push(`~${fmtNs(ledger.cpu.totalNs)}`);
+  parts.push(`~${formatNs(ledger.cpu.totalNs)}`);
   return `${label !== undefined ? `${label}: ` : ''}${parts.join(' · ')}`;
 }

@@ -5,7 +5,7 @@
  */
 import { release as osRelease } from 'node:os';
 import { PeerdmaError, withFile } from '../errors/index.js';
-import { MAX_INPUT_BYTES } from '../ingest/lspci/scan.js';
+import { MAX_INPUT_BYTES } from '../ingest/limits.js';
 import { loadCompiledSpec } from '../ingest/spec/compiled.js';
 import type { InputFormat, LoadResult, TextInput, VirtualFs } from '../ingest/types.js';
 import type { PciIdsSource } from '../names/index.js';

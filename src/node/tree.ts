@@ -1,6 +1,6 @@
 /** The file tree behind a `--from` that has one: `live` (`/`), a sysfs capture directory, a snapshot. */
 import { PeerdmaError } from '../errors/index.js';
-import { MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
+import { MAX_INPUT_BYTES } from '../ingest/limits.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { readInputFile, statInput } from './files.js';
 import { dirVfs, tarVfs } from './vfs.js';

@@ -3,12 +3,11 @@
  * A code without wording does not compile.
  */
 import { driverFinding, type Finding, type FindingCode, issueFinding } from '../app/findings.js';
-import { fmtNs } from '../dma/compare.js';
-import { formatSize } from '../dma/shape.js';
 import type { DriverFinding } from '../drivers/env.js';
 import type { Issue, MissingFact } from '../p2pdma/types.js';
+import { formatNs } from '../util/duration.js';
 import { hex } from '../util/hex.js';
-import { formatBytes } from '../util/size.js';
+import { formatBytes, formatBytesExact } from '../util/size.js';
 import { hex4 } from './format.js';
 
 const FACT_TEXT: Readonly<Record<MissingFact['fact'], string>> = {
@@ -33,7 +32,7 @@ export function factText(m: MissingFact): string {
 const list = (xs: readonly unknown[]) => xs.map(String).join(', ');
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(a / b < 2 ? 2 : 1)}×` : '∞×');
 const plural = (n: bigint | number, what: string) => `${n} ${what}${BigInt(n) === 1n ? '' : 's'}`;
-const size = (v: unknown) => formatSize(v as bigint);
+const size = (v: unknown) => formatBytesExact(v as bigint);
 
 type Ev = Record<string, unknown>;
 interface Run {
@@ -104,9 +103,9 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     const cpu = e['cpuNs'] as number;
     const lead = e['tie'] ? `${e['winners']} tie as cheapest` : `${e['winners']} is cheapest`;
     const tail = worst
-      ? `; ${worst.strategy} costs ${fmtNs(worst.cpuNs)} (${ratio(worst.cpuNs, cpu)})`
+      ? `; ${worst.strategy} costs ${formatNs(worst.cpuNs)} (${ratio(worst.cpuNs, cpu)})`
       : '';
-    return `At ${size(e['size'])} in ${e['chunk']} chunks (${e['mode']}, ${e['mapType']}) ${lead}: ${fmtNs(cpu)} map+unmap${tail}.`;
+    return `At ${size(e['size'])} in ${e['chunk']} chunks (${e['mode']}, ${e['mapType']}) ${lead}: ${formatNs(cpu)} map+unmap${tail}.`;
   },
   strategy_cannot_map: (s, e) => `${s[0]} cannot map this pair: ${e['error']}.`,
   map_resource_loop: (_s, e) => {
@@ -114,8 +113,8 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     const other = e['groupCpuNs'] as number;
     const group = e['group'] as string;
     const verdict = e['dearer']
-      ? `the loop costs ${ratio(loop, other)} as much (${fmtNs(loop)} vs ${fmtNs(other)})`
-      : `with this few chunks the loop is no dearer (${fmtNs(loop)} vs ${fmtNs(other)})`;
+      ? `the loop costs ${ratio(loop, other)} as much (${formatNs(loop)} vs ${formatNs(other)})`
+      : `with this few chunks the loop is no dearer (${formatNs(loop)} vs ${formatNs(other)})`;
     const kind = e['lazy'] ? 'queued' : 'synchronous';
     const drains = e['lazy'] ? ` (${e['drains']} flush-queue drains)` : '';
     return `A dma_map_resource loop (${plural(e['calls'] as number, 'call')} for ${plural(e['chunks'] as bigint, 'chunk')}) makes ${e['iovaAllocs']} IOVA allocations and ${e['invalidations']} ${kind} IOTLB invalidations${drains}; ${group} make${group.includes('≈') ? '' : 's'} ${e['groupIovaAllocs']} and ${e['groupInvalidations']}: ${verdict}.`;
@@ -126,7 +125,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     return `The pair is BUS_ADDR: ${bus.join(' and ')} hand out bus addresses (no IOVA, no IOTLB work; the switch routes peer to peer)${iova.length > 0 ? `; ${iova.join(' and ')} hand out IOVAs, which send every transfer up to the root complex and the IOMMU` : ''}.`;
   },
   memory_vs_cpu: (_s, e) => {
-    const head = `Memory vs CPU: p2p-pages needs ${formatBytes(e['structPageBytes'] as number)} of struct pages (${formatBytes(e['perPageBytes'] as number)} per 4 KiB) and ${fmtNs(e['setupNs'] as number)} of memmap init before the first map`;
+    const head = `Memory vs CPU: p2p-pages needs ${formatBytes(e['structPageBytes'] as number)} of struct pages (${formatBytes(e['perPageBytes'] as number)} per 4 KiB) and ${formatNs(e['setupNs'] as number)} of memmap init before the first map`;
     const o = e['others'] as {
       heldMin: number;
       heldMax: number;
@@ -142,12 +141,14 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
     const [lo, hi] = [formatBytes(o.heldMin), formatBytes(o.heldMax)];
     const hold = lo === hi ? lo : `${lo}–${hi}`;
     if (o.paysBack)
-      return `${head}; the page-less strategies hold ${hold}. In exchange p2p-pages saves ${fmtNs(o.savedNs)} per map+unmap against ${o.best} (${ratio(o.bestCpuNs, o.pagesCpuNs)}), so the memmap init pays for itself after ${o.cycles} map/unmap cycle(s): memory bought with CPU.`;
-    return `${head}; the page-less strategies hold ${hold}, and ${o.best} is ${o.asCheap ? 'as cheap' : `also ${fmtNs(-o.savedNs)} cheaper`} per map+unmap: no trade-off here, the struct pages buy no CPU time.`;
+      return `${head}; the page-less strategies hold ${hold}. In exchange p2p-pages saves ${formatNs(o.savedNs)} per map+unmap against ${o.best} (${ratio(o.bestCpuNs, o.pagesCpuNs)}), so the memmap init pays for itself after ${o.cycles} map/unmap cycle(s): memory bought with CPU.`;
+    return `${head}; the page-less strategies hold ${hold}, and ${o.best} is ${o.asCheap ? 'as cheap' : `also ${formatNs(-o.savedNs)} cheaper`} per map+unmap: no trade-off here, the struct pages buy no CPU time.`;
   },
   winner_by_size: (_s, e) => {
     const span = (r: Run) =>
-      r.from === r.to ? `at ${formatSize(r.from)}` : `${formatSize(r.from)}–${formatSize(r.to)}`;
+      r.from === r.to
+        ? `at ${formatBytesExact(r.from)}`
+        : `${formatBytesExact(r.from)}–${formatBytesExact(r.to)}`;
     return `Cheapest by export size (${e['chunk']} chunks): ${(e['runs'] as Run[]).map((r) => `${r.name} ${span(r)}`).join('; ')}.`;
   },
   size_crossover: (_s, e) => {
@@ -157,7 +158,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
       .slice(1)
       .map(
         (r, i) =>
-          `at ${formatSize(r.from)} (${plural(r.fromChunks, 'chunk')}) ${runs[i]!.name} gives way to ${r.name}`,
+          `at ${formatBytesExact(r.from)} (${plural(r.fromChunks, 'chunk')}) ${runs[i]!.name} gives way to ${r.name}`,
       );
     return `Crossover${steps.length > 1 ? 's' : ''}: ${steps.join('; ')}.`;
   },
@@ -178,7 +179,7 @@ const TEXT: { readonly [C in FindingCode]: (s: readonly string[], e: Ev) => stri
       (k) => `${k.strategy} ${ratio(k.cpuNs, cpu)}`,
     );
     const what = e['case'] === 'large-chunks' ? '≥2 MiB chunks' : 'a single 4 KiB page';
-    return `The mail's case "${what}" (${size(e['size'])} in ${e['chunk']} chunks): ${e['winners']} ${e['tie'] ? 'tie' : 'wins'} at ${fmtNs(cpu)}${rest.length > 0 ? `; ${rest.join(', ')} of that` : ''}.`;
+    return `The mail's case "${what}" (${size(e['size'])} in ${e['chunk']} chunks): ${e['winners']} ${e['tie'] ? 'tie' : 'wins'} at ${formatNs(cpu)}${rest.length > 0 ? `; ${rest.join(', ')} of that` : ''}.`;
   },
 };
 

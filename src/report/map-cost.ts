@@ -7,13 +7,13 @@ import {
   CALIBRATION_ROWS,
   type CalibrationRow,
   type CaseCost,
-  fmtNs,
   formatSegLimit,
   formatSize,
   type StrategyCost,
   type WinnerRun,
 } from '../dma/index.js';
 import type { PciFunction } from '../pci/types.js';
+import { formatNs } from '../util/duration.js';
 import { hex } from '../util/hex.js';
 import { formatBytes } from '../util/size.js';
 import { findingText } from './findings.js';
@@ -132,9 +132,9 @@ function table(c: CaseCost): string[] {
       inv,
       String(k.segments),
       formatBytes(k.metadataBytes),
-      fmtNs(k.map.cpu.totalNs),
-      fmtNs(k.unmap.cpu.totalNs),
-      k.setupNs > 0 ? fmtNs(k.setupNs) : '-',
+      formatNs(k.map.cpu.totalNs),
+      formatNs(k.unmap.cpu.totalNs),
+      k.setupNs > 0 ? formatNs(k.setupNs) : '-',
     ];
   });
   const all = [head, ...rows];

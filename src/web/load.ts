@@ -5,7 +5,7 @@
  * `DecompressionStream` (browsers and Node 18+), so nothing is uploaded anywhere.
  */
 import { PeerdmaError } from '../errors/index.js';
-import { MAX_INPUT_BYTES } from '../ingest/lspci/index.js';
+import { MAX_INPUT_BYTES } from '../ingest/limits.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import { loadTexts } from '../ingest/texts.js';
 import type { LoadResult, TextInput } from '../ingest/types.js';

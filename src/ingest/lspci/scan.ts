@@ -4,11 +4,12 @@
  */
 import { PeerdmaError } from '../../errors/index.js';
 import { formatBdf } from '../../pci/bdf.js';
+import { MAX_INPUT_BYTES } from '../limits.js';
 import type { TextInput } from '../types.js';
 import { TreeSection } from './tree.js';
 import { VerboseParser } from './verbose.js';
 
-export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+export { MAX_INPUT_BYTES };
 export const MAX_LINE_CHARS = 64 * 1024;
 
 export interface Scanned {
