@@ -22,10 +22,11 @@ import {
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
-import { pairAnswer } from '../p2pdma/verdict.js';
+import { acsIssue, pairAnswer } from '../p2pdma/verdict.js';
 import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
+import type { PciFunction } from '../pci/types.js';
 import type { P2pRequest } from './check.js';
 import { type AppContext, loadMachine } from './context.js';
 import { type Finding, issueFinding } from './findings.js';
@@ -421,7 +422,25 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
   const byKey = new Map<string, number>();
   let computed = 0;
-  /** Walk one pair; its findings as indexes into the table (endpoints dropped from subjects). */
+  /** A finding (endpoints dropped from the subject) and its identity in the table. */
+  const own = (x: Issue): { f: Finding; key: string } => {
+    const f = issueFinding(x);
+    // These name the pair itself, which the reference to the finding already says.
+    const o = PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
+    return { f: o, key: jsonKey([o.code, o.subject, o.evidence, o.hint]) };
+  };
+  /** The index of an issue in the findings table (added when new). */
+  const indexOf = (x: Issue): number => {
+    const { f, key } = own(x);
+    let k = findingIdx.get(key);
+    if (k === undefined) {
+      k = findings.length;
+      findingIdx.set(key, k);
+      findings.push(f);
+    }
+    return k;
+  };
+  /** Walk one pair; its findings as indexes into the table. */
   const walk = (i: number, j: number): number[] => {
     const a = devs[i]!;
     const b = devs[j]!;
@@ -430,32 +449,44 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const v = pairAnswer(env, a, b, fabric.path(a, b), { log: false });
     if (v.mapType === 'uncertain')
       undecided.push({ i, j, distance: v.distance, possible: v.possible, missing: v.missing });
-    return v.issues.map((x) => {
-      const f = issueFinding(x);
-      // These name the pair itself, which the reference to the finding already says.
-      const own = PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
-      const key = jsonKey([own.code, own.subject, own.evidence, own.hint]);
-      let k = findingIdx.get(key);
-      if (k === undefined) {
-        k = findings.length;
-        findingIdx.set(key, k);
-        findings.push(own);
-      }
-      return k;
-    });
+    return v.issues.map(indexOf);
   };
+  /**
+   * Decided pairs below one common device whose ACS lists are not empty and hold only devices
+   * with ACS redirect surely on (no command line): the walk reads nothing else that differs
+   * between them, so its findings are the ACS finding of the pair's own list (acsIssue), then the
+   * rest of the first such pair's walk. Per common device: those rest findings, or null when the
+   * first walk did not start with the ACS finding built here (then every key is walked).
+   */
+  const afterAcs = new Map<PciFunction, number[] | null>();
   /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
-   * verdict key. */
+   * verdict key, or built from its ACS list (afterAcs). */
   const shared = (i: number, j: number): number => {
-    const k = keys.key(devs[i]!, devs[j]!);
+    const a = devs[i]!;
+    const b = devs[j]!;
+    const k = keys.key(a, b);
     const got = byKey.get(k);
-    if (got === undefined) {
-      const id = listOf(walk(i, j));
-      byKey.set(k, id);
-      return id;
+    if (got !== undefined) {
+      walked++;
+      return got;
     }
-    walked++;
-    return got;
+    const route = changed.size === 0 ? keys.acsRoute(a, b) : null;
+    const common = route !== null && route.length > 0 ? keys.common(a, b) : null;
+    const rest = common === null ? undefined : afterAcs.get(common);
+    let id: number;
+    if (common !== null && rest !== undefined && rest !== null) {
+      walked++;
+      id = listOf([indexOf(acsIssue(env, route!, common.bdf)), ...rest]);
+    } else {
+      const fs = walk(i, j);
+      if (common !== null && rest === undefined) {
+        const first = findingIdx.get(own(acsIssue(env, route!, common.bdf)).key);
+        afterAcs.set(common, first !== undefined && first === fs[0] ? fs.slice(1) : null);
+      }
+      id = listOf(fs);
+    }
+    byKey.set(k, id);
+    return id;
   };
   const plain = (i: number, j: number) =>
     cellMapType(matrix, i, j) === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);

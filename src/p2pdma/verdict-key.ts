@@ -15,6 +15,7 @@
  * can differ: the chain lengths are not part of the key). The differential test
  * (verdict-key.test.ts) holds this against the per-pair walk on random fabrics.
  */
+import type { Bdf } from '../pci/bdf.js';
 import type { PciFunction } from '../pci/types.js';
 import type { P2pEnv } from './env.js';
 import type { IssueCode } from './types.js';
@@ -109,6 +110,27 @@ export class VerdictKeys {
     for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) return true;
     for (let q = 0; q < right; q++) if (this.#changed.has(cb[q]!.bdf)) return true;
     return false;
+  }
+
+  /**
+   * The ACS list the walk of (provider a, client b) builds when every device it asks about is
+   * sure (redirect on, not unknown): BDFs in the kernel's checking order (the provider's side up to
+   * and including the common device, then the client's side from the client up). null when the two
+   * share no upstream device or a device on the route has an unknown ACS state.
+   */
+  acsRoute(a: PciFunction, b: PciFunction): Bdf[] | null {
+    this.#meet(a, b);
+    if (this.#mi < 0) return null;
+    const out: Bdf[] = [];
+    const sure = (f: PciFunction): boolean => {
+      if (!this.#isAsked(f)) return true;
+      if (this.#env.redirect(f) !== true) return false;
+      out.push(f.bdf);
+      return true;
+    };
+    for (let p = 0; p <= this.#mi; p++) if (!sure(this.#ca[p]!)) return null;
+    for (let q = 0; q < this.#mj; q++) if (!sure(this.#cb[q]!)) return null;
+    return out;
   }
 
   /** Everything the verdict of (provider a, client b) depends on beyond the pair's own names. */

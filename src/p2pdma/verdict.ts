@@ -2,6 +2,7 @@
  * A Verdict for one (provider, client) pair: the kernel's answer under every resolution of the
  * missing facts it consults, the route, the findings as data, the locality class and bottleneck.
  */
+import type { Bdf } from '../pci/bdf.js';
 import type { PciFunction } from '../pci/types.js';
 import { baseAcs } from './acs.js';
 import { acsListText, type CalcTrace, calc, ROOT_COMPLEX_DISTANCE } from './calc.js';
@@ -64,6 +65,25 @@ function missingFacts(branches: readonly Branch<unknown>[]): MissingFact[] {
   }));
 }
 
+/**
+ * The finding of a pair whose ACS list (devices with ACS redirect, in the kernel's checking order)
+ * is not empty: `acs_redirect`, or `early_acs_refused` before the host-bridge rule.
+ */
+export function acsIssue(env: P2pEnv, acsList: readonly Bdf[], common: Bdf | null): Issue {
+  return {
+    code: env.rules.semantics !== 'host-bridge' ? 'early_acs_refused' : 'acs_redirect',
+    path: acsList,
+    evidence: {
+      bridges: acsList.map((bdf) => {
+        const a = env.acs(env.get(bdf));
+        return { bdf, ctrl: a.cap === 'present' && a.unknownBits === 0 ? a.ctrl : null };
+      }),
+      common,
+    },
+    hint: `pci=disable_acs_redir=${acsListText(acsList, env.rules.acsListBuffer)}`,
+  };
+}
+
 function issuesOf(
   env: P2pEnv,
   provider: PciFunction,
@@ -73,20 +93,7 @@ function issuesOf(
 ): Issue[] {
   const out: Issue[] = [];
   const early = env.rules.semantics !== 'host-bridge';
-  if (t.acsList.length > 0) {
-    out.push({
-      code: early ? 'early_acs_refused' : 'acs_redirect',
-      path: t.acsList,
-      evidence: {
-        bridges: t.acsList.map((bdf) => {
-          const a = env.acs(env.get(bdf));
-          return { bdf, ctrl: a.cap === 'present' && a.unknownBits === 0 ? a.ctrl : null };
-        }),
-        common: t.common,
-      },
-      hint: `pci=disable_acs_redir=${acsListText(t.acsList, env.rules.acsListBuffer)}`,
-    });
-  }
+  if (t.acsList.length > 0) out.push(acsIssue(env, t.acsList, t.common));
   if (t.rootComplex) {
     out.push({
       code: 'root_complex_allowlisted',
