@@ -305,7 +305,7 @@ export interface CompactMatrix {
   /** Row-major n×n: MT_* codes and distances (the fast matrix's own arrays when its tree order is
    * the device order: read, never write). */
   readonly mapType: Int8Array;
-  readonly distance: Int16Array;
+  readonly distance: Int8Array | Int16Array;
   /** Group of each device, and how many groups (G). */
   readonly group: Int32Array;
   readonly groups: number;
@@ -331,6 +331,9 @@ export interface CompactMatrix {
   readonly walked: number;
   /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
   readonly computed: number;
+  /** Verdict keys answered without a walk: their ACS finding built from their ACS list and the
+   * rest taken from the walk of a pair below the same common device. */
+  readonly fromAcs: number;
 }
 
 /** LOCALITY_CODES index of devices (i, j) of a compact matrix. */
@@ -392,7 +395,11 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const { pos, mapTypes, distances } = matrix;
   const inOrder = pos.every((p, i) => p === i);
   const mapType = inOrder ? mapTypes : new Int8Array(n * n);
-  const distance = inOrder ? distances : new Int16Array(n * n);
+  const distance = inOrder
+    ? distances
+    : distances instanceof Int8Array
+      ? new Int8Array(n * n)
+      : new Int16Array(n * n);
   if (!inOrder) {
     for (let i = 0; i < n; i++) {
       const from = pos[i]! * n;
@@ -459,6 +466,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
    * first walk did not start with the ACS finding built here (then every key is walked).
    */
   const afterAcs = new Map<PciFunction, number[] | null>();
+  let fromAcs = 0;
   /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
    * verdict key, or built from its ACS list (afterAcs). */
   const shared = (i: number, j: number): number => {
@@ -476,6 +484,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     let id: number;
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
+      fromAcs++;
       id = listOf([indexOf(acsIssue(env, route!, common.bdf)), ...rest]);
     } else {
       const fs = walk(i, j);
@@ -510,26 +519,40 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const crossLists = new Int32Array(H * H).fill(-2); // -2: not walked yet
   const groupLists = new Int32Array(G * G).fill(-1);
   const byHostBridges = share && changed.size === 0;
+  const first = Int32Array.from(members, (ms) => ms[0]!);
+  let crossWalked = 0; // counted here, added to `walked` after the loop
   for (let g = 0; g < G; g++) {
+    const a = first[g]!;
+    const hg = groupHb[g]!;
+    const rowA = a * n;
+    const rowG = g * G;
     for (let h = 0; h < G; h++) {
+      const hb = groupHb[h]!;
+      if (byHostBridges && hb !== hg) {
+        // Two host bridges (so g ≠ h): the first device of each group.
+        const b = first[h]!;
+        const t = mapType[rowA + b]!;
+        if (t !== MT_UNCERTAIN) {
+          const hh = hg * H + hb;
+          let cls = crossClass[hh]!;
+          if (cls < 0) {
+            cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+            crossClass[hh] = cls;
+          }
+          groupClass[rowG + h] = cls;
+          if (t === MT_BUS_ADDR) continue;
+          let id = crossLists[hh]!;
+          if (id === -2) crossLists[hh] = id = shared(a, b);
+          else crossWalked++;
+          groupLists[rowG + h] = id;
+          continue;
+        }
+      }
       const gs = members[g]!;
       const hs = members[h]!;
-      const a = gs[0]!;
       const b = g === h ? hs[1] : hs[0]!;
       if (b === undefined) continue; // a group of one has no pair with itself
-      const undecidedPair = mapType[a * n + b] === MT_UNCERTAIN;
-      const hh = groupHb[g]! * H + groupHb[h]!;
-      if (byHostBridges && groupHb[g] !== groupHb[h] && !undecidedPair) {
-        if (crossClass[hh]! < 0)
-          crossClass[hh] = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
-        groupClass[g * G + h] = crossClass[hh]!;
-        if (mapType[a * n + b] === MT_BUS_ADDR) continue;
-        let id = crossLists[hh]!;
-        if (id === -2) crossLists[hh] = id = shared(a, b);
-        else walked++;
-        groupLists[g * G + h] = id;
-        continue;
-      }
+      const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
       const da = devs[a]!;
       const db = devs[b]!;
       groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
@@ -543,6 +566,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       }
     }
   }
+  walked += crossWalked;
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
   return {
     n,
@@ -558,5 +582,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     undecided,
     walked,
     computed,
+    fromAcs,
   };
 }

@@ -34,8 +34,11 @@ export interface PairMatrix {
   readonly n: number;
   /** Row-major by `pos` (tree order), read through `mapType()` / `distance()`. */
   readonly mapTypes: Int8Array;
-  /** -1 refused; for MT_UNCERTAIN the distance the walk would report if accepted. */
-  readonly distances: Int16Array;
+  /**
+   * -1 refused; for MT_UNCERTAIN the distance the walk would report if accepted. One byte per
+   * cell when every distance fits (no chain longer than 63), else two.
+   */
+  readonly distances: Int8Array | Int16Array;
   /** devices index → tree-order position. */
   readonly pos: Int32Array;
   readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
@@ -190,9 +193,13 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
   const H = hbs.length;
   const early = env.rules.semantics !== 'host-bridge';
   const mapTypes = new Int8Array(n * n);
-  const distances = new Int16Array(n * n);
+  // A distance is at most the two chain lengths together.
+  let maxLen = 0;
+  for (let p = 0; p < n; p++) if (lenAt[p]! > maxLen) maxLen = lenAt[p]!;
+  const Dist = 2 * maxLen <= 127 ? Int8Array : Int16Array;
+  const distances = new Dist(n * n);
   const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
-  const plusLen = new Map<number, Int16Array>();
+  const plusLen = new Map<number, Int8Array | Int16Array>();
 
   for (let p = 0; p < n; p++) {
     const aNode = devNode[order[p]!]!;
@@ -205,7 +212,7 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
     // dist_a + dist_b for every client, per provider chain length (a handful of lengths).
     let plusLenA = plusLen.get(lenA);
     if (plusLenA === undefined) {
-      plusLenA = new Int16Array(n);
+      plusLenA = new Dist(n);
       for (let b = 0; b < n; b++) plusLenA[b] = lenA + lenAt[b]!;
       plusLen.set(lenA, plusLenA);
     }

@@ -330,7 +330,7 @@ class ByteChunks {
  * Row i of an n×n distance table as a JSON array, `[0,2,-1,…]` (what `join(',')` gives), written
  * into the chunk buffer without a string per cell.
  */
-function distanceRow(d: Int16Array, n: number, out: ByteChunks, i: number): void {
+function distanceRow(d: Int8Array | Int16Array, n: number, out: ByteChunks, i: number): void {
   // At most 6 characters per value ("-32768") plus a comma, and the brackets.
   const buf = out.room(n * 7 + 2);
   let at = out.at;
