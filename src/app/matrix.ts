@@ -509,8 +509,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
   const groupClass = new Int8Array(G * G);
-  // Groups under two different host bridges share no upstream device: without a command line,
-  // their locality class and verdict key are the two host bridges' (verdict-key.ts).
+  // Groups under two different host bridges, or below two devices on the root bus, share no
+  // upstream device: without a command line, their locality class and verdict key are the two
+  // host bridges' (verdict-key.ts).
   const hbNames = [...new Set(devs.map((d) => d.hostBridge))];
   const hbIdx = new Map(hbNames.map((hb, k) => [hb, k]));
   const H = hbNames.length;
@@ -520,16 +521,30 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const groupLists = new Int32Array(G * G).fill(-1);
   const byHostBridges = share && changed.size === 0;
   const first = Int32Array.from(members, (ms) => ms[0]!);
+  // The device on the root bus above each group: two groups below different ones share no
+  // upstream device either (same host bridge: the pair goes through it, class PHB).
+  const tops = new Map<PciFunction, number>();
+  const groupTop = Int32Array.from(first, (a) => {
+    const chain = keys.chain(devs[a]!);
+    const top = chain[chain.length - 1]!;
+    let t = tops.get(top);
+    if (t === undefined) {
+      t = tops.size;
+      tops.set(top, t);
+    }
+    return t;
+  });
   let crossWalked = 0; // counted here, added to `walked` after the loop
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
     const rowA = a * n;
     const rowG = g * G;
+    const top = groupTop[g]!;
     for (let h = 0; h < G; h++) {
       const hb = groupHb[h]!;
-      if (byHostBridges && hb !== hg) {
-        // Two host bridges (so g ≠ h): the first device of each group.
+      if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
+        // No common upstream device (so g ≠ h): the first device of each group.
         const b = first[h]!;
         const t = mapType[rowA + b]!;
         if (t !== MT_UNCERTAIN) {
