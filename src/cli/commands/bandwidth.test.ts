@@ -1,6 +1,6 @@
 /** `peerdma bandwidth` end to end, in-process. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -47,8 +47,10 @@ test('flows and patterns: one rate per flow and its bottleneck; the fan-out coll
   assert.match(ring.stdout, /8 concurrent flows/);
 });
 
-test('matrices like p2pBandwidthLatencyTest, and an SVG heatmap', async () => {
-  const svg = join(mkdtempSync(join(tmpdir(), 'bw-')), 'bw.svg');
+test('matrices like p2pBandwidthLatencyTest, and an SVG heatmap', async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'bw-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const svg = join(tmp, 'bw.svg');
   const r = await run(['--class', 'accel', '--svg', svg, '--from', 'example:default-acs-off']);
   assert.equal(r.code, 0, r.stderr);
   for (const t of [

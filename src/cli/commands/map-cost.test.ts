@@ -1,6 +1,6 @@
 /** `peerdma map-cost` end to end, in-process, on the default example machine. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -26,8 +26,9 @@ test('table: accelerator → nearest NIC, the machine mode, both founding cases 
   assert.match(out, /^ {2}directCallNs = 20 ns per call: /m);
 });
 
-test('--calibration: an overridden assumption is no longer listed as assumed, and changes the costs', async () => {
+test('--calibration: an overridden assumption is no longer listed as assumed, and changes the costs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const cal = join(dir, 'cal.json');
   writeFileSync(cal, '{"schemaVersion": 1, "directCallNs": 40}');
   const base = JSON.parse((await run(['--json', '--iommu', 'none', '--size', '1GiB'])).out);
@@ -51,8 +52,9 @@ test('--calibration: an overridden assumption is no longer listed as assumed, an
   assert.equal(cpu(doc) - cpu(base), 1024 * 20);
 });
 
-test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg writes a chart', async () => {
+test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg writes a chart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const svg = join(dir, 'c.svg');
   const args = [
     '--json',
@@ -79,8 +81,9 @@ test('--json: schemaVersion 1, strict mode, synchronous invalidations; --svg wri
   assert.equal(readFileSync(`${svg}2`, 'utf8'), chart, 'deterministic');
 });
 
-test('bad input exits 2 with one line naming it', async () => {
+test('bad input exits 2 with one line naming it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mapcost-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const cal = join(dir, 'cal.yaml');
   writeFileSync(cal, 'pteWriteNs: 3\nwat: 1\n');
   const a = await run(['--calibration', cal]);
