@@ -96,7 +96,7 @@ const T_LONGLINK = 0x4b; // 'K'
 
 export class TarReader {
   readonly root: TreeDir = newDir();
-  readonly #memo: InsertMemo = { path: null, dir: null };
+  readonly #memo: InsertMemo = { path: null, dir: null, names: new Map() };
   readonly #label: string;
   readonly #limits: TarLimits;
   /** A header that straddles two pieces (the only thing ever carried over). */

@@ -221,7 +221,7 @@ export function dirVfs(root: string): DirVfs {
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
   const reader = new TarReader(label);
   await new Promise<void>((resolve, reject) => {
-    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    const gz = createGunzip({ chunkSize: 1024 * 1024 });
     let failed = false;
     const fail = (e: unknown) => {
       if (failed) return;
