@@ -72,24 +72,21 @@ const DRIVER_SEVERITY: Readonly<Record<DriverFindingCode, Severity>> = {
   no_p2p_pair: 'info',
 };
 
+/** A model's record (code, the devices it concerns, evidence, hint) with the severity of its code. */
+const finding = <C extends FindingCode>(
+  severity: Readonly<Record<C, Severity>>,
+  x: { code: C; path: readonly string[]; evidence: Finding<C>['evidence']; hint: string | null },
+): Finding<C> => ({
+  code: x.code,
+  severity: severity[x.code],
+  subject: x.path,
+  evidence: x.evidence,
+  hint: x.hint,
+});
+
 /** A p2pdma verdict issue as a finding. */
-export function issueFinding(i: Issue): Finding<IssueCode> {
-  return {
-    code: i.code,
-    severity: ISSUE_SEVERITY[i.code],
-    subject: i.path,
-    evidence: i.evidence,
-    hint: i.hint,
-  };
-}
+export const issueFinding = (i: Issue): Finding<IssueCode> => finding(ISSUE_SEVERITY, i);
 
 /** A driver model's finding (DMA-BUF demo) as a finding. */
-export function driverFinding(f: DriverFinding): Finding<DriverFindingCode> {
-  return {
-    code: f.code,
-    severity: DRIVER_SEVERITY[f.code],
-    subject: f.path,
-    evidence: f.evidence,
-    hint: f.hint,
-  };
-}
+export const driverFinding = (f: DriverFinding): Finding<DriverFindingCode> =>
+  finding(DRIVER_SEVERITY, f);

@@ -150,6 +150,18 @@ class Fill2 {
   reset(): void {
     this.m = 0;
   }
+  /**
+   * Both bounce flows (1: s → d, 2: d → s) on one wire class: s's own links, d's own, and the tail
+   * they share, each direction of a link a constraint of its own.
+   */
+  bounceLegs(uS: number, uD: number, sh: number, kS: Coefficients, kD: Coefficients): void {
+    this.add(uS, kS.write, kS.readRequest);
+    this.add(uS, 0, kS.completion);
+    this.add(uD, kD.readRequest, kD.write);
+    this.add(uD, kD.completion, 0);
+    this.add(sh, kS.write + kD.readRequest, kD.write + kS.readRequest);
+    this.add(sh, kD.completion, kS.completion);
+  }
   add(cap: number, a1: number, a2: number): void {
     if (cap === INF || (a1 === 0 && a2 === 0)) return;
     const i = this.m++;
@@ -239,14 +251,14 @@ function bounceAlone(
   kBF: Coefficients,
   sh: Shared,
 ): number {
-  let r = Math.min(sh.mem / 2, uA / kA.write, uB / kB.completion);
-  r = Math.min(r, sh.nf / (kA.write + kB.readRequest), sh.nf / kB.completion);
-  if (sh.flit) {
-    r = Math.min(r, uAF / kAF.write, uBF / kBF.completion);
-    r = Math.min(r, sh.f / (kAF.write + kBF.readRequest), sh.f / kBF.completion);
-  }
+  let r = Math.min(sh.mem / 2, legsLimit(uA, uB, sh.nf, kA, kB));
+  if (sh.flit) r = Math.min(r, legsLimit(uAF, uBF, sh.f, kAF, kBF));
   return sh.cross ? Math.min(r, sh.xLink) : r;
 }
+
+/** One wire class's limit on a bounce A → B alone: A's own links, B's own, the tail both share. */
+const legsLimit = (uA: number, uB: number, sh: number, kA: Coefficients, kB: Coefficients) =>
+  Math.min(uA / kA.write, uB / kB.completion, sh / (kA.write + kB.readRequest), sh / kB.completion);
 
 /**
  * What one unordered pair {s, d} yields, for every route the map types may pick, as slots of a
@@ -325,20 +337,8 @@ class Cells {
     const b1 = eff * bounceAlone(uSNF, uSF, uDNF, uDF, kS, kSF, kD, kDF, sh2);
     const b2 = eff * bounceAlone(uDNF, uDF, uSNF, uSF, kD, kDF, kS, kSF, sh2);
     f2.reset();
-    f2.add(uSNF, kS.write, kS.readRequest);
-    f2.add(uSNF, 0, kS.completion);
-    f2.add(uDNF, kD.readRequest, kD.write);
-    f2.add(uDNF, kD.completion, 0);
-    f2.add(shNF, kS.write + kD.readRequest, kD.write + kS.readRequest);
-    f2.add(shNF, kD.completion, kS.completion);
-    if (flit) {
-      f2.add(uSF, kSF.write, kSF.readRequest);
-      f2.add(uSF, 0, kSF.completion);
-      f2.add(uDF, kDF.readRequest, kDF.write);
-      f2.add(uDF, kDF.completion, 0);
-      f2.add(shF, kSF.write + kDF.readRequest, kDF.write + kSF.readRequest);
-      f2.add(shF, kDF.completion, kSF.completion);
-    }
+    f2.bounceLegs(uSNF, uDNF, shNF, kS, kD);
+    if (flit) f2.bounceLegs(uSF, uDF, shF, kSF, kDF);
     if (cross) {
       f2.add(mem, 2, 0);
       f2.add(mem, 0, 2);

@@ -20,8 +20,9 @@ export function accelDmabufOps(env: DriverEnv): DmaBufOps {
     attach(dmabuf: DmaBuf, attach: DmaBufAttachment): KResult<void> {
       const exp = dmabuf.priv as AccelExport;
       const client = attach.dev.pci;
-      if (!env.driverAllowsP2p(exp.device.fn)) attach.peer2peer = false;
-      else if (!client || env.p2pDistance(exp.device.fn, client, true) < 0)
+      // The driver's own policy first: a refusing driver never asks the kernel for a distance.
+      const fn = exp.device.fn;
+      if (!env.driverAllowsP2p(fn) || !client || env.p2pDistance(fn, client, true) < 0)
         attach.peer2peer = false;
       return ok(undefined);
     },

@@ -60,8 +60,9 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
     attach(dmabuf, attach) {
       const exp = dmabuf.priv as GpuExport;
       const client = attach.dev.pci;
-      if (!env.driverAllowsP2p(exp.gpu.fn)) attach.peer2peer = false;
-      else if (!client || env.p2pDistance(exp.gpu.fn, client, false) < 0) attach.peer2peer = false;
+      const fn = exp.gpu.fn;
+      if (!env.driverAllowsP2p(fn) || !client || env.p2pDistance(fn, client, false) < 0)
+        attach.peer2peer = false;
       return ok(undefined);
     },
     detach() {},
