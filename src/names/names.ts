@@ -37,7 +37,7 @@ export function lookupNames(db: PciIds, f: PciFunction): FunctionNames {
 }
 
 /** Vendor ids a fabric's functions name (vendor and subsystem vendor): what pci.ids must hold. */
-export function vendorsOf(fabric: Fabric): Set<number> {
+export function vendorsOf(fabric: { readonly functions: readonly PciFunction[] }): Set<number> {
   const out = new Set<number>();
   for (const f of fabric.functions) {
     if (typeof f.vendor === 'number') out.add(f.vendor);

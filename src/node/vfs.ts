@@ -76,6 +76,8 @@ export function dirVfs(root: string): DirVfs {
   const listings = new Map<string, Map<string, Entry> | null>();
   /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
   const big = new Set<string>();
+  /** The names of a big directory read by `listing` (handed to the `list` call that asked). */
+  let bigNames: string[] | null = null;
   const listing = (dir: string): Map<string, Entry> | null => {
     let m = listings.get(dir);
     if (m !== undefined) return m;
@@ -84,6 +86,7 @@ export function dirVfs(root: string): DirVfs {
       const ents = readdirSync(abs(dir), { withFileTypes: true });
       if (ents.length > BIG_DIR) {
         big.add(dir);
+        bigNames = ents.map((d) => d.name);
         return null;
       }
       m = new Map();
@@ -181,6 +184,14 @@ export function dirVfs(root: string): DirVfs {
       // A name its parent's listing shows as absent or as a file is no directory: no system call.
       const e = p === '' ? 'dir' : listed(p);
       if (e === undefined || e === 'file' || e === 'other') return undefined;
+      // Listed once: the names answer this call and the types the lookups that follow in it.
+      bigNames = null;
+      const m = listing(p);
+      if (m !== null) return [...m.keys()].sort();
+      if (!big.has(p)) return undefined; // not a directory, or not listable
+      const names = bigNames as string[] | null;
+      bigNames = null;
+      if (names !== null) return names.sort();
       try {
         return readdirSync(abs(p)).sort();
       } catch {

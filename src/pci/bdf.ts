@@ -16,8 +16,45 @@ export interface BdfParts {
 
 const BDF_RE = /^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/;
 
+/** The value of a lower-case hex digit's char code, or -1. */
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** The value of `n` lower-case hex digits at `at`, or -1. */
+function hexRun(text: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = hexVal(text.charCodeAt(i));
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * The parts of a BDF already in canonical form (`dddd:bb:dd.f`, four lower-case domain digits, the
+ * device at most 0x1f), without a regular expression; null for any other text. For such text,
+ * `formatBdf(parts)` is the text itself.
+ */
+export function canonicalBdfParts(text: string): BdfParts | null {
+  if (text.length !== 12 || text.charCodeAt(4) !== 0x3a || text.charCodeAt(7) !== 0x3a) return null;
+  if (text.charCodeAt(10) !== 0x2e) return null;
+  const fn = text.charCodeAt(11) - 0x30;
+  if (fn < 0 || fn > 7) return null;
+  const domain = hexRun(text, 0, 4);
+  const bus = hexRun(text, 5, 2);
+  const device = hexRun(text, 8, 2);
+  if (domain < 0 || bus < 0 || device < 0 || device > 0x1f) return null;
+  return { domain, bus, device, fn };
+}
+
 /** Parse `[dddd:]bb:dd.f`; returns null when the text is not a BDF or a part is out of range. */
 export function tryParseBdf(text: string): BdfParts | null {
+  const fast = canonicalBdfParts(text);
+  if (fast !== null) return fast;
   const m = BDF_RE.exec(text.trim());
   if (!m) return null;
   const domain = m[1] === undefined ? 0 : Number.parseInt(m[1], 16);

@@ -1,6 +1,6 @@
 import { PeerdmaError, type SourceLocation } from '../errors/index.js';
 import { hexDigits } from '../util/hex.js';
-import { type Bdf, type BdfParts, formatBdf, parseBdf } from './bdf.js';
+import { type Bdf, type BdfParts, canonicalBdfParts, formatBdf, parseBdf } from './bdf.js';
 import { Fabric } from './fabric.js';
 import {
   type AcsState,
@@ -8,6 +8,7 @@ import {
   type BridgeWindow,
   type CpuInfo,
   type FunctionKind,
+  type FunctionNames,
   type HostBridge,
   type IommuGroup,
   isKnown,
@@ -79,6 +80,8 @@ export class FabricBuilder {
   #machine: MachineInit = {};
   readonly #hostBridges = new Map<string, HostBridge>();
   readonly #functions = new Map<Bdf, FunctionInit & { bdf: Bdf }>();
+  /** The parsed address of each function, from `fn` (so `build` parses no BDF twice). */
+  readonly #addrs = new Map<Bdf, BdfParts>();
   readonly #groups = new Map<number, IommuGroup>();
 
   machine(m: MachineInit): this {
@@ -104,11 +107,18 @@ export class FabricBuilder {
 
   /** Adds a function; a second function at the same BDF is an E_TOPOLOGY error. */
   fn(init: FunctionInit): this {
-    const bdf = formatBdf(parseBdf(init.bdf, init.source?.field ?? 'bdf'));
+    // A BDF already canonical (every sysfs function's) is kept as it is, and so is its init.
+    const fast = canonicalBdfParts(init.bdf);
+    const addr = fast ?? parseBdf(init.bdf, init.source?.field ?? 'bdf');
+    const bdf = fast !== null ? (init.bdf as Bdf) : formatBdf(addr);
     if (this.#functions.has(bdf)) {
       throw new PeerdmaError('E_TOPOLOGY', `duplicate PCI function ${bdf}`, init.source ?? {});
     }
-    this.#functions.set(bdf, { ...init, bdf });
+    this.#functions.set(
+      bdf,
+      fast !== null ? (init as FunctionInit & { bdf: Bdf }) : { ...init, bdf },
+    );
+    this.#addrs.set(bdf, addr);
     return this;
   }
 
@@ -117,7 +127,14 @@ export class FabricBuilder {
     return this;
   }
 
-  build(): Fabric {
+  /**
+   * `nameWith`: asked once every function is validated, with all of them; the namer it returns gives
+   * each function its `names` (so a loader reads pci.ids for a valid fabric only, and builds the
+   * Fabric once instead of naming a copy).
+   */
+  build(
+    nameWith?: (functions: readonly PciFunction[]) => (f: PciFunction) => FunctionNames,
+  ): Fabric {
     const m = this.#machine;
     const machine: MachineInfo = {
       name: m.name ?? null,
@@ -184,7 +201,7 @@ export class FabricBuilder {
       }
     }
     const functions: PciFunction[] = [];
-    const addrs = new Map<Bdf, BdfParts>();
+    const addrs = this.#addrs;
     const addrOf = (bdf: Bdf): BdfParts => {
       let a = addrs.get(bdf);
       if (a === undefined) {
@@ -255,6 +272,10 @@ export class FabricBuilder {
         );
       }
       names.set(f.name, f.bdf);
+    }
+    if (nameWith !== undefined) {
+      const namer = nameWith(functions);
+      for (const f of functions) (f as Mutable<PciFunction>).names = namer(f);
     }
     return new Fabric(machine, [...this.#hostBridges.values()], functions, [
       ...this.#groups.values(),

@@ -48,8 +48,9 @@ export class Fabric {
     for (const f of this.functions) {
       this.#byBdf.set(f.bdf, f);
       if (f.name !== undefined) this.#byName.set(f.name, f);
-      for (const o of f.osDevices ?? [])
-        this.#byOsName.set(o.name, this.#byOsName.has(o.name) ? null : f);
+      if (f.osDevices !== undefined)
+        for (const o of f.osDevices)
+          this.#byOsName.set(o.name, this.#byOsName.has(o.name) ? null : f);
       pushTo(this.#children, f.parent ?? f.hostBridge, f);
       if (f.physfn !== null) pushTo(this.#virtfns, f.physfn, f);
     }

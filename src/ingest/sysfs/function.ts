@@ -40,31 +40,75 @@ export interface FunctionContext {
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
 
+/**
+ * What one function directory holds: its listing (undefined when the tree cannot list it — then
+ * every attribute is asked for) and its path. Attribute paths are built only for names the listing
+ * shows, so a missing attribute costs neither a string nor a lookup.
+ */
+interface FnDir {
+  readonly vfs: VirtualFs;
+  readonly path: string;
+  readonly names: readonly string[] | undefined;
+}
+
+/** Whether `name` may be in the directory (its listing shows it, or there is no listing). */
+function has(d: FnDir, name: string): boolean {
+  return d.names === undefined || d.names.includes(name);
+}
+
+function attrText(d: FnDir, name: string): string | undefined {
+  return has(d, name) ? readText(d.vfs, `${d.path}/${name}`) : undefined;
+}
+
+function missing(sink: WarningSink, d: FnDir, name: string): void {
+  sink.count(
+    'sysfs-missing-attr',
+    name,
+    `'${name}' missing: recorded as unknown`,
+    `${d.path}/${name}`,
+  );
+}
+
+/** An id attribute: the trusted config value, else the file, else the untrusted config value. */
+function hexAttr(
+  sink: WarningSink,
+  d: FnDir,
+  name: string,
+  bits: number,
+  own: number | undefined,
+  fallback: number | undefined,
+): Maybe<number> {
+  if (own !== undefined) return own;
+  const t = attrText(d, name);
+  if (t !== undefined) return parseHexAttr(t, `${d.path}/${name}`, bits);
+  if (fallback !== undefined) return fallback;
+  missing(sink, d, name);
+  return UNKNOWN;
+}
+
 export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
   const { vfs, sink } = ctx;
   const dir = f.path;
-  const at = (name: string) => joinPath(dir, name);
-  const text = (name: string) => readText(vfs, at(name));
-  const missing = (name: string) =>
-    sink.count('sysfs-missing-attr', name, `'${name}' missing: recorded as unknown`, at(name));
+  const d: FnDir = { vfs, path: dir, names: vfs.list(dir) };
+  const configPath = `${dir}/config`;
 
-  const cfgBytes = vfs.read(at('config'));
+  const cfgBytes = has(d, 'config') ? vfs.read(configPath) : undefined;
   let cfg: ConfigInfo | null = null;
   if (cfgBytes === undefined) {
     sink.count(
       'sysfs-no-config',
       'config',
       "no 'config': PCIe port type and ACS unknown",
-      at('config'),
+      configPath,
     );
   } else {
-    cfg = parseConfig(cfgBytes, at('config'));
+    cfg = parseConfig(cfgBytes, configPath);
     if (cfg.acs.state === 'unknown') {
       sink.count(
         'sysfs-acs-unknown',
         `config-${cfg.size}`,
         `ACS unknown: ${cfg.acs.reason}`,
-        at('config'),
+        configPath,
       );
     }
   }
@@ -84,82 +128,88 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     (cfg?.headerType !== 1 || ids.classCode >> 8 === 0x0604)
       ? ids
       : null;
-  const hexAttr = (
-    name: string,
-    bits: number,
-    own: number | undefined,
-    fallback: number | undefined,
-  ): Maybe<number> => {
-    if (own !== undefined) return own;
-    const t = text(name);
-    if (t !== undefined) return parseHexAttr(t, at(name), bits);
-    if (fallback !== undefined) return fallback;
-    missing(name);
-    return UNKNOWN;
-  };
-  const vendor = hexAttr('vendor', 16, trusted?.vendor, ids?.vendor);
-  const device = hexAttr('device', 16, trusted?.device, ids?.device);
-  const classCode = hexAttr('class', 24, trusted?.classCode, ids?.classCode);
-  const revision = hexAttr('revision', 8, trusted?.revision, ids?.revision);
+  const vendor = hexAttr(sink, d, 'vendor', 16, trusted?.vendor, ids?.vendor);
+  const device = hexAttr(sink, d, 'device', 16, trusted?.device, ids?.device);
+  const classCode = hexAttr(sink, d, 'class', 24, trusted?.classCode, ids?.classCode);
+  const revision = hexAttr(sink, d, 'revision', 8, trusted?.revision, ids?.revision);
   const sub = trusted?.subsystem ?? undefined;
-  const subsystemVendor = hexAttr('subsystem_vendor', 16, sub?.vendor, ids?.subsystem?.vendor);
-  const subsystemDevice = hexAttr('subsystem_device', 16, sub?.device, ids?.subsystem?.device);
+  const subsystemVendor = hexAttr(
+    sink,
+    d,
+    'subsystem_vendor',
+    16,
+    sub?.vendor,
+    ids?.subsystem?.vendor,
+  );
+  const subsystemDevice = hexAttr(
+    sink,
+    d,
+    'subsystem_device',
+    16,
+    sub?.device,
+    ids?.subsystem?.device,
+  );
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
-  const resText = text('resource');
+  const resText = attrText(d, 'resource');
   let bars: FunctionInit['bars'] = [];
   let windows: FunctionInit['windows'] = [];
-  if (resText === undefined) missing('resource');
-  else ({ bars, windows } = parseResource(resText, at('resource'), isBridge));
+  if (resText === undefined) missing(sink, d, 'resource');
+  else ({ bars, windows } = parseResource(resText, `${dir}/resource`, isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
-  const secText = text('secondary_bus_number');
-  const subText = text('subordinate_bus_number');
+  const secText = attrText(d, 'secondary_bus_number');
+  const subText = attrText(d, 'subordinate_bus_number');
   if (secText !== undefined && subText !== undefined) {
     buses = {
-      secondary: parseIntAttr(secText, at('secondary_bus_number')),
-      subordinate: parseIntAttr(subText, at('subordinate_bus_number')),
+      secondary: parseIntAttr(secText, `${dir}/secondary_bus_number`),
+      subordinate: parseIntAttr(subText, `${dir}/subordinate_bus_number`),
     };
   }
 
-  const pcie = decidePcie(ctx, f, cfg, isBridge, text, at);
+  const pcie = decidePcie(ctx, f, cfg, isBridge, d);
   if (isKnown(pcie) && pcie !== null) ctx.portTypes.set(f.bdf, pcie.portType);
 
-  const numaText = text('numa_node');
+  const numaText = attrText(d, 'numa_node');
   let numaNode: Maybe<number> = UNKNOWN;
-  if (numaText === undefined) missing('numa_node');
-  else numaNode = parseIntAttr(numaText, at('numa_node'));
+  if (numaText === undefined) missing(sink, d, 'numa_node');
+  else numaNode = parseIntAttr(numaText, `${dir}/numa_node`);
 
-  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus);
-  const cpulist = text('local_cpulist')?.trim();
-  return {
-    bdf: f.bdf,
-    ...(osDevices.length > 0 ? { osDevices } : {}),
-    ...(cpulist ? { cpulist } : {}),
-    ...(conventionalBridge(pcie, classCode) ? { kind: 'pci-bridge' as const } : {}),
-    vendor,
-    device,
-    subsystemVendor,
-    subsystemDevice,
-    classCode,
-    revision,
-    parent: f.parent,
-    hostBridge: f.hostBridge,
-    physfn: readPhysfn(ctx, at('physfn')),
-    bars,
-    windows,
-    buses,
-    pcie,
-    acs: cfg?.acs ?? {
-      state: 'unknown',
-      reason: `no config file in the capture (${at('config')})`,
-    },
-    numaNode,
-    iommuGroup: readGroup(ctx, at('iommu_group')),
-    driver: readDriver(vfs, at('driver')),
-    source: { file: vfs.label, field: dir },
+  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus, d.names);
+  const cpulist = attrText(d, 'local_cpulist')?.trim();
+  const physfn = has(d, 'physfn') ? readPhysfn(ctx, `${dir}/physfn`) : null;
+  const iommuGroup = readGroup(ctx, d);
+  const driver = has(d, 'driver') ? readDriver(vfs, `${dir}/driver`) : null;
+  // Optional keys only when they carry something (the builder reads them by name).
+  const init: Mutable<FunctionInit> = { bdf: f.bdf };
+  if (osDevices.length > 0) init.osDevices = osDevices;
+  if (cpulist) init.cpulist = cpulist;
+  if (conventionalBridge(pcie, classCode)) init.kind = 'pci-bridge';
+  init.vendor = vendor;
+  init.device = device;
+  init.subsystemVendor = subsystemVendor;
+  init.subsystemDevice = subsystemDevice;
+  init.classCode = classCode;
+  init.revision = revision;
+  init.parent = f.parent;
+  init.hostBridge = f.hostBridge;
+  init.physfn = physfn;
+  init.bars = bars;
+  init.windows = windows;
+  init.buses = buses;
+  init.pcie = pcie;
+  init.acs = cfg?.acs ?? {
+    state: 'unknown',
+    reason: `no config file in the capture (${configPath})`,
   };
+  init.numaNode = numaNode;
+  init.iommuGroup = iommuGroup;
+  init.driver = driver;
+  init.source = { file: vfs.label, field: dir };
+  return init;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * A bridge known not to be PCIe, or one whose class says subtractive decode (prog-if 01, e.g. an
@@ -180,12 +230,11 @@ function decidePcie(
   f: FoundFunction,
   cfg: ConfigInfo | null,
   isBridge: boolean,
-  text: (name: string) => string | undefined,
-  at: (name: string) => string,
+  d: FnDir,
 ): Maybe<PcieInfo> | null {
   if (cfg !== null && cfg.pcie !== UNKNOWN) return cfg.pcie;
-  const cur = readLink(ctx, text, at, 'current');
-  const max = readLink(ctx, text, at, 'max');
+  const cur = readLink(ctx, d, 'current');
+  const max = readLink(ctx, d, 'max');
   if (cur === undefined && max === undefined) return UNKNOWN;
   let portType: PciePortType | undefined;
   const up = f.parent === null ? undefined : ctx.portTypes.get(f.parent);
@@ -206,18 +255,22 @@ function decidePcie(
 
 function readLink(
   ctx: FunctionContext,
-  text: (name: string) => string | undefined,
-  at: (name: string) => string,
+  d: FnDir,
   which: 'current' | 'max',
 ): Maybe<Link> | undefined {
-  const st = text(`${which}_link_speed`);
-  const wt = text(`${which}_link_width`);
+  const st = attrText(d, `${which}_link_speed`);
+  const wt = attrText(d, `${which}_link_width`);
   if (st === undefined && wt === undefined) return undefined;
   const speed = st === undefined ? UNKNOWN : parseLinkSpeed(st);
   const width = wt === undefined ? UNKNOWN : parseLinkWidth(wt);
   if (speed === undefined || width === undefined) {
     const name = speed === undefined ? `${which}_link_speed` : `${which}_link_width`;
-    ctx.sink.count('sysfs-bad-link', name, `'${name}' unreadable: recorded as unknown`, at(name));
+    ctx.sink.count(
+      'sysfs-bad-link',
+      name,
+      `'${name}' unreadable: recorded as unknown`,
+      `${d.path}/${name}`,
+    );
     return UNKNOWN;
   }
   return isKnown(speed) && isKnown(width) ? { speedGTs: speed, width } : UNKNOWN;
@@ -240,8 +293,9 @@ function readPhysfn(ctx: FunctionContext, path: string): string | null {
   return bdf;
 }
 
-function readGroup(ctx: FunctionContext, path: string): Maybe<number> | null {
-  const target = ctx.vfs.readlink(path);
+function readGroup(ctx: FunctionContext, d: FnDir): Maybe<number> | null {
+  const path = `${d.path}/iommu_group`;
+  const target = has(d, 'iommu_group') ? ctx.vfs.readlink(path) : undefined;
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));
     if (/^\d+$/.test(n)) return Number(n);

@@ -3,9 +3,15 @@
  * VirtualFs) → Fabric. Pure: every byte comes through the VirtualFs.
  */
 import { PeerdmaError, withFile } from '../../errors/index.js';
-import { nameFabric, PciIds, type PciIdsSource, vendorsOf } from '../../names/index.js';
+import { lookupNames, PciIds, type PciIdsSource, vendorsOf } from '../../names/index.js';
 import { FabricBuilder, parseHostBridgeId } from '../../pci/builder.js';
-import { isKnown, type Maybe, type PciePortType, UNKNOWN } from '../../pci/types.js';
+import {
+  isKnown,
+  type Maybe,
+  type PciePortType,
+  type PciFunction,
+  UNKNOWN,
+} from '../../pci/types.js';
 import type { LoadResult, VirtualFs } from '../types.js';
 import { discoverFunctions, findRoot, listHostBridges } from './discover.js';
 import { readFunction } from './function.js';
@@ -87,22 +93,25 @@ function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
     const only = nodes.length === 1 ? nodes[0]! : UNKNOWN;
     b.hostBridge({ id, ...parsed, numaNode: isKnown(only) ? only : UNKNOWN });
   }
+  // The functions are named as the fabric is built (once the tree is known valid): the system's
+  // pci.ids, then the names the snapshot recorded, then the user's, for the vendors it holds.
+  const names = (functions: readonly PciFunction[]) => {
+    const recordedPath = joinPath(root, RECORDED_IDS);
+    const recorded = readText(vfs, recordedPath);
+    const files: PciIdsSource[] = [
+      ...(opts.systemIds ? [opts.systemIds] : []),
+      ...(recorded !== undefined ? [{ name: `${label}: ${recordedPath}`, text: recorded }] : []),
+      ...(opts.ids ? [opts.ids] : []),
+    ];
+    const db = PciIds.from(files, vendorsOf({ functions }));
+    return (f: PciFunction) => lookupNames(db, f);
+  };
   let fabric: LoadResult['fabric'];
   try {
-    fabric = b.build();
+    fabric = b.build(names);
   } catch (e) {
     if (e instanceof PeerdmaError) throw e;
     throw new PeerdmaError('E_TOPOLOGY', `cannot build the fabric: ${String(e)}`, { file: label });
   }
-  const recordedPath = joinPath(root, RECORDED_IDS);
-  const recorded = readText(vfs, recordedPath);
-  const files: PciIdsSource[] = [
-    ...(opts.systemIds ? [opts.systemIds] : []),
-    ...(recorded !== undefined ? [{ name: `${label}: ${recordedPath}`, text: recorded }] : []),
-    ...(opts.ids ? [opts.ids] : []),
-  ];
-  return {
-    fabric: nameFabric(fabric, PciIds.from(files, vendorsOf(fabric))),
-    warnings: sink.list(),
-  };
+  return { fabric, warnings: sink.list() };
 }

@@ -20,22 +20,31 @@ const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
 /** Where the NVIDIA driver describes its GPUs, one `<bdf>/information` each. */
 export const NVIDIA_GPUS = 'proc/driver/nvidia/gpus';
 
-/** `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function). */
+/**
+ * `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function);
+ * `present`: the function directory's listing, when known (a kind it does not show is not asked).
+ */
 export function readOsDevices(
   vfs: VirtualFs,
   dir: string,
   root: string,
   bdf: string,
   nvidiaGpus = true,
+  present?: readonly string[],
 ): OsDevice[] {
-  const by = new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
+  let by: Map<OsDeviceKind, string[]> | undefined;
+  const add = (kind: OsDeviceKind, name: string) => {
+    by ??= new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
+    by.get(kind)!.push(name);
+  };
   for (const kind of DIRECT) {
+    if (present !== undefined && !present.includes(kind)) continue;
     for (const name of vfs.list(joinPath(dir, kind)) ?? []) {
       if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
-      by.get(kind)!.push(name);
+      add(kind, name);
       if (kind === 'nvme') {
         for (const ns of vfs.list(joinPath(dir, kind, name)) ?? [])
-          if (NAMESPACE_RE.test(ns)) by.get('block')!.push(ns);
+          if (NAMESPACE_RE.test(ns)) add('block', ns);
       }
     }
   }
@@ -43,6 +52,8 @@ export function readOsDevices(
     ? readText(vfs, joinPath(root, NVIDIA_GPUS, bdf, 'information'))
     : undefined;
   const minor = info === undefined ? null : /^Device Minor:\s*(\d+)\s*$/m.exec(info);
-  if (minor) by.get('nvidia-gpu')!.push(`GPU${Number(minor[1])}`);
-  return KINDS.flatMap((kind) => by.get(kind)!.map((name) => ({ kind, name })));
+  if (minor) add('nvidia-gpu', `GPU${Number(minor[1])}`);
+  if (by === undefined) return [];
+  const found = by;
+  return KINDS.flatMap((kind) => found.get(kind)!.map((name) => ({ kind, name })));
 }
