@@ -21,7 +21,8 @@ export function lookupNames(db: PciIds, f: PciFunction): FunctionNames {
   let subsystem: string | null = null;
   if (sv !== null && sd !== null) {
     // id_lookup_subsys: per-device entry, else the device itself when the subsystem is the device.
-    if (v !== null && d !== null) subsystem = db.subsystems.get(subKey(v, d, sv, sd)) ?? null;
+    if (v !== null && d !== null && db.subsystems.size > 0)
+      subsystem = db.subsystems.get(subKey(v, d, sv, sd)) ?? null;
     if (subsystem === null && v === sv && d === sd)
       subsystem = db.devices.get((v << 16) | d) ?? null;
   }

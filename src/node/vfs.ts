@@ -56,8 +56,9 @@ const BIG_DIR = 512;
 
 /**
  * A directory on the real filesystem, read with as few system calls as the loader's pattern
- * allows. A directory is listed (names and types from d_type, no stat per entry) on the second
- * lookup in it in a row, or on the first file read in a PCI function's directory (where a dozen
+ * allows. A directory is listed (names and types from d_type, no stat per entry) when `list` asks
+ * for it (the loader lists a function's directory before reading it), on the third lookup in it in
+ * a row, or on the first file read in a PCI function's directory (where a dozen
  * attributes are asked and half of them are missing), so a missing attribute there costs no
  * system call and a present one costs open, read and close; a one-off lookup (an IOMMU group's
  * `type`, a bus link's target) is a single stat instead of a listing. A subdirectory its parent's
@@ -103,20 +104,26 @@ export function dirVfs(root: string): DirVfs {
     listings.set(dir, m);
     return m;
   };
-  /** The directory of the previous lookup that was answered without a listing. */
+  /** The directory of the previous lookups answered without a listing, and how many in a row. */
   let probed: string | null = null;
+  let probes = 0;
   /**
    * The entry at `p` from its directory's listing; null when no listing can say. `eager`: list
-   * the directory now if it is not listed yet; otherwise list it on the second lookup in a row.
+   * the directory now if it is not listed yet; otherwise list it on the third lookup in a row
+   * (a listing costs open, fstat, two getdents and close: more than two stats).
    */
   const entry = (p: string, eager = false): Entry | undefined | null => {
     const slash = p.lastIndexOf('/');
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return null;
     const dir = slash < 0 ? '' : p.slice(0, slash);
-    if (!eager && !listings.has(dir) && dir !== probed) {
-      probed = dir;
-      return null;
+    if (!eager && !listings.has(dir)) {
+      if (dir !== probed) {
+        probed = dir;
+        probes = 1;
+        return null;
+      }
+      if (++probes < 3) return null;
     }
     const m = listing(dir);
     return m === null ? null : m.get(name);

@@ -95,12 +95,13 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   let ssvidAt: number | null = null;
   let truncatedAt: number | null = null;
   if (rd16(b, STATUS) & STATUS_CAP_LIST) {
-    const seen = new Set<number>();
+    // Pointers met so far (a list is a handful long; an array beats a Set per function).
+    const seen: number[] = [];
     let ptr = b[CAP_PTR]! & 0xfc;
     while (ptr !== 0) {
       if (ptr < 0x40) throw bad(`capability pointer ${hex(ptr)} points into the header`);
-      if (seen.has(ptr)) throw bad(`capability list loops back to ${hex(ptr)}`);
-      seen.add(ptr);
+      if (seen.includes(ptr)) throw bad(`capability list loops back to ${hex(ptr)}`);
+      seen.push(ptr);
       if (ptr + 2 > size) {
         truncatedAt = ptr;
         break;
@@ -135,12 +136,12 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   // Extended capability list (kernel pci_find_next_ext_capability).
   let acs: AcsState = { state: 'absent' };
   let sriov: Maybe<SriovInfo> | null = null;
-  const seen = new Set<number>();
+  const seen: number[] = [];
   let pos = EXT_START;
   while (pos !== 0) {
     if (pos < EXT_START) throw bad(`extended capability pointer ${hex(pos)} is below 0x100`);
-    if (seen.has(pos)) throw bad(`extended capability list loops back to ${hex(pos)}`);
-    seen.add(pos);
+    if (seen.includes(pos)) throw bad(`extended capability list loops back to ${hex(pos)}`);
+    seen.push(pos);
     if (pos + 4 > size) {
       const reason = `config has ${size} bytes; the extended capability list continues at ${hex(pos)}`;
       if (acs.state === 'absent') acs = { state: 'unknown', reason };

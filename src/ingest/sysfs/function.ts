@@ -21,7 +21,7 @@ import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
 import { readText } from './machine.js';
 import { readOsDevices } from './osdev.js';
-import { baseName, followLink, joinPath } from './paths.js';
+import { baseName, followLink } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export interface FunctionContext {

@@ -106,7 +106,7 @@ export function readIommu(
   const typeCount = new Map<string, number>();
   for (const n of names ?? []) {
     if (!/^\d+$/.test(n)) continue;
-    const t = readText(vfs, joinPath(gdir, n, 'type'))?.trim();
+    const t = readText(vfs, `${gdir}/${n}/type`)?.trim();
     groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });
     if (t) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
   }

@@ -75,15 +75,44 @@ export function followLink(
   fs: Pick<VirtualFs, 'kind' | 'readlink' | 'label'>,
   link: string,
 ): string | undefined {
-  const target = fs.readlink(link);
-  if (target !== undefined && !target.startsWith('/')) {
-    const out = splitPath(dirName(link));
-    for (const c of splitPath(target)) {
-      if (c === '..') out.pop();
-      else out.push(c);
-    }
-    const lexical = out.join('/');
-    if (fs.kind(lexical) === 'dir') return lexical;
-  }
+  return followTarget(fs, link, fs.readlink(link));
+}
+
+/** `followLink` for a link whose target was read already (undefined: not a link). */
+export function followTarget(
+  fs: Pick<VirtualFs, 'kind' | 'readlink' | 'label'>,
+  link: string,
+  target: string | undefined,
+): string | undefined {
+  const lexical = lexicalTarget(link, target);
+  if (lexical !== undefined && fs.kind(lexical) === 'dir') return lexical;
   return resolvePath(fs, link);
+}
+
+/** A path `splitPath` would change: an empty or `.` part, a leading or trailing `/`. */
+const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
+
+/**
+ * Where a relative symlink target leads read as text: joined to the link's directory, `..`
+ * dropping one part (never above the top), empty and `.` parts skipped. Undefined for an absolute
+ * target or none.
+ */
+export function lexicalTarget(link: string, target: string | undefined): string | undefined {
+  if (target === undefined || target.startsWith('/')) return undefined;
+  let out = dirName(link);
+  if (NOT_CANONICAL.test(out)) out = splitPath(out).join('/');
+  let from = 0;
+  while (from <= target.length) {
+    let to = target.indexOf('/', from);
+    if (to < 0) to = target.length;
+    const n = to - from;
+    if (n === 2 && target.charCodeAt(from) === 0x2e && target.charCodeAt(from + 1) === 0x2e) {
+      out = dirName(out);
+    } else if (n > 0 && !(n === 1 && target.charCodeAt(from) === 0x2e)) {
+      const c = target.slice(from, to);
+      out = out.length === 0 ? c : `${out}/${c}`;
+    }
+    from = to + 1;
+  }
+  return out;
 }

@@ -1,0 +1,87 @@
+/**
+ * Placing a function from its canonical path: the index walk over a canonical path and the
+ * component reading (any spelling) agree; a relative link target read as text agrees with the
+ * component-by-component reading.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { placeFunction } from './discover.js';
+import { dirName, lexicalTarget, splitPath } from './paths.js';
+
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+const bdfName = fc
+  .tuple(
+    fc.constantFrom(0, 1, 0x10000, 0xabcd),
+    fc.integer({ min: 0, max: 255 }),
+    fc.integer({ min: 0, max: 0x3f }),
+    fc.integer({ min: 0, max: 7 }),
+    fc.constantFrom(4, 8),
+  )
+  .map(([d, b, dev, fn, w]) => `${hex(d, w)}:${hex(b, 2)}:${hex(dev, 2)}.${fn}`);
+const component = fc.oneof(
+  { weight: 5, arbitrary: bdfName },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(0, 1, 0x10000),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom(4, 8),
+      )
+      .map(([d, b, w]) => `pci${hex(d, w)}:${hex(b, 2)}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('sys', 'devices', 'virtfn0', 'PCI0000:00', '0000:00:1F.0', '..'),
+  },
+  { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-fp:ci.]{1,16}$/) },
+);
+
+describe('placeFunction', () => {
+  it('reads a canonical path the same as its component reading', () => {
+    fc.assert(
+      fc.property(fc.array(component, { minLength: 1, maxLength: 9 }), (comps) => {
+        const path = comps.join('/');
+        // A leading `./` sends the same path through the component reading.
+        assert.deepEqual(placeFunction(path), placeFunction(`./${path}`));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('places a function under its host bridge with its parent and depth', () => {
+    const f = placeFunction('sys/devices/pci0000:00/0000:00:14.0/0000:bf:00.0/0000:c0:00.0');
+    assert.deepEqual(f && { ...f, addr: undefined }, {
+      bdf: '0000:c0:00.0',
+      addr: undefined,
+      path: 'sys/devices/pci0000:00/0000:00:14.0/0000:bf:00.0/0000:c0:00.0',
+      hostBridge: 'pci0000:00',
+      parent: '0000:bf:00.0',
+      depth: 3,
+    });
+    // An 8-digit domain that fits four is written with four; a device over 0x1f is no function.
+    assert.equal(placeFunction('sys/devices/pci00000000:00/00000000:00:01.0')?.bdf, '0000:00:01.0');
+    assert.equal(placeFunction('sys/devices/pci0000:00/0000:00:20.0'), null);
+    assert.equal(placeFunction('sys/devices/0000:00:01.0'), null);
+  });
+});
+
+describe('lexicalTarget', () => {
+  it('agrees with joining components and popping on `..`', () => {
+    const part = fc.constantFrom('..', '.', '', 'a', 'devices', 'pci0000:00', '0000:00:01.0');
+    const path = fc.array(part, { maxLength: 8 }).map((p) => p.join('/'));
+    fc.assert(
+      fc.property(path, path, (link, target) => {
+        const out = splitPath(dirName(link));
+        for (const c of splitPath(target)) {
+          if (c === '..') out.pop();
+          else out.push(c);
+        }
+        const want = target.startsWith('/') ? undefined : out.join('/');
+        assert.equal(lexicalTarget(link, target), want);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
