@@ -45,6 +45,17 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
+/** A directory's names and their types, in readdir order (a few dozen: searched, not hashed). */
+interface Listing {
+  readonly names: readonly string[];
+  readonly types: readonly Entry[];
+}
+
+const lookup = (l: Listing, name: string): Entry | undefined => {
+  const i = l.names.indexOf(name);
+  return i < 0 ? undefined : l.types[i];
+};
+
 /** A path path.join would change: a `.` or `..` part, an empty part, a leading or trailing `/`. */
 const ODD_PATH = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$/;
 /** A PCI function's directory name, `dddd:bb:dd.f`. */
@@ -73,13 +84,13 @@ export function dirVfs(root: string): DirVfs {
   // Loader paths are already normal (no `.`, `..`, `//`): joined as text, not by path.join.
   const base = join(root, '/');
   const abs = (p: string) => (p === '' ? root : ODD_PATH.test(p) ? join(root, p) : base + p);
-  let scratch = Buffer.allocUnsafe(ATTR_LIMIT);
-  const listings = new Map<string, Map<string, Entry> | null>();
+  let scratch = new Uint8Array(ATTR_LIMIT);
+  const listings = new Map<string, Listing | null>();
   /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
   const big = new Set<string>();
   /** The names of a big directory read by `listing` (handed to the `list` call that asked). */
   let bigNames: string[] | null = null;
-  const listing = (dir: string): Map<string, Entry> | null => {
+  const listing = (dir: string): Listing | null => {
     let m = listings.get(dir);
     if (m !== undefined) return m;
     if (big.has(dir)) return null;
@@ -90,13 +101,15 @@ export function dirVfs(root: string): DirVfs {
         bigNames = ents.map((d) => d.name);
         return null;
       }
-      m = new Map();
+      const names: string[] = [];
+      const types: Entry[] = [];
       for (const d of ents) {
-        m.set(
-          d.name,
+        names.push(d.name);
+        types.push(
           d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other',
         );
       }
+      m = { names, types };
     } catch {
       m = null; // not a directory, or not listable (EACCES): fall back to a stat per path
     }
@@ -126,7 +139,7 @@ export function dirVfs(root: string): DirVfs {
       if (++probes < 3) return null;
     }
     const m = listing(dir);
-    return m === null ? null : m.get(name);
+    return m === null ? null : lookup(m, name);
   };
   /** The entry at `p` only when its directory is listed already (never lists). */
   const listed = (p: string): Entry | undefined | null => {
@@ -134,7 +147,7 @@ export function dirVfs(root: string): DirVfs {
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return null;
     const m = listings.get(slash < 0 ? '' : p.slice(0, slash));
-    return m === undefined || m === null ? null : m.get(name);
+    return m === undefined || m === null ? null : lookup(m, name);
   };
   const statKind = (path: string, follow: boolean): Entry | undefined => {
     try {
@@ -164,8 +177,8 @@ export function dirVfs(root: string): DirVfs {
       let total = 0;
       while (total < limit) {
         if (total === scratch.length) {
-          const bigger = Buffer.allocUnsafe(Math.min(scratch.length * 4, limit));
-          scratch.copy(bigger, 0, 0, total);
+          const bigger = new Uint8Array(Math.min(scratch.length * 4, limit));
+          bigger.set(scratch.subarray(0, total));
           scratch = bigger;
         }
         const want = Math.min(scratch.length, limit) - total;
@@ -173,7 +186,7 @@ export function dirVfs(root: string): DirVfs {
         total += n;
         if (n === 0 || (n < want && !toEof)) break;
       }
-      return new Uint8Array(scratch.subarray(0, total)); // one allocation, of the size read
+      return scratch.slice(0, total); // one allocation, of the size read
     } catch {
       return undefined; // EIO, EINVAL, EAGAIN: sysfs files that cannot be read
     } finally {
@@ -194,7 +207,7 @@ export function dirVfs(root: string): DirVfs {
       // Listed once: the names answer this call and the types the lookups that follow in it.
       bigNames = null;
       const m = listing(p);
-      if (m !== null) return [...m.keys()].sort();
+      if (m !== null) return m.names.slice().sort();
       if (!big.has(p)) return undefined; // not a directory, or not listable
       const names = bigNames as string[] | null;
       bigNames = null;

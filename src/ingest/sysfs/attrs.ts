@@ -65,23 +65,12 @@ export interface Resources {
  * bridge's last four lines are its windows (13–16, or 7–10 without IOV).
  */
 export function parseResource(text: string, field: string, isBridge: boolean): Resources {
-  // Lines by offsets (no string per line: most are all-zero rows, compared in place).
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let from = 0; ; ) {
-    const nl = text.indexOf('\n', from);
-    starts.push(from);
-    ends.push(nl < 0 ? text.length : nl);
-    if (nl < 0) break;
-    from = nl + 1;
-  }
-  let n = starts.length;
-  while (n > 0 && text.slice(starts[n - 1]!, ends[n - 1]!).trim() === '') n--;
-  const zero = (i: number) =>
-    ends[i]! - starts[i]! === ZERO_ROW.length && text.startsWith(ZERO_ROW, starts[i]!);
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  const n = lines.length;
   const row = (i: number): Row | null => {
-    if (zero(i)) return null;
-    const line = text.slice(starts[i]!, ends[i]!);
+    const line = lines[i]!;
+    if (line === ZERO_ROW) return null;
     const m = ROW_RE.exec(line);
     if (!m)
       throw bad(`${field}:${i + 1}`, `expected 'start end flags' in hex, got '${clip(line)}'`);
@@ -98,7 +87,7 @@ export function parseResource(text: string, field: string, isBridge: boolean): R
   for (let i = 0; i < n; i++) {
     // Every line must be well formed; only BARs (0–5) and bridge windows are kept.
     if (i >= 6 && i < winFrom) {
-      if (!zero(i) && !ROW_RE.test(text.slice(starts[i]!, ends[i]!))) row(i);
+      if (lines[i] !== ZERO_ROW && !ROW_RE.test(lines[i]!)) row(i);
       continue;
     }
     const r = row(i);

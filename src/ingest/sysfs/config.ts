@@ -88,7 +88,6 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
     subsystem: headerType === 0 ? { vendor: rd16(b, 0x2c), device: rd16(b, 0x2e) } : null,
   };
   const buses = headerType === 1 ? { secondary: b[0x19]!, subordinate: b[0x1a]! } : null;
-  const base = { size, headerType, ids, buses };
 
   // Standard capability list (kernel __pci_find_next_cap_ttl, but strict: bad pointers are errors).
   let pcieAt: number | null = null;
@@ -122,15 +121,15 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   if (pcieAt === null) {
     if (truncatedAt !== null) {
       const reason = `config has ${size} bytes; the capability list continues at ${hex(truncatedAt)} (read as root for the full 4096)`;
-      return { ...base, pcie: UNKNOWN, acs: { state: 'unknown', reason }, sriov: UNKNOWN };
+      return result(size, headerType, ids, buses, UNKNOWN, { state: 'unknown', reason }, UNKNOWN);
     }
     // Conventional PCI: no PCIe capability, so no extended capabilities either.
-    return { ...base, pcie: null, acs: { state: 'absent' }, sriov: null };
+    return result(size, headerType, ids, buses, null, { state: 'absent' }, null);
   }
   const pcie = parsePcieCap(bytes, pcieAt, field);
   if (size <= EXT_START) {
     const reason = `config has ${size} bytes: no extended capability space in the capture`;
-    return { ...base, pcie, acs: { state: 'unknown', reason }, sriov: UNKNOWN };
+    return result(size, headerType, ids, buses, pcie, { state: 'unknown', reason }, UNKNOWN);
   }
 
   // Extended capability list (kernel pci_find_next_ext_capability).
@@ -165,7 +164,20 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
     }
     pos = (header >>> 20) & 0xffc;
   }
-  return { ...base, pcie, acs, sriov };
+  return result(size, headerType, ids, buses, pcie, acs, sriov);
+}
+
+/** One object shape for every outcome (no spread per function). */
+function result(
+  size: number,
+  headerType: number,
+  ids: ConfigInfo['ids'],
+  buses: ConfigInfo['buses'],
+  pcie: ConfigInfo['pcie'],
+  acs: AcsState,
+  sriov: ConfigInfo['sriov'],
+): ConfigInfo {
+  return { size, headerType, ids, buses, pcie, acs, sriov };
 }
 
 /** The PCI Express capability at `at`: port type, Link Capabilities, Link Status. */
@@ -181,14 +193,17 @@ function parsePcieCap(bytes: Uint8Array, at: number, field: string): Maybe<PcieI
   const devCtl = u16(at + 0x08);
   const mps = 128 << ((devCtl >> 5) & 7);
   const mrrs = 128 << ((devCtl >> 12) & 7);
-  const dev = mps <= 4096 && mrrs <= 4096 ? { mps, mrrs } : {};
+  // Key order as the JSON documents print it: portType, linkCap, linkStatus, mps, mrrs.
+  const sized = mps <= 4096 && mrrs <= 4096;
   if (portType === 'rc-integrated-endpoint' || portType === 'rc-event-collector') {
-    return { portType, linkCap: null, linkStatus: null, ...dev };
+    return sized
+      ? { portType, linkCap: null, linkStatus: null, mps, mrrs }
+      : { portType, linkCap: null, linkStatus: null };
   }
   const linkCap = decodeLink(u16(at + 0x0c) & 0xf, (u16(at + 0x0c) >> 4) & 0x3f);
   const status = u16(at + 0x12);
   const linkStatus = decodeLink(status & 0xf, (status >> 4) & 0x3f);
-  return { portType, linkCap, linkStatus, ...dev };
+  return sized ? { portType, linkCap, linkStatus, mps, mrrs } : { portType, linkCap, linkStatus };
 }
 
 function decodeLink(speedCode: number, width: number): Maybe<Link> {

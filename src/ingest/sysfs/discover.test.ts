@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { placeFunction } from './discover.js';
+import { memoryVfs } from '../../node/vfs.js';
+import { discoverFunctions, placeFunction } from './discover.js';
 import { dirName, lexicalTarget, splitPath } from './paths.js';
+import { WarningSink } from './warnings.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 const bdfName = fc
@@ -82,6 +84,46 @@ describe('lexicalTarget', () => {
         assert.equal(lexicalTarget(link, target), want);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('discoverFunctions', () => {
+  it('lists functions shallowest first, then by BDF, whatever the links are named', () => {
+    const fn = fc
+      .tuple(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 0x1f }),
+        fc.integer({ min: 0, max: 7 }),
+      )
+      .map(([bus, dev, f]) => `0000:${hex(bus, 2)}:${hex(dev, 2)}.${f}`);
+    // Each function hangs under the host bridge or under an earlier one (its parent).
+    const tree = fc.uniqueArray(fc.tuple(fn, fc.nat(), fc.string({ minLength: 1, maxLength: 6 })), {
+      minLength: 1,
+      maxLength: 12,
+      selector: ([b]) => b,
+    });
+    fc.assert(
+      fc.property(tree, fc.boolean(), (fns, renamed) => {
+        const files = new Map<string, { t: 'dir' } | { t: 'link'; target: string }>();
+        const paths: string[] = [];
+        fns.forEach(([bdf, up], i) => {
+          const base = i === 0 || up % 3 === 0 ? 'sys/devices/pci0000:00' : paths[up % i]!;
+          const p = `${base}/${bdf}`;
+          paths.push(p);
+          files.set(p, { t: 'dir' });
+          const name = renamed ? `${String(up % 97).padStart(2, '0')}-${i}` : bdf;
+          files.set(`sys/bus/pci/devices/${name}`, { t: 'link', target: `../../../${p.slice(4)}` });
+        });
+        const found = discoverFunctions(memoryVfs(files, 't'), '', new WarningSink('t'));
+        const want = [...found].sort((a, b) => a.depth - b.depth || (a.bdf < b.bdf ? -1 : 1));
+        assert.deepEqual(
+          found.map((f) => f.bdf),
+          want.map((f) => f.bdf),
+        );
+        assert.equal(found.length, fns.length);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -237,7 +237,33 @@ export function discoverFunctions(
       cur = up;
     }
   }
-  return [...found.values()].sort((a, b) => a.depth - b.depth || (a.bdf < b.bdf ? -1 : 1));
+  return byDepthThenBdf(found.values());
+}
+
+/**
+ * Shallowest first, then by BDF (BDFs are unique, so the order is total). The functions arrive in
+ * the bus list's order, which is already BDF order when every link is named for its function: then
+ * a bucket per depth is the whole sort, else a bucket out of order is sorted by BDF.
+ */
+function byDepthThenBdf(fns: Iterable<FoundFunction>): FoundFunction[] {
+  const buckets: FoundFunction[][] = [];
+  for (const f of fns) {
+    const b = buckets[f.depth];
+    if (b === undefined) buckets[f.depth] = [f];
+    else b.push(f);
+  }
+  const out: FoundFunction[] = [];
+  for (const b of buckets) {
+    if (b === undefined) continue;
+    for (let i = 1; i < b.length; i++) {
+      if (b[i - 1]!.bdf > b[i]!.bdf) {
+        b.sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
+        break;
+      }
+    }
+    for (const f of b) out.push(f);
+  }
+  return out;
 }
 
 function ancestorPath(path: string, bdf: string): string {
