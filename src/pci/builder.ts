@@ -166,14 +166,15 @@ export class FabricBuilder {
       return p;
     };
     // Resolve parents and detect cycles.
+    // (forEach: no [key, value] pair per function, as `for…of` over entries makes.)
     const parentOf = new Map<Bdf, Bdf | null>();
-    for (const [bdf, init] of inits) {
+    inits.forEach((init, bdf) => {
       const parent = init.parent == null ? null : canon(init.parent, init, 'parent');
       if (parent === bdf) {
         throw new PeerdmaError('E_TOPOLOGY', `${bdf} is its own parent`, init.source ?? {});
       }
       parentOf.set(bdf, parent);
-    }
+    });
     const rootOf = new Map<string, string>();
     for (const bdf of inits.keys()) {
       const seen: Bdf[] = [];
@@ -210,7 +211,7 @@ export class FabricBuilder {
       }
       return a;
     };
-    for (const [bdf, init] of inits) {
+    inits.forEach((init, bdf) => {
       const addr = addrOf(bdf);
       const parent = parentOf.get(bdf) ?? null;
       const rootBdf = rootOf.get(bdf)! as Bdf;
@@ -230,36 +231,41 @@ export class FabricBuilder {
       }
       const physfn = init.physfn == null ? null : canon(init.physfn, init, 'physfn');
       const parentInit = parent === null ? undefined : inits.get(parent);
-      // Optional fields are added one by one in a fixed order (not spread from temporaries): one
-      // object per function, with the same keys in the same order as ever.
-      const f = { bdf, addr } as Mutable<PciFunction>;
-      if (init.name !== undefined) f.name = init.name;
-      f.kind = init.kind ?? inferKind(init, parent === null, parentInit);
-      f.vendor = init.vendor ?? UNKNOWN;
-      f.device = init.device ?? UNKNOWN;
-      f.subsystemVendor = init.subsystemVendor === undefined ? UNKNOWN : init.subsystemVendor;
-      f.subsystemDevice = init.subsystemDevice === undefined ? UNKNOWN : init.subsystemDevice;
-      f.classCode = init.classCode ?? UNKNOWN;
-      f.revision = init.revision ?? UNKNOWN;
-      if (init.description !== undefined) f.description = init.description;
-      f.parent = parent;
-      f.hostBridge = hb;
-      f.physfn = physfn;
-      f.bars = init.bars ?? [];
-      f.windows = init.windows ?? [];
-      f.buses = init.buses ?? null;
-      f.pcie = init.pcie === undefined ? UNKNOWN : init.pcie;
-      f.acs = init.acs ?? { state: 'unknown', reason: 'not in the input' };
-      f.numaNode = init.numaNode ?? UNKNOWN;
-      f.iommuGroup = init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup;
-      f.driver = init.driver === undefined ? UNKNOWN : init.driver;
+      // One literal with the fixed keys (in the order they have always had), then the optional
+      // ones: the same keys in the same order as ever, one object per function.
+      const f: Mutable<PciFunction> = {
+        bdf,
+        addr,
+        kind: init.kind ?? inferKind(init, parent === null, parentInit),
+        vendor: init.vendor ?? UNKNOWN,
+        device: init.device ?? UNKNOWN,
+        subsystemVendor: init.subsystemVendor === undefined ? UNKNOWN : init.subsystemVendor,
+        subsystemDevice: init.subsystemDevice === undefined ? UNKNOWN : init.subsystemDevice,
+        classCode: init.classCode ?? UNKNOWN,
+        revision: init.revision ?? UNKNOWN,
+        parent,
+        hostBridge: hb,
+        physfn,
+        bars: init.bars ?? [],
+        windows: init.windows ?? [],
+        buses: init.buses ?? null,
+        pcie: init.pcie === undefined ? UNKNOWN : init.pcie,
+        acs: init.acs ?? { state: 'unknown', reason: 'not in the input' },
+        numaNode: init.numaNode ?? UNKNOWN,
+        iommuGroup: init.iommuGroup === undefined ? UNKNOWN : init.iommuGroup,
+        driver: init.driver === undefined ? UNKNOWN : init.driver,
+      };
       if (init.deviceMemory !== undefined) f.deviceMemory = init.deviceMemory;
       if (init.osDevices !== undefined && init.osDevices.length > 0) f.osDevices = init.osDevices;
       if (init.cpulist !== undefined) f.cpulist = init.cpulist;
       if (init.switchChip !== undefined) f.switchChip = init.switchChip;
       if (init.driverP2p !== undefined) f.driverP2p = init.driverP2p;
-      functions.push(f);
-    }
+      functions.push(
+        init.name === undefined && init.description === undefined
+          ? f
+          : withNameAndDescription(f, init.name, init.description),
+      );
+    });
     // Names must be unique.
     const names = new Map<string, string>();
     for (const f of functions) {
@@ -281,6 +287,21 @@ export class FabricBuilder {
       ...this.#groups.values(),
     ]);
   }
+}
+
+/** `f` with `name` before `kind` and `description` before `parent`, where they have always been. */
+function withNameAndDescription(
+  f: PciFunction,
+  name: string | undefined,
+  description: string | undefined,
+): PciFunction {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'kind' && name !== undefined) out.name = name;
+    if (k === 'parent' && description !== undefined) out.description = description;
+    out[k] = v;
+  }
+  return out as unknown as PciFunction;
 }
 
 export function parseHostBridgeId(id: string): { domain: number; rootBus: number } | null {

@@ -185,4 +185,58 @@ describe('FabricBuilder validation', () => {
     assert.equal(fn.acs.state, 'unknown');
     assert.equal(g.machine.cpu.vendor, 'unknown');
   });
+
+  it('writes every function with its keys in one order (name before kind, description before parent, names last)', () => {
+    const fixed = ['kind', 'vendor', 'device', 'subsystemVendor', 'subsystemDevice', 'classCode'];
+    const tail = ['parent', 'hostBridge', 'physfn', 'bars', 'windows', 'buses', 'pcie', 'acs'];
+    const end = ['numaNode', 'iommuGroup', 'driver'];
+    const g = new FabricBuilder()
+      .fn({ bdf: '00:01.0', name: 'nic0', description: 'a NIC', cpulist: '0-3' })
+      .fn({ bdf: '0000:00:02.0', description: 'a GPU' })
+      .fn({ bdf: '0000:00:03.0', cpulist: '4-7' })
+      .build(() => () => ({
+        vendor: null,
+        device: null,
+        baseClass: null,
+        subclass: null,
+        progIf: null,
+        subsystemVendor: null,
+        subsystem: null,
+      }));
+    const keys = (bdf: string) => Object.keys(g.require(bdf));
+    assert.deepEqual(keys('0000:00:01.0'), [
+      'bdf',
+      'addr',
+      'name',
+      ...fixed,
+      'revision',
+      'description',
+      ...tail,
+      ...end,
+      'cpulist',
+      'names',
+    ]);
+    assert.deepEqual(keys('0000:00:02.0'), [
+      'bdf',
+      'addr',
+      ...fixed,
+      'revision',
+      'description',
+      ...tail,
+      ...end,
+      'names',
+    ]);
+    assert.deepEqual(keys('0000:00:03.0'), [
+      'bdf',
+      'addr',
+      ...fixed,
+      'revision',
+      ...tail,
+      ...end,
+      'cpulist',
+      'names',
+    ]);
+    assert.equal(g.require('0000:00:01.0').name, 'nic0');
+    assert.equal(g.resolve('nic0').bdf, '0000:00:01.0');
+  });
 });

@@ -40,24 +40,19 @@ export interface FunctionContext {
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
 
-/**
- * What one function directory holds: its listing (undefined when the tree cannot list it — then
- * every attribute is asked for) and its path. Attribute paths are built only for names the listing
- * shows, so a missing attribute costs neither a string nor a lookup.
- */
+/** A function directory: its path, and the tree it is read from. */
 interface FnDir {
   readonly vfs: VirtualFs;
   readonly path: string;
-  readonly names: readonly string[] | undefined;
 }
 
-/** Whether `name` may be in the directory (its listing shows it, or there is no listing). */
-function has(d: FnDir, name: string): boolean {
-  return d.names === undefined || d.names.includes(name);
-}
-
+/**
+ * One attribute's text. Every attribute is asked for, present or not: asking an in-memory tree or
+ * a listed directory (dirVfs lists a function's directory at its first read) costs no I/O, while
+ * listing it here would cost a sorted copy of its names per function.
+ */
 function attrText(d: FnDir, name: string): string | undefined {
-  return has(d, name) ? readText(d.vfs, `${d.path}/${name}`) : undefined;
+  return readText(d.vfs, `${d.path}/${name}`);
 }
 
 function missing(sink: WarningSink, d: FnDir, name: string): void {
@@ -89,10 +84,10 @@ function hexAttr(
 export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
   const { vfs, sink } = ctx;
   const dir = f.path;
-  const d: FnDir = { vfs, path: dir, names: vfs.list(dir) };
+  const d: FnDir = { vfs, path: dir };
   const configPath = `${dir}/config`;
 
-  const cfgBytes = has(d, 'config') ? vfs.read(configPath) : undefined;
+  const cfgBytes = vfs.read(configPath);
   let cfg: ConfigInfo | null = null;
   if (cfgBytes === undefined) {
     sink.count(
@@ -175,11 +170,11 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   if (numaText === undefined) missing(sink, d, 'numa_node');
   else numaNode = parseIntAttr(numaText, `${dir}/numa_node`);
 
-  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus, d.names);
+  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus);
   const cpulist = attrText(d, 'local_cpulist')?.trim();
-  const physfn = has(d, 'physfn') ? readPhysfn(ctx, `${dir}/physfn`) : null;
+  const physfn = readPhysfn(ctx, `${dir}/physfn`);
   const iommuGroup = readGroup(ctx, d);
-  const driver = has(d, 'driver') ? readDriver(vfs, `${dir}/driver`) : null;
+  const driver = readDriver(vfs, `${dir}/driver`);
   // Optional keys only when they carry something (the builder reads them by name).
   const init: Mutable<FunctionInit> = { bdf: f.bdf };
   if (osDevices.length > 0) init.osDevices = osDevices;
@@ -295,7 +290,7 @@ function readPhysfn(ctx: FunctionContext, path: string): string | null {
 
 function readGroup(ctx: FunctionContext, d: FnDir): Maybe<number> | null {
   const path = `${d.path}/iommu_group`;
-  const target = has(d, 'iommu_group') ? ctx.vfs.readlink(path) : undefined;
+  const target = ctx.vfs.readlink(path);
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));
     if (/^\d+$/.test(n)) return Number(n);

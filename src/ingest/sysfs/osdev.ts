@@ -20,17 +20,13 @@ const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
 /** Where the NVIDIA driver describes its GPUs, one `<bdf>/information` each. */
 export const NVIDIA_GPUS = 'proc/driver/nvidia/gpus';
 
-/**
- * `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function);
- * `present`: the function directory's listing, when known (a kind it does not show is not asked).
- */
+/** `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function). */
 export function readOsDevices(
   vfs: VirtualFs,
   dir: string,
   root: string,
   bdf: string,
   nvidiaGpus = true,
-  present?: readonly string[],
 ): OsDevice[] {
   let by: Map<OsDeviceKind, string[]> | undefined;
   const add = (kind: OsDeviceKind, name: string) => {
@@ -38,7 +34,6 @@ export function readOsDevices(
     by.get(kind)!.push(name);
   };
   for (const kind of DIRECT) {
-    if (present !== undefined && !present.includes(kind)) continue;
     for (const name of vfs.list(joinPath(dir, kind)) ?? []) {
       if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
       add(kind, name);
