@@ -33,8 +33,9 @@ export function readOsDevices(
     by ??= new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
     by.get(kind)!.push(name);
   };
+  const at = dir === '' ? '' : `${dir}/`;
   for (const kind of DIRECT) {
-    for (const name of vfs.list(joinPath(dir, kind)) ?? []) {
+    for (const name of vfs.list(at + kind) ?? []) {
       if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
       add(kind, name);
       if (kind === 'nvme') {
