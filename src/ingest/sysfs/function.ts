@@ -128,22 +128,9 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const classCode = hexAttr(sink, d, 'class', 24, trusted?.classCode, ids?.classCode);
   const revision = hexAttr(sink, d, 'revision', 8, trusted?.revision, ids?.revision);
   const sub = trusted?.subsystem ?? undefined;
-  const subsystemVendor = hexAttr(
-    sink,
-    d,
-    'subsystem_vendor',
-    16,
-    sub?.vendor,
-    ids?.subsystem?.vendor,
-  );
-  const subsystemDevice = hexAttr(
-    sink,
-    d,
-    'subsystem_device',
-    16,
-    sub?.device,
-    ids?.subsystem?.device,
-  );
+  const own = ids?.subsystem;
+  const subsystemVendor = hexAttr(sink, d, 'subsystem_vendor', 16, sub?.vendor, own?.vendor);
+  const subsystemDevice = hexAttr(sink, d, 'subsystem_device', 16, sub?.device, own?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
   const resText = attrText(d, 'resource');
