@@ -15,9 +15,10 @@ import type { VirtualFs } from '../ingest/types.js';
 export function readLimit(path: string): number {
   const slash = path.lastIndexOf('/');
   const name = slash < 0 ? path : path.slice(slash + 1);
-  if (name === 'config') return 4096;
+  if (name === 'config') return CONFIG_LIMIT;
   return PROC_FILE.test(path) ? PROC_LIMIT : ATTR_LIMIT;
 }
+export const CONFIG_LIMIT = 4096;
 export const ATTR_LIMIT = 64 * 1024;
 export const PROC_LIMIT = 16 * 1024 * 1024;
 const PROC_FILE = /(^|\/)proc\//;
