@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readTar } from '../web/tar.js';
 import { TarReader } from './vfs-tar.js';
-import { fileBytes, type TreeDir } from './vfs-tree.js';
+import { isDir, isLink, nodeBytes, type TreeDir } from './vfs-tree.js';
 
 /** A ustar header: `name` at 0 and, when given, `prefix` at 345. */
 function header(name: Buffer, prefix: Buffer, size: number, type: string, link = ''): Buffer {
@@ -81,14 +81,14 @@ function blocks(e: Entry): Buffer[] {
 }
 
 /** A tree as text: every path with its kind and contents, depth first, sorted. */
-function dump(dir: TreeDir, prefix = ''): string[] {
+function dump(dir: TreeDir, root = dir, prefix = ''): string[] {
   const out: string[] = [];
   for (const name of [...dir.kids.keys()].sort()) {
     const n = dir.kids.get(name)!;
     const p = `${prefix}/${name}`;
-    if (n.t === 'dir') out.push(`${p} dir`, ...dump(n, p));
-    else if (n.t === 'link') out.push(`${p} -> ${n.target}`);
-    else out.push(`${p} = ${Buffer.from(fileBytes(n)).toString('hex')}`);
+    if (isDir(n)) out.push(`${p} dir`, ...dump(n, root, p));
+    else if (isLink(n)) out.push(`${p} -> ${n.target}`);
+    else out.push(`${p} = ${Buffer.from(nodeBytes(root, n)).toString('hex')}`);
   }
   return out;
 }

@@ -22,14 +22,17 @@ import {
   ATTR_LIMIT,
   tarBase256 as base256,
   CONFIG_LIMIT,
+  type FileId,
+  FileTable,
   insert,
+  isDir,
   newDir,
+  nodeKind,
   normalise,
   tarOctal as octal,
   PROC_LIMIT,
   readLimit,
   type TreeDir,
-  type TreeFile,
   type TreeNode,
   walk,
 } from './vfs-tree.js';
@@ -90,7 +93,8 @@ const P_EMPTY = 2;
  * one before, and a walk down starts where the two paths part).
  */
 export class TarReader {
-  readonly root: TreeDir = newDir();
+  readonly #files = new FileTable();
+  readonly root: TreeDir = { t: 'dir', kids: new Map(), files: this.#files };
   readonly #label: string;
   readonly #limits: TarLimits;
   readonly #entryMax: number;
@@ -103,6 +107,8 @@ export class TarReader {
   #resident = 0;
   #ended = false;
   #arena = new Uint8Array(0);
+  /** `#arena` four bytes at a time (to find the trailing zeros of a 4096-byte config quickly). */
+  #arenaWords: Uint32Array | null = null;
   #used = 0;
 
   // The entry whose body is streaming through: `keep` bytes of it land in `dest` at `destOff`.
@@ -162,7 +168,10 @@ export class TarReader {
         const dest = this.#dest;
         if (dest !== null && this.#got < this.#keep) {
           const n = Math.min(take, this.#keep - this.#got);
-          dest.set(chunk.subarray(off, off + n), this.#destOff + this.#got);
+          const at = this.#destOff + this.#got;
+          // Most attributes are a few bytes: a loop costs less than a view to copy from.
+          if (n <= 64) for (let i = 0; i < n; i++) dest[at + i] = chunk[off + i]!;
+          else dest.set(chunk.subarray(off, off + n), at);
         }
         this.#got += take;
         this.#left -= take;
@@ -362,6 +371,7 @@ export class TarReader {
     }
     if (keep > this.#arena.length - this.#used) {
       this.#arena = new Uint8Array(Math.max(ARENA, keep));
+      this.#arenaWords = new Uint32Array(this.#arena.buffer, 0, this.#arena.length >>> 2);
       this.#used = 0;
     }
     this.#keep = keep;
@@ -397,7 +407,7 @@ export class TarReader {
       while (e < dlen && b[s + e] !== SLASH) e++;
       const name = this.#intern(b, s + pos, s + e);
       let next = cur.kids.get(name);
-      if (next === undefined || next.t !== 'dir') {
+      if (!isDir(next)) {
         next = newDir();
         cur.kids.set(name, next);
       }
@@ -467,7 +477,7 @@ export class TarReader {
     let target: TreeNode | undefined;
     if (t === T_HARD) {
       target = walk(this.root, normalise(this.#linkpath), false, this.#label);
-      if (target === undefined || target.t !== 'file') return;
+      if (target === undefined || nodeKind(target) !== 'file') return;
     } else if (t !== T_DIR && t !== T_SYM && !file) return;
     let cur = this.#cur!;
     let name = this.#name;
@@ -476,7 +486,7 @@ export class TarReader {
       name = this.#intern(this.#pb, this.#ps + this.#pslash + 1, this.#ps + this.#pl);
     }
     if (t === T_DIR || this.#dirLike) {
-      if (cur.kids.get(name)?.t !== 'dir') cur.kids.set(name, newDir());
+      if (!isDir(cur.kids.get(name))) cur.kids.set(name, newDir());
     } else if (t === T_SYM) cur.kids.set(name, { t: 'link', target: this.#linkpath });
     else cur.kids.set(name, target!);
   }
@@ -490,7 +500,7 @@ export class TarReader {
     else if (t === T_SYM) insert(this.root, path, { t: 'link', target: this.#linkpath });
     else if (t === T_HARD) {
       const target = walk(this.root, normalise(this.#linkpath), false, this.#label);
-      if (target !== undefined && target.t === 'file') insert(this.root, path, target);
+      if (target !== undefined && nodeKind(target) === 'file') insert(this.root, path, target);
     } else if (file) insert(this.root, path, this.#held());
   }
 
@@ -498,13 +508,18 @@ export class TarReader {
    * The file node of a finished body. A long run of trailing zeros (a 4096-byte config is mostly
    * zeros) is not kept: the arena space goes back and the zeros come back on read.
    */
-  #held(): TreeFile {
+  #held(): FileId {
     const arena = this.#dest!;
     const off = this.#destOff;
     let len = this.#keep;
     const end = off + len;
     if (len > 512) {
       let e = end;
+      while (e > off && e & 3 && arena[e - 1] === 0) e--;
+      if (!(e & 3) && arena === this.#arena) {
+        const words = this.#arenaWords!;
+        while (e >= off + 4 && words[(e >>> 2) - 1] === 0) e -= 4;
+      }
       while (e > off && arena[e - 1] === 0) e--;
       if (end - e >= 256) {
         len = e - off;
@@ -512,7 +527,7 @@ export class TarReader {
         this.#resident -= end - e;
       }
     }
-    return { t: 'file', buf: arena, off, len, size: this.#keep };
+    return this.#files.add(arena, off, len, this.#keep);
   }
 
   /** Records of a pax extended header: `LEN KEY=VALUE\n`. Only path, linkpath and size matter. */
