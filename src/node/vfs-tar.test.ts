@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readTar } from '../web/tar.js';
 import { TarReader } from './vfs-tar.js';
-import { isDir, isLink, nodeBytes, type TreeDir } from './vfs-tree.js';
+import { isDir, isLink, linkTarget, nodeBytes, type TreeDir } from './vfs-tree.js';
 
 /** A ustar header: `name` at 0 and, when given, `prefix` at 345. */
 function header(name: Buffer, prefix: Buffer, size: number, type: string, link = ''): Buffer {
@@ -87,7 +87,7 @@ function dump(dir: TreeDir, root = dir, prefix = ''): string[] {
     const n = dir.kids.get(name)!;
     const p = `${prefix}/${name}`;
     if (isDir(n)) out.push(`${p} dir`, ...dump(n, root, p));
-    else if (isLink(n)) out.push(`${p} -> ${n.target}`);
+    else if (isLink(n)) out.push(`${p} -> ${linkTarget(n)}`);
     else out.push(`${p} = ${Buffer.from(nodeBytes(root, n)).toString('hex')}`);
   }
   return out;

@@ -100,6 +100,7 @@ export class TarReader {
   readonly #entryMax: number;
   /** A header that straddles two pieces (the only thing ever carried over). */
   readonly #hbuf = Buffer.alloc(512);
+  readonly #hwords = wordsOf(this.#hbuf);
   #hfill = 0;
   #pending: Pending = NO_PENDING;
   #offset = 0;
@@ -162,6 +163,7 @@ export class TarReader {
   push(chunk: Buffer): void {
     let off = 0;
     const len = chunk.length;
+    let words: Uint32Array | null | undefined; // of `chunk`, made at its first header
     while (off < len && !this.#ended) {
       if (this.#inBody) {
         const take = Math.min(this.#left, len - off);
@@ -186,9 +188,10 @@ export class TarReader {
         off += take;
         if (this.#hfill < 512) break;
         this.#hfill = 0;
-        this.#header(this.#hbuf, 0);
+        this.#header(this.#hbuf, 0, this.#hwords);
       } else {
-        this.#header(chunk, off);
+        words ??= wordsOf(chunk);
+        this.#header(chunk, off, words);
         off += 512;
       }
     }
@@ -204,19 +207,6 @@ export class TarReader {
     return this.root;
   }
 
-  #wordsOf: Buffer | null = null;
-  #wordsView: Uint32Array | null = null;
-
-  /** A 32-bit view of `b` (one per piece, not one per header), or null when `b` is unaligned. */
-  #words(b: Buffer): Uint32Array | null {
-    if (b !== this.#wordsOf) {
-      this.#wordsOf = b;
-      this.#wordsView =
-        b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : null;
-    }
-    return this.#wordsView;
-  }
-
   #bad(msg: string): PeerdmaError {
     return new PeerdmaError('E_PARSE', `not a readable tar archive: ${msg}`, { file: this.#label });
   }
@@ -226,13 +216,13 @@ export class TarReader {
   }
 
   /** A 512-byte header block at `o`: the end marker, or the start of an entry. */
-  #header(b: Buffer, o: number): void {
+  #header(b: Buffer, o: number, words: Uint32Array | null): void {
     if (b[o] === 0 && isZero(b, o)) {
       this.#ended = true;
       return;
     }
     const at = this.#offset;
-    let sum = byteSum(b, o, this.#words(b));
+    let sum = byteSum(b, o, words);
     for (let i = o + 148; i < o + 156; i++) sum += 32 - b[i]!;
     if (octal(b, o + 148, 8) !== sum) throw this.#bad(`bad header checksum at byte ${at}`);
     const type = b[o + 156]!;
@@ -250,7 +240,7 @@ export class TarReader {
         `the entry '${path.slice(0, 200)}' of ${size} bytes is over the ${this.#entryMax}-byte limit for one file`,
       );
     }
-    const padded = Math.ceil(size / 512) * 512;
+    const padded = size % 512 === 0 ? size : size + 512 - (size % 512);
     this.#offset += 512 + padded;
     if (this.#offset > this.#limits.bytes) {
       throw this.#tooLarge(`archive unpacks to more than ${this.#limits.bytes} bytes`);
@@ -487,7 +477,7 @@ export class TarReader {
     }
     if (t === T_DIR || this.#dirLike) {
       if (!isDir(cur.kids.get(name))) cur.kids.set(name, newDir());
-    } else if (t === T_SYM) cur.kids.set(name, { t: 'link', target: this.#linkpath });
+    } else if (t === T_SYM) cur.kids.set(name, this.#linkpath);
     else cur.kids.set(name, target!);
   }
 
@@ -610,6 +600,11 @@ function cstr(b: Buffer, o: number, n: number): string {
     high |= c;
   }
   return b.toString(high & 0x80 ? 'utf8' : 'latin1', o, e);
+}
+
+/** A 32-bit view of `b`, or null when `b` is unaligned. */
+function wordsOf(b: Buffer): Uint32Array | null {
+  return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : null;
 }
 
 /** Sum of the 512 bytes of a header block, four at a time through `w` when aligned. */

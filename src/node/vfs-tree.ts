@@ -56,14 +56,16 @@ export interface TreeLink {
   readonly t: 'link';
   readonly target: string;
 }
-export type TreeNode = TreeDir | TreeFile | FileId | TreeLink;
+/** A symbolic link: an object, or (in a tree read from a tar: 40,000 of them) just its target. */
+export type TreeNode = TreeDir | TreeFile | FileId | TreeLink | string;
 
 export const isDir = (n: TreeNode | undefined): n is TreeDir =>
   typeof n === 'object' && n.t === 'dir';
-export const isLink = (n: TreeNode | undefined): n is TreeLink =>
-  typeof n === 'object' && n.t === 'link';
+export const isLink = (n: TreeNode | undefined): n is TreeLink | string =>
+  typeof n === 'string' || (typeof n === 'object' && n.t === 'link');
+export const linkTarget = (n: TreeLink | string): string => (typeof n === 'string' ? n : n.target);
 export const nodeKind = (n: TreeNode): 'dir' | 'file' | 'link' =>
-  typeof n === 'number' ? 'file' : n.t;
+  typeof n === 'number' ? 'file' : typeof n === 'string' ? 'link' : n.t;
 
 /** The bytes of a tree file (a fresh zero-padded copy when its tail was trimmed). */
 export function fileBytes(f: TreeFile): Uint8Array {
@@ -88,7 +90,8 @@ function storedBytes(buf: Uint8Array, off: number, len: number, size: number): U
 /** The files of a tree as columns (arena, offset, stored length, size), by FileId. */
 export class FileTable {
   readonly #arenas: Uint8Array[] = [];
-  #cols = new Float64Array(0);
+  // (Offsets, lengths and sizes are at most an arena: 16 MiB, the largest read of one file.)
+  #cols = new Int32Array(0);
   #n = 0;
 
   /** A file of `len` bytes at `off` in `arena`, zeros after them up to `size`. */
@@ -97,7 +100,7 @@ export class FileTable {
     if (arenas.length === 0 || arenas[arenas.length - 1] !== arena) arenas.push(arena);
     const i = this.#n * 4;
     if (i === this.#cols.length) {
-      const bigger = new Float64Array(Math.max(4096, i * 2));
+      const bigger = new Int32Array(Math.max(4096, i * 2));
       bigger.set(this.#cols);
       this.#cols = bigger;
     }
@@ -133,7 +136,7 @@ export interface InsertMemo {
 export function insert(
   root: TreeDir,
   path: string,
-  given: TarNode | TreeFile | FileId,
+  given: TarNode | TreeNode,
   memo?: InsertMemo,
 ): void {
   const node: TreeNode =
@@ -213,11 +216,12 @@ export function walk(
           field: path,
         });
       }
-      if (next.target.startsWith('/')) {
+      const target = linkTarget(next);
+      if (target.startsWith('/')) {
         cur = root;
         trail.length = 0;
       }
-      const parts = comps(next.target);
+      const parts = comps(target);
       for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
       continue;
     }
@@ -270,20 +274,32 @@ export function tarBase256(b: Uint8Array, o: number, n: number): number {
   return v;
 }
 
+/** How many directory paths a tree VirtualFs remembers (the 10,000-function snapshot: 20,028). */
+const DIR_PATHS = 1 << 16;
+
 /** A VirtualFs over an in-memory tree (a tar read into memory, a test's map, a dropped file). */
 export function treeVfs(root: TreeDir, label: string): VirtualFs {
-  // The loader reads many attributes of one directory in a row: remember the last directory.
+  // The loader reads many attributes of one directory in a row, and comes back to a directory
+  // (a function's, its parent bridge's, an IOMMU group's) many times: the tree never changes
+  // under a VirtualFs, so each directory path is walked (symlinks followed) once.
   let memoPath: string | null = null;
   let memoDir: TreeDir | undefined;
+  const dirs = new Map<string, TreeDir | null>();
   const node = (p: string, follow: boolean): TreeNode | undefined => {
     const slash = p.lastIndexOf('/');
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return walk(root, p, follow, label);
     const dirPath = slash < 0 ? '' : p.slice(0, slash);
     if (dirPath !== memoPath) {
-      const d = dirPath === '' ? root : walk(root, dirPath, true, label);
+      let d = dirs.get(dirPath);
+      if (d === undefined) {
+        const n = dirPath === '' ? root : walk(root, dirPath, true, label);
+        d = isDir(n) ? n : null;
+        if (dirs.size >= DIR_PATHS) dirs.clear();
+        dirs.set(dirPath, d);
+      }
       memoPath = dirPath;
-      memoDir = isDir(d) ? d : undefined;
+      memoDir = d ?? undefined;
     }
     const n = memoDir?.kids.get(name);
     return follow && isLink(n) ? walk(root, p, true, label) : n;
@@ -303,7 +319,7 @@ export function treeVfs(root: TreeDir, label: string): VirtualFs {
     },
     readlink(p) {
       const n = node(p, false);
-      return isLink(n) ? n.target : undefined;
+      return isLink(n) ? linkTarget(n) : undefined;
     },
     read(p) {
       const n = node(p, true);
