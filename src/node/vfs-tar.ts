@@ -278,7 +278,7 @@ export class TarReader {
     if (p.path === undefined) {
       const ustar = b[o + 257] === 0x75 && b[o + 258] === 0x73 && b[o + 259] === 0x74; // "ust"
       if (!ustar || b[o + 345] === 0) {
-        if (this.#plain(b, o, cstrLen(b, o, 100))) return;
+        if (this.#plain(b, o, 100)) return;
       } else {
         const pre = cstrLen(b, o + 345, 155);
         const n = cstrLen(b, o, 100);
@@ -306,25 +306,28 @@ export class TarReader {
     }
   }
 
-  /** Take `n` bytes of `b` at `s` as the path when they are ASCII and already normal. */
-  #plain(b: Buffer, s: number, n: number): boolean {
-    if (n === 0) return false;
+  /**
+   * Take the bytes of `b` at `s` (up to a NUL, at most `max`) as the path when they are ASCII and
+   * already normal.
+   */
+  #plain(b: Buffer, s: number, max: number): boolean {
     let high = 0;
     let start = s; // of the current part
-    const end = s + n;
-    for (let i = s; i < end; i++) {
+    let i = s;
+    for (const end = s + max; i < end; i++) {
       const c = b[i]!;
+      if (c === 0) break;
       high |= c;
       if (c === SLASH) {
         if (!partOk(b, start, i)) return false;
         start = i + 1;
       }
     }
-    if (high & 0x80 || !partOk(b, start, end)) return false;
+    if (i === s || high & 0x80 || !partOk(b, start, i)) return false;
     this.#pmode = P_BYTES;
     this.#pb = b;
     this.#ps = s;
-    this.#pl = n;
+    this.#pl = i - s;
     this.#pslash = start === s ? -1 : start - 1 - s;
     return true;
   }
