@@ -2,36 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readTar } from '../web/tar.js';
+import { craft } from './testing/tar-craft.js';
 import { TarReader } from './vfs-tar.js';
 import { isDir, isLink, linkTarget, nodeBytes, type TreeDir } from './vfs-tree.js';
-
-/** A ustar header: `name` at 0 and, when given, `prefix` at 345. */
-function header(name: Buffer, prefix: Buffer, size: number, type: string, link = ''): Buffer {
-  const raw = Buffer.alloc(512);
-  name.copy(raw, 0, 0, 100);
-  prefix.copy(raw, 345, 0, 155);
-  raw.write('0000644\0', 100);
-  raw.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  raw.write(type, 156);
-  raw.write(link, 157, 100);
-  raw.write('ustar\0', 257);
-  raw.write('00', 263);
-  raw.write('        ', 148);
-  let sum = 0;
-  for (const b of raw) sum += b;
-  raw.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return raw;
-}
-
-const pad = (data: Buffer) =>
-  Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-
-function paxRecord(key: string, value: string): Buffer {
-  const rest = ` ${key}=${value}\n`;
-  let n = Buffer.byteLength(rest) + 1;
-  while (String(n).length + Buffer.byteLength(rest) !== n) n++;
-  return Buffer.from(`${n}${rest}`);
-}
 
 type Kind = 'file' | 'dir' | 'sym' | 'hard' | 'fifo' | 'dirlike';
 interface Entry {
@@ -68,15 +41,17 @@ function blocks(e: Entry): Buffer[] {
   } else if (e.how === 'pax' && /^[\x00-\x7f]+$/.test(path)) {
     // (Empty or not ASCII: GNU instead. readTar's parsePax counts record lengths in characters
     // and takes an empty path, which pax readers ignore.)
-    const rec = paxRecord('path', path);
-    out.push(header(Buffer.from('PaxHeader/x'), prefix, rec.length, 'x'), pad(rec));
+    out.push(craft.pax({ path }));
     name = Buffer.from('ignored');
   } else if (e.how !== 'name') {
     const n = Buffer.from(`${path}\0`);
-    out.push(header(Buffer.from('././@LongLink'), prefix, n.length, 'L'), pad(n));
+    out.push(craft.header('././@LongLink', n.length, 'L'), craft.body(n));
     name = Buffer.from('ignored');
   }
-  out.push(header(name, prefix, body.length, TYPE[e.kind], e.target), pad(body));
+  out.push(
+    craft.header(name, body.length, TYPE[e.kind], undefined, { prefix, link: e.target }),
+    craft.body(body),
+  );
   return out;
 }
 
@@ -130,7 +105,7 @@ describe('TarReader', () => {
     const big = Buffer.alloc(100_000, 0x41);
     const raw = Buffer.concat([
       ...['m/sys/d/config', 'm/sys/d/vendor', 'm/proc/cpuinfo', 'proc/x', 'm/procs/y'].flatMap(
-        (p) => [header(Buffer.from(p), Buffer.alloc(0), big.length, '0'), pad(big)],
+        (p) => [craft.header(p, big.length), craft.body(big)],
       ),
       Buffer.alloc(1024),
     ]);
