@@ -240,7 +240,7 @@ export class TarReader {
         `the entry '${path.slice(0, 200)}' of ${size} bytes is over the ${this.#entryMax}-byte limit for one file`,
       );
     }
-    const padded = size % 512 === 0 ? size : size + 512 - (size % 512);
+    const padded = size + 511 - ((size + 511) % 512); // (no branch: one kind of feedback)
     this.#offset += 512 + padded;
     if (this.#offset > this.#limits.bytes) {
       throw this.#tooLarge(`archive unpacks to more than ${this.#limits.bytes} bytes`);
