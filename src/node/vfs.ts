@@ -12,10 +12,10 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { openReadFlags } from './files.js';
+import { GunzipError, gunzipPieces } from './gunzip.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
@@ -68,8 +68,8 @@ const BIG_DIR = 512;
 /**
  * A directory on the real filesystem, read with as few system calls as the loader's pattern
  * allows. A directory is listed (names and types from d_type, no stat per entry) when `list` asks
- * for it (the loader lists a function's directory before reading it), on the third lookup in it in
- * a row, or on the first file read in a PCI function's directory (where a dozen
+ * for it (the listing then answers the lookups in it too), on the third lookup in it in a row, or
+ * on the first file read in a PCI function's directory (where a dozen
  * attributes are asked and half of them are missing), so a missing attribute there costs no
  * system call and a present one costs open, read and close; a one-off lookup (an IOMMU group's
  * `type`, a bus link's target) is a single stat instead of a listing. A subdirectory its parent's
@@ -251,31 +251,14 @@ export function dirVfs(root: string): DirVfs {
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
   const reader = new TarReader(label);
-  await new Promise<void>((resolve, reject) => {
-    const gz = createGunzip({ chunkSize: 1024 * 1024 });
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (failed) return;
-      failed = true;
-      gz.destroy();
-      reject(e);
-    };
-    gz.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      try {
-        reader.push(chunk);
-      } catch (e) {
-        fail(e);
-      }
-    });
-    gz.on('error', (e) =>
-      fail(new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label })),
-    );
-    gz.on('end', () => {
-      if (!failed) resolve();
-    });
-    gz.end(bytes);
-  });
+  try {
+    await gunzipPieces(bytes, (piece) => reader.push(piece));
+  } catch (e) {
+    if (e instanceof GunzipError) {
+      throw new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label });
+    }
+    throw e;
+  }
   return memoryVfs(reader.end(), label);
 }
 
