@@ -12,7 +12,13 @@ import { benchFabric } from '../p2pdma/testing/gen.js';
 import { findingHint, findingText } from '../report/findings.js';
 import { matrixJsonText } from '../report/p2p-matrix.js';
 import { rng } from '../util/rng.js';
-import { buildMatrix, type CompactMatrix, compactMatrix, type MatrixView } from './matrix.js';
+import {
+  buildMatrix,
+  type CompactMatrix,
+  compactMatrix,
+  type MatrixView,
+  widenFor,
+} from './matrix.js';
 import { randomMatrix } from './testing/matrix.js';
 
 /** The document from `"mapType"` on, written the plain way (join, JSON.stringify). */
@@ -121,7 +127,7 @@ describe('matrix --json writer', () => {
           const findingLists = Array.from({ length: 1 + rnd(30) }, () =>
             Array.from({ length: 1 + rnd(4) }, () => rnd(base.findings.length + 1000)),
           );
-          const groupLists = new Int32Array(G * G);
+          const groupLists = wide ? new Int32Array(G * G) : new Int16Array(G * G);
           rowsLike(
             rand,
             G,
@@ -146,5 +152,16 @@ describe('matrix --json writer', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  test('group-pair list indexes take two bytes until one does not fit', () => {
+    const small = Int16Array.of(-1, 5, 0x7fff);
+    assert.equal(widenFor(small, 0x7fff), small);
+    const wide = widenFor(small, 0x8000);
+    assert.ok(wide instanceof Int32Array);
+    assert.deepEqual([...wide], [-1, 5, 0x7fff]);
+    wide[0] = 0x8000;
+    assert.equal(wide[0], 0x8000);
+    assert.equal(widenFor(wide, 1 << 20), wide);
   });
 });

@@ -323,7 +323,7 @@ export interface CompactMatrix {
    * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
    * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does).
    */
-  readonly groupLists: Int32Array;
+  readonly groupLists: Int16Array | Int32Array;
   /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
   readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
@@ -362,6 +362,73 @@ export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 export interface CompactOptions {
   /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
   readonly shareWalks?: boolean;
+}
+
+/** `t`, or a copy four bytes per entry when `id` does not fit in two. */
+export function widenFor(t: Int16Array | Int32Array, id: number): Int16Array | Int32Array {
+  return id > 0x7fff && t instanceof Int16Array ? Int32Array.from(t) : t;
+}
+
+/** A finding of a pair without the pair's own names (PAIR_SUBJECT codes: an empty subject). */
+function own(x: Issue): Finding {
+  const f = issueFinding(x);
+  // These name the pair itself, which the reference to the finding already says.
+  return PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
+}
+
+/**
+ * Distinct findings in order of first appearance. A finding's identity is its JSON (`jsonKey` of
+ * code, subject, evidence, hint); it is spelled only when another finding has the same code and
+ * subject (most are new: a walk or an ACS list gives a subject of its own).
+ */
+class FindingTable {
+  readonly list: Finding[] = [];
+  /** Code and subject (a coarser identity) → indexes of the findings with them. */
+  readonly #bySubject = new Map<string, number[]>();
+  /** jsonKey of each finding, once needed. */
+  readonly #keys: (string | undefined)[] = [];
+
+  #identity(k: number): string {
+    let key = this.#keys[k];
+    if (key === undefined) {
+      const f = this.list[k]!;
+      key = jsonKey([f.code, f.subject, f.evidence, f.hint]);
+      this.#keys[k] = key;
+    }
+    return key;
+  }
+
+  /** The index of a finding equal to f, if there is one. */
+  find(f: Finding): number | undefined {
+    return this.#find(f, this.#bySubject.get(FindingTable.#coarse(f)));
+  }
+
+  /** The index of f in the table (added when new). */
+  add(f: Finding): number {
+    const coarse = FindingTable.#coarse(f);
+    let same = this.#bySubject.get(coarse);
+    const got = this.#find(f, same);
+    if (got !== undefined) return got;
+    if (same === undefined) {
+      same = [];
+      this.#bySubject.set(coarse, same);
+    }
+    const k = this.list.length;
+    this.list.push(f);
+    same.push(k);
+    return k;
+  }
+
+  #find(f: Finding, same: readonly number[] | undefined): number | undefined {
+    if (same === undefined) return undefined;
+    const key = jsonKey([f.code, f.subject, f.evidence, f.hint]);
+    return same.find((k) => this.#identity(k) === key);
+  }
+
+  // Equal findings give equal text (whatever the subject strings hold).
+  static #coarse(f: Finding): string {
+    return `${f.code}\n${f.subject.join('\n')}`;
+  }
 }
 
 export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): CompactMatrix {
@@ -414,8 +481,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       }
     }
   }
-  const findings: Finding[] = [];
-  const findingIdx = new Map<string, number>();
+  const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
   const listOf = (fs: readonly number[]): number => {
@@ -432,24 +498,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
   const byKey = new Map<string, number>();
   let computed = 0;
-  /** A finding (endpoints dropped from the subject) and its identity in the table. */
-  const own = (x: Issue): { f: Finding; key: string } => {
-    const f = issueFinding(x);
-    // These name the pair itself, which the reference to the finding already says.
-    const o = PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
-    return { f: o, key: jsonKey([o.code, o.subject, o.evidence, o.hint]) };
-  };
   /** The index of an issue in the findings table (added when new). */
-  const indexOf = (x: Issue): number => {
-    const { f, key } = own(x);
-    let k = findingIdx.get(key);
-    if (k === undefined) {
-      k = findings.length;
-      findingIdx.set(key, k);
-      findings.push(f);
-    }
-    return k;
-  };
+  const indexOf = (x: Issue): number => findings.add(own(x));
   /** Walk one pair; its findings as indexes into the table. */
   const walk = (i: number, j: number): number[] => {
     const a = devs[i]!;
@@ -492,7 +542,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
-        const first = findingIdx.get(own(acsIssue(env, route!, common.bdf)).key);
+        const first = findings.find(own(acsIssue(env, route!, common.bdf)));
         afterAcs.set(common, first !== undefined && first === fs[0] ? fs.slice(1) : null);
       }
       id = listOf(fs);
@@ -521,7 +571,12 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
   const crossClass = new Int8Array(H * H).fill(-1);
   const crossLists = new Int32Array(H * H).fill(-2); // -2: not walked yet
-  const groupLists = new Int32Array(G * G).fill(-1);
+  // Two bytes per group pair while the list indexes fit (fewer pages of fresh memory to fault in).
+  let groupLists: Int16Array | Int32Array = new Int16Array(G * G).fill(-1);
+  const setList = (at: number, id: number): void => {
+    groupLists = widenFor(groupLists, id);
+    groupLists[at] = id;
+  };
   const byHostBridges = share && changed.size === 0;
   const first = Int32Array.from(members, (ms) => ms[0]!);
   // The device on the root bus above each group: two groups below different ones share no
@@ -562,7 +617,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
           let id = crossLists[hh]!;
           if (id === -2) crossLists[hh] = id = shared(a, b);
           else crossWalked++;
-          groupLists[rowG + h] = id;
+          setList(rowG + h, id);
           continue;
         }
       }
@@ -576,7 +631,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
       if (!plain(a, b)) {
         // An undecided pair is listed with its own missing fact: always walked.
-        groupLists[g * G + h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
+        setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
       }
       // Undecided pairs name their own devices: walk each of them for its missing fact.
       if (undecidedPair) {
@@ -593,7 +648,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     group,
     groups: members.length,
     groupClass,
-    findings,
+    findings: findings.list,
     groupLists,
     findingLists,
     selfFindings,
