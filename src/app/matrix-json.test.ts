@@ -9,14 +9,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { benchFabric } from '../p2pdma/testing/gen.js';
+import { pairAnswer } from '../p2pdma/verdict.js';
 import { findingHint, findingText } from '../report/findings.js';
 import { matrixJsonText } from '../report/p2p-matrix.js';
 import { rng } from '../util/rng.js';
+import { issueFinding } from './findings.js';
 import {
   buildMatrix,
   type CompactMatrix,
   compactMatrix,
+  groupFindingRows,
   type MatrixView,
+  PAIR_SUBJECT,
   widenFor,
 } from './matrix.js';
 import { randomMatrix } from './testing/matrix.js';
@@ -163,5 +167,35 @@ describe('matrix --json writer', () => {
     wide[0] = 0x8000;
     assert.equal(wide[0], 0x8000);
     assert.equal(widenFor(wide, 1 << 20), wide);
+  });
+
+  test('the findings table: each distinct finding once, every pair with its own, evidence included', () => {
+    const json = (x: unknown) =>
+      JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    for (const rules of ['linux-4.20', 'linux-6.1', 'linux-6.19']) {
+      for (let seed = 1; seed <= 10; seed++) {
+        const { view } = randomMatrix(seed, rules, seed % 2 === 0, seed % 3 === 0);
+        const c = compactMatrix(view);
+        const texts = c.findings.map(json);
+        assert.equal(new Set(texts).size, texts.length, 'no finding twice');
+        const byGroup = new Map([...groupFindingRows(c)].map(([g, h, ...fs]) => [`${g},${h}`, fs]));
+        const { env, matrix } = view;
+        const devs = matrix.devices;
+        for (let i = 0; i < c.n; i++) {
+          for (let j = 0; j < c.n; j++) {
+            if (i === j) continue;
+            const v = pairAnswer(env, devs[i]!, devs[j]!, env.fabric.path(devs[i]!, devs[j]!), {
+              log: false,
+            });
+            const want = v.issues.map((x) => {
+              const f = issueFinding(x);
+              return json(PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f);
+            });
+            const got = (byGroup.get(`${c.group[i]},${c.group[j]}`) ?? []).map((k) => texts[k]);
+            assert.deepEqual(got.sort(), want.sort(), `${devs[i]!.bdf} → ${devs[j]!.bdf}`);
+          }
+        }
+      }
+    }
   });
 });

@@ -364,6 +364,12 @@ export interface CompactOptions {
   readonly shareWalks?: boolean;
 }
 
+/** `t.fill(v, from, to)`, short ranges without the call into the runtime. */
+function fillRange(t: Int8Array | Int16Array | Int32Array, v: number, from: number, to: number) {
+  if (to - from > 64) t.fill(v, from, to);
+  else for (let k = from; k < to; k++) t[k] = v;
+}
+
 /** `t`, or a copy four bytes per entry when `id` does not fit in two. */
 export function widenFor(t: Int16Array | Int32Array, id: number): Int16Array | Int32Array {
   return id > 0x7fff && t instanceof Int16Array ? Int32Array.from(t) : t;
@@ -378,13 +384,15 @@ function own(x: Issue): Finding {
 
 /**
  * Distinct findings in order of first appearance. A finding's identity is its JSON (`jsonKey` of
- * code, subject, evidence, hint); it is spelled only when another finding has the same code and
- * subject (most are new: a walk or an ACS list gives a subject of its own).
+ * code, subject, evidence, hint); it is spelled only when another finding has the same hash of
+ * code and subject (most are new: a walk or an ACS list gives a subject of its own).
  */
 class FindingTable {
   readonly list: Finding[] = [];
-  /** Code and subject (a coarser identity) → indexes of the findings with them. */
-  readonly #bySubject = new Map<string, number[]>();
+  /** Hash of code and subject (a coarser identity) → indexes of the findings with it. */
+  readonly #byHash = new Map<number, number[]>();
+  /** A number per code and subject string, for the hash. */
+  readonly #words = new Map<string, number>();
   /** jsonKey of each finding, once needed. */
   readonly #keys: (string | undefined)[] = [];
 
@@ -398,20 +406,36 @@ class FindingTable {
     return key;
   }
 
+  #word(s: string): number {
+    let w = this.#words.get(s);
+    if (w === undefined) {
+      w = this.#words.size + 1;
+      this.#words.set(s, w);
+    }
+    return w;
+  }
+
+  /** Equal findings have equal codes and subjects, so equal hashes. */
+  #hash(f: Finding): number {
+    let h = this.#word(f.code);
+    for (const s of f.subject) h = (Math.imul(h, 0x9e3779b1) + this.#word(s)) | 0;
+    return (Math.imul(h, 31) + f.subject.length) | 0;
+  }
+
   /** The index of a finding equal to f, if there is one. */
   find(f: Finding): number | undefined {
-    return this.#find(f, this.#bySubject.get(FindingTable.#coarse(f)));
+    return this.#find(f, this.#byHash.get(this.#hash(f)));
   }
 
   /** The index of f in the table (added when new). */
   add(f: Finding): number {
-    const coarse = FindingTable.#coarse(f);
-    let same = this.#bySubject.get(coarse);
+    const hash = this.#hash(f);
+    let same = this.#byHash.get(hash);
     const got = this.#find(f, same);
     if (got !== undefined) return got;
     if (same === undefined) {
       same = [];
-      this.#bySubject.set(coarse, same);
+      this.#byHash.set(hash, same);
     }
     const k = this.list.length;
     this.list.push(f);
@@ -423,11 +447,6 @@ class FindingTable {
     if (same === undefined) return undefined;
     const key = jsonKey([f.code, f.subject, f.evidence, f.hint]);
     return same.find((k) => this.#identity(k) === key);
-  }
-
-  // Equal findings give equal text (whatever the subject strings hold).
-  static #coarse(f: Finding): string {
-    return `${f.code}\n${f.subject.join('\n')}`;
   }
 }
 
@@ -593,50 +612,103 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     return t;
   });
   let crossWalked = 0; // counted here, added to `walked` after the loop
+  // Runs of neighbouring groups with one host bridge and one device on the root bus above them.
+  const runs = [0];
+  for (let h = 1; h < G; h++)
+    if (groupHb[h] !== groupHb[h - 1] || groupTop[h] !== groupTop[h - 1]) runs.push(h);
+  runs.push(G);
+  const R = runs.length - 1;
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
     const rowA = a * n;
     const rowG = g * G;
     const top = groupTop[g]!;
-    for (let h = 0; h < G; h++) {
-      const hb = groupHb[h]!;
-      if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
-        // No common upstream device (so g ≠ h): the first device of each group.
-        const b = first[h]!;
-        const t = mapType[rowA + b]!;
-        if (t !== MT_UNCERTAIN) {
+    /** Whether run r shares no upstream device with g (without a command line). */
+    const apart = (r: number) =>
+      byHostBridges && (groupHb[runs[r]!] !== hg || groupTop[runs[r]!] !== top);
+    for (let r = 0; r < R; ) {
+      const h0 = runs[r]!;
+      const hb = groupHb[h0]!;
+      let r1 = r + 1;
+      if (apart(r)) {
+        // Neighbouring runs under one host bridge sharing no upstream device with g, of one map
+        // type: one class and one list (what pairOfGroups gives each of them), set at once.
+        while (r1 < R && groupHb[runs[r1]!] === hb && apart(r1)) r1++;
+        const h1 = runs[r1]!;
+        const t = mapType[rowA + first[h0]!]!;
+        let h = h0 + 1;
+        while (h < h1 && mapType[rowA + first[h]!] === t) h++;
+        if (t !== MT_UNCERTAIN && h === h1) {
           const hh = hg * H + hb;
           let cls = crossClass[hh]!;
           if (cls < 0) {
-            cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+            cls = classCode.get(localityClass(fabric, devs[a]!, devs[first[h0]!]!, null))!;
             crossClass[hh] = cls;
           }
-          groupClass[rowG + h] = cls;
-          if (t === MT_BUS_ADDR) continue;
-          let id = crossLists[hh]!;
-          if (id === -2) crossLists[hh] = id = shared(a, b);
-          else crossWalked++;
-          setList(rowG + h, id);
+          fillRange(groupClass, cls, rowG + h0, rowG + h1);
+          if (t !== MT_BUS_ADDR) {
+            let id = crossLists[hh]!;
+            let more = h1 - h0;
+            if (id === -2) {
+              crossLists[hh] = id = shared(a, first[h0]!);
+              more--;
+            }
+            crossWalked += more;
+            groupLists = widenFor(groupLists, id);
+            fillRange(groupLists, id, rowG + h0, rowG + h1);
+          }
+          r = r1;
           continue;
         }
       }
-      const gs = members[g]!;
-      const hs = members[h]!;
-      const b = g === h ? hs[1] : hs[0]!;
-      if (b === undefined) continue; // a group of one has no pair with itself
-      const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
-      const da = devs[a]!;
-      const db = devs[b]!;
-      groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
-      if (!plain(a, b)) {
-        // An undecided pair is listed with its own missing fact: always walked.
-        setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
+      for (let h = h0; h < runs[r1]!; h++) pairOfGroups(g, h);
+      r = r1;
+    }
+  }
+  /** Group pair (g, h): its class and findings from the first device of each group. */
+  function pairOfGroups(g: number, h: number): void {
+    const a = first[g]!;
+    const hg = groupHb[g]!;
+    const rowA = a * n;
+    const rowG = g * G;
+    const top = groupTop[g]!;
+    const hb = groupHb[h]!;
+    if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
+      // No common upstream device (so g ≠ h): the first device of each group.
+      const b = first[h]!;
+      const t = mapType[rowA + b]!;
+      if (t !== MT_UNCERTAIN) {
+        const hh = hg * H + hb;
+        let cls = crossClass[hh]!;
+        if (cls < 0) {
+          cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+          crossClass[hh] = cls;
+        }
+        groupClass[rowG + h] = cls;
+        if (t === MT_BUS_ADDR) return;
+        let id = crossLists[hh]!;
+        if (id === -2) crossLists[hh] = id = shared(a, b);
+        else crossWalked++;
+        setList(rowG + h, id);
+        return;
       }
-      // Undecided pairs name their own devices: walk each of them for its missing fact.
-      if (undecidedPair) {
-        for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
-      }
+    }
+    const gs = members[g]!;
+    const hs = members[h]!;
+    const b = g === h ? hs[1] : hs[0]!;
+    if (b === undefined) return; // a group of one has no pair with itself
+    const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
+    const da = devs[a]!;
+    const db = devs[b]!;
+    groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    if (!plain(a, b)) {
+      // An undecided pair is listed with its own missing fact: always walked.
+      setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
+    }
+    // Undecided pairs name their own devices: walk each of them for its missing fact.
+    if (undecidedPair) {
+      for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
     }
   }
   walked += crossWalked;
