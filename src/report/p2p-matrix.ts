@@ -461,13 +461,13 @@ class RowCopy {
  * four bytes (the cells of a differing word are then looked at one by one).
  */
 class RowDiff {
-  readonly #t: Int8Array | Int16Array;
+  readonly #t: Int8Array | Int16Array | Int32Array;
   readonly #words: Int32Array;
   readonly #n: number;
   readonly #per: number; // cells per word
   readonly #aligned: boolean;
 
-  constructor(t: Int8Array | Int16Array, n: number) {
+  constructor(t: Int8Array | Int16Array | Int32Array, n: number) {
     this.#t = t;
     this.#n = n;
     this.#per = 4 / t.BYTES_PER_ELEMENT;
@@ -475,25 +475,25 @@ class RowDiff {
     this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? (n * n) / this.#per : 0);
   }
 
-  /** Note in `rc` the cells where rows i - 1 and i differ; false: too many. */
-  cells(i: number, rc: RowCopy): boolean {
+  /** Note in `rc` the cells where rows i and p differ; false: too many. */
+  cells(i: number, p: number, rc: RowCopy): boolean {
     rc.nd = 0;
     const t = this.#t;
     const n = this.#n;
     const s = i * n;
-    const p = s - n;
+    const q = p * n;
     if (!this.#aligned) {
-      for (let k = 0; k < n; k++) if (t[s + k] !== t[p + k] && !rc.add(k)) return false;
+      for (let k = 0; k < n; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
       return true;
     }
     const w = this.#words;
     const per = this.#per;
     const ws = s / per;
-    const wp = p / per;
+    const wq = q / per;
     for (let x = 0, e = n / per; x < e; x++) {
-      if (w[ws + x] === w[wp + x]) continue;
+      if (w[ws + x] === w[wq + x]) continue;
       for (let k = x * per; k < (x + 1) * per; k++)
-        if (t[s + k] !== t[p + k] && !rc.add(k)) return false;
+        if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
     }
     return true;
   }
@@ -564,7 +564,7 @@ export function* matrixJsonChunks(
   };
   yield* rows('mapType', (i) => {
     mtAt = i * n;
-    if (mtRows.buf !== null && mtDiff.cells(i, mtRows)) {
+    if (mtRows.buf !== null && mtDiff.cells(i, i - 1, mtRows)) {
       mtRows.copy(out, 1, mtCell);
       return;
     }
@@ -587,6 +587,8 @@ export function* matrixJsonChunks(
   const memAt = memStart.slice(0, G);
   for (let i = 0; i < n; i++) memList[memAt[group[i]!]!++] = i;
   const clsRows = digitRows();
+  const clsGroupDiff = new RowDiff(groupClass, G);
+  const clsGroups = new RowCopy(G); // the groups where two groups' rows differ (its `diffs` only)
   let clsRow = 0; // the row being written: its device, and its group's row of groupClass
   let clsAt = 0;
   const clsCell = (k: number, buf: Uint8Array, at: number): number => {
@@ -602,9 +604,10 @@ export function* matrixJsonChunks(
     const g = group[i]!;
     const p = group[i - 1]!;
     if (g === p) return true;
-    for (let h = 0; h < G; h++) {
-      if (groupClass[g * G + h] === groupClass[p * G + h]) continue;
-      for (let x = memStart[h]!; x < memStart[h + 1]!; x++) if (!rc.add(memList[x]!)) return false;
+    if (!clsGroupDiff.cells(g, p, clsGroups)) return false;
+    for (let x = 0; x < clsGroups.nd; x++) {
+      const h = clsGroups.diffs[x]!;
+      for (let y = memStart[h]!; y < memStart[h + 1]!; y++) if (!rc.add(memList[y]!)) return false;
     }
     rc.sortDiffs();
     return true;
@@ -637,7 +640,7 @@ export function* matrixJsonChunks(
   };
   yield* rows('distance', (i) => {
     dAt = i * n;
-    if (dRows.buf !== null && dDiff.cells(i, dRows)) {
+    if (dRows.buf !== null && dDiff.cells(i, i - 1, dRows)) {
       dRows.copy(out, 7, dCell);
       return;
     }
@@ -663,12 +666,21 @@ export function* matrixJsonChunks(
     out.uint(c.group[i]!);
   }
   out.ascii('],\n');
-  const finding = (f: (typeof c.findings)[number]) => ({
-    ...f,
-    text: findingText(f),
-    hintText: findingHint(f),
-  });
-  yield* rows('findings', (i) => out.text(j(finding(c.findings[i]!))), c.findings.length);
+  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced when that is the same. */
+  const finding = (f: (typeof c.findings)[number]): string => {
+    const text = findingText(f);
+    const hintText = findingHint(f);
+    const own = j(f);
+    if (
+      own.length > 2 &&
+      typeof text === 'string' &&
+      (typeof hintText === 'string' || hintText === null) &&
+      !('text' in f || 'hintText' in f || 'toJSON' in f)
+    )
+      return `${own.slice(0, -1)},"text":${JSON.stringify(text)},"hintText":${JSON.stringify(hintText)}}`;
+    return j({ ...f, text, hintText });
+  };
+  yield* rows('findings', (i) => out.text(finding(c.findings[i]!)), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
   // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
   const { groupLists } = c;
@@ -690,6 +702,7 @@ export function* matrixJsonChunks(
     return at;
   };
   const gRows = new RowCopy(G);
+  const listDiff = new RowDiff(groupLists, G);
   let started = false; // an entry was written (the next one starts with a comma)
   out.ascii('"groupFindings":[');
   for (let g = 0; g < G; g++) {
@@ -703,22 +716,22 @@ export function* matrixJsonChunks(
     let copied = false;
     if (same && started && gRows.buf !== null) {
       const rc = gRows;
-      rc.nd = 0;
-      copied = true;
-      for (let h = 0; h < G; h++) {
-        if (groupLists[gAt + h] !== groupLists[gAt - G + h] && !rc.add(h)) {
-          copied = false;
-          break;
-        }
-      }
+      copied = listDiff.cells(g, g - 1, rc);
       if (copied) {
         rc.copy(out, wide, entry);
         const buf = rc.buf!;
         const off = rc.off;
-        for (let h = 0; h < G; h++) {
-          if (groupLists[gAt + h]! < 0) continue;
-          const p = rc.start + off[h]! + 2;
-          for (let x = firstDigit; x < gLen; x++) buf[p + x] = gDigits[x]!;
+        if (firstDigit === gLen - 1) {
+          // Only the last digit of g changed (nine rows in ten): one byte per entry.
+          const d = gDigits[firstDigit]!;
+          const at = rc.start + 2 + firstDigit;
+          for (let h = 0; h < G; h++) if (groupLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
+        } else {
+          for (let h = 0; h < G; h++) {
+            if (groupLists[gAt + h]! < 0) continue;
+            const p = rc.start + off[h]! + 2;
+            for (let x = firstDigit; x < gLen; x++) buf[p + x] = gDigits[x]!;
+          }
         }
       }
     }
