@@ -262,7 +262,9 @@ class ByteChunks {
   /** A buffer the consumer is done with, else a new one. */
   #fresh(): Uint8Array {
     const b = this.#free.pop();
-    return b === undefined ? new Uint8Array(this.#chunkBytes + 4096) : new Uint8Array(b.buffer);
+    // Room for a chunk and one more row as long as a chunk (a chunk is taken after the row that
+    // fills it), so that a long row rarely grows the buffer; pages never written cost nothing.
+    return b === undefined ? new Uint8Array(2 * this.#chunkBytes + 4096) : new Uint8Array(b.buffer);
   }
 
   /** Room for `k` more bytes. */
