@@ -321,7 +321,8 @@ export interface CompactMatrix {
   readonly findings: readonly Finding[];
   /**
    * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
-   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does).
+   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does); two bytes
+   * per pair while every index fits (`widenFor`).
    */
   readonly groupLists: Int16Array | Int32Array;
   /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
@@ -362,12 +363,6 @@ export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 export interface CompactOptions {
   /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
   readonly shareWalks?: boolean;
-}
-
-/** `t.fill(v, from, to)`, short ranges without the call into the runtime. */
-function fillRange(t: Int8Array | Int16Array | Int32Array, v: number, from: number, to: number) {
-  if (to - from > 64) t.fill(v, from, to);
-  else for (let k = from; k < to; k++) t[k] = v;
 }
 
 /** `t`, or a copy four bytes per entry when `id` does not fit in two. */
@@ -646,7 +641,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
             cls = classCode.get(localityClass(fabric, devs[a]!, devs[first[h0]!]!, null))!;
             crossClass[hh] = cls;
           }
-          fillRange(groupClass, cls, rowG + h0, rowG + h1);
+          for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
           if (t !== MT_BUS_ADDR) {
             let id = crossLists[hh]!;
             let more = h1 - h0;
@@ -656,7 +651,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
             }
             crossWalked += more;
             groupLists = widenFor(groupLists, id);
-            fillRange(groupLists, id, rowG + h0, rowG + h1);
+            const lists = groupLists;
+            for (let k = rowG + h0; k < rowG + h1; k++) lists[k] = id;
           }
           r = r1;
           continue;
