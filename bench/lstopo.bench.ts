@@ -21,6 +21,26 @@ const RUNS = 5;
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const cli = join(repo, 'dist/cli/main.js');
 
+/**
+ * Floors: what any Node program pays on the same inputs before doing peerdma's work. `floorDir`
+ * lists sys/bus/pci/devices, resolves each link, and per function reads config, resource and
+ * numa_node into one buffer and reads the iommu_group and driver links (fewer files than
+ * lstopo's six per function, and nothing parsed); `floorTgz` only inflates the .tar.gz, streamed in
+ * 1 MiB pieces. Both start Node. No double quotes or single quotes: they go inside sh -c '…'.
+ */
+const FLOOR_DIR = [
+  'const fs=require(`node:fs`);const r=process.argv[1]+`/sys/bus/pci/devices/`;',
+  'const b=Buffer.allocUnsafe(65536);',
+  'for(const n of fs.readdirSync(r)){const d=r+fs.readlinkSync(r+n);',
+  'for(const a of [`config`,`resource`,`numa_node`]){let fd;try{fd=fs.openSync(d+`/`+a,`r`)}catch{continue}',
+  'fs.readSync(fd,b,0,65536,null);fs.closeSync(fd)}',
+  'for(const l of [`iommu_group`,`driver`]){try{fs.readlinkSync(d+`/`+l)}catch{}}}',
+].join('');
+const FLOOR_TGZ = [
+  'const z=require(`node:zlib`).createGunzip({chunkSize:1<<20});let n=0;',
+  'z.on(`data`,(c)=>{n+=c.length});z.end(require(`node:fs`).readFileSync(process.argv[1]));',
+].join('');
+
 /** CPU seconds (user + sys) the shell's children used running `cmd`. */
 function childCpuMs(cmd: string): number {
   const r = spawnSync('sh', ['-c', `${cmd} >/dev/null 2>&1; times`], { encoding: 'utf8' });
@@ -90,6 +110,8 @@ export default async (): Promise<BenchRow[]> => {
       dir: `${process.execPath} ${cli} topo --json --from ${tree}`,
       tgz: `${process.execPath} ${cli} topo --json --from ${tgz}`,
       node: `${process.execPath} -e 0`,
+      floorDir: `${process.execPath} -e '${FLOOR_DIR}' ${tree}`,
+      floorTgz: `${process.execPath} -e '${FLOOR_TGZ}' ${tgz}`,
       ...(lstopo !== null ? { lstopo: `${lstopo} --input ${tree} --of xml` } : {}),
     };
     const cpu: Record<string, number[]> = {};
@@ -122,6 +144,22 @@ export default async (): Promise<BenchRow[]> => {
         note: note('tgz'),
       },
     ];
+    rows.push(
+      {
+        name: 'floor: Node reading 3 files + 2 links per function of DIR, nothing parsed',
+        medianMs: m('floorDir'),
+        peakRssMb: Number.NaN,
+        goal: 'floor',
+        note: note('floorDir'),
+      },
+      {
+        name: 'floor: Node inflating the .tar.gz only (1 MiB pieces)',
+        medianMs: m('floorTgz'),
+        peakRssMb: Number.NaN,
+        goal: 'floor',
+        note: note('floorTgz'),
+      },
+    );
     if (lstopo !== null) {
       rows.push({
         name: `${lstopo} --input DIR --of xml (baseline)`,

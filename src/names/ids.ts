@@ -28,6 +28,10 @@ const CLASS_RE = /^C ([0-9a-fA-F]{2})\s+(.*)$/;
 const SUBCLASS_RE = /^\t([0-9a-fA-F]{2})\s+(.*)$/;
 const PROGIF_RE = /^\t\t([0-9a-fA-F]{2})\s+(.*)$/;
 const OTHER_SECTION_RE = /^[A-Z] /;
+const BLANK_RE = /^\s*$/;
+const TAB = 0x09;
+const CR = 0x0d;
+const HASH = 0x23;
 
 const hx = (s: string) => Number.parseInt(s, 16);
 
@@ -76,9 +80,15 @@ export class PciIds {
     return this.vendors.size > 0;
   }
 
-  /** Adds one pci.ids file's entries (E_PARSE naming file and line on a malformed line). */
+  /**
+   * Adds one pci.ids file's entries (E_PARSE naming file and line on a malformed line). The text is
+   * walked line by line without splitting it; the indented lines of a vendor or section that is
+   * skipped are passed over by looking only at their first character (a machine uses a few dozen of
+   * the file's thousands of vendors).
+   */
   merge(file: PciIdsSource, vendors?: ReadonlySet<number>): void {
-    const lines = file.text.split('\n');
+    const text = file.text;
+    const end = text.length;
     let vendor = -1;
     let device = -1;
     let cls = -1;
@@ -86,10 +96,19 @@ export class PciIds {
     let skipping = false;
     const fail = (i: number, why: string) =>
       new PeerdmaError('E_PARSE', `pci.ids: ${why}`, { file: file.name, line: i + 1 });
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.replace(/\r$/, '');
-      if (line.startsWith('#') || /^\s*$/.test(line)) continue;
-      if (!line.startsWith('\t')) {
+    let i = -1; // line index
+    let next = 0; // where the next line starts
+    while (next <= end) {
+      const start = next;
+      let nl = text.indexOf('\n', start);
+      if (nl < 0) nl = end;
+      next = nl + 1;
+      i++;
+      const first = text.charCodeAt(start);
+      if (first === TAB && skipping) continue;
+      const line = text.slice(start, text.charCodeAt(nl - 1) === CR && nl > start ? nl - 1 : nl);
+      if (first === HASH || BLANK_RE.test(line)) continue;
+      if (first !== TAB) {
         vendor = device = cls = sub = -1;
         skipping = false;
         const c = CLASS_RE.exec(line);
@@ -108,7 +127,6 @@ export class PciIds {
           throw fail(i, `expected 'vvvv  vendor name' or 'C cc  class name', got '${clip(line)}'`);
         continue;
       }
-      if (skipping) continue;
       if (vendor >= 0) {
         const ss = SUBSYS_RE.exec(line);
         const d = ss ? null : DEVICE_RE.exec(line);

@@ -15,9 +15,10 @@ import type { VirtualFs } from '../ingest/types.js';
 export function readLimit(path: string): number {
   const slash = path.lastIndexOf('/');
   const name = slash < 0 ? path : path.slice(slash + 1);
-  if (name === 'config') return 4096;
+  if (name === 'config') return CONFIG_LIMIT;
   return PROC_FILE.test(path) ? PROC_LIMIT : ATTR_LIMIT;
 }
+export const CONFIG_LIMIT = 4096;
 export const ATTR_LIMIT = 64 * 1024;
 export const PROC_LIMIT = 16 * 1024 * 1024;
 const PROC_FILE = /(^|\/)proc\//;
@@ -32,6 +33,8 @@ export interface TreeDir {
   readonly t: 'dir';
   readonly kids: Map<string, TreeNode>;
   sorted?: readonly string[];
+  /** Of a root whose files are FileIds: what they index. */
+  files?: FileTable;
 }
 /**
  * A file of the tree: `len` stored bytes at `off` in a shared arena, then zeros up to `size` (a
@@ -44,15 +47,76 @@ export interface TreeFile {
   readonly len: number;
   readonly size: number;
 }
-export type TreeNode = TreeDir | TreeFile | { readonly t: 'link'; readonly target: string };
+/**
+ * A file of a tree read from a tar: its index in the root's `files`. A snapshot has ~16 files per
+ * PCI function; a number in the directory's map is no object for the garbage collector to move.
+ */
+export type FileId = number;
+export interface TreeLink {
+  readonly t: 'link';
+  readonly target: string;
+}
+/** A symbolic link: an object, or (in a tree read from a tar: 40,000 of them) just its target. */
+export type TreeNode = TreeDir | TreeFile | FileId | TreeLink | string;
+
+export const isDir = (n: TreeNode | undefined): n is TreeDir =>
+  typeof n === 'object' && n.t === 'dir';
+export const isLink = (n: TreeNode | undefined): n is TreeLink | string =>
+  typeof n === 'string' || (typeof n === 'object' && n.t === 'link');
+export const linkTarget = (n: TreeLink | string): string => (typeof n === 'string' ? n : n.target);
+export const nodeKind = (n: TreeNode): 'dir' | 'file' | 'link' =>
+  typeof n === 'number' ? 'file' : typeof n === 'string' ? 'link' : n.t;
 
 /** The bytes of a tree file (a fresh zero-padded copy when its tail was trimmed). */
 export function fileBytes(f: TreeFile): Uint8Array {
-  const stored = f.buf.subarray(f.off, f.off + f.len);
-  if (f.len === f.size) return stored;
-  const out = new Uint8Array(f.size);
+  return storedBytes(f.buf, f.off, f.len, f.size);
+}
+
+/** The bytes of a file of the tree under `root`, whichever way it is held. */
+export function nodeBytes(root: TreeDir, f: TreeFile | FileId): Uint8Array {
+  if (typeof f !== 'number') return fileBytes(f);
+  if (root.files === undefined) throw new Error(`file ${f} of a tree without a file table`);
+  return root.files.bytes(f);
+}
+
+function storedBytes(buf: Uint8Array, off: number, len: number, size: number): Uint8Array {
+  const stored = buf.subarray(off, off + len);
+  if (len === size) return stored;
+  const out = new Uint8Array(size);
   out.set(stored);
   return out;
+}
+
+/** The files of a tree as columns (arena, offset, stored length, size), by FileId. */
+export class FileTable {
+  readonly #arenas: Uint8Array[] = [];
+  // (Offsets, lengths and sizes are at most an arena: 16 MiB, the largest read of one file.)
+  #cols = new Int32Array(0);
+  #n = 0;
+
+  /** A file of `len` bytes at `off` in `arena`, zeros after them up to `size`. */
+  add(arena: Uint8Array, off: number, len: number, size: number): FileId {
+    const arenas = this.#arenas;
+    if (arenas.length === 0 || arenas[arenas.length - 1] !== arena) arenas.push(arena);
+    const i = this.#n * 4;
+    if (i === this.#cols.length) {
+      const bigger = new Int32Array(Math.max(4096, i * 2));
+      bigger.set(this.#cols);
+      this.#cols = bigger;
+    }
+    const c = this.#cols;
+    c[i] = arenas.length - 1;
+    c[i + 1] = off;
+    c[i + 2] = len;
+    c[i + 3] = size;
+    return this.#n++;
+  }
+
+  bytes(id: FileId): Uint8Array {
+    const i = id * 4;
+    const c = this.#cols;
+    return storedBytes(this.#arenas[c[i]!]!, c[i + 1]!, c[i + 2]!, c[i + 3]!);
+  }
 }
 
 export const newDir = (): TreeDir => ({ t: 'dir', kids: new Map() });
@@ -72,11 +136,11 @@ export interface InsertMemo {
 export function insert(
   root: TreeDir,
   path: string,
-  given: TarNode | TreeFile,
+  given: TarNode | TreeNode,
   memo?: InsertMemo,
 ): void {
   const node: TreeNode =
-    given.t === 'file' && 'data' in given
+    typeof given === 'object' && given.t === 'file' && 'data' in given
       ? { t: 'file', buf: given.data, off: 0, len: given.data.length, size: given.data.length }
       : (given as TreeNode);
   const slash = path.lastIndexOf('/');
@@ -86,7 +150,7 @@ export function insert(
   else if (dirPath !== '') {
     for (const c of dirPath.split('/')) {
       let next = cur.kids.get(c);
-      if (next === undefined || next.t !== 'dir') {
+      if (!isDir(next)) {
         next = newDir();
         cur.kids.set(c, next);
       }
@@ -104,8 +168,8 @@ export function insert(
     if (had === undefined) names.set(last, last);
     else last = had;
   }
-  if (node.t === 'dir') {
-    if (cur.kids.get(last)?.t !== 'dir') cur.kids.set(last, newDir());
+  if (isDir(node)) {
+    if (!isDir(cur.kids.get(last))) cur.kids.set(last, newDir());
   } else cur.kids.set(last, node);
 }
 
@@ -116,7 +180,7 @@ export function paths(dir: TreeDir, prefix = ''): string[] {
     const p = prefix === '' ? name : `${prefix}/${name}`;
     out.push(p);
     const n = dir.kids.get(name)!;
-    if (n.t === 'dir') out.push(...paths(n, p));
+    if (isDir(n)) out.push(...paths(n, p));
   }
   return out;
 }
@@ -145,22 +209,23 @@ export function walk(
     const next = cur.kids.get(c);
     if (next === undefined) return undefined;
     const last = todo.length === 0;
-    if (next.t === 'link' && (!last || follow)) {
+    if (isLink(next) && (!last || follow)) {
       if (++links > MAX_SYMLINKS) {
         throw new PeerdmaError('E_PARSE', `symlink loop (more than ${MAX_SYMLINKS} links)`, {
           file: label,
           field: path,
         });
       }
-      if (next.target.startsWith('/')) {
+      const target = linkTarget(next);
+      if (target.startsWith('/')) {
         cur = root;
         trail.length = 0;
       }
-      const parts = comps(next.target);
+      const parts = comps(target);
       for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
       continue;
     }
-    if (next.t === 'dir') {
+    if (isDir(next)) {
       trail.push(cur);
       cur = next;
       continue;
@@ -209,40 +274,56 @@ export function tarBase256(b: Uint8Array, o: number, n: number): number {
   return v;
 }
 
+/** How many directory paths a tree VirtualFs remembers (the 10,000-function snapshot: 20,028). */
+const DIR_PATHS = 1 << 16;
+
 /** A VirtualFs over an in-memory tree (a tar read into memory, a test's map, a dropped file). */
 export function treeVfs(root: TreeDir, label: string): VirtualFs {
-  // The loader reads many attributes of one directory in a row: remember the last directory.
+  // The loader reads many attributes of one directory in a row, and comes back to a directory
+  // (a function's, its parent bridge's, an IOMMU group's) many times: the tree never changes
+  // under a VirtualFs, so each directory path is walked (symlinks followed) once.
   let memoPath: string | null = null;
   let memoDir: TreeDir | undefined;
+  const dirs = new Map<string, TreeDir | null>();
   const node = (p: string, follow: boolean): TreeNode | undefined => {
     const slash = p.lastIndexOf('/');
     const name = p.slice(slash + 1);
     if (name === '' || name === '.' || name === '..') return walk(root, p, follow, label);
     const dirPath = slash < 0 ? '' : p.slice(0, slash);
     if (dirPath !== memoPath) {
-      const d = dirPath === '' ? root : walk(root, dirPath, true, label);
+      let d = dirs.get(dirPath);
+      if (d === undefined) {
+        const n = dirPath === '' ? root : walk(root, dirPath, true, label);
+        d = isDir(n) ? n : null;
+        if (dirs.size >= DIR_PATHS) dirs.clear();
+        dirs.set(dirPath, d);
+      }
       memoPath = dirPath;
-      memoDir = d?.t === 'dir' ? d : undefined;
+      memoDir = d ?? undefined;
     }
     const n = memoDir?.kids.get(name);
-    return n?.t === 'link' && follow ? walk(root, p, true, label) : n;
+    return follow && isLink(n) ? walk(root, p, true, label) : n;
   };
   return {
     label,
-    kind: (p) => (p === '' ? 'dir' : node(p, false)?.t),
+    kind(p) {
+      if (p === '') return 'dir';
+      const n = node(p, false);
+      return n === undefined ? undefined : nodeKind(n);
+    },
     list(p) {
       const n = p === '' ? root : node(p, true);
-      if (n?.t !== 'dir') return undefined;
+      if (!isDir(n)) return undefined;
       n.sorted ??= [...n.kids.keys()].sort();
       return n.sorted;
     },
     readlink(p) {
       const n = node(p, false);
-      return n?.t === 'link' ? n.target : undefined;
+      return isLink(n) ? linkTarget(n) : undefined;
     },
     read(p) {
       const n = node(p, true);
-      return n?.t === 'file' ? fileBytes(n) : undefined;
+      return n === undefined || isDir(n) || isLink(n) ? undefined : nodeBytes(root, n);
     },
   };
 }

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import { packTarGz } from './snapshot.js';
+import { craft } from './testing/tar-craft.js';
 import { dirVfs, memoryVfs, parseTar, tarVfs } from './vfs.js';
 import { TarReader } from './vfs-tar.js';
 
@@ -151,43 +152,6 @@ describe('dirVfs', () => {
     }
   });
 });
-
-/** Tar building blocks for crafted archives: ustar headers, pax records, bodies. */
-export const craft = {
-  header(path: string, size: number, type = '0', sizeField?: string): Buffer {
-    const raw = Buffer.alloc(512);
-    raw.write(path, 0);
-    raw.write('0000644\0', 100);
-    raw.write(sizeField ?? `${size.toString(8).padStart(11, '0')}\0`, 124);
-    raw.write(type, 156);
-    raw.write('ustar\0', 257);
-    raw.write('00', 263);
-    raw.write('        ', 148);
-    let sum = 0;
-    for (const b of raw) sum += b;
-    raw.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    return raw;
-  },
-  body(data: Buffer): Buffer {
-    return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-  },
-  pax(records: Record<string, string>): Buffer {
-    let text = '';
-    for (const [k, v] of Object.entries(records)) {
-      const rest = ` ${k}=${v}\n`;
-      let n = rest.length + 1;
-      while (String(n).length + rest.length !== n) n++;
-      text += `${n}${rest}`;
-    }
-    const data = Buffer.from(text);
-    return Buffer.concat([craft.header('PaxHeader/x', data.length, 'x'), craft.body(data)]);
-  },
-  file(path: string, text: string): Buffer {
-    const data = Buffer.from(text);
-    return Buffer.concat([craft.header(path, data.length), craft.body(data)]);
-  },
-  end: () => Buffer.alloc(1024),
-};
 
 describe('tar reader on crafted archives', () => {
   const typed = (code: string, re?: RegExp) => (e: unknown) =>

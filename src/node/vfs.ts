@@ -12,10 +12,10 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import type { VirtualFs } from '../ingest/types.js';
 import { openReadFlags } from './files.js';
+import { GunzipError, gunzipPieces } from './gunzip.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
@@ -220,31 +220,14 @@ export function dirVfs(root: string): DirVfs {
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */
 export async function tarVfs(bytes: Uint8Array, label: string): Promise<VirtualFs> {
   const reader = new TarReader(label);
-  await new Promise<void>((resolve, reject) => {
-    const gz = createGunzip({ chunkSize: 1024 * 1024 });
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (failed) return;
-      failed = true;
-      gz.destroy();
-      reject(e);
-    };
-    gz.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      try {
-        reader.push(chunk);
-      } catch (e) {
-        fail(e);
-      }
-    });
-    gz.on('error', (e) =>
-      fail(new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label })),
-    );
-    gz.on('end', () => {
-      if (!failed) resolve();
-    });
-    gz.end(bytes);
-  });
+  try {
+    await gunzipPieces(bytes, (piece) => reader.push(piece));
+  } catch (e) {
+    if (e instanceof GunzipError) {
+      throw new PeerdmaError('E_PARSE', `not a readable .tar.gz: ${e.message}`, { file: label });
+    }
+    throw e;
+  }
   return memoryVfs(reader.end(), label);
 }
 

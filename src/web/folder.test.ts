@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { loadSysfs } from '../ingest/sysfs/index.js';
-import { fileBytes, type TreeDir, type TreeNode, treeVfs, walk } from '../node/vfs-tree.js';
+import {
+  isDir,
+  isLink,
+  nodeBytes,
+  type TreeDir,
+  type TreeNode,
+  treeVfs,
+  walk,
+} from '../node/vfs-tree.js';
 import {
   type DroppedEntry,
   directoryEntries,
@@ -21,8 +29,8 @@ function regularFiles(dir: TreeDir, prefix: string): FolderFile[] {
   const out: FolderFile[] = [];
   for (const [name, kid] of dir.kids) {
     const p = `${prefix}/${name}`;
-    if (kid.t === 'dir') out.push(...regularFiles(kid, p));
-    else if (kid.t === 'file') out.push({ path: p, bytes: fileBytes(kid) });
+    if (isDir(kid)) out.push(...regularFiles(kid, p));
+    else if (!isLink(kid)) out.push({ path: p, bytes: nodeBytes(dir, kid) });
   }
   return out;
 }
@@ -78,10 +86,10 @@ describe('a capture folder opened in the browser', () => {
       const kids = new Map<string, TreeNode>();
       for (const [n, k] of dir.kids) {
         const p = at === '' ? n : `${at}/${n}`;
-        if (k.t === 'link' && (n === 'driver' || at === 'sys/bus/pci/devices')) {
+        if (isLink(k) && (n === 'driver' || at === 'sys/bus/pci/devices')) {
           const target = walk(tar, p, true, 'x');
-          if (target?.t === 'dir') kids.set(n, { t: 'dir', kids: new Map(target.kids) });
-        } else kids.set(n, k.t === 'dir' ? follow(k, p) : k);
+          if (isDir(target)) kids.set(n, { t: 'dir', kids: new Map(target.kids) });
+        } else kids.set(n, isDir(k) ? follow(k, p) : k);
       }
       return { t: 'dir', kids };
     };
@@ -115,7 +123,7 @@ function fakeEntry(dir: TreeDir, name: string, batch: number): DroppedEntry<Uint
     isFile: false,
     isDirectory: true,
     createReader() {
-      const kids = [...dir.kids].filter(([, k]) => k.t !== 'link'); // links are skipped
+      const kids = [...dir.kids].filter(([, k]) => !isLink(k)); // links are skipped
       let at = 0;
       return {
         readEntries(ok) {
@@ -124,13 +132,13 @@ function fakeEntry(dir: TreeDir, name: string, batch: number): DroppedEntry<Uint
           setTimeout(() =>
             ok(
               part.map(([n, k]) =>
-                k.t === 'dir'
+                isDir(k)
                   ? fakeEntry(k, n, batch)
                   : {
                       name: n,
                       isFile: true,
                       isDirectory: false,
-                      file: (done) => setTimeout(() => done(fileBytes(k as never)), 0),
+                      file: (done) => setTimeout(() => done(nodeBytes(dir, k as never)), 0),
                     },
               ),
             ),

@@ -13,7 +13,15 @@
 import { type LoadWarning, PeerdmaError } from '../errors/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { LoadResult } from '../ingest/types.js';
-import { insert, newDir, normalise, type TreeDir, treeVfs } from '../node/vfs-tree.js';
+import {
+  insert,
+  isDir,
+  isLink,
+  newDir,
+  normalise,
+  type TreeDir,
+  treeVfs,
+} from '../node/vfs-tree.js';
 import { BROWSER_TAR_LIMITS } from './tar.js';
 
 /** One file of a folder, by its path inside the folder (`webkitRelativePath`, or the entry's). */
@@ -47,7 +55,7 @@ export function folderTree(files: readonly FolderFile[], label: string): TreeDir
   }
   // The bus list at the top or one folder down (where the sysfs loader looks for `sys/`).
   dropBusList(root);
-  for (const kid of root.kids.values()) if (kid.t === 'dir') dropBusList(kid);
+  for (const kid of root.kids.values()) if (isDir(kid)) dropBusList(kid);
   restoreDrivers(root, []);
   return root;
 }
@@ -57,7 +65,7 @@ function dropBusList(dir: TreeDir): void {
   let cur: TreeDir = dir;
   for (const c of ['sys', 'bus', 'pci']) {
     const next = cur.kids.get(c);
-    if (next?.t !== 'dir') return;
+    if (!isDir(next)) return;
     cur = next;
   }
   cur.kids.delete('devices');
@@ -75,7 +83,12 @@ export function ueventDriver(text: string): string | null {
  */
 function restoreDrivers(dir: TreeDir, at: readonly string[]): void {
   const uevent = dir.kids.get('uevent');
-  if (uevent?.t === 'file' && dir.kids.get('driver')?.t !== 'link' && dir.kids.has('config')) {
+  if (
+    typeof uevent === 'object' &&
+    uevent.t === 'file' &&
+    !isLink(dir.kids.get('driver')) &&
+    dir.kids.has('config')
+  ) {
     const name = ueventDriver(
       utf8.decode(uevent.buf.subarray(uevent.off, uevent.off + uevent.len)),
     );
@@ -85,7 +98,7 @@ function restoreDrivers(dir: TreeDir, at: readonly string[]): void {
       dir.kids.set('driver', { t: 'link', target: `${up}sys/bus/pci/drivers/${name}` });
     }
   }
-  for (const [name, kid] of dir.kids) if (kid.t === 'dir') restoreDrivers(kid, [...at, name]);
+  for (const [name, kid] of dir.kids) if (isDir(kid)) restoreDrivers(kid, [...at, name]);
 }
 
 /** The warning every folder load carries: what the browser's copy of it cannot say. */

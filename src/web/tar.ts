@@ -9,6 +9,7 @@ import {
   tarBase256 as base256,
   insert,
   newDir,
+  nodeKind,
   normalise,
   tarOctal as octal,
   type TreeDir,
@@ -124,7 +125,7 @@ export function readTar(
     else if (type === '2') insert(root, path, { t: 'link', target: linkpath });
     else if (type === '1') {
       const target = walk(root, normalise(linkpath), false, label);
-      if (target?.t === 'file') insert(root, path, target);
+      if (target !== undefined && nodeKind(target) === 'file') insert(root, path, target);
     } else if (type === '0' || type === '\0' || type === '7')
       insert(root, path, { t: 'file', data: body.slice() });
   }
