@@ -321,9 +321,10 @@ export interface CompactMatrix {
   readonly findings: readonly Finding[];
   /**
    * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
-   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does).
+   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does); two bytes
+   * per pair while every index fits (`widenFor`).
    */
-  readonly groupLists: Int32Array;
+  readonly groupLists: Int16Array | Int32Array;
   /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
   readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
@@ -362,6 +363,86 @@ export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 export interface CompactOptions {
   /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
   readonly shareWalks?: boolean;
+}
+
+/** `t`, or a copy four bytes per entry when `id` does not fit in two. */
+export function widenFor(t: Int16Array | Int32Array, id: number): Int16Array | Int32Array {
+  return id > 0x7fff && t instanceof Int16Array ? Int32Array.from(t) : t;
+}
+
+/** A finding of a pair without the pair's own names (PAIR_SUBJECT codes: an empty subject). */
+function own(x: Issue): Finding {
+  const f = issueFinding(x);
+  // These name the pair itself, which the reference to the finding already says.
+  return PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
+}
+
+/**
+ * Distinct findings in order of first appearance. A finding's identity is its JSON (`jsonKey` of
+ * code, subject, evidence, hint); it is spelled only when another finding has the same hash of
+ * code and subject (most are new: a walk or an ACS list gives a subject of its own).
+ */
+class FindingTable {
+  readonly list: Finding[] = [];
+  /** Hash of code and subject (a coarser identity) → indexes of the findings with it. */
+  readonly #byHash = new Map<number, number[]>();
+  /** A number per code and subject string, for the hash. */
+  readonly #words = new Map<string, number>();
+  /** jsonKey of each finding, once needed. */
+  readonly #keys: (string | undefined)[] = [];
+
+  #identity(k: number): string {
+    let key = this.#keys[k];
+    if (key === undefined) {
+      const f = this.list[k]!;
+      key = jsonKey([f.code, f.subject, f.evidence, f.hint]);
+      this.#keys[k] = key;
+    }
+    return key;
+  }
+
+  #word(s: string): number {
+    let w = this.#words.get(s);
+    if (w === undefined) {
+      w = this.#words.size + 1;
+      this.#words.set(s, w);
+    }
+    return w;
+  }
+
+  /** Equal findings have equal codes and subjects, so equal hashes. */
+  #hash(f: Finding): number {
+    let h = this.#word(f.code);
+    for (const s of f.subject) h = (Math.imul(h, 0x9e3779b1) + this.#word(s)) | 0;
+    return (Math.imul(h, 31) + f.subject.length) | 0;
+  }
+
+  /** The index of a finding equal to f, if there is one. */
+  find(f: Finding): number | undefined {
+    return this.#find(f, this.#byHash.get(this.#hash(f)));
+  }
+
+  /** The index of f in the table (added when new). */
+  add(f: Finding): number {
+    const hash = this.#hash(f);
+    let same = this.#byHash.get(hash);
+    const got = this.#find(f, same);
+    if (got !== undefined) return got;
+    if (same === undefined) {
+      same = [];
+      this.#byHash.set(hash, same);
+    }
+    const k = this.list.length;
+    this.list.push(f);
+    same.push(k);
+    return k;
+  }
+
+  #find(f: Finding, same: readonly number[] | undefined): number | undefined {
+    if (same === undefined) return undefined;
+    const key = jsonKey([f.code, f.subject, f.evidence, f.hint]);
+    return same.find((k) => this.#identity(k) === key);
+  }
 }
 
 export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): CompactMatrix {
@@ -414,8 +495,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       }
     }
   }
-  const findings: Finding[] = [];
-  const findingIdx = new Map<string, number>();
+  const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
   const listOf = (fs: readonly number[]): number => {
@@ -432,24 +512,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   /** Findings by verdict key (verdict-key.ts): pairs with one key share one walk. */
   const byKey = new Map<string, number>();
   let computed = 0;
-  /** A finding (endpoints dropped from the subject) and its identity in the table. */
-  const own = (x: Issue): { f: Finding; key: string } => {
-    const f = issueFinding(x);
-    // These name the pair itself, which the reference to the finding already says.
-    const o = PAIR_SUBJECT.has(f.code) ? { ...f, subject: [] } : f;
-    return { f: o, key: jsonKey([o.code, o.subject, o.evidence, o.hint]) };
-  };
   /** The index of an issue in the findings table (added when new). */
-  const indexOf = (x: Issue): number => {
-    const { f, key } = own(x);
-    let k = findingIdx.get(key);
-    if (k === undefined) {
-      k = findings.length;
-      findingIdx.set(key, k);
-      findings.push(f);
-    }
-    return k;
-  };
+  const indexOf = (x: Issue): number => findings.add(own(x));
   /** Walk one pair; its findings as indexes into the table. */
   const walk = (i: number, j: number): number[] => {
     const a = devs[i]!;
@@ -492,7 +556,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
-        const first = findingIdx.get(own(acsIssue(env, route!, common.bdf)).key);
+        const first = findings.find(own(acsIssue(env, route!, common.bdf)));
         afterAcs.set(common, first !== undefined && first === fs[0] ? fs.slice(1) : null);
       }
       id = listOf(fs);
@@ -521,7 +585,12 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
   const crossClass = new Int8Array(H * H).fill(-1);
   const crossLists = new Int32Array(H * H).fill(-2); // -2: not walked yet
-  const groupLists = new Int32Array(G * G).fill(-1);
+  // Two bytes per group pair while the list indexes fit (fewer pages of fresh memory to fault in).
+  let groupLists: Int16Array | Int32Array = new Int16Array(G * G).fill(-1);
+  const setList = (at: number, id: number): void => {
+    groupLists = widenFor(groupLists, id);
+    groupLists[at] = id;
+  };
   const byHostBridges = share && changed.size === 0;
   const first = Int32Array.from(members, (ms) => ms[0]!);
   // The device on the root bus above each group: two groups below different ones share no
@@ -538,50 +607,104 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     return t;
   });
   let crossWalked = 0; // counted here, added to `walked` after the loop
+  // Runs of neighbouring groups with one host bridge and one device on the root bus above them.
+  const runs = [0];
+  for (let h = 1; h < G; h++)
+    if (groupHb[h] !== groupHb[h - 1] || groupTop[h] !== groupTop[h - 1]) runs.push(h);
+  runs.push(G);
+  const R = runs.length - 1;
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
     const rowA = a * n;
     const rowG = g * G;
     const top = groupTop[g]!;
-    for (let h = 0; h < G; h++) {
-      const hb = groupHb[h]!;
-      if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
-        // No common upstream device (so g ≠ h): the first device of each group.
-        const b = first[h]!;
-        const t = mapType[rowA + b]!;
-        if (t !== MT_UNCERTAIN) {
+    /** Whether run r shares no upstream device with g (without a command line). */
+    const apart = (r: number) =>
+      byHostBridges && (groupHb[runs[r]!] !== hg || groupTop[runs[r]!] !== top);
+    for (let r = 0; r < R; ) {
+      const h0 = runs[r]!;
+      const hb = groupHb[h0]!;
+      let r1 = r + 1;
+      if (apart(r)) {
+        // Neighbouring runs under one host bridge sharing no upstream device with g, of one map
+        // type: one class and one list (what pairOfGroups gives each of them), set at once.
+        while (r1 < R && groupHb[runs[r1]!] === hb && apart(r1)) r1++;
+        const h1 = runs[r1]!;
+        const t = mapType[rowA + first[h0]!]!;
+        let h = h0 + 1;
+        while (h < h1 && mapType[rowA + first[h]!] === t) h++;
+        if (t !== MT_UNCERTAIN && h === h1) {
           const hh = hg * H + hb;
           let cls = crossClass[hh]!;
           if (cls < 0) {
-            cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+            cls = classCode.get(localityClass(fabric, devs[a]!, devs[first[h0]!]!, null))!;
             crossClass[hh] = cls;
           }
-          groupClass[rowG + h] = cls;
-          if (t === MT_BUS_ADDR) continue;
-          let id = crossLists[hh]!;
-          if (id === -2) crossLists[hh] = id = shared(a, b);
-          else crossWalked++;
-          groupLists[rowG + h] = id;
+          for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
+          if (t !== MT_BUS_ADDR) {
+            let id = crossLists[hh]!;
+            let more = h1 - h0;
+            if (id === -2) {
+              crossLists[hh] = id = shared(a, first[h0]!);
+              more--;
+            }
+            crossWalked += more;
+            groupLists = widenFor(groupLists, id);
+            const lists = groupLists;
+            for (let k = rowG + h0; k < rowG + h1; k++) lists[k] = id;
+          }
+          r = r1;
           continue;
         }
       }
-      const gs = members[g]!;
-      const hs = members[h]!;
-      const b = g === h ? hs[1] : hs[0]!;
-      if (b === undefined) continue; // a group of one has no pair with itself
-      const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
-      const da = devs[a]!;
-      const db = devs[b]!;
-      groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
-      if (!plain(a, b)) {
-        // An undecided pair is listed with its own missing fact: always walked.
-        groupLists[g * G + h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
+      for (let h = h0; h < runs[r1]!; h++) pairOfGroups(g, h);
+      r = r1;
+    }
+  }
+  /** Group pair (g, h): its class and findings from the first device of each group. */
+  function pairOfGroups(g: number, h: number): void {
+    const a = first[g]!;
+    const hg = groupHb[g]!;
+    const rowA = a * n;
+    const rowG = g * G;
+    const top = groupTop[g]!;
+    const hb = groupHb[h]!;
+    if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
+      // No common upstream device (so g ≠ h): the first device of each group.
+      const b = first[h]!;
+      const t = mapType[rowA + b]!;
+      if (t !== MT_UNCERTAIN) {
+        const hh = hg * H + hb;
+        let cls = crossClass[hh]!;
+        if (cls < 0) {
+          cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+          crossClass[hh] = cls;
+        }
+        groupClass[rowG + h] = cls;
+        if (t === MT_BUS_ADDR) return;
+        let id = crossLists[hh]!;
+        if (id === -2) crossLists[hh] = id = shared(a, b);
+        else crossWalked++;
+        setList(rowG + h, id);
+        return;
       }
-      // Undecided pairs name their own devices: walk each of them for its missing fact.
-      if (undecidedPair) {
-        for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
-      }
+    }
+    const gs = members[g]!;
+    const hs = members[h]!;
+    const b = g === h ? hs[1] : hs[0]!;
+    if (b === undefined) return; // a group of one has no pair with itself
+    const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
+    const da = devs[a]!;
+    const db = devs[b]!;
+    groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    if (!plain(a, b)) {
+      // An undecided pair is listed with its own missing fact: always walked.
+      setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
+    }
+    // Undecided pairs name their own devices: walk each of them for its missing fact.
+    if (undecidedPair) {
+      for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
     }
   }
   walked += crossWalked;
@@ -593,7 +716,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     group,
     groups: members.length,
     groupClass,
-    findings,
+    findings: findings.list,
     groupLists,
     findingLists,
     selfFindings,

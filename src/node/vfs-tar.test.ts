@@ -38,9 +38,7 @@ function blocks(e: Entry): Buffer[] {
       prefix = Buffer.from(path.slice(0, cut));
       name = Buffer.from(path.slice(cut + 1));
     }
-  } else if (e.how === 'pax' && /^[\x00-\x7f]+$/.test(path)) {
-    // (Empty or not ASCII: GNU instead. readTar's parsePax counts record lengths in characters
-    // and takes an empty path, which pax readers ignore.)
+  } else if (e.how === 'pax') {
     out.push(craft.pax({ path }));
     name = Buffer.from('ignored');
   } else if (e.how !== 'name') {

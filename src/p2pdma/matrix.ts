@@ -199,36 +199,44 @@ export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMa
   const Dist = 2 * maxLen <= 127 ? Int8Array : Int16Array;
   const distances = new Dist(n * n);
   const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
-  const plusLen = new Map<number, Int8Array | Int16Array>();
+  /**
+   * Per provider host bridge and chain length: the row as if no client shared an upstream device
+   * with the provider (route table code; distance dist_a + dist_b over full chains, or -1). A row
+   * is a copy of it with the provider's subtree below its root-bus device written level by level.
+   */
+  const plain = new Map<number, { m: Int8Array; d: Int8Array | Int16Array }>();
+  const plainRow = (hA: number, lenA: number) => {
+    const at = hA * (maxLen + 1) + lenA;
+    let got = plain.get(at);
+    if (got === undefined) {
+      const m = new Int8Array(n);
+      const d = new Dist(n);
+      for (let h = 0; h < H; h++) {
+        const from = hbLo[h]!;
+        const to = hbHi[h]!;
+        if (from < 0) continue;
+        const code = route[hA * H + h]!;
+        m.fill(code, from, to);
+        if (code === MT_NOT_SUPPORTED) d.fill(-1, from, to);
+        else for (let b = from; b < to; b++) d[b] = lenA + lenAt[b]!;
+      }
+      got = { m, d };
+      plain.set(at, got);
+    }
+    return got;
+  };
 
   for (let p = 0; p < n; p++) {
     const aNode = devNode[order[p]!]!;
     const row = p * n;
     const hA = nodeHb[aNode]!;
     const lenA = len[aNode]!;
-    // 1. Clients with no common upstream device: dist_a + dist_b over full chains, route table.
+    // 1. Clients with no common upstream device: dist_a + dist_b over full chains, route table
+    // (the cells below the provider's root-bus device are written again in 2).
     const chainUp = [...chains[aNode]!].reverse(); // c_0 = a … c_k = root-bus device
-    const top = chainUp[chainUp.length - 1]!;
-    // dist_a + dist_b for every client, per provider chain length (a handful of lengths).
-    let plusLenA = plusLen.get(lenA);
-    if (plusLenA === undefined) {
-      plusLenA = new Dist(n);
-      for (let b = 0; b < n; b++) plusLenA[b] = lenA + lenAt[b]!;
-      plusLen.set(lenA, plusLenA);
-    }
-    for (let h = 0; h < H; h++) {
-      const code = route[hA * H + h]!;
-      const fill = (from: number, to: number) => {
-        mapTypes.fill(code, row + from, row + to);
-        if (code === MT_NOT_SUPPORTED) distances.fill(-1, row + from, row + to);
-        else distances.set(plusLenA.subarray(from, to), row + from);
-      };
-      if (hbLo[h]! < 0) continue;
-      if (h === hA) {
-        fill(hbLo[h]!, lo[top]!);
-        fill(hi[top]!, hbHi[h]!);
-      } else fill(hbLo[h]!, hbHi[h]!);
-    }
+    const { m, d } = plainRow(hA, lenA);
+    mapTypes.set(m, row);
+    distances.set(d, row);
     // 2. Level by level up the provider's chain.
     const same = route[hA * H + hA]!;
     let redA = 0;

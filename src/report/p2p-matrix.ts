@@ -262,7 +262,9 @@ class ByteChunks {
   /** A buffer the consumer is done with, else a new one. */
   #fresh(): Uint8Array {
     const b = this.#free.pop();
-    return b === undefined ? new Uint8Array(this.#chunkBytes + 4096) : new Uint8Array(b.buffer);
+    // Room for a chunk and one more row as long as a chunk (a chunk is taken after the row that
+    // fills it), so that a long row rarely grows the buffer; pages never written cost nothing.
+    return b === undefined ? new Uint8Array(2 * this.#chunkBytes + 4096) : new Uint8Array(b.buffer);
   }
 
   /** Room for `k` more bytes. */
@@ -326,34 +328,177 @@ class ByteChunks {
   }
 }
 
-/**
- * Row i of an n×n distance table as a JSON array, `[0,2,-1,…]` (what `join(',')` gives), written
- * into the chunk buffer without a string per cell.
- */
-function distanceRow(d: Int8Array | Int16Array, n: number, out: ByteChunks, i: number): void {
-  // At most 6 characters per value ("-32768") plus a comma, and the brackets.
-  const buf = out.room(n * 7 + 2);
-  let at = out.at;
-  buf[at++] = 0x5b;
-  const base = i * n;
-  for (let k = 0; k < n; k++) {
-    if (k > 0) buf[at++] = 0x2c;
-    const v = d[base + k]!;
-    // The common cases inline: one digit, two digits, -1 (refused).
-    if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
-    else if (v >= 10 && v < 100) {
-      buf[at++] = 0x30 + ((v / 10) | 0);
-      buf[at++] = 0x30 + (v % 10);
-    } else if (v === -1) {
-      buf[at++] = 0x2d;
-      buf[at++] = 0x31;
-    } else {
-      const s = String(v);
-      for (let x = 0; x < s.length; x++) buf[at++] = s.charCodeAt(x);
-    }
+/** An integer in decimal at `at` of `buf` (as `String(v)` spells it); the position after it. */
+function putInt(buf: Uint8Array, at: number, v: number): number {
+  // The common cases inline: one digit, two digits, -1 (refused).
+  if (v >= 0 && v < 10) buf[at++] = 0x30 + v;
+  else if (v >= 10 && v < 100) {
+    buf[at++] = 0x30 + ((v / 10) | 0);
+    buf[at++] = 0x30 + (v % 10);
+  } else if (v === -1) {
+    buf[at++] = 0x2d;
+    buf[at++] = 0x31;
+  } else {
+    const s = String(v);
+    for (let x = 0; x < s.length; x++) buf[at++] = s.charCodeAt(x);
   }
-  buf[at++] = 0x5d;
-  out.at = at;
+  return at;
+}
+
+/** The longest text of an asciiTable, in bytes. */
+function longest(t: { off: Int32Array }): number {
+  let m = 0;
+  for (let k = 0; k + 1 < t.off.length; k++) m = Math.max(m, t.off[k + 1]! - t.off[k]!);
+  return m;
+}
+
+/** ASCII text as bytes, one after the other, and where each starts (`off[k]`…`off[k + 1]`). */
+function asciiTable(texts: readonly string[]): { bytes: Uint8Array; off: Int32Array } {
+  const off = new Int32Array(texts.length + 1);
+  let size = 0;
+  for (const t of texts) size += t.length;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  texts.forEach((t, k) => {
+    off[k] = at;
+    for (let x = 0; x < t.length; x++) bytes[at++] = t.charCodeAt(x);
+  });
+  off[texts.length] = at;
+  return { bytes, off };
+}
+
+/**
+ * The row written last, so that the next one can be written as a copy of its bytes (a memcpy per
+ * run of equal cells instead of a loop per byte) with only the cells that differ written again.
+ * Rows of the devices of one group differ only on the diagonal, and neighbouring groups' rows in a
+ * few cells. A row is a head, its cells, and a tail; the caller finds the cells that differ
+ * (`add`) and writes the first row, or any row that differs too much, itself (`done`).
+ * The last row stays in the chunk it was written to: a chunk is handed out (`take`) only after a
+ * whole row, and a chunk handed back is filled again only at the next `take`, after the next row.
+ */
+class RowCopy {
+  /** Where cell k of the last row starts, from the row's first byte; [cells]: where the last ends. */
+  readonly off: Int32Array;
+  /** The cells that differ from the last row (`nd` of them). */
+  readonly diffs: Int32Array;
+  nd = 0;
+  /** The chunk holding the last row (null: none to copy from), where the row starts, its length. */
+  buf: Uint8Array | null = null;
+  start = 0;
+  len = 0;
+  readonly #cells: number;
+
+  constructor(cells: number) {
+    this.#cells = cells;
+    this.off = new Int32Array(cells + 1);
+    // Beyond an eighth of the cells differing, writing the row afresh costs about the same.
+    this.diffs = new Int32Array(cells >> 3);
+  }
+
+  /** Note cell k as differing; false when there are too many for a copy to pay. */
+  add(k: number): boolean {
+    if (this.nd >= this.diffs.length) return false;
+    this.diffs[this.nd++] = k;
+    return true;
+  }
+
+  /** The differing cells in ascending order, each once (for `add` calls in any order). */
+  sortDiffs(): void {
+    const d = this.diffs;
+    d.subarray(0, this.nd).sort();
+    let m = 0;
+    for (let x = 0; x < this.nd; x++) if (m === 0 || d[x] !== d[m - 1]) d[m++] = d[x]!;
+    this.nd = m;
+  }
+
+  /** The row just written afresh: `len` bytes at `start` of `buf`, its cells' starts in `off`. */
+  done(buf: Uint8Array, start: number, len: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.len = len;
+  }
+
+  /**
+   * Write the last row with the cells in `diffs` (ascending, each once) written by `cell(k, buf,
+   * at)`, which returns the position after the cell; `wide`: the most bytes a cell takes. `off`
+   * becomes the new row's.
+   */
+  copy(out: ByteChunks, wide: number, cell: (k: number, buf: Uint8Array, at: number) => number) {
+    const src = this.buf!;
+    const s0 = this.start;
+    const len = this.len;
+    const buf = out.room(len + this.nd * wide);
+    const base = out.at;
+    const off = this.off;
+    const copy = (from: number, to: number, at: number) => {
+      if (to <= from) return;
+      if (src === buf) buf.copyWithin(at, s0 + from, s0 + to);
+      else buf.set(src.subarray(s0 + from, s0 + to), at);
+    };
+    let shift = 0; // how much longer the new row is so far
+    let from = 0; // the first cell of the run being copied, and its first byte (the head with cell 0)
+    let fromByte = 0;
+    for (let x = 0; x < this.nd; x++) {
+      const d = this.diffs[x]!;
+      const startD = off[d]!;
+      copy(fromByte, startD, base + fromByte + shift);
+      if (shift !== 0) for (let k = from; k < d; k++) off[k] = off[k]! + shift;
+      const oldEnd = off[d + 1]!;
+      const at = base + startD + shift;
+      const end = cell(d, buf, at);
+      off[d] = startD + shift;
+      shift += end - at - (oldEnd - startD);
+      from = d + 1;
+      fromByte = oldEnd;
+    }
+    copy(fromByte, len, base + fromByte + shift);
+    if (shift !== 0) for (let k = from; k <= this.#cells; k++) off[k] = off[k]! + shift;
+    out.at = base + len + shift;
+    this.done(buf, base, len + shift);
+  }
+}
+
+/**
+ * Where rows of an n×n table differ, four bytes at a time where the rows start on a multiple of
+ * four bytes (the cells of a differing word are then looked at one by one).
+ */
+class RowDiff {
+  readonly #t: Int8Array | Int16Array | Int32Array;
+  readonly #words: Int32Array;
+  readonly #n: number;
+  readonly #per: number; // cells per word
+  readonly #aligned: boolean;
+
+  constructor(t: Int8Array | Int16Array | Int32Array, n: number) {
+    this.#t = t;
+    this.#n = n;
+    this.#per = 4 / t.BYTES_PER_ELEMENT;
+    this.#aligned = t.byteOffset % 4 === 0 && n % this.#per === 0;
+    this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? (n * n) / this.#per : 0);
+  }
+
+  /** Note in `rc` the cells where rows i and p differ; false: too many. */
+  cells(i: number, p: number, rc: RowCopy): boolean {
+    rc.nd = 0;
+    const t = this.#t;
+    const n = this.#n;
+    const s = i * n;
+    const q = p * n;
+    if (!this.#aligned) {
+      for (let k = 0; k < n; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
+      return true;
+    }
+    const w = this.#words;
+    const per = this.#per;
+    const ws = s / per;
+    const wq = q / per;
+    for (let x = 0, e = n / per; x < e; x++) {
+      if (w[ws + x] === w[wq + x]) continue;
+      for (let k = x * per; k < (x + 1) * per; k++)
+        if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
+    }
+    return true;
+  }
 }
 
 /**
@@ -361,9 +506,10 @@ function distanceRow(d: Int8Array | Int16Array, n: number, out: ByteChunks, i: n
  * classes as one digit string per row, distances as one array per row, each distinct finding once
  * and referenced by the groups of devices it concerns. Yields the document as UTF-8 in pieces of
  * about `chunkBytes`, so a 4,096-device matrix is never one string (and never one encoding pass:
- * the digits and numbers are written as bytes). `matrixJsonText` joins it. `free`: chunks the
- * consumer has written out may be pushed there, and are then filled again (no new memory per
- * chunk; a chunk not handed back is never touched again).
+ * the digits and numbers are written as bytes; a row that differs from the one before in a few
+ * cells is a copy of its bytes, RowCopy). `matrixJsonText` joins it. `free`: chunks the consumer
+ * has written out may be pushed there, and are then filled again (no new memory per chunk; a chunk
+ * not handed back is never touched again).
  */
 export function* matrixJsonChunks(
   view: MatrixView,
@@ -403,73 +549,226 @@ export function* matrixJsonChunks(
     out.ascii('],\n');
   }
   // One ASCII digit per cell, `"0123…"`: map types from the n×n table, locality classes from the
-  // table of group pairs (row i is its group's row, with X on the diagonal).
+  // table of group pairs (row i is its group's row, with X on the diagonal). Cell k of a row is
+  // byte 1 + k.
+  const digitRows = () => {
+    const rc = new RowCopy(n);
+    for (let k = 0; k <= n; k++) rc.off[k] = 1 + k;
+    return rc;
+  };
   const mt = c.mapType;
+  const mtRows = digitRows();
+  const mtDiff = new RowDiff(mt, n);
+  let mtAt = 0; // the row being written (offset into mt)
+  const mtCell = (k: number, buf: Uint8Array, at: number): number => {
+    buf[at] = 0x30 + mt[mtAt + k]!;
+    return at + 1;
+  };
   yield* rows('mapType', (i) => {
+    mtAt = i * n;
+    if (mtRows.buf !== null && mtDiff.cells(i, i - 1, mtRows)) {
+      mtRows.copy(out, 1, mtCell);
+      return;
+    }
     const buf = out.room(n + 2);
-    let at = out.at;
+    const start = out.at;
+    let at = start;
     buf[at++] = 0x22;
-    for (let k = 0, s = i * n; k < n; k++) buf[at++] = 0x30 + mt[s + k]!;
+    for (let k = 0, s = mtAt; k < n; k++) buf[at++] = 0x30 + mt[s + k]!;
     buf[at++] = 0x22;
     out.at = at;
+    mtRows.done(buf, start, n + 2);
   });
   const { group, groupClass, groups: G } = c;
   const self = 0x30 + LOCALITY_CODES.indexOf('X');
+  // The devices of each group, ascending: group g's are memList[memStart[g]…memStart[g + 1]].
+  const memStart = new Int32Array(G + 1);
+  for (let i = 0; i < n; i++) memStart[group[i]! + 1]!++;
+  for (let g = 0; g < G; g++) memStart[g + 1]! += memStart[g]!;
+  const memList = new Int32Array(n);
+  const memAt = memStart.slice(0, G);
+  for (let i = 0; i < n; i++) memList[memAt[group[i]!]!++] = i;
+  const clsRows = digitRows();
+  const clsGroupDiff = new RowDiff(groupClass, G);
+  const clsGroups = new RowCopy(G); // the groups where two groups' rows differ (its `diffs` only)
+  let clsRow = 0; // the row being written: its device, and its group's row of groupClass
+  let clsAt = 0;
+  const clsCell = (k: number, buf: Uint8Array, at: number): number => {
+    buf[at] = k === clsRow ? self : 0x30 + groupClass[clsAt + group[k]!]!;
+    return at + 1;
+  };
+  /** Where class rows i - 1 and i differ: the two diagonal cells, and the devices of the groups
+   * whose cells in the two groups' rows differ. */
+  const clsDiffs = (i: number): boolean => {
+    const rc = clsRows;
+    rc.nd = 0;
+    if (!rc.add(i - 1) || !rc.add(i)) return false;
+    const g = group[i]!;
+    const p = group[i - 1]!;
+    if (g === p) return true;
+    if (!clsGroupDiff.cells(g, p, clsGroups)) return false;
+    for (let x = 0; x < clsGroups.nd; x++) {
+      const h = clsGroups.diffs[x]!;
+      for (let y = memStart[h]!; y < memStart[h + 1]!; y++) if (!rc.add(memList[y]!)) return false;
+    }
+    rc.sortDiffs();
+    return true;
+  };
   yield* rows('class', (i) => {
+    clsRow = i;
+    clsAt = group[i]! * G;
+    if (clsRows.buf !== null && clsDiffs(i)) {
+      clsRows.copy(out, 1, clsCell);
+      return;
+    }
     const buf = out.room(n + 2);
-    const start = out.at + 1;
-    buf[start - 1] = 0x22;
-    for (let k = 0, s = group[i]! * G; k < n; k++)
-      buf[start + k] = 0x30 + groupClass[s + group[k]!]!;
-    buf[start + i] = self;
-    buf[start + n] = 0x22;
-    out.at = start + n + 1;
+    const start = out.at;
+    buf[start] = 0x22;
+    for (let k = 0, s = clsAt; k < n; k++) buf[start + 1 + k] = 0x30 + groupClass[s + group[k]!]!;
+    buf[start + 1 + i] = self;
+    buf[start + 1 + n] = 0x22;
+    out.at = start + n + 2;
+    clsRows.done(buf, start, n + 2);
   });
-  yield* rows('distance', (i) => distanceRow(c.distance, n, out, i));
+  // `[0,2,-1,…]` (what `join(',')` gives): cell k is the number and the comma after it.
+  const dist = c.distance;
+  const dRows = new RowCopy(n);
+  const dDiff = new RowDiff(dist, n);
+  let dAt = 0;
+  const dCell = (k: number, buf: Uint8Array, at: number): number => {
+    const end = putInt(buf, at, dist[dAt + k]!);
+    if (k + 1 < n) buf[end] = 0x2c;
+    return k + 1 < n ? end + 1 : end;
+  };
+  yield* rows('distance', (i) => {
+    dAt = i * n;
+    if (dRows.buf !== null && dDiff.cells(i, i - 1, dRows)) {
+      dRows.copy(out, 7, dCell);
+      return;
+    }
+    // At most 6 characters per value ("-32768") plus a comma, and the brackets.
+    const buf = out.room(n * 7 + 2);
+    const start = out.at;
+    const off = dRows.off;
+    let at = start;
+    buf[at++] = 0x5b;
+    for (let k = 0; k < n; k++) {
+      if (k > 0) buf[at++] = 0x2c;
+      off[k] = at - start;
+      at = putInt(buf, at, dist[dAt + k]!);
+    }
+    off[n] = at - start;
+    buf[at++] = 0x5d;
+    out.at = at;
+    dRows.done(buf, start, at - start);
+  });
   out.ascii('"group":[');
   for (let i = 0; i < n; i++) {
     if (i > 0) out.ascii(',');
     out.uint(c.group[i]!);
   }
   out.ascii('],\n');
-  const finding = (f: (typeof c.findings)[number]) => ({
-    ...f,
-    text: findingText(f),
-    hintText: findingHint(f),
-  });
-  yield* rows('findings', (i) => out.text(j(finding(c.findings[i]!))), c.findings.length);
-  // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays (one per list, the tail).
+  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced when that is the same. */
+  const finding = (f: (typeof c.findings)[number]): string => {
+    const text = findingText(f);
+    const hintText = findingHint(f);
+    const own = j(f);
+    if (
+      own.length > 2 &&
+      typeof text === 'string' &&
+      (typeof hintText === 'string' || hintText === null) &&
+      !('text' in f || 'hintText' in f || 'toJSON' in f)
+    )
+      return `${own.slice(0, -1)},"text":${JSON.stringify(text)},"hintText":${JSON.stringify(hintText)}}`;
+    return j({ ...f, text, hintText });
+  };
+  yield* rows('findings', (i) => out.text(finding(c.findings[i]!)), c.findings.length);
+  // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
+  // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
   const { groupLists } = c;
-  const bytes = (t: string) => Uint8Array.from(t, (ch) => ch.charCodeAt(0));
-  const tails = c.findingLists.map((l) => bytes(`,${l.join(',')}]`));
-  const maxTail = tails.reduce((m, t) => Math.max(m, t.length), 0);
-  // `h` and `[g,` for every group, so that an entry is three short copies.
-  const hText = Array.from({ length: G }, (_, h) => bytes(String(h)));
+  const tails = asciiTable(c.findingLists.map((l) => `,${l.join(',')}]`));
+  const hs = asciiTable(Array.from({ length: G }, (_, h) => String(h)));
+  const wide = 2 + 11 + 1 + longest(hs) + longest(tails); // `,[` g `,` h tail
+  const gDigits = new Uint8Array(16);
+  let gLen = 0;
+  let gAt = 0; // the row being written (offset into groupLists)
+  const entry = (h: number, buf: Uint8Array, at: number): number => {
+    const id = groupLists[gAt + h]!;
+    if (id < 0) return at;
+    buf[at++] = 0x2c;
+    buf[at++] = 0x5b;
+    for (let x = 0; x < gLen; x++) buf[at++] = gDigits[x]!;
+    buf[at++] = 0x2c;
+    for (let x = hs.off[h]!, e = hs.off[h + 1]!; x < e; x++) buf[at++] = hs.bytes[x]!;
+    for (let x = tails.off[id]!, e = tails.off[id + 1]!; x < e; x++) buf[at++] = tails.bytes[x]!;
+    return at;
+  };
+  const gRows = new RowCopy(G);
+  const listDiff = new RowDiff(groupLists, G);
+  let started = false; // an entry was written (the next one starts with a comma)
   out.ascii('"groupFindings":[');
-  let first = true;
   for (let g = 0; g < G; g++) {
-    const head = bytes(`${first ? '' : ','}[${g},`);
-    const comma = bytes(`,[${g},`);
-    const buf = out.room(G * (comma.length + 10 + maxTail));
-    let at = out.at;
-    for (let h = 0, s = g * G; h < G; h++) {
-      const id = groupLists[s + h]!;
-      if (id < 0) continue;
-      const pre = first ? head : comma;
-      first = false;
-      for (let x = 0; x < pre.length; x++) buf[at++] = pre[x]!;
-      const ht = hText[h]!;
-      for (let x = 0; x < ht.length; x++) buf[at++] = ht[x]!;
-      const tail = tails[id]!;
-      for (let x = 0; x < tail.length; x++) buf[at++] = tail[x]!;
+    const text = String(g);
+    // Rows g - 1 and g: the same bytes where their lists agree, apart from the digits of g.
+    const same = text.length === gLen;
+    const firstDigit = same ? diffDigit(gDigits, text) : 0;
+    gLen = text.length;
+    for (let x = 0; x < gLen; x++) gDigits[x] = text.charCodeAt(x);
+    gAt = g * G;
+    let copied = false;
+    if (same && started && gRows.buf !== null) {
+      const rc = gRows;
+      copied = listDiff.cells(g, g - 1, rc);
+      if (copied) {
+        rc.copy(out, wide, entry);
+        const buf = rc.buf!;
+        const off = rc.off;
+        if (firstDigit === gLen - 1) {
+          // Only the last digit of g changed (nine rows in ten): one byte per entry.
+          const d = gDigits[firstDigit]!;
+          const at = rc.start + 2 + firstDigit;
+          for (let h = 0; h < G; h++) if (groupLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
+        } else {
+          for (let h = 0; h < G; h++) {
+            if (groupLists[gAt + h]! < 0) continue;
+            const p = rc.start + off[h]! + 2;
+            for (let x = firstDigit; x < gLen; x++) buf[p + x] = gDigits[x]!;
+          }
+        }
+      }
     }
-    out.at = at;
+    if (!copied) {
+      const buf = out.room(G * wide);
+      const start = out.at;
+      const off = gRows.off;
+      let at = start;
+      for (let h = 0; h < G; h++) {
+        off[h] = at - start;
+        at = entry(h, buf, at);
+      }
+      off[G] = at - start;
+      if (!started && at > start) {
+        // The document's first entry: no comma before it (and the next row is written afresh).
+        buf.copyWithin(start, start + 1, at);
+        at--;
+        gRows.buf = null;
+        started = true;
+      } else gRows.done(buf, start, at - start);
+      out.at = at;
+    }
     if (out.full) yield out.take();
   }
   out.text(`],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`);
   out.text(`"undecided":${j(c.undecided)},\n`);
   out.text(`"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`);
   yield out.take();
+}
+
+/** The first digit where `text` differs from the digits in `d` (as many of them). */
+function diffDigit(d: Uint8Array, text: string): number {
+  let x = 0;
+  while (x < text.length && d[x] === text.charCodeAt(x)) x++;
+  return x;
 }
 
 /** The whole `matrix --json` document as one string (tests, `report --json`). */

@@ -92,6 +92,18 @@ describe('browser tar reader', () => {
     assert.equal(m.get('path'), 'a/very/long/name');
     assert.equal(m.get('size'), '12');
   });
+
+  it('pax record lengths count UTF-8 bytes; an empty path is no value', () => {
+    const rec = (k: string, v: string) => {
+      const bytes = new TextEncoder().encode(` ${k}=${v}\n`).length;
+      let n = bytes + 1;
+      while (String(n).length + bytes !== n) n++;
+      return `${n} ${k}=${v}\n`;
+    };
+    const m = parsePax(new TextEncoder().encode(rec('path', 'sys/é/ü') + rec('linkpath', '')));
+    assert.equal(m.get('path'), 'sys/é/ü');
+    assert.equal(m.has('linkpath'), false);
+  });
 });
 
 describe('loadFiles (dropped files) agrees with --from', { skip: !existsSync(ORACLE) }, () => {

@@ -31,8 +31,10 @@ export const craft = {
     let text = '';
     for (const [k, v] of Object.entries(records)) {
       const rest = ` ${k}=${v}\n`;
-      let n = rest.length + 1;
-      while (String(n).length + rest.length !== n) n++;
+      // The length counts bytes of UTF-8, itself included.
+      const bytes = Buffer.byteLength(rest);
+      let n = bytes + 1;
+      while (String(n).length + bytes !== n) n++;
       text += `${n}${rest}`;
     }
     const data = Buffer.from(text);
