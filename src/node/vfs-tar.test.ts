@@ -90,9 +90,24 @@ describe('TarReader', () => {
             e.how === 'gnu' ||
             (Buffer.byteLength(e.path) < 99 && Buffer.byteLength(e.target) < 99);
           const raw = Buffer.concat([...es.filter(fits).flatMap(blocks), Buffer.alloc(1024)]);
-          const reader = new TarReader('a.tar');
-          for (let o = 0; o < raw.length; o += piece) reader.push(raw.subarray(o, o + piece));
-          assert.deepEqual(dump(reader.end()), dump(readTar(raw, 'a.tar')));
+          // Either both read the same tree or both refuse with the same error (a hard link
+          // through a symlink loop is E_PARSE in both).
+          const outcome = (read: () => TreeDir) => {
+            try {
+              return dump(read());
+            } catch (e) {
+              return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+            }
+          };
+          const streamed = outcome(() => {
+            const reader = new TarReader('a.tar');
+            for (let o = 0; o < raw.length; o += piece) reader.push(raw.subarray(o, o + piece));
+            return reader.end();
+          });
+          assert.deepEqual(
+            streamed,
+            outcome(() => readTar(raw, 'a.tar')),
+          );
         },
       ),
       { numRuns: 300 },
