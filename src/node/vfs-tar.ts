@@ -30,7 +30,9 @@ import {
   nodeKind,
   normalise,
   tarOctal as octal,
+  type PaxFields,
   PROC_LIMIT,
+  paxFields,
   readLimit,
   type TreeDir,
   type TreeNode,
@@ -58,11 +60,7 @@ export const TAR_LIMITS: TarLimits = {
 const META_LIMIT = 1024 * 1024;
 const ARENA = 8 * 1024 * 1024;
 
-interface Pending {
-  path?: string;
-  linkpath?: string;
-  size?: number;
-}
+type Pending = PaxFields;
 
 /** No extended header waiting (shared: pending records are replaced, never changed). */
 const NO_PENDING: Pending = Object.freeze({});
@@ -442,7 +440,10 @@ export class TarReader {
     this.#inBody = false;
     const t = this.#type;
     if (t === T_PAX) {
-      this.#pending = { ...this.#pending, ...this.#pax(this.#dest!, this.#at) };
+      this.#pending = {
+        ...this.#pending,
+        ...paxFields(this.#dest!, this.#at, (m) => this.#bad(m)),
+      };
       return;
     }
     if (t === T_GLOBAL) return;
@@ -521,42 +522,6 @@ export class TarReader {
       }
     }
     return this.#files.add(arena, off, len, this.#keep);
-  }
-
-  /** Records of a pax extended header: `LEN KEY=VALUE\n`. Only path, linkpath and size matter. */
-  #pax(buf: Uint8Array, at: number): Pending {
-    const b = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-    const out: Pending = {};
-    let i = 0;
-    while (i < b.length && b[i] !== 0) {
-      let j = i;
-      let len = 0;
-      while (j < b.length && j - i < 8 && b[j]! >= 0x30 && b[j]! <= 0x39)
-        len = len * 10 + b[j++]! - 0x30;
-      if (
-        j === i ||
-        b[j] !== 0x20 ||
-        len < j - i + 3 ||
-        i + len > b.length ||
-        b[i + len - 1] !== 0x0a
-      )
-        throw this.#bad(`bad pax record at byte ${at + 512 + i}`);
-      const rec = b.toString('utf8', j + 1, i + len - 1);
-      const eq = rec.indexOf('=');
-      if (eq <= 0) throw this.#bad(`bad pax record at byte ${at + 512 + i}`);
-      const key = rec.slice(0, eq);
-      const value = rec.slice(eq + 1);
-      if (key === 'path' && value !== '') out.path = value;
-      else if (key === 'linkpath' && value !== '') out.linkpath = value;
-      else if (key === 'size') {
-        if (!/^\d{1,15}$/.test(value)) {
-          throw this.#bad(`bad pax size '${value.slice(0, 40)}' at byte ${at}`);
-        }
-        out.size = Number(value);
-      }
-      i += len;
-    }
-    return out;
   }
 }
 

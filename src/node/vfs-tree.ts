@@ -121,24 +121,55 @@ export class FileTable {
 
 export const newDir = (): TreeDir => ({ t: 'dir', kids: new Map() });
 
-/** Remembers the directory of the previous insert (archives list a directory's files together). */
-export interface InsertMemo {
-  path: string | null;
-  dir: TreeDir | null;
-  /**
-   * One string per distinct entry name: a name sliced from a long path would otherwise keep the
-   * whole path alive as long as the tree (227,000 of them on a 10,000-function snapshot).
-   */
-  readonly names?: Map<string, string>;
+/** What a pax extended header says of the next entry (an empty path or linkpath says nothing). */
+export interface PaxFields {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+}
+
+const paxText = new TextDecoder();
+
+/**
+ * The records of a pax extended header, `LEN KEY=VALUE\n` with LEN counting bytes, up to the end
+ * or a NUL. Only path, linkpath and size matter; a malformed record or a size that is not plain
+ * decimal is `bad(message)` (`at`: the header's offset in the archive, for the message).
+ */
+export function paxFields(b: Uint8Array, at: number, bad: (msg: string) => Error): PaxFields {
+  const out: PaxFields = {};
+  let i = 0;
+  while (i < b.length && b[i] !== 0) {
+    let j = i;
+    let len = 0;
+    while (j < b.length && j - i < 8 && b[j]! >= 0x30 && b[j]! <= 0x39)
+      len = len * 10 + b[j++]! - 0x30;
+    if (
+      j === i ||
+      b[j] !== 0x20 ||
+      len < j - i + 3 ||
+      i + len > b.length ||
+      b[i + len - 1] !== 0x0a
+    )
+      throw bad(`bad pax record at byte ${at + 512 + i}`);
+    const rec = paxText.decode(b.subarray(j + 1, i + len - 1));
+    const eq = rec.indexOf('=');
+    if (eq <= 0) throw bad(`bad pax record at byte ${at + 512 + i}`);
+    const key = rec.slice(0, eq);
+    const value = rec.slice(eq + 1);
+    if (key === 'path' && value !== '') out.path = value;
+    else if (key === 'linkpath' && value !== '') out.linkpath = value;
+    else if (key === 'size') {
+      if (!/^\d{1,15}$/.test(value))
+        throw bad(`bad pax size '${value.slice(0, 40)}' at byte ${at}`);
+      out.size = Number(value);
+    }
+    i += len;
+  }
+  return out;
 }
 
 /** Put `node` at `path` (normalised), creating parent directories; a directory keeps its children. */
-export function insert(
-  root: TreeDir,
-  path: string,
-  given: TarNode | TreeNode,
-  memo?: InsertMemo,
-): void {
+export function insert(root: TreeDir, path: string, given: TarNode | TreeNode): void {
   const node: TreeNode =
     typeof given === 'object' && given.t === 'file' && 'data' in given
       ? { t: 'file', buf: given.data, off: 0, len: given.data.length, size: given.data.length }
@@ -146,8 +177,7 @@ export function insert(
   const slash = path.lastIndexOf('/');
   const dirPath = slash < 0 ? '' : path.slice(0, slash);
   let cur = root;
-  if (memo !== undefined && memo.dir !== null && memo.path === dirPath) cur = memo.dir;
-  else if (dirPath !== '') {
+  if (dirPath !== '') {
     for (const c of dirPath.split('/')) {
       let next = cur.kids.get(c);
       if (!isDir(next)) {
@@ -157,17 +187,7 @@ export function insert(
       cur = next;
     }
   }
-  if (memo !== undefined) {
-    memo.path = dirPath;
-    memo.dir = cur;
-  }
-  let last = slash < 0 ? path : path.slice(slash + 1);
-  const names = memo?.names;
-  if (names !== undefined) {
-    const had = names.get(last);
-    if (had === undefined) names.set(last, last);
-    else last = had;
-  }
+  const last = slash < 0 ? path : path.slice(slash + 1);
   if (isDir(node)) {
     if (!isDir(cur.kids.get(last))) cur.kids.set(last, newDir());
   } else cur.kids.set(last, node);

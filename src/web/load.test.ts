@@ -5,9 +5,10 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { PeerdmaError } from '../errors/index.js';
 import { loadSource } from '../node/load.js';
+import { paxFields } from '../node/vfs-tree.js';
 import { topoJson } from '../report/topo.js';
 import { loadFiles } from './load.js';
-import { parsePax, readTar, treeVfs } from './tar.js';
+import { readTar, treeVfs } from './tar.js';
 
 const ORACLE = '../shared/fixtures/kernel-oracle';
 const HWLOC = '../shared/fixtures/hwloc/24em64t-2n6c2t-pci.xml';
@@ -81,6 +82,9 @@ describe('browser tar reader', () => {
     }
   });
 
+  const pax = (text: string) =>
+    paxFields(new TextEncoder().encode(text), 0, (m) => new PeerdmaError('E_PARSE', m));
+
   it('parses pax records', () => {
     const rec = (k: string, v: string) => {
       const body = ` ${k}=${v}\n`;
@@ -88,9 +92,9 @@ describe('browser tar reader', () => {
       if (String(n).length + body.length !== n) n++;
       return `${n}${body}`;
     };
-    const m = parsePax(rec('path', 'a/very/long/name') + rec('size', '12'));
-    assert.equal(m.get('path'), 'a/very/long/name');
-    assert.equal(m.get('size'), '12');
+    const m = pax(rec('path', 'a/very/long/name') + rec('size', '12'));
+    assert.equal(m.path, 'a/very/long/name');
+    assert.equal(m.size, 12);
   });
 
   it('pax record lengths count UTF-8 bytes; an empty path is no value', () => {
@@ -100,9 +104,9 @@ describe('browser tar reader', () => {
       while (String(n).length + bytes !== n) n++;
       return `${n} ${k}=${v}\n`;
     };
-    const m = parsePax(new TextEncoder().encode(rec('path', 'sys/é/ü') + rec('linkpath', '')));
-    assert.equal(m.get('path'), 'sys/é/ü');
-    assert.equal(m.has('linkpath'), false);
+    const m = pax(rec('path', 'sys/é/ü') + rec('linkpath', ''));
+    assert.equal(m.path, 'sys/é/ü');
+    assert.equal('linkpath' in m, false);
   });
 });
 

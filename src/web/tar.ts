@@ -12,6 +12,7 @@ import {
   nodeKind,
   normalise,
   tarOctal as octal,
+  paxFields,
   type TreeDir,
   walk,
 } from '../node/vfs-tree.js';
@@ -32,33 +33,6 @@ function cstr(b: Uint8Array, o: number, n: number): string {
   let high = 0;
   while (e < o + n && b[e] !== 0) high |= b[e++]!;
   return (high & 0x80 ? utf8 : latin1).decode(b.subarray(o, e));
-}
-
-/**
- * `%d key=value\n` records of a pax extended header. The length counts bytes (of UTF-8), so the
- * records are cut from the bytes and only then decoded. An empty `path` or `linkpath` is no value
- * (pax readers, like the CLI's, fall back to the header's field).
- */
-export function parsePax(body: Uint8Array | string): Map<string, string> {
-  const b = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  const out = new Map<string, string>();
-  let i = 0;
-  while (i < b.length && b[i] !== 0) {
-    let j = i;
-    let len = 0;
-    while (j < b.length && j - i < 16 && b[j]! >= 0x30 && b[j]! <= 0x39)
-      len = len * 10 + b[j++]! - 0x30;
-    if (j === i || b[j] !== 0x20 || len < j - i + 3 || i + len > b.length) break;
-    const rec = utf8.decode(b.subarray(j + 1, i + len - 1)); // drop the trailing newline
-    const eq = rec.indexOf('=');
-    if (eq > 0) {
-      const key = rec.slice(0, eq);
-      const value = rec.slice(eq + 1);
-      if (value !== '' || (key !== 'path' && key !== 'linkpath')) out.set(key, value);
-    }
-    i += len;
-  }
-  return out;
 }
 
 /** Read an unpacked tar stream into a tree. Bad checksums and truncation are E_PARSE. */
@@ -100,16 +74,7 @@ export function readTar(
     const body = buf.subarray(bodyAt, bodyAt + size);
     off = bodyAt + Math.ceil(size / 512) * 512;
     if (type === 'x') {
-      const pax = parsePax(body);
-      const sz = pax.get('size');
-      if (sz !== undefined && !/^\d{1,15}$/.test(sz))
-        throw bad(`bad pax size '${sz.slice(0, 40)}' at byte ${bodyAt - 512}`);
-      pending = {
-        ...pending,
-        ...(pax.has('path') ? { path: pax.get('path')! } : {}),
-        ...(pax.has('linkpath') ? { linkpath: pax.get('linkpath')! } : {}),
-        ...(sz !== undefined ? { size: Number(sz) } : {}),
-      };
+      pending = { ...pending, ...paxFields(body, bodyAt - 512, bad) };
       continue;
     }
     if (type === 'g') continue;
