@@ -91,3 +91,19 @@ export interface DriverEnv {
   readonly version: KernelVersion;
   readonly findings: DriverFinding[];
 }
+
+/**
+ * An exporter's attach check: peer2peer stays on only when `exporter`'s driver allows P2P (asked
+ * first, so a refusing driver never asks the kernel for a distance), the importer is a PCI
+ * function, and the P2P distance between them is not negative.
+ */
+export function exporterAllowsP2p(
+  env: DriverEnv,
+  exporter: PciFunction,
+  client: PciFunction | null,
+  verbose: boolean,
+): boolean {
+  return (
+    env.driverAllowsP2p(exporter) && !!client && env.p2pDistance(exporter, client, verbose) >= 0
+  );
+}

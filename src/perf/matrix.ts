@@ -18,7 +18,7 @@
  */
 import { fastMatrix, MT_BUS_ADDR, MT_NOT_SUPPORTED, type PairMatrix } from '../p2pdma/matrix.js';
 import type { PciFunction } from '../pci/types.js';
-import { refuser } from './facts.js';
+import { driverRefusesP2p } from './facts.js';
 import type { PerfGraph } from './graph.js';
 import { type Coefficients, coefficients } from './link.js';
 import type { PerfModel } from './model.js';
@@ -495,7 +495,7 @@ class Cells {
     const hi = tables[1] ?? lo;
     const refuses = new Uint8Array(n);
     for (let d = 0; d < n; d++)
-      refuses[d] = refuser(this.g.fabric, this.devices[d]!, this.devices[d]!) === null ? 0 : 1;
+      refuses[d] = driverRefusesP2p(this.g.fabric, this.devices[d]!) ? 1 : 0;
     const m = new GroupedMatrices(
       this.devices,
       pairs,

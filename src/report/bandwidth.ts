@@ -12,7 +12,8 @@ import { columnGroups } from './format.js';
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
 export const BANDWIDTH_SCHEMA_VERSION = 2;
 
-const label = (f: PciFunction) => f.name ?? f.bdf.replace(/^0000:/, '');
+/** A device as the outputs label it: its name, else its BDF without the default domain. */
+export const deviceLabel = (f: PciFunction): string => f.name ?? f.bdf.replace(/^0000:/, '');
 /**
  * GB/s to the 0.01 every output prints, through float32 first: the all-pairs matrices store
  * float32, so a pair's own solve and its matrix cell print the same digits even on a .xx5 edge.
@@ -72,7 +73,7 @@ function notesBlock(results: readonly FlowResult[], indent = '  '): string {
 }
 
 export function renderPair(model: PerfModel, p: PairReport): string {
-  const out = [header(model), `${label(p.src)} → ${label(p.dst)}\n`];
+  const out = [header(model), `${deviceLabel(p.src)} → ${deviceLabel(p.dst)}\n`];
   const line = (what: string, r: FlowResult) =>
     `  ${what.padEnd(34)} ${rateText(r.rate).padStart(14)} GB/s  limited by ${r.bottleneck}\n`;
   const p2pWhat =
@@ -106,8 +107,8 @@ export function renderPair(model: PerfModel, p: PairReport): string {
 
 function flowJson(r: FlowResult) {
   return {
-    src: label(r.src),
-    dst: label(r.dst),
+    src: deviceLabel(r.src),
+    dst: deviceLabel(r.dst),
     srcBdf: r.src.bdf,
     dstBdf: r.dst.bdf,
     mapType: r.mapType,
@@ -144,11 +145,11 @@ export function pairJson(model: PerfModel, p: PairReport) {
 }
 
 export function renderFlows(model: PerfModel, rs: readonly FlowResult[]): string {
-  const w = Math.max(4, ...rs.map((r) => `${label(r.src)} → ${label(r.dst)}`.length));
+  const w = Math.max(4, ...rs.map((r) => `${deviceLabel(r.src)} → ${deviceLabel(r.dst)}`.length));
   const out = [header(model), `${rs.length} concurrent flows, max-min fair sharing\n`];
   for (const r of rs) {
     out.push(
-      `  ${`${label(r.src)} → ${label(r.dst)}`.padEnd(w)}  ${rateText(r.rate).padStart(14)} GB/s  ${routeText(r).padEnd(34)} limited by ${r.bottleneck}\n`,
+      `  ${`${deviceLabel(r.src)} → ${deviceLabel(r.dst)}`.padEnd(w)}  ${rateText(r.rate).padStart(14)} GB/s  ${routeText(r).padEnd(34)} limited by ${r.bottleneck}\n`,
     );
   }
   const total: Rate = {
@@ -222,7 +223,7 @@ export function renderMatrices(
   const out = [header(model), 'Devices:\n'];
   m.devices.forEach((d, i) => {
     out.push(
-      `  ${String(i).padStart(3)}  ${label(d).padEnd(14)} ${d.bdf}  ${d.description ?? ''}\n`.replace(
+      `  ${String(i).padStart(3)}  ${deviceLabel(d).padEnd(14)} ${d.bdf}  ${d.description ?? ''}\n`.replace(
         / +\n$/,
         '\n',
       ),
@@ -235,7 +236,7 @@ export function renderMatrices(
         n,
         (i, j) => {
           const a = r2(m.cell(key, i, j, 'lo')).toFixed(2);
-          const b = r2(m.cell(key, i, j, 'hi')).toFixed(2);
+          const b = ranged ? r2(m.cell(key, i, j, 'hi')).toFixed(2) : a;
           return a === b ? a : `${a}-${b}`;
         },
         title,
@@ -288,7 +289,7 @@ export function matricesJson(model: PerfModel, m: BandwidthMatrices) {
   });
   return {
     ...docHead(model, 'matrices'),
-    devices: m.devices.map((d, i) => ({ index: i, name: label(d), bdf: d.bdf })),
+    devices: m.devices.map((d, i) => ({ index: i, name: deviceLabel(d), bdf: d.bdf })),
     ranged: m.ranged,
     unidirectional: { p2pDisabled: ends('uniBounce'), p2pEnabled: ends('uniP2p') },
     bidirectional: { p2pDisabled: ends('bidiBounce'), p2pEnabled: ends('bidiP2p') },
@@ -318,9 +319,9 @@ export function matricesSvg(m: BandwidthMatrices): string {
     `<text x="4" y="16" font-size="13">Unidirectional P2P=Enabled bandwidth (GB/s), max ${r2(max)}</text>`,
   ];
   m.devices.forEach((d, i) => {
-    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(label(d))}</text>`);
+    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(deviceLabel(d))}</text>`);
     parts.push(
-      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(label(d))}</text>`,
+      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(deviceLabel(d))}</text>`,
     );
   });
   for (let i = 0; i < n; i++) {
@@ -328,7 +329,7 @@ export function matricesSvg(m: BandwidthMatrices): string {
       if (i === j) continue;
       const v = at(i, j);
       parts.push(
-        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(label(m.devices[i]!))} → ${esc(label(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
+        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(deviceLabel(m.devices[i]!))} → ${esc(deviceLabel(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
       );
     }
   }

@@ -131,8 +131,8 @@ function foundingSteps(
       unwrap(s.buf!.resv.reserveFences(1));
       s.buf!.resv.addFence(f, DMA_RESV_USAGE.WRITE);
     });
-    f.signalAt(k.clock.now + 50_000n);
     computeDone = k.clock.now + 50_000n;
+    f.signalAt(computeDone);
     f.put();
     env.core.put(s.buf);
   }

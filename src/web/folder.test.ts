@@ -14,13 +14,15 @@ import {
   walk,
 } from '../node/vfs-tree.js';
 import {
+  checkFolderLimits,
   type DroppedEntry,
   directoryEntries,
   type FolderFile,
+  folderTree,
   loadFolder,
   ueventDriver,
 } from './folder.js';
-import { readTar } from './tar.js';
+import { BROWSER_TAR_LIMITS, readTar } from './tar.js';
 
 const ORACLE = '../shared/fixtures/kernel-oracle';
 
@@ -148,6 +150,34 @@ function fakeEntry(dir: TreeDir, name: string, batch: number): DroppedEntry<Uint
     },
   };
 }
+
+describe('the folder limits (checked before the files are read)', () => {
+  const tooLarge = (e: unknown, what: string): boolean =>
+    e instanceof Error &&
+    (e as { code?: string }).code === 'E_TOO_LARGE' &&
+    e.message.includes(what) &&
+    (e as { location?: { file?: string } }).location?.file === 'cap/';
+  it('refuses too many files, or too many bytes, from the counts alone', () => {
+    const { entries, bytes } = BROWSER_TAR_LIMITS;
+    assert.doesNotThrow(() => checkFolderLimits(entries, bytes, 'cap/'));
+    assert.throws(
+      () => checkFolderLimits(entries + 1, 0, 'cap/'),
+      (e) => tooLarge(e, `more than ${entries} files`),
+    );
+    assert.throws(
+      () => checkFolderLimits(1, bytes + 1, 'cap/'),
+      (e) => tooLarge(e, `more than ${bytes} bytes`),
+    );
+  });
+  it('the tree is built under the same limits', () => {
+    const one: FolderFile = { path: 'cap/a', bytes: new Uint8Array(1) };
+    const many = new Array<FolderFile>(BROWSER_TAR_LIMITS.entries + 1).fill(one);
+    assert.throws(
+      () => folderTree(many, 'cap/'),
+      (e) => tooLarge(e, 'files'),
+    );
+  });
+});
 
 describe('a dropped folder (directory entries)', () => {
   it('is read to the end of every batch, with paths from the folder name, and loads as a capture', async () => {

@@ -14,6 +14,7 @@ import { type LoadWarning, PeerdmaError } from '../errors/index.js';
 import { loadSysfs } from '../ingest/sysfs/index.js';
 import type { LoadResult } from '../ingest/types.js';
 import {
+  fileBytes,
   insert,
   isDir,
   isLink,
@@ -32,24 +33,33 @@ export interface FolderFile {
 
 const utf8 = new TextDecoder('utf-8');
 
-/** The folder as a tree; `driver` links restored from `uevent`. Over the tar limits: E_TOO_LARGE. */
-export function folderTree(files: readonly FolderFile[], label: string): TreeDir {
-  const root = newDir();
-  if (files.length > BROWSER_TAR_LIMITS.entries)
+/**
+ * A folder of `count` files holding `bytes` bytes, against the browser's tar limits: over them,
+ * E_TOO_LARGE — checked before the files are read, and again as the tree is built.
+ */
+export function checkFolderLimits(count: number, bytes: number, label: string): void {
+  if (count > BROWSER_TAR_LIMITS.entries)
     throw new PeerdmaError(
       'E_TOO_LARGE',
       `folder has more than ${BROWSER_TAR_LIMITS.entries} files`,
       { file: label },
     );
+  if (bytes > BROWSER_TAR_LIMITS.bytes)
+    throw new PeerdmaError(
+      'E_TOO_LARGE',
+      `folder holds more than ${BROWSER_TAR_LIMITS.bytes} bytes`,
+      { file: label },
+    );
+}
+
+/** The folder as a tree; `driver` links restored from `uevent`. Over the tar limits: E_TOO_LARGE. */
+export function folderTree(files: readonly FolderFile[], label: string): TreeDir {
+  const root = newDir();
+  checkFolderLimits(files.length, 0, label);
   let total = 0;
   for (const f of files) {
     total += f.bytes.length;
-    if (total > BROWSER_TAR_LIMITS.bytes)
-      throw new PeerdmaError(
-        'E_TOO_LARGE',
-        `folder holds more than ${BROWSER_TAR_LIMITS.bytes} bytes`,
-        { file: label },
-      );
+    checkFolderLimits(files.length, total, label);
     const path = normalise(f.path);
     if (path !== '') insert(root, path, { t: 'file', data: f.bytes });
   }
@@ -89,9 +99,7 @@ function restoreDrivers(dir: TreeDir, at: readonly string[]): void {
     !isLink(dir.kids.get('driver')) &&
     dir.kids.has('config')
   ) {
-    const name = ueventDriver(
-      utf8.decode(uevent.buf.subarray(uevent.off, uevent.off + uevent.len)),
-    );
+    const name = ueventDriver(utf8.decode(fileBytes(uevent)));
     const sys = at.lastIndexOf('sys');
     if (name !== null && sys >= 0) {
       const up = '../'.repeat(at.length - sys);

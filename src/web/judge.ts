@@ -12,10 +12,9 @@ import { cellDistance, cellMapType, MT_CODES, type PairMatrix } from '../p2pdma/
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
-import type { PciFunction } from '../pci/types.js';
 import { type BandwidthMatrices, bandwidthMatrices } from '../perf/matrix.js';
 import { PerfModel, type Rate } from '../perf/model.js';
-import { rateText } from '../report/bandwidth.js';
+import { rateText, deviceLabel as short } from '../report/bandwidth.js';
 import { applyEdits, type Edits } from './whatif.js';
 
 export { LOCALITY_LEGEND };
@@ -62,8 +61,8 @@ export interface Cell {
   readonly atLeast: boolean;
 }
 
-/** A device as the matrix labels it: its name, else its BDF without the default domain. */
-export const short = (f: PciFunction): string => f.name ?? f.bdf.replace(/^0000:/, '');
+/** A device as the matrix labels it (as every output does): its name, else its short BDF. */
+export { short };
 
 function gbps(
   bw: BandwidthMatrices | undefined,

@@ -1,7 +1,14 @@
 /** Where the page's machines come from: the bundled examples, the server's `--from`, dropped files. */
+
+import { formatLocation } from '../../src/errors/index.js';
 import { loadSpec } from '../../src/ingest/spec/index.js';
 import type { LoadResult } from '../../src/ingest/types.js';
-import { type FolderEntry, type FolderFile, loadFolder } from '../../src/web/folder.js';
+import {
+  checkFolderLimits,
+  type FolderEntry,
+  type FolderFile,
+  loadFolder,
+} from '../../src/web/folder.js';
 import { loadFiles } from '../../src/web/load.js';
 
 const RAW = import.meta.glob('../../examples/*.yaml', {
@@ -53,22 +60,25 @@ export async function loadDropped(files: readonly File[]): Promise<Loaded> {
   return { label: named.map((f) => f.name).join(','), result, notes: [] };
 }
 
-/** A warning as the CLI prints it (`FILE: FIELD: message`). */
+/** A warning as the CLI prints it (`FILE:LINE: FIELD: message`). */
 function warningLine(w: LoadResult['warnings'][number]): string {
-  const loc = w.location?.file ? `${w.location.file}: ` : '';
-  const field = w.location?.field ? `${w.location.field}: ` : '';
-  return `${loc}${field}${w.message}`;
+  return `${w.location ? formatLocation(w.location) : ''}${w.message}`;
 }
 
 /** Read a capture folder (picked with `webkitdirectory`, or dropped) the way a snapshot is read. */
 export async function loadFolderEntries(entries: readonly FolderEntry<Blob>[]): Promise<Loaded> {
   const top = entries[0]?.path.split('/')[0] ?? 'folder';
+  const label = `${top}/`;
+  checkFolderLimits(
+    entries.length,
+    entries.reduce((n, e) => n + e.file.size, 0),
+    label,
+  );
   const files: FolderFile[] = await Promise.all(
     [...entries]
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .map(async (e) => ({ path: e.path, bytes: new Uint8Array(await e.file.arrayBuffer()) })),
   );
-  const label = `${top}/`;
   const result = loadFolder(files, label);
   return { label, result, notes: result.warnings.map(warningLine) };
 }

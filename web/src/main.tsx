@@ -9,7 +9,7 @@ import { isPeerdmaError } from '../../src/errors/index.js';
 import { fabricToSpec, specToYaml } from '../../src/ingest/spec/index.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import { DEFAULT_RULE_SET } from '../../src/p2pdma/rulesets.js';
-import { type DroppedEntry, directoryEntries, type FolderEntry } from '../../src/web/folder.js';
+import { type DroppedEntry, directoryEntries } from '../../src/web/folder.js';
 import { type Judged, judge } from '../../src/web/judge.js';
 import { decodeState, encodeState, type PageState, type View } from '../../src/web/state.js';
 import { deviceFunctions, slotsOf } from '../../src/web/whatif.js';
@@ -100,14 +100,10 @@ function App() {
     };
   }, [state.source]);
 
-  /** Dropped or picked files, or a capture folder (its files with their paths). */
-  const onFiles = async (files: FileList | null, folder?: Promise<FolderEntry<Blob>[]>) => {
-    if (folder === undefined && (files === null || files.length === 0)) return;
+  /** Load what was dropped or picked (files, or a capture folder) as the page's machine. */
+  const onLoad = async (load: () => Promise<Loaded>) => {
     try {
-      const l =
-        folder !== undefined
-          ? await loadFolderEntries(await folder)
-          : await loadDropped([...(files ?? [])]);
+      const l = await load();
       setLoaded(l);
       setError(null);
       setState((s) => ({
@@ -128,8 +124,14 @@ function App() {
       const dir = [...(e.dataTransfer?.items ?? [])]
         .map((i) => (i.kind === 'file' ? i.webkitGetAsEntry() : null))
         .find((x) => x?.isDirectory === true);
-      if (dir) void onFiles(null, directoryEntries(dir as unknown as DroppedEntry<File>));
-      else void onFiles(e.dataTransfer?.files ?? null);
+      if (dir)
+        void onLoad(async () =>
+          loadFolderEntries(await directoryEntries(dir as unknown as DroppedEntry<File>)),
+        );
+      else {
+        const files = [...(e.dataTransfer?.files ?? [])];
+        if (files.length > 0) void onLoad(() => loadDropped(files));
+      }
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
@@ -221,7 +223,10 @@ function App() {
             type="file"
             multiple
             data-testid="file-input"
-            onChange={(e) => void onFiles((e.target as HTMLInputElement).files)}
+            onChange={(e) => {
+              const files = [...((e.target as HTMLInputElement).files ?? [])];
+              if (files.length > 0) void onLoad(() => loadDropped(files));
+            }}
           />
         </label>
         <label class="file">
@@ -233,7 +238,7 @@ function App() {
             onChange={(e) => {
               const fs = (e.target as HTMLInputElement).files;
               if (fs !== null && fs.length > 0)
-                void onFiles(null, Promise.resolve(folderInputEntries([...fs])));
+                void onLoad(() => loadFolderEntries(folderInputEntries([...fs])));
             }}
           />
         </label>

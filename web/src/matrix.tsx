@@ -113,7 +113,6 @@ export function MatrixView(p: MatrixProps) {
       bandwidth: 'GBps',
       distance: 'distance',
     }[p.show];
-    const sel = p.pair;
     // A range (`lo–hi`) needs wider cells than a code or a distance.
     const cw = p.show === 'bandwidth' ? 64 : 26;
     // Text stays readable on the dark end of the Blues scale.
@@ -145,11 +144,11 @@ export function MatrixView(p: MatrixProps) {
           fontSize: p.show === 'bandwidth' ? 8 : 9,
           fill: ink,
         }),
-        ...(sel && selected
+        ...(selected
           ? [
               Plot.cell([0], {
-                x: () => labels[selected![1]],
-                y: () => labels[selected![0]],
+                x: () => labels[selected[1]],
+                y: () => labels[selected[0]],
                 stroke: 'black',
                 strokeWidth: 2.5,
                 fill: 'none',
@@ -161,11 +160,7 @@ export function MatrixView(p: MatrixProps) {
     el.append(chart);
     const rects = [...el.querySelectorAll<SVGRectElement>('g[aria-label="cell"] rect')];
     const n = devs.length;
-    if (sel) {
-      const a = devs.findIndex((f) => f.bdf === sel[0]);
-      const b = devs.findIndex((f) => f.bdf === sel[1]);
-      if (a >= 0 && b >= 0) focus.current = a * n + b;
-    }
+    if (selected) focus.current = selected[0] * n + selected[1];
     if (focus.current >= rects.length) focus.current = 0;
     const choose = (d: Cell) => p.onPair([devs[d.i]!.bdf, devs[d.j]!.bdf]);
     rects.forEach((r, idx) => {
@@ -205,7 +200,7 @@ export function MatrixView(p: MatrixProps) {
         next.focus();
       });
     });
-  }, [all, p.show, p.pair, color, labels, selected]);
+  }, [all, p.show, color, labels, selected]);
 
   const pick = (which: 0 | 1, bdf: string) => {
     const cur = p.pair ?? [devs[0]?.bdf ?? '', devs[1]?.bdf ?? devs[0]?.bdf ?? ''];

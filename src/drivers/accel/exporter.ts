@@ -2,7 +2,7 @@ import { type KResult, kerr, ok } from '../../core/errno.js';
 import type { DmaBuf, DmaBufAttachment } from '../../dmabuf/objects.js';
 import type { DmaBufOps, DmaDataDirection, SgTable } from '../../dmabuf/types.js';
 import type { Process } from '../../proc/process.js';
-import type { DriverEnv, MappedChunks } from '../env.js';
+import { type DriverEnv, exporterAllowsP2p, type MappedChunks } from '../env.js';
 import type { AccelExport, AccelExportSink } from './device.js';
 import { barAddress } from './export-validate.js';
 import { chunkDevicePages } from './sg-chunks.js';
@@ -22,8 +22,7 @@ export function accelDmabufOps(env: DriverEnv): DmaBufOps {
       const client = attach.dev.pci;
       // The driver's own policy first: a refusing driver never asks the kernel for a distance.
       const fn = exp.device.fn;
-      if (!env.driverAllowsP2p(fn) || !client || env.p2pDistance(fn, client, true) < 0)
-        attach.peer2peer = false;
+      if (!exporterAllowsP2p(env, fn, client, true)) attach.peer2peer = false;
       return ok(undefined);
     },
     map_dma_buf(attach: DmaBufAttachment, dir: DmaDataDirection): KResult<SgTable> {

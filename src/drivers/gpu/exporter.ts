@@ -5,7 +5,7 @@ import { versionAtLeast } from '../../dmabuf/rules.js';
 import type { DmaBufOps, DmaDataDirection, IosysMap, SgTable } from '../../dmabuf/types.js';
 import type { Vma } from '../../proc/types.js';
 import { minBig } from '../../util/bigint.js';
-import type { DriverEnv, MappedChunks } from '../env.js';
+import { type DriverEnv, exporterAllowsP2p, type MappedChunks } from '../env.js';
 import type { Bo, Domain, GpuDevice } from './bo.js';
 
 /**
@@ -61,8 +61,7 @@ export function gpuDmabufOps(env: DriverEnv): DmaBufOps {
       const exp = dmabuf.priv as GpuExport;
       const client = attach.dev.pci;
       const fn = exp.gpu.fn;
-      if (!env.driverAllowsP2p(fn) || !client || env.p2pDistance(fn, client, false) < 0)
-        attach.peer2peer = false;
+      if (!exporterAllowsP2p(env, fn, client, false)) attach.peer2peer = false;
       return ok(undefined);
     },
     detach() {},
