@@ -27,6 +27,7 @@ import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
+import { stringifyJson } from '../util/json.js';
 import type { P2pRequest } from './check.js';
 import { type AppContext, loadMachine } from './context.js';
 import { type Finding, issueFinding } from './findings.js';
@@ -185,17 +186,10 @@ const INFO_CODES: ReadonlySet<IssueCode> = new Set([
   'cmdline',
 ]);
 
-/**
- * A finding's identity as text: JSON, bigints as `123n`. Without a replacer first (several times
- * faster); the replacer changes bigints only, so values without one give the same text.
- */
-const jsonKey = (x: unknown): string => {
-  try {
-    return JSON.stringify(x);
-  } catch {
-    return JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-  }
-};
+/** A finding's identity as text: JSON, bigints as `123n` (stringifyJson: the replacer only when
+ * there is a BigInt). */
+const keyReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+const jsonKey = (x: unknown): string => stringifyJson(x, keyReplacer);
 
 /**
  * For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR.
@@ -206,7 +200,9 @@ const jsonKey = (x: unknown): string => {
 export function p2pSummary(view: MatrixView, opts: CompactOptions = {}): P2pSummary {
   const share = opts.shareWalks ?? true;
   const { matrix, env } = view;
-  const notable = new Map<string, { finding: Finding; rank: 0 | 1 | 2 }>();
+  /** Distinct findings in order of first appearance, and the least rank of each. */
+  const notable = new FindingTable();
+  const ranks: (0 | 1 | 2)[] = [];
   const acsPorts = new Set<string>();
   const allowlisted = new Map<string, { entry: string | null; ids: readonly number[] | null }>();
   let acsPairs = 0;
@@ -229,10 +225,9 @@ export function p2pSummary(view: MatrixView, opts: CompactOptions = {}): P2pSumm
       return;
     }
     const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
-    const key = jsonKey([x.code, x.path, x.evidence, x.hint]);
-    const seen = notable.get(key);
-    if (seen === undefined) notable.set(key, { finding: issueFinding(x), rank });
-    else if (rank < seen.rank) seen.rank = rank;
+    const k = notable.add(issueFinding(x));
+    if (k === ranks.length) ranks.push(rank);
+    else if (rank < ranks[k]!) ranks[k] = rank;
   };
   const keys = new VerdictKeys(env);
   /** Per verdict key: the pair counts its findings add, and the finding that names the pair. */
@@ -272,7 +267,7 @@ export function p2pSummary(view: MatrixView, opts: CompactOptions = {}): P2pSumm
   return {
     view,
     counts,
-    notable: [...notable.values()],
+    notable: notable.list.map((finding, k) => ({ finding, rank: ranks[k]! })),
     crossPairs,
     allowlisted,
     acsPorts: [...acsPorts].sort(),
@@ -584,7 +579,17 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   const H = hbNames.length;
   const groupHb = Int32Array.from(members, (ms) => hbIdx.get(devs[ms[0]!]!.hostBridge)!);
   const crossClass = new Int8Array(H * H).fill(-1);
-  const crossLists = new Int32Array(H * H).fill(-2); // -2: not walked yet
+  /** The locality class of devices a and b, under host bridges hg and hb, sharing no upstream
+   * device (one per pair of host bridges). */
+  const classApart = (hg: number, hb: number, a: number, b: number): number => {
+    const hh = hg * H + hb;
+    let cls = crossClass[hh]!;
+    if (cls < 0) {
+      cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
+      crossClass[hh] = cls;
+    }
+    return cls;
+  };
   // Two bytes per group pair while the list indexes fit (fewer pages of fresh memory to fault in).
   let groupLists: Int16Array | Int32Array = new Int16Array(G * G).fill(-1);
   const setList = (at: number, id: number): void => {
@@ -606,7 +611,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     }
     return t;
   });
-  let crossWalked = 0; // counted here, added to `walked` after the loop
   // Runs of neighbouring groups with one host bridge and one device on the root bus above them.
   const runs = [0];
   for (let h = 1; h < G; h++)
@@ -635,21 +639,13 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         let h = h0 + 1;
         while (h < h1 && mapType[rowA + first[h]!] === t) h++;
         if (t !== MT_UNCERTAIN && h === h1) {
-          const hh = hg * H + hb;
-          let cls = crossClass[hh]!;
-          if (cls < 0) {
-            cls = classCode.get(localityClass(fabric, devs[a]!, devs[first[h0]!]!, null))!;
-            crossClass[hh] = cls;
-          }
+          const cls = classApart(hg, hb, a, first[h0]!);
           for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
           if (t !== MT_BUS_ADDR) {
-            let id = crossLists[hh]!;
-            let more = h1 - h0;
-            if (id === -2) {
-              crossLists[hh] = id = shared(a, first[h0]!);
-              more--;
-            }
-            crossWalked += more;
+            // Without a command line, every such pair's verdict key is the host bridges' (one
+            // walk, shared() gives the others from byKey): the rest of the run count as walked.
+            const id = shared(a, first[h0]!);
+            walked += h1 - h0 - 1;
             groupLists = widenFor(groupLists, id);
             const lists = groupLists;
             for (let k = rowG + h0; k < rowG + h1; k++) lists[k] = id;
@@ -675,18 +671,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const b = first[h]!;
       const t = mapType[rowA + b]!;
       if (t !== MT_UNCERTAIN) {
-        const hh = hg * H + hb;
-        let cls = crossClass[hh]!;
-        if (cls < 0) {
-          cls = classCode.get(localityClass(fabric, devs[a]!, devs[b]!, null))!;
-          crossClass[hh] = cls;
-        }
-        groupClass[rowG + h] = cls;
+        groupClass[rowG + h] = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
-        let id = crossLists[hh]!;
-        if (id === -2) crossLists[hh] = id = shared(a, b);
-        else crossWalked++;
-        setList(rowG + h, id);
+        setList(rowG + h, shared(a, b));
         return;
       }
     }
@@ -707,7 +694,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       for (const i of gs) for (const j of hs) if (i !== j && (i !== a || j !== b)) walk(i, j);
     }
   }
-  walked += crossWalked;
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
   return {
     n,

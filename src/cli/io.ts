@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
 import { LOCAL_HOST } from '../node/host.js';
 import { asciiText } from '../report/format.js';
-import { hex } from '../util/hex.js';
+import { bigintReplacer, stringifyJson } from '../util/json.js';
 
 export interface Writer {
   /** Text, or bytes already encoded as UTF-8 (big documents, src/cli/commands/matrix.ts). */
@@ -201,26 +201,15 @@ export function printText(io: CliIo, text: string, opts: { cells?: boolean } = {
   io.stdout.write(out);
 }
 
-/** 64-bit values as hex strings, the convention of every `--json` document (docs/json.md). */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? hex(value) : value;
-}
+export { bigintReplacer as jsonReplacer } from '../util/json.js';
 
 /**
- * Write a JSON document with a trailing newline. Most documents hold their 64-bit values as hex
- * strings already: those are written without calling the replacer on every value (a third of the
- * time on a 10,000-function `topo --json`); JSON.stringify refuses a BigInt with a TypeError, and
- * then the replacer writes it. The bytes are the same either way.
+ * Write a JSON document with a trailing newline; 64-bit values as hex strings (stringifyJson: the
+ * replacer only when there is a BigInt, a third of the time saved on a 10,000-function
+ * `topo --json`).
  */
 export function printJson(io: CliIo, doc: unknown): void {
-  let text: string;
-  try {
-    text = JSON.stringify(doc, null, 2);
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    text = JSON.stringify(doc, jsonReplacer, 2);
-  }
-  io.stdout.write(`${text}\n`);
+  io.stdout.write(`${stringifyJson(doc, bigintReplacer, 2)}\n`);
 }
 
 /**

@@ -30,8 +30,8 @@ export class VerdictKeys {
   readonly #env: P2pEnv;
   /** `[f, up(f), …, root-bus device]` per function, shared by reference with the parent's. */
   readonly #chains = new Map<PciFunction, readonly PciFunction[]>();
-  /** ACS redirect on or unknown (the walk asks about it). */
-  readonly #asked = new Map<PciFunction, boolean>();
+  /** `env.redirect(f)` per function, once asked. */
+  readonly #redirects = new Map<PciFunction, boolean | 'unknown'>();
   readonly #changed: ReadonlySet<string>;
   /** Host bridge → index, and the key of each pair of host bridges (no command line). */
   readonly #hbIndex = new Map<string, number>();
@@ -43,6 +43,10 @@ export class VerdictKeys {
   #cb: readonly PciFunction[] = [];
   #mi = -1;
   #mj = -1;
+  // The route of the last pair (#span): #ca[0, #left) up the provider's side, #cb[0, #right) on
+  // the client's side (the whole chains when they do not meet).
+  #left = 0;
+  #right = 0;
 
   constructor(env: P2pEnv) {
     this.#env = env;
@@ -60,13 +64,18 @@ export class VerdictKeys {
     return c;
   }
 
-  #isAsked(f: PciFunction): boolean {
-    let r = this.#asked.get(f);
+  #redirect(f: PciFunction): boolean | 'unknown' {
+    let r = this.#redirects.get(f);
     if (r === undefined) {
-      r = this.#env.redirect(f) !== false;
-      this.#asked.set(f, r);
+      r = this.#env.redirect(f);
+      this.#redirects.set(f, r);
     }
     return r;
+  }
+
+  /** ACS redirect on or unknown (the walk asks about it). */
+  #isAsked(f: PciFunction): boolean {
+    return this.#redirect(f) !== false;
   }
 
   /** Set #ca/#cb to the chains of a and b and #mi/#mj to where they meet (once per pair in a row). */
@@ -93,6 +102,14 @@ export class VerdictKeys {
     this.#mj = j;
   }
 
+  /** #meet, then #left/#right: the part of each chain on the route of (a, b). */
+  #span(a: PciFunction, b: PciFunction): void {
+    this.#meet(a, b);
+    const mi = this.#mi;
+    this.#left = mi < 0 ? this.#ca.length : mi + 1;
+    this.#right = mi < 0 ? this.#cb.length : this.#mj;
+  }
+
   /** `fabric.commonUpstream(a, b)` from the cached chains. */
   common(a: PciFunction, b: PciFunction): PciFunction | null {
     this.#meet(a, b);
@@ -102,11 +119,11 @@ export class VerdictKeys {
   /** Whether `fabric.path(a, b)` passes a device the what-if command line changed. */
   touchesChanged(a: PciFunction, b: PciFunction): boolean {
     if (this.#changed.size === 0) return false;
-    this.#meet(a, b);
+    this.#span(a, b);
     const ca = this.#ca;
     const cb = this.#cb;
-    const left = this.#mi < 0 ? ca.length : this.#mi + 1;
-    const right = this.#mi < 0 ? cb.length : this.#mj;
+    const left = this.#left;
+    const right = this.#right;
     for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) return true;
     for (let q = 0; q < right; q++) if (this.#changed.has(cb[q]!.bdf)) return true;
     return false;
@@ -123,8 +140,9 @@ export class VerdictKeys {
     if (this.#mi < 0) return null;
     const out: Bdf[] = [];
     const sure = (f: PciFunction): boolean => {
-      if (!this.#isAsked(f)) return true;
-      if (this.#env.redirect(f) !== true) return false;
+      const r = this.#redirect(f);
+      if (r === false) return true;
+      if (r !== true) return false;
       out.push(f.bdf);
       return true;
     };
@@ -135,29 +153,25 @@ export class VerdictKeys {
 
   /** Everything the verdict of (provider a, client b) depends on beyond the pair's own names. */
   key(a: PciFunction, b: PciFunction): string {
-    this.#meet(a, b);
+    this.#span(a, b);
     const ca = this.#ca;
     const cb = this.#cb;
     const mi = this.#mi;
     const mj = this.#mj;
     let k: string;
-    let left: number;
-    let right: number;
     if (mi < 0) {
       if (this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
       k = `N ${a.hostBridge} ${b.hostBridge}`;
-      left = ca.length;
-      right = cb.length;
     } else {
       k = `C ${ca[mi]!.bdf} `;
       for (let p = 0; p <= mi; p++) if (this.#isAsked(ca[p]!)) k += ` ${ca[p]!.bdf}`;
       k += ' /';
       for (let q = 0; q < mj; q++) if (this.#isAsked(cb[q]!)) k += ` ${cb[q]!.bdf}`;
-      left = mi + 1;
-      right = mj;
     }
     if (this.#changed.size > 0) {
       // In route order: up the provider's side, then down the client's.
+      const left = this.#left;
+      const right = this.#right;
       k += ' |';
       for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) k += ` ${ca[p]!.bdf}`;
       for (let q = right - 1; q >= 0; q--) if (this.#changed.has(cb[q]!.bdf)) k += ` ${cb[q]!.bdf}`;

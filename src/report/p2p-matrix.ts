@@ -18,7 +18,7 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { hex } from '../util/hex.js';
+import { stringifyJson } from '../util/json.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { columnGroups, hex4 } from './format.js';
@@ -248,7 +248,8 @@ const MT_NAMES = ['NOT_SUPPORTED', 'BUS_ADDR', 'THRU_HOST_BRIDGE', 'uncertain'];
  */
 class ByteChunks {
   #buf: Uint8Array;
-  #at = 0;
+  /** Where the next byte goes in the buffer. */
+  at = 0;
   readonly #chunkBytes: number;
   readonly #free: Uint8Array[];
   readonly #utf8 = new TextEncoder();
@@ -269,61 +270,44 @@ class ByteChunks {
 
   /** Room for `k` more bytes. */
   room(k: number): Uint8Array {
-    if (this.#at + k > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#at + k));
-      grown.set(this.#buf.subarray(0, this.#at));
+    if (this.at + k > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.at + k));
+      grown.set(this.#buf.subarray(0, this.at));
       this.#buf = grown;
     }
     return this.#buf;
-  }
-
-  get at(): number {
-    return this.#at;
-  }
-  set at(v: number) {
-    this.#at = v;
   }
 
   /** JSON text (any characters) as UTF-8. */
   text(s: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const buf = this.room(s.length * 3);
-    this.#at += this.#utf8.encodeInto(s, buf.subarray(this.#at)).written;
+    this.at += this.#utf8.encodeInto(s, buf.subarray(this.at)).written;
   }
 
   /** ASCII punctuation and numbers. */
   ascii(s: string): void {
     const buf = this.room(s.length);
-    let at = this.#at;
+    let at = this.at;
     for (let k = 0; k < s.length; k++) buf[at++] = s.charCodeAt(k);
-    this.#at = at;
+    this.at = at;
   }
 
   /** A non-negative integer in decimal. */
   uint(v: number): void {
-    const buf = this.room(10);
-    let at = this.#at;
-    if (v < 10) buf[at++] = 0x30 + v;
-    else if (v < 100) {
-      buf[at++] = 0x30 + ((v / 10) | 0);
-      buf[at++] = 0x30 + (v % 10);
-    } else {
-      const s = String(v);
-      for (let k = 0; k < s.length; k++) buf[at++] = s.charCodeAt(k);
-    }
-    this.#at = at;
+    this.at = putInt(this.room(10), this.at, v);
   }
 
   /** Whether a chunk is due. */
   get full(): boolean {
-    return this.#at >= this.#chunkBytes;
+    return this.at >= this.#chunkBytes;
   }
 
   /** What was written since the last take (another buffer continues). */
   take(): Uint8Array {
-    const out = this.#buf.subarray(0, this.#at);
+    const out = this.#buf.subarray(0, this.at);
     this.#buf = this.#fresh();
-    this.#at = 0;
+    this.at = 0;
     return out;
   }
 }
@@ -529,14 +513,7 @@ export function* matrixJsonChunks(
     mapTypes: MT_NAMES,
     classes: LOCALITY_CODES,
   };
-  // Without a replacer first (several times faster); it changes bigints only, which throw without it.
-  const j = (x: unknown): string => {
-    try {
-      return JSON.stringify(x);
-    } catch {
-      return JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? hex(v) : v));
-    }
-  };
+  const j = (x: unknown): string => stringifyJson(x);
   const out = new ByteChunks(chunkBytes, free);
   out.text(`${j(head).slice(0, -1)},\n`);
   function* rows(name: string, row: (i: number) => void, count = n): Generator<Uint8Array> {
@@ -668,20 +645,9 @@ export function* matrixJsonChunks(
     out.uint(c.group[i]!);
   }
   out.ascii('],\n');
-  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced when that is the same. */
-  const finding = (f: (typeof c.findings)[number]): string => {
-    const text = findingText(f);
-    const hintText = findingHint(f);
-    const own = j(f);
-    if (
-      own.length > 2 &&
-      typeof text === 'string' &&
-      (typeof hintText === 'string' || hintText === null) &&
-      !('text' in f || 'hintText' in f || 'toJSON' in f)
-    )
-      return `${own.slice(0, -1)},"text":${JSON.stringify(text)},"hintText":${JSON.stringify(hintText)}}`;
-    return j({ ...f, text, hintText });
-  };
+  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced into the finding's JSON. */
+  const finding = (f: (typeof c.findings)[number]): string =>
+    `${j(f).slice(0, -1)},"text":${JSON.stringify(findingText(f))},"hintText":${JSON.stringify(findingHint(f))}}`;
   yield* rows('findings', (i) => out.text(finding(c.findings[i]!)), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
   // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
