@@ -6,7 +6,7 @@
  * tree, as in the kernel, and is handed out again before the tree is searched.
  */
 
-import { maxBig, minBig } from '../util/bigint.js';
+import { alignDown, maxBig, minBig } from '../util/bigint.js';
 
 /** Orders 0..5 (1..32 granules) are cached (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
 export const IOVA_RCACHE_MAX_ORDER = 5;
@@ -197,7 +197,7 @@ export class IovaAllocator {
       if (below && below.lo >= high) continue;
       const top = high;
       if (top > low && top - low >= size) {
-        const cand = ((top - size) / align) * align;
+        const cand = alignDown(top - size, align);
         if (cand >= low && cand >= this.#startPfn) return cand;
       }
       if (below) high = below.lo < high ? below.lo : high;

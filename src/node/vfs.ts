@@ -86,10 +86,11 @@ export function dirVfs(root: string): DirVfs {
   const abs = (p: string) => (p === '' ? root : ODD_PATH.test(p) ? join(root, p) : base + p);
   let scratch = new Uint8Array(ATTR_LIMIT);
   const listings = new Map<string, Listing | null>();
-  /** Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. */
-  const big = new Set<string>();
-  /** The names of a big directory read by `listing` (handed to the `list` call that asked). */
-  let bigNames: string[] | null = null;
+  /**
+   * Directories too big to list for one entry (sys/bus/pci/devices): asked by stat instead. The
+   * value is the names `listing` read, until the `list` call that asked takes them (then null).
+   */
+  const big = new Map<string, string[] | null>();
   const listing = (dir: string): Listing | null => {
     let m = listings.get(dir);
     if (m !== undefined) return m;
@@ -97,8 +98,10 @@ export function dirVfs(root: string): DirVfs {
     try {
       const ents = readdirSync(abs(dir), { withFileTypes: true });
       if (ents.length > BIG_DIR) {
-        big.add(dir);
-        bigNames = ents.map((d) => d.name);
+        big.set(
+          dir,
+          ents.map((d) => d.name),
+        );
         return null;
       }
       const names: string[] = [];
@@ -205,13 +208,14 @@ export function dirVfs(root: string): DirVfs {
       const e = p === '' ? 'dir' : listed(p);
       if (e === undefined || e === 'file' || e === 'other') return undefined;
       // Listed once: the names answer this call and the types the lookups that follow in it.
-      bigNames = null;
       const m = listing(p);
       if (m !== null) return m.names.slice().sort();
-      if (!big.has(p)) return undefined; // not a directory, or not listable
-      const names = bigNames as string[] | null;
-      bigNames = null;
-      if (names !== null) return names.sort();
+      const names = big.get(p);
+      if (names === undefined) return undefined; // not a directory, or not listable
+      if (names !== null) {
+        big.set(p, null);
+        return names.sort();
+      }
       try {
         return readdirSync(abs(p)).sort();
       } catch {

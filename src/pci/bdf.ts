@@ -65,22 +65,35 @@ export function tryParseBdf(text: string): BdfParts | null {
   return { domain, bus, device, fn };
 }
 
+/** The E_PARSE error for text that is no BDF. */
+export function notABdf(text: string, where = 'BDF'): never {
+  throw new PeerdmaError('E_PARSE', `not a PCI address (dddd:bb:dd.f): '${text}'`, {
+    field: where,
+  });
+}
+
 export function parseBdf(text: string, where = 'BDF'): BdfParts {
-  const p = tryParseBdf(text);
-  if (!p)
-    throw new PeerdmaError('E_PARSE', `not a PCI address (dddd:bb:dd.f): '${text}'`, {
-      field: where,
-    });
-  return p;
+  return tryParseBdf(text) ?? notABdf(text, where);
 }
 
 export function formatBdf(p: BdfParts): Bdf {
   return `${hexDigits(p.domain, 4)}:${hexDigits(p.bus, 2)}:${hexDigits(p.device, 2)}.${p.fn}` as Bdf;
 }
 
+/**
+ * Any accepted spelling (`3b:00.0`, `0000:3B:00.0`) as a canonical Bdf with its parts: the text
+ * itself when already canonical (nothing formatted); null when the text is not a BDF.
+ */
+export function canonicalBdf(text: string): { bdf: Bdf; addr: BdfParts } | null {
+  const fast = canonicalBdfParts(text);
+  if (fast !== null) return { bdf: text as Bdf, addr: fast };
+  const addr = tryParseBdf(text);
+  return addr === null ? null : { bdf: formatBdf(addr), addr };
+}
+
 /** Canonicalise any accepted spelling (`3b:00.0`, `0000:3B:00.0`) to a Bdf. */
 export function toBdf(text: string, where?: string): Bdf {
-  return formatBdf(parseBdf(text, where));
+  return (canonicalBdf(text) ?? notABdf(text, where)).bdf;
 }
 
 /** devfn as the kernel packs it: device << 3 | function. */

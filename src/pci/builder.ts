@@ -1,6 +1,6 @@
 import { PeerdmaError, type SourceLocation } from '../errors/index.js';
 import { hexDigits } from '../util/hex.js';
-import { type Bdf, type BdfParts, canonicalBdfParts, formatBdf, parseBdf } from './bdf.js';
+import { type Bdf, type BdfParts, canonicalBdf, notABdf, toBdf } from './bdf.js';
 import { Fabric } from './fabric.js';
 import {
   type AcsState,
@@ -14,6 +14,7 @@ import {
   isKnown,
   type MachineInfo,
   type Maybe,
+  type Mutable,
   type OsDevice,
   type PcieInfo,
   type PciFunction,
@@ -67,8 +68,6 @@ export interface MachineInit {
   readonly numaNodes?: Maybe<number>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 export const hostBridgeId = (domain: number, bus: number): string =>
   `pci${hexDigits(domain, 4)}:${hexDigits(bus, 2)}`;
 
@@ -102,21 +101,19 @@ export class FabricBuilder {
   }
 
   hasFunction(bdf: string): boolean {
-    return this.#functions.has(formatBdf(parseBdf(bdf)));
+    return this.#functions.has(toBdf(bdf));
   }
 
   /** Adds a function; a second function at the same BDF is an E_TOPOLOGY error. */
   fn(init: FunctionInit): this {
     // A BDF already canonical (every sysfs function's) is kept as it is, and so is its init.
-    const fast = canonicalBdfParts(init.bdf);
-    const addr = fast ?? parseBdf(init.bdf, init.source?.field ?? 'bdf');
-    const bdf = fast !== null ? (init.bdf as Bdf) : formatBdf(addr);
+    const { bdf, addr } = canonicalBdf(init.bdf) ?? notABdf(init.bdf, init.source?.field ?? 'bdf');
     if (this.#functions.has(bdf)) {
       throw new PeerdmaError('E_TOPOLOGY', `duplicate PCI function ${bdf}`, init.source ?? {});
     }
     this.#functions.set(
       bdf,
-      fast !== null ? (init as FunctionInit & { bdf: Bdf }) : { ...init, bdf },
+      bdf === init.bdf ? (init as FunctionInit & { bdf: Bdf }) : { ...init, bdf },
     );
     this.#addrs.set(bdf, addr);
     return this;
@@ -155,7 +152,7 @@ export class FabricBuilder {
     const inits = this.#functions;
     const canon = (b: string, init: FunctionInit, what: string): Bdf => {
       if (inits.has(b as Bdf)) return b as Bdf; // already a canonical BDF of this machine
-      const p = formatBdf(parseBdf(b, `${init.bdf}.${what}`));
+      const p = toBdf(b, `${init.bdf}.${what}`);
       if (!inits.has(p)) {
         throw new PeerdmaError(
           'E_TOPOLOGY',
@@ -203,14 +200,7 @@ export class FabricBuilder {
     }
     const functions: PciFunction[] = [];
     const addrs = this.#addrs;
-    const addrOf = (bdf: Bdf): BdfParts => {
-      let a = addrs.get(bdf);
-      if (a === undefined) {
-        a = parseBdf(bdf);
-        addrs.set(bdf, a);
-      }
-      return a;
-    };
+    const addrOf = (bdf: Bdf): BdfParts => addrs.get(bdf)!;
     inits.forEach((init, bdf) => {
       const addr = addrOf(bdf);
       const parent = parentOf.get(bdf) ?? null;

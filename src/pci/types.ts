@@ -6,6 +6,9 @@ export type Maybe<T> = T | Unknown;
 export const UNKNOWN: Unknown = 'unknown';
 export const isKnown = <T>(v: Maybe<T>): v is T => v !== UNKNOWN;
 
+/** `T` with its `readonly` dropped, for building a value up key by key. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export type FunctionKind =
   | 'host-bridge'
   | 'root-port'

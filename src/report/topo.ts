@@ -6,6 +6,7 @@ import { classText, deviceText, subsystemText } from '../names/index.js';
 import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type MachineInfo, type Maybe, type PciFunction, UNKNOWN } from '../pci/types.js';
+import { maybeHex } from '../util/hex.js';
 import { acsBits, acsSummary, formatSize, hex4, linkSummary } from './format.js';
 
 /**
@@ -168,9 +169,6 @@ export function describe(fabric: Fabric, f: PciFunction, absent = NONE_ABSENT): 
 
 export const TOPO_SCHEMA_VERSION = 1;
 
-const hexOrUnknown = (n: number | 'unknown' | null, w: number) =>
-  n === null ? null : n === 'unknown' ? 'unknown' : `0x${n.toString(16).padStart(w, '0')}`;
-
 /** The `topo --json` document (schema: docs/json.md). 64-bit values are hex strings. */
 export function topoJson(fabric: Fabric): object {
   const m = fabric.machine;
@@ -210,12 +208,12 @@ export function topoJson(fabric: Fabric): object {
       upstream: fabric.upstreamBridge(f)?.bdf ?? null,
       parent: f.parent,
       hostBridge: f.hostBridge,
-      vendor: hexOrUnknown(f.vendor, 4),
-      device: hexOrUnknown(f.device, 4),
-      subsystemVendor: hexOrUnknown(f.subsystemVendor, 4),
-      subsystemDevice: hexOrUnknown(f.subsystemDevice, 4),
-      class: hexOrUnknown(f.classCode, 6),
-      revision: hexOrUnknown(f.revision, 2),
+      vendor: maybeHex(f.vendor, 4),
+      device: maybeHex(f.device, 4),
+      subsystemVendor: maybeHex(f.subsystemVendor, 4),
+      subsystemDevice: maybeHex(f.subsystemDevice, 4),
+      class: maybeHex(f.classCode, 6),
+      revision: maybeHex(f.revision, 2),
       description: f.description ?? null,
       names:
         f.names === undefined

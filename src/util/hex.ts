@@ -6,3 +6,6 @@
 export const hexDigits = (v: number | bigint, width = 0): string =>
   v.toString(16).padStart(width, '0');
 export const hex = (v: number | bigint, width = 0): string => `0x${hexDigits(v, width)}`;
+/** `hex` of a known value; `'unknown'` and null kept as they are (id fields of the JSON documents). */
+export const maybeHex = (v: number | 'unknown' | null, width = 0): string | null =>
+  v === null ? null : v === 'unknown' ? v : hex(v, width);

@@ -1,4 +1,5 @@
 import { type KResult, kerr, ok } from '../../core/errno.js';
+import { alignUp } from '../../util/bigint.js';
 import { hex } from '../../util/hex.js';
 import type { DramAllocator, PagePack } from './allocator.js';
 
@@ -31,7 +32,7 @@ export class DeviceVm {
     const pack = this.#alloc.get(handle);
     if (!pack) return kerr('EINVAL', `no match for handle ${handle}`);
     const align = pack.pageSize;
-    const vaddr = ((this.#nextVa + align - 1n) / align) * align;
+    const vaddr = alignUp(this.#nextVa, align);
     this.#nextVa = vaddr + pack.totalSize;
     pack.mappingCnt++;
     const m: VaMapping = { vaddr, handle, size: pack.totalSize, exportCnt: 0 };

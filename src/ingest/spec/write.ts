@@ -11,7 +11,7 @@ import {
   type PciFunction,
   UNKNOWN,
 } from '../../pci/types.js';
-import { hex } from '../../util/hex.js';
+import { hex, maybeHex } from '../../util/hex.js';
 import { formatAcsBits, formatSize } from './units.js';
 
 type Obj = Record<string, unknown>;
@@ -20,8 +20,6 @@ const DOMAIN_MODE: Readonly<Record<string, string>> = {
   DMA: 'strict',
   'DMA-FQ': 'lazy',
 };
-const maybeHex = (v: Maybe<number> | null, w: number) =>
-  v === null ? null : isKnown(v) ? hex(v, w) : UNKNOWN;
 
 /**
  * Writes any Fabric as a spec document (plain object, ready for specToYaml) with every fact explicit,

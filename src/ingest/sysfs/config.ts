@@ -8,10 +8,12 @@ import {
   type AcsState,
   type Link,
   type Maybe,
+  type Mutable,
   PCIE_PORT_TYPE_CODES,
   type PcieInfo,
   UNKNOWN,
 } from '../../pci/types.js';
+import { hex } from '../../util/hex.js';
 
 const STATUS = 0x06;
 const STATUS_CAP_LIST = 0x10;
@@ -54,13 +56,10 @@ export interface ConfigInfo {
   readonly sriov: Maybe<SriovInfo> | null;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
-const hex = (n: number) => `0x${n.toString(16)}`;
 const rd16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
 const rd32 = (b: Uint8Array, o: number) => (rd16(b, o) | (rd16(b, o + 2) << 16)) >>> 0;
 
+/** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
 export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   const size = bytes.length;
   const b = bytes;

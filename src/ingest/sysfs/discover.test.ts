@@ -1,7 +1,6 @@
 /**
- * Placing a function from its canonical path: the index walk over a canonical path and the
- * component reading (any spelling) agree; a relative link target read as text agrees with the
- * component-by-component reading.
+ * Placing a function from its path: any spelling of a path places the same; a relative link
+ * target read as text agrees with the component-by-component reading.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -41,11 +40,11 @@ const component = fc.oneof(
 );
 
 describe('placeFunction', () => {
-  it('reads a canonical path the same as its component reading', () => {
+  it('reads a path the same whatever its spelling', () => {
     fc.assert(
       fc.property(fc.array(component, { minLength: 1, maxLength: 9 }), (comps) => {
         const path = comps.join('/');
-        // A leading `./` sends the same path through the component reading.
+        // A leading `./` spells the same path differently.
         assert.deepEqual(placeFunction(path), placeFunction(`./${path}`));
       }),
       { numRuns: 3000 },

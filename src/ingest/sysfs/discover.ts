@@ -4,13 +4,7 @@
  * above it; one directly under `pciDDDD:BB` sits on that host bridge's root bus.
  */
 import { PeerdmaError } from '../../errors/index.js';
-import {
-  type Bdf,
-  type BdfParts,
-  canonicalBdfParts,
-  formatBdf,
-  tryParseBdf,
-} from '../../pci/bdf.js';
+import { type Bdf, type BdfParts, canonicalBdf } from '../../pci/bdf.js';
 import type { VirtualFs } from '../types.js';
 import { followTarget, joinPath, splitPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
@@ -50,90 +44,8 @@ export function findRoot(vfs: VirtualFs, sink: WarningSink): string {
   return first;
 }
 
-/** Whether `p` from `s` to `e` is a full BDF (FULL_BDF_RE) — without slicing it out. */
-function isFullBdfAt(p: string, s: number, e: number): boolean {
-  const n = e - s;
-  if (n < 12 || n > 16) return false;
-  const dom = n - 8; // domain digits: 4 to 8
-  for (let i = s; i < s + dom; i++) if (!isLowerHex(p.charCodeAt(i))) return false;
-  const t = s + dom;
-  return (
-    p.charCodeAt(t) === 0x3a &&
-    isLowerHex(p.charCodeAt(t + 1)) &&
-    isLowerHex(p.charCodeAt(t + 2)) &&
-    p.charCodeAt(t + 3) === 0x3a &&
-    isLowerHex(p.charCodeAt(t + 4)) &&
-    isLowerHex(p.charCodeAt(t + 5)) &&
-    p.charCodeAt(t + 6) === 0x2e &&
-    p.charCodeAt(t + 7) >= 0x30 &&
-    p.charCodeAt(t + 7) <= 0x37
-  );
-}
-
-/** Whether `p` from `s` to `e` is a host bridge directory name (HOST_BRIDGE_RE). */
-function isHostBridgeAt(p: string, s: number, e: number): boolean {
-  const n = e - s;
-  if (n < 10 || n > 14 || !p.startsWith('pci', s)) return false;
-  for (let i = s + 3; i < e - 3; i++) if (!isLowerHex(p.charCodeAt(i))) return false;
-  return (
-    p.charCodeAt(e - 3) === 0x3a &&
-    isLowerHex(p.charCodeAt(e - 2)) &&
-    isLowerHex(p.charCodeAt(e - 1))
-  );
-}
-
-const isLowerHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
-
-/** A BDF as the canonical string (the text itself when already canonical). */
-function canonical(text: string): { bdf: Bdf; addr: BdfParts } | null {
-  const fast = canonicalBdfParts(text);
-  if (fast !== null) return { bdf: text as Bdf, addr: fast };
-  const addr = tryParseBdf(text);
-  if (addr === null) return null;
-  const bdf = formatBdf(addr);
-  return { bdf: bdf === text ? (text as Bdf) : bdf, addr };
-}
-
-/** A path `splitPath` would change (an empty or `.` part, a `/` at either end). */
-const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
-
-/** Parse a canonical function path; null when it is not under a `pciDDDD:BB` directory. */
+/** Parse a function path (any spelling); null when it is not under a `pciDDDD:BB` directory. */
 export function placeFunction(path: string): FoundFunction | null {
-  if (NOT_CANONICAL.test(path)) return placeParts(path);
-  // Components walked backwards by index: the function, the BDFs above it up to the nearest
-  // pciDDDD:BB directory (the second of them is the parent).
-  const lastSlash = path.lastIndexOf('/');
-  if (!isFullBdfAt(path, lastSlash + 1, path.length)) return null;
-  const self = canonical(path.slice(lastSlash + 1));
-  if (self === null) return null;
-  let depth = 0;
-  let parentAt = -1;
-  let parentEnd = -1;
-  let end = path.length;
-  while (end > 0) {
-    const start = path.lastIndexOf('/', end - 1) + 1;
-    if (isHostBridgeAt(path, start, end)) {
-      const up = parentAt < 0 ? null : canonical(path.slice(parentAt, parentEnd));
-      return {
-        bdf: self.bdf,
-        addr: self.addr,
-        path,
-        hostBridge: path.slice(start, end),
-        parent: up === null ? null : up.bdf,
-        depth,
-      };
-    }
-    if (isFullBdfAt(path, start, end) && ++depth === 2) {
-      parentAt = start;
-      parentEnd = end;
-    }
-    end = start - 1;
-  }
-  return null;
-}
-
-/** `placeFunction` by components (any path spelling). */
-function placeParts(path: string): FoundFunction | null {
   const comps = splitPath(path);
   let hb = -1;
   for (let i = comps.length - 1; i >= 0; i--) {
@@ -148,15 +60,15 @@ function placeParts(path: string): FoundFunction | null {
     if (FULL_BDF_RE.test(comps[i]!)) chain.push(comps[i]!);
   }
   const last = comps[comps.length - 1]!;
-  const addr = tryParseBdf(last);
-  if (!FULL_BDF_RE.test(last) || addr === null) return null;
-  const up = chain.length >= 2 ? tryParseBdf(chain[chain.length - 2]!) : null;
+  const self = FULL_BDF_RE.test(last) ? canonicalBdf(last) : null;
+  if (self === null) return null;
+  const up = chain.length >= 2 ? canonicalBdf(chain[chain.length - 2]!) : null;
   return {
-    bdf: formatBdf(addr),
-    addr,
+    bdf: self.bdf,
+    addr: self.addr,
     path: comps.join('/'),
     hostBridge: comps[hb]!,
-    parent: up === null ? null : formatBdf(up),
+    parent: up === null ? null : up.bdf,
     depth: chain.length,
   };
 }
@@ -241,9 +153,8 @@ export function discoverFunctions(
 }
 
 /**
- * Shallowest first, then by BDF (BDFs are unique, so the order is total). The functions arrive in
- * the bus list's order, which is already BDF order when every link is named for its function: then
- * a bucket per depth is the whole sort, else a bucket out of order is sorted by BDF.
+ * Shallowest first, then by BDF (BDFs are unique, so the order is total): a bucket per depth, each
+ * sorted by BDF (often already in order: the bus list's, when every link is named for its function).
  */
 function byDepthThenBdf(fns: Iterable<FoundFunction>): FoundFunction[] {
   const buckets: FoundFunction[][] = [];
@@ -255,12 +166,7 @@ function byDepthThenBdf(fns: Iterable<FoundFunction>): FoundFunction[] {
   const out: FoundFunction[] = [];
   for (const b of buckets) {
     if (b === undefined) continue;
-    for (let i = 1; i < b.length; i++) {
-      if (b[i - 1]!.bdf > b[i]!.bdf) {
-        b.sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
-        break;
-      }
-    }
+    b.sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
     for (const f of b) out.push(f);
   }
   return out;

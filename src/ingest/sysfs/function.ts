@@ -1,10 +1,11 @@
 /** Reading one PCI function directory into a FunctionInit. */
-import { formatBdf, tryParseBdf } from '../../pci/bdf.js';
+import { canonicalBdf } from '../../pci/bdf.js';
 import type { FunctionInit } from '../../pci/builder.js';
 import {
   isKnown,
   type Link,
   type Maybe,
+  type Mutable,
   type PcieInfo,
   type PciePortType,
   UNKNOWN,
@@ -34,57 +35,50 @@ export interface FunctionContext {
   readonly known: ReadonlySet<string>;
   /** The capture's root (where `sys/` and `proc/` are). */
   readonly root: string;
-  /** Whether the capture has the NVIDIA driver's per-GPU directory (osdev.ts NVIDIA_GPUS). */
-  readonly nvidiaGpus?: boolean;
+  /** The BDF directories of the NVIDIA driver's per-GPU directory (osdev.ts NVIDIA_GPUS). */
+  readonly nvidiaGpus: ReadonlySet<string>;
 }
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
-
-/** A function directory: its path, and the tree it is read from. */
-interface FnDir {
-  readonly vfs: VirtualFs;
-  readonly path: string;
-}
 
 /**
  * One attribute's text. Every attribute is asked for, present or not: asking an in-memory tree or
  * a listed directory (dirVfs lists a function's directory at its first read) costs no I/O, while
  * listing it here would cost a sorted copy of its names per function.
  */
-function attrText(d: FnDir, name: string): string | undefined {
-  return readText(d.vfs, `${d.path}/${name}`);
+function attrText(ctx: FunctionContext, dir: string, name: string): string | undefined {
+  return readText(ctx.vfs, `${dir}/${name}`);
 }
 
-function missing(sink: WarningSink, d: FnDir, name: string): void {
-  sink.count(
+function missing(ctx: FunctionContext, dir: string, name: string): void {
+  ctx.sink.count(
     'sysfs-missing-attr',
     name,
     `'${name}' missing: recorded as unknown`,
-    `${d.path}/${name}`,
+    `${dir}/${name}`,
   );
 }
 
 /** An id attribute: the trusted config value, else the file, else the untrusted config value. */
 function hexAttr(
-  sink: WarningSink,
-  d: FnDir,
+  ctx: FunctionContext,
+  dir: string,
   name: string,
   bits: number,
   own: number | undefined,
   fallback: number | undefined,
 ): Maybe<number> {
   if (own !== undefined) return own;
-  const t = attrText(d, name);
-  if (t !== undefined) return parseHexAttr(t, `${d.path}/${name}`, bits);
+  const t = attrText(ctx, dir, name);
+  if (t !== undefined) return parseHexAttr(t, `${dir}/${name}`, bits);
   if (fallback !== undefined) return fallback;
-  missing(sink, d, name);
+  missing(ctx, dir, name);
   return UNKNOWN;
 }
 
 export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
   const { vfs, sink } = ctx;
   const dir = f.path;
-  const d: FnDir = { vfs, path: dir };
   const configPath = `${dir}/config`;
 
   const cfgBytes = vfs.read(configPath);
@@ -123,25 +117,25 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     (cfg?.headerType !== 1 || ids.classCode >> 8 === 0x0604)
       ? ids
       : null;
-  const vendor = hexAttr(sink, d, 'vendor', 16, trusted?.vendor, ids?.vendor);
-  const device = hexAttr(sink, d, 'device', 16, trusted?.device, ids?.device);
-  const classCode = hexAttr(sink, d, 'class', 24, trusted?.classCode, ids?.classCode);
-  const revision = hexAttr(sink, d, 'revision', 8, trusted?.revision, ids?.revision);
-  const sub = trusted?.subsystem ?? undefined;
+  const vendor = hexAttr(ctx, dir, 'vendor', 16, trusted?.vendor, ids?.vendor);
+  const device = hexAttr(ctx, dir, 'device', 16, trusted?.device, ids?.device);
+  const classCode = hexAttr(ctx, dir, 'class', 24, trusted?.classCode, ids?.classCode);
+  const revision = hexAttr(ctx, dir, 'revision', 8, trusted?.revision, ids?.revision);
+  const sub = trusted?.subsystem;
   const own = ids?.subsystem;
-  const subsystemVendor = hexAttr(sink, d, 'subsystem_vendor', 16, sub?.vendor, own?.vendor);
-  const subsystemDevice = hexAttr(sink, d, 'subsystem_device', 16, sub?.device, own?.device);
+  const subsystemVendor = hexAttr(ctx, dir, 'subsystem_vendor', 16, sub?.vendor, own?.vendor);
+  const subsystemDevice = hexAttr(ctx, dir, 'subsystem_device', 16, sub?.device, own?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
-  const resText = attrText(d, 'resource');
+  const resText = attrText(ctx, dir, 'resource');
   let bars: FunctionInit['bars'] = [];
   let windows: FunctionInit['windows'] = [];
-  if (resText === undefined) missing(sink, d, 'resource');
+  if (resText === undefined) missing(ctx, dir, 'resource');
   else ({ bars, windows } = parseResource(resText, `${dir}/resource`, isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
-  const secText = attrText(d, 'secondary_bus_number');
-  const subText = attrText(d, 'subordinate_bus_number');
+  const secText = attrText(ctx, dir, 'secondary_bus_number');
+  const subText = attrText(ctx, dir, 'subordinate_bus_number');
   if (secText !== undefined && subText !== undefined) {
     buses = {
       secondary: parseIntAttr(secText, `${dir}/secondary_bus_number`),
@@ -149,18 +143,18 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     };
   }
 
-  const pcie = decidePcie(ctx, f, cfg, isBridge, d);
+  const pcie = decidePcie(ctx, f, cfg, isBridge);
   if (isKnown(pcie) && pcie !== null) ctx.portTypes.set(f.bdf, pcie.portType);
 
-  const numaText = attrText(d, 'numa_node');
+  const numaText = attrText(ctx, dir, 'numa_node');
   let numaNode: Maybe<number> = UNKNOWN;
-  if (numaText === undefined) missing(sink, d, 'numa_node');
+  if (numaText === undefined) missing(ctx, dir, 'numa_node');
   else numaNode = parseIntAttr(numaText, `${dir}/numa_node`);
 
   const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus);
-  const cpulist = attrText(d, 'local_cpulist')?.trim();
+  const cpulist = attrText(ctx, dir, 'local_cpulist')?.trim();
   const physfn = readPhysfn(ctx, `${dir}/physfn`);
-  const iommuGroup = readGroup(ctx, d);
+  const iommuGroup = readGroup(ctx, dir);
   const driver = readDriver(vfs, `${dir}/driver`);
   // Optional keys only when they carry something (the builder reads them by name).
   const init: Mutable<FunctionInit> = { bdf: f.bdf };
@@ -191,8 +185,6 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   return init;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /**
  * A bridge known not to be PCIe, or one whose class says subtractive decode (prog-if 01, e.g. an
  * Intel 82801 DMI-to-PCI bridge: never a root port) when its PCIe capability is unreadable, is a
@@ -212,11 +204,10 @@ function decidePcie(
   f: FoundFunction,
   cfg: ConfigInfo | null,
   isBridge: boolean,
-  d: FnDir,
 ): Maybe<PcieInfo> | null {
   if (cfg !== null && cfg.pcie !== UNKNOWN) return cfg.pcie;
-  const cur = readLink(ctx, d, 'current');
-  const max = readLink(ctx, d, 'max');
+  const cur = readLink(ctx, f.path, 'current');
+  const max = readLink(ctx, f.path, 'max');
   if (cur === undefined && max === undefined) return UNKNOWN;
   let portType: PciePortType | undefined;
   const up = f.parent === null ? undefined : ctx.portTypes.get(f.parent);
@@ -237,11 +228,11 @@ function decidePcie(
 
 function readLink(
   ctx: FunctionContext,
-  d: FnDir,
+  dir: string,
   which: 'current' | 'max',
 ): Maybe<Link> | undefined {
-  const st = attrText(d, `${which}_link_speed`);
-  const wt = attrText(d, `${which}_link_width`);
+  const st = attrText(ctx, dir, `${which}_link_speed`);
+  const wt = attrText(ctx, dir, `${which}_link_width`);
   if (st === undefined && wt === undefined) return undefined;
   const speed = st === undefined ? UNKNOWN : parseLinkSpeed(st);
   const width = wt === undefined ? UNKNOWN : parseLinkWidth(wt);
@@ -251,7 +242,7 @@ function readLink(
       'sysfs-bad-link',
       name,
       `'${name}' unreadable: recorded as unknown`,
-      `${d.path}/${name}`,
+      `${dir}/${name}`,
     );
     return UNKNOWN;
   }
@@ -261,8 +252,7 @@ function readLink(
 function readPhysfn(ctx: FunctionContext, path: string): string | null {
   if (ctx.vfs.kind(path) !== 'link') return null;
   const real = followLink(ctx.vfs, path);
-  const addr = real === undefined ? null : tryParseBdf(baseName(real));
-  const bdf = addr === null ? null : formatBdf(addr);
+  const bdf = real === undefined ? null : (canonicalBdf(baseName(real))?.bdf ?? null);
   if (bdf === null || !ctx.known.has(bdf)) {
     ctx.sink.count(
       'sysfs-dangling',
@@ -275,8 +265,8 @@ function readPhysfn(ctx: FunctionContext, path: string): string | null {
   return bdf;
 }
 
-function readGroup(ctx: FunctionContext, d: FnDir): Maybe<number> | null {
-  const path = `${d.path}/iommu_group`;
+function readGroup(ctx: FunctionContext, dir: string): Maybe<number> | null {
+  const path = `${dir}/iommu_group`;
   const target = ctx.vfs.readlink(path);
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));

@@ -75,7 +75,7 @@ function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
     portTypes: new Map<string, PciePortType>(),
     known: new Set<string>(found.map((f) => f.bdf)),
     root,
-    nvidiaGpus: vfs.list(joinPath(root, NVIDIA_GPUS)) !== undefined,
+    nvidiaGpus: new Set(vfs.list(joinPath(root, NVIDIA_GPUS)) ?? []),
   };
   const numaByBridge = new Map<string, Set<Maybe<number>>>();
   for (const f of found) {

@@ -20,13 +20,13 @@ const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
 /** Where the NVIDIA driver describes its GPUs, one `<bdf>/information` each. */
 export const NVIDIA_GPUS = 'proc/driver/nvidia/gpus';
 
-/** `nvidiaGpus`: whether the capture has NVIDIA_GPUS at all (asked once, not per function). */
+/** `nvidiaGpus`: the names NVIDIA_GPUS lists (listed once, not asked per function). */
 export function readOsDevices(
   vfs: VirtualFs,
   dir: string,
   root: string,
   bdf: string,
-  nvidiaGpus = true,
+  nvidiaGpus: ReadonlySet<string>,
 ): OsDevice[] {
   let by: Map<OsDeviceKind, string[]> | undefined;
   const add = (kind: OsDeviceKind, name: string) => {
@@ -44,7 +44,7 @@ export function readOsDevices(
       }
     }
   }
-  const info = nvidiaGpus
+  const info = nvidiaGpus.has(bdf)
     ? readText(vfs, joinPath(root, NVIDIA_GPUS, bdf, 'information'))
     : undefined;
   const minor = info === undefined ? null : /^Device Minor:\s*(\d+)\s*$/m.exec(info);
