@@ -9,6 +9,7 @@ import type { LoadResult } from '../ingest/types.js';
 import { testFabric } from '../iommu/testing/fabric.js';
 import { DEFAULT_EXAMPLE as NODE_DEFAULT_EXAMPLE } from '../node/examples.js';
 import { LOCAL_HOST } from '../node/host.js';
+import { distanceRows } from '../p2pdma/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
 import { standard } from '../p2pdma/testing/build.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
@@ -179,14 +180,17 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
           const bySelf = new Map(c.selfFindings.map(([i, ...fs]) => [i, fs]));
           const norm = (xs: readonly { code: string; subject: readonly string[] }[]) =>
             xs.map((x) => `${x.code}:${x.subject.join(',')}`).sort();
+          const mt = new Int8Array(c.n);
+          const dist = distanceRows(c.cells);
           for (let i = 0; i < c.n; i++) {
+            c.cells.row(i, mt, dist);
             for (let j = 0; j < c.n; j++) {
               const a = devs[i]!;
               const b = devs[j]!;
               const v = model.verdict(a.bdf, b.bdf);
               const at = `${a.bdf} → ${b.bdf} (${rules}${cmdline ? `, ${cmdline}` : ''})`;
-              assert.equal(NAMES[c.mapType[i * c.n + j]!], v.mapType, at);
-              if (v.mapType !== 'uncertain') assert.equal(c.distance[i * c.n + j], v.distance, at);
+              assert.equal(NAMES[mt[j]!], v.mapType, at);
+              if (v.mapType !== 'uncertain') assert.equal(dist[j], v.distance, at);
               assert.equal(LOCALITY_CODES[cellLocality(c, i, j)], v.class, at);
               const refs =
                 i === j

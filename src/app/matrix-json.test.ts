@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { distanceRows, TableRows } from '../p2pdma/matrix.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
 import { findingHint, findingText } from '../report/findings.js';
@@ -33,6 +34,16 @@ function plainTail(c: CompactMatrix): string {
     `"${name}":[\n${lines.map((l, i) => (i + 1 < lines.length ? `${l},\n` : `${l}\n`)).join('')}],\n`;
   const cells = (f: (i: number, k: number) => string | number) =>
     Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, k) => f(i, k)));
+  // The matrix's rows, read once each.
+  const mapType: number[][] = [];
+  const distance: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const mt = new Int8Array(n);
+    const d = distanceRows(c.cells);
+    c.cells.row(i, mt, d);
+    mapType.push([...mt]);
+    distance.push([...d]);
+  }
   const X = 0; // LOCALITY_CODES index of 'X'
   const entries: number[][] = [];
   for (let g = 0; g < G; g++)
@@ -43,7 +54,7 @@ function plainTail(c: CompactMatrix): string {
   return [
     rows(
       'mapType',
-      cells((i, k) => c.mapType[i * n + k]!).map((r) => `"${r.join('')}"`),
+      cells((i, k) => mapType[i]![k]!).map((r) => `"${r.join('')}"`),
     ),
     rows(
       'class',
@@ -53,7 +64,7 @@ function plainTail(c: CompactMatrix): string {
     ),
     rows(
       'distance',
-      cells((i, k) => c.distance[i * n + k]!).map((r) => `[${r.join(',')}]`),
+      cells((i, k) => distance[i]![k]!).map((r) => `[${r.join(',')}]`),
     ),
     `"group":[${[...c.group].join(',')}],\n`,
     rows(
@@ -143,8 +154,7 @@ describe('matrix --json writer', () => {
           const c: CompactMatrix = {
             ...base,
             n,
-            mapType,
-            distance,
+            cells: new TableRows(n, mapType, distance),
             group,
             groups: G,
             groupClass,

@@ -13,7 +13,9 @@ import {
   cellDistance,
   cellMapType,
   type DeviceSelection,
+  distanceRows,
   fastMatrix,
+  type MatrixRows,
   MT_BUS_ADDR,
   MT_THRU_HOST_BRIDGE,
   MT_UNCERTAIN,
@@ -300,10 +302,9 @@ export interface UndecidedPair {
  */
 export interface CompactMatrix {
   readonly n: number;
-  /** Row-major n×n: MT_* codes and distances (the fast matrix's own arrays when its tree order is
-   * the device order: read, never write). */
-  readonly mapType: Int8Array;
-  readonly distance: Int8Array | Int16Array;
+  /** MT_* codes and distances, row by row in the device order (the fast matrix's row recipe: no
+   * n×n table). */
+  readonly cells: MatrixRows;
   /** Group of each device, and how many groups (G). */
   readonly group: Int32Array;
   readonly groups: number;
@@ -470,26 +471,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     group[i] = g;
     members[g]!.push(i);
   });
-  // The fast matrix's cells (tree order) in the caller's order: its own arrays when both agree.
-  const { pos, mapTypes, distances } = matrix;
-  const inOrder = pos.every((p, i) => p === i);
-  const mapType = inOrder ? mapTypes : new Int8Array(n * n);
-  const distance = inOrder
-    ? distances
-    : distances instanceof Int8Array
-      ? new Int8Array(n * n)
-      : new Int16Array(n * n);
-  if (!inOrder) {
-    for (let i = 0; i < n; i++) {
-      const from = pos[i]! * n;
-      const to = i * n;
-      for (let j = 0; j < n; j++) {
-        const s = from + pos[j]!;
-        mapType[to + j] = mapTypes[s]!;
-        distance[to + j] = distances[s]!;
-      }
-    }
-  }
+  // The map types of one provider's row (the first device of the group being answered).
+  const mapType = new Int8Array(n);
+  const rowDistance = distanceRows(matrix);
   const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
@@ -559,12 +543,13 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     byKey.set(k, id);
     return id;
   };
-  const plain = (i: number, j: number) =>
-    cellMapType(matrix, i, j) === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
+  /** Pair (i, j) of map type t is BUS_ADDR and the command line changed nothing on its path. */
+  const plain = (t: number, i: number, j: number) =>
+    t === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
 
   // The diagonal: each device with itself.
   for (let i = 0; i < n; i++) {
-    if (plain(i, i)) continue;
+    if (plain(matrix.mapTypeAt(i, i), i, i)) continue;
     const fs = walk(i, i);
     if (fs.length > 0) selfFindings.push([i, ...fs]);
   }
@@ -620,7 +605,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    const rowA = a * n;
+    matrix.row(a, mapType, rowDistance);
     const rowG = g * G;
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
@@ -635,9 +620,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         // type: one class and one list (what pairOfGroups gives each of them), set at once.
         while (r1 < R && groupHb[runs[r1]!] === hb && apart(r1)) r1++;
         const h1 = runs[r1]!;
-        const t = mapType[rowA + first[h0]!]!;
+        const t = mapType[first[h0]!]!;
         let h = h0 + 1;
-        while (h < h1 && mapType[rowA + first[h]!] === t) h++;
+        while (h < h1 && mapType[first[h]!] === t) h++;
         if (t !== MT_UNCERTAIN && h === h1) {
           const cls = classApart(hg, hb, a, first[h0]!);
           for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
@@ -658,18 +643,18 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       r = r1;
     }
   }
-  /** Group pair (g, h): its class and findings from the first device of each group. */
+  /** Group pair (g, h): its class and findings from the first device of each group (`mapType`
+   * holds the row of g's). */
   function pairOfGroups(g: number, h: number): void {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    const rowA = a * n;
     const rowG = g * G;
     const top = groupTop[g]!;
     const hb = groupHb[h]!;
     if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
       // No common upstream device (so g ≠ h): the first device of each group.
       const b = first[h]!;
-      const t = mapType[rowA + b]!;
+      const t = mapType[b]!;
       if (t !== MT_UNCERTAIN) {
         groupClass[rowG + h] = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
@@ -681,11 +666,12 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const hs = members[h]!;
     const b = g === h ? hs[1] : hs[0]!;
     if (b === undefined) return; // a group of one has no pair with itself
-    const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
+    const t = mapType[b]!;
+    const undecidedPair = t === MT_UNCERTAIN;
     const da = devs[a]!;
     const db = devs[b]!;
     groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
-    if (!plain(a, b)) {
+    if (!plain(t, a, b)) {
       // An undecided pair is listed with its own missing fact: always walked.
       setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
     }
@@ -697,8 +683,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
   return {
     n,
-    mapType,
-    distance,
+    cells: matrix,
     group,
     groups: members.length,
     groupClass,

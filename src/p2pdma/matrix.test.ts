@@ -9,6 +9,7 @@ import { P2pEnv } from './env.js';
 import {
   cellDistance,
   cellMapType,
+  distanceRows,
   fastMatrix,
   MT_NOT_SUPPORTED,
   MT_UNCERTAIN,
@@ -53,6 +54,35 @@ test('differential: fast matrix == reference walk on random fabrics, and the fas
       }
     }),
     { numRuns: 150 },
+  );
+});
+
+test('differential: rows and single cells of the fast matrix (no n×n table) == reference walk, in any device order', () => {
+  fc.assert(
+    fc.property(seeds, ruleNames, fc.boolean(), seeds, (seed, rules, unknowns, shuffle) => {
+      const f = randomFabric(seed, { unknowns });
+      const env = new P2pEnv(f, getRuleSet(rules));
+      // A device order other than tree order: the rows are permuted into it.
+      const devs = matrixDevices(f, { all: true })
+        .map((d, k) => ({ d, k: (k * 7919 + shuffle) % 65521 }))
+        .sort((x, y) => x.k - y.k)
+        .map((x) => x.d);
+      const fast = fastMatrix(env, devs);
+      const ref = referenceMatrix(env, devs);
+      const mt = new Int8Array(devs.length).fill(9);
+      const d = distanceRows(fast);
+      for (let i = 0; i < devs.length; i++) {
+        fast.row(i, mt, d);
+        for (let j = 0; j < devs.length; j++) {
+          const where = `${devs[i]!.bdf} → ${devs[j]!.bdf}`;
+          assert.equal(mt[j], cellMapType(ref, i, j), where);
+          assert.equal(d[j], cellDistance(ref, i, j), where);
+          assert.equal(fast.mapTypeAt(i, j), cellMapType(ref, i, j), where);
+          assert.equal(fast.distanceAt(i, j), cellDistance(ref, i, j), where);
+        }
+      }
+    }),
+    { numRuns: 80 },
   );
 });
 

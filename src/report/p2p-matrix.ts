@@ -10,6 +10,7 @@ import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
   cellMapType,
+  distanceRows,
   MT_BUS_ADDR,
   MT_NOT_SUPPORTED,
   MT_THRU_HOST_BRIDGE,
@@ -443,8 +444,8 @@ class RowCopy {
 }
 
 /**
- * Where rows of an n×n table differ, four bytes at a time where the rows start on a multiple of
- * four bytes (the cells of a differing word are then looked at one by one).
+ * Where rows of a table of n-cell rows differ, four bytes at a time where the rows start on a
+ * multiple of four bytes (the cells of a differing word are then looked at one by one).
  */
 class RowDiff {
   readonly #t: Int8Array | Int16Array | Int32Array;
@@ -458,7 +459,7 @@ class RowDiff {
     this.#n = n;
     this.#per = 4 / t.BYTES_PER_ELEMENT;
     this.#aligned = t.byteOffset % 4 === 0 && n % this.#per === 0;
-    this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? (n * n) / this.#per : 0);
+    this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? t.length / this.#per : 0);
   }
 
   /** Note in `rc` the cells where rows i and p differ; false: too many. */
@@ -525,15 +526,22 @@ export function* matrixJsonChunks(
     }
     out.ascii('],\n');
   }
-  // One ASCII digit per cell, `"0123…"`: map types from the n×n table, locality classes from the
-  // table of group pairs (row i is its group's row, with X on the diagonal). Cell k of a row is
+  // One ASCII digit per cell, `"0123…"`: map types from the matrix's rows, locality classes from
+  // the table of group pairs (row i is its group's row, with X on the diagonal). Cell k of a row is
   // byte 1 + k.
   const digitRows = () => {
     const rc = new RowCopy(n);
     for (let k = 0; k <= n; k++) rc.off[k] = 1 + k;
     return rc;
   };
-  const mt = c.mapType;
+  // The matrix's rows i - 1 and i, filled one at a time (row i in slot i & 1).
+  const mt = new Int8Array(2 * n);
+  const dist = distanceRows(c.cells, 2);
+  const fill = (i: number): number => {
+    const at = (i & 1) * n;
+    c.cells.row(i, mt.subarray(at, at + n), dist.subarray(at, at + n));
+    return at;
+  };
   const mtRows = digitRows();
   const mtDiff = new RowDiff(mt, n);
   let mtAt = 0; // the row being written (offset into mt)
@@ -542,8 +550,8 @@ export function* matrixJsonChunks(
     return at + 1;
   };
   yield* rows('mapType', (i) => {
-    mtAt = i * n;
-    if (mtRows.buf !== null && mtDiff.cells(i, i - 1, mtRows)) {
+    mtAt = fill(i);
+    if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows)) {
       mtRows.copy(out, 1, mtCell);
       return;
     }
@@ -608,7 +616,6 @@ export function* matrixJsonChunks(
     clsRows.done(buf, start, n + 2);
   });
   // `[0,2,-1,…]` (what `join(',')` gives): cell k is the number and the comma after it.
-  const dist = c.distance;
   const dRows = new RowCopy(n);
   const dDiff = new RowDiff(dist, n);
   let dAt = 0;
@@ -618,8 +625,8 @@ export function* matrixJsonChunks(
     return k + 1 < n ? end + 1 : end;
   };
   yield* rows('distance', (i) => {
-    dAt = i * n;
-    if (dRows.buf !== null && dDiff.cells(i, i - 1, dRows)) {
+    dAt = fill(i);
+    if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows)) {
       dRows.copy(out, 7, dCell);
       return;
     }
