@@ -295,10 +295,10 @@ export interface UndecidedPair {
  * finding is listed once. Decided group pairs with one verdict key (p2pdma/verdict-key.ts: the
  * common upstream device, the ACS-redirect devices the walk asks about, the host bridges, the
  * command-line changes on the route) share one per-pair walk: on the 4,112-endpoint bench machine
- * 256 walks answer 274,672 group pairs. Keys that differ only by their ACS list (below one common
- * device, every device on it surely redirecting) need no walk of their own: the ACS finding is
- * built from the list (`acsIssue`) and the rest is the first such walk's (`fromAcs`; on the
- * synthetic 4,096-endpoint snapshot 2,425 walks instead of 16,505).
+ * 256 walks answer 274,672 group pairs. Keys below a common device whose ACS list is not empty
+ * (every device on it surely redirecting) need no walk of their own: the ACS finding is built from
+ * the list (`acsIssue`) and the rest is the first such walk's below the same host bridge
+ * (`fromAcs`; on the synthetic 4,096-endpoint snapshot 132 walks instead of 16,505).
  */
 export interface CompactMatrix {
   readonly n: number;
@@ -505,13 +505,15 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     return v.issues.map(indexOf);
   };
   /**
-   * Decided pairs below one common device whose ACS lists are not empty and hold only devices
-   * with ACS redirect surely on (no command line): the walk reads nothing else that differs
-   * between them, so its findings are the ACS finding of the pair's own list (acsIssue), then the
-   * rest of the first such pair's walk. Per common device: those rest findings, or null when the
-   * first walk did not start with the ACS finding built here (then every key is walked).
+   * Decided pairs with a common device whose ACS lists are not empty and hold only devices with
+   * ACS redirect surely on (no command line): after the ACS list the walk reads only the host
+   * bridge rule (the CPU, the allowlist entry of the common device's host bridge, which is both
+   * devices'), so its findings are the ACS finding of the pair's own list (acsIssue), then the
+   * rest of the first such pair's walk below the same host bridge. Per host bridge: those rest
+   * findings, or null when the first walk did not start with the ACS finding built here (then
+   * every key is walked).
    */
-  const afterAcs = new Map<PciFunction, number[] | null>();
+  const afterAcs = new Map<string, number[] | null>();
   let fromAcs = 0;
   /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
    * verdict key, or built from its ACS list (afterAcs). */
@@ -526,7 +528,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     }
     const route = changed.size === 0 ? keys.acsRoute(a, b) : null;
     const common = route !== null && route.length > 0 ? keys.common(a, b) : null;
-    const rest = common === null ? undefined : afterAcs.get(common);
+    const rest = common === null ? undefined : afterAcs.get(common.hostBridge);
     let id: number;
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
@@ -536,7 +538,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
         const first = findings.find(own(acsIssue(env, route!, common.bdf)));
-        afterAcs.set(common, first !== undefined && first === fs[0] ? fs.slice(1) : null);
+        afterAcs.set(
+          common.hostBridge,
+          first !== undefined && first === fs[0] ? fs.slice(1) : null,
+        );
       }
       id = listOf(fs);
     }
@@ -625,15 +630,14 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         while (h < h1 && mapType[first[h]!] === t) h++;
         if (t !== MT_UNCERTAIN && h === h1) {
           const cls = classApart(hg, hb, a, first[h0]!);
-          for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
+          groupClass.fill(cls, rowG + h0, rowG + h1);
           if (t !== MT_BUS_ADDR) {
             // Without a command line, every such pair's verdict key is the host bridges' (one
             // walk, shared() gives the others from byKey): the rest of the run count as walked.
             const id = shared(a, first[h0]!);
             walked += h1 - h0 - 1;
             groupLists = widenFor(groupLists, id);
-            const lists = groupLists;
-            for (let k = rowG + h0; k < rowG + h1; k++) lists[k] = id;
+            groupLists.fill(id, rowG + h0, rowG + h1);
           }
           r = r1;
           continue;

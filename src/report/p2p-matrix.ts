@@ -652,10 +652,18 @@ export function* matrixJsonChunks(
     out.uint(c.group[i]!);
   }
   out.ascii('],\n');
-  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced into the finding's JSON. */
-  const finding = (f: (typeof c.findings)[number]): string =>
-    `${j(f).slice(0, -1)},"text":${JSON.stringify(findingText(f))},"hintText":${JSON.stringify(findingHint(f))}}`;
-  yield* rows('findings', (i) => out.text(finding(c.findings[i]!)), c.findings.length);
+  /** A finding with its wording: `j({ ...f, text, hintText })`, its parts written one after the
+   * other (the finding's JSON without its closing brace, then the two texts). */
+  const finding = (f: (typeof c.findings)[number]): void => {
+    out.text(j(f));
+    out.at--; // the closing brace
+    out.ascii(',"text":');
+    out.text(JSON.stringify(findingText(f)));
+    out.ascii(',"hintText":');
+    out.text(JSON.stringify(findingHint(f)));
+    out.ascii('}');
+  };
+  yield* rows('findings', (i) => finding(c.findings[i]!), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
   // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
   const { groupLists } = c;
