@@ -533,7 +533,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
       fromAcs++;
-      id = listOf([indexOf(acsIssue(env, route!, common.bdf)), ...rest]);
+      const acs = indexOf(acsIssue(env, route!, common.bdf));
+      id = listOf(rest.length === 0 ? [acs] : [acs].concat(rest));
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
