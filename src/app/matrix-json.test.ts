@@ -19,10 +19,10 @@ import {
   buildMatrix,
   type CompactMatrix,
   compactMatrix,
+  GroupRows,
   groupFindingRows,
   type MatrixView,
   PAIR_SUBJECT,
-  widenFor,
 } from './matrix.js';
 import { randomMatrix } from './testing/matrix.js';
 
@@ -48,7 +48,7 @@ function plainTail(c: CompactMatrix): string {
   const entries: number[][] = [];
   for (let g = 0; g < G; g++)
     for (let h = 0; h < G; h++) {
-      const id = c.groupLists[g * G + h]!;
+      const id = c.groupRows.list(g, h);
       if (id >= 0) entries.push([g, h, ...c.findingLists[id]!]);
     }
   return [
@@ -58,7 +58,7 @@ function plainTail(c: CompactMatrix): string {
     ),
     rows(
       'class',
-      cells((i, k) => (i === k ? X : c.groupClass[c.group[i]! * G + c.group[k]!]!)).map(
+      cells((i, k) => (i === k ? X : c.groupRows.cls(c.group[i]!, c.group[k]!))).map(
         (r) => `"${r.join('')}"`,
       ),
     ),
@@ -157,8 +157,7 @@ describe('matrix --json writer', () => {
             cells: new TableRows(n, mapType, distance),
             group,
             groups: G,
-            groupClass,
-            groupLists,
+            groupRows: GroupRows.fromTables(G, groupClass, groupLists),
             findingLists,
           };
           assertSameTail(view, c, chunk);
@@ -168,15 +167,44 @@ describe('matrix --json writer', () => {
     );
   });
 
-  test('group-pair list indexes take two bytes until one does not fit', () => {
-    const small = Int16Array.of(-1, 5, 0x7fff);
-    assert.equal(widenFor(small, 0x7fff), small);
-    const wide = widenFor(small, 0x8000);
-    assert.ok(wide instanceof Int32Array);
-    assert.deepEqual([...wide], [-1, 5, 0x7fff]);
-    wide[0] = 0x8000;
-    assert.equal(wide[0], 0x8000);
-    assert.equal(widenFor(wide, 1 << 20), wide);
+  test('group rows stored as runs give back every cell, by row and one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 90 }),
+        fc.array(fc.constantFrom(0, 0.01, 0.1, 0.5, 1), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (G, change, seed) => {
+          const rand = rng(seed);
+          const rnd = (k: number) => Math.floor(rand() * k);
+          // Rows of runs mostly (a run of one value, then another), some noisy.
+          const cls = new Int8Array(G * G);
+          const lists = new Int32Array(G * G);
+          for (let g = 0; g < G; g++) {
+            let c = rnd(8);
+            let l = rnd(3) - 1;
+            for (let h = 0; h < G; h++) {
+              if (rand() < change[g % change.length]!) c = rnd(8);
+              if (rand() < change[(g + 1) % change.length]!) l = rand() < 0.3 ? -1 : rnd(70000);
+              cls[g * G + h] = c;
+              lists[g * G + h] = l;
+            }
+          }
+          const t = GroupRows.fromTables(G, cls, lists);
+          const rc = new Int8Array(G).fill(99);
+          const rl = new Int32Array(G).fill(99);
+          for (let g = 0; g < G; g++) {
+            t.row(g, rc, rl);
+            assert.deepEqual([...rc], [...cls.subarray(g * G, g * G + G)]);
+            assert.deepEqual([...rl], [...lists.subarray(g * G, g * G + G)]);
+            for (let h = 0; h < G; h++) {
+              assert.equal(t.cls(g, h), cls[g * G + h]);
+              assert.equal(t.list(g, h), lists[g * G + h]);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   test('the findings table: each distinct finding once, every pair with its own, evidence included', () => {

@@ -309,19 +309,15 @@ export interface CompactMatrix {
   readonly group: Int32Array;
   readonly groups: number;
   /**
-   * Row-major G×G: LOCALITY_CODES index of two distinct devices in groups (g, h); a device with
-   * itself is X (`cellLocality` reads a pair of devices).
+   * Per pair of groups (g, h), row by row: the LOCALITY_CODES index of two distinct devices in
+   * them (a device with itself is X: `cellLocality` reads a pair of devices), and their findings
+   * as an index into `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON
+   * does).
    */
-  readonly groupClass: Int8Array;
+  readonly groupRows: GroupRows;
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
-  /**
-   * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
-   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does); two bytes
-   * per pair while every index fits (`widenFor`).
-   */
-  readonly groupLists: Int16Array | Int32Array;
-  /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
+  /** The lists of finding indexes `groupRows` points to (group pairs with one walk share one). */
   readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
@@ -336,18 +332,125 @@ export interface CompactMatrix {
   readonly fromAcs: number;
 }
 
+/**
+ * The G×G tables of group pairs (locality class, finding list) stored as runs: row g is a list of
+ * runs of neighbouring groups h with one class and one list. A row across host bridges is a few
+ * runs (one walk answers a whole run of groups that share no upstream device), so 2,048 groups take
+ * kilobytes instead of 12 MiB of fresh memory; a row whose cells all differ takes 9 bytes a cell.
+ * `row` spells a row out into the caller's buffers.
+ */
+export class GroupRows {
+  readonly groups: number;
+  /** Where the runs of row g start in the pools: #rowAt[g]…#rowAt[g + 1]. */
+  readonly #rowAt: Int32Array;
+  #rows = 0;
+  /** Per run: the group after its last, its class, its list. */
+  #ends: Int32Array;
+  #cls: Int8Array;
+  #lists: Int32Array;
+  #runs = 0;
+
+  constructor(groups: number) {
+    this.groups = groups;
+    this.#rowAt = new Int32Array(groups + 1);
+    const room = Math.max(16, 4 * groups);
+    this.#ends = new Int32Array(room);
+    this.#cls = new Int8Array(room);
+    this.#lists = new Int32Array(room);
+  }
+
+  /** Tables of G×G cells, row-major (tests). */
+  static fromTables(groups: number, cls: Int8Array, lists: Int16Array | Int32Array): GroupRows {
+    const t = new GroupRows(groups);
+    for (let g = 0; g < groups; g++)
+      t.push(
+        cls.subarray(g * groups, (g + 1) * groups),
+        Int32Array.from(lists.subarray(g * groups, (g + 1) * groups)),
+      );
+    return t;
+  }
+
+  /** Append the next row (G cells of each). */
+  push(cls: Int8Array, lists: Int32Array): void {
+    const G = this.groups;
+    for (let h = 0; h < G; ) {
+      const c = cls[h]!;
+      const l = lists[h]!;
+      let e = h + 1;
+      while (e < G && cls[e] === c && lists[e] === l) e++;
+      if (this.#runs === this.#ends.length) this.#grow();
+      this.#ends[this.#runs] = e;
+      this.#cls[this.#runs] = c;
+      this.#lists[this.#runs] = l;
+      this.#runs++;
+      h = e;
+    }
+    this.#rows++;
+    this.#rowAt[this.#rows] = this.#runs;
+  }
+
+  #grow(): void {
+    const room = 2 * this.#ends.length;
+    const ends = new Int32Array(room);
+    const cls = new Int8Array(room);
+    const lists = new Int32Array(room);
+    ends.set(this.#ends);
+    cls.set(this.#cls);
+    lists.set(this.#lists);
+    this.#ends = ends;
+    this.#cls = cls;
+    this.#lists = lists;
+  }
+
+  /** Row g into `cls` and `lists` (G cells each). */
+  row(g: number, cls: Int8Array, lists: Int16Array | Int32Array): void {
+    let h = 0;
+    for (let r = this.#rowAt[g]!, e = this.#rowAt[g + 1]!; r < e; r++) {
+      const end = this.#ends[r]!;
+      cls.fill(this.#cls[r]!, h, end);
+      lists.fill(this.#lists[r]!, h, end);
+      h = end;
+    }
+  }
+
+  /** The run of row g that holds group h. */
+  #run(g: number, h: number): number {
+    let lo = this.#rowAt[g]!;
+    let hi = this.#rowAt[g + 1]! - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#ends[mid]! <= h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The class of group pair (g, h). */
+  cls(g: number, h: number): number {
+    return this.#cls[this.#run(g, h)]!;
+  }
+
+  /** The finding list of group pair (g, h), -1 for none. */
+  list(g: number, h: number): number {
+    return this.#lists[this.#run(g, h)]!;
+  }
+}
+
 /** LOCALITY_CODES index of devices (i, j) of a compact matrix. */
 export function cellLocality(c: CompactMatrix, i: number, j: number): number {
-  return i === j ? LOCALITY_X : c.groupClass[c.group[i]! * c.groups + c.group[j]!]!;
+  return i === j ? LOCALITY_X : c.groupRows.cls(c.group[i]!, c.group[j]!);
 }
 const LOCALITY_X = LOCALITY_CODES.indexOf('X');
 
 /** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
 export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
   const G = c.groups;
+  const cls = new Int8Array(G);
+  const lists = new Int32Array(G);
   for (let g = 0; g < G; g++) {
+    c.groupRows.row(g, cls, lists);
     for (let h = 0; h < G; h++) {
-      const id = c.groupLists[g * G + h]!;
+      const id = lists[h]!;
       if (id >= 0) yield [g, h, ...c.findingLists[id]!];
     }
   }
@@ -359,11 +462,6 @@ export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 export interface CompactOptions {
   /** false: walk every group pair on its own (the reference for tests and the benchmark baseline). */
   readonly shareWalks?: boolean;
-}
-
-/** `t`, or a copy four bytes per entry when `id` does not fit in two. */
-export function widenFor(t: Int16Array | Int32Array, id: number): Int16Array | Int32Array {
-  return id > 0x7fff && t instanceof Int16Array ? Int32Array.from(t) : t;
 }
 
 /** A finding of a pair without the pair's own names (PAIR_SUBJECT codes: an empty subject). */
@@ -561,7 +659,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
-  const groupClass = new Int8Array(G * G);
+  // The row of group pairs being answered (g's), stored as runs once done.
+  const groupRows = new GroupRows(G);
+  const clsRow = new Int8Array(G);
+  const listRow = new Int32Array(G);
   // Groups under two different host bridges, or below two devices on the root bus, share no
   // upstream device: without a command line, their locality class and verdict key are the two
   // host bridges' (verdict-key.ts).
@@ -580,12 +681,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       crossClass[hh] = cls;
     }
     return cls;
-  };
-  // Two bytes per group pair while the list indexes fit (fewer pages of fresh memory to fault in).
-  let groupLists: Int16Array | Int32Array = new Int16Array(G * G).fill(-1);
-  const setList = (at: number, id: number): void => {
-    groupLists = widenFor(groupLists, id);
-    groupLists[at] = id;
   };
   const byHostBridges = share && changed.size === 0;
   const first = Int32Array.from(members, (ms) => ms[0]!);
@@ -612,7 +707,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const a = first[g]!;
     const hg = groupHb[g]!;
     matrix.row(a, mapType, rowDistance);
-    const rowG = g * G;
+    clsRow.fill(0);
+    listRow.fill(-1);
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
     const apart = (r: number) =>
@@ -631,14 +727,13 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         while (h < h1 && mapType[first[h]!] === t) h++;
         if (t !== MT_UNCERTAIN && h === h1) {
           const cls = classApart(hg, hb, a, first[h0]!);
-          groupClass.fill(cls, rowG + h0, rowG + h1);
+          clsRow.fill(cls, h0, h1);
           if (t !== MT_BUS_ADDR) {
             // Without a command line, every such pair's verdict key is the host bridges' (one
             // walk, shared() gives the others from byKey): the rest of the run count as walked.
             const id = shared(a, first[h0]!);
             walked += h1 - h0 - 1;
-            groupLists = widenFor(groupLists, id);
-            groupLists.fill(id, rowG + h0, rowG + h1);
+            listRow.fill(id, h0, h1);
           }
           r = r1;
           continue;
@@ -647,13 +742,13 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       for (let h = h0; h < runs[r1]!; h++) pairOfGroups(g, h);
       r = r1;
     }
+    groupRows.push(clsRow, listRow);
   }
-  /** Group pair (g, h): its class and findings from the first device of each group (`mapType`
-   * holds the row of g's). */
+  /** Group pair (g, h): its class and findings from the first device of each group into
+   * `clsRow` / `listRow` (`mapType` holds the row of g's). */
   function pairOfGroups(g: number, h: number): void {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    const rowG = g * G;
     const top = groupTop[g]!;
     const hb = groupHb[h]!;
     if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
@@ -661,9 +756,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const b = first[h]!;
       const t = mapType[b]!;
       if (t !== MT_UNCERTAIN) {
-        groupClass[rowG + h] = classApart(hg, hb, a, b);
+        clsRow[h] = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
-        setList(rowG + h, shared(a, b));
+        listRow[h] = shared(a, b);
         return;
       }
     }
@@ -675,10 +770,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const undecidedPair = t === MT_UNCERTAIN;
     const da = devs[a]!;
     const db = devs[b]!;
-    groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    clsRow[h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
     if (!plain(t, a, b)) {
       // An undecided pair is listed with its own missing fact: always walked.
-      setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
+      listRow[h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
     }
     // Undecided pairs name their own devices: walk each of them for its missing fact.
     if (undecidedPair) {
@@ -691,9 +786,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     cells: matrix,
     group,
     groups: members.length,
-    groupClass,
+    groupRows,
     findings: findings.list,
-    groupLists,
     findingLists,
     selfFindings,
     undecided,

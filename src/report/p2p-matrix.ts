@@ -564,7 +564,25 @@ export function* matrixJsonChunks(
     out.at = at;
     mtRows.done(buf, start, n + 2);
   });
-  const { group, groupClass, groups: G } = c;
+  const { group, groups: G } = c;
+  // Two rows of group pairs spelled out (c.groupRows), slot s at s * G: the row being written and
+  // the one before (for the cells where they differ).
+  const gCls = new Int8Array(2 * G);
+  const gLists = new Int32Array(2 * G);
+  const slotGroup = [-1, -1];
+  let lastSlot = 0;
+  /** The slot holding group g's row; spelled into the other slot when neither does. */
+  const slotOf = (g: number): number => {
+    if (slotGroup[lastSlot] !== g) {
+      lastSlot = 1 - lastSlot;
+      if (slotGroup[lastSlot] !== g) {
+        const at = lastSlot * G;
+        c.groupRows.row(g, gCls.subarray(at, at + G), gLists.subarray(at, at + G));
+        slotGroup[lastSlot] = g;
+      }
+    }
+    return lastSlot;
+  };
   const self = 0x30 + LOCALITY_CODES.indexOf('X');
   // The devices of each group, ascending: group g's are memList[memStart[g]…memStart[g + 1]].
   const memStart = new Int32Array(G + 1);
@@ -574,24 +592,22 @@ export function* matrixJsonChunks(
   const memAt = memStart.slice(0, G);
   for (let i = 0; i < n; i++) memList[memAt[group[i]!]!++] = i;
   const clsRows = digitRows();
-  const clsGroupDiff = new RowDiff(groupClass, G);
+  const clsGroupDiff = new RowDiff(gCls, G);
   const clsGroups = new RowCopy(G); // the groups where two groups' rows differ (its `diffs` only)
-  let clsRow = 0; // the row being written: its device, and its group's row of groupClass
+  let clsRow = 0; // the row being written: its device, and its group's row (offset into gCls)
   let clsAt = 0;
   const clsCell = (k: number, buf: Uint8Array, at: number): number => {
-    buf[at] = k === clsRow ? self : 0x30 + groupClass[clsAt + group[k]!]!;
+    buf[at] = k === clsRow ? self : 0x30 + gCls[clsAt + group[k]!]!;
     return at + 1;
   };
   /** Where class rows i - 1 and i differ: the two diagonal cells, and the devices of the groups
-   * whose cells in the two groups' rows differ. */
-  const clsDiffs = (i: number): boolean => {
+   * whose cells in the two groups' rows (slots s and before) differ. */
+  const clsDiffs = (i: number, s: number, before: number): boolean => {
     const rc = clsRows;
     rc.nd = 0;
     if (!rc.add(i - 1) || !rc.add(i)) return false;
-    const g = group[i]!;
-    const p = group[i - 1]!;
-    if (g === p) return true;
-    if (!clsGroupDiff.cells(g, p, clsGroups)) return false;
+    if (s === before) return true;
+    if (!clsGroupDiff.cells(s, before, clsGroups)) return false;
     for (let x = 0; x < clsGroups.nd; x++) {
       const h = clsGroups.diffs[x]!;
       for (let y = memStart[h]!; y < memStart[h + 1]!; y++) if (!rc.add(memList[y]!)) return false;
@@ -601,15 +617,17 @@ export function* matrixJsonChunks(
   };
   yield* rows('class', (i) => {
     clsRow = i;
-    clsAt = group[i]! * G;
-    if (clsRows.buf !== null && clsDiffs(i)) {
+    const before = lastSlot; // row i - 1's group
+    const s = slotOf(group[i]!);
+    clsAt = s * G;
+    if (clsRows.buf !== null && clsDiffs(i, s, before)) {
       clsRows.copy(out, 1, clsCell);
       return;
     }
     const buf = out.room(n + 2);
     const start = out.at;
     buf[start] = 0x22;
-    for (let k = 0, s = clsAt; k < n; k++) buf[start + 1 + k] = 0x30 + groupClass[s + group[k]!]!;
+    for (let k = 0; k < n; k++) buf[start + 1 + k] = 0x30 + gCls[clsAt + group[k]!]!;
     buf[start + 1 + i] = self;
     buf[start + 1 + n] = 0x22;
     out.at = start + n + 2;
@@ -666,15 +684,14 @@ export function* matrixJsonChunks(
   yield* rows('findings', (i) => finding(c.findings[i]!), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
   // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
-  const { groupLists } = c;
   const tails = asciiTable(c.findingLists.map((l) => `,${l.join(',')}]`));
   const hs = asciiTable(Array.from({ length: G }, (_, h) => String(h)));
   const wide = 2 + 11 + 1 + longest(hs) + longest(tails); // `,[` g `,` h tail
   const gDigits = new Uint8Array(16);
   let gLen = 0;
-  let gAt = 0; // the row being written (offset into groupLists)
+  let gAt = 0; // the row being written (offset into gLists)
   const entry = (h: number, buf: Uint8Array, at: number): number => {
-    const id = groupLists[gAt + h]!;
+    const id = gLists[gAt + h]!;
     if (id < 0) return at;
     buf[at++] = 0x2c;
     buf[at++] = 0x5b;
@@ -685,7 +702,7 @@ export function* matrixJsonChunks(
     return at;
   };
   const gRows = new RowCopy(G);
-  const listDiff = new RowDiff(groupLists, G);
+  const listDiff = new RowDiff(gLists, G);
   let started = false; // an entry was written (the next one starts with a comma)
   out.ascii('"groupFindings":[');
   for (let g = 0; g < G; g++) {
@@ -695,11 +712,13 @@ export function* matrixJsonChunks(
     const firstDigit = same ? diffDigit(gDigits, text) : 0;
     gLen = text.length;
     for (let x = 0; x < gLen; x++) gDigits[x] = text.charCodeAt(x);
-    gAt = g * G;
+    const before = lastSlot; // row g - 1's
+    const slot = slotOf(g);
+    gAt = slot * G;
     let copied = false;
     if (same && started && gRows.buf !== null) {
       const rc = gRows;
-      copied = listDiff.cells(g, g - 1, rc);
+      copied = listDiff.cells(slot, before, rc);
       if (copied) {
         rc.copy(out, wide, entry);
         const buf = rc.buf!;
@@ -708,10 +727,10 @@ export function* matrixJsonChunks(
           // Only the last digit of g changed (nine rows in ten): one byte per entry.
           const d = gDigits[firstDigit]!;
           const at = rc.start + 2 + firstDigit;
-          for (let h = 0; h < G; h++) if (groupLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
+          for (let h = 0; h < G; h++) if (gLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
         } else {
           for (let h = 0; h < G; h++) {
-            if (groupLists[gAt + h]! < 0) continue;
+            if (gLists[gAt + h]! < 0) continue;
             const p = rc.start + off[h]! + 2;
             for (let x = firstDigit; x < gLen; x++) buf[p + x] = gDigits[x]!;
           }
