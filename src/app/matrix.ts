@@ -464,6 +464,19 @@ export interface CompactOptions {
   readonly shareWalks?: boolean;
 }
 
+/** Whether `mapType[first[h]]` is t for every h in [from, to) (a small function of its own: the
+ * loop runs G² times in all, and stays fast outside compactMatrix's closures). */
+function sameMapType(
+  mapType: Int8Array,
+  first: Int32Array,
+  from: number,
+  to: number,
+  t: number,
+): boolean {
+  for (let h = from; h < to; h++) if (mapType[first[h]!] !== t) return false;
+  return true;
+}
+
 /** A finding of a pair without the pair's own names (PAIR_SUBJECT codes: an empty subject). */
 function own(x: Issue): Finding {
   const f = issueFinding(x);
@@ -723,9 +736,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         while (r1 < R && groupHb[runs[r1]!] === hb && apart(r1)) r1++;
         const h1 = runs[r1]!;
         const t = mapType[first[h0]!]!;
-        let h = h0 + 1;
-        while (h < h1 && mapType[first[h]!] === t) h++;
-        if (t !== MT_UNCERTAIN && h === h1) {
+        if (t !== MT_UNCERTAIN && sameMapType(mapType, first, h0, h1, t)) {
           const cls = classApart(hg, hb, a, first[h0]!);
           clsRow.fill(cls, h0, h1);
           if (t !== MT_BUS_ADDR) {
