@@ -110,7 +110,7 @@ describe('PerfModel.aloneAtLeast agrees with solve (the flow alone)', () => {
           compare(fabric, name, rc, op, caps, t);
         },
       ),
-      { numRuns: Number(process.env.PEERDMA_FUZZ_RUNS ?? 40) },
+      { numRuns: 40 },
     );
     // The draws bite: floors and non-floors, ties (the solver's choice), and cells where a rule that
     // ignores which constraint limits the flow answers wrong.
