@@ -86,6 +86,32 @@ test('differential: rows and single cells of the fast matrix (no n×n table) == 
   );
 });
 
+test('property: rows of the fast matrix are equal outside the span differBetween gives', () => {
+  let told = 0;
+  fc.assert(
+    fc.property(seeds, ruleNames, fc.boolean(), (seed, rules, unknowns) => {
+      const f = randomFabric(seed, { unknowns });
+      const m = fastMatrix(new P2pEnv(f, getRuleSet(rules)), matrixDevices(f, { all: true }));
+      const span = new Int32Array(2);
+      for (let i = 0; i < m.n; i++) {
+        for (let p = 0; p < m.n; p++) {
+          if (m.differBetween?.(i, p, span) !== true) continue;
+          told++;
+          assert.ok(0 <= span[0]! && span[0]! <= span[1]! && span[1]! <= m.n);
+          for (let j = 0; j < m.n; j++) {
+            if (j >= span[0]! && j < span[1]!) continue;
+            const at = `${i}, ${p} at ${j} (span ${span[0]}…${span[1]})`;
+            assert.equal(cellMapType(m, i, j), cellMapType(m, p, j), at);
+            assert.equal(cellDistance(m, i, j), cellDistance(m, p, j), at);
+          }
+        }
+      }
+    }),
+    { numRuns: 60 },
+  );
+  assert.ok(told > 0, 'some spans were given');
+});
+
 test('property: distance >= 0 exactly when the map type is not NOT_SUPPORTED', () => {
   fc.assert(
     fc.property(seeds, ruleNames, (seed, rules) => {

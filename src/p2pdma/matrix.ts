@@ -35,6 +35,11 @@ export interface MatrixRows {
   readonly wideDistances: boolean;
   /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each). */
   row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void;
+  /**
+   * Where rows i and p may differ: true with `span[0]`…`span[1]` (every cell outside is equal in
+   * both), false when the source cannot tell (anywhere).
+   */
+  differBetween?(i: number, p: number, span: Int32Array): boolean;
 }
 
 /** A buffer for `rows` distance rows of m (of its width). */
@@ -429,6 +434,20 @@ class FastMatrix implements PairMatrix {
 
   mapTypeAt(i: number, j: number): number {
     return this.#treeCell(this.pos[i]!, this.pos[j]!);
+  }
+
+  /** Providers with one host bridge and chain length have one plain row: their rows differ only
+   * below their devices on the root bus (tree order; the caller's order when it is that). */
+  differBetween(i: number, p: number, span: Int32Array): boolean {
+    if (!this.#inOrder) return false;
+    const a = this.#nodeAt[i]!;
+    const b = this.#nodeAt[p]!;
+    if (this.#hbAt[i] !== this.#hbAt[p] || this.#len[a] !== this.#len[b]) return false;
+    const ta = this.#chains[a]![0]!;
+    const tb = this.#chains[b]![0]!;
+    span[0] = Math.min(this.#lo[ta]!, this.#lo[tb]!);
+    span[1] = Math.max(this.#hi[ta]!, this.#hi[tb]!);
+    return true;
   }
 
   distanceAt(i: number, j: number): number {

@@ -463,21 +463,21 @@ class RowDiff {
   }
 
   /** Note in `rc` the cells where rows i and p differ; false: too many. */
-  cells(i: number, p: number, rc: RowCopy): boolean {
+  cells(i: number, p: number, rc: RowCopy, from = 0, to = this.#n): boolean {
     rc.nd = 0;
     const t = this.#t;
     const n = this.#n;
     const s = i * n;
     const q = p * n;
     if (!this.#aligned) {
-      for (let k = 0; k < n; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
+      for (let k = from; k < to; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
       return true;
     }
     const w = this.#words;
     const per = this.#per;
     const ws = s / per;
     const wq = q / per;
-    for (let x = 0, e = n / per; x < e; x++) {
+    for (let x = Math.floor(from / per), e = Math.ceil(to / per); x < e; x++) {
       if (w[ws + x] === w[wq + x]) continue;
       for (let k = x * per; k < (x + 1) * per; k++)
         if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
@@ -542,6 +542,14 @@ export function* matrixJsonChunks(
     c.cells.row(i, mt.subarray(at, at + n), dist.subarray(at, at + n));
     return at;
   };
+  // Where rows i - 1 and i can differ, when the matrix can tell (else the whole row is compared).
+  const span = new Int32Array(2);
+  const spanOf = (i: number): void => {
+    if (c.cells.differBetween?.(i, i - 1, span) !== true) {
+      span[0] = 0;
+      span[1] = n;
+    }
+  };
   const mtRows = digitRows();
   const mtDiff = new RowDiff(mt, n);
   let mtAt = 0; // the row being written (offset into mt)
@@ -551,7 +559,8 @@ export function* matrixJsonChunks(
   };
   yield* rows('mapType', (i) => {
     mtAt = fill(i);
-    if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows)) {
+    if (mtRows.buf !== null) spanOf(i);
+    if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows, span[0], span[1])) {
       mtRows.copy(out, 1, mtCell);
       return;
     }
@@ -644,7 +653,8 @@ export function* matrixJsonChunks(
   };
   yield* rows('distance', (i) => {
     dAt = fill(i);
-    if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows)) {
+    if (dRows.buf !== null) spanOf(i);
+    if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows, span[0], span[1])) {
       dRows.copy(out, 7, dCell);
       return;
     }
