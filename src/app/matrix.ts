@@ -372,21 +372,32 @@ export class GroupRows {
 
   /** Append the next row (G cells of each). */
   push(cls: Int8Array, lists: Int32Array): void {
-    const G = this.groups;
-    for (let h = 0; h < G; ) {
-      const c = cls[h]!;
-      const l = lists[h]!;
-      let e = h + 1;
-      while (e < G && cls[e] === c && lists[e] === l) e++;
-      if (this.#runs === this.#ends.length) this.#grow();
-      this.#ends[this.#runs] = e;
-      this.#cls[this.#runs] = c;
-      this.#lists[this.#runs] = l;
-      this.#runs++;
-      h = e;
+    for (let h = 0; h < this.groups; h++) this.extend(h + 1, cls[h]!, lists[h]!);
+    this.endRow();
+  }
+
+  /** The row being built: its cells from where it stopped up to `end` (exclusive) have class
+   * `cls` and list `list` (one run with the cells before when they have the same). */
+  extend(end: number, cls: number, list: number): void {
+    const r = this.#runs;
+    if (r > this.#rowAt[this.#rows]! && this.#cls[r - 1] === cls && this.#lists[r - 1] === list) {
+      this.#ends[r - 1] = end;
+      return;
     }
+    if (r === this.#ends.length) this.#grow();
+    this.#ends[r] = end;
+    this.#cls[r] = cls;
+    this.#lists[r] = list;
+    this.#runs = r + 1;
+  }
+
+  /** The row being built is complete (every group up to G). */
+  endRow(): void {
+    const r = this.#runs;
+    if (this.groups > 0 && (r === this.#rowAt[this.#rows] || this.#ends[r - 1] !== this.groups))
+      throw new Error(`GroupRows: row ${this.#rows} stops short of ${this.groups} groups`);
     this.#rows++;
-    this.#rowAt[this.#rows] = this.#runs;
+    this.#rowAt[this.#rows] = r;
   }
 
   #grow(): void {
@@ -672,7 +683,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
-  // The row of group pairs being answered (g's), stored as runs once done.
+  // Group pairs as runs, row g by row g; pairOfGroups writes cell (g, h) at h of these first.
   const groupRows = new GroupRows(G);
   const clsRow = new Int8Array(G);
   const listRow = new Int32Array(G);
@@ -720,8 +731,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const a = first[g]!;
     const hg = groupHb[g]!;
     matrix.row(a, mapType, rowDistance);
-    clsRow.fill(0);
-    listRow.fill(-1);
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
     const apart = (r: number) =>
@@ -738,22 +747,27 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         const t = mapType[first[h0]!]!;
         if (t !== MT_UNCERTAIN && sameMapType(mapType, first, h0, h1, t)) {
           const cls = classApart(hg, hb, a, first[h0]!);
-          clsRow.fill(cls, h0, h1);
+          let id = -1;
           if (t !== MT_BUS_ADDR) {
             // Without a command line, every such pair's verdict key is the host bridges' (one
             // walk, shared() gives the others from byKey): the rest of the run count as walked.
-            const id = shared(a, first[h0]!);
+            id = shared(a, first[h0]!);
             walked += h1 - h0 - 1;
-            listRow.fill(id, h0, h1);
           }
+          groupRows.extend(h1, cls, id);
           r = r1;
           continue;
         }
       }
-      for (let h = h0; h < runs[r1]!; h++) pairOfGroups(g, h);
+      for (let h = h0; h < runs[r1]!; h++) {
+        clsRow[h] = 0;
+        listRow[h] = -1;
+        pairOfGroups(g, h);
+        groupRows.extend(h + 1, clsRow[h]!, listRow[h]!);
+      }
       r = r1;
     }
-    groupRows.push(clsRow, listRow);
+    groupRows.endRow();
   }
   /** Group pair (g, h): its class and findings from the first device of each group into
    * `clsRow` / `listRow` (`mapType` holds the row of g's). */
