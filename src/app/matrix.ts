@@ -328,7 +328,7 @@ export interface CompactMatrix {
   /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
   readonly computed: number;
   /** Verdict keys answered without a walk: their ACS finding built from their ACS list and the
-   * rest taken from the walk of a pair below the same common device. */
+   * rest taken from the walk of a pair below a common device of the same host bridge. */
   readonly fromAcs: number;
 }
 
