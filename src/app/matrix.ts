@@ -528,11 +528,12 @@ class FindingTable {
     return w;
   }
 
-  /** Equal findings have equal codes and subjects, so equal hashes. */
+  /** Equal findings have equal codes and subjects, so equal hashes (30 bits: a small integer
+   * to the map, never a boxed number). */
   #hash(f: Finding): number {
     let h = this.#word(f.code);
     for (const s of f.subject) h = (Math.imul(h, 0x9e3779b1) + this.#word(s)) | 0;
-    return (Math.imul(h, 31) + f.subject.length) | 0;
+    return (Math.imul(h, 31) + f.subject.length) & 0x3fffffff;
   }
 
   /** The index of a finding equal to f, if there is one. */
