@@ -85,8 +85,9 @@ export class VerdictKeys {
   /** Set #ca/#cb to the chains of a and b and #mi/#mj to where they meet (once per pair in a row). */
   #meet(a: PciFunction, b: PciFunction): void {
     if (a === this.#a && b === this.#b) return;
-    const ca = this.chain(a);
-    const cb = this.chain(b);
+    // Pairs come row by row (one provider, many clients): the provider's chain is often the last.
+    const ca = a === this.#a ? this.#ca : this.chain(a);
+    const cb = b === this.#b ? this.#cb : this.chain(b);
     let i = ca.length - 1;
     let j = cb.length - 1;
     if (ca[i] !== cb[j]) {
