@@ -24,8 +24,9 @@ import {
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
-import { acsIssue, pairAnswer } from '../p2pdma/verdict.js';
+import { type AcsBridge, acsIssue, pairAnswer } from '../p2pdma/verdict.js';
 import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
+import type { Bdf } from '../pci/bdf.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
@@ -637,6 +638,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
    * every key is walked).
    */
   const afterAcs = new Map<string, number[] | null>();
+  /** The evidence entries of the ACS findings built here, by BDF (acsIssue). */
+  const acsBridges = new Map<Bdf, AcsBridge>();
   let fromAcs = 0;
   /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
    * verdict key, or built from its ACS list (afterAcs). */
@@ -656,12 +659,12 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
       fromAcs++;
-      const acs = indexOf(acsIssue(env, route!, common.bdf));
+      const acs = indexOf(acsIssue(env, route!, common.bdf, acsBridges));
       id = listOf(rest.length === 0 ? [acs] : [acs].concat(rest));
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
-        const first = findings.find(own(acsIssue(env, route!, common.bdf)));
+        const first = findings.find(own(acsIssue(env, route!, common.bdf, acsBridges)));
         afterAcs.set(
           common.hostBridge,
           first !== undefined && first === fs[0] ? fs.slice(1) : null,
