@@ -1,5 +1,5 @@
 import { PeerdmaError } from '../../errors/index.js';
-import type { VirtualFs } from '../types.js';
+import type { HeldBytes, VirtualFs } from '../types.js';
 
 /** Linux gives up after 40 symlinks in one lookup (MAXSYMLINKS); so do we. */
 export const MAX_SYMLINKS = 40;
@@ -115,4 +115,32 @@ export function lexicalTarget(link: string, target: string | undefined): string 
     from = to + 1;
   }
   return out;
+}
+
+/**
+ * The directory `dir` of `vfs` as a VirtualFs of its own (paths relative to it): `vfs.at` where
+ * offered (no full path built per name), else a view that prefixes `dir/`. Same answers either way.
+ */
+export function inDir(vfs: VirtualFs, dir: string): VirtualFs {
+  if (dir === '') return vfs;
+  return vfs.at?.(dir) ?? prefixed(vfs, dir);
+}
+
+function prefixed(vfs: VirtualFs, dir: string): VirtualFs {
+  const full = (p: string) => (p === '' ? dir : `${dir}/${p}`);
+  return {
+    label: vfs.label,
+    kind: (p) => vfs.kind(full(p)),
+    list: (p) => vfs.list(full(p)),
+    readlink: (p) => vfs.readlink(full(p)),
+    read: (p) => vfs.read(full(p)),
+    readHeld: (p) => readHeld(vfs, full(p)),
+  };
+}
+
+/** A file's bytes as held and its size (`VirtualFs.readHeld`, else all of `read`). */
+export function readHeld(vfs: VirtualFs, path: string): HeldBytes | undefined {
+  if (vfs.readHeld !== undefined) return vfs.readHeld(path);
+  const bytes = vfs.read(path);
+  return bytes === undefined ? undefined : { bytes, size: bytes.length };
 }
