@@ -29,6 +29,14 @@ export function splitPath(path: string): string[] {
   return path.split('/').filter((c) => c.length > 0 && c !== '.');
 }
 
+/** A path `splitPath` would change: an empty or `.` part, a leading or trailing `/`. */
+const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
+
+/** `splitPath(path).join('/')`: the path itself when it has no empty or `.` part. */
+export function canonicalPath(path: string): string {
+  return NOT_CANONICAL.test(path) ? splitPath(path).join('/') : path;
+}
+
 /**
  * The canonical path of `path` inside the tree: every symlink followed (relative targets against
  * the link's directory, absolute ones against the tree's root), `..` never climbing above the root.
@@ -88,9 +96,6 @@ export function followTarget(
   if (lexical !== undefined && fs.kind(lexical) === 'dir') return lexical;
   return resolvePath(fs, link);
 }
-
-/** A path `splitPath` would change: an empty or `.` part, a leading or trailing `/`. */
-const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
 
 /**
  * Where a relative symlink target leads read as text: joined to the link's directory, `..`
