@@ -109,6 +109,74 @@ export function parseResource(text: string, field: string, isBridge: boolean): R
   return { bars, windows };
 }
 
+/** A row as the kernel prints it: `0x%016llx 0x%016llx 0x%016llx\n` (57 bytes). */
+const ROW_BYTES = 57;
+
+/**
+ * `parseResource` of the bytes of a `resource` file, read in place when every line is exactly as
+ * the kernel prints it (lower-case, 16 digits, one space apart): no text, no line strings, no
+ * regular expression, and a BigInt only for the rows kept. Null for anything else (the caller
+ * then reads the text, with its errors); the answer is always `parseResource`'s.
+ */
+export function parseResourceBytes(b: Uint8Array, isBridge: boolean): Resources | null {
+  if (b.length === 0 || b.length % ROW_BYTES !== 0) return null;
+  const n = b.length / ROW_BYTES;
+  for (let o = 0; o < b.length; o += ROW_BYTES) {
+    for (let f = 0; f < 3; f++) {
+      const at = o + f * 19;
+      if (b[at] !== 0x30 || b[at + 1] !== 0x78) return null; // "0x"
+      for (let i = at + 2; i < at + 18; i++) if (hexDigit(b[i]!) < 0) return null;
+      if (b[at + 18] !== (f === 2 ? 0x0a : 0x20)) return null;
+    }
+  }
+  const bars: Bar[] = [];
+  const windows: BridgeWindow[] = [];
+  const winFrom = isBridge && n >= 11 ? n - 4 : n;
+  for (let i = 0; i < n; i++) {
+    if (i >= 6 && i < winFrom) continue;
+    const o = i * ROW_BYTES;
+    const flags = hex32(b, o + 48); // the low 32 bits of the flags
+    const space = spaceOf(flags);
+    if (space === null) continue;
+    const sHi = hex32(b, o + 2);
+    const sLo = hex32(b, o + 10);
+    const eHi = hex32(b, o + 21);
+    const eLo = hex32(b, o + 29);
+    if (eHi < sHi || (eHi === sHi && eLo < sLo)) continue; // end < start
+    if (sHi === 0 && sLo === 0 && eHi === 0 && eLo === 0) continue;
+    const start = (BigInt(sHi) << 32n) | BigInt(sLo);
+    const size = ((BigInt(eHi) << 32n) | BigInt(eLo)) - start + 1n;
+    if (i < 6) {
+      bars.push({
+        index: i,
+        space,
+        start,
+        size,
+        is64: (flags & IORESOURCE.MEM_64) !== 0,
+        prefetchable: (flags & IORESOURCE.PREFETCH) !== 0,
+      });
+    } else {
+      const pf = space === 'mem' && (flags & IORESOURCE.PREFETCH) !== 0;
+      windows.push({ space: pf ? 'prefetch' : space, start, size });
+    }
+  }
+  return { bars, windows };
+}
+
+/** A lower-case hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** The 8 hex digits at `o` (already checked) as an unsigned 32-bit number. */
+function hex32(b: Uint8Array, o: number): number {
+  let v = 0;
+  for (let i = o; i < o + 8; i++) v = v * 16 + hexDigit(b[i]!);
+  return v;
+}
+
 interface Row {
   readonly start: bigint;
   readonly size: bigint;

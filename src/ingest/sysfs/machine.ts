@@ -10,7 +10,11 @@ const decoder = new TextDecoder('utf-8');
 
 export function readText(vfs: VirtualFs, path: string): string | undefined {
   const b = vfs.read(path);
-  if (b === undefined) return undefined;
+  return b === undefined ? undefined : textOf(b);
+}
+
+/** A file's bytes as text (UTF-8). */
+export function textOf(b: Uint8Array): string {
   // Attribute files are short ASCII: skip the decoder for them.
   if (b.length <= 64) {
     let ascii = true;
