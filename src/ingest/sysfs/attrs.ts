@@ -122,11 +122,10 @@ export function parseResourceBytes(b: Uint8Array, isBridge: boolean): Resources 
   if (b.length === 0 || b.length % ROW_BYTES !== 0) return null;
   const n = b.length / ROW_BYTES;
   for (let o = 0; o < b.length; o += ROW_BYTES) {
-    for (let f = 0; f < 3; f++) {
-      const at = o + f * 19;
-      if (b[at] !== 0x30 || b[at + 1] !== 0x78) return null; // "0x"
-      for (let i = at + 2; i < at + 18; i++) if (hexDigit(b[i]!) < 0) return null;
-      if (b[at + 18] !== (f === 2 ? 0x0a : 0x20)) return null;
+    for (let j = 0; j < ROW_BYTES; j++) {
+      const c = b[o + j]!;
+      const want = ROW_SHAPE[j]!;
+      if (want === 0 ? HEX_VALUE[c]! < 0 : c !== want) return null;
     }
   }
   const bars: Bar[] = [];
@@ -163,17 +162,18 @@ export function parseResourceBytes(b: Uint8Array, isBridge: boolean): Resources 
   return { bars, windows };
 }
 
-/** A lower-case hex digit's value, or -1. */
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
+/** Each byte of a kernel row: 0 for a lower-case hex digit, else the byte itself. */
+const ROW_SHAPE = new TextEncoder().encode(
+  `0x${'\0'.repeat(16)} 0x${'\0'.repeat(16)} 0x${'\0'.repeat(16)}\n`,
+);
+/** A byte's value as a lower-case hex digit, or -1. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
 
 /** The 8 hex digits at `o` (already checked) as an unsigned 32-bit number. */
 function hex32(b: Uint8Array, o: number): number {
   let v = 0;
-  for (let i = o; i < o + 8; i++) v = v * 16 + hexDigit(b[i]!);
+  for (let i = o; i < o + 8; i++) v = v * 16 + HEX_VALUE[b[i]!]!;
   return v;
 }
 

@@ -166,31 +166,32 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const iommuGroup = readGroup(ctx, d, dir);
   const driver = readDriver(d);
   // Optional keys only when they carry something (the builder reads them by name).
-  const init: Mutable<FunctionInit> = { bdf: f.bdf };
+  // One literal (one shape, no property added one by one), then the optional keys only when they
+  // carry something (the builder reads every key by name: their order is not seen).
+  const init: Mutable<FunctionInit> = {
+    bdf: f.bdf,
+    vendor,
+    device,
+    subsystemVendor,
+    subsystemDevice,
+    classCode,
+    revision,
+    parent: f.parent,
+    hostBridge: f.hostBridge,
+    physfn,
+    bars,
+    windows,
+    buses,
+    pcie,
+    acs: cfg?.acs ?? { state: 'unknown', reason: `no config file in the capture (${configPath})` },
+    numaNode,
+    iommuGroup,
+    driver,
+    source: { file: vfs.label, field: dir },
+  };
   if (osDevices.length > 0) init.osDevices = osDevices;
   if (cpulist) init.cpulist = cpulist;
   if (conventionalBridge(pcie, classCode)) init.kind = 'pci-bridge';
-  init.vendor = vendor;
-  init.device = device;
-  init.subsystemVendor = subsystemVendor;
-  init.subsystemDevice = subsystemDevice;
-  init.classCode = classCode;
-  init.revision = revision;
-  init.parent = f.parent;
-  init.hostBridge = f.hostBridge;
-  init.physfn = physfn;
-  init.bars = bars;
-  init.windows = windows;
-  init.buses = buses;
-  init.pcie = pcie;
-  init.acs = cfg?.acs ?? {
-    state: 'unknown',
-    reason: `no config file in the capture (${configPath})`,
-  };
-  init.numaNode = numaNode;
-  init.iommuGroup = iommuGroup;
-  init.driver = driver;
-  init.source = { file: vfs.label, field: dir };
   return init;
 }
 

@@ -106,18 +106,31 @@ export function lexicalTarget(link: string, target: string | undefined): string 
   if (target === undefined || target.startsWith('/')) return undefined;
   let out = dirName(link);
   if (NOT_CANONICAL.test(out)) out = splitPath(out).join('/');
+  // Parts in a row that are neither `..`, `.` nor empty are appended as one slice.
+  let run = -1;
+  let runEnd = -1;
   let from = 0;
   while (from <= target.length) {
     let to = target.indexOf('/', from);
     if (to < 0) to = target.length;
     const n = to - from;
-    if (n === 2 && target.charCodeAt(from) === 0x2e && target.charCodeAt(from + 1) === 0x2e) {
-      out = dirName(out);
-    } else if (n > 0 && !(n === 1 && target.charCodeAt(from) === 0x2e)) {
-      const c = target.slice(from, to);
-      out = out.length === 0 ? c : `${out}/${c}`;
+    const up = n === 2 && target.charCodeAt(from) === 0x2e && target.charCodeAt(from + 1) === 0x2e;
+    if (up || n === 0 || (n === 1 && target.charCodeAt(from) === 0x2e)) {
+      if (run >= 0) {
+        const c = target.slice(run, runEnd);
+        out = out.length === 0 ? c : `${out}/${c}`;
+        run = -1;
+      }
+      if (up) out = dirName(out);
+    } else {
+      if (run < 0) run = from;
+      runEnd = to;
     }
     from = to + 1;
+  }
+  if (run >= 0) {
+    const c = target.slice(run, runEnd);
+    out = out.length === 0 ? c : `${out}/${c}`;
   }
   return out;
 }
