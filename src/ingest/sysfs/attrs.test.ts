@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseResource, parseResourceBytes } from './attrs.js';
+import { parseKernelResource, parseResource, parseResourceLines } from './attrs.js';
 
 const ZERO = '0x0000000000000000 0x0000000000000000 0x0000000000000000';
 describe('parseResource', () => {
@@ -25,7 +25,7 @@ describe('parseResource', () => {
     );
   });
 
-  it('reads the bytes in place as the text reads, and leaves any other spelling to the text', () => {
+  it('reads the kernel’s rows as the line-by-line reading does, and leaves it any other spelling', () => {
     const h = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
     const u64 = fc.oneof(
       fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),
@@ -44,11 +44,10 @@ describe('parseResource', () => {
         return `${h(a)} ${h(e)} ${h(f)}`;
       }),
     );
-    const enc = (t: string) => new TextEncoder().encode(t);
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 17 }), fc.boolean(), (rows, bridge) => {
         const text = `${rows.join('\n')}\n`;
-        assert.deepEqual(parseResourceBytes(enc(text), bridge), parseResource(text, 'r', bridge));
+        assert.deepEqual(parseKernelResource(text, bridge), parseResourceLines(text, 'r', bridge));
       }),
       { numRuns: 2000 },
     );
@@ -63,7 +62,7 @@ describe('parseResource', () => {
       `${row0.replace(' ', '\t')}\n`,
       '',
     ]) {
-      assert.equal(parseResourceBytes(enc(odd), false), null, JSON.stringify(odd));
+      assert.equal(parseKernelResource(odd, false), null, JSON.stringify(odd));
     }
   });
 });

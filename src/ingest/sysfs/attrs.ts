@@ -65,6 +65,11 @@ export interface Resources {
  * bridge's last four lines are its windows (13–16, or 7–10 without IOV).
  */
 export function parseResource(text: string, field: string, isBridge: boolean): Resources {
+  return parseKernelResource(text, isBridge) ?? parseResourceLines(text, field, isBridge);
+}
+
+/** `parseResource` line by line: any spelling ROW_RE accepts, and the errors naming the line. */
+export function parseResourceLines(text: string, field: string, isBridge: boolean): Resources {
   const lines = text.split('\n');
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   const n = lines.length;
@@ -109,42 +114,33 @@ export function parseResource(text: string, field: string, isBridge: boolean): R
   return { bars, windows };
 }
 
-/** A row as the kernel prints it: `0x%016llx 0x%016llx 0x%016llx\n` (57 bytes). */
-const ROW_BYTES = 57;
+/** Rows exactly as the kernel prints them: `0x%016llx 0x%016llx 0x%016llx\n` each. */
+const KERNEL_ROWS = /^(?:0x[0-9a-f]{16} 0x[0-9a-f]{16} 0x[0-9a-f]{16}\n)+$/;
+const ROW_CHARS = 57;
 
 /**
- * `parseResource` of the bytes of a `resource` file, read in place when every line is exactly as
- * the kernel prints it (lower-case, 16 digits, one space apart): no text, no line strings, no
- * regular expression, and a BigInt only for the rows kept. Null for anything else (the caller
- * then reads the text, with its errors); the answer is always `parseResource`'s.
+ * `parseResource` of a file whose every line is exactly as the kernel prints it: one regular
+ * expression over the whole text, then only the rows kept are sliced (no line strings, no
+ * expression per line). Null for any other text (`parseResource` reads it line by line).
  */
-export function parseResourceBytes(b: Uint8Array, isBridge: boolean): Resources | null {
-  if (b.length === 0 || b.length % ROW_BYTES !== 0) return null;
-  const n = b.length / ROW_BYTES;
-  for (let o = 0; o < b.length; o += ROW_BYTES) {
-    for (let j = 0; j < ROW_BYTES; j++) {
-      const c = b[o + j]!;
-      const want = ROW_SHAPE[j]!;
-      if (want === 0 ? HEX_VALUE[c]! < 0 : c !== want) return null;
-    }
-  }
+export function parseKernelResource(text: string, isBridge: boolean): Resources | null {
+  if (!KERNEL_ROWS.test(text)) return null;
+  const n = text.length / ROW_CHARS;
   const bars: Bar[] = [];
   const windows: BridgeWindow[] = [];
   const winFrom = isBridge && n >= 11 ? n - 4 : n;
   for (let i = 0; i < n; i++) {
     if (i >= 6 && i < winFrom) continue;
-    const o = i * ROW_BYTES;
-    const flags = hex32(b, o + 48); // the low 32 bits of the flags
+    const o = i * ROW_CHARS;
+    if (text.startsWith(ZERO_ROW, o)) continue;
+    // The low 32 bits of the flags: their last 8 digits.
+    const flags = Number.parseInt(text.slice(o + 48, o + 56), 16);
     const space = spaceOf(flags);
     if (space === null) continue;
-    const sHi = hex32(b, o + 2);
-    const sLo = hex32(b, o + 10);
-    const eHi = hex32(b, o + 21);
-    const eLo = hex32(b, o + 29);
-    if (eHi < sHi || (eHi === sHi && eLo < sLo)) continue; // end < start
-    if (sHi === 0 && sLo === 0 && eHi === 0 && eLo === 0) continue;
-    const start = (BigInt(sHi) << 32n) | BigInt(sLo);
-    const size = ((BigInt(eHi) << 32n) | BigInt(eLo)) - start + 1n;
+    const start = BigInt(text.slice(o, o + 18));
+    const end = BigInt(text.slice(o + 19, o + 37));
+    if (end < start || (start === 0n && end === 0n)) continue;
+    const size = end - start + 1n;
     if (i < 6) {
       bars.push({
         index: i,
@@ -160,21 +156,6 @@ export function parseResourceBytes(b: Uint8Array, isBridge: boolean): Resources 
     }
   }
   return { bars, windows };
-}
-
-/** Each byte of a kernel row: 0 for a lower-case hex digit, else the byte itself. */
-const ROW_SHAPE = new TextEncoder().encode(
-  `0x${'\0'.repeat(16)} 0x${'\0'.repeat(16)} 0x${'\0'.repeat(16)}\n`,
-);
-/** A byte's value as a lower-case hex digit, or -1. */
-const HEX_VALUE = new Int8Array(256).fill(-1);
-for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
-
-/** The 8 hex digits at `o` (already checked) as an unsigned 32-bit number. */
-function hex32(b: Uint8Array, o: number): number {
-  let v = 0;
-  for (let i = o; i < o + 8; i++) v = v * 16 + HEX_VALUE[b[i]!]!;
-  return v;
 }
 
 interface Row {

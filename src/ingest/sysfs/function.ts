@@ -17,11 +17,10 @@ import {
   parseLinkSpeed,
   parseLinkWidth,
   parseResource,
-  parseResourceBytes,
 } from './attrs.js';
 import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
-import { readText, textOf } from './machine.js';
+import { readText } from './machine.js';
 import { readOsDevices } from './osdev.js';
 import { baseName, followLink, inDir, readHeld } from './paths.js';
 import type { WarningSink } from './warnings.js';
@@ -131,16 +130,11 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const subsystemDevice = hexAttr(ctx, d, dir, 'subsystem_device', 16, sub?.device, own?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
-  // Read from its bytes when they are as the kernel prints them, else from its text.
-  const resBytes = d.read('resource');
+  const resText = attrText(d, 'resource');
   let bars: FunctionInit['bars'] = [];
   let windows: FunctionInit['windows'] = [];
-  if (resBytes === undefined) missing(ctx, dir, 'resource');
-  else {
-    ({ bars, windows } =
-      parseResourceBytes(resBytes, isBridge) ??
-      parseResource(textOf(resBytes), `${dir}/resource`, isBridge));
-  }
+  if (resText === undefined) missing(ctx, dir, 'resource');
+  else ({ bars, windows } = parseResource(resText, `${dir}/resource`, isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
   const secText = attrText(d, 'secondary_bus_number');

@@ -10,11 +10,7 @@ const decoder = new TextDecoder('utf-8');
 
 export function readText(vfs: VirtualFs, path: string): string | undefined {
   const b = vfs.read(path);
-  return b === undefined ? undefined : textOf(b);
-}
-
-/** A file's bytes as text (UTF-8). */
-export function textOf(b: Uint8Array): string {
+  if (b === undefined) return undefined;
   // Attribute files are short ASCII: skip the decoder for them.
   if (b.length <= 64) {
     let ascii = true;
