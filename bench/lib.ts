@@ -3,7 +3,8 @@
  * benchmark's heap does not pollute the next one's figure.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
   readonly name: string;
@@ -87,4 +88,45 @@ export function reportPeakRss(): void {
     // not Linux: fall back to getrusage
   }
   process.stdout.write(`PEAK_RSS_MB=${mb.toFixed(1)}\n`);
+}
+
+/** The built CLI the whole-process benches run (`npm run build`). */
+export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+/** Why a bench that runs the built CLI cannot run here, or null when it can. */
+export function cliMissing(): string | null {
+  return existsSync(CLI) ? null : 'dist/ missing: npm run build';
+}
+
+/** GNU time, which reports a child's CPU time and peak RSS. */
+export const TIME = '/usr/bin/time';
+
+/** Why a bench that times children with {@link timedNode} cannot run here, or null when it can. */
+export function timedNodeMissing(): string | null {
+  return existsSync(TIME) ? null : `no ${TIME}`;
+}
+
+/** A row for a bench that could not run: the runner prints the note and counts no goal. */
+export function skippedRow(name: string, why: string): BenchRow {
+  return { name, medianMs: Number.NaN, peakRssMb: Number.NaN, goal: 'skipped', note: why };
+}
+
+/**
+ * CPU time (user + system, ms; 10 ms resolution) and peak RSS (MB) of one `node ...args` child,
+ * from /usr/bin/time (check {@link timedNodeMissing} first). /usr/bin/time sits in between: a
+ * process exec'd straight from a big bench would carry its RSS high-water mark over. Throws when
+ * the child fails.
+ */
+export function timedNode(
+  args: readonly string[],
+  stdout: number | 'ignore' = 'ignore',
+): { ms: number; mb: number } {
+  const r = spawnSync(TIME, ['-f', 'CHILD %U %S %M', process.execPath, ...args], {
+    stdio: ['ignore', stdout, 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const m = /CHILD ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`bench child failed: ${r.stderr}`);
+  return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
 }

@@ -7,19 +7,15 @@
  * as root, else the lstopo row is skipped with a note). Goal (issue 11): peerdma ≤ lstopo.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { packTarGz } from '../src/node/snapshot.js';
-import type { BenchRow } from './lib.js';
-import { median } from './lib.js';
+import { type BenchRow, CLI as cli, cliMissing, median, skippedRow } from './lib.js';
 import { synthEntries } from './sysfs.bench.js';
 
 const FUNCTIONS = 10_000;
 const RUNS = 5;
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const cli = join(repo, 'dist/cli/main.js');
 
 /**
  * Floors: what any Node program pays on the same inputs before doing peerdma's work. `floorDir`
@@ -88,17 +84,8 @@ function writeTree(root: string): void {
 }
 
 export default async (): Promise<BenchRow[]> => {
-  if (!existsSync(cli)) {
-    return [
-      {
-        name: 'whole process vs lstopo',
-        medianMs: Number.NaN,
-        peakRssMb: Number.NaN,
-        goal: 'skipped',
-        note: 'run `npm run build` first',
-      },
-    ];
-  }
+  const missing = cliMissing();
+  if (missing !== null) return [skippedRow('whole process vs lstopo', missing)];
   const dir = mkdtempSync(join(tmpdir(), 'peerdma-lstopo-'));
   try {
     const tree = join(dir, 'tree');

@@ -10,25 +10,27 @@
  * groups (`synthEntries(6656)` of sysfs.bench.ts), CPU time (user + system) of the child from
  * /usr/bin/time, medians of interleaved runs paired with `node -e 0`; needs `npm run build`.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildMatrix, compactMatrix } from '../src/app/matrix.js';
 import { packTarGz } from '../src/node/snapshot.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
 import { matrixJsonChunks } from '../src/report/p2p-matrix.js';
-import { type BenchRow, childPeakRssMb, cpuTimeMedian, median, reportPeakRss } from './lib.js';
+import {
+  type BenchRow,
+  CLI,
+  childPeakRssMb,
+  cliMissing,
+  cpuTimeMedian,
+  median,
+  reportPeakRss,
+  skippedRow,
+  timedNode,
+  timedNodeMissing,
+} from './lib.js';
 import { synthEntries } from './sysfs.bench.js';
 
 interface Run {
@@ -51,39 +53,20 @@ function pipeline(domains: number, shareWalks = true): Run {
   return { n: c.n, bytes, walked: c.walked, computed: c.computed, groups: c.groups };
 }
 
-/** CPU time (user + system, ms) and peak RSS (MB) of one child, from /usr/bin/time. */
-function timedChild(
-  args: readonly string[],
-  stdout: number | 'ignore',
-): { ms: number; mb: number } {
-  // /usr/bin/time in between: a process exec'd straight from this (big) one would carry its RSS
-  // high-water mark over.
-  const r = spawnSync('/usr/bin/time', ['-f', 'CHILD %U %S %M', process.execPath, ...args], {
-    stdio: ['ignore', stdout, 'pipe'],
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const m = /CHILD ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  if (r.status !== 0 || !m) throw new Error(`bench child failed: ${r.stderr}`);
-  return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
-}
-
 /** The whole `matrix --all --json` process on a 4,096-endpoint sysfs snapshot (see the header). */
 function wholeCommand(runs = 5): BenchRow {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const cli = join(root, 'dist/cli/main.js');
-  if (!existsSync(cli))
-    throw new Error('matrix-json bench: run `npm run build` first (dist/cli/main.js)');
+  const why = timedNodeMissing() ?? cliMissing();
+  if (why !== null) return skippedRow('matrix --all --json, whole process', why);
   const dir = mkdtempSync(join(tmpdir(), 'peerdma-bench-'));
   try {
     const snap = join(dir, 'synth.tar.gz');
     writeFileSync(snap, packTarGz(synthEntries(6656)));
-    const args = [cli, 'matrix', '--all', '--json', '--from', snap];
+    const args = [CLI, 'matrix', '--all', '--json', '--from', snap];
     // Warm-up into a file: its size per pair and its sha256 (to compare versions byte for byte).
     const outPath = join(dir, 'out.json');
     const fd = openSync(outPath, 'w');
     try {
-      timedChild(args, fd);
+      timedNode(args, fd);
     } finally {
       closeSync(fd);
     }
@@ -100,8 +83,8 @@ function wholeCommand(runs = 5): BenchRow {
     let mb = 0;
     try {
       for (let k = 0; k < runs; k++) {
-        base.push(timedChild(['-e', '0'], 'ignore').ms);
-        const r = timedChild(args, nul);
+        base.push(timedNode(['-e', '0'], 'ignore').ms);
+        const r = timedNode(args, nul);
         cmd.push(r.ms);
         mb = Math.max(mb, r.mb);
       }

@@ -6,11 +6,16 @@
  * ≤ 3× the bare node.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type BenchRow, median } from './lib.js';
+import {
+  type BenchRow,
+  cliMissing,
+  CLI as MAIN,
+  median,
+  skippedRow,
+  timedNode,
+  timedNodeMissing,
+} from './lib.js';
 
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const RUNS = 11;
 
 type Meter = (args: readonly string[]) => number;
@@ -33,25 +38,12 @@ function perfMeter(): Meter | null {
   };
 }
 
-function timeMeter(): Meter | null {
-  if (!existsSync('/usr/bin/time')) return null;
-  return (args) => {
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {
-      encoding: 'utf8',
-    });
-    const [u, s] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-    return ((u ?? Number.NaN) + (s ?? Number.NaN)) * 1000;
-  };
-}
-
 export default async function run(): Promise<BenchRow[]> {
-  const meter = perfMeter() ?? timeMeter();
-  if (meter === null || !existsSync(MAIN)) {
-    const why = meter === null ? 'no perf or /usr/bin/time' : 'dist/ missing: npm run build';
-    return [
-      { name: 'start-up', medianMs: Number.NaN, peakRssMb: Number.NaN, goal: 'skipped', note: why },
-    ];
-  }
+  const timeMeter: Meter | null = timedNodeMissing() === null ? (a) => timedNode(a).ms : null;
+  const meter = perfMeter() ?? timeMeter;
+  if (meter === null) return [skippedRow('start-up', 'no perf or /usr/bin/time')];
+  const missing = cliMissing();
+  if (missing !== null) return [skippedRow('start-up', missing)];
   const cases = {
     node: ['-e', '0'],
     version: [MAIN, '--version'],

@@ -65,6 +65,20 @@ export class PerfGraph {
     readonly rc: RcProfile,
   ) {}
 
+  /**
+   * Whether any figure of this machine can be a floor (`atLeast`): only the root-complex profile's
+   * can; links, host memory and chip fabrics carry exact capacities.
+   */
+  get mayFloor(): boolean {
+    const rc = this.rc;
+    return (
+      rc.rcFlow.atLeast ||
+      rc.rcTotal.atLeast ||
+      rc.socketLink.atLeast ||
+      this.constraints.some((c) => c.atLeast)
+    );
+  }
+
   #add(kind: ConstraintKind, label: string, c: Capacity): number {
     this.constraints.push({ kind, label, lo: c.lo, hi: c.hi, atLeast: c.atLeast });
     return this.constraints.length - 1;

@@ -21,7 +21,7 @@ import type { PciFunction } from '../pci/types.js';
 import { driverRefusesP2p } from './facts.js';
 import type { PerfGraph } from './graph.js';
 import { type Coefficients, coefficients } from './link.js';
-import type { PerfModel } from './model.js';
+import { flowMapType, type PerfModel } from './model.js';
 import { chainMps, mrrsOf } from './route.js';
 
 /** The four bandwidth matrices (GB/s) and the two latency matrices (ns). */
@@ -616,14 +616,10 @@ class GroupedMatrices implements BandwidthMatrices {
       if (mixed !== undefined) return mixed;
     }
     // a driver that refuses P2P leaves only the bounce, whatever the kernel says
-    // a write i → j lands in j's BAR (provider j, client i); a read takes from i's
-    const { mapTypes, pos } = this.pairs;
     const mt1 =
       this.refuses[i] === 1 || this.refuses[j] === 1
         ? MT_NOT_SUPPORTED
-        : this.reads
-          ? mapTypes[pos[i]! * this.n + pos[j]!]!
-          : mapTypes[pos[j]! * this.n + pos[i]!]!;
+        : flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write');
     if (mt1 === MT_NOT_SUPPORTED)
       return kind === 'uniP2p' ? b1 : kind === 'bidiP2p' ? v[o + BIDI_B]! : lb1;
     const sw = mt1 === MT_BUS_ADDR && v[o + COMMON] === 1;

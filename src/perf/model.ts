@@ -13,18 +13,19 @@ import {
   MT_NOT_SUPPORTED,
   MT_THRU_HOST_BRIDGE,
   MT_UNCERTAIN,
+  type PairMatrix,
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { MapType } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { MaxMinBuilder, solveMaxMin } from '../sim/index.js';
+import { MaxMinBuilder, type MaxMinSolution, solveMaxMin } from '../sim/index.js';
 import { DEFAULT_PERF, type PerfCalibration } from './calibration.js';
 import { refuser, sharedChip } from './facts.js';
 import { PerfGraph } from './graph.js';
 import { type RcProfile, rcProfileOf } from './rc.js';
 import {
-  aloneRate,
+  aloneLimit,
   bounceRoute,
   chipRoute,
   type Op,
@@ -90,6 +91,27 @@ export interface FlowResult {
   readonly notes: readonly PerfNote[];
 }
 
+/**
+ * The map type of a flow s → d, read from a matrix over its devices (cell = provider, client): a
+ * write lands in d's BAR (provider d, client s); a read takes from s's (provider s, client d).
+ */
+export function flowMapType(m: PairMatrix, s: number, d: number, op: Op): number {
+  return op === 'write' ? cellMapType(m, d, s) : cellMapType(m, s, d);
+}
+
+/**
+ * A flow's figure is a floor (`Rate.atLeast`), from what limited it at each end of the ranges (a
+ * constraint index; -1: its own bound; -2: nothing): a lower-bound constraint at either end, or, at
+ * the high end, the per-flow bound of a root-complex route whose published figure is a floor.
+ */
+function isFloor(g: PerfGraph, r: Route, lo: number, hi: number): boolean {
+  return (
+    (lo >= 0 && g.constraints[lo]!.atLeast) ||
+    (hi >= 0 && g.constraints[hi]!.atLeast) ||
+    (hi === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast)
+  );
+}
+
 const MT_TO_CODE: Record<string, number> = {
   BUS_ADDR: MT_BUS_ADDR,
   THRU_HOST_BRIDGE: MT_THRU_HOST_BRIDGE,
@@ -115,18 +137,12 @@ export class PerfModel {
     this.op = opts.op ?? 'write';
   }
 
-  /**
-   * Map type of the P2P access a flow src → dst makes: a write lands in dst's BAR (provider dst,
-   * client src); a read takes from src's (provider src, client dst).
-   */
+  /** Map type of the P2P access each flow src → dst makes (see {@link flowMapType}). */
   mapTypes(pairs: readonly (readonly [PciFunction, PciFunction])[]): number[] {
     const devs = [...new Set(pairs.flat())];
     const idx = new Map(devs.map((d, i) => [d, i]));
     const m = fastMatrix(this.env, devs);
-    return pairs.map(([s, d]) => {
-      const [prov, cli] = this.op === 'write' ? [d, s] : [s, d];
-      return cellMapType(m, idx.get(prov)!, idx.get(cli)!);
-    });
+    return pairs.map(([s, d]) => flowMapType(m, idx.get(s)!, idx.get(d)!, this.op));
   }
 
   /** The route of src → dst: P2P as the map type allows (uncertain: through the root complex), else bounce. */
@@ -155,24 +171,14 @@ export class PerfModel {
   solve(flows: readonly FlowSpec[]): FlowResult[] {
     const mts = this.mapTypes(flows.map((f) => [f.src, f.dst] as const));
     const routes = flows.map((f, i) => this.route(f.src, f.dst, f.mode, mts[i]!));
-    const at = (end: 'lo' | 'hi') => {
-      const b = new MaxMinBuilder();
-      for (const c of this.graph.constraints) b.addConstraint(c[end]);
-      for (const r of routes) b.addFlow(r.uses, { bound: r.bound[end] });
-      return solveMaxMin(b.build());
-    };
-    const lo = at('lo');
-    const hi = at('hi');
+    const lo = this.#share(routes, 'lo');
+    const hi = this.#share(routes, 'hi');
     const collapse = fanoutCollapse(this, flows, routes);
     return flows.map((f, i) => {
       const r = routes[i]!;
       const bi = lo.bottleneck[i]!;
       const c = bi >= 0 ? this.graph.constraints[bi]! : null;
-      const hiC = hi.bottleneck[i]! >= 0 ? this.graph.constraints[hi.bottleneck[i]!]! : null;
-      const atLeast =
-        (c?.atLeast ?? false) ||
-        (hiC?.atLeast ?? false) ||
-        (hi.bottleneck[i] === -1 && r.via === 'root-complex' && this.graph.rc.rcFlow.atLeast);
+      const atLeast = isFloor(this.graph, r, bi, hi.bottleneck[i]!);
       return {
         src: f.src,
         dst: f.dst,
@@ -185,17 +191,46 @@ export class PerfModel {
     });
   }
 
-  /** One flow alone on the fabric (no solver: min over the route's constraints). */
+  /** The routes' max-min fair shares at one end of the published ranges. */
+  #share(routes: readonly Route[], end: 'lo' | 'hi'): MaxMinSolution {
+    const b = new MaxMinBuilder();
+    for (const c of this.graph.constraints) b.addConstraint(c[end]);
+    for (const r of routes) b.addFlow(r.uses, { bound: r.bound[end] });
+    return solveMaxMin(b.build());
+  }
+
+  /** One flow alone on the fabric, as `solve` answers it (with its bottleneck and notes). */
   alone(src: PciFunction, dst: PciFunction, mode: FlowMode): FlowResult {
     return this.solve([{ src, dst, mode }])[0]!;
   }
 
+  /**
+   * The rate of a route with nothing else on the fabric, as `solve` gives it for that flow alone,
+   * without the solver: the lone-flow limit at each end names what limits it, and `solve`'s floor
+   * rule reads the flag off that. Where two limits tie, which one counts is the solver's choice
+   * among equals, so such a route asks the solver.
+   */
   aloneRate(r: Route): Rate {
-    return {
-      lo: aloneRate(this.graph, r, 'lo'),
-      hi: aloneRate(this.graph, r, 'hi'),
-      atLeast: r.via === 'root-complex' && this.graph.rc.rcFlow.atLeast,
-    };
+    const lo = aloneLimit(this.graph, r, 'lo');
+    const hi = aloneLimit(this.graph, r, 'hi');
+    const [byLo, byHi] =
+      lo.tie || hi.tie
+        ? [this.#share([r], 'lo').bottleneck[0]!, this.#share([r], 'hi').bottleneck[0]!]
+        : [lo.by, hi.by];
+    return { lo: lo.rate, hi: hi.rate, atLeast: isFloor(this.graph, r, byLo, byHi) };
+  }
+
+  /**
+   * `solve([{ src, dst, mode: 'p2p' }])[0].rate.atLeast` without the solver (see `aloneRate`):
+   * whether the P2P figure of src → dst alone is a lower bound. `mapType`: the pair's, as
+   * `flowMapType` reads it from a matrix already at hand (default: computed for the pair).
+   */
+  aloneAtLeast(
+    src: PciFunction,
+    dst: PciFunction,
+    mapType: number = this.mapTypes([[src, dst]])[0]!,
+  ): boolean {
+    return this.aloneRate(this.route(src, dst, 'p2p', mapType)).atLeast;
   }
 }
 

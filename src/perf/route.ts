@@ -277,11 +277,38 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
   };
 }
 
-/** The rate of a route with nothing else on the fabric: min over its constraints of capacity / use. */
-export function aloneRate(g: PerfGraph, r: Route, end: 'lo' | 'hi'): number {
+/**
+ * What limits a route with nothing else on the fabric, at one end of the published ranges: the
+ * smallest capacity ÷ use over its constraints, or its per-flow bound when that is smaller.
+ */
+export interface AloneLimit {
+  readonly rate: number;
+  /** The limiting constraint; -1: the per-flow bound; -2: nothing (no constraint, no bound). */
+  readonly by: number;
+  /** Another constraint (or the bound) gives the same rate: which one limits is the solver's choice. */
+  readonly tie: boolean;
+}
+
+/** The lone-flow limit of `r` (see {@link AloneLimit}). */
+export function aloneLimit(g: PerfGraph, r: Route, end: 'lo' | 'hi'): AloneLimit {
   const per = new Map<number, number>();
   for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
-  let best = r.bound[end];
-  for (const [c, k] of per) if (k > 0) best = Math.min(best, g.constraints[c]![end] / k);
-  return best;
+  let rate = r.bound[end];
+  let by = Number.isFinite(rate) ? -1 : -2;
+  let tie = false;
+  for (const [c, k] of per) {
+    if (!(k > 0)) continue;
+    const v = g.constraints[c]![end] / k;
+    if (v < rate) {
+      rate = v;
+      by = c;
+      tie = false;
+    } else if (v === rate) tie = true;
+  }
+  return { rate, by, tie };
+}
+
+/** The rate of a route with nothing else on the fabric: min over its constraints of capacity / use. */
+export function aloneRate(g: PerfGraph, r: Route, end: 'lo' | 'hi'): number {
+  return aloneLimit(g, r, end).rate;
 }

@@ -13,7 +13,7 @@ import { P2pdma } from '../p2pdma/p2pdma.js';
 import { mainlineRuleSets, type RuleSet } from '../p2pdma/rulesets.js';
 import type { Fabric } from '../pci/fabric.js';
 import { type BandwidthMatrices, bandwidthMatrices } from '../perf/matrix.js';
-import { PerfModel, type Rate } from '../perf/model.js';
+import { flowMapType, PerfModel, type Rate } from '../perf/model.js';
 import { rateText, deviceLabel as short } from '../report/bandwidth.js';
 import { applyEdits, type Edits } from './whatif.js';
 
@@ -186,12 +186,9 @@ export function uniP2pRate(
 
 /**
  * Which cells of the all-pairs P2P matrix are lower bounds. The matrices carry numbers only; the
- * flag is the one `PerfModel.solve` sets for the flow alone: its limiting constraint (at either end
- * of the published ranges) is a floor, or nothing on the fabric limits it at the high end and it
- * crosses a root complex whose P2P figure is a floor. A lone flow's limit is the smallest
- * capacity ÷ coefficient on its route (or its per-flow bound); when two tie, which one the solver
- * names is its business, so such a pair asks the solver itself. Machines without any floor answer
- * at once.
+ * flag is the one `PerfModel.solve` sets for the flow alone, as `PerfModel.aloneAtLeast` reads it
+ * off the lone-flow limit with the map type the matrices already hold. Machines without any floor
+ * answer at once.
  */
 export class AtLeastCells {
   readonly #bw: BandwidthMatrices;
@@ -201,41 +198,15 @@ export class AtLeastCells {
   constructor(j: Judged, bw: BandwidthMatrices, model: PerfModel = perfModelOf(j)) {
     this.#bw = bw;
     this.#model = model;
-    const g = model.graph;
-    this.#any = g.rc.rcFlow.atLeast || g.constraints.some((c) => c.atLeast);
+    this.#any = model.graph.mayFloor;
   }
 
   /** Flow from row device `a` to column device `b`. */
   at(a: number, b: number): boolean {
     if (!this.#any || a === b) return false;
     const m = this.#model;
-    const src = this.#bw.devices[a]!;
-    const dst = this.#bw.devices[b]!;
-    // The map type the model's own `mapTypes` would give: the provider is the written-to device.
-    const mt =
-      m.op === 'write' ? cellMapType(this.#bw.pairs, b, a) : cellMapType(this.#bw.pairs, a, b);
-    const r = m.route(src, dst, 'p2p', mt);
-    const per = new Map<number, number>();
-    for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
-    let flag = false;
-    for (const end of ['lo', 'hi'] as const) {
-      let best = r.bound[end];
-      let who = -1; // -1: the per-flow bound (or nothing)
-      let ties = 0;
-      for (const [c, k] of per) {
-        if (k <= 0) continue;
-        const v = m.graph.constraints[c]![end] / k;
-        if (v < best) {
-          best = v;
-          who = c;
-          ties = 0;
-        } else if (v === best) ties++;
-      }
-      if (ties > 0) return m.solve([{ src, dst, mode: 'p2p' }])[0]!.rate.atLeast;
-      if (who >= 0) flag ||= m.graph.constraints[who]!.atLeast;
-      else if (end === 'hi') flag ||= r.via === 'root-complex' && m.graph.rc.rcFlow.atLeast;
-    }
-    return flag;
+    const devs = this.#bw.devices;
+    return m.aloneAtLeast(devs[a]!, devs[b]!, flowMapType(this.#bw.pairs, a, b, m.op));
   }
 }
 
