@@ -508,16 +508,7 @@ export class TarReader {
     let len = this.#keep;
     const end = off + len;
     if (len > 512) {
-      // Whole 256-byte blocks of zeros at the end (within the last 4096 bytes), counted by
-      // halving with native compares; then word by word and byte by byte below them.
-      let lo = 0;
-      let hi = Math.min(len, ZEROS.length) >>> 8;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        if (ZEROS.compare(arena, end - mid * 256, end, 0, mid * 256) === 0) lo = mid;
-        else hi = mid - 1;
-      }
-      let e = end - lo * 256;
+      let e = end;
       while (e > off && e & 3 && arena[e - 1] === 0) e--;
       if (!(e & 3) && arena === this.#arena) {
         const words = this.#arenaWords!;
@@ -533,9 +524,6 @@ export class TarReader {
     return this.#files.add(arena, off, len, this.#keep);
   }
 }
-
-/** Zeros to compare a file's tail with (never written). */
-const ZEROS = Buffer.alloc(4096);
 
 const isFileType = (t: number) => t === T_FILE || t === T_OLD || t === T_CONTIG;
 
