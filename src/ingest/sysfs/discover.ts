@@ -186,7 +186,9 @@ export function discoverFunctions(
     }
   }
   // Ancestors that the bus list left out.
-  for (const f of [...found.values()]) {
+  const listed = [...found.values()];
+  for (let i = 0; i < listed.length; i++) {
+    const f = listed[i]!;
     let p = f.path;
     let cur: FoundFunction | null = f;
     while (cur?.parent != null && !found.has(cur.parent)) {
@@ -203,25 +205,25 @@ export function discoverFunctions(
       cur = up;
     }
   }
-  return byDepthThenBdf(found.values());
+  return byDepthThenBdf(found);
 }
 
 /**
  * Shallowest first, then by BDF (BDFs are unique, so the order is total): a bucket per depth, each
  * sorted by BDF (often already in order: the bus list's, when every link is named for its function).
  */
-function byDepthThenBdf(fns: Iterable<FoundFunction>): FoundFunction[] {
+function byDepthThenBdf(fns: ReadonlyMap<Bdf, FoundFunction>): FoundFunction[] {
   const buckets: FoundFunction[][] = [];
-  for (const f of fns) {
+  fns.forEach((f) => {
     const b = buckets[f.depth];
     if (b === undefined) buckets[f.depth] = [f];
     else b.push(f);
-  }
+  });
   const out: FoundFunction[] = [];
   for (const b of buckets) {
     if (b === undefined) continue;
     b.sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
-    for (const f of b) out.push(f);
+    for (let i = 0; i < b.length; i++) out.push(b[i]!);
   }
   return out;
 }

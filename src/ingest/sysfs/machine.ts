@@ -106,7 +106,9 @@ export function readIommu(
   const typeCount = new Map<string, number>();
   // Thousands of groups: each read from its own directory (no full path walked per group).
   const all = names === undefined ? vfs : inDir(vfs, gdir);
-  for (const n of names ?? []) {
+  const ns = names ?? [];
+  for (let i = 0; i < ns.length; i++) {
+    const n = ns[i]!;
     if (!/^\d+$/.test(n)) continue;
     const t = readText(inDir(all, n), 'type')?.trim();
     groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });

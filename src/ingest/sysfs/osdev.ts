@@ -36,7 +36,9 @@ export function readOsDevices(
     by ??= new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
     by.get(kind)!.push(name);
   };
-  for (const kind of DIRECT) {
+  // Indexed: run cold once per function, a `for…of` makes an iterator result per step.
+  for (let k = 0; k < DIRECT.length; k++) {
+    const kind = DIRECT[k]!;
     for (const name of d.list(kind) ?? []) {
       if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
       add(kind, name);
