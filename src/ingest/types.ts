@@ -32,4 +32,21 @@ export interface VirtualFs {
   readlink(path: string): string | undefined;
   /** File bytes (following symlinks); undefined if absent or unreadable. */
   read(path: string): Uint8Array | undefined;
+  /**
+   * Optional, for speed: the directory at `path` (symlinks followed) as a VirtualFs whose paths
+   * are relative to it, answering exactly as `path/…` would here; undefined when `path` is not a
+   * directory. A loader asking many names of one directory then builds no full path per name.
+   */
+  at?(path: string): VirtualFs | undefined;
+  /**
+   * Optional, for speed: the file `read` returns, as the bytes held and its size (the bytes past
+   * those held are zeros), so a mostly-zero file (a 4096-byte config) needs no zero-filled copy.
+   */
+  readHeld?(path: string): HeldBytes | undefined;
+}
+
+/** A file's first bytes and its size: zeros follow them up to `size`. */
+export interface HeldBytes {
+  readonly bytes: Uint8Array;
+  readonly size: number;
 }

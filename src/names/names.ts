@@ -40,7 +40,9 @@ export function lookupNames(db: PciIds, f: PciFunction): FunctionNames {
 /** Vendor ids a fabric's functions name (vendor and subsystem vendor): what pci.ids must hold. */
 export function vendorsOf(fabric: { readonly functions: readonly PciFunction[] }): Set<number> {
   const out = new Set<number>();
-  for (const f of fabric.functions) {
+  const fns = fabric.functions;
+  for (let i = 0; i < fns.length; i++) {
+    const f = fns[i]!;
     if (typeof f.vendor === 'number') out.add(f.vendor);
     if (typeof f.subsystemVendor === 'number') out.add(f.subsystemVendor);
   }

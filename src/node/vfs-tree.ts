@@ -5,7 +5,7 @@
  */
 import { PeerdmaError } from '../errors/index.js';
 import { MAX_SYMLINKS, splitPath } from '../ingest/sysfs/paths.js';
-import type { VirtualFs } from '../ingest/types.js';
+import type { HeldBytes, VirtualFs } from '../ingest/types.js';
 
 /**
  * The most bytes read of one file, the same for a live tree and an archive: `config` ends at 4096;
@@ -116,6 +116,14 @@ export class FileTable {
     const i = id * 4;
     const c = this.#cols;
     return storedBytes(this.#arenas[c[i]!]!, c[i + 1]!, c[i + 2]!, c[i + 3]!);
+  }
+
+  /** The stored bytes of a file (a view, no copy) and its size. */
+  held(id: FileId): HeldBytes {
+    const i = id * 4;
+    const c = this.#cols;
+    const off = c[i + 1]!;
+    return { bytes: this.#arenas[c[i]!]!.subarray(off, off + c[i + 2]!), size: c[i + 3]! };
   }
 }
 
@@ -324,26 +332,100 @@ export function treeVfs(root: TreeDir, label: string): VirtualFs {
     const n = memoDir?.kids.get(name);
     return follow && isLink(n) ? walk(root, p, true, label) : n;
   };
-  return {
+  const vfs: VirtualFs = {
     label,
-    kind(p) {
-      if (p === '') return 'dir';
-      const n = node(p, false);
-      return n === undefined ? undefined : nodeKind(n);
-    },
-    list(p) {
+    kind: (p) => (p === '' ? 'dir' : kindOf(node(p, false))),
+    list: (p) => namesOf(p === '' ? root : node(p, true)),
+    readlink: (p) => targetOf(node(p, false)),
+    read: (p) => bytesOf(root, node(p, true)),
+    readHeld: (p) => heldOf(root, node(p, true)),
+    at(p) {
       const n = p === '' ? root : node(p, true);
-      if (!isDir(n)) return undefined;
-      n.sorted ??= [...n.kids.keys()].sort();
-      return n.sorted;
-    },
-    readlink(p) {
-      const n = node(p, false);
-      return isLink(n) ? linkTarget(n) : undefined;
-    },
-    read(p) {
-      const n = node(p, true);
-      return n === undefined || isDir(n) || isLink(n) ? undefined : nodeBytes(root, n);
+      return isDir(n) ? new TreeView(root, n, p, vfs) : undefined;
     },
   };
+  return vfs;
+}
+
+const kindOf = (n: TreeNode | undefined) => (n === undefined ? undefined : nodeKind(n));
+const targetOf = (n: TreeNode | undefined) => (isLink(n) ? linkTarget(n) : undefined);
+
+function namesOf(n: TreeNode | undefined): readonly string[] | undefined {
+  if (!isDir(n)) return undefined;
+  n.sorted ??= [...n.kids.keys()].sort();
+  return n.sorted;
+}
+
+function bytesOf(root: TreeDir, n: TreeNode | undefined): Uint8Array | undefined {
+  return n === undefined || isDir(n) || isLink(n) ? undefined : nodeBytes(root, n);
+}
+
+function heldOf(root: TreeDir, n: TreeNode | undefined): HeldBytes | undefined {
+  if (n === undefined || isDir(n) || isLink(n)) return undefined;
+  if (typeof n !== 'number') return { bytes: n.buf.subarray(n.off, n.off + n.len), size: n.size };
+  if (root.files === undefined) throw new Error(`file ${n} of a tree without a file table`);
+  return root.files.held(n);
+}
+
+/**
+ * One directory of a tree as a VirtualFs (`VirtualFs.at`): a plain name (no `/`, not `.` or `..`)
+ * is one lookup in the directory's map, a link followed from the full path as the whole tree's
+ * VirtualFs does; any other path is asked of the whole tree's.
+ */
+class TreeView implements VirtualFs {
+  readonly label: string;
+  readonly #root: TreeDir;
+  readonly #dir: TreeDir;
+  readonly #path: string;
+  readonly #top: VirtualFs;
+
+  constructor(root: TreeDir, dir: TreeDir, path: string, top: VirtualFs) {
+    this.label = top.label;
+    this.#root = root;
+    this.#dir = dir;
+    this.#path = path;
+    this.#top = top;
+  }
+
+  #full(p: string): string {
+    return this.#path === '' ? p : p === '' ? this.#path : `${this.#path}/${p}`;
+  }
+
+  /** The entry `p` names when it is plain (else null), with a final link followed if asked. */
+  #node(p: string, follow: boolean): TreeNode | undefined | null {
+    if (p === '' || p === '.' || p === '..' || p.includes('/')) return null;
+    const n = this.#dir.kids.get(p);
+    return follow && isLink(n) ? walk(this.#root, this.#full(p), true, this.label) : n;
+  }
+
+  kind(p: string) {
+    const n = this.#node(p, false);
+    return n === null ? this.#top.kind(this.#full(p)) : kindOf(n);
+  }
+
+  list(p: string) {
+    const n = this.#node(p, true);
+    return n === null ? this.#top.list(this.#full(p)) : namesOf(n);
+  }
+
+  readlink(p: string) {
+    const n = this.#node(p, false);
+    return n === null ? this.#top.readlink(this.#full(p)) : targetOf(n);
+  }
+
+  read(p: string) {
+    const n = this.#node(p, true);
+    return n === null ? this.#top.read(this.#full(p)) : bytesOf(this.#root, n);
+  }
+
+  readHeld(p: string) {
+    const n = this.#node(p, true);
+    return n === null ? this.#top.readHeld!(this.#full(p)) : heldOf(this.#root, n);
+  }
+
+  at(p: string): VirtualFs | undefined {
+    const n = this.#node(p, true);
+    if (n === null) return this.#top.at!(this.#full(p));
+    return isDir(n) ? new TreeView(this.#root, n, this.#full(p), this.#top) : undefined;
+  }
 }

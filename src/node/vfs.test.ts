@@ -41,6 +41,75 @@ describe('tarVfs', () => {
     assert.equal(fs.read('m/sys/nothing'), undefined);
   });
 
+  it('a directory view (`at`) answers every name as the full path does', async () => {
+    const fs = await tarVfs(sample(), 'a.tar.gz');
+    const answer = (f: () => unknown) => {
+      try {
+        const v = f();
+        return v instanceof Uint8Array ? [...v] : v;
+      } catch (e) {
+        return e instanceof PeerdmaError ? `${e.code} ${e.message} ${e.location.field}` : e;
+      }
+    };
+    const whole = (h: { bytes: Uint8Array; size: number } | undefined) => {
+      if (h === undefined) return undefined;
+      const out = new Uint8Array(h.size);
+      out.set(h.bytes);
+      return out;
+    };
+    let dirs = 0;
+    const visit = (dir: string) => {
+      const view = fs.at!(dir)!;
+      dirs++;
+      const names = [...(fs.list(dir) ?? []), 'nothing', '', '.', '..', 'x/y', '../a/x', 'b/x'];
+      for (const n of names) {
+        const full = dir === '' ? n : n === '' ? dir : `${dir}/${n}`;
+        for (const m of ['kind', 'list', 'readlink', 'read'] as const) {
+          assert.deepEqual(
+            answer(() => view[m](n)),
+            answer(() => fs[m](full)),
+            `${m} ${full}`,
+          );
+        }
+        assert.deepEqual(
+          answer(() => whole(view.readHeld!(n))),
+          answer(() => fs.read(full)),
+          full,
+        );
+        assert.equal(
+          answer(() => view.at!(n) === undefined),
+          answer(() => !fs.list(full)),
+          full,
+        );
+      }
+      for (const n of fs.list(dir) ?? []) {
+        const full = dir === '' ? n : `${dir}/${n}`;
+        if (fs.kind(full) === 'dir') visit(full);
+      }
+    };
+    visit('');
+    assert.equal(dirs, 5);
+    // Through a link to a directory, and a view of a view.
+    assert.equal(dec(fs.at!('m/sys/b')!.read('x')), 'hello\n');
+    assert.equal(dec(fs.at!('m')!.at!('sys')!.read('c')), 'hello\n');
+    assert.equal(fs.at!('m/sys/a/x'), undefined);
+    assert.equal(fs.at!('m/nothing'), undefined);
+  });
+
+  it('a config held without its trailing zeros reads back whole', async () => {
+    const config = new Uint8Array(4096);
+    config.set([0x86, 0x80, 0x01, 0x02], 0);
+    const fs = await tarVfs(
+      packTarGz([{ path: 'sys/f/config', type: 'file', data: config }]),
+      'a.tar.gz',
+    );
+    const held = fs.readHeld!('sys/f/config')!;
+    assert.equal(held.size, 4096);
+    assert.ok(held.bytes.length < 4096);
+    assert.deepEqual([...held.bytes.subarray(0, 4)], [0x86, 0x80, 0x01, 0x02]);
+    assert.deepEqual(fs.read('sys/f/config'), config);
+  });
+
   it('reads paths longer than ustar allows (pax)', async () => {
     const fs = await tarVfs(sample(), 'a.tar.gz');
     assert.equal(dec(fs.read(`m/sys/${'d'.repeat(150)}/${'e'.repeat(120)}`)), 'long');

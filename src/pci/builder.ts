@@ -172,14 +172,16 @@ export class FabricBuilder {
       }
       parentOf.set(bdf, parent);
     });
+    // Indexed loops and forEach here and below: a `for…of` run cold (one load is one pass) makes an
+    // iterator result per step, ~10,000 functions × each loop.
     const rootOf = new Map<string, string>();
-    for (const bdf of inits.keys()) {
+    inits.forEach((_, bdf) => {
       const seen: Bdf[] = [];
       let cur: Bdf = bdf;
       while (true) {
         const known = rootOf.get(cur);
         if (known !== undefined) {
-          for (const s of seen) rootOf.set(s, known);
+          for (let i = 0; i < seen.length; i++) rootOf.set(seen[i]!, known);
           break;
         }
         if (seen.includes(cur)) {
@@ -192,12 +194,12 @@ export class FabricBuilder {
         seen.push(cur);
         const p = parentOf.get(cur) ?? null;
         if (p === null) {
-          for (const s of seen) rootOf.set(s, cur);
+          for (let i = 0; i < seen.length; i++) rootOf.set(seen[i]!, cur);
           break;
         }
         cur = p;
       }
-    }
+    });
     const functions: PciFunction[] = [];
     const addrs = this.#addrs;
     const addrOf = (bdf: Bdf): BdfParts => addrs.get(bdf)!;
@@ -258,7 +260,8 @@ export class FabricBuilder {
     });
     // Names must be unique.
     const names = new Map<string, string>();
-    for (const f of functions) {
+    for (let i = 0; i < functions.length; i++) {
+      const f = functions[i]!;
       if (f.name === undefined) continue;
       const other = names.get(f.name);
       if (other !== undefined) {
@@ -271,7 +274,10 @@ export class FabricBuilder {
     }
     if (nameWith !== undefined) {
       const namer = nameWith(functions);
-      for (const f of functions) (f as Mutable<PciFunction>).names = namer(f);
+      for (let i = 0; i < functions.length; i++) {
+        const f = functions[i] as Mutable<PciFunction>;
+        f.names = namer(f);
+      }
     }
     return new Fabric(machine, [...this.#hostBridges.values()], functions, [
       ...this.#groups.values(),

@@ -45,7 +45,10 @@ export class Fabric {
     this.functions = [...functions].sort((a, b) => compareBdf(a.addr, b.addr));
     this.iommuGroups = [...iommuGroups].sort((a, b) => a.id - b.id);
     for (const hb of this.hostBridges) this.#hostBridges.set(hb.id, hb);
-    for (const f of this.functions) {
+    // Indexed: a cold `for…of` makes an iterator result per function.
+    const fns = this.functions;
+    for (let i = 0; i < fns.length; i++) {
+      const f = fns[i]!;
       this.#byBdf.set(f.bdf, f);
       if (f.name !== undefined) this.#byName.set(f.name, f);
       if (f.osDevices !== undefined)

@@ -65,6 +65,11 @@ export interface Resources {
  * bridge's last four lines are its windows (13–16, or 7–10 without IOV).
  */
 export function parseResource(text: string, field: string, isBridge: boolean): Resources {
+  return parseKernelResource(text, isBridge) ?? parseResourceLines(text, field, isBridge);
+}
+
+/** `parseResource` line by line: any spelling ROW_RE accepts, and the errors naming the line. */
+export function parseResourceLines(text: string, field: string, isBridge: boolean): Resources {
   const lines = text.split('\n');
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   const n = lines.length;
@@ -104,6 +109,50 @@ export function parseResource(text: string, field: string, isBridge: boolean): R
     } else {
       const pf = r.space === 'mem' && (r.flags & IORESOURCE.PREFETCH) !== 0;
       windows.push({ space: pf ? 'prefetch' : r.space, start: r.start, size: r.size });
+    }
+  }
+  return { bars, windows };
+}
+
+/** Rows exactly as the kernel prints them: `0x%016llx 0x%016llx 0x%016llx\n` each. */
+const KERNEL_ROWS = /^(?:0x[0-9a-f]{16} 0x[0-9a-f]{16} 0x[0-9a-f]{16}\n)+$/;
+const ROW_CHARS = 57;
+
+/**
+ * `parseResource` of a file whose every line is exactly as the kernel prints it: one regular
+ * expression over the whole text, then only the rows kept are sliced (no line strings, no
+ * expression per line). Null for any other text (`parseResource` reads it line by line).
+ */
+export function parseKernelResource(text: string, isBridge: boolean): Resources | null {
+  if (!KERNEL_ROWS.test(text)) return null;
+  const n = text.length / ROW_CHARS;
+  const bars: Bar[] = [];
+  const windows: BridgeWindow[] = [];
+  const winFrom = isBridge && n >= 11 ? n - 4 : n;
+  for (let i = 0; i < n; i++) {
+    if (i >= 6 && i < winFrom) continue;
+    const o = i * ROW_CHARS;
+    if (text.startsWith(ZERO_ROW, o)) continue;
+    // The low 32 bits of the flags: their last 8 digits.
+    const flags = Number.parseInt(text.slice(o + 48, o + 56), 16);
+    const space = spaceOf(flags);
+    if (space === null) continue;
+    const start = BigInt(text.slice(o, o + 18));
+    const end = BigInt(text.slice(o + 19, o + 37));
+    if (end < start || (start === 0n && end === 0n)) continue;
+    const size = end - start + 1n;
+    if (i < 6) {
+      bars.push({
+        index: i,
+        space,
+        start,
+        size,
+        is64: (flags & IORESOURCE.MEM_64) !== 0,
+        prefetchable: (flags & IORESOURCE.PREFETCH) !== 0,
+      });
+    } else {
+      const pf = space === 'mem' && (flags & IORESOURCE.PREFETCH) !== 0;
+      windows.push({ space: pf ? 'prefetch' : space, start, size });
     }
   }
   return { bars, windows };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { PeerdmaError } from '../../errors/index.js';
-import { ACS } from '../../pci/types.js';
+import { ACS, type PciePortType } from '../../pci/types.js';
 import { parseConfig } from './config.js';
 import { makeConfig } from './synth.js';
 
@@ -157,5 +158,49 @@ describe('parseConfig', () => {
     const b = makeConfig({ portType: 'endpoint' }).slice();
     b[0x42] = 0x32; // port type 3 (reserved)
     throwsParse(b, /reserved port type 3/);
+  });
+
+  it('reads a config held without its trailing zeros as the whole image (any cut)', () => {
+    const outcome = (f: () => unknown) => {
+      try {
+        return { ok: f() };
+      } catch (e) {
+        return { error: e instanceof PeerdmaError ? e.message : String(e) };
+      }
+    };
+    // Keys left out at random (a conventional function, no ACS, no SR-IOV, the link as capable).
+    const spec = fc.record(
+      {
+        portType: fc.constantFrom<PciePortType>(
+          'endpoint',
+          'root-port',
+          'switch-upstream',
+          'rc-integrated-endpoint',
+        ),
+        classCode: fc.constantFrom(0x020000, 0x060400, 0x030200),
+        size: fc.constantFrom(64, 256, 4096),
+        acs: fc.record({ cap: fc.nat(0xffff), ctrl: fc.nat(0xffff) }),
+        sriov: fc.record({ totalVfs: fc.nat(64), numVfs: fc.nat(64) }),
+        // A link that is down leaves the capability's last bytes zero: held without them.
+        linkStatus: fc.constantFrom({ code: 0, width: 0 }, { code: 4, width: 8 }),
+      },
+      { requiredKeys: ['classCode', 'size'] },
+    );
+    const pokes = fc.array(fc.tuple(fc.nat(4095), fc.nat(255)), { maxLength: 6 });
+    fc.assert(
+      fc.property(spec, pokes, fc.oneof(fc.constant(0), fc.nat(64)), (s, ps, extra) => {
+        const whole = makeConfig(s).slice();
+        for (const [at, v] of ps) if (at < whole.length) whole[at] = v;
+        let end = whole.length;
+        while (end > 0 && whole[end - 1] === 0) end--;
+        const cut = Math.min(whole.length, end + extra);
+        const held = whole.slice(0, cut);
+        assert.deepEqual(
+          outcome(() => parseConfig(held, F, whole.length)),
+          outcome(() => parseConfig(whole, F)),
+        );
+      }),
+      { numRuns: 400 },
+    );
   });
 });

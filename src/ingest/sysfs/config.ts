@@ -56,13 +56,18 @@ export interface ConfigInfo {
   readonly sriov: Maybe<SriovInfo> | null;
 }
 
-const rd16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+/** A byte of the image: zero past the bytes held (see `parseConfig`'s `size`). */
+const rd8 = (b: Uint8Array, o: number) => (o < b.length ? b[o]! : 0);
+const rd16 = (b: Uint8Array, o: number) => rd8(b, o) | (rd8(b, o + 1) << 8);
 const rd32 = (b: Uint8Array, o: number) => (rd16(b, o) | (rd16(b, o + 2) << 16)) >>> 0;
 
-/** Parse a config-space image. Malformed capability lists throw E_PARSE naming `field`. */
-export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
-  const size = bytes.length;
-  const b = bytes;
+/**
+ * Parse a config-space image of `size` bytes, of which `bytes` holds the first ones (the rest are
+ * zeros: a 4096-byte config is mostly zeros, and an archive keeps it without them). Malformed
+ * capability lists throw E_PARSE naming `field`.
+ */
+export function parseConfig(bytes: Uint8Array, field: string, size = bytes.length): ConfigInfo {
+  const b = bytes.length > size ? bytes.subarray(0, size) : bytes;
   const bad = (msg: string) => new PeerdmaError('E_PARSE', msg, { field });
   if (size < 0x40) {
     const reason = `config is only ${size} bytes (truncated header)`;
@@ -76,17 +81,17 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
       sriov: UNKNOWN,
     };
   }
-  const headerType = b[HEADER_TYPE]! & 0x7f;
+  const headerType = rd8(b, HEADER_TYPE) & 0x7f;
   const ids: Mutable<NonNullable<ConfigInfo['ids']>> = {
     vendor: rd16(b, 0),
     device: rd16(b, 2),
-    revision: b[8]!,
-    classCode: b[9]! | (b[10]! << 8) | (b[11]! << 16),
+    revision: rd8(b, 8),
+    classCode: rd8(b, 9) | (rd8(b, 10) << 8) | (rd8(b, 11) << 16),
     // A bridge's subsystem ids are in its SSVID capability (filled in below), else 0 (kernel
     // pci_setup_device); a CardBus bridge's at 0x40, past the 64 bytes this decides on.
     subsystem: headerType === 0 ? { vendor: rd16(b, 0x2c), device: rd16(b, 0x2e) } : null,
   };
-  const buses = headerType === 1 ? { secondary: b[0x19]!, subordinate: b[0x1a]! } : null;
+  const buses = headerType === 1 ? { secondary: rd8(b, 0x19), subordinate: rd8(b, 0x1a) } : null;
 
   // Standard capability list (kernel __pci_find_next_cap_ttl, but strict: bad pointers are errors).
   let pcieAt: number | null = null;
@@ -95,7 +100,7 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
   if (rd16(b, STATUS) & STATUS_CAP_LIST) {
     // Pointers met so far (a list is a handful long; an array beats a Set per function).
     const seen: number[] = [];
-    let ptr = b[CAP_PTR]! & 0xfc;
+    let ptr = rd8(b, CAP_PTR) & 0xfc;
     while (ptr !== 0) {
       if (ptr < 0x40) throw bad(`capability pointer ${hex(ptr)} points into the header`);
       if (seen.includes(ptr)) throw bad(`capability list loops back to ${hex(ptr)}`);
@@ -104,11 +109,11 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
         truncatedAt = ptr;
         break;
       }
-      const id = b[ptr]!;
+      const id = rd8(b, ptr);
       if (id === 0xff) break;
       if (id === CAP_ID_EXP && pcieAt === null) pcieAt = ptr;
       if (id === CAP_ID_SSVID && ssvidAt === null) ssvidAt = ptr;
-      ptr = b[ptr + 1]! & 0xfc;
+      ptr = rd8(b, ptr + 1) & 0xfc;
     }
   }
   if (headerType === 1) {
@@ -125,7 +130,7 @@ export function parseConfig(bytes: Uint8Array, field: string): ConfigInfo {
     // Conventional PCI: no PCIe capability, so no extended capabilities either.
     return result(size, headerType, ids, buses, null, { state: 'absent' }, null);
   }
-  const pcie = parsePcieCap(bytes, pcieAt, field);
+  const pcie = parsePcieCap(b, size, pcieAt, field);
   if (size <= EXT_START) {
     const reason = `config has ${size} bytes: no extended capability space in the capture`;
     return result(size, headerType, ids, buses, pcie, { state: 'unknown', reason }, UNKNOWN);
@@ -180,8 +185,8 @@ function result(
 }
 
 /** The PCI Express capability at `at`: port type, Link Capabilities, Link Status. */
-function parsePcieCap(bytes: Uint8Array, at: number, field: string): Maybe<PcieInfo> {
-  if (at + 0x14 > bytes.length) return UNKNOWN;
+function parsePcieCap(bytes: Uint8Array, size: number, at: number, field: string): Maybe<PcieInfo> {
+  if (at + 0x14 > size) return UNKNOWN;
   const u16 = (o: number) => rd16(bytes, o);
   const code = (u16(at + 2) >> 4) & 0xf;
   const portType = PCIE_PORT_TYPE_CODES[code];

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { memoryVfs } from '../../node/vfs.js';
+import { canonicalBdf } from '../../pci/bdf.js';
 import { discoverFunctions, placeFunction } from './discover.js';
 import { dirName, lexicalTarget, splitPath } from './paths.js';
 import { WarningSink } from './warnings.js';
@@ -48,6 +49,47 @@ describe('placeFunction', () => {
         assert.deepEqual(placeFunction(path), placeFunction(`./${path}`));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('reads the components as the regular expressions do', () => {
+    // The reading by regular expressions over split components that the scan in place replaced.
+    const HB = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
+    const BDF = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+    const byRegex = (path: string) => {
+      const comps = splitPath(path);
+      const hb = comps.findLastIndex((c) => HB.test(c));
+      if (hb < 0) return null;
+      const chain = comps.slice(hb + 1).filter((c) => BDF.test(c));
+      const last = comps[comps.length - 1]!;
+      const self = BDF.test(last) ? canonicalBdf(last) : null;
+      if (self === null) return null;
+      const up = chain.length >= 2 ? canonicalBdf(chain[chain.length - 2]!) : null;
+      return {
+        bdf: self.bdf,
+        addr: self.addr,
+        path: comps.join('/'),
+        hostBridge: comps[hb]!,
+        parent: up === null ? null : up.bdf,
+        depth: chain.length,
+      };
+    };
+    const spelling = fc.constantFrom('', './', '/', 'a//', 'x/./');
+    const odd = fc.oneof(
+      component,
+      fc.stringMatching(/^(pci)?[0-9a-fA-F:.]{8,17}$/),
+      fc.constantFrom('pci0000:0', 'pci000000000:00', '0000:00:00.8', '000:00:00.0', 'pci0000:00x'),
+      // A good component with one character changed.
+      fc
+        .tuple(component, fc.nat(), fc.constantFrom('g', 'A', ':', '.', '0', '8'))
+        .map(([c, i, x]) => c.slice(0, i % c.length) + x + c.slice((i % c.length) + 1)),
+    );
+    fc.assert(
+      fc.property(spelling, fc.array(odd, { maxLength: 9 }), fc.boolean(), (pre, comps, slash) => {
+        const path = `${pre}${comps.join('/')}${slash ? '/' : ''}`;
+        assert.deepEqual(placeFunction(path), byRegex(path));
+      }),
+      { numRuns: 5000 },
     );
   });
 

@@ -6,7 +6,7 @@
 import { PeerdmaError } from '../../errors/index.js';
 import { type Bdf, type BdfParts, canonicalBdf } from '../../pci/bdf.js';
 import type { VirtualFs } from '../types.js';
-import { followTarget, joinPath, splitPath } from './paths.js';
+import { canonicalPath, followTarget, inDir, joinPath, splitPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export const HOST_BRIDGE_RE = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
@@ -44,33 +44,86 @@ export function findRoot(vfs: VirtualFs, sink: WarningSink): string {
   return first;
 }
 
-/** Parse a function path (any spelling); null when it is not under a `pciDDDD:BB` directory. */
+/**
+ * Parse a function path (any spelling); null when it is not under a `pciDDDD:BB` directory. The
+ * components are read in place (HOST_BRIDGE_RE and FULL_BDF_RE by character): one path per
+ * function of a big tree, no array or string per component.
+ */
 export function placeFunction(path: string): FoundFunction | null {
-  const comps = splitPath(path);
+  const p = canonicalPath(path);
+  const n = p.length;
+  // The last host bridge component.
   let hb = -1;
-  for (let i = comps.length - 1; i >= 0; i--) {
-    if (HOST_BRIDGE_RE.test(comps[i]!)) {
-      hb = i;
-      break;
+  let hbEnd = -1;
+  for (let a = 0; a < n; ) {
+    let e = p.indexOf('/', a);
+    if (e < 0) e = n;
+    if (isHostBridgeAt(p, a, e)) {
+      hb = a;
+      hbEnd = e;
     }
+    a = e + 1;
   }
   if (hb < 0) return null;
-  const chain: string[] = [];
-  for (let i = hb + 1; i < comps.length; i++) {
-    if (FULL_BDF_RE.test(comps[i]!)) chain.push(comps[i]!);
+  // The BDF components below it: how many, the last (the function) and the one before (its parent).
+  let depth = 0;
+  let last = -1;
+  let lastEnd = -1;
+  let prev = -1;
+  let prevEnd = -1;
+  let tail = -1; // start of the last component
+  for (let a = hbEnd + 1; a < n; ) {
+    let e = p.indexOf('/', a);
+    if (e < 0) e = n;
+    if (isBdfAt(p, a, e)) {
+      depth++;
+      prev = last;
+      prevEnd = lastEnd;
+      last = a;
+      lastEnd = e;
+    }
+    tail = a;
+    a = e + 1;
   }
-  const last = comps[comps.length - 1]!;
-  const self = FULL_BDF_RE.test(last) ? canonicalBdf(last) : null;
+  if (tail < 0 || last !== tail) return null;
+  const self = canonicalBdf(p.slice(last, lastEnd));
   if (self === null) return null;
-  const up = chain.length >= 2 ? canonicalBdf(chain[chain.length - 2]!) : null;
+  const up = depth >= 2 ? canonicalBdf(p.slice(prev, prevEnd)) : null;
   return {
     bdf: self.bdf,
     addr: self.addr,
-    path: comps.join('/'),
-    hostBridge: comps[hb]!,
+    path: p,
+    hostBridge: p.slice(hb, hbEnd),
     parent: up === null ? null : up.bdf,
-    depth: chain.length,
+    depth,
   };
+}
+
+/** A lower-case hex digit's char code. */
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+
+function hexRunAt(s: string, a: number, e: number): boolean {
+  for (let i = a; i < e; i++) if (!isHex(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** `s[a..e)` matches HOST_BRIDGE_RE: `pci`, 4 to 8 hex digits, `:`, 2 hex digits. */
+function isHostBridgeAt(s: string, a: number, e: number): boolean {
+  const len = e - a;
+  if (len < 10 || len > 14) return false;
+  if (s.charCodeAt(a) !== 0x70 || s.charCodeAt(a + 1) !== 0x63 || s.charCodeAt(a + 2) !== 0x69)
+    return false;
+  return s.charCodeAt(e - 3) === 0x3a && hexRunAt(s, a + 3, e - 3) && hexRunAt(s, e - 2, e);
+}
+
+/** `s[a..e)` matches FULL_BDF_RE: 4 to 8 hex digits, `:`, 2, `:`, 2, `.`, a digit 0–7. */
+function isBdfAt(s: string, a: number, e: number): boolean {
+  const len = e - a;
+  if (len < 12 || len > 16) return false;
+  const fn = s.charCodeAt(e - 1);
+  if (fn < 0x30 || fn > 0x37 || s.charCodeAt(e - 2) !== 0x2e) return false;
+  if (s.charCodeAt(e - 5) !== 0x3a || s.charCodeAt(e - 8) !== 0x3a) return false;
+  return hexRunAt(s, a, e - 8) && hexRunAt(s, e - 7, e - 5) && hexRunAt(s, e - 4, e - 2);
 }
 
 /**
@@ -105,7 +158,8 @@ export function discoverFunctions(
   } else {
     // Every link read first, then every target looked at: lookups in one directory in a row.
     const links = names.map((name) => joinPath(listDir, name));
-    const targets = links.map((link) => vfs.readlink(link));
+    const bus = inDir(vfs, listDir);
+    const targets = names.map((name) => bus.readlink(name));
     for (let i = 0; i < links.length; i++) {
       const link = links[i]!;
       const real = followTarget(vfs, link, targets[i]);
@@ -132,7 +186,9 @@ export function discoverFunctions(
     }
   }
   // Ancestors that the bus list left out.
-  for (const f of [...found.values()]) {
+  const listed = [...found.values()];
+  for (let i = 0; i < listed.length; i++) {
+    const f = listed[i]!;
     let p = f.path;
     let cur: FoundFunction | null = f;
     while (cur?.parent != null && !found.has(cur.parent)) {
@@ -149,25 +205,25 @@ export function discoverFunctions(
       cur = up;
     }
   }
-  return byDepthThenBdf(found.values());
+  return byDepthThenBdf(found);
 }
 
 /**
  * Shallowest first, then by BDF (BDFs are unique, so the order is total): a bucket per depth, each
  * sorted by BDF (often already in order: the bus list's, when every link is named for its function).
  */
-function byDepthThenBdf(fns: Iterable<FoundFunction>): FoundFunction[] {
+function byDepthThenBdf(fns: ReadonlyMap<Bdf, FoundFunction>): FoundFunction[] {
   const buckets: FoundFunction[][] = [];
-  for (const f of fns) {
+  fns.forEach((f) => {
     const b = buckets[f.depth];
     if (b === undefined) buckets[f.depth] = [f];
     else b.push(f);
-  }
+  });
   const out: FoundFunction[] = [];
   for (const b of buckets) {
     if (b === undefined) continue;
     b.sort((x, y) => (x.bdf < y.bdf ? -1 : 1));
-    for (const f of b) out.push(f);
+    for (let i = 0; i < b.length; i++) out.push(b[i]!);
   }
   return out;
 }

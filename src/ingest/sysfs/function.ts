@@ -22,7 +22,7 @@ import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
 import { readText } from './machine.js';
 import { readOsDevices } from './osdev.js';
-import { baseName, followLink } from './paths.js';
+import { baseName, followLink, inDir, readHeld } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export interface FunctionContext {
@@ -46,8 +46,8 @@ const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
  * a listed directory (dirVfs lists a function's directory at its first read) costs no I/O, while
  * listing it here would cost a sorted copy of its names per function.
  */
-function attrText(ctx: FunctionContext, dir: string, name: string): string | undefined {
-  return readText(ctx.vfs, `${dir}/${name}`);
+function attrText(d: VirtualFs, name: string): string | undefined {
+  return readText(d, name);
 }
 
 function missing(ctx: FunctionContext, dir: string, name: string): void {
@@ -62,6 +62,7 @@ function missing(ctx: FunctionContext, dir: string, name: string): void {
 /** An id attribute: the trusted config value, else the file, else the untrusted config value. */
 function hexAttr(
   ctx: FunctionContext,
+  d: VirtualFs,
   dir: string,
   name: string,
   bits: number,
@@ -69,7 +70,7 @@ function hexAttr(
   fallback: number | undefined,
 ): Maybe<number> {
   if (own !== undefined) return own;
-  const t = attrText(ctx, dir, name);
+  const t = attrText(d, name);
   if (t !== undefined) return parseHexAttr(t, `${dir}/${name}`, bits);
   if (fallback !== undefined) return fallback;
   missing(ctx, dir, name);
@@ -79,9 +80,11 @@ function hexAttr(
 export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
   const { vfs, sink } = ctx;
   const dir = f.path;
+  // The function's directory on its own: each attribute is one lookup in it, no path per name.
+  const d = inDir(vfs, dir);
   const configPath = `${dir}/config`;
 
-  const cfgBytes = vfs.read(configPath);
+  const cfgBytes = readHeld(d, 'config');
   let cfg: ConfigInfo | null = null;
   if (cfgBytes === undefined) {
     sink.count(
@@ -91,7 +94,7 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
       configPath,
     );
   } else {
-    cfg = parseConfig(cfgBytes, configPath);
+    cfg = parseConfig(cfgBytes.bytes, configPath, cfgBytes.size);
     if (cfg.acs.state === 'unknown') {
       sink.count(
         'sysfs-acs-unknown',
@@ -117,25 +120,25 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     (cfg?.headerType !== 1 || ids.classCode >> 8 === 0x0604)
       ? ids
       : null;
-  const vendor = hexAttr(ctx, dir, 'vendor', 16, trusted?.vendor, ids?.vendor);
-  const device = hexAttr(ctx, dir, 'device', 16, trusted?.device, ids?.device);
-  const classCode = hexAttr(ctx, dir, 'class', 24, trusted?.classCode, ids?.classCode);
-  const revision = hexAttr(ctx, dir, 'revision', 8, trusted?.revision, ids?.revision);
+  const vendor = hexAttr(ctx, d, dir, 'vendor', 16, trusted?.vendor, ids?.vendor);
+  const device = hexAttr(ctx, d, dir, 'device', 16, trusted?.device, ids?.device);
+  const classCode = hexAttr(ctx, d, dir, 'class', 24, trusted?.classCode, ids?.classCode);
+  const revision = hexAttr(ctx, d, dir, 'revision', 8, trusted?.revision, ids?.revision);
   const sub = trusted?.subsystem;
   const own = ids?.subsystem;
-  const subsystemVendor = hexAttr(ctx, dir, 'subsystem_vendor', 16, sub?.vendor, own?.vendor);
-  const subsystemDevice = hexAttr(ctx, dir, 'subsystem_device', 16, sub?.device, own?.device);
+  const subsystemVendor = hexAttr(ctx, d, dir, 'subsystem_vendor', 16, sub?.vendor, own?.vendor);
+  const subsystemDevice = hexAttr(ctx, d, dir, 'subsystem_device', 16, sub?.device, own?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
-  const resText = attrText(ctx, dir, 'resource');
+  const resText = attrText(d, 'resource');
   let bars: FunctionInit['bars'] = [];
   let windows: FunctionInit['windows'] = [];
   if (resText === undefined) missing(ctx, dir, 'resource');
   else ({ bars, windows } = parseResource(resText, `${dir}/resource`, isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
-  const secText = attrText(ctx, dir, 'secondary_bus_number');
-  const subText = attrText(ctx, dir, 'subordinate_bus_number');
+  const secText = attrText(d, 'secondary_bus_number');
+  const subText = attrText(d, 'subordinate_bus_number');
   if (secText !== undefined && subText !== undefined) {
     buses = {
       secondary: parseIntAttr(secText, `${dir}/secondary_bus_number`),
@@ -143,45 +146,46 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
     };
   }
 
-  const pcie = decidePcie(ctx, f, cfg, isBridge);
+  const pcie = decidePcie(ctx, d, f, cfg, isBridge);
   if (isKnown(pcie) && pcie !== null) ctx.portTypes.set(f.bdf, pcie.portType);
 
-  const numaText = attrText(ctx, dir, 'numa_node');
+  const numaText = attrText(d, 'numa_node');
   let numaNode: Maybe<number> = UNKNOWN;
   if (numaText === undefined) missing(ctx, dir, 'numa_node');
   else numaNode = parseIntAttr(numaText, `${dir}/numa_node`);
 
-  const osDevices = readOsDevices(vfs, dir, ctx.root, f.bdf, ctx.nvidiaGpus);
-  const cpulist = attrText(ctx, dir, 'local_cpulist')?.trim();
-  const physfn = readPhysfn(ctx, `${dir}/physfn`);
-  const iommuGroup = readGroup(ctx, dir);
-  const driver = readDriver(vfs, `${dir}/driver`);
+  const osDevices = readOsDevices(vfs, d, ctx.root, f.bdf, ctx.nvidiaGpus);
+  const cpulist = attrText(d, 'local_cpulist')?.trim();
+  const physfn = readPhysfn(ctx, d, dir);
+  const iommuGroup = readGroup(ctx, d, dir);
+  const driver = readDriver(d);
   // Optional keys only when they carry something (the builder reads them by name).
-  const init: Mutable<FunctionInit> = { bdf: f.bdf };
+  // One literal (one shape, no property added one by one), then the optional keys only when they
+  // carry something (the builder reads every key by name: their order is not seen).
+  const init: Mutable<FunctionInit> = {
+    bdf: f.bdf,
+    vendor,
+    device,
+    subsystemVendor,
+    subsystemDevice,
+    classCode,
+    revision,
+    parent: f.parent,
+    hostBridge: f.hostBridge,
+    physfn,
+    bars,
+    windows,
+    buses,
+    pcie,
+    acs: cfg?.acs ?? { state: 'unknown', reason: `no config file in the capture (${configPath})` },
+    numaNode,
+    iommuGroup,
+    driver,
+    source: { file: vfs.label, field: dir },
+  };
   if (osDevices.length > 0) init.osDevices = osDevices;
   if (cpulist) init.cpulist = cpulist;
   if (conventionalBridge(pcie, classCode)) init.kind = 'pci-bridge';
-  init.vendor = vendor;
-  init.device = device;
-  init.subsystemVendor = subsystemVendor;
-  init.subsystemDevice = subsystemDevice;
-  init.classCode = classCode;
-  init.revision = revision;
-  init.parent = f.parent;
-  init.hostBridge = f.hostBridge;
-  init.physfn = physfn;
-  init.bars = bars;
-  init.windows = windows;
-  init.buses = buses;
-  init.pcie = pcie;
-  init.acs = cfg?.acs ?? {
-    state: 'unknown',
-    reason: `no config file in the capture (${configPath})`,
-  };
-  init.numaNode = numaNode;
-  init.iommuGroup = iommuGroup;
-  init.driver = driver;
-  init.source = { file: vfs.label, field: dir };
   return init;
 }
 
@@ -201,13 +205,14 @@ function conventionalBridge(pcie: Maybe<PcieInfo> | null, classCode: Maybe<numbe
  */
 function decidePcie(
   ctx: FunctionContext,
+  d: VirtualFs,
   f: FoundFunction,
   cfg: ConfigInfo | null,
   isBridge: boolean,
 ): Maybe<PcieInfo> | null {
   if (cfg !== null && cfg.pcie !== UNKNOWN) return cfg.pcie;
-  const cur = readLink(ctx, f.path, 'current');
-  const max = readLink(ctx, f.path, 'max');
+  const cur = readLink(ctx, d, f.path, 'current');
+  const max = readLink(ctx, d, f.path, 'max');
   if (cur === undefined && max === undefined) return UNKNOWN;
   let portType: PciePortType | undefined;
   const up = f.parent === null ? undefined : ctx.portTypes.get(f.parent);
@@ -228,11 +233,12 @@ function decidePcie(
 
 function readLink(
   ctx: FunctionContext,
+  d: VirtualFs,
   dir: string,
   which: 'current' | 'max',
 ): Maybe<Link> | undefined {
-  const st = attrText(ctx, dir, `${which}_link_speed`);
-  const wt = attrText(ctx, dir, `${which}_link_width`);
+  const st = attrText(d, `${which}_link_speed`);
+  const wt = attrText(d, `${which}_link_width`);
   if (st === undefined && wt === undefined) return undefined;
   const speed = st === undefined ? UNKNOWN : parseLinkSpeed(st);
   const width = wt === undefined ? UNKNOWN : parseLinkWidth(wt);
@@ -249,8 +255,9 @@ function readLink(
   return isKnown(speed) && isKnown(width) ? { speedGTs: speed, width } : UNKNOWN;
 }
 
-function readPhysfn(ctx: FunctionContext, path: string): string | null {
-  if (ctx.vfs.kind(path) !== 'link') return null;
+function readPhysfn(ctx: FunctionContext, d: VirtualFs, dir: string): string | null {
+  if (d.kind('physfn') !== 'link') return null;
+  const path = `${dir}/physfn`;
   const real = followLink(ctx.vfs, path);
   const bdf = real === undefined ? null : (canonicalBdf(baseName(real))?.bdf ?? null);
   if (bdf === null || !ctx.known.has(bdf)) {
@@ -265,9 +272,9 @@ function readPhysfn(ctx: FunctionContext, path: string): string | null {
   return bdf;
 }
 
-function readGroup(ctx: FunctionContext, dir: string): Maybe<number> | null {
+function readGroup(ctx: FunctionContext, d: VirtualFs, dir: string): Maybe<number> | null {
   const path = `${dir}/iommu_group`;
-  const target = ctx.vfs.readlink(path);
+  const target = d.readlink('iommu_group');
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));
     if (/^\d+$/.test(n)) return Number(n);
@@ -291,8 +298,8 @@ function readGroup(ctx: FunctionContext, dir: string): Maybe<number> | null {
   return UNKNOWN;
 }
 
-function readDriver(vfs: VirtualFs, path: string): string | null {
-  const target = vfs.readlink(path);
+function readDriver(d: VirtualFs): string | null {
+  const target = d.readlink('driver');
   if (target === undefined) return null;
   const name = baseName(target.replace(/\/+$/, ''));
   return name.length > 0 ? name : null;

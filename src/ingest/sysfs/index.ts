@@ -78,7 +78,9 @@ function load(vfs: VirtualFs, label: string, opts: SysfsOptions): LoadResult {
     nvidiaGpus: new Set(vfs.list(joinPath(root, NVIDIA_GPUS)) ?? []),
   };
   const numaByBridge = new Map<string, Set<Maybe<number>>>();
-  for (const f of found) {
+  // Indexed: a cold `for…of` makes an iterator result per function.
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i]!;
     const init = readFunction(ctx, f);
     b.fn(init);
     const set = numaByBridge.get(f.hostBridge) ?? new Set();

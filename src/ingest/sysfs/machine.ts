@@ -3,7 +3,7 @@ import type { MachineInit } from '../../pci/builder.js';
 import type { CpuInfo, IommuGroup, IommuInfo, Maybe } from '../../pci/types.js';
 import { UNKNOWN } from '../../pci/types.js';
 import type { VirtualFs } from '../types.js';
-import { joinPath } from './paths.js';
+import { inDir, joinPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 const decoder = new TextDecoder('utf-8');
@@ -104,9 +104,13 @@ export function readIommu(
   const units = vfs.list(joinPath(root, 'sys/class/iommu'));
   const groups: IommuGroup[] = [];
   const typeCount = new Map<string, number>();
-  for (const n of names ?? []) {
+  // Thousands of groups: each read from its own directory (no full path walked per group).
+  const all = names === undefined ? vfs : inDir(vfs, gdir);
+  const ns = names ?? [];
+  for (let i = 0; i < ns.length; i++) {
+    const n = ns[i]!;
     if (!/^\d+$/.test(n)) continue;
-    const t = readText(vfs, `${gdir}/${n}/type`)?.trim();
+    const t = readText(inDir(all, n), 'type')?.trim();
     groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });
     if (t) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
   }

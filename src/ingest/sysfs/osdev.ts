@@ -20,10 +20,13 @@ const NAMESPACE_RE = /^nvme\d+(?:c\d+)?n\d+$/;
 /** Where the NVIDIA driver describes its GPUs, one `<bdf>/information` each. */
 export const NVIDIA_GPUS = 'proc/driver/nvidia/gpus';
 
-/** `nvidiaGpus`: the names NVIDIA_GPUS lists (listed once, not asked per function). */
+/**
+ * `d`: the function's directory in `vfs` (`inDir`); `nvidiaGpus`: the names NVIDIA_GPUS lists
+ * (listed once, not asked per function).
+ */
 export function readOsDevices(
   vfs: VirtualFs,
-  dir: string,
+  d: VirtualFs,
   root: string,
   bdf: string,
   nvidiaGpus: ReadonlySet<string>,
@@ -33,13 +36,14 @@ export function readOsDevices(
     by ??= new Map<OsDeviceKind, string[]>(KINDS.map((k) => [k, []]));
     by.get(kind)!.push(name);
   };
-  const at = dir === '' ? '' : `${dir}/`;
-  for (const kind of DIRECT) {
-    for (const name of vfs.list(at + kind) ?? []) {
+  // Indexed: run cold once per function, a `for…of` makes an iterator result per step.
+  for (let k = 0; k < DIRECT.length; k++) {
+    const kind = DIRECT[k]!;
+    for (const name of d.list(kind) ?? []) {
       if (!NAME_RE.test(name) || (kind === 'drm' && !DRM_RE.test(name))) continue;
       add(kind, name);
       if (kind === 'nvme') {
-        for (const ns of vfs.list(joinPath(dir, kind, name)) ?? [])
+        for (const ns of d.list(`${kind}/${name}`) ?? [])
           if (NAMESPACE_RE.test(ns)) add('block', ns);
       }
     }

@@ -1,5 +1,5 @@
 import { PeerdmaError } from '../../errors/index.js';
-import type { VirtualFs } from '../types.js';
+import type { HeldBytes, VirtualFs } from '../types.js';
 
 /** Linux gives up after 40 symlinks in one lookup (MAXSYMLINKS); so do we. */
 export const MAX_SYMLINKS = 40;
@@ -27,6 +27,14 @@ export function dirName(path: string): string {
 /** Split a path into components, dropping empty and `.` parts. */
 export function splitPath(path: string): string[] {
   return path.split('/').filter((c) => c.length > 0 && c !== '.');
+}
+
+/** A path `splitPath` would change: an empty or `.` part, a leading or trailing `/`. */
+const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
+
+/** `splitPath(path).join('/')`: the path itself when it has no empty or `.` part. */
+export function canonicalPath(path: string): string {
+  return NOT_CANONICAL.test(path) ? splitPath(path).join('/') : path;
 }
 
 /**
@@ -89,9 +97,6 @@ export function followTarget(
   return resolvePath(fs, link);
 }
 
-/** A path `splitPath` would change: an empty or `.` part, a leading or trailing `/`. */
-const NOT_CANONICAL = /(^|\/)\.(\/|$)|\/\/|^\/|\/$/;
-
 /**
  * Where a relative symlink target leads read as text: joined to the link's directory, `..`
  * dropping one part (never above the top), empty and `.` parts skipped. Undefined for an absolute
@@ -101,18 +106,59 @@ export function lexicalTarget(link: string, target: string | undefined): string 
   if (target === undefined || target.startsWith('/')) return undefined;
   let out = dirName(link);
   if (NOT_CANONICAL.test(out)) out = splitPath(out).join('/');
+  // Parts in a row that are neither `..`, `.` nor empty are appended as one slice.
+  let run = -1;
+  let runEnd = -1;
   let from = 0;
   while (from <= target.length) {
     let to = target.indexOf('/', from);
     if (to < 0) to = target.length;
     const n = to - from;
-    if (n === 2 && target.charCodeAt(from) === 0x2e && target.charCodeAt(from + 1) === 0x2e) {
-      out = dirName(out);
-    } else if (n > 0 && !(n === 1 && target.charCodeAt(from) === 0x2e)) {
-      const c = target.slice(from, to);
-      out = out.length === 0 ? c : `${out}/${c}`;
+    const up = n === 2 && target.charCodeAt(from) === 0x2e && target.charCodeAt(from + 1) === 0x2e;
+    if (up || n === 0 || (n === 1 && target.charCodeAt(from) === 0x2e)) {
+      if (run >= 0) {
+        const c = target.slice(run, runEnd);
+        out = out.length === 0 ? c : `${out}/${c}`;
+        run = -1;
+      }
+      if (up) out = dirName(out);
+    } else {
+      if (run < 0) run = from;
+      runEnd = to;
     }
     from = to + 1;
   }
+  if (run >= 0) {
+    const c = target.slice(run, runEnd);
+    out = out.length === 0 ? c : `${out}/${c}`;
+  }
   return out;
+}
+
+/**
+ * The directory `dir` of `vfs` as a VirtualFs of its own (paths relative to it): `vfs.at` where
+ * offered (no full path built per name), else a view that prefixes `dir/`. Same answers either way.
+ */
+export function inDir(vfs: VirtualFs, dir: string): VirtualFs {
+  if (dir === '') return vfs;
+  return vfs.at?.(dir) ?? prefixed(vfs, dir);
+}
+
+function prefixed(vfs: VirtualFs, dir: string): VirtualFs {
+  const full = (p: string) => (p === '' ? dir : `${dir}/${p}`);
+  return {
+    label: vfs.label,
+    kind: (p) => vfs.kind(full(p)),
+    list: (p) => vfs.list(full(p)),
+    readlink: (p) => vfs.readlink(full(p)),
+    read: (p) => vfs.read(full(p)),
+    readHeld: (p) => readHeld(vfs, full(p)),
+  };
+}
+
+/** A file's bytes as held and its size (`VirtualFs.readHeld`, else all of `read`). */
+export function readHeld(vfs: VirtualFs, path: string): HeldBytes | undefined {
+  if (vfs.readHeld !== undefined) return vfs.readHeld(path);
+  const bytes = vfs.read(path);
+  return bytes === undefined ? undefined : { bytes, size: bytes.length };
 }
