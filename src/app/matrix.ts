@@ -631,11 +631,11 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   /**
    * Decided pairs with a common device whose ACS lists are not empty and hold only devices with
    * ACS redirect surely on (no command line): after the ACS list the walk reads only the host
-   * bridge rule (the CPU, the allowlist entry of the common device's host bridge, which is both
+   * bridge rule (the CPU, the allowlist entry of the provider's host bridge, which is both
    * devices'), so its findings are the ACS finding of the pair's own list (acsIssue), then the
-   * rest of the first such pair's walk below the same host bridge. Per host bridge: those rest
-   * findings, or null when the first walk did not start with the ACS finding built here (then
-   * every key is walked).
+   * rest of the first such pair's walk below the same host bridge. Per provider's host bridge:
+   * those rest findings, or null when the first walk did not start with the ACS finding built
+   * here (then every key is walked).
    */
   const afterAcs = new Map<string, number[] | null>();
   /** The evidence entries of the ACS findings built here, by BDF (acsIssue). */
@@ -654,7 +654,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     }
     const route = changed.size === 0 ? keys.acsRoute(a, b) : null;
     const common = route !== null && route.length > 0 ? keys.common(a, b) : null;
-    const rest = common === null ? undefined : afterAcs.get(common.hostBridge);
+    const rest = common === null ? undefined : afterAcs.get(a.hostBridge);
     let id: number;
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
@@ -665,10 +665,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
         const first = findings.find(own(acsIssue(env, route!, common.bdf, acsBridges)));
-        afterAcs.set(
-          common.hostBridge,
-          first !== undefined && first === fs[0] ? fs.slice(1) : null,
-        );
+        afterAcs.set(a.hostBridge, first !== undefined && first === fs[0] ? fs.slice(1) : null);
       }
       id = listOf(fs);
     }
