@@ -471,25 +471,24 @@ class FastMatrix implements PairMatrix {
   }
 
   get mapTypes(): Int8Array {
-    return this.#tables().mapTypes;
+    if (this.#mapTypes === null) this.#fill();
+    return this.#mapTypes!;
   }
 
   get distances(): Int8Array | Int16Array {
-    return this.#tables().distances;
+    if (this.#distances === null) this.#fill();
+    return this.#distances!;
   }
 
-  /** The whole n×n tables (tree order), filled row by row on first read. */
-  #tables(): { mapTypes: Int8Array; distances: Int8Array | Int16Array } {
-    if (this.#mapTypes === null || this.#distances === null) {
-      const n = this.n;
-      const mapTypes = new Int8Array(n * n);
-      const distances = distanceRows(this, n);
-      for (let p = 0; p < n; p++)
-        this.#treeRow(p, mapTypes.subarray(p * n, p * n + n), distances.subarray(p * n, p * n + n));
-      this.#mapTypes = mapTypes;
-      this.#distances = distances;
-    }
-    return { mapTypes: this.#mapTypes, distances: this.#distances };
+  /** Fills the whole n×n tables (tree order), row by row (on first read of either). */
+  #fill(): void {
+    const n = this.n;
+    const mapTypes = new Int8Array(n * n);
+    const distances = distanceRows(this, n);
+    for (let p = 0; p < n; p++)
+      this.#treeRow(p, mapTypes.subarray(p * n, p * n + n), distances.subarray(p * n, p * n + n));
+    this.#mapTypes = mapTypes;
+    this.#distances = distances;
   }
 }
 
