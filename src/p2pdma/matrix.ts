@@ -76,36 +76,24 @@ export function cellDistance(m: PairMatrix, i: number, j: number): number {
   return m.distances[m.pos[i]! * m.n + m.pos[j]!]!;
 }
 
-/** Rows read from whole tables (row-major by `pos`). */
+/** Rows read from whole n×n tables (row-major). */
 export class TableRows implements MatrixRows {
   readonly n: number;
   readonly wideDistances: boolean;
   readonly #mt: Int8Array;
   readonly #d: Int8Array | Int16Array;
-  readonly #pos: Int32Array | null;
 
-  /** `pos`: devices index → row and column of the tables (absent: the same). */
-  constructor(n: number, mt: Int8Array, d: Int8Array | Int16Array, pos?: Int32Array) {
+  constructor(n: number, mt: Int8Array, d: Int8Array | Int16Array) {
     this.n = n;
     this.wideDistances = d instanceof Int16Array;
     this.#mt = mt;
     this.#d = d;
-    this.#pos = pos === undefined || isIdentity(pos) ? null : pos;
   }
 
   row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
     const n = this.n;
-    const pos = this.#pos;
-    if (pos === null) {
-      mt.set(this.#mt.subarray(i * n, i * n + n));
-      d.set(this.#d.subarray(i * n, i * n + n));
-      return;
-    }
-    const from = pos[i]! * n;
-    for (let j = 0; j < n; j++) {
-      mt[j] = this.#mt[from + pos[j]!]!;
-      d[j] = this.#d[from + pos[j]!]!;
-    }
+    mt.set(this.#mt.subarray(i * n, i * n + n));
+    d.set(this.#d.subarray(i * n, i * n + n));
   }
 }
 
