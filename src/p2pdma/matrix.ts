@@ -97,6 +97,18 @@ export class TableRows implements MatrixRows {
   }
 }
 
+/** The map type of a pair below a common upstream device, from the devices on its path with ACS
+ * redirect on (`red`) or unknown (`unk`): `redirected` (where redirected TLPs go), uncertain, or
+ * BUS_ADDR. */
+function cellCode(red: number, unk: number, redirected: number): number {
+  return red > 0 ? redirected : unk > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
+}
+
+/** A pair's distance: its `hops`, or -1 when its map type is NOT_SUPPORTED. */
+function cellDistanceOf(code: number, hops: number): number {
+  return code === MT_NOT_SUPPORTED ? -1 : hops;
+}
+
 function isIdentity(pos: Int32Array): boolean {
   for (let i = 0; i < pos.length; i++) if (pos[i] !== i) return false;
   return true;
@@ -379,10 +391,9 @@ class FastMatrix implements PairMatrix {
         const from = prevLo < 0 ? (pass === 0 ? cLo : cHi) : pass === 0 ? cLo : prevHi;
         const to = prevLo < 0 ? cHi : pass === 0 ? prevLo : cHi;
         for (let b = from; b < to; b++) {
-          const code =
-            rBase + redAt[b]! > 0 ? redirected : uBase + unkAt[b]! > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
+          const code = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
           mt[b] = code;
-          d[b] = code === MT_NOT_SUPPORTED ? -1 : dBase + lenAt[b]!;
+          d[b] = cellDistanceOf(code, dBase + lenAt[b]!);
         }
       }
       prevLo = cLo;
@@ -390,8 +401,8 @@ class FastMatrix implements PairMatrix {
     }
   }
 
-  /** Tree-order cell (p, q): its map type, and its distance in `#cellDistance`. */
-  #treeCell(p: number, q: number): number {
+  /** Tree-order cell (p, q): its distance (`distance`) or its map type. */
+  #treeCell(p: number, q: number, distance: boolean): number {
     const aNode = this.#nodeAt[p]!;
     const chain = this.#chains[aNode]!;
     const own = this.#own;
@@ -403,25 +414,20 @@ class FastMatrix implements PairMatrix {
       unkA += own[c] === 2 ? 1 : 0;
       if (q < this.#lo[c]! || q >= this.#hi[c]!) continue;
       // c is the first device up a's chain above q: their common upstream device.
-      const code =
-        redA - this.#red[c]! + this.#redAt[q]! > 0
-          ? this.#early
-            ? MT_NOT_SUPPORTED
-            : this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[p]!]!
-          : unkA - this.#unk[c]! + this.#unkAt[q]! > 0
-            ? MT_UNCERTAIN
-            : MT_BUS_ADDR;
-      this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : j - this.#len[c]! + this.#lenAt[q]!;
-      return code;
+      const hA = this.#hbAt[p]!;
+      const code = cellCode(
+        redA - this.#red[c]! + this.#redAt[q]!,
+        unkA - this.#unk[c]! + this.#unkAt[q]!,
+        this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!,
+      );
+      return distance ? cellDistanceOf(code, j - this.#len[c]! + this.#lenAt[q]!) : code;
     }
     const code = this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[q]!]!;
-    this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : this.#len[aNode]! + this.#lenAt[q]!;
-    return code;
+    return distance ? cellDistanceOf(code, this.#len[aNode]! + this.#lenAt[q]!) : code;
   }
-  #cellDistance = 0;
 
   mapTypeAt(i: number, j: number): number {
-    return this.#treeCell(this.pos[i]!, this.pos[j]!);
+    return this.#treeCell(this.pos[i]!, this.pos[j]!, false);
   }
 
   /** Providers with one host bridge and chain length have one plain row: their rows differ only
@@ -439,8 +445,7 @@ class FastMatrix implements PairMatrix {
   }
 
   distanceAt(i: number, j: number): number {
-    this.#treeCell(this.pos[i]!, this.pos[j]!);
-    return this.#cellDistance;
+    return this.#treeCell(this.pos[i]!, this.pos[j]!, true);
   }
 
   row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
