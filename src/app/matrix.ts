@@ -684,10 +684,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
-  // Group pairs as runs, row g by row g; pairOfGroups writes cell (g, h) at h of these first.
+  // Group pairs as runs, row g by row g; pairOfGroups sets cell (g, h) in these two first.
   const groupRows = new GroupRows(G);
-  const clsRow = new Int8Array(G);
-  const listRow = new Int32Array(G);
+  let pairCls = 0;
+  let pairList = -1;
   // Groups under two different host bridges, or below two devices on the root bus, share no
   // upstream device: without a command line, their locality class and verdict key are the two
   // host bridges' (verdict-key.ts).
@@ -761,17 +761,17 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         }
       }
       for (let h = h0; h < runs[r1]!; h++) {
-        clsRow[h] = 0;
-        listRow[h] = -1;
+        pairCls = 0;
+        pairList = -1;
         pairOfGroups(g, h);
-        groupRows.extend(h + 1, clsRow[h]!, listRow[h]!);
+        groupRows.extend(h + 1, pairCls, pairList);
       }
       r = r1;
     }
     groupRows.endRow();
   }
   /** Group pair (g, h): its class and findings from the first device of each group into
-   * `clsRow` / `listRow` (`mapType` holds the row of g's). */
+   * `pairCls` / `pairList` (`mapType` holds the row of g's). */
   function pairOfGroups(g: number, h: number): void {
     const a = first[g]!;
     const hg = groupHb[g]!;
@@ -782,9 +782,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const b = first[h]!;
       const t = mapType[b]!;
       if (t !== MT_UNCERTAIN) {
-        clsRow[h] = classApart(hg, hb, a, b);
+        pairCls = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
-        listRow[h] = shared(a, b);
+        pairList = shared(a, b);
         return;
       }
     }
@@ -796,10 +796,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const undecidedPair = t === MT_UNCERTAIN;
     const da = devs[a]!;
     const db = devs[b]!;
-    clsRow[h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    pairCls = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
     if (!plain(t, a, b)) {
       // An undecided pair is listed with its own missing fact: always walked.
-      listRow[h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
+      pairList = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
     }
     // Undecided pairs name their own devices: walk each of them for its missing fact.
     if (undecidedPair) {
