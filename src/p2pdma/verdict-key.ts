@@ -142,24 +142,17 @@ export class VerdictKeys {
   acsRoute(a: PciFunction, b: PciFunction): Bdf[] | null {
     this.#meet(a, b);
     if (this.#mi < 0) return null;
-    // Count first: the list is kept (a finding's subject), so it is made at its size.
-    let count = 0;
+    const out: Bdf[] = [];
     for (let p = 0; p <= this.#mi; p++) {
       const r = this.#redirect(this.#ca[p]!);
       if (r === 'unknown') return null;
-      if (r) count++;
+      if (r) out.push(this.#ca[p]!.bdf);
     }
     for (let q = 0; q < this.#mj; q++) {
       const r = this.#redirect(this.#cb[q]!);
       if (r === 'unknown') return null;
-      if (r) count++;
+      if (r) out.push(this.#cb[q]!.bdf);
     }
-    const out = new Array<Bdf>(count);
-    let k = 0;
-    for (let p = 0; p <= this.#mi; p++)
-      if (this.#redirect(this.#ca[p]!)) out[k++] = this.#ca[p]!.bdf;
-    for (let q = 0; q < this.#mj; q++)
-      if (this.#redirect(this.#cb[q]!)) out[k++] = this.#cb[q]!.bdf;
     return out;
   }
 
