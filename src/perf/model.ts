@@ -105,11 +105,13 @@ export function flowMapType(m: PairMatrix, s: number, d: number, op: Op): number
  * the high end, the per-flow bound of a root-complex route whose published figure is a floor.
  */
 function isFloor(g: PerfGraph, r: Route, lo: number, hi: number): boolean {
-  return (
-    (lo >= 0 && g.constraints[lo]!.atLeast) ||
-    (hi >= 0 && g.constraints[hi]!.atLeast) ||
-    (hi === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast)
-  );
+  return endFloor(g, r, 'lo', lo) || endFloor(g, r, 'hi', hi);
+}
+
+/** Whether the limit `by` at one end makes the figure a floor (see {@link isFloor}). */
+function endFloor(g: PerfGraph, r: Route, end: 'lo' | 'hi', by: number): boolean {
+  if (by >= 0) return g.constraints[by]!.atLeast;
+  return end === 'hi' && by === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast;
 }
 
 const MT_TO_CODE: Record<string, number> = {
@@ -207,17 +209,18 @@ export class PerfModel {
   /**
    * The rate of a route with nothing else on the fabric, as `solve` gives it for that flow alone,
    * without the solver: the lone-flow limit at each end names what limits it, and `solve`'s floor
-   * rule reads the flag off that. Where two limits tie, which one counts is the solver's choice
-   * among equals, so such a route asks the solver.
+   * rule reads the flag off that. Where limits tie and disagree on the flag, which one counts is
+   * the solver's choice among equals, so that end asks the solver.
    */
   aloneRate(r: Route): Rate {
-    const lo = aloneLimit(this.graph, r, 'lo');
-    const hi = aloneLimit(this.graph, r, 'hi');
-    const [byLo, byHi] =
-      lo.tie || hi.tie
-        ? [this.#share([r], 'lo').bottleneck[0]!, this.#share([r], 'hi').bottleneck[0]!]
-        : [lo.by, hi.by];
-    return { lo: lo.rate, hi: hi.rate, atLeast: isFloor(this.graph, r, byLo, byHi) };
+    const g = this.graph;
+    const at = (end: 'lo' | 'hi') => {
+      const l = aloneLimit(g, r, end, (by) => endFloor(g, r, end, by));
+      return { rate: l.rate, by: l.split ? this.#share([r], end).bottleneck[0]! : l.by };
+    };
+    const lo = at('lo');
+    const hi = at('hi');
+    return { lo: lo.rate, hi: hi.rate, atLeast: isFloor(g, r, lo.by, hi.by) };
   }
 
   /**

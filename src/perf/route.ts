@@ -287,15 +287,31 @@ export interface AloneLimit {
   readonly by: number;
   /** Another constraint (or the bound) gives the same rate: which one limits is the solver's choice. */
   readonly tie: boolean;
+  /**
+   * The limits tied at the minimum disagree on the floor flag (`floorOf`): only then does the
+   * solver's choice among equals change the answer. False when no `floorOf` is given.
+   */
+  readonly split: boolean;
 }
 
-/** The lone-flow limit of `r` (see {@link AloneLimit}). */
-export function aloneLimit(g: PerfGraph, r: Route, end: 'lo' | 'hi'): AloneLimit {
+/**
+ * The lone-flow limit of `r` (see {@link AloneLimit}). `floorOf(by)`: whether a limit `by` (as
+ * {@link AloneLimit.by} names it) makes the figure at this end a floor, for {@link AloneLimit.split}.
+ */
+export function aloneLimit(
+  g: PerfGraph,
+  r: Route,
+  end: 'lo' | 'hi',
+  floorOf?: (by: number) => boolean,
+): AloneLimit {
   const per = new Map<number, number>();
   for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
   let rate = r.bound[end];
   let by = Number.isFinite(rate) ? -1 : -2;
   let tie = false;
+  // Floor flags seen among the limits tied at the current minimum.
+  let floor = floorOf?.(by) === true;
+  let notFloor = floorOf?.(by) === false;
   for (const [c, k] of per) {
     if (!(k > 0)) continue;
     const v = g.constraints[c]![end] / k;
@@ -303,9 +319,14 @@ export function aloneLimit(g: PerfGraph, r: Route, end: 'lo' | 'hi'): AloneLimit
       rate = v;
       by = c;
       tie = false;
+      floor = notFloor = false;
     } else if (v === rate) tie = true;
+    else continue;
+    if (floorOf === undefined) continue;
+    if (floorOf(c)) floor = true;
+    else notFloor = true;
   }
-  return { rate, by, tie };
+  return { rate, by, tie, split: floor && notFloor };
 }
 
 /** The rate of a route with nothing else on the fabric: min over its constraints of capacity / use. */
