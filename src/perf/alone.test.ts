@@ -15,7 +15,7 @@ import { benchFabric } from '../p2pdma/testing/gen.js';
 import type { Fabric } from '../pci/fabric.js';
 import { flowMapType, PerfModel } from './model.js';
 import type { Capacity, RcProfile } from './rc.js';
-import { aloneLimit, type Op, type Route } from './route.js';
+import { aloneLimits, type Op, type Route } from './route.js';
 
 const machines: [string, Fabric][] = [
   ...listExampleNames().map(
@@ -48,17 +48,15 @@ interface Tally {
 }
 
 /**
- * Whether the limits of `r` tied at one end disagree on the floor flag, by `solve`'s rule written
- * out here: a lower-bound constraint, or at the high end the bound of a root-complex route on a
- * floor profile.
+ * `solve`'s floor rule written out here: a lower-bound constraint, or at the high end the bound of
+ * a root-complex route on a floor profile.
  */
-function splitAt(m: PerfModel, r: Route, end: 'lo' | 'hi'): boolean {
+function floorRule(m: PerfModel, r: Route) {
   const g = m.graph;
-  const floorOf = (by: number) =>
+  return (by: number, end: 'lo' | 'hi') =>
     by >= 0
       ? g.constraints[by]!.atLeast
       : end === 'hi' && by === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast;
-  return aloneLimit(g, r, end, floorOf).split;
 }
 
 function compare(
@@ -97,8 +95,9 @@ function compare(
       assert.deepEqual([alone.lo, alone.hi], [want.rate.lo, want.rate.hi]);
       t.cells++;
       if (got) t.floors++;
-      if (aloneLimit(m.graph, r, 'lo').tie || aloneLimit(m.graph, r, 'hi').tie) t.ties++;
-      if (splitAt(m, r, 'lo') || splitAt(m, r, 'hi')) t.splits++;
+      const l = aloneLimits(m.graph, r, floorRule(m, r));
+      if (l.lo.tie || l.hi.tie) t.ties++;
+      if (l.lo.split || l.hi.split) t.splits++;
       if ((r.via === 'root-complex' && rc.rcFlow.atLeast) !== got) t.shortcutWrong++;
     }
   }

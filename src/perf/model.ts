@@ -25,7 +25,7 @@ import { refuser, sharedChip } from './facts.js';
 import { PerfGraph } from './graph.js';
 import { type RcProfile, rcProfileOf } from './rc.js';
 import {
-  aloneLimit,
+  aloneLimits,
   bounceRoute,
   chipRoute,
   type Op,
@@ -214,13 +214,10 @@ export class PerfModel {
    */
   aloneRate(r: Route): Rate {
     const g = this.graph;
-    const at = (end: 'lo' | 'hi') => {
-      const l = aloneLimit(g, r, end, (by) => endFloor(g, r, end, by));
-      return { rate: l.rate, by: l.split ? this.#share([r], end).bottleneck[0]! : l.by };
-    };
-    const lo = at('lo');
-    const hi = at('hi');
-    return { lo: lo.rate, hi: hi.rate, atLeast: isFloor(g, r, lo.by, hi.by) };
+    const l = aloneLimits(g, r, (by, end) => endFloor(g, r, end, by));
+    const by = (end: 'lo' | 'hi') =>
+      l[end].split ? this.#share([r], end).bottleneck[0]! : l[end].by;
+    return { lo: l.lo.rate, hi: l.hi.rate, atLeast: isFloor(g, r, by('lo'), by('hi')) };
   }
 
   /**

@@ -271,9 +271,10 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
     degraded: degradedOf(g, [...a.links, ...b.links]),
   };
   const eff = g.cal.stagingEfficiency;
+  const alone = aloneLimits(g, route);
   return {
     ...route,
-    bound: { lo: eff * aloneRate(g, route, 'lo'), hi: eff * aloneRate(g, route, 'hi') },
+    bound: { lo: eff * alone.lo.rate, hi: eff * alone.hi.rate },
   };
 }
 
@@ -295,17 +296,36 @@ export interface AloneLimit {
 }
 
 /**
- * The lone-flow limit of `r` (see {@link AloneLimit}). `floorOf(by)`: whether a limit `by` (as
- * {@link AloneLimit.by} names it) makes the figure at this end a floor, for {@link AloneLimit.split}.
+ * The lone-flow limit of `r` at both ends (see {@link AloneLimit}), the route's uses summed per
+ * constraint once. `floorOf(by, end)`: whether a limit `by` (as {@link AloneLimit.by} names it)
+ * makes the figure at that end a floor, for {@link AloneLimit.split}.
  */
-export function aloneLimit(
+export function aloneLimits(
   g: PerfGraph,
   r: Route,
-  end: 'lo' | 'hi',
-  floorOf?: (by: number) => boolean,
-): AloneLimit {
+  floorOf?: (by: number, end: 'lo' | 'hi') => boolean,
+): { readonly lo: AloneLimit; readonly hi: AloneLimit } {
+  const per = usesPer(r);
+  return {
+    lo: limitOf(g, r, per, 'lo', floorOf && ((by) => floorOf(by, 'lo'))),
+    hi: limitOf(g, r, per, 'hi', floorOf && ((by) => floorOf(by, 'hi'))),
+  };
+}
+
+/** A route's coefficient per constraint (a constraint it uses twice counts twice). */
+function usesPer(r: Route): Map<number, number> {
   const per = new Map<number, number>();
   for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
+  return per;
+}
+
+function limitOf(
+  g: PerfGraph,
+  r: Route,
+  per: ReadonlyMap<number, number>,
+  end: 'lo' | 'hi',
+  floorOf: ((by: number) => boolean) | undefined,
+): AloneLimit {
   let rate = r.bound[end];
   let by = Number.isFinite(rate) ? -1 : -2;
   let tie = false;
@@ -327,9 +347,4 @@ export function aloneLimit(
     else notFloor = true;
   }
   return { rate, by, tie, split: floor && notFloor };
-}
-
-/** The rate of a route with nothing else on the fabric: min over its constraints of capacity / use. */
-export function aloneRate(g: PerfGraph, r: Route, end: 'lo' | 'hi'): number {
-  return aloneLimit(g, r, end).rate;
 }
