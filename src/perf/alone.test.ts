@@ -13,6 +13,7 @@ import { listExampleNames, readExample } from '../node/examples.js';
 import { fastMatrix, matrixDevices } from '../p2pdma/matrix.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
 import type { Fabric } from '../pci/fabric.js';
+import { BOTTLENECK_OWN_BOUND } from '../sim/index.js';
 import { flowMapType, PerfModel } from './model.js';
 import type { Capacity, RcProfile } from './rc.js';
 import { aloneLimits, type Op, type Route } from './route.js';
@@ -56,7 +57,10 @@ function floorRule(m: PerfModel, r: Route) {
   return (by: number, end: 'lo' | 'hi') =>
     by >= 0
       ? g.constraints[by]!.atLeast
-      : end === 'hi' && by === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast;
+      : end === 'hi' &&
+        by === BOTTLENECK_OWN_BOUND &&
+        r.via === 'root-complex' &&
+        g.rc.rcFlow.atLeast;
 }
 
 function compare(

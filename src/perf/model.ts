@@ -19,7 +19,12 @@ import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { MapType } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { MaxMinBuilder, type MaxMinSolution, solveMaxMin } from '../sim/index.js';
+import {
+  BOTTLENECK_OWN_BOUND,
+  MaxMinBuilder,
+  type MaxMinSolution,
+  solveMaxMin,
+} from '../sim/index.js';
 import { DEFAULT_PERF, type PerfCalibration } from './calibration.js';
 import { refuser, sharedChip } from './facts.js';
 import { PerfGraph } from './graph.js';
@@ -101,8 +106,9 @@ export function flowMapType(m: PairMatrix, s: number, d: number, op: Op): number
 
 /**
  * A flow's figure is a floor (`Rate.atLeast`), from what limited it at each end of the ranges (a
- * constraint index; -1: its own bound; -2: nothing): a lower-bound constraint at either end, or, at
- * the high end, the per-flow bound of a root-complex route whose published figure is a floor.
+ * constraint index; BOTTLENECK_OWN_BOUND: its own bound; BOTTLENECK_UNCONSTRAINED: nothing): a
+ * lower-bound constraint at either end, or, at the high end, the per-flow bound of a root-complex
+ * route whose published figure is a floor.
  */
 function isFloor(g: PerfGraph, r: Route, lo: number, hi: number): boolean {
   return endFloor(g, r, 'lo', lo) || endFloor(g, r, 'hi', hi);
@@ -111,7 +117,9 @@ function isFloor(g: PerfGraph, r: Route, lo: number, hi: number): boolean {
 /** Whether the limit `by` at one end makes the figure a floor (see {@link isFloor}). */
 function endFloor(g: PerfGraph, r: Route, end: 'lo' | 'hi', by: number): boolean {
   if (by >= 0) return g.constraints[by]!.atLeast;
-  return end === 'hi' && by === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast;
+  return (
+    end === 'hi' && by === BOTTLENECK_OWN_BOUND && r.via === 'root-complex' && g.rc.rcFlow.atLeast
+  );
 }
 
 const MT_TO_CODE: Record<string, number> = {

@@ -13,6 +13,7 @@
  * `read`: the destination pulls (completions carry the data, requests go the other way).
  */
 import type { PciFunction } from '../pci/types.js';
+import { BOTTLENECK_OWN_BOUND, BOTTLENECK_UNCONSTRAINED } from '../sim/index.js';
 import type { PerfGraph, Uplink } from './graph.js';
 import { coefficients } from './link.js';
 
@@ -284,7 +285,10 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
  */
 export interface AloneLimit {
   readonly rate: number;
-  /** The limiting constraint; -1: the per-flow bound; -2: nothing (no constraint, no bound). */
+  /**
+   * The limiting constraint, as the solver names it: BOTTLENECK_OWN_BOUND: the per-flow bound;
+   * BOTTLENECK_UNCONSTRAINED: nothing (no constraint, no bound).
+   */
   readonly by: number;
   /** Another constraint (or the bound) gives the same rate: which one limits is the solver's choice. */
   readonly tie: boolean;
@@ -327,7 +331,7 @@ function limitOf(
   floorOf: ((by: number) => boolean) | undefined,
 ): AloneLimit {
   let rate = r.bound[end];
-  let by = Number.isFinite(rate) ? -1 : -2;
+  let by = Number.isFinite(rate) ? BOTTLENECK_OWN_BOUND : BOTTLENECK_UNCONSTRAINED;
   let tie = false;
   // Floor flags seen among the limits tied at the current minimum.
   let floor = floorOf?.(by) === true;
