@@ -9,8 +9,9 @@ import type { LoadResult } from '../ingest/types.js';
 import { testFabric } from '../iommu/testing/fabric.js';
 import { DEFAULT_EXAMPLE as NODE_DEFAULT_EXAMPLE } from '../node/examples.js';
 import { LOCAL_HOST } from '../node/host.js';
+import { distanceRows } from '../p2pdma/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
-import { standard } from '../p2pdma/testing/build.js';
+import { fab, INTEL_ICX, type N, standard } from '../p2pdma/testing/build.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
 import { findingText } from '../report/findings.js';
 import { matrixJsonText, renderP2pSection } from '../report/p2p-matrix.js';
@@ -179,14 +180,17 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
           const bySelf = new Map(c.selfFindings.map(([i, ...fs]) => [i, fs]));
           const norm = (xs: readonly { code: string; subject: readonly string[] }[]) =>
             xs.map((x) => `${x.code}:${x.subject.join(',')}`).sort();
+          const mt = new Int8Array(c.n);
+          const dist = distanceRows(c.cells);
           for (let i = 0; i < c.n; i++) {
+            c.cells.row(i, mt, dist);
             for (let j = 0; j < c.n; j++) {
               const a = devs[i]!;
               const b = devs[j]!;
               const v = model.verdict(a.bdf, b.bdf);
               const at = `${a.bdf} → ${b.bdf} (${rules}${cmdline ? `, ${cmdline}` : ''})`;
-              assert.equal(NAMES[c.mapType[i * c.n + j]!], v.mapType, at);
-              if (v.mapType !== 'uncertain') assert.equal(c.distance[i * c.n + j], v.distance, at);
+              assert.equal(NAMES[mt[j]!], v.mapType, at);
+              if (v.mapType !== 'uncertain') assert.equal(dist[j], v.distance, at);
               assert.equal(LOCALITY_CODES[cellLocality(c, i, j)], v.class, at);
               const refs =
                 i === j
@@ -224,6 +228,40 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
     fc.boolean(),
     fc.boolean(),
   );
+
+  test('ACS findings below two switches of one host bridge: one walk for both switches', () => {
+    // Two root ports, each → a switch with three downstream ports redirecting → one endpoint each.
+    const nodes: N[] = [{ k: 'hb', bdf: '00:00.0', vendor: 0x8086, device: 0x2020 }];
+    for (const [rp, up, down] of [
+      ['00:01.0', 1, 2],
+      ['00:02.0', 6, 7],
+    ] as const) {
+      const usp = `0${up}:00.0`;
+      nodes.push({ k: 'rp', bdf: rp }, { k: 'usp', bdf: usp, parent: rp });
+      for (let d = 0; d < 3; d++) {
+        const dsp = `0${down}:0${d}.0`;
+        nodes.push({ k: 'dsp', bdf: dsp, parent: usp, acs: 'redirect' });
+        nodes.push({
+          k: 'ep',
+          bdf: `${(down + 1 + d).toString(16).padStart(2, '0')}:00.0`,
+          parent: dsp,
+        });
+      }
+    }
+    for (const rules of ['linux-6.1', 'linux-6.19']) {
+      const view = buildMatrix(fab(INTEL_ICX, nodes), rules, undefined, { all: true });
+      const shared = compactMatrix(view);
+      const alone = compactMatrix(view, { shareWalks: false });
+      assert.equal(matrixJsonText(view, shared, 4096), matrixJsonText(view, alone, 4096));
+      // 12 ordered pairs of ports of one switch, each with its own ACS list: the first is walked,
+      // the other 11 (the other switch's too) built from their lists; 1 walk for the pairs across
+      // (and with the host bridge's device).
+      assert.equal(shared.groups, 7); // six ports, and the host bridge's device alone
+      assert.equal(shared.fromAcs, 11);
+      assert.equal(shared.computed, 2);
+      assert.ok(alone.computed >= 24);
+    }
+  });
 
   test('shared walks give the same document, byte for byte, as one walk per group pair', () => {
     const doc = (view: ReturnType<typeof buildMatrix>, shareWalks: boolean) => {

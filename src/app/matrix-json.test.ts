@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { distanceRows, TableRows } from '../p2pdma/matrix.js';
 import { benchFabric } from '../p2pdma/testing/gen.js';
 import { pairAnswer } from '../p2pdma/verdict.js';
 import { findingHint, findingText } from '../report/findings.js';
@@ -18,10 +19,10 @@ import {
   buildMatrix,
   type CompactMatrix,
   compactMatrix,
+  GroupRows,
   groupFindingRows,
   type MatrixView,
   PAIR_SUBJECT,
-  widenFor,
 } from './matrix.js';
 import { randomMatrix } from './testing/matrix.js';
 
@@ -33,27 +34,37 @@ function plainTail(c: CompactMatrix): string {
     `"${name}":[\n${lines.map((l, i) => (i + 1 < lines.length ? `${l},\n` : `${l}\n`)).join('')}],\n`;
   const cells = (f: (i: number, k: number) => string | number) =>
     Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, k) => f(i, k)));
+  // The matrix's rows, read once each.
+  const mapType: number[][] = [];
+  const distance: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const mt = new Int8Array(n);
+    const d = distanceRows(c.cells);
+    c.cells.row(i, mt, d);
+    mapType.push([...mt]);
+    distance.push([...d]);
+  }
   const X = 0; // LOCALITY_CODES index of 'X'
   const entries: number[][] = [];
   for (let g = 0; g < G; g++)
     for (let h = 0; h < G; h++) {
-      const id = c.groupLists[g * G + h]!;
+      const id = c.groupRows.list(g, h);
       if (id >= 0) entries.push([g, h, ...c.findingLists[id]!]);
     }
   return [
     rows(
       'mapType',
-      cells((i, k) => c.mapType[i * n + k]!).map((r) => `"${r.join('')}"`),
+      cells((i, k) => mapType[i]![k]!).map((r) => `"${r.join('')}"`),
     ),
     rows(
       'class',
-      cells((i, k) => (i === k ? X : c.groupClass[c.group[i]! * G + c.group[k]!]!)).map(
+      cells((i, k) => (i === k ? X : c.groupRows.cls(c.group[i]!, c.group[k]!))).map(
         (r) => `"${r.join('')}"`,
       ),
     ),
     rows(
       'distance',
-      cells((i, k) => c.distance[i * n + k]!).map((r) => `[${r.join(',')}]`),
+      cells((i, k) => distance[i]![k]!).map((r) => `[${r.join(',')}]`),
     ),
     `"group":[${[...c.group].join(',')}],\n`,
     rows(
@@ -143,12 +154,10 @@ describe('matrix --json writer', () => {
           const c: CompactMatrix = {
             ...base,
             n,
-            mapType,
-            distance,
+            cells: new TableRows(n, mapType, distance),
             group,
             groups: G,
-            groupClass,
-            groupLists,
+            groupRows: GroupRows.fromTables(G, groupClass, groupLists),
             findingLists,
           };
           assertSameTail(view, c, chunk);
@@ -158,15 +167,44 @@ describe('matrix --json writer', () => {
     );
   });
 
-  test('group-pair list indexes take two bytes until one does not fit', () => {
-    const small = Int16Array.of(-1, 5, 0x7fff);
-    assert.equal(widenFor(small, 0x7fff), small);
-    const wide = widenFor(small, 0x8000);
-    assert.ok(wide instanceof Int32Array);
-    assert.deepEqual([...wide], [-1, 5, 0x7fff]);
-    wide[0] = 0x8000;
-    assert.equal(wide[0], 0x8000);
-    assert.equal(widenFor(wide, 1 << 20), wide);
+  test('group rows stored as runs give back every cell, by row and one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 90 }),
+        fc.array(fc.constantFrom(0, 0.01, 0.1, 0.5, 1), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (G, change, seed) => {
+          const rand = rng(seed);
+          const rnd = (k: number) => Math.floor(rand() * k);
+          // Rows of runs mostly (a run of one value, then another), some noisy.
+          const cls = new Int8Array(G * G);
+          const lists = new Int32Array(G * G);
+          for (let g = 0; g < G; g++) {
+            let c = rnd(8);
+            let l = rnd(3) - 1;
+            for (let h = 0; h < G; h++) {
+              if (rand() < change[g % change.length]!) c = rnd(8);
+              if (rand() < change[(g + 1) % change.length]!) l = rand() < 0.3 ? -1 : rnd(70000);
+              cls[g * G + h] = c;
+              lists[g * G + h] = l;
+            }
+          }
+          const t = GroupRows.fromTables(G, cls, lists);
+          const rc = new Int8Array(G).fill(99);
+          const rl = new Int32Array(G).fill(99);
+          for (let g = 0; g < G; g++) {
+            t.row(g, rc, rl);
+            assert.deepEqual([...rc], [...cls.subarray(g * G, g * G + G)]);
+            assert.deepEqual([...rl], [...lists.subarray(g * G, g * G + G)]);
+            for (let h = 0; h < G; h++) {
+              assert.equal(t.cls(g, h), cls[g * G + h]);
+              assert.equal(t.list(g, h), lists[g * G + h]);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   test('the findings table: each distinct finding once, every pair with its own, evidence included', () => {

@@ -13,7 +13,9 @@ import {
   cellDistance,
   cellMapType,
   type DeviceSelection,
+  distanceRows,
   fastMatrix,
+  type MatrixRows,
   MT_BUS_ADDR,
   MT_THRU_HOST_BRIDGE,
   MT_UNCERTAIN,
@@ -22,8 +24,9 @@ import {
 } from '../p2pdma/matrix.js';
 import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { Issue, IssueCode, LocalityClass, MissingFact } from '../p2pdma/types.js';
-import { acsIssue, pairAnswer } from '../p2pdma/verdict.js';
+import { type AcsBridge, acsIssue, pairAnswer } from '../p2pdma/verdict.js';
 import { PAIR_NAMED_CODES, VerdictKeys } from '../p2pdma/verdict-key.js';
+import type { Bdf } from '../pci/bdf.js';
 import type { DeviceCategory } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import type { PciFunction } from '../pci/types.js';
@@ -293,34 +296,29 @@ export interface UndecidedPair {
  * finding is listed once. Decided group pairs with one verdict key (p2pdma/verdict-key.ts: the
  * common upstream device, the ACS-redirect devices the walk asks about, the host bridges, the
  * command-line changes on the route) share one per-pair walk: on the 4,112-endpoint bench machine
- * 256 walks answer 274,672 group pairs. Keys that differ only by their ACS list (below one common
- * device, every device on it surely redirecting) need no walk of their own: the ACS finding is
- * built from the list (`acsIssue`) and the rest is the first such walk's (`fromAcs`; on the
- * synthetic 4,096-endpoint snapshot 2,425 walks instead of 16,505).
+ * 256 walks answer 274,672 group pairs. Keys below a common device whose ACS list is not empty
+ * (every device on it surely redirecting) need no walk of their own: the ACS finding is built from
+ * the list (`acsIssue`) and the rest is the first such walk's below the same host bridge
+ * (`fromAcs`; on the synthetic 4,096-endpoint snapshot 132 walks instead of 16,505).
  */
 export interface CompactMatrix {
   readonly n: number;
-  /** Row-major n×n: MT_* codes and distances (the fast matrix's own arrays when its tree order is
-   * the device order: read, never write). */
-  readonly mapType: Int8Array;
-  readonly distance: Int8Array | Int16Array;
+  /** MT_* codes and distances, row by row in the device order (the fast matrix's row recipe: no
+   * n×n table). */
+  readonly cells: MatrixRows;
   /** Group of each device, and how many groups (G). */
   readonly group: Int32Array;
   readonly groups: number;
   /**
-   * Row-major G×G: LOCALITY_CODES index of two distinct devices in groups (g, h); a device with
-   * itself is X (`cellLocality` reads a pair of devices).
+   * Per pair of groups (g, h), row by row: the LOCALITY_CODES index of two distinct devices in
+   * them (a device with itself is X: `cellLocality` reads a pair of devices), and their findings
+   * as an index into `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON
+   * does).
    */
-  readonly groupClass: Int8Array;
+  readonly groupRows: GroupRows;
   /** Distinct findings (PAIR_SUBJECT codes with an empty subject: the pair is the subject). */
   readonly findings: readonly Finding[];
-  /**
-   * Row-major G×G: the findings of two distinct devices in groups (g, h) as an index into
-   * `findingLists`, -1 for none (`groupFindingRows` spells them out as the JSON does); two bytes
-   * per pair while every index fits (`widenFor`).
-   */
-  readonly groupLists: Int16Array | Int32Array;
-  /** The lists of finding indexes `groupLists` points to (group pairs with one walk share one). */
+  /** The lists of finding indexes `groupRows` points to (group pairs with one walk share one). */
   readonly findingLists: readonly (readonly number[])[];
   /** [device, finding index…] for a device paired with itself, where there are findings. */
   readonly selfFindings: readonly (readonly number[])[];
@@ -331,22 +329,140 @@ export interface CompactMatrix {
   /** Per-pair walks actually run: decided pairs with one verdict key (verdict-key.ts) share one. */
   readonly computed: number;
   /** Verdict keys answered without a walk: their ACS finding built from their ACS list and the
-   * rest taken from the walk of a pair below the same common device. */
+   * rest taken from the walk of a pair below a common device of the same host bridge. */
   readonly fromAcs: number;
+}
+
+/**
+ * The G×G tables of group pairs (locality class, finding list) stored as runs: row g is a list of
+ * runs of neighbouring groups h with one class and one list. A row across host bridges is a few
+ * runs (one walk answers a whole run of groups that share no upstream device), so 2,048 groups take
+ * kilobytes instead of 12 MiB of fresh memory; a row whose cells all differ takes 9 bytes a cell.
+ * `row` spells a row out into the caller's buffers.
+ */
+export class GroupRows {
+  readonly groups: number;
+  /** Where the runs of row g start in the pools: #rowAt[g]…#rowAt[g + 1]. */
+  readonly #rowAt: Int32Array;
+  #rows = 0;
+  /** Per run: the group after its last, its class, its list. */
+  #ends: Int32Array;
+  #cls: Int8Array;
+  #lists: Int32Array;
+  #runs = 0;
+
+  constructor(groups: number) {
+    this.groups = groups;
+    this.#rowAt = new Int32Array(groups + 1);
+    const room = Math.max(16, 4 * groups);
+    this.#ends = new Int32Array(room);
+    this.#cls = new Int8Array(room);
+    this.#lists = new Int32Array(room);
+  }
+
+  /** Tables of G×G cells, row-major (tests). */
+  static fromTables(groups: number, cls: Int8Array, lists: Int16Array | Int32Array): GroupRows {
+    const t = new GroupRows(groups);
+    for (let g = 0; g < groups; g++)
+      t.push(
+        cls.subarray(g * groups, (g + 1) * groups),
+        Int32Array.from(lists.subarray(g * groups, (g + 1) * groups)),
+      );
+    return t;
+  }
+
+  /** Append the next row (G cells of each). */
+  push(cls: Int8Array, lists: Int32Array): void {
+    for (let h = 0; h < this.groups; h++) this.extend(h + 1, cls[h]!, lists[h]!);
+    this.endRow();
+  }
+
+  /** The row being built: its cells from where it stopped up to `end` (exclusive) have class
+   * `cls` and list `list` (one run with the cells before when they have the same). */
+  extend(end: number, cls: number, list: number): void {
+    const r = this.#runs;
+    if (r > this.#rowAt[this.#rows]! && this.#cls[r - 1] === cls && this.#lists[r - 1] === list) {
+      this.#ends[r - 1] = end;
+      return;
+    }
+    if (r === this.#ends.length) this.#grow();
+    this.#ends[r] = end;
+    this.#cls[r] = cls;
+    this.#lists[r] = list;
+    this.#runs = r + 1;
+  }
+
+  /** The row being built is complete (every group up to G). */
+  endRow(): void {
+    const r = this.#runs;
+    if (this.groups > 0 && (r === this.#rowAt[this.#rows] || this.#ends[r - 1] !== this.groups))
+      throw new Error(`GroupRows: row ${this.#rows} stops short of ${this.groups} groups`);
+    this.#rows++;
+    this.#rowAt[this.#rows] = r;
+  }
+
+  #grow(): void {
+    const room = 2 * this.#ends.length;
+    const ends = new Int32Array(room);
+    const cls = new Int8Array(room);
+    const lists = new Int32Array(room);
+    ends.set(this.#ends);
+    cls.set(this.#cls);
+    lists.set(this.#lists);
+    this.#ends = ends;
+    this.#cls = cls;
+    this.#lists = lists;
+  }
+
+  /** Row g into `cls` and `lists` (G cells each). */
+  row(g: number, cls: Int8Array, lists: Int16Array | Int32Array): void {
+    let h = 0;
+    for (let r = this.#rowAt[g]!, e = this.#rowAt[g + 1]!; r < e; r++) {
+      const end = this.#ends[r]!;
+      cls.fill(this.#cls[r]!, h, end);
+      lists.fill(this.#lists[r]!, h, end);
+      h = end;
+    }
+  }
+
+  /** The run of row g that holds group h. */
+  #run(g: number, h: number): number {
+    let lo = this.#rowAt[g]!;
+    let hi = this.#rowAt[g + 1]! - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#ends[mid]! <= h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The class of group pair (g, h). */
+  cls(g: number, h: number): number {
+    return this.#cls[this.#run(g, h)]!;
+  }
+
+  /** The finding list of group pair (g, h), -1 for none. */
+  list(g: number, h: number): number {
+    return this.#lists[this.#run(g, h)]!;
+  }
 }
 
 /** LOCALITY_CODES index of devices (i, j) of a compact matrix. */
 export function cellLocality(c: CompactMatrix, i: number, j: number): number {
-  return i === j ? LOCALITY_X : c.groupClass[c.group[i]! * c.groups + c.group[j]!]!;
+  return i === j ? LOCALITY_X : c.groupRows.cls(c.group[i]!, c.group[j]!);
 }
 const LOCALITY_X = LOCALITY_CODES.indexOf('X');
 
 /** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
 export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
   const G = c.groups;
+  const cls = new Int8Array(G);
+  const lists = new Int32Array(G);
   for (let g = 0; g < G; g++) {
+    c.groupRows.row(g, cls, lists);
     for (let h = 0; h < G; h++) {
-      const id = c.groupLists[g * G + h]!;
+      const id = lists[h]!;
       if (id >= 0) yield [g, h, ...c.findingLists[id]!];
     }
   }
@@ -360,9 +476,17 @@ export interface CompactOptions {
   readonly shareWalks?: boolean;
 }
 
-/** `t`, or a copy four bytes per entry when `id` does not fit in two. */
-export function widenFor(t: Int16Array | Int32Array, id: number): Int16Array | Int32Array {
-  return id > 0x7fff && t instanceof Int16Array ? Int32Array.from(t) : t;
+/** Whether `mapType[first[h]]` is t for every h in [from, to) (a small function of its own: the
+ * loop runs G² times in all, and stays fast outside compactMatrix's closures). */
+function sameMapType(
+  mapType: Int8Array,
+  first: Int32Array,
+  from: number,
+  to: number,
+  t: number,
+): boolean {
+  for (let h = from; h < to; h++) if (mapType[first[h]!] !== t) return false;
+  return true;
 }
 
 /** A finding of a pair without the pair's own names (PAIR_SUBJECT codes: an empty subject). */
@@ -405,11 +529,12 @@ class FindingTable {
     return w;
   }
 
-  /** Equal findings have equal codes and subjects, so equal hashes. */
+  /** Equal findings have equal codes and subjects, so equal hashes (30 bits: a small integer
+   * to the map, never a boxed number). */
   #hash(f: Finding): number {
     let h = this.#word(f.code);
     for (const s of f.subject) h = (Math.imul(h, 0x9e3779b1) + this.#word(s)) | 0;
-    return (Math.imul(h, 31) + f.subject.length) | 0;
+    return (Math.imul(h, 31) + f.subject.length) & 0x3fffffff;
   }
 
   /** The index of a finding equal to f, if there is one. */
@@ -470,26 +595,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     group[i] = g;
     members[g]!.push(i);
   });
-  // The fast matrix's cells (tree order) in the caller's order: its own arrays when both agree.
-  const { pos, mapTypes, distances } = matrix;
-  const inOrder = pos.every((p, i) => p === i);
-  const mapType = inOrder ? mapTypes : new Int8Array(n * n);
-  const distance = inOrder
-    ? distances
-    : distances instanceof Int8Array
-      ? new Int8Array(n * n)
-      : new Int16Array(n * n);
-  if (!inOrder) {
-    for (let i = 0; i < n; i++) {
-      const from = pos[i]! * n;
-      const to = i * n;
-      for (let j = 0; j < n; j++) {
-        const s = from + pos[j]!;
-        mapType[to + j] = mapTypes[s]!;
-        distance[to + j] = distances[s]!;
-      }
-    }
-  }
+  // The map types of one provider's row (the first device of the group being answered).
+  const mapType = new Int8Array(n);
+  const rowDistance = distanceRows(matrix);
   const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
@@ -521,13 +629,17 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     return v.issues.map(indexOf);
   };
   /**
-   * Decided pairs below one common device whose ACS lists are not empty and hold only devices
-   * with ACS redirect surely on (no command line): the walk reads nothing else that differs
-   * between them, so its findings are the ACS finding of the pair's own list (acsIssue), then the
-   * rest of the first such pair's walk. Per common device: those rest findings, or null when the
-   * first walk did not start with the ACS finding built here (then every key is walked).
+   * Decided pairs with a common device whose ACS lists are not empty and hold only devices with
+   * ACS redirect surely on (no command line): after the ACS list the walk reads only the host
+   * bridge rule (the CPU, the allowlist entry of the common device's host bridge, which is both
+   * devices'), so its findings are the ACS finding of the pair's own list (acsIssue), then the
+   * rest of the first such pair's walk below the same host bridge. Per host bridge: those rest
+   * findings, or null when the first walk did not start with the ACS finding built here (then
+   * every key is walked).
    */
-  const afterAcs = new Map<PciFunction, number[] | null>();
+  const afterAcs = new Map<string, number[] | null>();
+  /** The evidence entries of the ACS findings built here, by BDF (acsIssue). */
+  const acsBridges = new Map<Bdf, AcsBridge>();
   let fromAcs = 0;
   /** The findings of a decided pair (a `listOf` index), from the walk of the first pair with its
    * verdict key, or built from its ACS list (afterAcs). */
@@ -542,35 +654,43 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     }
     const route = changed.size === 0 ? keys.acsRoute(a, b) : null;
     const common = route !== null && route.length > 0 ? keys.common(a, b) : null;
-    const rest = common === null ? undefined : afterAcs.get(common);
+    const rest = common === null ? undefined : afterAcs.get(common.hostBridge);
     let id: number;
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
       fromAcs++;
-      id = listOf([indexOf(acsIssue(env, route!, common.bdf)), ...rest]);
+      const acs = indexOf(acsIssue(env, route!, common.bdf, acsBridges));
+      id = listOf(rest.length === 0 ? [acs] : [acs].concat(rest));
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
-        const first = findings.find(own(acsIssue(env, route!, common.bdf)));
-        afterAcs.set(common, first !== undefined && first === fs[0] ? fs.slice(1) : null);
+        const first = findings.find(own(acsIssue(env, route!, common.bdf, acsBridges)));
+        afterAcs.set(
+          common.hostBridge,
+          first !== undefined && first === fs[0] ? fs.slice(1) : null,
+        );
       }
       id = listOf(fs);
     }
     byKey.set(k, id);
     return id;
   };
-  const plain = (i: number, j: number) =>
-    cellMapType(matrix, i, j) === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
+  /** Pair (i, j) of map type t is BUS_ADDR and the command line changed nothing on its path. */
+  const plain = (t: number, i: number, j: number) =>
+    t === MT_BUS_ADDR && !keys.touchesChanged(devs[i]!, devs[j]!);
 
   // The diagonal: each device with itself.
   for (let i = 0; i < n; i++) {
-    if (plain(i, i)) continue;
+    if (plain(matrix.mapTypeAt(i, i), i, i)) continue;
     const fs = walk(i, i);
     if (fs.length > 0) selfFindings.push([i, ...fs]);
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
-  const groupClass = new Int8Array(G * G);
+  // Group pairs as runs, row g by row g; pairOfGroups writes cell (g, h) at h of these first.
+  const groupRows = new GroupRows(G);
+  const clsRow = new Int8Array(G);
+  const listRow = new Int32Array(G);
   // Groups under two different host bridges, or below two devices on the root bus, share no
   // upstream device: without a command line, their locality class and verdict key are the two
   // host bridges' (verdict-key.ts).
@@ -589,12 +709,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       crossClass[hh] = cls;
     }
     return cls;
-  };
-  // Two bytes per group pair while the list indexes fit (fewer pages of fresh memory to fault in).
-  let groupLists: Int16Array | Int32Array = new Int16Array(G * G).fill(-1);
-  const setList = (at: number, id: number): void => {
-    groupLists = widenFor(groupLists, id);
-    groupLists[at] = id;
   };
   const byHostBridges = share && changed.size === 0;
   const first = Int32Array.from(members, (ms) => ms[0]!);
@@ -620,8 +734,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    const rowA = a * n;
-    const rowG = g * G;
+    matrix.row(a, mapType, rowDistance);
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
     const apart = (r: number) =>
@@ -635,45 +748,46 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         // type: one class and one list (what pairOfGroups gives each of them), set at once.
         while (r1 < R && groupHb[runs[r1]!] === hb && apart(r1)) r1++;
         const h1 = runs[r1]!;
-        const t = mapType[rowA + first[h0]!]!;
-        let h = h0 + 1;
-        while (h < h1 && mapType[rowA + first[h]!] === t) h++;
-        if (t !== MT_UNCERTAIN && h === h1) {
+        const t = mapType[first[h0]!]!;
+        if (t !== MT_UNCERTAIN && sameMapType(mapType, first, h0, h1, t)) {
           const cls = classApart(hg, hb, a, first[h0]!);
-          for (let k = rowG + h0; k < rowG + h1; k++) groupClass[k] = cls;
+          let id = -1;
           if (t !== MT_BUS_ADDR) {
             // Without a command line, every such pair's verdict key is the host bridges' (one
             // walk, shared() gives the others from byKey): the rest of the run count as walked.
-            const id = shared(a, first[h0]!);
+            id = shared(a, first[h0]!);
             walked += h1 - h0 - 1;
-            groupLists = widenFor(groupLists, id);
-            const lists = groupLists;
-            for (let k = rowG + h0; k < rowG + h1; k++) lists[k] = id;
           }
+          groupRows.extend(h1, cls, id);
           r = r1;
           continue;
         }
       }
-      for (let h = h0; h < runs[r1]!; h++) pairOfGroups(g, h);
+      for (let h = h0; h < runs[r1]!; h++) {
+        clsRow[h] = 0;
+        listRow[h] = -1;
+        pairOfGroups(g, h);
+        groupRows.extend(h + 1, clsRow[h]!, listRow[h]!);
+      }
       r = r1;
     }
+    groupRows.endRow();
   }
-  /** Group pair (g, h): its class and findings from the first device of each group. */
+  /** Group pair (g, h): its class and findings from the first device of each group into
+   * `clsRow` / `listRow` (`mapType` holds the row of g's). */
   function pairOfGroups(g: number, h: number): void {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    const rowA = a * n;
-    const rowG = g * G;
     const top = groupTop[g]!;
     const hb = groupHb[h]!;
     if (byHostBridges && (hb !== hg || groupTop[h] !== top)) {
       // No common upstream device (so g ≠ h): the first device of each group.
       const b = first[h]!;
-      const t = mapType[rowA + b]!;
+      const t = mapType[b]!;
       if (t !== MT_UNCERTAIN) {
-        groupClass[rowG + h] = classApart(hg, hb, a, b);
+        clsRow[h] = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
-        setList(rowG + h, shared(a, b));
+        listRow[h] = shared(a, b);
         return;
       }
     }
@@ -681,13 +795,14 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const hs = members[h]!;
     const b = g === h ? hs[1] : hs[0]!;
     if (b === undefined) return; // a group of one has no pair with itself
-    const undecidedPair = mapType[rowA + b] === MT_UNCERTAIN;
+    const t = mapType[b]!;
+    const undecidedPair = t === MT_UNCERTAIN;
     const da = devs[a]!;
     const db = devs[b]!;
-    groupClass[g * G + h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
-    if (!plain(a, b)) {
+    clsRow[h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    if (!plain(t, a, b)) {
       // An undecided pair is listed with its own missing fact: always walked.
-      setList(g * G + h, undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b));
+      listRow[h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
     }
     // Undecided pairs name their own devices: walk each of them for its missing fact.
     if (undecidedPair) {
@@ -697,13 +812,11 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   undecided.sort((x, y) => x.i - y.i || x.j - y.j);
   return {
     n,
-    mapType,
-    distance,
+    cells: matrix,
     group,
     groups: members.length,
-    groupClass,
+    groupRows,
     findings: findings.list,
-    groupLists,
     findingLists,
     selfFindings,
     undecided,

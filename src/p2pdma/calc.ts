@@ -79,9 +79,9 @@ function rootComplexAllowlist(
 
 /** The ACS list as `seq_buf` prints it into its buffer, final `;` dropped (or truncated). */
 export function acsListText(bdfs: readonly string[], buffer: number | null): string {
-  const full = bdfs.map((b) => `${b};`).join('');
-  if (buffer !== null && full.length >= buffer) return full.slice(0, buffer - 1);
-  return full.slice(0, -1);
+  const list = bdfs.join(';'); // the full text without its final `;`
+  if (buffer !== null && list.length + 1 >= buffer) return `${list};`.slice(0, buffer - 1);
+  return list;
 }
 
 export function calc(

@@ -9,6 +9,7 @@ import { P2pEnv } from './env.js';
 import {
   cellDistance,
   cellMapType,
+  distanceRows,
   fastMatrix,
   MT_NOT_SUPPORTED,
   MT_UNCERTAIN,
@@ -54,6 +55,61 @@ test('differential: fast matrix == reference walk on random fabrics, and the fas
     }),
     { numRuns: 150 },
   );
+});
+
+test('differential: rows and single cells of the fast matrix (no n×n table) == reference walk, in any device order', () => {
+  fc.assert(
+    fc.property(seeds, ruleNames, fc.boolean(), seeds, (seed, rules, unknowns, shuffle) => {
+      const f = randomFabric(seed, { unknowns });
+      const env = new P2pEnv(f, getRuleSet(rules));
+      // A device order other than tree order: the rows are permuted into it.
+      const devs = matrixDevices(f, { all: true })
+        .map((d, k) => ({ d, k: (k * 7919 + shuffle) % 65521 }))
+        .sort((x, y) => x.k - y.k)
+        .map((x) => x.d);
+      const fast = fastMatrix(env, devs);
+      const ref = referenceMatrix(env, devs);
+      const mt = new Int8Array(devs.length).fill(9);
+      const d = distanceRows(fast);
+      for (let i = 0; i < devs.length; i++) {
+        fast.row(i, mt, d);
+        for (let j = 0; j < devs.length; j++) {
+          const where = `${devs[i]!.bdf} → ${devs[j]!.bdf}`;
+          assert.equal(mt[j], cellMapType(ref, i, j), where);
+          assert.equal(d[j], cellDistance(ref, i, j), where);
+          assert.equal(fast.mapTypeAt(i, j), cellMapType(ref, i, j), where);
+          assert.equal(fast.distanceAt(i, j), cellDistance(ref, i, j), where);
+        }
+      }
+    }),
+    { numRuns: 80 },
+  );
+});
+
+test('property: rows of the fast matrix are equal outside the span differBetween gives', () => {
+  let told = 0;
+  fc.assert(
+    fc.property(seeds, ruleNames, fc.boolean(), (seed, rules, unknowns) => {
+      const f = randomFabric(seed, { unknowns });
+      const m = fastMatrix(new P2pEnv(f, getRuleSet(rules)), matrixDevices(f, { all: true }));
+      const span = new Int32Array(2);
+      for (let i = 0; i < m.n; i++) {
+        for (let p = 0; p < m.n; p++) {
+          if (m.differBetween?.(i, p, span) !== true) continue;
+          told++;
+          assert.ok(0 <= span[0]! && span[0]! <= span[1]! && span[1]! <= m.n);
+          for (let j = 0; j < m.n; j++) {
+            if (j >= span[0]! && j < span[1]!) continue;
+            const at = `${i}, ${p} at ${j} (span ${span[0]}…${span[1]})`;
+            assert.equal(cellMapType(m, i, j), cellMapType(m, p, j), at);
+            assert.equal(cellDistance(m, i, j), cellDistance(m, p, j), at);
+          }
+        }
+      }
+    }),
+    { numRuns: 60 },
+  );
+  assert.ok(told > 0, 'some spans were given');
 });
 
 test('property: distance >= 0 exactly when the map type is not NOT_SUPPORTED', () => {

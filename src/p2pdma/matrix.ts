@@ -28,11 +28,33 @@ export const MT_CODES: readonly (MapType | 'uncertain')[] = [
   'uncertain',
 ];
 
-export interface PairMatrix {
+/** Rows of an n×n matrix of map types and distances, one row at a time into the caller's buffers. */
+export interface MatrixRows {
+  readonly n: number;
+  /** Distances take two bytes per cell (Int16Array), else one (Int8Array). */
+  readonly wideDistances: boolean;
+  /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each). */
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void;
+  /**
+   * Where rows i and p may differ: true with `span[0]`…`span[1]` (every cell outside is equal in
+   * both), false when the source cannot tell (anywhere).
+   */
+  differBetween?(i: number, p: number, span: Int32Array): boolean;
+}
+
+/** A buffer for `rows` distance rows of m (of its width). */
+export function distanceRows(m: MatrixRows, rows = 1): Int8Array | Int16Array {
+  return m.wideDistances ? new Int16Array(rows * m.n) : new Int8Array(rows * m.n);
+}
+
+export interface PairMatrix extends MatrixRows {
   /** Devices in the caller's order; cell (i, j) = provider devices[i], client devices[j]. */
   readonly devices: readonly PciFunction[];
-  readonly n: number;
-  /** Row-major by `pos` (tree order), read through `mapType()` / `distance()`. */
+  /**
+   * Row-major by `pos` (tree order), read through `cellMapType()` / `cellDistance()`. The fast
+   * matrix fills the whole table on first read (16 MiB on 4,096 devices, fresh memory): the bulk
+   * paths (`matrix --json`) read `row()` / `mapTypeAt()` instead.
+   */
   readonly mapTypes: Int8Array;
   /**
    * -1 refused; for MT_UNCERTAIN the distance the walk would report if accepted. One byte per
@@ -42,6 +64,9 @@ export interface PairMatrix {
   /** devices index → tree-order position. */
   readonly pos: Int32Array;
   readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
+  /** The map type and the distance of one cell (caller's order) without the tables. */
+  mapTypeAt(i: number, j: number): number;
+  distanceAt(i: number, j: number): number;
 }
 
 export function cellMapType(m: PairMatrix, i: number, j: number): number {
@@ -49,6 +74,44 @@ export function cellMapType(m: PairMatrix, i: number, j: number): number {
 }
 export function cellDistance(m: PairMatrix, i: number, j: number): number {
   return m.distances[m.pos[i]! * m.n + m.pos[j]!]!;
+}
+
+/** Rows read from whole tables (row-major by `pos`). */
+export class TableRows implements MatrixRows {
+  readonly n: number;
+  readonly wideDistances: boolean;
+  readonly #mt: Int8Array;
+  readonly #d: Int8Array | Int16Array;
+  readonly #pos: Int32Array | null;
+
+  /** `pos`: devices index → row and column of the tables (absent: the same). */
+  constructor(n: number, mt: Int8Array, d: Int8Array | Int16Array, pos?: Int32Array) {
+    this.n = n;
+    this.wideDistances = d instanceof Int16Array;
+    this.#mt = mt;
+    this.#d = d;
+    this.#pos = pos === undefined || isIdentity(pos) ? null : pos;
+  }
+
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+    const n = this.n;
+    const pos = this.#pos;
+    if (pos === null) {
+      mt.set(this.#mt.subarray(i * n, i * n + n));
+      d.set(this.#d.subarray(i * n, i * n + n));
+      return;
+    }
+    const from = pos[i]! * n;
+    for (let j = 0; j < n; j++) {
+      mt[j] = this.#mt[from + pos[j]!]!;
+      d[j] = this.#d[from + pos[j]!]!;
+    }
+  }
+}
+
+function isIdentity(pos: Int32Array): boolean {
+  for (let i = 0; i < pos.length; i++) if (pos[i] !== i) return false;
+  return true;
 }
 
 export interface DeviceSelection {
@@ -116,161 +179,318 @@ function hostRouteTable(env: P2pEnv, hbs: readonly string[]): Int8Array {
 export function fastMatrix(env: P2pEnv, devices: readonly PciFunction[]): PairMatrix {
   // v5.2 – v5.3 (root_complex_whitelist, distance 0x1000 + d): the per-pair walk answers.
   if (env.rules.semantics === 'root-complex') return referenceMatrix(env, devices);
-  const n = devices.length;
-  // Nodes: the devices and all their upstream bridges.
-  const nodeIdx = new Map<PciFunction, number>();
-  const nodes: PciFunction[] = [];
-  const parent: number[] = [];
-  const chains: number[][] = [];
-  const add = (f: PciFunction): number => {
-    const got = nodeIdx.get(f);
-    if (got !== undefined) return got;
-    const up = env.up(f);
-    const p = up === null ? -1 : add(up);
-    const i = nodes.length;
-    nodes.push(f);
-    parent.push(p);
-    nodeIdx.set(f, i);
-    chains.push(p < 0 ? [i] : [...chains[p]!, i]);
-    return i;
-  };
-  const devNode = devices.map(add);
-  const hbs = [...new Set(nodes.map((f) => f.hostBridge))].sort();
-  const hbOf = new Map(hbs.map((h, i) => [h, i]));
-  const m = nodes.length;
-  const len = new Int32Array(m);
-  const red = new Int32Array(m);
-  const unk = new Int32Array(m);
-  const own = new Int8Array(m); // 1 redirect, 2 unknown
-  const nodeHb = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    const r = env.redirect(nodes[i]!);
-    own[i] = r === true ? 1 : r === 'unknown' ? 2 : 0;
-    const p = parent[i]!;
-    len[i] = (p < 0 ? 0 : len[p]!) + 1;
-    red[i] = (p < 0 ? 0 : red[p]!) + (own[i] === 1 ? 1 : 0);
-    unk[i] = (p < 0 ? 0 : unk[p]!) + (own[i] === 2 ? 1 : 0);
-    nodeHb[i] = hbOf.get(nodes[i]!.hostBridge)!;
-  }
-  // Tree order: by host bridge, then lexicographically by root-down chain.
-  const order = devices.map((_, i) => i);
-  const cmp = (x: number, y: number): number => {
-    const hx = nodeHb[devNode[x]!]!;
-    const hy = nodeHb[devNode[y]!]!;
-    if (hx !== hy) return hx - hy;
-    const cx = chains[devNode[x]!]!;
-    const cy = chains[devNode[y]!]!;
-    for (let k = 0; k < Math.min(cx.length, cy.length); k++)
-      if (cx[k] !== cy[k]) return cx[k]! - cy[k]!;
-    return cx.length - cy.length || x - y;
-  };
-  order.sort(cmp);
-  const pos = new Int32Array(n);
-  order.forEach((d, p) => {
-    pos[d] = p;
-  });
-  const lo = new Int32Array(m).fill(-1);
-  const hi = new Int32Array(m).fill(-1);
-  const hbLo = new Int32Array(hbs.length).fill(-1);
-  const hbHi = new Int32Array(hbs.length).fill(-1);
-  const lenAt = new Int32Array(n);
-  const redAt = new Int32Array(n);
-  const unkAt = new Int32Array(n);
-  for (let p = 0; p < n; p++) {
-    const node = devNode[order[p]!]!;
-    lenAt[p] = len[node]!;
-    redAt[p] = red[node]!;
-    unkAt[p] = unk[node]!;
-    for (const c of chains[node]!) {
-      if (lo[c] === -1) lo[c] = p;
-      hi[c] = p + 1;
+  return new FastMatrix(env, devices);
+}
+
+/**
+ * The fast matrix as a row recipe: a provider's row (tree order) is the plain row of its host
+ * bridge and chain length (every client as if it shared no upstream device with the provider)
+ * with the provider's subtree written again level by level up its chain. Rows are filled on
+ * demand into the caller's buffers (`row`), single cells answered from the same facts
+ * (`mapTypeAt`); the n×n tables exist only once `mapTypes` / `distances` is read.
+ */
+class FastMatrix implements PairMatrix {
+  readonly devices: readonly PciFunction[];
+  readonly n: number;
+  readonly pos: Int32Array;
+  readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
+  readonly wideDistances: boolean;
+  /** Per node (devices and their upstream bridges): root-down chain of node indexes, chain
+   * length, ACS-redirect (own 1) and unknown (own 2) counts along it, its subtree's positions. */
+  readonly #chains: number[][];
+  readonly #len: Int32Array;
+  readonly #red: Int32Array;
+  readonly #unk: Int32Array;
+  readonly #own: Int8Array;
+  readonly #lo: Int32Array;
+  readonly #hi: Int32Array;
+  /** Per tree position: the device's node, host bridge, chain length, redirect/unknown counts. */
+  readonly #nodeAt: Int32Array;
+  readonly #hbAt: Int32Array;
+  readonly #lenAt: Int32Array;
+  readonly #redAt: Int32Array;
+  readonly #unkAt: Int32Array;
+  /** Route code per (provider host bridge, client host bridge); H host bridges. */
+  readonly #route: Int8Array;
+  readonly #H: number;
+  readonly #maxLen: number;
+  /** Map type of a redirected pair below a common device (early semantics: refused). */
+  readonly #early: boolean;
+  readonly #inOrder: boolean;
+  /** Plain rows by provider host bridge and chain length (`#plainRow`). */
+  readonly #plain = new Map<number, { m: Int8Array; d: Int8Array | Int16Array }>();
+  /** A tree-order row for `row` when the caller's order differs. */
+  #scratch: { m: Int8Array; d: Int8Array | Int16Array } | null = null;
+  #mapTypes: Int8Array | null = null;
+  #distances: Int8Array | Int16Array | null = null;
+
+  constructor(env: P2pEnv, devices: readonly PciFunction[]) {
+    this.devices = devices;
+    const n = devices.length;
+    this.n = n;
+    // Nodes: the devices and all their upstream bridges.
+    const nodeIdx = new Map<PciFunction, number>();
+    const nodes: PciFunction[] = [];
+    const parent: number[] = [];
+    const chains: number[][] = [];
+    const add = (f: PciFunction): number => {
+      const got = nodeIdx.get(f);
+      if (got !== undefined) return got;
+      const up = env.up(f);
+      const p = up === null ? -1 : add(up);
+      const i = nodes.length;
+      nodes.push(f);
+      parent.push(p);
+      nodeIdx.set(f, i);
+      chains.push(p < 0 ? [i] : [...chains[p]!, i]);
+      return i;
+    };
+    const devNode = devices.map(add);
+    const hbs = [...new Set(nodes.map((f) => f.hostBridge))].sort();
+    const hbOf = new Map(hbs.map((h, i) => [h, i]));
+    const m = nodes.length;
+    const len = new Int32Array(m);
+    const red = new Int32Array(m);
+    const unk = new Int32Array(m);
+    const own = new Int8Array(m); // 1 redirect, 2 unknown
+    const nodeHb = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const r = env.redirect(nodes[i]!);
+      own[i] = r === true ? 1 : r === 'unknown' ? 2 : 0;
+      const p = parent[i]!;
+      len[i] = (p < 0 ? 0 : len[p]!) + 1;
+      red[i] = (p < 0 ? 0 : red[p]!) + (own[i] === 1 ? 1 : 0);
+      unk[i] = (p < 0 ? 0 : unk[p]!) + (own[i] === 2 ? 1 : 0);
+      nodeHb[i] = hbOf.get(nodes[i]!.hostBridge)!;
     }
-    const h = nodeHb[node]!;
-    if (hbLo[h] === -1) hbLo[h] = p;
-    hbHi[h] = p + 1;
+    // Tree order: by host bridge, then lexicographically by root-down chain.
+    const order = devices.map((_, i) => i);
+    const cmp = (x: number, y: number): number => {
+      const hx = nodeHb[devNode[x]!]!;
+      const hy = nodeHb[devNode[y]!]!;
+      if (hx !== hy) return hx - hy;
+      const cx = chains[devNode[x]!]!;
+      const cy = chains[devNode[y]!]!;
+      for (let k = 0; k < Math.min(cx.length, cy.length); k++)
+        if (cx[k] !== cy[k]) return cx[k]! - cy[k]!;
+      return cx.length - cy.length || x - y;
+    };
+    order.sort(cmp);
+    const pos = new Int32Array(n);
+    order.forEach((d, p) => {
+      pos[d] = p;
+    });
+    const lo = new Int32Array(m).fill(-1);
+    const hi = new Int32Array(m).fill(-1);
+    const nodeAt = new Int32Array(n);
+    const hbAt = new Int32Array(n);
+    const lenAt = new Int32Array(n);
+    const redAt = new Int32Array(n);
+    const unkAt = new Int32Array(n);
+    let maxLen = 0;
+    for (let p = 0; p < n; p++) {
+      const node = devNode[order[p]!]!;
+      nodeAt[p] = node;
+      hbAt[p] = nodeHb[node]!;
+      lenAt[p] = len[node]!;
+      redAt[p] = red[node]!;
+      unkAt[p] = unk[node]!;
+      if (len[node]! > maxLen) maxLen = len[node]!;
+      for (const c of chains[node]!) {
+        if (lo[c] === -1) lo[c] = p;
+        hi[c] = p + 1;
+      }
+    }
+    this.pos = pos;
+    this.#chains = chains;
+    this.#len = len;
+    this.#red = red;
+    this.#unk = unk;
+    this.#own = own;
+    this.#lo = lo;
+    this.#hi = hi;
+    this.#nodeAt = nodeAt;
+    this.#hbAt = hbAt;
+    this.#lenAt = lenAt;
+    this.#redAt = redAt;
+    this.#unkAt = unkAt;
+    this.#route = hostRouteTable(env, hbs);
+    this.#H = hbs.length;
+    this.#maxLen = maxLen;
+    this.#early = env.rules.semantics !== 'host-bridge';
+    this.#inOrder = isIdentity(pos);
+    // A distance is at most the two chain lengths together.
+    this.wideDistances = 2 * maxLen > 127;
+    // Every row comes from the recipe (none from the per-pair walk).
+    this.stats = { fastRows: n, fastCells: n * n, referenceCells: 0 };
   }
-  const route = hostRouteTable(env, hbs);
-  const H = hbs.length;
-  const early = env.rules.semantics !== 'host-bridge';
-  const mapTypes = new Int8Array(n * n);
-  // A distance is at most the two chain lengths together.
-  let maxLen = 0;
-  for (let p = 0; p < n; p++) if (lenAt[p]! > maxLen) maxLen = lenAt[p]!;
-  const Dist = 2 * maxLen <= 127 ? Int8Array : Int16Array;
-  const distances = new Dist(n * n);
-  const stats = { fastRows: 0, fastCells: 0, referenceCells: 0 };
+
   /**
-   * Per provider host bridge and chain length: the row as if no client shared an upstream device
-   * with the provider (route table code; distance dist_a + dist_b over full chains, or -1). A row
-   * is a copy of it with the provider's subtree below its root-bus device written level by level.
+   * The row of a provider with host bridge hA and chain length lenA as if no client shared an
+   * upstream device with it: route table code; distance dist_a + dist_b over full chains, or -1.
    */
-  const plain = new Map<number, { m: Int8Array; d: Int8Array | Int16Array }>();
-  const plainRow = (hA: number, lenA: number) => {
-    const at = hA * (maxLen + 1) + lenA;
-    let got = plain.get(at);
+  #plainRow(hA: number, lenA: number): { m: Int8Array; d: Int8Array | Int16Array } {
+    const at = hA * (this.#maxLen + 1) + lenA;
+    let got = this.#plain.get(at);
     if (got === undefined) {
+      const n = this.n;
       const m = new Int8Array(n);
-      const d = new Dist(n);
-      for (let h = 0; h < H; h++) {
-        const from = hbLo[h]!;
-        const to = hbHi[h]!;
-        if (from < 0) continue;
+      const d = distanceRows(this);
+      const hbAt = this.#hbAt;
+      const lenAt = this.#lenAt;
+      const route = this.#route;
+      const H = this.#H;
+      for (let b = 0; b < n; ) {
+        const h = hbAt[b]!;
+        let to = b + 1;
+        while (to < n && hbAt[to] === h) to++;
         const code = route[hA * H + h]!;
-        m.fill(code, from, to);
-        if (code === MT_NOT_SUPPORTED) d.fill(-1, from, to);
-        else for (let b = from; b < to; b++) d[b] = lenA + lenAt[b]!;
+        m.fill(code, b, to);
+        if (code === MT_NOT_SUPPORTED) d.fill(-1, b, to);
+        else for (let x = b; x < to; x++) d[x] = lenA + lenAt[x]!;
+        b = to;
       }
       got = { m, d };
-      plain.set(at, got);
+      this.#plain.set(at, got);
     }
     return got;
-  };
+  }
 
-  for (let p = 0; p < n; p++) {
-    const aNode = devNode[order[p]!]!;
-    const row = p * n;
-    const hA = nodeHb[aNode]!;
-    const lenA = len[aNode]!;
-    // 1. Clients with no common upstream device: dist_a + dist_b over full chains, route table
-    // (the cells below the provider's root-bus device are written again in 2).
-    const chainUp = [...chains[aNode]!].reverse(); // c_0 = a … c_k = root-bus device
-    const { m, d } = plainRow(hA, lenA);
-    mapTypes.set(m, row);
-    distances.set(d, row);
-    // 2. Level by level up the provider's chain.
-    const same = route[hA * H + hA]!;
+  /** Tree-order row p into mt and d: the plain row, then the provider's subtree level by level. */
+  #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+    const aNode = this.#nodeAt[p]!;
+    const len = this.#len;
+    const own = this.#own;
+    const lo = this.#lo;
+    const hi = this.#hi;
+    const lenAt = this.#lenAt;
+    const redAt = this.#redAt;
+    const unkAt = this.#unkAt;
+    const hA = this.#hbAt[p]!;
+    const plain = this.#plainRow(hA, len[aNode]!);
+    mt.set(plain.m);
+    d.set(plain.d);
+    const redirected = this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!;
+    const chain = this.#chains[aNode]!; // root-bus device … a
     let redA = 0;
     let unkA = 0;
     let prevLo = -1;
     let prevHi = -1;
-    for (let j = 0; j < chainUp.length; j++) {
-      const c = chainUp[j]!;
+    // c_j = chain[k - j]: c_0 = a … c_k = the root-bus device.
+    for (let j = 0, x = chain.length - 1; x >= 0; j++, x--) {
+      const c = chain[x]!;
       redA += own[c] === 1 ? 1 : 0;
       unkA += own[c] === 2 ? 1 : 0;
       const dBase = j - len[c]!;
-      const rBase = redA - red[c]!;
-      const uBase = unkA - unk[c]!;
-      const redirected = early ? MT_NOT_SUPPORTED : same;
-      const level = (from: number, to: number) => {
+      const rBase = redA - this.#red[c]!;
+      const uBase = unkA - this.#unk[c]!;
+      const cLo = lo[c]!;
+      const cHi = hi[c]!;
+      // The clients whose common device with a is c: c's subtree without the level below.
+      for (let pass = 0; pass < 2; pass++) {
+        const from = prevLo < 0 ? (pass === 0 ? cLo : cHi) : pass === 0 ? cLo : prevHi;
+        const to = prevLo < 0 ? cHi : pass === 0 ? prevLo : cHi;
         for (let b = from; b < to; b++) {
-          const r = rBase + redAt[b]!;
-          const code = r > 0 ? redirected : uBase + unkAt[b]! > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
-          mapTypes[row + b] = code;
-          distances[row + b] = code === MT_NOT_SUPPORTED ? -1 : dBase + lenAt[b]!;
+          const code =
+            rBase + redAt[b]! > 0 ? redirected : uBase + unkAt[b]! > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
+          mt[b] = code;
+          d[b] = code === MT_NOT_SUPPORTED ? -1 : dBase + lenAt[b]!;
         }
-      };
-      if (prevLo < 0) level(lo[c]!, hi[c]!);
-      else {
-        level(lo[c]!, prevLo);
-        level(prevHi, hi[c]!);
       }
-      prevLo = lo[c]!;
-      prevHi = hi[c]!;
+      prevLo = cLo;
+      prevHi = cHi;
     }
-    stats.fastRows++;
-    stats.fastCells += n;
   }
-  return { devices, n, mapTypes, distances, pos, stats };
+
+  /** Tree-order cell (p, q): its map type, and its distance in `#cellDistance`. */
+  #treeCell(p: number, q: number): number {
+    const aNode = this.#nodeAt[p]!;
+    const chain = this.#chains[aNode]!;
+    const own = this.#own;
+    let redA = 0;
+    let unkA = 0;
+    for (let j = 0, x = chain.length - 1; x >= 0; j++, x--) {
+      const c = chain[x]!;
+      redA += own[c] === 1 ? 1 : 0;
+      unkA += own[c] === 2 ? 1 : 0;
+      if (q < this.#lo[c]! || q >= this.#hi[c]!) continue;
+      // c is the first device up a's chain above q: their common upstream device.
+      const code =
+        redA - this.#red[c]! + this.#redAt[q]! > 0
+          ? this.#early
+            ? MT_NOT_SUPPORTED
+            : this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[p]!]!
+          : unkA - this.#unk[c]! + this.#unkAt[q]! > 0
+            ? MT_UNCERTAIN
+            : MT_BUS_ADDR;
+      this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : j - this.#len[c]! + this.#lenAt[q]!;
+      return code;
+    }
+    const code = this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[q]!]!;
+    this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : this.#len[aNode]! + this.#lenAt[q]!;
+    return code;
+  }
+  #cellDistance = 0;
+
+  mapTypeAt(i: number, j: number): number {
+    return this.#treeCell(this.pos[i]!, this.pos[j]!);
+  }
+
+  /** Providers with one host bridge and chain length have one plain row: their rows differ only
+   * below their devices on the root bus (tree order; the caller's order when it is that). */
+  differBetween(i: number, p: number, span: Int32Array): boolean {
+    if (!this.#inOrder) return false;
+    const a = this.#nodeAt[i]!;
+    const b = this.#nodeAt[p]!;
+    if (this.#hbAt[i] !== this.#hbAt[p] || this.#len[a] !== this.#len[b]) return false;
+    const ta = this.#chains[a]![0]!;
+    const tb = this.#chains[b]![0]!;
+    span[0] = Math.min(this.#lo[ta]!, this.#lo[tb]!);
+    span[1] = Math.max(this.#hi[ta]!, this.#hi[tb]!);
+    return true;
+  }
+
+  distanceAt(i: number, j: number): number {
+    this.#treeCell(this.pos[i]!, this.pos[j]!);
+    return this.#cellDistance;
+  }
+
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+    if (this.#inOrder) {
+      this.#treeRow(i, mt, d);
+      return;
+    }
+    if (this.#scratch === null) this.#scratch = { m: new Int8Array(this.n), d: distanceRows(this) };
+    const s = this.#scratch;
+    this.#treeRow(this.pos[i]!, s.m, s.d);
+    const pos = this.pos;
+    for (let j = 0; j < this.n; j++) {
+      mt[j] = s.m[pos[j]!]!;
+      d[j] = s.d[pos[j]!]!;
+    }
+  }
+
+  get mapTypes(): Int8Array {
+    return this.#tables().mapTypes;
+  }
+
+  get distances(): Int8Array | Int16Array {
+    return this.#tables().distances;
+  }
+
+  /** The whole n×n tables (tree order), filled row by row on first read. */
+  #tables(): { mapTypes: Int8Array; distances: Int8Array | Int16Array } {
+    if (this.#mapTypes === null || this.#distances === null) {
+      const n = this.n;
+      const mapTypes = new Int8Array(n * n);
+      const distances = distanceRows(this, n);
+      for (let p = 0; p < n; p++)
+        this.#treeRow(p, mapTypes.subarray(p * n, p * n + n), distances.subarray(p * n, p * n + n));
+      this.#mapTypes = mapTypes;
+      this.#distances = distances;
+    }
+    return { mapTypes: this.#mapTypes, distances: this.#distances };
+  }
 }
 
 /** The same matrix from the per-pair reference walk (slow; for tests and the benchmark baseline). */
@@ -301,5 +521,17 @@ export function referenceMatrix(
       stats.referenceCells++;
     }
   }
-  return { devices, n, mapTypes, distances, pos, stats };
+  const table = new TableRows(n, mapTypes, distances);
+  return {
+    devices,
+    n,
+    mapTypes,
+    distances,
+    pos,
+    stats,
+    wideDistances: true,
+    row: (i, mt, d) => table.row(i, mt, d),
+    mapTypeAt: (i, j) => mapTypes[i * n + j]!,
+    distanceAt: (i, j) => distances[i * n + j]!,
+  };
 }

@@ -9,8 +9,8 @@
  *   - with none: the two host bridges (the allowlist, root-complex and CPU rules read only those
  *     and machine-wide facts; ACS is not consulted);
  *   - the devices on the route that the what-if command line changed (the `cmdline` finding).
- * `VerdictKeys.key` spells exactly that as a string, from chains built once per device, in
- * O(chain length). Two pairs with one key get the same map type and the same findings once the
+ * `VerdictKeys.key` spells exactly that as a short string (a character per device, numbered as
+ * met; an opaque map key, not for display), from chains built once per device, in O(chain length). Two pairs with one key get the same map type and the same findings once the
  * pair's own names are left out of `no_common_upstream` / `early_no_common_switch` (the distance
  * can differ: the chain lengths are not part of the key). The differential test
  * (verdict-key.test.ts) holds this against the per-pair walk on random fabrics.
@@ -32,10 +32,14 @@ export class VerdictKeys {
   readonly #chains = new Map<PciFunction, readonly PciFunction[]>();
   /** `env.redirect(f)` per function, once asked. */
   readonly #redirects = new Map<PciFunction, boolean | 'unknown'>();
+  /** A number per function met in a key (`#code`), from 0. */
+  readonly #ids = new Map<PciFunction, number>();
   readonly #changed: ReadonlySet<string>;
   /** Host bridge → index, and the key of each pair of host bridges (no command line). */
   readonly #hbIndex = new Map<string, number>();
   readonly #crossKeys: string[] = [];
+  /** The character codes of the key being built (reused). */
+  readonly #chars: number[] = [];
   // The last pair asked, its chains and where they met (indexes into each; -1: they do not).
   #a: PciFunction | null = null;
   #b: PciFunction | null = null;
@@ -81,8 +85,9 @@ export class VerdictKeys {
   /** Set #ca/#cb to the chains of a and b and #mi/#mj to where they meet (once per pair in a row). */
   #meet(a: PciFunction, b: PciFunction): void {
     if (a === this.#a && b === this.#b) return;
-    const ca = this.chain(a);
-    const cb = this.chain(b);
+    // Pairs come row by row (one provider, many clients): the provider's chain is often the last.
+    const ca = a === this.#a ? this.#ca : this.chain(a);
+    const cb = b === this.#b ? this.#cb : this.chain(b);
     let i = ca.length - 1;
     let j = cb.length - 1;
     if (ca[i] !== cb[j]) {
@@ -138,16 +143,24 @@ export class VerdictKeys {
   acsRoute(a: PciFunction, b: PciFunction): Bdf[] | null {
     this.#meet(a, b);
     if (this.#mi < 0) return null;
-    const out: Bdf[] = [];
-    const sure = (f: PciFunction): boolean => {
-      const r = this.#redirect(f);
-      if (r === false) return true;
-      if (r !== true) return false;
-      out.push(f.bdf);
-      return true;
-    };
-    for (let p = 0; p <= this.#mi; p++) if (!sure(this.#ca[p]!)) return null;
-    for (let q = 0; q < this.#mj; q++) if (!sure(this.#cb[q]!)) return null;
+    // Count first: the list is kept (a finding's subject), so it is made at its size.
+    let count = 0;
+    for (let p = 0; p <= this.#mi; p++) {
+      const r = this.#redirect(this.#ca[p]!);
+      if (r === 'unknown') return null;
+      if (r) count++;
+    }
+    for (let q = 0; q < this.#mj; q++) {
+      const r = this.#redirect(this.#cb[q]!);
+      if (r === 'unknown') return null;
+      if (r) count++;
+    }
+    const out = new Array<Bdf>(count);
+    let k = 0;
+    for (let p = 0; p <= this.#mi; p++)
+      if (this.#redirect(this.#ca[p]!)) out[k++] = this.#ca[p]!.bdf;
+    for (let q = 0; q < this.#mj; q++)
+      if (this.#redirect(this.#cb[q]!)) out[k++] = this.#cb[q]!.bdf;
     return out;
   }
 
@@ -158,25 +171,52 @@ export class VerdictKeys {
     const cb = this.#cb;
     const mi = this.#mi;
     const mj = this.#mj;
-    let k: string;
+    if (mi < 0 && this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
+    // One character per device (#code) and a few separators, made into a string at the end: a
+    // key is hashed and compared by the caller's map, so short and flat is fast.
+    const k = this.#chars;
+    k.length = 0;
     if (mi < 0) {
-      if (this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
-      k = `N ${a.hostBridge} ${b.hostBridge}`;
+      k.push(0x4e);
+      this.#number(this.#hostBridgeIndex(a.hostBridge));
+      this.#number(this.#hostBridgeIndex(b.hostBridge));
     } else {
-      k = `C ${ca[mi]!.bdf} `;
-      for (let p = 0; p <= mi; p++) if (this.#isAsked(ca[p]!)) k += ` ${ca[p]!.bdf}`;
-      k += ' /';
-      for (let q = 0; q < mj; q++) if (this.#isAsked(cb[q]!)) k += ` ${cb[q]!.bdf}`;
+      k.push(0x43);
+      this.#code(ca[mi]!);
+      for (let p = 0; p <= mi; p++) if (this.#isAsked(ca[p]!)) this.#code(ca[p]!);
+      k.push(0x2f);
+      for (let q = 0; q < mj; q++) if (this.#isAsked(cb[q]!)) this.#code(cb[q]!);
     }
     if (this.#changed.size > 0) {
       // In route order: up the provider's side, then down the client's.
       const left = this.#left;
       const right = this.#right;
-      k += ' |';
-      for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) k += ` ${ca[p]!.bdf}`;
-      for (let q = right - 1; q >= 0; q--) if (this.#changed.has(cb[q]!.bdf)) k += ` ${cb[q]!.bdf}`;
+      k.push(0x7c);
+      for (let p = 0; p < left; p++) if (this.#changed.has(ca[p]!.bdf)) this.#code(ca[p]!);
+      for (let q = right - 1; q >= 0; q--) if (this.#changed.has(cb[q]!.bdf)) this.#code(cb[q]!);
     }
-    return k;
+    return String.fromCharCode.apply(null, k);
+  }
+
+  /** Device f into the key being built, by its number (`#number`). */
+  #code(f: PciFunction): void {
+    let id = this.#ids.get(f);
+    if (id === undefined) {
+      id = this.#ids.size;
+      this.#ids.set(f, id);
+    }
+    this.#number(id);
+  }
+
+  /**
+   * A number into the key being built: one character from U+0100 up (the separators `N`, `C`,
+   * `/`, `|` are below), after a character below U+0020 saying which block of 0xfe00 numbers it is
+   * in when beyond the first.
+   */
+  #number(id: number): void {
+    const block = Math.floor(id / 0xfe00);
+    if (block > 0) this.#chars.push(block);
+    this.#chars.push(0x100 + (id % 0xfe00));
   }
 
   /** `N <provider host bridge> <client host bridge>`, one string per pair of host bridges. */

@@ -65,21 +65,37 @@ function missingFacts(branches: readonly Branch<unknown>[]): MissingFact[] {
   }));
 }
 
+/** A device of an ACS finding's evidence: its BDF and its ACS control value when known. */
+export interface AcsBridge {
+  readonly bdf: Bdf;
+  readonly ctrl: number | null;
+}
+
 /**
  * The finding of a pair whose ACS list (devices with ACS redirect, in the kernel's checking order)
- * is not empty: `acs_redirect`, or `early_acs_refused` before the host-bridge rule.
+ * is not empty: `acs_redirect`, or `early_acs_refused` before the host-bridge rule. `bridges`: a
+ * cache of the evidence entries by BDF, shared by the findings of one env (the matrix builds
+ * thousands of them over a few hundred devices).
  */
-export function acsIssue(env: P2pEnv, acsList: readonly Bdf[], common: Bdf | null): Issue {
+export function acsIssue(
+  env: P2pEnv,
+  acsList: readonly Bdf[],
+  common: Bdf | null,
+  bridges?: Map<Bdf, AcsBridge>,
+): Issue {
+  const bridge = (bdf: Bdf): AcsBridge => {
+    let b = bridges?.get(bdf);
+    if (b === undefined) {
+      const a = env.acs(env.get(bdf));
+      b = { bdf, ctrl: a.cap === 'present' && a.unknownBits === 0 ? a.ctrl : null };
+      bridges?.set(bdf, b);
+    }
+    return b;
+  };
   return {
     code: env.rules.semantics !== 'host-bridge' ? 'early_acs_refused' : 'acs_redirect',
     path: acsList,
-    evidence: {
-      bridges: acsList.map((bdf) => {
-        const a = env.acs(env.get(bdf));
-        return { bdf, ctrl: a.cap === 'present' && a.unknownBits === 0 ? a.ctrl : null };
-      }),
-      common,
-    },
+    evidence: { bridges: acsList.map(bridge), common },
     hint: `pci=disable_acs_redir=${acsListText(acsList, env.rules.acsListBuffer)}`,
   };
 }

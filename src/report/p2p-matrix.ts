@@ -10,6 +10,7 @@ import { LOCALITY_LEGEND } from '../p2pdma/locality.js';
 import {
   cellDistance,
   cellMapType,
+  distanceRows,
   MT_BUS_ADDR,
   MT_NOT_SUPPORTED,
   MT_THRU_HOST_BRIDGE,
@@ -443,8 +444,8 @@ class RowCopy {
 }
 
 /**
- * Where rows of an n×n table differ, four bytes at a time where the rows start on a multiple of
- * four bytes (the cells of a differing word are then looked at one by one).
+ * Where rows of a table of n-cell rows differ, four bytes at a time where the rows start on a
+ * multiple of four bytes (the cells of a differing word are then looked at one by one).
  */
 class RowDiff {
   readonly #t: Int8Array | Int16Array | Int32Array;
@@ -458,25 +459,25 @@ class RowDiff {
     this.#n = n;
     this.#per = 4 / t.BYTES_PER_ELEMENT;
     this.#aligned = t.byteOffset % 4 === 0 && n % this.#per === 0;
-    this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? (n * n) / this.#per : 0);
+    this.#words = new Int32Array(t.buffer, t.byteOffset, this.#aligned ? t.length / this.#per : 0);
   }
 
   /** Note in `rc` the cells where rows i and p differ; false: too many. */
-  cells(i: number, p: number, rc: RowCopy): boolean {
+  cells(i: number, p: number, rc: RowCopy, from = 0, to = this.#n): boolean {
     rc.nd = 0;
     const t = this.#t;
     const n = this.#n;
     const s = i * n;
     const q = p * n;
     if (!this.#aligned) {
-      for (let k = 0; k < n; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
+      for (let k = from; k < to; k++) if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
       return true;
     }
     const w = this.#words;
     const per = this.#per;
     const ws = s / per;
     const wq = q / per;
-    for (let x = 0, e = n / per; x < e; x++) {
+    for (let x = Math.floor(from / per), e = Math.ceil(to / per); x < e; x++) {
       if (w[ws + x] === w[wq + x]) continue;
       for (let k = x * per; k < (x + 1) * per; k++)
         if (t[s + k] !== t[q + k] && !rc.add(k)) return false;
@@ -525,15 +526,30 @@ export function* matrixJsonChunks(
     }
     out.ascii('],\n');
   }
-  // One ASCII digit per cell, `"0123…"`: map types from the n×n table, locality classes from the
-  // table of group pairs (row i is its group's row, with X on the diagonal). Cell k of a row is
+  // One ASCII digit per cell, `"0123…"`: map types from the matrix's rows, locality classes from
+  // the table of group pairs (row i is its group's row, with X on the diagonal). Cell k of a row is
   // byte 1 + k.
   const digitRows = () => {
     const rc = new RowCopy(n);
     for (let k = 0; k <= n; k++) rc.off[k] = 1 + k;
     return rc;
   };
-  const mt = c.mapType;
+  // The matrix's rows i - 1 and i, filled one at a time (row i in slot i & 1).
+  const mt = new Int8Array(2 * n);
+  const dist = distanceRows(c.cells, 2);
+  const fill = (i: number): number => {
+    const at = (i & 1) * n;
+    c.cells.row(i, mt.subarray(at, at + n), dist.subarray(at, at + n));
+    return at;
+  };
+  // Where rows i - 1 and i can differ, when the matrix can tell (else the whole row is compared).
+  const span = new Int32Array(2);
+  const spanOf = (i: number): void => {
+    if (c.cells.differBetween?.(i, i - 1, span) !== true) {
+      span[0] = 0;
+      span[1] = n;
+    }
+  };
   const mtRows = digitRows();
   const mtDiff = new RowDiff(mt, n);
   let mtAt = 0; // the row being written (offset into mt)
@@ -542,8 +558,9 @@ export function* matrixJsonChunks(
     return at + 1;
   };
   yield* rows('mapType', (i) => {
-    mtAt = i * n;
-    if (mtRows.buf !== null && mtDiff.cells(i, i - 1, mtRows)) {
+    mtAt = fill(i);
+    if (mtRows.buf !== null) spanOf(i);
+    if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows, span[0], span[1])) {
       mtRows.copy(out, 1, mtCell);
       return;
     }
@@ -556,7 +573,25 @@ export function* matrixJsonChunks(
     out.at = at;
     mtRows.done(buf, start, n + 2);
   });
-  const { group, groupClass, groups: G } = c;
+  const { group, groups: G } = c;
+  // Two rows of group pairs spelled out (c.groupRows), slot s at s * G: the row being written and
+  // the one before (for the cells where they differ).
+  const gCls = new Int8Array(2 * G);
+  const gLists = new Int32Array(2 * G);
+  const slotGroup = [-1, -1];
+  let lastSlot = 0;
+  /** The slot holding group g's row; spelled into the other slot when neither does. */
+  const slotOf = (g: number): number => {
+    if (slotGroup[lastSlot] !== g) {
+      lastSlot = 1 - lastSlot;
+      if (slotGroup[lastSlot] !== g) {
+        const at = lastSlot * G;
+        c.groupRows.row(g, gCls.subarray(at, at + G), gLists.subarray(at, at + G));
+        slotGroup[lastSlot] = g;
+      }
+    }
+    return lastSlot;
+  };
   const self = 0x30 + LOCALITY_CODES.indexOf('X');
   // The devices of each group, ascending: group g's are memList[memStart[g]…memStart[g + 1]].
   const memStart = new Int32Array(G + 1);
@@ -566,24 +601,22 @@ export function* matrixJsonChunks(
   const memAt = memStart.slice(0, G);
   for (let i = 0; i < n; i++) memList[memAt[group[i]!]!++] = i;
   const clsRows = digitRows();
-  const clsGroupDiff = new RowDiff(groupClass, G);
+  const clsGroupDiff = new RowDiff(gCls, G);
   const clsGroups = new RowCopy(G); // the groups where two groups' rows differ (its `diffs` only)
-  let clsRow = 0; // the row being written: its device, and its group's row of groupClass
+  let clsRow = 0; // the row being written: its device, and its group's row (offset into gCls)
   let clsAt = 0;
   const clsCell = (k: number, buf: Uint8Array, at: number): number => {
-    buf[at] = k === clsRow ? self : 0x30 + groupClass[clsAt + group[k]!]!;
+    buf[at] = k === clsRow ? self : 0x30 + gCls[clsAt + group[k]!]!;
     return at + 1;
   };
   /** Where class rows i - 1 and i differ: the two diagonal cells, and the devices of the groups
-   * whose cells in the two groups' rows differ. */
-  const clsDiffs = (i: number): boolean => {
+   * whose cells in the two groups' rows (slots s and before) differ. */
+  const clsDiffs = (i: number, s: number, before: number): boolean => {
     const rc = clsRows;
     rc.nd = 0;
     if (!rc.add(i - 1) || !rc.add(i)) return false;
-    const g = group[i]!;
-    const p = group[i - 1]!;
-    if (g === p) return true;
-    if (!clsGroupDiff.cells(g, p, clsGroups)) return false;
+    if (s === before) return true;
+    if (!clsGroupDiff.cells(s, before, clsGroups)) return false;
     for (let x = 0; x < clsGroups.nd; x++) {
       const h = clsGroups.diffs[x]!;
       for (let y = memStart[h]!; y < memStart[h + 1]!; y++) if (!rc.add(memList[y]!)) return false;
@@ -593,22 +626,23 @@ export function* matrixJsonChunks(
   };
   yield* rows('class', (i) => {
     clsRow = i;
-    clsAt = group[i]! * G;
-    if (clsRows.buf !== null && clsDiffs(i)) {
+    const before = lastSlot; // row i - 1's group
+    const s = slotOf(group[i]!);
+    clsAt = s * G;
+    if (clsRows.buf !== null && clsDiffs(i, s, before)) {
       clsRows.copy(out, 1, clsCell);
       return;
     }
     const buf = out.room(n + 2);
     const start = out.at;
     buf[start] = 0x22;
-    for (let k = 0, s = clsAt; k < n; k++) buf[start + 1 + k] = 0x30 + groupClass[s + group[k]!]!;
+    for (let k = 0; k < n; k++) buf[start + 1 + k] = 0x30 + gCls[clsAt + group[k]!]!;
     buf[start + 1 + i] = self;
     buf[start + 1 + n] = 0x22;
     out.at = start + n + 2;
     clsRows.done(buf, start, n + 2);
   });
   // `[0,2,-1,…]` (what `join(',')` gives): cell k is the number and the comma after it.
-  const dist = c.distance;
   const dRows = new RowCopy(n);
   const dDiff = new RowDiff(dist, n);
   let dAt = 0;
@@ -618,8 +652,9 @@ export function* matrixJsonChunks(
     return k + 1 < n ? end + 1 : end;
   };
   yield* rows('distance', (i) => {
-    dAt = i * n;
-    if (dRows.buf !== null && dDiff.cells(i, i - 1, dRows)) {
+    dAt = fill(i);
+    if (dRows.buf !== null) spanOf(i);
+    if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows, span[0], span[1])) {
       dRows.copy(out, 7, dCell);
       return;
     }
@@ -645,21 +680,28 @@ export function* matrixJsonChunks(
     out.uint(c.group[i]!);
   }
   out.ascii('],\n');
-  /** A finding with its wording: `j({ ...f, text, hintText })`, spliced into the finding's JSON. */
-  const finding = (f: (typeof c.findings)[number]): string =>
-    `${j(f).slice(0, -1)},"text":${JSON.stringify(findingText(f))},"hintText":${JSON.stringify(findingHint(f))}}`;
-  yield* rows('findings', (i) => out.text(finding(c.findings[i]!)), c.findings.length);
+  /** A finding with its wording: `j({ ...f, text, hintText })`, its parts written one after the
+   * other (the finding's JSON without its closing brace, then the two texts). */
+  const finding = (f: (typeof c.findings)[number]): void => {
+    out.text(j(f));
+    out.at--; // the closing brace
+    out.ascii(',"text":');
+    out.text(JSON.stringify(findingText(f)));
+    out.ascii(',"hintText":');
+    out.text(JSON.stringify(findingHint(f)));
+    out.ascii('}');
+  };
+  yield* rows('findings', (i) => finding(c.findings[i]!), c.findings.length);
   // [g, h, finding…] per group pair, as JSON.stringify prints nested arrays: cell h of row g is
   // `,[g,h` and the tail of its list, `,1,2]` (or nothing); the document's first entry has no comma.
-  const { groupLists } = c;
   const tails = asciiTable(c.findingLists.map((l) => `,${l.join(',')}]`));
   const hs = asciiTable(Array.from({ length: G }, (_, h) => String(h)));
   const wide = 2 + 11 + 1 + longest(hs) + longest(tails); // `,[` g `,` h tail
   const gDigits = new Uint8Array(16);
   let gLen = 0;
-  let gAt = 0; // the row being written (offset into groupLists)
+  let gAt = 0; // the row being written (offset into gLists)
   const entry = (h: number, buf: Uint8Array, at: number): number => {
-    const id = groupLists[gAt + h]!;
+    const id = gLists[gAt + h]!;
     if (id < 0) return at;
     buf[at++] = 0x2c;
     buf[at++] = 0x5b;
@@ -670,7 +712,7 @@ export function* matrixJsonChunks(
     return at;
   };
   const gRows = new RowCopy(G);
-  const listDiff = new RowDiff(groupLists, G);
+  const listDiff = new RowDiff(gLists, G);
   let started = false; // an entry was written (the next one starts with a comma)
   out.ascii('"groupFindings":[');
   for (let g = 0; g < G; g++) {
@@ -680,11 +722,13 @@ export function* matrixJsonChunks(
     const firstDigit = same ? diffDigit(gDigits, text) : 0;
     gLen = text.length;
     for (let x = 0; x < gLen; x++) gDigits[x] = text.charCodeAt(x);
-    gAt = g * G;
+    const before = lastSlot; // row g - 1's
+    const slot = slotOf(g);
+    gAt = slot * G;
     let copied = false;
     if (same && started && gRows.buf !== null) {
       const rc = gRows;
-      copied = listDiff.cells(g, g - 1, rc);
+      copied = listDiff.cells(slot, before, rc);
       if (copied) {
         rc.copy(out, wide, entry);
         const buf = rc.buf!;
@@ -693,10 +737,10 @@ export function* matrixJsonChunks(
           // Only the last digit of g changed (nine rows in ten): one byte per entry.
           const d = gDigits[firstDigit]!;
           const at = rc.start + 2 + firstDigit;
-          for (let h = 0; h < G; h++) if (groupLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
+          for (let h = 0; h < G; h++) if (gLists[gAt + h]! >= 0) buf[at + off[h]!] = d;
         } else {
           for (let h = 0; h < G; h++) {
-            if (groupLists[gAt + h]! < 0) continue;
+            if (gLists[gAt + h]! < 0) continue;
             const p = rc.start + off[h]! + 2;
             for (let x = firstDigit; x < gLen; x++) buf[p + x] = gDigits[x]!;
           }
