@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { buildMatrix, type MatrixView, matrix } from '../app/matrix.js';
 import { MATRIX_SHOWS, type MatrixShow } from '../app/options.js';
 import { LOCAL_HOST } from '../node/host.js';
+import { localityClass } from '../p2pdma/locality.js';
 import { cellDistance, cellMapType, MT_BUS_ADDR, MT_UNCERTAIN } from '../p2pdma/matrix.js';
 import { randomFabric } from '../p2pdma/testing/gen.js';
 import { deviceLabels } from '../report/device-names.js';
@@ -35,7 +36,8 @@ function referenceGrid(view: MatrixView, show: MatrixShow, width: number | null)
     const t = cellMapType(m, i, j);
     const d = cellDistance(m, i, j);
     if (show === 'class') {
-      const c = view.locality(i, j);
+      // From the fabric's own common upstream device (the view caches chains).
+      const c = localityClass(view.env.fabric, m.devices[i]!, m.devices[j]!);
       return c === 'unknown' ? '?' : c;
     }
     if (show === 'distance') return t === MT_UNCERTAIN ? `${d}?` : String(d);
@@ -117,7 +119,10 @@ describe('matrix text in pieces', () => {
     // Headings, legend words and tree branches at line starts and ends, one line per piece.
     const text = '== P2P ==\nLegend:\n├─ BUS NS THB\n│ └─ x\nBUS_ADDR uncertain\n';
     const lines = text.split(/(?<=\n)/);
-    assert.equal([...styledPieces(io, lines, { cells: true })].join(''), styledText(io, text, { cells: true }));
+    assert.equal(
+      [...styledPieces(io, lines, { cells: true })].join(''),
+      styledText(io, text, { cells: true }),
+    );
   });
 
   it('the CLI writes the same bytes as the string form', async () => {
