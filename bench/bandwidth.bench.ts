@@ -12,7 +12,7 @@ import { fastMatrix, matrixDevices } from '../src/p2pdma/matrix.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
 import { bandwidthMatrices } from '../src/perf/matrix.js';
 import { PerfModel } from '../src/perf/model.js';
-import { type BenchRow, childPeakRssMb, cpuMedian, reportPeakRss } from './lib.js';
+import { type BenchRow, childPeakRssMb, cpuTimeMedian, reportPeakRss } from './lib.js';
 
 const SAMPLE_ROWS = 2;
 
@@ -45,14 +45,14 @@ function solverRows(model: PerfModel, devices: ReturnType<typeof matrixDevices>,
 export default async function run(): Promise<BenchRow[]> {
   const { model, devices } = setup();
   const n = devices.length;
-  const fast = cpuMedian(() => bandwidthMatrices(model, devices), 5);
+  const fast = cpuTimeMedian(() => bandwidthMatrices(model, devices), 5);
   const groups = bandwidthMatrices(model, devices).groups;
   const readModel = new PerfModel(model.fabric, { op: 'read' });
-  const reads = cpuMedian(() => bandwidthMatrices(readModel, devices), 5);
+  const reads = cpuTimeMedian(() => bandwidthMatrices(readModel, devices), 5);
   // Every cell: the fast matrix fills its n×n table on first read (`mapTypes`).
-  const mapTypes = cpuMedian(() => fastMatrix(model.env, devices).mapTypes, 5);
+  const mapTypes = cpuTimeMedian(() => fastMatrix(model.env, devices).mapTypes, 5);
   // the dense layout's floor: allocate and write ten n × n Float32 matrices
-  const floor = cpuMedian(() => {
+  const floor = cpuTimeMedian(() => {
     const out: Float32Array[] = [];
     for (let k = 0; k < 10; k++) {
       const a = new Float32Array(n * n);
@@ -61,7 +61,7 @@ export default async function run(): Promise<BenchRow[]> {
     }
     return out.length;
   }, 5);
-  const sample = cpuMedian(() => solverRows(model, devices, SAMPLE_ROWS), 3);
+  const sample = cpuTimeMedian(() => solverRows(model, devices, SAMPLE_ROWS), 3);
   const solver = (sample * n) / SAMPLE_ROWS / 2; // the closed form fills two cells per pair visit
   const rss = childPeakRssMb(fileURLToPath(import.meta.url), ['--child']);
   const pairs = `${n} endpoints, ${((n * n) / 1e6).toFixed(1)} M pairs`;

@@ -33,7 +33,10 @@ export async function timeMedian(fn: () => unknown | Promise<unknown>, runs = 5)
   return median(times);
 }
 
-/** Time `fn` `runs` times (after one warm-up) and return the median process CPU time (user + system) in ms. */
+/**
+ * Median CPU time (user + system, ms) of `runs` runs of `fn` after one warm-up: steadier than wall
+ * time on a shared machine.
+ */
 export function cpuTimeMedian(fn: () => unknown, runs = 5): number {
   fn();
   const times: number[] = [];
@@ -42,19 +45,6 @@ export function cpuTimeMedian(fn: () => unknown, runs = 5): number {
     fn();
     const d = process.cpuUsage(t0);
     times.push((d.user + d.system) / 1000);
-  }
-  return median(times);
-}
-
-/** Median CPU time (user + system, ms) of `runs` runs after one warm-up: steadier than wall time on a shared machine. */
-export function cpuMedian(fn: () => unknown, runs = 5): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c = process.cpuUsage();
-    fn();
-    const u = process.cpuUsage(c);
-    times.push((u.user + u.system) / 1000);
   }
   return median(times);
 }

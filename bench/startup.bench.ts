@@ -34,7 +34,9 @@ function perfMeter(): Meter | null {
       encoding: 'utf8',
     });
     const line = r.stderr.split('\n').find((l) => l.includes('task-clock'));
-    return Number(line?.split(',')[0]);
+    // As `timedNode`: a child that fails measures nothing.
+    if (r.status !== 0 || line === undefined) throw new Error(`bench child failed: ${r.stderr}`);
+    return Number(line.split(',')[0]);
   };
 }
 

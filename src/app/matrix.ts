@@ -56,12 +56,18 @@ export function buildMatrix(
   const choice = chooseRules(fabric.machine, ruleSet);
   const env = new P2pEnv(fabric, choice.rules, cmdline);
   const matrix = fastMatrix(env, matrixDevices(fabric, sel));
+  // Common upstream devices from cached chains (`matrix --show class` asks for every pair).
+  const keys = new VerdictKeys(env);
   const view: MatrixView = {
     env,
     matrix,
     choice,
     pairs: () => matrixPairs(view),
-    locality: (i, j) => localityClass(fabric, matrix.devices[i]!, matrix.devices[j]!),
+    locality: (i, j) => {
+      const a = matrix.devices[i]!;
+      const b = matrix.devices[j]!;
+      return localityClass(fabric, a, b, keys.common(a, b));
+    },
   };
   return view;
 }

@@ -195,10 +195,26 @@ export function colorize(text: string, colors: Colors, cells = false): string {
  * colour on a terminal. JSON never goes through here.
  */
 export function printText(io: CliIo, text: string, opts: { cells?: boolean } = {}): void {
+  io.stdout.write(styledText(io, text, opts));
+}
+
+/**
+ * Text as printText writes it (ASCII fallback, colour). Both transforms are line-local, so whole
+ * lines may be styled piece by piece (`writeChunks(io, styledPieces(...))`).
+ */
+export function styledText(io: CliIo, text: string, opts: { cells?: boolean } = {}): string {
   const style = styleOf(io);
-  let out = style.unicode ? text : asciiText(text);
-  if (style.color) out = colorize(out, pc.createColors(true), opts.cells === true);
-  io.stdout.write(out);
+  const out = style.unicode ? text : asciiText(text);
+  return style.color ? colorize(out, pc.createColors(true), opts.cells === true) : out;
+}
+
+/** Pieces of text that each end at a line's end, styled as printText would style their whole. */
+export function* styledPieces(
+  io: CliIo,
+  pieces: Iterable<string>,
+  opts: { cells?: boolean } = {},
+): Generator<string, void, undefined> {
+  for (const p of pieces) yield styledText(io, p, opts);
 }
 
 export { bigintReplacer as jsonReplacer } from '../util/json.js';

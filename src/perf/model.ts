@@ -19,13 +19,18 @@ import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { MapType } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { MaxMinBuilder, type MaxMinSolution, solveMaxMin } from '../sim/index.js';
+import {
+  BOTTLENECK_OWN_BOUND,
+  MaxMinBuilder,
+  type MaxMinSolution,
+  solveMaxMin,
+} from '../sim/index.js';
 import { DEFAULT_PERF, type PerfCalibration } from './calibration.js';
 import { refuser, sharedChip } from './facts.js';
 import { PerfGraph } from './graph.js';
 import { type RcProfile, rcProfileOf } from './rc.js';
 import {
-  aloneLimit,
+  aloneLimits,
   bounceRoute,
   chipRoute,
   type Op,
@@ -101,14 +106,19 @@ export function flowMapType(m: PairMatrix, s: number, d: number, op: Op): number
 
 /**
  * A flow's figure is a floor (`Rate.atLeast`), from what limited it at each end of the ranges (a
- * constraint index; -1: its own bound; -2: nothing): a lower-bound constraint at either end, or, at
- * the high end, the per-flow bound of a root-complex route whose published figure is a floor.
+ * constraint index; BOTTLENECK_OWN_BOUND: its own bound; BOTTLENECK_UNCONSTRAINED: nothing): a
+ * lower-bound constraint at either end, or, at the high end, the per-flow bound of a root-complex
+ * route whose published figure is a floor.
  */
 function isFloor(g: PerfGraph, r: Route, lo: number, hi: number): boolean {
+  return endFloor(g, r, 'lo', lo) || endFloor(g, r, 'hi', hi);
+}
+
+/** Whether the limit `by` at one end makes the figure a floor (see {@link isFloor}). */
+function endFloor(g: PerfGraph, r: Route, end: 'lo' | 'hi', by: number): boolean {
+  if (by >= 0) return g.constraints[by]!.atLeast;
   return (
-    (lo >= 0 && g.constraints[lo]!.atLeast) ||
-    (hi >= 0 && g.constraints[hi]!.atLeast) ||
-    (hi === -1 && r.via === 'root-complex' && g.rc.rcFlow.atLeast)
+    end === 'hi' && by === BOTTLENECK_OWN_BOUND && r.via === 'root-complex' && g.rc.rcFlow.atLeast
   );
 }
 
@@ -207,17 +217,15 @@ export class PerfModel {
   /**
    * The rate of a route with nothing else on the fabric, as `solve` gives it for that flow alone,
    * without the solver: the lone-flow limit at each end names what limits it, and `solve`'s floor
-   * rule reads the flag off that. Where two limits tie, which one counts is the solver's choice
-   * among equals, so such a route asks the solver.
+   * rule reads the flag off that. Where limits tie and disagree on the flag, which one counts is
+   * the solver's choice among equals, so that end asks the solver.
    */
   aloneRate(r: Route): Rate {
-    const lo = aloneLimit(this.graph, r, 'lo');
-    const hi = aloneLimit(this.graph, r, 'hi');
-    const [byLo, byHi] =
-      lo.tie || hi.tie
-        ? [this.#share([r], 'lo').bottleneck[0]!, this.#share([r], 'hi').bottleneck[0]!]
-        : [lo.by, hi.by];
-    return { lo: lo.rate, hi: hi.rate, atLeast: isFloor(this.graph, r, byLo, byHi) };
+    const g = this.graph;
+    const l = aloneLimits(g, r, (by, end) => endFloor(g, r, end, by));
+    const by = (end: 'lo' | 'hi') =>
+      l[end].split ? this.#share([r], end).bottleneck[0]! : l[end].by;
+    return { lo: l.lo.rate, hi: l.hi.rate, atLeast: isFloor(g, r, by('lo'), by('hi')) };
   }
 
   /**

@@ -13,6 +13,7 @@
  * `read`: the destination pulls (completions carry the data, requests go the other way).
  */
 import type { PciFunction } from '../pci/types.js';
+import { BOTTLENECK_OWN_BOUND, BOTTLENECK_UNCONSTRAINED } from '../sim/index.js';
 import type { PerfGraph, Uplink } from './graph.js';
 import { coefficients } from './link.js';
 
@@ -271,9 +272,10 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
     degraded: degradedOf(g, [...a.links, ...b.links]),
   };
   const eff = g.cal.stagingEfficiency;
+  const alone = aloneLimits(g, route);
   return {
     ...route,
-    bound: { lo: eff * aloneRate(g, route, 'lo'), hi: eff * aloneRate(g, route, 'hi') },
+    bound: { lo: eff * alone.lo.rate, hi: eff * alone.hi.rate },
   };
 }
 
@@ -283,19 +285,57 @@ export function bounceRoute(g: PerfGraph, src: PciFunction, dst: PciFunction): R
  */
 export interface AloneLimit {
   readonly rate: number;
-  /** The limiting constraint; -1: the per-flow bound; -2: nothing (no constraint, no bound). */
+  /**
+   * The limiting constraint, as the solver names it: BOTTLENECK_OWN_BOUND: the per-flow bound;
+   * BOTTLENECK_UNCONSTRAINED: nothing (no constraint, no bound).
+   */
   readonly by: number;
   /** Another constraint (or the bound) gives the same rate: which one limits is the solver's choice. */
   readonly tie: boolean;
+  /**
+   * The limits tied at the minimum disagree on the floor flag (`floorOf`): only then does the
+   * solver's choice among equals change the answer. False when no `floorOf` is given.
+   */
+  readonly split: boolean;
 }
 
-/** The lone-flow limit of `r` (see {@link AloneLimit}). */
-export function aloneLimit(g: PerfGraph, r: Route, end: 'lo' | 'hi'): AloneLimit {
+/**
+ * The lone-flow limit of `r` at both ends (see {@link AloneLimit}), the route's uses summed per
+ * constraint once. `floorOf(by, end)`: whether a limit `by` (as {@link AloneLimit.by} names it)
+ * makes the figure at that end a floor, for {@link AloneLimit.split}.
+ */
+export function aloneLimits(
+  g: PerfGraph,
+  r: Route,
+  floorOf?: (by: number, end: 'lo' | 'hi') => boolean,
+): { readonly lo: AloneLimit; readonly hi: AloneLimit } {
+  const per = usesPer(r);
+  return {
+    lo: limitOf(g, r, per, 'lo', floorOf && ((by) => floorOf(by, 'lo'))),
+    hi: limitOf(g, r, per, 'hi', floorOf && ((by) => floorOf(by, 'hi'))),
+  };
+}
+
+/** A route's coefficient per constraint (a constraint it uses twice counts twice). */
+function usesPer(r: Route): Map<number, number> {
   const per = new Map<number, number>();
   for (const u of r.uses) per.set(u.constraint, (per.get(u.constraint) ?? 0) + u.coefficient);
+  return per;
+}
+
+function limitOf(
+  g: PerfGraph,
+  r: Route,
+  per: ReadonlyMap<number, number>,
+  end: 'lo' | 'hi',
+  floorOf: ((by: number) => boolean) | undefined,
+): AloneLimit {
   let rate = r.bound[end];
-  let by = Number.isFinite(rate) ? -1 : -2;
+  let by = Number.isFinite(rate) ? BOTTLENECK_OWN_BOUND : BOTTLENECK_UNCONSTRAINED;
   let tie = false;
+  // Floor flags seen among the limits tied at the current minimum.
+  let floor = floorOf?.(by) === true;
+  let notFloor = floorOf?.(by) === false;
   for (const [c, k] of per) {
     if (!(k > 0)) continue;
     const v = g.constraints[c]![end] / k;
@@ -303,12 +343,12 @@ export function aloneLimit(g: PerfGraph, r: Route, end: 'lo' | 'hi'): AloneLimit
       rate = v;
       by = c;
       tie = false;
+      floor = notFloor = false;
     } else if (v === rate) tie = true;
+    else continue;
+    if (floorOf === undefined) continue;
+    if (floorOf(c)) floor = true;
+    else notFloor = true;
   }
-  return { rate, by, tie };
-}
-
-/** The rate of a route with nothing else on the fabric: min over its constraints of capacity / use. */
-export function aloneRate(g: PerfGraph, r: Route, end: 'lo' | 'hi'): number {
-  return aloneLimit(g, r, end).rate;
+  return { rate, by, tie, split: floor && notFloor };
 }

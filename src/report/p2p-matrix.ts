@@ -44,83 +44,149 @@ export interface MatrixTextOptions {
   readonly width?: number | null;
 }
 
+/** About how many characters `renderMatrixPieces` gathers into one piece. */
+const PIECE_CHARS = 1 << 16;
+
+/** The matrix as one string (`renderMatrixPieces` joined). */
 export function renderMatrix(
   view: MatrixView,
   show: MatrixShow,
   opts: MatrixTextOptions = {},
 ): string {
+  return [...renderMatrixPieces(view, show, opts)].join('');
+}
+
+/**
+ * The matrix text in pieces of about `pieceChars` characters, each ending with a line's '\n' (so
+ * line-local transforms such as colour or the ASCII fallback may be applied piece by piece): a
+ * 4,096-device matrix (~117 MB of text) is written without ever being one string.
+ */
+export function* renderMatrixPieces(
+  view: MatrixView,
+  show: MatrixShow,
+  opts: MatrixTextOptions = {},
+  pieceChars: number = PIECE_CHARS,
+): Generator<string, void, undefined> {
   const { env, matrix } = view;
   const fabric = env.fabric;
   const devs = matrix.devices;
   const hidden = matrixDevices(fabric, { all: true }).length - devs.length;
-  if (devs.length === 0) return `no devices to compare${hidden > 0 ? ' (try --all)' : ''}\n`;
+  if (devs.length === 0) {
+    yield `no devices to compare${hidden > 0 ? ' (try --all)' : ''}\n`;
+    return;
+  }
   const names = deviceLabels(devs);
   const labels = names.labels;
   // nvidia-smi heads the columns with the device names; long names fall back to D0, D1, …
   const named = labels.every((l) => l.length <= 8);
   const heads = named ? labels : devs.map((_, j) => `D${j}`);
   const w = Math.max(5, ...labels.map((l) => l.length)) + 1;
-  const rowHead = (i: number) => (named ? '' : `D${i}`.padEnd(5)) + labels[i]!.padEnd(w);
+  const rowHeads = labels.map((l, i) => (named ? '' : `D${i}`.padEnd(5)) + l.padEnd(w));
   const headW = named ? w : 5 + w;
   const cw = Math.max(5, ...heads.map((h) => h.length + 1));
-  const cell = (i: number, j: number): string => {
-    let s: string;
-    if (show === 'class') {
-      const c = view.locality(i, j);
-      s = c === 'unknown' ? '?' : c;
-    } else if (show === 'distance') {
-      const t = cellMapType(matrix, i, j);
-      s =
-        t === MT_UNCERTAIN ? `${cellDistance(matrix, i, j)}?` : String(cellDistance(matrix, i, j));
-    } else
-      s =
-        i === j && cellMapType(matrix, i, j) === MT_BUS_ADDR
-          ? 'X'
-          : MT_SHORT[cellMapType(matrix, i, j)]!;
-    return s.padStart(cw);
-  };
+  const cells = new CellTexts(view, show, cw);
   // Column groups: as many client columns as fit beside the row heads (at least one).
   const n = devs.length;
   const groups = columnGroups(n, headW, cw, opts.width ?? null);
-  const lines: string[] = [];
+  // Map types and distances (the class comes from the view). One group: each row read once from
+  // the matrix (its tables are never filled); several: the tables, filled on first read.
+  const byCell = show !== 'class';
+  const mt = new Int8Array(n);
+  const d = distanceRows(matrix);
+  let parts: string[] = [];
+  let size = 0;
+  const line = (s: string) => {
+    parts.push(s, '\n');
+    size += s.length + 1;
+  };
+  const take = (): string => {
+    const out = parts.join('');
+    parts = [];
+    size = 0;
+    return out;
+  };
   for (const [start, end] of groups) {
     const last = end === n;
     if (groups.length > 1) {
-      if (start > 0) lines.push('');
-      lines.push(`clients ${start + 1}-${end} of ${n}:`);
+      if (start > 0) line('');
+      line(`clients ${start + 1}-${end} of ${n}:`);
     }
-    lines.push(
+    line(
       `${''.padEnd(headW)}${heads
         .slice(start, end)
         .map((h) => h.padStart(cw))
         .join('')}${last ? '  NUMA' : ''}`,
     );
-    devs.forEach((a, i) => {
-      let row = rowHead(i);
-      for (let j = start; j < end; j++) row += cell(i, j);
-      lines.push(last ? `${row}  ${numaWithCpus(numaOf(fabric, a), a)}` : row.trimEnd());
-    });
+    for (let i = 0; i < n; i++) {
+      parts.push(rowHeads[i]!);
+      size += rowHeads[i]!.length;
+      if (!byCell) for (let j = start; j < end; j++) parts.push(cells.text(i, j, 0, 0));
+      else if (groups.length === 1) {
+        matrix.row(i, mt, d);
+        for (let j = start; j < end; j++) parts.push(cells.text(i, j, mt[j]!, d[j]!));
+      } else
+        for (let j = start; j < end; j++)
+          parts.push(cells.text(i, j, cellMapType(matrix, i, j), cellDistance(matrix, i, j)));
+      size += (end - start) * cw;
+      // A row of a group before the last ends with a cell (never a space): nothing to trim.
+      if (last) line(`  ${numaWithCpus(numaOf(fabric, devs[i]!), devs[i]!)}`);
+      else {
+        parts.push('\n');
+        size++;
+      }
+      if (size >= pieceChars) yield take();
+    }
   }
   if (hidden > 0)
-    lines.push(
+    [
       '',
       `${hidden} of ${hidden + n} non-bridge functions not shown (not a GPU, accelerator, NIC or NVMe and no memory BAR of 1 MiB or more, or not in --class); --all shows them`,
-    );
-  lines.push(
-    '',
-    'rows: provider (memory owner), columns: client (DMA initiator)',
-    ...rulesLines(rulesChoiceData(view.choice)),
-  );
-  lines.push(...legend(show));
-  lines.push(
+    ].forEach(line);
+  ['', 'rows: provider (memory owner), columns: client (DMA initiator)'].forEach(line);
+  rulesLines(rulesChoiceData(view.choice)).forEach(line);
+  legend(show).forEach(line);
+  line(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
   );
-  if (devs.some((d) => d.cpulist !== undefined))
-    lines.push('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
-  if (names.legend.length > 0) lines.push('', ...names.legend);
+  if (devs.some((x) => x.cpulist !== undefined))
+    line('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
+  if (names.legend.length > 0) ['', ...names.legend].forEach(line);
   if (env.overlay.bootLog.length)
-    lines.push('', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`));
-  return `${lines.join('\n')}\n`;
+    ['', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`)].forEach(line);
+  yield take();
+}
+
+/** The text of a matrix cell, padded to the column width: made once per distinct text. */
+class CellTexts {
+  readonly #view: MatrixView;
+  readonly #show: MatrixShow;
+  readonly #cw: number;
+  /** maptype: by map type; [4]: the diagonal's X. */
+  readonly #mapTypes: string[];
+  /** distance: by distance * 2 (+1 when undecided); class: by class. */
+  readonly #cache = new Map<number | string, string>();
+
+  constructor(view: MatrixView, show: MatrixShow, cw: number) {
+    this.#view = view;
+    this.#show = show;
+    this.#cw = cw;
+    this.#mapTypes = [...MT_SHORT, 'X'].map((s) => s.padStart(cw));
+  }
+
+  /** Cell (i, j) with map type `t` and distance `d` (class: not read). */
+  text(i: number, j: number, t: number, d: number): string {
+    if (this.#show === 'maptype') return this.#mapTypes[i === j && t === MT_BUS_ADDR ? 4 : t]!;
+    const key: number | string =
+      this.#show === 'class' ? this.#view.locality(i, j) : d * 2 + (t === MT_UNCERTAIN ? 1 : 0);
+    let s = this.#cache.get(key);
+    if (s === undefined) {
+      if (typeof key === 'string') s = key === 'unknown' ? '?' : key;
+      else s = t === MT_UNCERTAIN ? `${d}?` : String(d);
+      s = s.padStart(this.#cw);
+      this.#cache.set(key, s);
+    }
+    return s;
+  }
 }
 
 export function legend(show: MatrixShow): string[] {

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { MATRIX_CLASSES, MATRIX_SHOWS, type MatrixShow } from '../../app/options.js';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext, printJson, printText, styleOf, writeChunks } from '../io.js';
+import { type CliIo, cliContext, printJson, styledPieces, styleOf, writeChunks } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
 
@@ -35,7 +35,7 @@ export function register(program: Command, io: CliIo): void {
         `unknown --show '${o.show}' (one of ${MATRIX_SHOWS.join(', ')})`,
       );
     }
-    const [{ compactMatrix, matrix }, { matrixJson, matrixJsonChunks, renderMatrix }] =
+    const [{ compactMatrix, matrix }, { matrixJson, matrixJsonChunks, renderMatrixPieces }] =
       await Promise.all([import('../../app/matrix.js'), import('../../report/p2p.js')]);
     const view = await matrix({ ...o, classes: o.class }, cliContext(io, o.json === true));
     if (o.json && o.pairs) printJson(io, matrixJson(view));
@@ -45,6 +45,10 @@ export function register(program: Command, io: CliIo): void {
       await writeChunks(io, matrixJsonChunks(view, compactMatrix(view), 1 << 20, free), (b) =>
         free.push(b),
       );
-    } else printText(io, renderMatrix(view, show, { width: styleOf(io).width }), { cells: true });
+    } else {
+      // Pieces of whole lines (~64 KiB): a 4,096-device matrix is never one string.
+      const pieces = renderMatrixPieces(view, show, { width: styleOf(io).width });
+      await writeChunks(io, styledPieces(io, pieces, { cells: true }));
+    }
   });
 }

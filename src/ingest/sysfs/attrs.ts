@@ -72,46 +72,18 @@ export function parseResource(text: string, field: string, isBridge: boolean): R
 export function parseResourceLines(text: string, field: string, isBridge: boolean): Resources {
   const lines = text.split('\n');
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  const n = lines.length;
-  const row = (i: number): Row | null => {
+  const rows = new ResourceRows(lines.length, isBridge);
+  for (let i = 0; i < lines.length; i++) {
+    // Every line must be well formed; only BARs (0–5) and bridge windows are kept.
     const line = lines[i]!;
-    if (line === ZERO_ROW) return null;
+    if (line === ZERO_ROW) continue;
     const m = ROW_RE.exec(line);
     if (!m)
       throw bad(`${field}:${i + 1}`, `expected 'start end flags' in hex, got '${clip(line)}'`);
-    const start = BigInt(m[1]!);
-    const end = BigInt(m[2]!);
-    const flags = Number(BigInt(m[3]!) & 0xffffffffn);
-    const space = spaceOf(flags);
-    if (space === null || end < start || (start === 0n && end === 0n)) return null;
-    return { start, size: end - start + 1n, flags, space };
-  };
-  const bars: Bar[] = [];
-  const windows: BridgeWindow[] = [];
-  const winFrom = isBridge && n >= 11 ? n - 4 : n;
-  for (let i = 0; i < n; i++) {
-    // Every line must be well formed; only BARs (0–5) and bridge windows are kept.
-    if (i >= 6 && i < winFrom) {
-      if (lines[i] !== ZERO_ROW && !ROW_RE.test(lines[i]!)) row(i);
-      continue;
-    }
-    const r = row(i);
-    if (r === null) continue;
-    if (i < 6) {
-      bars.push({
-        index: i,
-        space: r.space,
-        start: r.start,
-        size: r.size,
-        is64: (r.flags & IORESOURCE.MEM_64) !== 0,
-        prefetchable: (r.flags & IORESOURCE.PREFETCH) !== 0,
-      });
-    } else {
-      const pf = r.space === 'mem' && (r.flags & IORESOURCE.PREFETCH) !== 0;
-      windows.push({ space: pf ? 'prefetch' : r.space, start: r.start, size: r.size });
-    }
+    if (rows.skips(i)) continue;
+    rows.place(i, BigInt(m[1]!), BigInt(m[2]!), Number(BigInt(m[3]!) & 0xffffffffn));
   }
-  return { bars, windows };
+  return { bars: rows.bars, windows: rows.windows };
 }
 
 /** Rows exactly as the kernel prints them: `0x%016llx 0x%016llx 0x%016llx\n` each. */
@@ -126,23 +98,44 @@ const ROW_CHARS = 57;
 export function parseKernelResource(text: string, isBridge: boolean): Resources | null {
   if (!KERNEL_ROWS.test(text)) return null;
   const n = text.length / ROW_CHARS;
-  const bars: Bar[] = [];
-  const windows: BridgeWindow[] = [];
-  const winFrom = isBridge && n >= 11 ? n - 4 : n;
+  const rows = new ResourceRows(n, isBridge);
   for (let i = 0; i < n; i++) {
-    if (i >= 6 && i < winFrom) continue;
+    if (rows.skips(i)) continue;
     const o = i * ROW_CHARS;
     if (text.startsWith(ZERO_ROW, o)) continue;
     // The low 32 bits of the flags: their last 8 digits.
     const flags = Number.parseInt(text.slice(o + 48, o + 56), 16);
+    rows.place(i, BigInt(text.slice(o, o + 18)), BigInt(text.slice(o + 19, o + 37)), flags);
+  }
+  return { bars: rows.bars, windows: rows.windows };
+}
+
+/** The resources kept of a `resource` file of `n` rows, placed row by row. */
+class ResourceRows {
+  readonly bars: Bar[] = [];
+  readonly windows: BridgeWindow[] = [];
+  /** A bridge's windows: its last four rows, when it has 11 or more; none otherwise. */
+  readonly #winFrom: number;
+
+  constructor(n: number, isBridge: boolean) {
+    this.#winFrom = isBridge && n >= 11 ? n - 4 : n;
+  }
+
+  /** Row `i` is neither a BAR nor a window (the ROM, the SR-IOV BARs): not kept. */
+  skips(i: number): boolean {
+    return i >= 6 && i < this.#winFrom;
+  }
+
+  /**
+   * Row `i` (start, end, flags) as a BAR (rows 0–5) or a bridge window; dropped when its flags
+   * name no space or its range is empty.
+   */
+  place(i: number, start: bigint, end: bigint, flags: number): void {
     const space = spaceOf(flags);
-    if (space === null) continue;
-    const start = BigInt(text.slice(o, o + 18));
-    const end = BigInt(text.slice(o + 19, o + 37));
-    if (end < start || (start === 0n && end === 0n)) continue;
+    if (space === null || end < start || (start === 0n && end === 0n)) return;
     const size = end - start + 1n;
     if (i < 6) {
-      bars.push({
+      this.bars.push({
         index: i,
         space,
         start,
@@ -152,17 +145,9 @@ export function parseKernelResource(text: string, isBridge: boolean): Resources 
       });
     } else {
       const pf = space === 'mem' && (flags & IORESOURCE.PREFETCH) !== 0;
-      windows.push({ space: pf ? 'prefetch' : space, start, size });
+      this.windows.push({ space: pf ? 'prefetch' : space, start, size });
     }
   }
-  return { bars, windows };
-}
-
-interface Row {
-  readonly start: bigint;
-  readonly size: bigint;
-  readonly flags: number;
-  readonly space: 'io' | 'mem';
 }
 
 const ZERO_ROW = '0x0000000000000000 0x0000000000000000 0x0000000000000000';

@@ -41,15 +41,6 @@ export interface FunctionContext {
 
 const BRIDGE_CLASSES = new Set([0x0604, 0x0609]);
 
-/**
- * One attribute's text. Every attribute is asked for, present or not: asking an in-memory tree or
- * a listed directory (dirVfs lists a function's directory at its first read) costs no I/O, while
- * listing it here would cost a sorted copy of its names per function.
- */
-function attrText(d: VirtualFs, name: string): string | undefined {
-  return readText(d, name);
-}
-
 function missing(ctx: FunctionContext, dir: string, name: string): void {
   ctx.sink.count(
     'sysfs-missing-attr',
@@ -70,13 +61,18 @@ function hexAttr(
   fallback: number | undefined,
 ): Maybe<number> {
   if (own !== undefined) return own;
-  const t = attrText(d, name);
+  const t = readText(d, name);
   if (t !== undefined) return parseHexAttr(t, `${dir}/${name}`, bits);
   if (fallback !== undefined) return fallback;
   missing(ctx, dir, name);
   return UNKNOWN;
 }
 
+/**
+ * One function's attributes. Every attribute is asked for (`readText`), present or not: asking an
+ * in-memory tree or a listed directory (dirVfs lists a function's directory at its first read)
+ * costs no I/O, while listing it here would cost a sorted copy of its names per function.
+ */
 export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionInit {
   const { vfs, sink } = ctx;
   const dir = f.path;
@@ -130,15 +126,15 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const subsystemDevice = hexAttr(ctx, d, dir, 'subsystem_device', 16, sub?.device, own?.device);
   const isBridge = isKnown(classCode) ? BRIDGE_CLASSES.has(classCode >> 8) : cfg?.headerType === 1;
 
-  const resText = attrText(d, 'resource');
+  const resText = readText(d, 'resource');
   let bars: FunctionInit['bars'] = [];
   let windows: FunctionInit['windows'] = [];
   if (resText === undefined) missing(ctx, dir, 'resource');
   else ({ bars, windows } = parseResource(resText, `${dir}/resource`, isBridge));
 
   let buses: FunctionInit['buses'] = cfg?.buses ?? null;
-  const secText = attrText(d, 'secondary_bus_number');
-  const subText = attrText(d, 'subordinate_bus_number');
+  const secText = readText(d, 'secondary_bus_number');
+  const subText = readText(d, 'subordinate_bus_number');
   if (secText !== undefined && subText !== undefined) {
     buses = {
       secondary: parseIntAttr(secText, `${dir}/secondary_bus_number`),
@@ -149,17 +145,16 @@ export function readFunction(ctx: FunctionContext, f: FoundFunction): FunctionIn
   const pcie = decidePcie(ctx, d, f, cfg, isBridge);
   if (isKnown(pcie) && pcie !== null) ctx.portTypes.set(f.bdf, pcie.portType);
 
-  const numaText = attrText(d, 'numa_node');
+  const numaText = readText(d, 'numa_node');
   let numaNode: Maybe<number> = UNKNOWN;
   if (numaText === undefined) missing(ctx, dir, 'numa_node');
   else numaNode = parseIntAttr(numaText, `${dir}/numa_node`);
 
   const osDevices = readOsDevices(vfs, d, ctx.root, f.bdf, ctx.nvidiaGpus);
-  const cpulist = attrText(d, 'local_cpulist')?.trim();
+  const cpulist = readText(d, 'local_cpulist')?.trim();
   const physfn = readPhysfn(ctx, d, dir);
   const iommuGroup = readGroup(ctx, d, dir);
   const driver = readDriver(d);
-  // Optional keys only when they carry something (the builder reads them by name).
   // One literal (one shape, no property added one by one), then the optional keys only when they
   // carry something (the builder reads every key by name: their order is not seen).
   const init: Mutable<FunctionInit> = {
@@ -237,8 +232,8 @@ function readLink(
   dir: string,
   which: 'current' | 'max',
 ): Maybe<Link> | undefined {
-  const st = attrText(d, `${which}_link_speed`);
-  const wt = attrText(d, `${which}_link_width`);
+  const st = readText(d, `${which}_link_speed`);
+  const wt = readText(d, `${which}_link_width`);
   if (st === undefined && wt === undefined) return undefined;
   const speed = st === undefined ? UNKNOWN : parseLinkSpeed(st);
   const width = wt === undefined ? UNKNOWN : parseLinkWidth(wt);

@@ -104,15 +104,16 @@ export function readIommu(
   const units = vfs.list(joinPath(root, 'sys/class/iommu'));
   const groups: IommuGroup[] = [];
   const typeCount = new Map<string, number>();
-  // Thousands of groups: each read from its own directory (no full path walked per group).
-  const all = names === undefined ? vfs : inDir(vfs, gdir);
-  const ns = names ?? [];
-  for (let i = 0; i < ns.length; i++) {
-    const n = ns[i]!;
-    if (!/^\d+$/.test(n)) continue;
-    const t = readText(inDir(all, n), 'type')?.trim();
-    groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });
-    if (t) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
+  if (names !== undefined) {
+    // Thousands of groups: each read from its own directory (no full path walked per group).
+    const all = inDir(vfs, gdir);
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      if (!/^\d+$/.test(n)) continue;
+      const t = readText(inDir(all, n), 'type')?.trim();
+      groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });
+      if (t) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
+    }
   }
   let enabled: Maybe<boolean> = UNKNOWN;
   if (groups.length > 0 || (units !== undefined && units.length > 0)) enabled = true;
