@@ -13,7 +13,6 @@ import {
   cellDistance,
   cellMapType,
   type DeviceSelection,
-  distanceRows,
   fastMatrix,
   type MatrixRows,
   MT_BUS_ADDR,
@@ -603,7 +602,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   });
   // The map types of one provider's row (the first device of the group being answered).
   const mapType = new Int8Array(n);
-  const rowDistance = distanceRows(matrix);
   const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
@@ -737,7 +735,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    matrix.row(a, mapType, rowDistance);
+    matrix.row(a, mapType, null);
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
     const apart = (r: number) =>

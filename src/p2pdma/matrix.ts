@@ -33,8 +33,9 @@ export interface MatrixRows {
   readonly n: number;
   /** Distances take two bytes per cell (Int16Array), else one (Int8Array). */
   readonly wideDistances: boolean;
-  /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each). */
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void;
+  /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each; `d`
+   * null: map types only). */
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void;
   /**
    * Where rows i and p may differ: true with `span[0]`…`span[1]` (every cell outside is equal in
    * both), false when the source cannot tell (anywhere).
@@ -90,10 +91,10 @@ export class TableRows implements MatrixRows {
     this.#d = d;
   }
 
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     const n = this.n;
     mt.set(this.#mt.subarray(i * n, i * n + n));
-    d.set(this.#d.subarray(i * n, i * n + n));
+    d?.set(this.#d.subarray(i * n, i * n + n));
   }
 }
 
@@ -357,7 +358,7 @@ class FastMatrix implements PairMatrix {
   }
 
   /** Tree-order row p into mt and d: the plain row, then the provider's subtree level by level. */
-  #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     const aNode = this.#nodeAt[p]!;
     const len = this.#len;
     const own = this.#own;
@@ -369,7 +370,7 @@ class FastMatrix implements PairMatrix {
     const hA = this.#hbAt[p]!;
     const plain = this.#plainRow(hA, len[aNode]!);
     mt.set(plain.m);
-    d.set(plain.d);
+    d?.set(plain.d);
     const redirected = this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!;
     const chain = this.#chains[aNode]!; // root-bus device … a
     let redA = 0;
@@ -390,11 +391,15 @@ class FastMatrix implements PairMatrix {
       for (let pass = 0; pass < 2; pass++) {
         const from = prevLo < 0 ? (pass === 0 ? cLo : cHi) : pass === 0 ? cLo : prevHi;
         const to = prevLo < 0 ? cHi : pass === 0 ? prevLo : cHi;
-        for (let b = from; b < to; b++) {
-          const code = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
-          mt[b] = code;
-          d[b] = cellDistanceOf(code, dBase + lenAt[b]!);
-        }
+        if (d === null)
+          for (let b = from; b < to; b++)
+            mt[b] = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
+        else
+          for (let b = from; b < to; b++) {
+            const code = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
+            mt[b] = code;
+            d[b] = cellDistanceOf(code, dBase + lenAt[b]!);
+          }
       }
       prevLo = cLo;
       prevHi = cHi;
@@ -448,19 +453,17 @@ class FastMatrix implements PairMatrix {
     return this.#treeCell(this.pos[i]!, this.pos[j]!, true);
   }
 
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     if (this.#inOrder) {
       this.#treeRow(i, mt, d);
       return;
     }
     if (this.#scratch === null) this.#scratch = { m: new Int8Array(this.n), d: distanceRows(this) };
     const s = this.#scratch;
-    this.#treeRow(this.pos[i]!, s.m, s.d);
+    this.#treeRow(this.pos[i]!, s.m, d === null ? null : s.d);
     const pos = this.pos;
-    for (let j = 0; j < this.n; j++) {
-      mt[j] = s.m[pos[j]!]!;
-      d[j] = s.d[pos[j]!]!;
-    }
+    for (let j = 0; j < this.n; j++) mt[j] = s.m[pos[j]!]!;
+    if (d !== null) for (let j = 0; j < this.n; j++) d[j] = s.d[pos[j]!]!;
   }
 
   get mapTypes(): Int8Array {
