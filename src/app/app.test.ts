@@ -263,6 +263,36 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
     }
   });
 
+  test('ACS findings below two host bridges, one allowlisted and one not: one rest per bridge', () => {
+    // Host bridge 00 (8086:2020, allowlisted) and host bridge 0001:00 (8086:29c0, not listed),
+    // each: root port → switch with three downstream ports redirecting → one endpoint each.
+    const nodes: N[] = [];
+    for (const [dom, device] of [
+      ['', 0x2020],
+      ['0001:', 0x29c0],
+    ] as const) {
+      nodes.push({ k: 'hb', bdf: `${dom}00:00.0`, vendor: 0x8086, device });
+      nodes.push(
+        { k: 'rp', bdf: `${dom}00:01.0` },
+        { k: 'usp', bdf: `${dom}01:00.0`, parent: `${dom}00:01.0` },
+      );
+      for (let d = 0; d < 3; d++) {
+        const dsp = `${dom}02:0${d}.0`;
+        nodes.push({ k: 'dsp', bdf: dsp, parent: `${dom}01:00.0`, acs: 'redirect' });
+        nodes.push({ k: 'ep', bdf: `${dom}0${3 + d}:00.0`, parent: dsp });
+      }
+    }
+    for (const rules of ['linux-6.1', 'linux-6.19']) {
+      const view = buildMatrix(fab(INTEL_ICX, nodes), rules, undefined, { all: true });
+      const shared = compactMatrix(view);
+      const alone = compactMatrix(view, { shareWalks: false });
+      assert.equal(matrixJsonText(view, shared, 4096), matrixJsonText(view, alone, 4096));
+      // Six ordered pairs of ports of each switch: the first walked, the other 5 built from their
+      // lists, below each host bridge (the two bridges' rests differ: allowlisted or not).
+      assert.equal(shared.fromAcs, 10);
+    }
+  });
+
   test('shared walks give the same document, byte for byte, as one walk per group pair', () => {
     const doc = (view: ReturnType<typeof buildMatrix>, shareWalks: boolean) => {
       const c = compactMatrix(view, { shareWalks });
@@ -282,7 +312,7 @@ describe('compact matrix (matrix --json, schemaVersion 2)', () => {
       { numRuns: 40 },
     );
     // Findings built from ACS lists (no walk) on the fixed set of fabrics, every rule set.
-    for (const rules of ['linux-4.20', 'linux-5.2', 'linux-6.1', 'linux-6.19']) {
+    for (const rules of ['linux-4.20', 'linux-5.2', 'linux-5.4', 'linux-6.1', 'linux-6.19']) {
       for (let k = 1; k <= 25; k++) {
         const { view } = randomMatrix(k, rules, k % 2 === 0, k % 3 === 0);
         const shared = doc(view, true);

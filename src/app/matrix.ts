@@ -13,7 +13,6 @@ import {
   cellDistance,
   cellMapType,
   type DeviceSelection,
-  distanceRows,
   fastMatrix,
   type MatrixRows,
   MT_BUS_ADDR,
@@ -603,7 +602,6 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   });
   // The map types of one provider's row (the first device of the group being answered).
   const mapType = new Int8Array(n);
-  const rowDistance = distanceRows(matrix);
   const findings = new FindingTable();
   const findingLists: (readonly number[])[] = [];
   /** The index of a list of findings in `findingLists` (-1: no findings). */
@@ -637,11 +635,11 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   /**
    * Decided pairs with a common device whose ACS lists are not empty and hold only devices with
    * ACS redirect surely on (no command line): after the ACS list the walk reads only the host
-   * bridge rule (the CPU, the allowlist entry of the common device's host bridge, which is both
+   * bridge rule (the CPU, the allowlist entry of the provider's host bridge, which is both
    * devices'), so its findings are the ACS finding of the pair's own list (acsIssue), then the
-   * rest of the first such pair's walk below the same host bridge. Per host bridge: those rest
-   * findings, or null when the first walk did not start with the ACS finding built here (then
-   * every key is walked).
+   * rest of the first such pair's walk below the same host bridge. Per provider's host bridge:
+   * those rest findings, or null when the first walk did not start with the ACS finding built
+   * here (then every key is walked).
    */
   const afterAcs = new Map<string, number[] | null>();
   /** The evidence entries of the ACS findings built here, by BDF (acsIssue). */
@@ -660,7 +658,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     }
     const route = changed.size === 0 ? keys.acsRoute(a, b) : null;
     const common = route !== null && route.length > 0 ? keys.common(a, b) : null;
-    const rest = common === null ? undefined : afterAcs.get(common.hostBridge);
+    const rest = common === null ? undefined : afterAcs.get(a.hostBridge);
     let id: number;
     if (common !== null && rest !== undefined && rest !== null) {
       walked++;
@@ -671,10 +669,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {
         const first = findings.find(own(acsIssue(env, route!, common.bdf, acsBridges)));
-        afterAcs.set(
-          common.hostBridge,
-          first !== undefined && first === fs[0] ? fs.slice(1) : null,
-        );
+        afterAcs.set(a.hostBridge, first !== undefined && first === fs[0] ? fs.slice(1) : null);
       }
       id = listOf(fs);
     }
@@ -693,10 +688,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   }
   // Distinct devices: one representative pair per pair of groups.
   const G = members.length;
-  // Group pairs as runs, row g by row g; pairOfGroups writes cell (g, h) at h of these first.
+  // Group pairs as runs, row g by row g; pairOfGroups sets cell (g, h) in these two first.
   const groupRows = new GroupRows(G);
-  const clsRow = new Int8Array(G);
-  const listRow = new Int32Array(G);
+  let pairCls = 0;
+  let pairList = -1;
   // Groups under two different host bridges, or below two devices on the root bus, share no
   // upstream device: without a command line, their locality class and verdict key are the two
   // host bridges' (verdict-key.ts).
@@ -740,7 +735,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
   for (let g = 0; g < G; g++) {
     const a = first[g]!;
     const hg = groupHb[g]!;
-    matrix.row(a, mapType, rowDistance);
+    matrix.row(a, mapType, null);
     const top = groupTop[g]!;
     /** Whether run r shares no upstream device with g (without a command line). */
     const apart = (r: number) =>
@@ -770,17 +765,17 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
         }
       }
       for (let h = h0; h < runs[r1]!; h++) {
-        clsRow[h] = 0;
-        listRow[h] = -1;
+        pairCls = 0;
+        pairList = -1;
         pairOfGroups(g, h);
-        groupRows.extend(h + 1, clsRow[h]!, listRow[h]!);
+        groupRows.extend(h + 1, pairCls, pairList);
       }
       r = r1;
     }
     groupRows.endRow();
   }
   /** Group pair (g, h): its class and findings from the first device of each group into
-   * `clsRow` / `listRow` (`mapType` holds the row of g's). */
+   * `pairCls` / `pairList` (`mapType` holds the row of g's). */
   function pairOfGroups(g: number, h: number): void {
     const a = first[g]!;
     const hg = groupHb[g]!;
@@ -791,9 +786,9 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       const b = first[h]!;
       const t = mapType[b]!;
       if (t !== MT_UNCERTAIN) {
-        clsRow[h] = classApart(hg, hb, a, b);
+        pairCls = classApart(hg, hb, a, b);
         if (t === MT_BUS_ADDR) return;
-        listRow[h] = shared(a, b);
+        pairList = shared(a, b);
         return;
       }
     }
@@ -805,10 +800,10 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     const undecidedPair = t === MT_UNCERTAIN;
     const da = devs[a]!;
     const db = devs[b]!;
-    clsRow[h] = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
+    pairCls = classCode.get(localityClass(fabric, da, db, keys.common(da, db)))!;
     if (!plain(t, a, b)) {
       // An undecided pair is listed with its own missing fact: always walked.
-      listRow[h] = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
+      pairList = undecidedPair || !share ? listOf(walk(a, b)) : shared(a, b);
     }
     // Undecided pairs name their own devices: walk each of them for its missing fact.
     if (undecidedPair) {

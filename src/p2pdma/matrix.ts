@@ -33,8 +33,9 @@ export interface MatrixRows {
   readonly n: number;
   /** Distances take two bytes per cell (Int16Array), else one (Int8Array). */
   readonly wideDistances: boolean;
-  /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each). */
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void;
+  /** Row i (caller's order: provider i, every client j) into `mt` and `d` (n cells each; `d`
+   * null: map types only). */
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void;
   /**
    * Where rows i and p may differ: true with `span[0]`…`span[1]` (every cell outside is equal in
    * both), false when the source cannot tell (anywhere).
@@ -76,37 +77,37 @@ export function cellDistance(m: PairMatrix, i: number, j: number): number {
   return m.distances[m.pos[i]! * m.n + m.pos[j]!]!;
 }
 
-/** Rows read from whole tables (row-major by `pos`). */
+/** Rows read from whole n×n tables (row-major). */
 export class TableRows implements MatrixRows {
   readonly n: number;
   readonly wideDistances: boolean;
   readonly #mt: Int8Array;
   readonly #d: Int8Array | Int16Array;
-  readonly #pos: Int32Array | null;
 
-  /** `pos`: devices index → row and column of the tables (absent: the same). */
-  constructor(n: number, mt: Int8Array, d: Int8Array | Int16Array, pos?: Int32Array) {
+  constructor(n: number, mt: Int8Array, d: Int8Array | Int16Array) {
     this.n = n;
     this.wideDistances = d instanceof Int16Array;
     this.#mt = mt;
     this.#d = d;
-    this.#pos = pos === undefined || isIdentity(pos) ? null : pos;
   }
 
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     const n = this.n;
-    const pos = this.#pos;
-    if (pos === null) {
-      mt.set(this.#mt.subarray(i * n, i * n + n));
-      d.set(this.#d.subarray(i * n, i * n + n));
-      return;
-    }
-    const from = pos[i]! * n;
-    for (let j = 0; j < n; j++) {
-      mt[j] = this.#mt[from + pos[j]!]!;
-      d[j] = this.#d[from + pos[j]!]!;
-    }
+    mt.set(this.#mt.subarray(i * n, i * n + n));
+    d?.set(this.#d.subarray(i * n, i * n + n));
   }
+}
+
+/** The map type of a pair below a common upstream device, from the devices on its path with ACS
+ * redirect on (`red`) or unknown (`unk`): `redirected` (where redirected TLPs go), uncertain, or
+ * BUS_ADDR. */
+function cellCode(red: number, unk: number, redirected: number): number {
+  return red > 0 ? redirected : unk > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
+}
+
+/** A pair's distance: its `hops`, or -1 when its map type is NOT_SUPPORTED. */
+function cellDistanceOf(code: number, hops: number): number {
+  return code === MT_NOT_SUPPORTED ? -1 : hops;
 }
 
 function isIdentity(pos: Int32Array): boolean {
@@ -357,7 +358,7 @@ class FastMatrix implements PairMatrix {
   }
 
   /** Tree-order row p into mt and d: the plain row, then the provider's subtree level by level. */
-  #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     const aNode = this.#nodeAt[p]!;
     const len = this.#len;
     const own = this.#own;
@@ -369,7 +370,7 @@ class FastMatrix implements PairMatrix {
     const hA = this.#hbAt[p]!;
     const plain = this.#plainRow(hA, len[aNode]!);
     mt.set(plain.m);
-    d.set(plain.d);
+    d?.set(plain.d);
     const redirected = this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!;
     const chain = this.#chains[aNode]!; // root-bus device … a
     let redA = 0;
@@ -390,20 +391,23 @@ class FastMatrix implements PairMatrix {
       for (let pass = 0; pass < 2; pass++) {
         const from = prevLo < 0 ? (pass === 0 ? cLo : cHi) : pass === 0 ? cLo : prevHi;
         const to = prevLo < 0 ? cHi : pass === 0 ? prevLo : cHi;
-        for (let b = from; b < to; b++) {
-          const code =
-            rBase + redAt[b]! > 0 ? redirected : uBase + unkAt[b]! > 0 ? MT_UNCERTAIN : MT_BUS_ADDR;
-          mt[b] = code;
-          d[b] = code === MT_NOT_SUPPORTED ? -1 : dBase + lenAt[b]!;
-        }
+        if (d === null)
+          for (let b = from; b < to; b++)
+            mt[b] = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
+        else
+          for (let b = from; b < to; b++) {
+            const code = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
+            mt[b] = code;
+            d[b] = cellDistanceOf(code, dBase + lenAt[b]!);
+          }
       }
       prevLo = cLo;
       prevHi = cHi;
     }
   }
 
-  /** Tree-order cell (p, q): its map type, and its distance in `#cellDistance`. */
-  #treeCell(p: number, q: number): number {
+  /** Tree-order cell (p, q): its distance (`distance`) or its map type. */
+  #treeCell(p: number, q: number, distance: boolean): number {
     const aNode = this.#nodeAt[p]!;
     const chain = this.#chains[aNode]!;
     const own = this.#own;
@@ -415,25 +419,20 @@ class FastMatrix implements PairMatrix {
       unkA += own[c] === 2 ? 1 : 0;
       if (q < this.#lo[c]! || q >= this.#hi[c]!) continue;
       // c is the first device up a's chain above q: their common upstream device.
-      const code =
-        redA - this.#red[c]! + this.#redAt[q]! > 0
-          ? this.#early
-            ? MT_NOT_SUPPORTED
-            : this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[p]!]!
-          : unkA - this.#unk[c]! + this.#unkAt[q]! > 0
-            ? MT_UNCERTAIN
-            : MT_BUS_ADDR;
-      this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : j - this.#len[c]! + this.#lenAt[q]!;
-      return code;
+      const hA = this.#hbAt[p]!;
+      const code = cellCode(
+        redA - this.#red[c]! + this.#redAt[q]!,
+        unkA - this.#unk[c]! + this.#unkAt[q]!,
+        this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!,
+      );
+      return distance ? cellDistanceOf(code, j - this.#len[c]! + this.#lenAt[q]!) : code;
     }
     const code = this.#route[this.#hbAt[p]! * this.#H + this.#hbAt[q]!]!;
-    this.#cellDistance = code === MT_NOT_SUPPORTED ? -1 : this.#len[aNode]! + this.#lenAt[q]!;
-    return code;
+    return distance ? cellDistanceOf(code, this.#len[aNode]! + this.#lenAt[q]!) : code;
   }
-  #cellDistance = 0;
 
   mapTypeAt(i: number, j: number): number {
-    return this.#treeCell(this.pos[i]!, this.pos[j]!);
+    return this.#treeCell(this.pos[i]!, this.pos[j]!, false);
   }
 
   /** Providers with one host bridge and chain length have one plain row: their rows differ only
@@ -451,45 +450,41 @@ class FastMatrix implements PairMatrix {
   }
 
   distanceAt(i: number, j: number): number {
-    this.#treeCell(this.pos[i]!, this.pos[j]!);
-    return this.#cellDistance;
+    return this.#treeCell(this.pos[i]!, this.pos[j]!, true);
   }
 
-  row(i: number, mt: Int8Array, d: Int8Array | Int16Array): void {
+  row(i: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     if (this.#inOrder) {
       this.#treeRow(i, mt, d);
       return;
     }
     if (this.#scratch === null) this.#scratch = { m: new Int8Array(this.n), d: distanceRows(this) };
     const s = this.#scratch;
-    this.#treeRow(this.pos[i]!, s.m, s.d);
+    this.#treeRow(this.pos[i]!, s.m, d === null ? null : s.d);
     const pos = this.pos;
-    for (let j = 0; j < this.n; j++) {
-      mt[j] = s.m[pos[j]!]!;
-      d[j] = s.d[pos[j]!]!;
-    }
+    for (let j = 0; j < this.n; j++) mt[j] = s.m[pos[j]!]!;
+    if (d !== null) for (let j = 0; j < this.n; j++) d[j] = s.d[pos[j]!]!;
   }
 
   get mapTypes(): Int8Array {
-    return this.#tables().mapTypes;
+    if (this.#mapTypes === null) this.#fill();
+    return this.#mapTypes!;
   }
 
   get distances(): Int8Array | Int16Array {
-    return this.#tables().distances;
+    if (this.#distances === null) this.#fill();
+    return this.#distances!;
   }
 
-  /** The whole n×n tables (tree order), filled row by row on first read. */
-  #tables(): { mapTypes: Int8Array; distances: Int8Array | Int16Array } {
-    if (this.#mapTypes === null || this.#distances === null) {
-      const n = this.n;
-      const mapTypes = new Int8Array(n * n);
-      const distances = distanceRows(this, n);
-      for (let p = 0; p < n; p++)
-        this.#treeRow(p, mapTypes.subarray(p * n, p * n + n), distances.subarray(p * n, p * n + n));
-      this.#mapTypes = mapTypes;
-      this.#distances = distances;
-    }
-    return { mapTypes: this.#mapTypes, distances: this.#distances };
+  /** Fills the whole n×n tables (tree order), row by row (on first read of either). */
+  #fill(): void {
+    const n = this.n;
+    const mapTypes = new Int8Array(n * n);
+    const distances = distanceRows(this, n);
+    for (let p = 0; p < n; p++)
+      this.#treeRow(p, mapTypes.subarray(p * n, p * n + n), distances.subarray(p * n, p * n + n));
+    this.#mapTypes = mapTypes;
+    this.#distances = distances;
   }
 }
 

@@ -35,9 +35,8 @@ export class VerdictKeys {
   /** A number per function met in a key (`#code`), from 0. */
   readonly #ids = new Map<PciFunction, number>();
   readonly #changed: ReadonlySet<string>;
-  /** Host bridge → index, and the key of each pair of host bridges (no command line). */
+  /** Host bridge → index (a number in the key of a pair sharing no upstream device). */
   readonly #hbIndex = new Map<string, number>();
-  readonly #crossKeys: string[] = [];
   /** The character codes of the key being built (reused). */
   readonly #chars: number[] = [];
   // The last pair asked, its chains and where they met (indexes into each; -1: they do not).
@@ -143,24 +142,17 @@ export class VerdictKeys {
   acsRoute(a: PciFunction, b: PciFunction): Bdf[] | null {
     this.#meet(a, b);
     if (this.#mi < 0) return null;
-    // Count first: the list is kept (a finding's subject), so it is made at its size.
-    let count = 0;
+    const out: Bdf[] = [];
     for (let p = 0; p <= this.#mi; p++) {
       const r = this.#redirect(this.#ca[p]!);
       if (r === 'unknown') return null;
-      if (r) count++;
+      if (r) out.push(this.#ca[p]!.bdf);
     }
     for (let q = 0; q < this.#mj; q++) {
       const r = this.#redirect(this.#cb[q]!);
       if (r === 'unknown') return null;
-      if (r) count++;
+      if (r) out.push(this.#cb[q]!.bdf);
     }
-    const out = new Array<Bdf>(count);
-    let k = 0;
-    for (let p = 0; p <= this.#mi; p++)
-      if (this.#redirect(this.#ca[p]!)) out[k++] = this.#ca[p]!.bdf;
-    for (let q = 0; q < this.#mj; q++)
-      if (this.#redirect(this.#cb[q]!)) out[k++] = this.#cb[q]!.bdf;
     return out;
   }
 
@@ -171,7 +163,6 @@ export class VerdictKeys {
     const cb = this.#cb;
     const mi = this.#mi;
     const mj = this.#mj;
-    if (mi < 0 && this.#changed.size === 0) return this.#crossKey(a.hostBridge, b.hostBridge);
     // One character per device (#code) and a few separators, made into a string at the end: a
     // key is hashed and compared by the caller's map, so short and flat is fast.
     const k = this.#chars;
@@ -217,19 +208,6 @@ export class VerdictKeys {
     const block = Math.floor(id / 0xfe00);
     if (block > 0) this.#chars.push(block);
     this.#chars.push(0x100 + (id % 0xfe00));
-  }
-
-  /** `N <provider host bridge> <client host bridge>`, one string per pair of host bridges. */
-  #crossKey(x: string, y: string): string {
-    const ix = this.#hostBridgeIndex(x);
-    const iy = this.#hostBridgeIndex(y);
-    const at = ((ix + iy) * (ix + iy + 1)) / 2 + iy; // Cantor pairing: one slot per ordered pair
-    let k = this.#crossKeys[at];
-    if (k === undefined) {
-      k = `N ${x} ${y}`;
-      this.#crossKeys[at] = k;
-    }
-    return k;
   }
 
   #hostBridgeIndex(hb: string): number {

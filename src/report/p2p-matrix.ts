@@ -603,9 +603,9 @@ export function* matrixJsonChunks(
   // The matrix's rows i - 1 and i, filled one at a time (row i in slot i & 1).
   const mt = new Int8Array(2 * n);
   const dist = distanceRows(c.cells, 2);
-  const fill = (i: number): number => {
+  const fill = (i: number, distances: boolean): number => {
     const at = (i & 1) * n;
-    c.cells.row(i, mt.subarray(at, at + n), dist.subarray(at, at + n));
+    c.cells.row(i, mt.subarray(at, at + n), distances ? dist.subarray(at, at + n) : null);
     return at;
   };
   // Where rows i - 1 and i can differ, when the matrix can tell (else the whole row is compared).
@@ -624,7 +624,7 @@ export function* matrixJsonChunks(
     return at + 1;
   };
   yield* rows('mapType', (i) => {
-    mtAt = fill(i);
+    mtAt = fill(i, false);
     if (mtRows.buf !== null) spanOf(i);
     if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows, span[0], span[1])) {
       mtRows.copy(out, 1, mtCell);
@@ -718,7 +718,7 @@ export function* matrixJsonChunks(
     return k + 1 < n ? end + 1 : end;
   };
   yield* rows('distance', (i) => {
-    dAt = fill(i);
+    dAt = fill(i, true);
     if (dRows.buf !== null) spanOf(i);
     if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows, span[0], span[1])) {
       dRows.copy(out, 7, dCell);
