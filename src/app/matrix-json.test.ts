@@ -19,12 +19,11 @@ import {
   buildMatrix,
   type CompactMatrix,
   compactMatrix,
-  GroupRows,
   groupFindingRows,
   type MatrixView,
   PAIR_SUBJECT,
 } from './matrix.js';
-import { randomMatrix } from './testing/matrix.js';
+import { groupRowsFromTables, randomMatrix } from './testing/matrix.js';
 
 /** The document from `"mapType"` on, written the plain way (join, JSON.stringify). */
 function plainTail(c: CompactMatrix): string {
@@ -157,7 +156,7 @@ describe('matrix --json writer', () => {
             cells: new TableRows(n, mapType, distance),
             group,
             groups: G,
-            groupRows: GroupRows.fromTables(G, groupClass, groupLists),
+            groupRows: groupRowsFromTables(G, groupClass, groupLists),
             findingLists,
           };
           assertSameTail(view, c, chunk);
@@ -189,7 +188,7 @@ describe('matrix --json writer', () => {
               lists[g * G + h] = l;
             }
           }
-          const t = GroupRows.fromTables(G, cls, lists);
+          const t = groupRowsFromTables(G, cls, lists);
           const rc = new Int8Array(G).fill(99);
           const rl = new Int32Array(G).fill(99);
           for (let g = 0; g < G; g++) {

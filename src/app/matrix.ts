@@ -365,23 +365,6 @@ export class GroupRows {
     this.#lists = new Int32Array(room);
   }
 
-  /** Tables of G×G cells, row-major (tests). */
-  static fromTables(groups: number, cls: Int8Array, lists: Int16Array | Int32Array): GroupRows {
-    const t = new GroupRows(groups);
-    for (let g = 0; g < groups; g++)
-      t.push(
-        cls.subarray(g * groups, (g + 1) * groups),
-        Int32Array.from(lists.subarray(g * groups, (g + 1) * groups)),
-      );
-    return t;
-  }
-
-  /** Append the next row (G cells of each). */
-  push(cls: Int8Array, lists: Int32Array): void {
-    for (let h = 0; h < this.groups; h++) this.extend(h + 1, cls[h]!, lists[h]!);
-    this.endRow();
-  }
-
   /** The row being built: its cells from where it stopped up to `end` (exclusive) have class
    * `cls` and list `list` (one run with the cells before when they have the same). */
   extend(end: number, cls: number, list: number): void {

@@ -357,6 +357,12 @@ class FastMatrix implements PairMatrix {
     return got;
   }
 
+  /** Map type of a pair below a common device under host bridge hA with ACS redirect on its path:
+   * where redirected TLPs go (the host bridge's own route; early semantics: refused). */
+  #redirected(hA: number): number {
+    return this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!;
+  }
+
   /** Tree-order row p into mt and d: the plain row, then the provider's subtree level by level. */
   #treeRow(p: number, mt: Int8Array, d: Int8Array | Int16Array | null): void {
     const aNode = this.#nodeAt[p]!;
@@ -371,7 +377,7 @@ class FastMatrix implements PairMatrix {
     const plain = this.#plainRow(hA, len[aNode]!);
     mt.set(plain.m);
     d?.set(plain.d);
-    const redirected = this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!;
+    const redirected = this.#redirected(hA);
     const chain = this.#chains[aNode]!; // root-bus device … a
     let redA = 0;
     let unkA = 0;
@@ -387,10 +393,12 @@ class FastMatrix implements PairMatrix {
       const uBase = unkA - this.#unk[c]!;
       const cLo = lo[c]!;
       const cHi = hi[c]!;
-      // The clients whose common device with a is c: c's subtree without the level below.
+      // The clients whose common device with a is c: c's subtree without the level below it
+      // (a's own device first: its whole subtree), as two ranges.
       for (let pass = 0; pass < 2; pass++) {
-        const from = prevLo < 0 ? (pass === 0 ? cLo : cHi) : pass === 0 ? cLo : prevHi;
-        const to = prevLo < 0 ? cHi : pass === 0 ? prevLo : cHi;
+        const below = prevLo >= 0;
+        const from = pass === 0 ? cLo : below ? prevHi : cHi;
+        const to = pass === 0 && below ? prevLo : cHi;
         if (d === null)
           for (let b = from; b < to; b++)
             mt[b] = cellCode(rBase + redAt[b]!, uBase + unkAt[b]!, redirected);
@@ -419,11 +427,10 @@ class FastMatrix implements PairMatrix {
       unkA += own[c] === 2 ? 1 : 0;
       if (q < this.#lo[c]! || q >= this.#hi[c]!) continue;
       // c is the first device up a's chain above q: their common upstream device.
-      const hA = this.#hbAt[p]!;
       const code = cellCode(
         redA - this.#red[c]! + this.#redAt[q]!,
         unkA - this.#unk[c]! + this.#unkAt[q]!,
-        this.#early ? MT_NOT_SUPPORTED : this.#route[hA * this.#H + hA]!,
+        this.#redirected(this.#hbAt[p]!),
       );
       return distance ? cellDistanceOf(code, j - this.#len[c]! + this.#lenAt[q]!) : code;
     }

@@ -610,11 +610,26 @@ export function* matrixJsonChunks(
   };
   // Where rows i - 1 and i can differ, when the matrix can tell (else the whole row is compared).
   const span = new Int32Array(2);
-  const spanOf = (i: number): void => {
+  /**
+   * Row i (filled in slot i & 1 of `diff`'s table) written as a copy of the row before with the
+   * cells where they differ spelled again (`cell`, at most `width` bytes each); false (nothing
+   * written) when there is no row before or too many cells differ.
+   */
+  const copiedFromBefore = (
+    i: number,
+    rc: RowCopy,
+    diff: RowDiff,
+    width: number,
+    cell: (k: number, buf: Uint8Array, at: number) => number,
+  ): boolean => {
+    if (rc.buf === null) return false;
     if (c.cells.differBetween?.(i, i - 1, span) !== true) {
       span[0] = 0;
       span[1] = n;
     }
+    if (!diff.cells(i & 1, (i - 1) & 1, rc, span[0], span[1])) return false;
+    rc.copy(out, width, cell);
+    return true;
   };
   const mtRows = digitRows();
   const mtDiff = new RowDiff(mt, n);
@@ -625,11 +640,7 @@ export function* matrixJsonChunks(
   };
   yield* rows('mapType', (i) => {
     mtAt = fill(i, false);
-    if (mtRows.buf !== null) spanOf(i);
-    if (mtRows.buf !== null && mtDiff.cells(i & 1, (i - 1) & 1, mtRows, span[0], span[1])) {
-      mtRows.copy(out, 1, mtCell);
-      return;
-    }
+    if (copiedFromBefore(i, mtRows, mtDiff, 1, mtCell)) return;
     const buf = out.room(n + 2);
     const start = out.at;
     let at = start;
@@ -719,11 +730,7 @@ export function* matrixJsonChunks(
   };
   yield* rows('distance', (i) => {
     dAt = fill(i, true);
-    if (dRows.buf !== null) spanOf(i);
-    if (dRows.buf !== null && dDiff.cells(i & 1, (i - 1) & 1, dRows, span[0], span[1])) {
-      dRows.copy(out, 7, dCell);
-      return;
-    }
+    if (copiedFromBefore(i, dRows, dDiff, 7, dCell)) return;
     // At most 6 characters per value ("-32768") plus a comma, and the brackets.
     const buf = out.room(n * 7 + 2);
     const start = out.at;
