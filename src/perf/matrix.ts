@@ -507,28 +507,7 @@ class Cells {
       refuses,
       this.op === 'read',
     );
-    // pairs whose two directions take different routes: the map types differ, neither driver
-    // refuses, and the kernel refuses one direction or only one turns at the common switch
-    const { mapTypes: P, pos } = pairs;
-    const inv = new Int32Array(n);
-    for (let i = 0; i < n; i++) inv[pos[i]!] = i;
-    const NS = MT_NOT_SUPPORTED;
-    const BUS = MT_BUS_ADDR;
-    const B = 64;
-    const mixed: number[] = [];
-    for (let p0 = 0; p0 < n; p0 += B)
-      for (let q0 = p0; q0 < n; q0 += B)
-        for (let p = p0; p < Math.min(n, p0 + B); p++)
-          for (let q = Math.max(q0, p + 1); q < Math.min(n, q0 + B); q++) {
-            const a = P[p * n + q]!;
-            const b = P[q * n + p]!;
-            if (a === b) continue;
-            const s = inv[p]!;
-            const d = inv[q]!;
-            if (refuses[s] === 1 || refuses[d] === 1) continue;
-            if (a === NS || b === NS || ((a === BUS) !== (b === BUS) && m.common(s, d)))
-              mixed.push(s, d);
-          }
+    const mixed = mixedPairs(pairs, refuses, (s, d) => m.common(s, d));
     for (let k = 0; k < mixed.length; k += 2) {
       const [s, d] = [mixed[k]!, mixed[k + 1]!];
       this.mixed(m, s, d, ranged);
@@ -548,6 +527,41 @@ class Cells {
     m.mixedLo.set(k, Math.fround(r[0]!.rate.lo + r[1]!.rate.lo));
     if (ranged) m.mixedHi.set(k, Math.fround(r[0]!.rate.hi + r[1]!.rate.hi));
   }
+}
+
+/**
+ * The pairs (s, d), s < d in tree order, whose two directions take different routes: the map types
+ * differ, neither driver refuses (`refuses[i]` 1), and the kernel refuses one direction or only one
+ * turns at the common switch (`common`). Flat [s, d, s, d, …] in the caller's order. A symmetric
+ * matrix (the fast one) has none, and is not read at all; else every pair is read from its tables.
+ */
+export function mixedPairs(
+  pairs: PairMatrix,
+  refuses: Uint8Array,
+  common: (s: number, d: number) => boolean,
+): number[] {
+  const mixed: number[] = [];
+  if (pairs.symmetric === true) return mixed;
+  const { mapTypes: P, pos, n } = pairs;
+  const inv = new Int32Array(n);
+  for (let i = 0; i < n; i++) inv[pos[i]!] = i;
+  const NS = MT_NOT_SUPPORTED;
+  const BUS = MT_BUS_ADDR;
+  const B = 64;
+  for (let p0 = 0; p0 < n; p0 += B)
+    for (let q0 = p0; q0 < n; q0 += B)
+      for (let p = p0; p < Math.min(n, p0 + B); p++)
+        for (let q = Math.max(q0, p + 1); q < Math.min(n, q0 + B); q++) {
+          const a = P[p * n + q]!;
+          const b = P[q * n + p]!;
+          if (a === b) continue;
+          const s = inv[p]!;
+          const d = inv[q]!;
+          if (refuses[s] === 1 || refuses[d] === 1) continue;
+          if (a === NS || b === NS || ((a === BUS) !== (b === BUS) && common(s, d)))
+            mixed.push(s, d);
+        }
+  return mixed;
 }
 
 /** Index of the group pair gi ≤ gj in the upper triangle (with the diagonal) of G groups. */
