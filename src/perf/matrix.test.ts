@@ -301,3 +301,48 @@ describe('mixed pairs (the two directions take different routes)', () => {
     );
   });
 });
+
+test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows and parts', () => {
+  const kinds = ['uniP2p', 'uniBounce', 'bidiP2p', 'bidiBounce', 'latP2p', 'latBounce'] as const;
+  let rows = 0;
+  let ranged = 0;
+  let ranges = 0;
+  const r = rng(7);
+  for (let seed = 1; seed <= 24; seed++) {
+    const fabric =
+      seed % 3 === 0 ? groupingFabric(seed).fabric : randomFabric(seed, { maxHostBridges: 4 });
+    const op = seed % 2 === 0 ? 'read' : 'write';
+    for (const ruleSet of seed % 4 === 1 ? ['linux-5.2', 'linux-4.20'] : [undefined]) {
+      const model = new PerfModel(fabric, { op, ...(ruleSet ? { ruleSet } : {}) });
+      const devs = matrixDevices(fabric, { all: true });
+      const m = bandwidthMatrices(model, devs);
+      const n = m.n;
+      if (m.ranged) ranged++;
+      const out32 = new Float32Array(n);
+      const out64 = new Float64Array(n);
+      for (const kind of kinds)
+        for (const end of ['lo', 'hi'] as const)
+          for (let i = 0; i < n; i++) {
+            out32.fill(-1);
+            m.row(kind, i, end, out32);
+            const from = Math.floor(r() * n);
+            const to = from + Math.floor(r() * (n - from + 1));
+            out64.fill(-1);
+            m.row(kind, i, end, out64, from, to);
+            for (let j = 0; j < n; j++) {
+              const want = m.cell(kind, i, j, end);
+              const at = `${fabric.machine.name} ${op} ${kind} ${end} (${i}, ${j})`;
+              assert.ok(Object.is(out32[j], want), `${at}: row ${out32[j]} vs cell ${want}`);
+              const part = j >= from && j < to ? want : -1;
+              assert.ok(Object.is(out64[j], part), `${at} in [${from}, ${to}): ${out64[j]}`);
+            }
+            rows++;
+            if (to - from < n) ranges++;
+          }
+    }
+  }
+  assert.ok(
+    rows > 5000 && ranged > 2 && ranges > 2000,
+    `${rows} rows, ${ranged} ranged, ${ranges} parts`,
+  );
+});

@@ -49,6 +49,20 @@ export interface BandwidthMatrices {
   /** The group of device i. */
   groupOf(i: number): number;
   cell(kind: MatrixKind, i: number, j: number, end?: MatrixEnd): number;
+  /**
+   * Cells (i, from) … (i, to - 1) of one matrix into out[from…to) (default: the whole row; the
+   * diagonal NaN): what `cell` answers, without a call per cell. A whole row reads the kernel's map
+   * types as a row of the pair matrix (its n × n table is never filled when the matrix is
+   * symmetric); a part of a row reads them from the table.
+   */
+  row(
+    kind: MatrixKind,
+    i: number,
+    end: MatrixEnd,
+    out: Float32Array | Float64Array,
+    from?: number,
+    to?: number,
+  ): void;
 }
 
 const INF = Number.POSITIVE_INFINITY;
@@ -525,6 +539,9 @@ class Cells {
     ]);
     const k = s * this.n + d;
     m.mixedLo.set(k, Math.fround(r[0]!.rate.lo + r[1]!.rate.lo));
+    const cols = m.mixedRows.get(s);
+    if (cols === undefined) m.mixedRows.set(s, [d]);
+    else cols.push(d);
     if (ranged) m.mixedHi.set(k, Math.fround(r[0]!.rate.hi + r[1]!.rate.hi));
   }
 }
@@ -579,15 +596,17 @@ class GroupedMatrices implements BandwidthMatrices {
   readonly n: number;
   readonly mixedLo = new Map<number, number>();
   readonly mixedHi: Map<number, number>;
+  /** The mixed pairs' columns per row. */
+  readonly mixedRows = new Map<number, number[]>();
   constructor(
     readonly devices: readonly PciFunction[],
     readonly pairs: PairMatrix,
     readonly ranged: boolean,
-    private readonly group: Int32Array,
+    readonly group: Int32Array,
     readonly groups: number,
     private readonly lo: Float32Array,
     private readonly hi: Float32Array,
-    private readonly refuses: Uint8Array,
+    readonly refuses: Uint8Array,
     private readonly reads: boolean,
   ) {
     this.n = devices.length;
@@ -615,34 +634,129 @@ class GroupedMatrices implements BandwidthMatrices {
 
   cell(kind: MatrixKind, i: number, j: number, end: MatrixEnd = 'lo'): number {
     if (i === j) return Number.NaN;
-    const a = this.at(i, j);
-    const swap = a < 0;
-    const o = swap ? -a - 1 : a;
-    const lat = kind === 'latP2p' || kind === 'latBounce';
-    const v = end === 'hi' && !lat ? this.hi : this.lo;
-    const b1 = v[o + (swap ? B2 : B1)]!;
-    if (kind === 'uniBounce') return b1;
-    if (kind === 'bidiBounce') return v[o + BIDI_B]!;
-    const lb1 = v[o + (swap ? LB2 : LB1)]!;
-    if (kind === 'latBounce') return lb1;
     if (kind === 'bidiP2p') {
       const mixed = (end === 'hi' ? this.mixedHi : this.mixedLo).get(i * this.n + j);
       if (mixed !== undefined) return mixed;
     }
+    const a = this.at(i, j);
     // a driver that refuses P2P leaves only the bounce, whatever the kernel says
-    const mt1 =
+    const route =
       this.refuses[i] === 1 || this.refuses[j] === 1
-        ? MT_NOT_SUPPORTED
-        : flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write');
-    if (mt1 === MT_NOT_SUPPORTED)
-      return kind === 'uniP2p' ? b1 : kind === 'bidiP2p' ? v[o + BIDI_B]! : lb1;
-    const sw = mt1 === MT_BUS_ADDR && v[o + COMMON] === 1;
+        ? ROUTE_REFUSED
+        : ROUTE_OF[flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write')]!;
+    return this.value(kind, this.table(kind, end), a < 0 ? -a - 1 : a, a < 0, route);
+  }
+
+  /** The table a kind reads at an end (latency: one value for both ends). */
+  private table(kind: MatrixKind, end: MatrixEnd): Float32Array {
+    return end === 'hi' && kind !== 'latP2p' && kind !== 'latBounce' ? this.hi : this.lo;
+  }
+
+  /**
+   * A cell's value from its group pair's figures at `o` in `v` (`swap`: stored as (j, i)) and the
+   * route class of the direction i → j (ROUTE_*).
+   */
+  private value(
+    kind: MatrixKind,
+    v: Float32Array,
+    o: number,
+    swap: boolean,
+    route: number,
+  ): number {
+    if (kind === 'uniBounce') return v[o + (swap ? B2 : B1)]!;
+    if (kind === 'bidiBounce') return v[o + BIDI_B]!;
+    if (kind === 'latBounce') return v[o + (swap ? LB2 : LB1)]!;
+    if (route === ROUTE_REFUSED)
+      return kind === 'uniP2p'
+        ? v[o + (swap ? B2 : B1)]!
+        : kind === 'bidiP2p'
+          ? v[o + BIDI_B]!
+          : v[o + (swap ? LB2 : LB1)]!;
+    const sw = route === ROUTE_BUS && v[o + COMMON] === 1;
     if (kind === 'uniP2p')
       return v[o + (sw ? (swap ? SW_UNI2 : SW_UNI) : swap ? TH_UNI2 : TH_UNI)]!;
     if (kind === 'bidiP2p') return v[o + (sw ? SW_BIDI : TH_BIDI)]!;
     return v[o + (sw ? TURN : TH_LAT)]!;
   }
+
+  row(
+    kind: MatrixKind,
+    i: number,
+    end: MatrixEnd,
+    out: Float32Array | Float64Array,
+    from = 0,
+    to: number = this.n,
+  ): void {
+    const { n, group, refuses } = this;
+    const v = this.table(kind, end);
+    const G = this.groups;
+    const gi = group[i]!;
+    const p2p = kind === 'uniP2p' || kind === 'bidiP2p' || kind === 'latP2p';
+    const mt = p2p ? this.flowRow(i, from, to) : null;
+    const refI = refuses[i] === 1;
+    if (to - from >= G) {
+      // each group's value per route class once, then one look-up per cell
+      if (this.#byGroup.length < 3 * G) this.#byGroup = new Float64Array(3 * G);
+      const byGroup = this.#byGroup;
+      for (let g = 0; g < G; g++) {
+        const swap = gi > g;
+        const o = (swap ? triIndex(g, gi, G) : triIndex(gi, g, G)) * PV_FIELDS;
+        byGroup[3 * g] = this.value(kind, v, o, swap, ROUTE_REFUSED);
+        if (p2p) {
+          byGroup[3 * g + ROUTE_BUS] = this.value(kind, v, o, swap, ROUTE_BUS);
+          byGroup[3 * g + ROUTE_OTHER] = this.value(kind, v, o, swap, ROUTE_OTHER);
+        }
+      }
+      if (mt === null) for (let j = from; j < to; j++) out[j] = byGroup[3 * group[j]!]!;
+      else
+        for (let j = from; j < to; j++)
+          out[j] =
+            byGroup[
+              3 * group[j]! + (refI || refuses[j] === 1 ? ROUTE_REFUSED : ROUTE_OF[mt[j]!]!)
+            ]!;
+    } else
+      for (let j = from; j < to; j++) {
+        const a = this.at(i, j);
+        const route = mt === null || refI || refuses[j] === 1 ? ROUTE_REFUSED : ROUTE_OF[mt[j]!]!;
+        out[j] = this.value(kind, v, a < 0 ? -a - 1 : a, a < 0, route);
+      }
+    if (i >= from && i < to) out[i] = Number.NaN;
+    if (kind === 'bidiP2p') {
+      const mixed = end === 'hi' ? this.mixedHi : this.mixedLo;
+      for (const j of this.mixedRows.get(i) ?? [])
+        if (j >= from && j < to) out[j] = mixed.get(i * n + j)!;
+    }
+  }
+
+  /** Scratch: the map type of each flow i → j of a row (`flowRow`); figures per group (`row`). */
+  #flow: Int8Array | null = null;
+  #byGroup = new Float64Array(0);
+
+  /** The kernel's map type of each flow i → j, j in [from, to) (cell = provider, client). */
+  private flowRow(i: number, from: number, to: number): Int8Array {
+    const { n, pairs } = this;
+    if (this.#flow === null) this.#flow = new Int8Array(n);
+    const out = this.#flow;
+    // a read takes from i's BAR (row i); a write lands in j's (column i: row i when symmetric)
+    if (from === 0 && to === n && (this.reads || pairs.symmetric === true)) {
+      pairs.row(i, out, null);
+      return out;
+    }
+    const P = pairs.mapTypes;
+    const pos = pairs.pos;
+    const pi = pos[i]!;
+    if (this.reads) for (let j = from; j < to; j++) out[j] = P[pi * n + pos[j]!]!;
+    else for (let j = from; j < to; j++) out[j] = P[pos[j]! * n + pi]!;
+    return out;
+  }
 }
+
+/** Route classes of one direction: refused (the bounce), BUS_ADDR, through the root complex. */
+const ROUTE_REFUSED = 0;
+const ROUTE_BUS = 1;
+const ROUTE_OTHER = 2;
+/** By map type code: NOT_SUPPORTED, BUS_ADDR, THRU_HOST_BRIDGE, uncertain (the root complex). */
+const ROUTE_OF = Int8Array.from([ROUTE_REFUSED, ROUTE_BUS, ROUTE_OTHER, ROUTE_OTHER]);
 
 /**
  * Devices whose chains agree everywhere but at the device itself (functions of one device, VFs of
