@@ -19,9 +19,12 @@ import {
   deviceLabel,
   matricesJsonChunks,
   matricesPieces,
+  matricesSvg,
+  matricesSvgPieces,
   noteText,
   renderBandwidth,
   renderBandwidthPieces,
+  SVG_CELLS_UP_TO,
 } from './bandwidth.js';
 import { columnGroups } from './format.js';
 
@@ -195,5 +198,93 @@ test('a pair and concurrent flows: one piece, and the JSON as JSON.stringify(…
       [...bandwidthJsonChunks(rec)].join(''),
       stringifyJson(bandwidthJson(rec), undefined, 2),
     );
+  }
+});
+
+/** The heatmap as it was drawn before runs: one rect per off-diagonal cell. */
+function oracleSvg(m: BandwidthMatrices): string {
+  const { n } = m;
+  const cell = Math.max(8, Math.min(40, Math.floor(640 / Math.max(1, n))));
+  const pad = 120;
+  const size = pad + n * cell + 20;
+  const at = (i: number, j: number) => m.cell('uniP2p', i, j);
+  let max = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      if (i !== j && Number.isFinite(at(i, j))) max = Math.max(max, at(i, j));
+  const color = (v: number) => {
+    const t = max > 0 ? v / max : 0;
+    return `hsl(${Math.round(t * 220)},70%,${Math.round(40 + 20 * (1 - t))}%)`;
+  };
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" font-family="sans-serif" font-size="${Math.min(11, cell - 2)}">`,
+    `<text x="4" y="16" font-size="13">Unidirectional P2P=Enabled bandwidth (GB/s), max ${r2(max)}</text>`,
+  ];
+  m.devices.forEach((d, i) => {
+    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(deviceLabel(d))}</text>`);
+    parts.push(
+      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(deviceLabel(d))}</text>`,
+    );
+  });
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const v = at(i, j);
+      parts.push(
+        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(deviceLabel(m.devices[i]!))} → ${esc(deviceLabel(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
+      );
+    }
+  parts.push('</svg>\n');
+  return parts.join('\n');
+}
+
+test('the heatmap: every cell its own rect up to SVG_CELLS_UP_TO devices, byte for byte', () => {
+  let compared = 0;
+  for (const [name, rec] of matrixRecords()) {
+    if (rec.matrices.n > SVG_CELLS_UP_TO) continue;
+    const want = oracleSvg(rec.matrices);
+    assert.equal(matricesSvg(rec.matrices), want, name);
+    assert.equal([...matricesSvgPieces(rec.matrices, 300)].join(''), want, `${name} in pieces`);
+    compared++;
+  }
+  assert.ok(compared > 20);
+});
+
+test('the heatmap of a big machine: runs of equal cells, covering each off-diagonal cell once', () => {
+  for (const fabric of [benchFabric(2, 2), benchFabric(1, 8)]) {
+    const rec = buildBandwidth(fabric, { all: true });
+    assert.equal(rec.kind, 'matrices');
+    if (rec.kind !== 'matrices') return;
+    const m = rec.matrices;
+    const n = m.n;
+    if (n <= SVG_CELLS_UP_TO) continue;
+    const svg = [...matricesSvgPieces(m, 1000)].join('');
+    const cell = 8;
+    const seen = new Uint8Array(n * n);
+    let rects = 0;
+    for (const r of svg.matchAll(
+      /<rect x="(\d+)" y="(\d+)" width="(\d+)" height="7" fill="[^"]+"><title>([^<]*): ([^ ]+) GB\/s<\/title><\/rect>/g,
+    )) {
+      const j0 = (Number(r[1]) - 120) / cell;
+      const i = (Number(r[2]) - 150) / cell;
+      const k = (Number(r[3]) + 1) / cell;
+      rects++;
+      for (let j = j0; j < j0 + k; j++) {
+        assert.notEqual(i, j, 'the diagonal is never drawn');
+        assert.equal(seen[i * n + j], 0, `cell (${i}, ${j}) drawn once`);
+        seen[i * n + j] = 1;
+        assert.equal(r[5], String(r2(m.cell('uniP2p', i, j))), `(${i}, ${j}) value`);
+      }
+      const labels =
+        k === 1
+          ? deviceLabel(m.devices[j0]!)
+          : `${deviceLabel(m.devices[j0]!)} … ${deviceLabel(m.devices[j0 + k - 1]!)} (${k} devices)`;
+      assert.equal(r[4], `${deviceLabel(m.devices[i]!)} → ${labels}`);
+    }
+    let drawn = 0;
+    for (const x of seen) drawn += x;
+    assert.equal(drawn, n * n - n, 'every off-diagonal cell');
+    assert.ok(rects < (n * n) / 2, `${rects} rects for ${n * n - n} cells`);
   }
 });

@@ -517,44 +517,85 @@ export function* matricesJsonChunks(
   yield out.take();
 }
 
-/** A heatmap of the unidirectional P2P=Enabled matrix (low end of the ranges). */
+/** Devices up to which the heatmap draws every cell as its own rect (≤ 6,320 rects). */
+export const SVG_CELLS_UP_TO = 80;
+
+/** A heatmap of the unidirectional P2P=Enabled matrix (`matricesSvgPieces` joined). */
 export function matricesSvg(m: BandwidthMatrices): string {
+  return [...matricesSvgPieces(m)].join('');
+}
+
+/**
+ * A heatmap of the unidirectional P2P=Enabled matrix (low end of the ranges), in pieces of about
+ * `pieceChars` characters. Up to SVG_CELLS_UP_TO devices every cell is a `<rect>` of its own;
+ * beyond (the cells at their 8-pixel floor) each run of equal cells along a row is one `<rect>`
+ * (a run of one is the cell's own rect, titled with its pair; a longer one names its first and
+ * last column): 4,096 devices would otherwise be 16.8 M elements.
+ */
+export function* matricesSvgPieces(
+  m: BandwidthMatrices,
+  pieceChars: number = PIECE_CHARS,
+): Generator<string, void, undefined> {
   const { n } = m;
   const cell = Math.max(8, Math.min(40, Math.floor(640 / Math.max(1, n))));
   const pad = 120;
   const size = pad + n * cell + 20;
-  const at = (i: number, j: number) => m.cell('uniP2p', i, j);
+  const row = new Float64Array(n);
+  const merge = n > SVG_CELLS_UP_TO;
   let max = 0;
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    m.row('uniP2p', i, 'lo', row);
     for (let j = 0; j < n; j++)
-      if (i !== j && Number.isFinite(at(i, j))) max = Math.max(max, at(i, j));
+      if (i !== j && Number.isFinite(row[j]!)) max = Math.max(max, row[j]!);
+  }
   const color = (v: number) => {
     const t = max > 0 ? v / max : 0;
     const h = Math.round(t * 220); // 0 red (slow) → 220 blue (fast)
     return `hsl(${h},70%,${Math.round(40 + 20 * (1 - t))}%)`;
   };
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const parts = [
+  const labels = m.devices.map((d) => esc(deviceLabel(d)));
+  const out = new Pieces(pieceChars);
+  out.line(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" font-family="sans-serif" font-size="${Math.min(11, cell - 2)}">`,
+  );
+  out.line(
     `<text x="4" y="16" font-size="13">Unidirectional P2P=Enabled bandwidth (GB/s), max ${r2(max)}</text>`,
-  ];
-  m.devices.forEach((d, i) => {
-    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(deviceLabel(d))}</text>`);
-    parts.push(
-      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(deviceLabel(d))}</text>`,
-    );
-  });
+  );
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      const v = at(i, j);
-      parts.push(
-        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(deviceLabel(m.devices[i]!))} → ${esc(deviceLabel(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
-      );
-    }
+    out.line(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${labels[i]}</text>`);
+    out.line(
+      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${labels[i]}</text>`,
+    );
+    if (out.full) yield out.take();
   }
-  parts.push('</svg>\n');
-  return parts.join('\n');
+  const fills = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    m.row('uniP2p', i, 'lo', row);
+    const y = 30 + pad + i * cell;
+    for (let j = 0; j < n; ) {
+      if (j === i) {
+        j++;
+        continue;
+      }
+      const v = row[j]!;
+      let k = j + 1;
+      if (merge) while (k < n && k !== i && Object.is(row[k], v)) k++;
+      let fill = fills.get(v);
+      if (fill === undefined) {
+        fill = color(v);
+        fills.set(v, fill);
+      }
+      const to = k - j === 1 ? labels[j] : `${labels[j]} … ${labels[k - 1]} (${k - j} devices)`;
+      out.line(
+        `<rect x="${pad + j * cell}" y="${y}" width="${(k - j) * cell - 1}" height="${cell - 1}" fill="${fill}"><title>${labels[i]} → ${to}: ${r2(v)} GB/s</title></rect>`,
+      );
+      j = k;
+    }
+    if (out.full) yield out.take();
+  }
+  out.line('</svg>');
+  yield out.take();
 }
 
 /** Any bandwidth record as text (`renderBandwidthPieces` joined). */
