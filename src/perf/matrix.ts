@@ -654,7 +654,7 @@ class GroupedMatrices implements BandwidthMatrices {
 
   /**
    * A cell's value from its group pair's figures at `o` in `v` (`swap`: stored as (j, i)) and the
-   * route class of the direction i → j (ROUTE_*).
+   * route class of the direction i → j (ROUTE_*): the slot FIELDS names.
    */
   private value(
     kind: MatrixKind,
@@ -663,20 +663,7 @@ class GroupedMatrices implements BandwidthMatrices {
     swap: boolean,
     route: number,
   ): number {
-    if (kind === 'uniBounce') return v[o + (swap ? B2 : B1)]!;
-    if (kind === 'bidiBounce') return v[o + BIDI_B]!;
-    if (kind === 'latBounce') return v[o + (swap ? LB2 : LB1)]!;
-    if (route === ROUTE_REFUSED)
-      return kind === 'uniP2p'
-        ? v[o + (swap ? B2 : B1)]!
-        : kind === 'bidiP2p'
-          ? v[o + BIDI_B]!
-          : v[o + (swap ? LB2 : LB1)]!;
-    const sw = route === ROUTE_BUS && v[o + COMMON] === 1;
-    if (kind === 'uniP2p')
-      return v[o + (sw ? (swap ? SW_UNI2 : SW_UNI) : swap ? TH_UNI2 : TH_UNI)]!;
-    if (kind === 'bidiP2p') return v[o + (sw ? SW_BIDI : TH_BIDI)]!;
-    return v[o + (sw ? TURN : TH_LAT)]!;
+    return v[o + FIELDS[kind][(swap ? 6 : 0) + route * 2 + (v[o + COMMON] === 1 ? 1 : 0)]!]!;
   }
 
   row(
@@ -696,16 +683,22 @@ class GroupedMatrices implements BandwidthMatrices {
     const refI = refuses[i] === 1;
     if (to - from >= G) {
       // each group's value per route class once, then one look-up per cell
-      if (this.#byGroup.length < 3 * G) this.#byGroup = new Float64Array(3 * G);
-      const byGroup = this.#byGroup;
-      for (let g = 0; g < G; g++) {
-        const swap = gi > g;
-        const o = (swap ? triIndex(g, gi, G) : triIndex(gi, g, G)) * PV_FIELDS;
-        byGroup[3 * g] = this.value(kind, v, o, swap, ROUTE_REFUSED);
-        if (p2p) {
-          byGroup[3 * g + ROUTE_BUS] = this.value(kind, v, o, swap, ROUTE_BUS);
-          byGroup[3 * g + ROUTE_OTHER] = this.value(kind, v, o, swap, ROUTE_OTHER);
+      // (rows of one group share them: the last group's are kept, per end)
+      const slot = end === 'hi' ? 1 : 0;
+      if (this.#byGroup[slot]!.length < 3 * G) this.#byGroup[slot] = new Float64Array(3 * G);
+      const byGroup = this.#byGroup[slot]!;
+      const key = `${kind} ${gi}`;
+      if (this.#byGroupKey[slot] !== key) {
+        for (let g = 0; g < G; g++) {
+          const swap = gi > g;
+          const o = (swap ? triIndex(g, gi, G) : triIndex(gi, g, G)) * PV_FIELDS;
+          byGroup[3 * g] = this.value(kind, v, o, swap, ROUTE_REFUSED);
+          if (p2p) {
+            byGroup[3 * g + ROUTE_BUS] = this.value(kind, v, o, swap, ROUTE_BUS);
+            byGroup[3 * g + ROUTE_OTHER] = this.value(kind, v, o, swap, ROUTE_OTHER);
+          }
         }
+        this.#byGroupKey[slot] = key;
       }
       if (mt === null) for (let j = from; j < to; j++) out[j] = byGroup[3 * group[j]!]!;
       else
@@ -730,7 +723,9 @@ class GroupedMatrices implements BandwidthMatrices {
 
   /** Scratch: the map type of each flow i → j of a row (`flowRow`); figures per group (`row`). */
   #flow: Int8Array | null = null;
-  #byGroup = new Float64Array(0);
+  readonly #byGroup = [new Float64Array(0), new Float64Array(0)];
+  /** Kind and row group `#byGroup` holds, per end (lo, hi). */
+  readonly #byGroupKey = ['', ''];
 
   /** The kernel's map type of each flow i → j, j in [from, to) (cell = provider, client). */
   private flowRow(i: number, from: number, to: number): Int8Array {
@@ -757,6 +752,48 @@ const ROUTE_BUS = 1;
 const ROUTE_OTHER = 2;
 /** By map type code: NOT_SUPPORTED, BUS_ADDR, THRU_HOST_BRIDGE, uncertain (the root complex). */
 const ROUTE_OF = Int8Array.from([ROUTE_REFUSED, ROUTE_BUS, ROUTE_OTHER, ROUTE_OTHER]);
+
+/**
+ * The slot a cell reads, by kind, then [swap * 6 + route * 2 + common]: stored as (j, i) (swap),
+ * the route class of i → j, the two share a bridge below the root complex (common). A refused
+ * route is the bounce; BUS_ADDR turns at the common switch when there is one, else it goes
+ * through the root complex like every other route.
+ */
+const FIELDS: Readonly<Record<MatrixKind, Int8Array>> = (() => {
+  const table = (slot: (swap: boolean, route: number, common: boolean) => number) => {
+    const t = new Int8Array(12);
+    for (const swap of [false, true])
+      for (let route = 0; route < 3; route++)
+        for (const common of [false, true])
+          t[(swap ? 6 : 0) + route * 2 + (common ? 1 : 0)] = slot(swap, route, common);
+    return t;
+  };
+  const turns = (route: number, common: boolean) => route === ROUTE_BUS && common;
+  return {
+    uniBounce: table((swap) => (swap ? B2 : B1)),
+    bidiBounce: table(() => BIDI_B),
+    latBounce: table((swap) => (swap ? LB2 : LB1)),
+    uniP2p: table((swap, route, common) =>
+      route === ROUTE_REFUSED
+        ? swap
+          ? B2
+          : B1
+        : turns(route, common)
+          ? swap
+            ? SW_UNI2
+            : SW_UNI
+          : swap
+            ? TH_UNI2
+            : TH_UNI,
+    ),
+    bidiP2p: table((_swap, route, common) =>
+      route === ROUTE_REFUSED ? BIDI_B : turns(route, common) ? SW_BIDI : TH_BIDI,
+    ),
+    latP2p: table((swap, route, common) =>
+      route === ROUTE_REFUSED ? (swap ? LB2 : LB1) : turns(route, common) ? TURN : TH_LAT,
+    ),
+  };
+})();
 
 /**
  * Devices whose chains agree everywhere but at the device itself (functions of one device, VFs of
