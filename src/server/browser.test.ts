@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { x as extract } from 'tar';
-import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
+import { fabricToSpec, loadSpec } from '../ingest/spec/index.js';
 import { examplesDir } from '../node/examples.js';
 import { loadSource } from '../node/load.js';
 import { chooseRules } from '../p2pdma/kernel-release.js';
@@ -42,7 +42,7 @@ describe('web UI in Chromium', { skip }, () => {
     const assetsDir = await ensureWebBuilt();
     const { fabric } = await loadSource('example:default');
     server = await startServer({
-      machine: { label: 'example:default', spec: specToYaml(fabricToSpec(fabric)), warnings: [] },
+      machine: { label: 'example:default', spec: fabricToSpec(fabric), warnings: [] },
       assetsDir,
       port: 0,
     });
