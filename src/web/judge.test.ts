@@ -122,7 +122,7 @@ describe("the kernel slider follows the machine's kernel", () => {
     }).fabric;
 
   it('a mainline rule set sits on its own stop; a point release on its release; a newer name on the newest', () => {
-    ordered.forEach((r, i) => assert.equal(sliderStop(r, ordered), i));
+    for (const [i, r] of ordered.entries()) assert.equal(sliderStop(r, ordered), i);
     assert.equal(names[sliderStop(getRuleSet('linux-6.1.0'))], 'linux-6.1');
     assert.equal(names[sliderStop(getRuleSet('linux-6.8.12'))], 'linux-6.8');
     assert.equal(sliderStop(getRuleSet('linux-99.0')), ordered.length - 1);
