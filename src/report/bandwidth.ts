@@ -330,15 +330,6 @@ export interface BandwidthTextOptions {
   readonly width?: number | null;
 }
 
-/** The matrices as one string (`matricesPieces` joined). */
-export function renderMatrices(
-  model: PerfModel,
-  m: BandwidthMatrices,
-  opts: BandwidthTextOptions = {},
-): string {
-  return [...matricesPieces(model, m, opts)].join('');
-}
-
 /**
  * The matrices' text in pieces of about `pieceChars` characters, each ending with a line's '\n':
  * 4,096 devices (six matrices of 16.8 M cells, ~0.7 GB of text) are written without ever being
