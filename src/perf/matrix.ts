@@ -689,13 +689,16 @@ class GroupedMatrices implements BandwidthMatrices {
       const byGroup = this.#byGroup[slot]!;
       const key = `${kind} ${gi}`;
       if (this.#byGroupKey[slot] !== key) {
+        // `value` spelled out: FIELDS[kind] once, the pair (gi, g) at triIndex
+        const F = FIELDS[kind];
         for (let g = 0; g < G; g++) {
           const swap = gi > g;
           const o = (swap ? triIndex(g, gi, G) : triIndex(gi, g, G)) * PV_FIELDS;
-          byGroup[3 * g] = this.value(kind, v, o, swap, ROUTE_REFUSED);
+          const at = (swap ? 6 : 0) + (v[o + COMMON] === 1 ? 1 : 0);
+          byGroup[3 * g] = v[o + F[at + 2 * ROUTE_REFUSED]!]!;
           if (p2p) {
-            byGroup[3 * g + ROUTE_BUS] = this.value(kind, v, o, swap, ROUTE_BUS);
-            byGroup[3 * g + ROUTE_OTHER] = this.value(kind, v, o, swap, ROUTE_OTHER);
+            byGroup[3 * g + ROUTE_BUS] = v[o + F[at + 2 * ROUTE_BUS]!]!;
+            byGroup[3 * g + ROUTE_OTHER] = v[o + F[at + 2 * ROUTE_OTHER]!]!;
           }
         }
         this.#byGroupKey[slot] = key;
