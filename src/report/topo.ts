@@ -180,10 +180,10 @@ export function topoJson(fabric: Fabric): object {
 
 /**
  * The `topo --json` text, `JSON.stringify(topoJson(fabric), null, 2)` and a newline byte for byte,
- * in pieces of about `chunk` characters: one function's record at a time, so that a
- * 10,000-function document (13.5 MB) is never one string, nor its 10,000 records alive at once.
+ * in pieces of `batch` function records: a 10,000-function document (13.5 MB) is never one string,
+ * nor are its records all alive at once.
  */
-export function* topoJsonText(fabric: Fabric, chunk = 1 << 16): Generator<string, void, undefined> {
+export function* topoJsonText(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
   const head = stringifyJson(topoDoc(fabric, []), bigintReplacer, 2);
   const fns = fabric.functions;
   if (fns.length === 0) {
@@ -192,20 +192,19 @@ export function* topoJsonText(fabric: Fabric, chunk = 1 << 16): Generator<string
   }
   // `functions` is the document's last key: its `[]` opens the list of records.
   if (!head.endsWith(EMPTY_TAIL)) throw new Error('topo --json: functions is not the last key');
-  let out = `${head.slice(0, -EMPTY_TAIL.length)}[\n`;
-  for (let i = 0; i < fns.length; i++) {
-    // One level deeper (JSON text holds no raw newline but between its lines).
-    const rec = stringifyJson(functionJson(fabric, fns[i]!), bigintReplacer, 2);
-    out += `${i === 0 ? '' : ',\n'}    ${rec.replaceAll('\n', '\n    ')}`;
-    if (out.length >= chunk) {
-      yield out;
-      out = '';
-    }
+  for (let i = 0; i < fns.length; i += batch) {
+    const recs = fns.slice(i, i + batch).map((f) => functionJson(fabric, f));
+    // The records as deep as the document holds them: inside `{ "functions": [ … ] }`.
+    const text = stringifyJson({ functions: recs }, bigintReplacer, 2);
+    const body = text.slice(BATCH_HEAD.length, -BATCH_TAIL.length);
+    yield i === 0 ? `${head.slice(0, -EMPTY_TAIL.length)}[\n${body}` : `,\n${body}`;
   }
-  yield `${out}\n  ]\n}\n`;
+  yield `${BATCH_TAIL}\n`;
 }
 
 const EMPTY_TAIL = '[]\n}';
+const BATCH_HEAD = '{\n  "functions": [\n';
+const BATCH_TAIL = '\n  ]\n}';
 
 function topoDoc(fabric: Fabric, functions: readonly object[]): object {
   const m = fabric.machine;
