@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { Section } from '../../app/report.js';
-import { type CliIo, cliContext, printJson, printText } from '../io.js';
+import { type CliIo, cliContext, printText, writeChunks } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 /** `peerdma report` (what `npm start` runs): every section for one machine, default example. */
@@ -34,11 +34,11 @@ export function register(program: Command, io: CliIo): void {
       ]);
       const rec = await report(opts, cliContext(io, opts.json === true));
       if (opts.json) {
-        const [{ compactMatrix }, { firstSectionError, reportJson }] = await Promise.all([
-          import('../../app/matrix.js'),
-          import('../../report/report.js'),
-        ]);
-        printJson(io, reportJson(rec, rec.p2p.ok ? compactMatrix(rec.p2p.value.view) : null));
+        const { firstSectionError, reportJsonChunks } = await import('../../report/report.js');
+        // Section by section; the P2P section's byte chunks are filled again once written (as
+        // `matrix --json`): a 4,096-endpoint machine is never one document in memory.
+        const free: Uint8Array[] = [];
+        await writeChunks(io, reportJsonChunks(rec, { free }), (b) => free.push(b));
         const failed = firstSectionError(rec);
         if (failed !== undefined) throw failed;
         return;
