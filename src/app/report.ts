@@ -13,7 +13,7 @@ import {
   type CompactMatrix,
   compactMatrix,
   type P2pSummary,
-  p2pSummary,
+  summaryOfCompact,
 } from './matrix.js';
 
 export type Section<T> =
@@ -46,7 +46,9 @@ export function buildReport(fabric: Fabric): ReportRecord {
     fabric,
     p2p: section(() => {
       const view = buildMatrix(fabric, undefined, undefined, {});
-      return { ...p2pSummary(view), compact: compactMatrix(view) };
+      // One pass over the pairs: the summary is read off the compact matrix `--json` writes.
+      const compact = compactMatrix(view);
+      return { ...summaryOfCompact(view, compact), compact };
     }),
     demo: section(() => buildDemo(fabric)),
     mapCost: section(() => buildMapCost(fabric)),

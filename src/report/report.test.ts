@@ -11,11 +11,12 @@ import { PeerdmaError } from '../errors/index.js';
 import { LOCAL_HOST } from '../node/host.js';
 import { standard } from '../p2pdma/testing/build.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
-import { bandwidthJson } from './bandwidth.js';
-import { mapCostJson } from './map-cost.js';
-import { matrixJsonText } from './p2p-matrix.js';
-import { firstSectionError, reportJsonChunks, sectionError } from './report.js';
-import { topoJson } from './topo.js';
+import { bandwidthJson, renderBandwidth } from './bandwidth.js';
+import { renderDemoSection } from './demo.js';
+import { mapCostJson, renderMapCostSection } from './map-cost.js';
+import { matrixJsonText, renderP2pSection } from './p2p-matrix.js';
+import { firstSectionError, renderReportPieces, reportJsonChunks, sectionError } from './report.js';
+import { renderTopo, topoJson } from './topo.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
 
@@ -35,6 +36,30 @@ function oldReportJson(rec: ReportRecord): unknown {
     bandwidth: json(rec.bandwidth, bandwidthJson),
   };
   return JSON.parse(stringifyJson(doc, bigintReplacer, 2));
+}
+
+/** The oracle of the text: the report as it was printed before it was streamed, section by section
+ * as one string each, up to the first section that failed (then its error). */
+function oldReportText(rec: ReportRecord): { text: string; error: unknown } {
+  let text = '';
+  const print = (title: string, body: string) => {
+    const b = body.replace(/^== .* ==\n/, '');
+    text += `== ${title} ${'='.repeat(Math.max(3, 76 - title.length))}\n${b.endsWith('\n') ? b : `${b}\n`}\n`;
+  };
+  const value = <T>(s: Section<T>): T => {
+    if (!s.ok) throw s.error;
+    return s.value;
+  };
+  try {
+    print('Topology', renderTopo(rec.fabric));
+    print('P2P verdicts (kernel p2pdma rules)', renderP2pSection(value(rec.p2p)));
+    print('DMA-BUF: the founding scenario', renderDemoSection(value(rec.demo)));
+    print('DMA mapping cost', renderMapCostSection(value(rec.mapCost)));
+    print('Bandwidth and latency (PCIe model)', renderBandwidth(value(rec.bandwidth)));
+  } catch (error) {
+    return { text, error };
+  }
+  return { text, error: undefined };
 }
 
 /** The chunks joined as text (bytes decoded as UTF-8). */
@@ -96,6 +121,24 @@ describe('report --json, streamed', () => {
         JSON.parse(r.stdout),
       );
       assert.equal(r.code, firstSectionError(rec) === undefined ? 0 : 2);
+      // The text report: written in pieces of whole lines, the bytes of the one-string report.
+      const old = oldReportText(rec);
+      const text = await runCli(['report', '--from', from]);
+      assert.equal(text.stdout, old.text);
+      assert.equal(text.code, old.error === undefined ? 0 : 2);
+      let pieces = 0;
+      let got = '';
+      try {
+        for (const p of renderReportPieces(rec)) {
+          assert.ok(p.endsWith('\n'), 'a piece ends at a line end');
+          got += p;
+          pieces++;
+        }
+      } catch (error) {
+        assert.equal(error, old.error);
+      }
+      assert.equal(got, old.text);
+      assert.ok(pieces >= 3);
     });
   }
 

@@ -9,10 +9,11 @@
 import type { BandwidthRecord } from '../app/bandwidth.js';
 import type { ReportP2p, ReportRecord, Section } from '../app/report.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
-import { bandwidthJson } from './bandwidth.js';
-import { mapCostJson } from './map-cost.js';
-import { matrixJsonChunks } from './p2p-matrix.js';
-import { topoJson } from './topo.js';
+import { bandwidthJson, renderBandwidth } from './bandwidth.js';
+import { renderDemoSection } from './demo.js';
+import { mapCostJson, renderMapCostSection } from './map-cost.js';
+import { matrixJsonChunks, renderP2pSection } from './p2p-matrix.js';
+import { renderTopo, topoJson } from './topo.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -90,6 +91,57 @@ export function* reportJsonChunks(
   yield ',\n  "bandwidth": ';
   yield* section(rec.bandwidth, bandwidthSection);
   yield '\n}\n';
+}
+
+/**
+ * The bandwidth section as text (`bandwidth` without --width).
+ * LEAD: replace with renderBandwidthPieces after merging bw (`renderBandwidthPieces(rec, {})`).
+ */
+function bandwidthText(rec: BandwidthRecord): Iterable<string> {
+  return [renderBandwidth(rec)];
+}
+
+/** `== Title ====…` as wide as the report (76 columns and the title, at least three `=`). */
+function heading(title: string): string {
+  return `== ${title} ${'='.repeat(Math.max(3, 76 - title.length))}\n`;
+}
+
+/**
+ * One section of the text report: the heading, the section's own text without the heading its
+ * command prints (its first line, when that is `== … ==`), a line end if it lacks one, a blank line.
+ */
+function* textSection(title: string, pieces: Iterable<string>): Generator<string> {
+  yield heading(title);
+  let first = true;
+  let last = '';
+  for (const p of pieces) {
+    const body = first ? p.replace(/^== .* ==\n/, '') : p;
+    first = false;
+    if (body.length === 0) continue;
+    yield body;
+    last = body;
+  }
+  yield last.endsWith('\n') ? '\n' : '\n\n';
+}
+
+/** A section's value; a section that failed stops the report there (its error is thrown). */
+function value<T>(s: Section<T>): T {
+  if (!s.ok) throw s.error;
+  return s.value;
+}
+
+/**
+ * `peerdma report` as text in pieces of whole lines, section after section, each rendered only
+ * when the one before has been taken (a machine with thousands of endpoints is never one string).
+ * A section that failed for this machine ends the report: the generator throws its error after
+ * the sections before it.
+ */
+export function* renderReportPieces(rec: ReportRecord): Generator<string> {
+  yield* textSection('Topology', [renderTopo(rec.fabric)]);
+  yield* textSection('P2P verdicts (kernel p2pdma rules)', [renderP2pSection(value(rec.p2p))]);
+  yield* textSection('DMA-BUF: the founding scenario', [renderDemoSection(value(rec.demo))]);
+  yield* textSection('DMA mapping cost', [renderMapCostSection(value(rec.mapCost))]);
+  yield* textSection('Bandwidth and latency (PCIe model)', bandwidthText(value(rec.bandwidth)));
 }
 
 /** The first section that failed (the report stops its text there; --json exits 2 with it). */
