@@ -105,11 +105,12 @@ export function skippedRow(name: string, why: string): BenchRow {
  * CPU time (user + system, ms; 10 ms resolution) and peak RSS (MB) of one `node ...args` child,
  * from /usr/bin/time (check {@link timedNodeMissing} first). /usr/bin/time sits in between: a
  * process exec'd straight from a big bench would carry its RSS high-water mark over. Throws when
- * the child fails.
+ * the child fails (an exit status not in `okStatuses`).
  */
 export function timedNode(
   args: readonly string[],
   stdout: number | 'ignore' = 'ignore',
+  okStatuses: readonly number[] = [0],
 ): { ms: number; mb: number } {
   const r = spawnSync(TIME, ['-f', 'CHILD %U %S %M', process.execPath, ...args], {
     stdio: ['ignore', stdout, 'pipe'],
@@ -117,6 +118,7 @@ export function timedNode(
     maxBuffer: 16 * 1024 * 1024,
   });
   const m = /CHILD ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  if (r.status !== 0 || !m) throw new Error(`bench child failed: ${r.stderr}`);
+  if (r.status === null || !okStatuses.includes(r.status) || !m)
+    throw new Error(`bench child failed: ${r.stderr}`);
   return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
 }
