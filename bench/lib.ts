@@ -3,7 +3,7 @@
  * benchmark's heap does not pollute the next one's figure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
@@ -121,4 +121,30 @@ export function timedNode(
   if (r.status === null || !okStatuses.includes(r.status) || !m)
     throw new Error(`bench child failed: ${r.stderr}`);
   return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
+}
+
+/**
+ * Each command (`node ...args`, stdout to /dev/null) `runs` times, interleaved (one of each per
+ * round, so a change of load hits them alike): per command the median CPU time (ms) and the peak
+ * RSS (MB) over its runs, from {@link timedNode}. `ok`: exit statuses that count as success.
+ */
+export function interleavedNodes(
+  runs: number,
+  commands: readonly { readonly args: readonly string[]; readonly ok?: readonly number[] }[],
+): { ms: number; mb: number }[] {
+  const times = commands.map((): number[] => []);
+  const mbs = commands.map(() => 0);
+  const nul = openSync('/dev/null', 'w');
+  try {
+    for (let k = 0; k < runs; k++) {
+      commands.forEach((c, x) => {
+        const r = timedNode(c.args, nul, c.ok);
+        times[x]!.push(r.ms);
+        mbs[x] = Math.max(mbs[x]!, r.mb);
+      });
+    }
+  } finally {
+    closeSync(nul);
+  }
+  return commands.map((_, x) => ({ ms: median(times[x]!), mb: mbs[x]! }));
 }

@@ -32,7 +32,7 @@ import {
   CLI,
   cliMissing,
   cpuTimeMedian,
-  median,
+  interleavedNodes,
   skippedRow,
   timedNode,
   timedNodeMissing,
@@ -78,33 +78,20 @@ function wholeCommand(runs = 3): BenchRow {
     const parsed = JSON.parse(doc.toString('utf8')) as { p2p: { devices?: unknown[] } };
     const n = parsed.p2p.devices?.length ?? 0;
     const pairs = n * n;
-    const nul = openSync('/dev/null', 'w');
-    const base: number[] = [];
-    const p2p: number[] = [];
-    const cmd: number[] = [];
-    let mb = 0;
-    let p2pMb = 0;
-    try {
-      for (let k = 0; k < runs; k++) {
-        base.push(timedNode(['-e', '0'], 'ignore').ms);
-        const q = timedNode(p2pArgs, nul);
-        p2p.push(q.ms);
-        p2pMb = Math.max(p2pMb, q.mb);
-        const r = timedNode(args, nul, [0, 2]);
-        cmd.push(r.ms);
-        mb = Math.max(mb, r.mb);
-      }
-    } finally {
-      closeSync(nul);
-    }
-    const ms = median(cmd);
+    const [base, p2p, cmd] = interleavedNodes(runs, [
+      { args: ['-e', '0'] },
+      { args: p2pArgs },
+      { args, ok: [0, 2] },
+    ]);
+    const ms = cmd!.ms;
+    const mb = cmd!.mb;
     return {
       name,
       medianMs: ms,
       peakRssMb: mb,
       goal: 'completes; ≤ 1024 MB',
       met: mb <= 1024,
-      note: `${snap === BIG ? BIG : 'synthEntries(6656)'}; ${(doc.length / 1e6).toFixed(1)} MB, ${pairs > 0 ? (doc.length / pairs).toFixed(1) : '?'} B per P2P pair; matrix --json alone: ${median(p2p).toFixed(0)} ms CPU, ${p2pMb.toFixed(0)} MB; node -e 0: ${median(base).toFixed(0)} ms; ${runs} runs, load avg ${loadavg()[0]!.toFixed(1)}`,
+      note: `${snap === BIG ? BIG : 'synthEntries(6656)'}; ${(doc.length / 1e6).toFixed(1)} MB, ${pairs > 0 ? (doc.length / pairs).toFixed(1) : '?'} B per P2P pair; matrix --json alone: ${p2p!.ms.toFixed(0)} ms CPU, ${p2p!.mb.toFixed(0)} MB; node -e 0: ${base!.ms.toFixed(0)} ms; ${runs} runs, load avg ${loadavg()[0]!.toFixed(1)}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
