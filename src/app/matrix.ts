@@ -2,7 +2,7 @@
  * `matrix`: P2P verdicts for every pair of endpoints. Map type and distance come from the fast
  * matrix; the per-pair walk runs only where there is something to say (pairs that are not
  * BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched). Also the P2P summary
- * of `report`: counts by map type and the notable findings.
+ * of `report`: counts by map type and the notable findings, read off the compact matrix.
  */
 
 import { PeerdmaError } from '../errors/index.js';
@@ -200,7 +200,9 @@ const keyReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' 
 const jsonKey = (x: unknown): string => stringifyJson(x, keyReplacer);
 
 /**
- * For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR.
+ * Counts by map type and the findings of every pair that is not plainly BUS_ADDR, from walks of
+ * its own (`report` reads the same summary off its compact matrix instead, `summaryOfCompact`;
+ * this is that function's reference in summary.test.ts and the bench's baseline).
  * Decided pairs with one verdict key (p2pdma/verdict-key.ts) have the same findings apart from the
  * pair's own names: the first such pair is walked and the others only counted (`shareWalks: false`
  * walks every pair: the reference of the differential test in app.test.ts).
