@@ -3,9 +3,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import pc from 'picocolors';
 import { loadMachine } from '../app/context.js';
 import { compactMatrix } from '../app/matrix.js';
 import { buildReport, type ReportRecord, type Section } from '../app/report.js';
+import { colorize } from '../cli/io.js';
 import { runCli } from '../cli/testing/run.js';
 import { PeerdmaError } from '../errors/index.js';
 import { LOCAL_HOST } from '../node/host.js';
@@ -13,6 +15,7 @@ import { standard } from '../p2pdma/testing/build.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
 import { bandwidthJson, renderBandwidth } from './bandwidth.js';
 import { renderDemoSection } from './demo.js';
+import { asciiText } from './format.js';
 import { mapCostJson, renderMapCostSection } from './map-cost.js';
 import { matrixJsonText, renderP2pSection } from './p2p-matrix.js';
 import { firstSectionError, renderReportPieces, reportJsonChunks, sectionError } from './report.js';
@@ -141,6 +144,16 @@ describe('report --json, streamed', () => {
       assert.ok(pieces >= 3);
     });
   }
+
+  it('the text report in colour and ASCII: the one-string report styled as a whole', async () => {
+    const from = 'example:default';
+    const rec = buildReport((await loadMachine(LOCAL_HOST, { from })).fabric);
+    const r = await runCli(['report', '--from', from], { env: { FORCE_COLOR: '1', LANG: 'C' } });
+    assert.equal(r.code, 0, r.stderr);
+    const whole = colorize(asciiText(oldReportText(rec).text), pc.createColors(true));
+    assert.ok(whole.includes('\u001b['), 'coloured');
+    assert.equal(r.stdout, whole);
+  });
 
   it('a machine where a section fails (map-cost: no accelerator): the others, its error, exit 2', async () => {
     const file = join(tmpdir(), `peerdma-report-${process.pid}.yaml`);
