@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { loadSpec } from '../ingest/spec/index.js';
 import { listExampleNames, readExample } from '../node/examples.js';
 import { fastMatrix, matrixDevices } from '../p2pdma/matrix.js';
-import { randomFabric, rng } from '../p2pdma/testing/gen.js';
+import { benchFabric, randomFabric, rng } from '../p2pdma/testing/gen.js';
 import { ACS, type Fabric, FabricBuilder, type PcieInfo } from '../pci/index.js';
 import type { PciFunction } from '../pci/types.js';
 import { driverRefusesP2p } from './facts.js';
@@ -308,9 +308,15 @@ test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows
   let ranged = 0;
   let ranges = 0;
   const r = rng(7);
-  for (let seed = 1; seed <= 24; seed++) {
+  let blocks = 0;
+  for (let seed = 1; seed <= 26; seed++) {
+    // the last two: more groups than row's blocks of GROUP_BLOCK
     const fabric =
-      seed % 3 === 0 ? groupingFabric(seed).fabric : randomFabric(seed, { maxHostBridges: 4 });
+      seed > 24
+        ? benchFabric(1, 2)
+        : seed % 3 === 0
+          ? groupingFabric(seed).fabric
+          : randomFabric(seed, { maxHostBridges: 4 });
     const op = seed % 2 === 0 ? 'read' : 'write';
     for (const ruleSet of seed % 4 === 1 ? ['linux-5.2', 'linux-4.20'] : [undefined]) {
       const model = new PerfModel(fabric, { op, ...(ruleSet ? { ruleSet } : {}) });
@@ -318,6 +324,7 @@ test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows
       const m = bandwidthMatrices(model, devs);
       const n = m.n;
       if (m.ranged) ranged++;
+      if (m.groups > 16) blocks++;
       const out32 = new Float32Array(n);
       const out64 = new Float64Array(n);
       for (const kind of kinds)
@@ -342,7 +349,7 @@ test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows
     }
   }
   assert.ok(
-    rows > 5000 && ranged > 2 && ranges > 2000,
-    `${rows} rows, ${ranged} ranged, ${ranges} parts`,
+    rows > 5000 && ranged > 2 && ranges > 2000 && blocks >= 2,
+    `${rows} rows, ${ranged} ranged, ${ranges} parts, ${blocks} with many groups`,
   );
 });

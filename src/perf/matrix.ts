@@ -683,26 +683,35 @@ class GroupedMatrices implements BandwidthMatrices {
     const refI = refuses[i] === 1;
     if (to - from >= G) {
       // each group's value per route class once, then one look-up per cell
-      // (rows of one group share them: the last group's are kept, per end)
+      // (made for a block of GROUP_BLOCK consecutive groups at once, kept per end: rows come
+      // in group order, and the block's figures against one group g lie side by side in the
+      // table, where one group's alone are a cache miss each)
       const slot = end === 'hi' ? 1 : 0;
-      if (this.#byGroup[slot]!.length < 3 * G) this.#byGroup[slot] = new Float64Array(3 * G);
-      const byGroup = this.#byGroup[slot]!;
-      const key = `${kind} ${gi}`;
+      const g0 = gi - (gi % GROUP_BLOCK);
+      const g1 = Math.min(G, g0 + GROUP_BLOCK);
+      const W = 3 * G;
+      if (this.#byGroup[slot]!.length < GROUP_BLOCK * W)
+        this.#byGroup[slot] = new Float64Array(GROUP_BLOCK * W);
+      const block = this.#byGroup[slot]!;
+      const key = `${kind} ${g0}`;
       if (this.#byGroupKey[slot] !== key) {
-        // `value` spelled out: FIELDS[kind] once, the pair (gi, g) at triIndex
+        // `value` spelled out: FIELDS[kind] once, the pair (gg, g) at triIndex
         const F = FIELDS[kind];
-        for (let g = 0; g < G; g++) {
-          const swap = gi > g;
-          const o = (swap ? triIndex(g, gi, G) : triIndex(gi, g, G)) * PV_FIELDS;
-          const at = (swap ? 6 : 0) + (v[o + COMMON] === 1 ? 1 : 0);
-          byGroup[3 * g] = v[o + F[at + 2 * ROUTE_REFUSED]!]!;
-          if (p2p) {
-            byGroup[3 * g + ROUTE_BUS] = v[o + F[at + 2 * ROUTE_BUS]!]!;
-            byGroup[3 * g + ROUTE_OTHER] = v[o + F[at + 2 * ROUTE_OTHER]!]!;
+        for (let g = 0; g < G; g++)
+          for (let gg = g0; gg < g1; gg++) {
+            const swap = gg > g;
+            const o = (swap ? triIndex(g, gg, G) : triIndex(gg, g, G)) * PV_FIELDS;
+            const at = (swap ? 6 : 0) + (v[o + COMMON] === 1 ? 1 : 0);
+            const b = (gg - g0) * W + 3 * g;
+            block[b] = v[o + F[at + 2 * ROUTE_REFUSED]!]!;
+            if (p2p) {
+              block[b + ROUTE_BUS] = v[o + F[at + 2 * ROUTE_BUS]!]!;
+              block[b + ROUTE_OTHER] = v[o + F[at + 2 * ROUTE_OTHER]!]!;
+            }
           }
-        }
         this.#byGroupKey[slot] = key;
       }
+      const byGroup = block.subarray((gi - g0) * W, (gi - g0 + 1) * W);
       if (mt === null) for (let j = from; j < to; j++) out[j] = byGroup[3 * group[j]!]!;
       else
         for (let j = from; j < to; j++)
@@ -748,6 +757,9 @@ class GroupedMatrices implements BandwidthMatrices {
     return out;
   }
 }
+
+/** Groups whose figures `row` makes at once (see there). */
+const GROUP_BLOCK = 16;
 
 /** Route classes of one direction: refused (the bounce), BUS_ADDR, through the root complex. */
 const ROUTE_REFUSED = 0;
