@@ -387,6 +387,95 @@ describe('tar reader agrees with node-tar', () => {
   });
 });
 
+describe('dirVfs function directory view (`at`)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-at-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const fn = 'sys/devices/pci0000:00/0000:00:01.0';
+  const dev = join(root, fn);
+  mkdirSync(join(dev, 'net/eth0'), { recursive: true });
+  const config = Buffer.alloc(4096 + 100);
+  config.set([0x86, 0x80, 0x01, 0x02, 0, 0, 0, 7], 0);
+  writeFileSync(join(dev, 'config'), config);
+  writeFileSync(join(dev, 'vendor'), '0x8086\n');
+  writeFileSync(join(dev, 'empty'), '');
+  writeFileSync(join(dev, 'rom'), 'rom');
+  writeFileSync(join(dev, 'resource0'), 'bar');
+  writeFileSync(join(dev, 'big'), Buffer.alloc(70_000, 0x41));
+  symlinkSync('vendor', join(dev, 'alias'));
+  symlinkSync('net', join(dev, 'netlink'));
+  symlinkSync('nowhere', join(dev, 'dangling'));
+  symlinkSync('loop2', join(dev, 'loop1'));
+  symlinkSync('loop1', join(dev, 'loop2'));
+  symlinkSync('/dev/zero', join(dev, 'zero'));
+  symlinkSync('../../../kernel/iommu_groups/7', join(dev, 'iommu_group'));
+
+  it('answers every name as the full path does, odd entries included', async () => {
+    const { spawnSync } = await import('node:child_process');
+    assert.equal(spawnSync('mkfifo', [join(dev, 'fifo')]).status, 0);
+    const answer = (f: () => unknown) => {
+      const v = f();
+      return v instanceof Uint8Array ? [...v] : v;
+    };
+    const whole = (h: { bytes: Uint8Array; size: number } | undefined) => {
+      if (h === undefined) return undefined;
+      const out = new Uint8Array(h.size);
+      out.set(h.bytes);
+      return [...out];
+    };
+    const names = [
+      ...(dirVfs(root).list(fn) ?? []),
+      'nothing',
+      '',
+      '.',
+      '..',
+      'net/eth0',
+      '../0000:00:01.0/vendor',
+      'netlink/eth0',
+    ];
+    assert.ok(names.includes('fifo') && names.includes('loop1'));
+    // A fresh pair per name and method: the view's listing must not lean on the other's lookups.
+    for (const n of names) {
+      const full = n === '' ? fn : `${fn}/${n}`;
+      for (const m of ['kind', 'list', 'readlink', 'read'] as const) {
+        const view = dirVfs(root).at!(fn)!;
+        assert.deepEqual(
+          answer(() => view[m](n)),
+          answer(() => dirVfs(root)[m](full)),
+          `${m} ${n}`,
+        );
+      }
+      const view = dirVfs(root).at!(fn)!;
+      assert.deepEqual(
+        whole(view.readHeld!(n)),
+        answer(() => dirVfs(root).read(full)),
+        n,
+      );
+      assert.deepEqual(
+        whole(dirVfs(root).readHeld!(full)),
+        answer(() => dirVfs(root).read(full)),
+      );
+    }
+  });
+
+  it('holds a config without its trailing zeros; only function directories have a view', () => {
+    const fs = dirVfs(root);
+    const view = fs.at!(fn)!;
+    const held = view.readHeld!('config')!;
+    assert.equal(held.size, 4096);
+    assert.deepEqual([...held.bytes], [0x86, 0x80, 0x01, 0x02, 0, 0, 0, 7]);
+    assert.equal(view.read('big')?.length, 64 * 1024);
+    assert.equal(view.read('rom'), undefined);
+    assert.equal(view.read('resource0'), undefined);
+    assert.equal(view.read('zero'), undefined);
+    assert.equal(view.read('dangling'), undefined);
+    assert.equal(view.readlink('iommu_group'), '../../../kernel/iommu_groups/7');
+    assert.equal(view.readlink('vendor'), undefined);
+    assert.equal(fs.at!('sys/devices/pci0000:00'), undefined);
+    assert.equal(fs.at!(`${fn}/net`), undefined);
+    assert.equal(fs.at!(`sys/../${fn}`), undefined);
+  });
+});
+
 describe('dirVfs reads only regular files', () => {
   const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-special-'));
   after(() => rmSync(root, { recursive: true, force: true }));
