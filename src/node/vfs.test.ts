@@ -398,6 +398,12 @@ describe('dirVfs function directory view (`at`)', () => {
   writeFileSync(join(dev, 'config'), config);
   writeFileSync(join(dev, 'vendor'), '0x8086\n');
   writeFileSync(join(dev, 'empty'), '');
+  writeFileSync(join(dev, 'tail'), Buffer.concat([Buffer.alloc(4092), Buffer.from([5])]));
+  writeFileSync(
+    join(dev, 'mid'),
+    Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 9]), Buffer.alloc(4090)]),
+  );
+  writeFileSync(join(dev, 'label'), 'café\n');
   writeFileSync(join(dev, 'rom'), 'rom');
   writeFileSync(join(dev, 'resource0'), 'bar');
   writeFileSync(join(dev, 'big'), Buffer.alloc(70_000, 0x41));
@@ -464,6 +470,13 @@ describe('dirVfs function directory view (`at`)', () => {
     assert.equal(held.size, 4096);
     assert.deepEqual([...held.bytes], [0x86, 0x80, 0x01, 0x02, 0, 0, 0, 7]);
     assert.equal(view.read('big')?.length, 64 * 1024);
+    assert.deepEqual(
+      [view.readHeld!('tail')!.bytes.length, view.readHeld!('tail')!.size],
+      [4093, 4093],
+    );
+    assert.deepEqual([...view.readHeld!('mid')!.bytes], [0, 0, 0, 0, 0, 9]);
+    assert.equal(view.readHeld!('empty')!.bytes.length, 0);
+    assert.equal(view.readText!('label'), 'café\n');
     assert.equal(view.read('rom'), undefined);
     assert.equal(view.read('resource0'), undefined);
     assert.equal(view.read('zero'), undefined);

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { PeerdmaError } from '../errors/index.js';
+import { textOf } from '../ingest/sysfs/paths.js';
 import type { HeldBytes, VirtualFs } from '../ingest/types.js';
 import { openReadFlags } from './files.js';
 import { GunzipError, gunzipPieces } from './gunzip.js';
@@ -212,11 +213,24 @@ export function dirVfs(root: string): DirVfs {
   };
   /** The `n` bytes read, in one allocation of their size. */
   const bytes = (n: number): Uint8Array | undefined => (n < 0 ? undefined : scratch.slice(0, n));
+  /** The `n` bytes read as text (`textOf`), decoded where they were read. */
+  const text = (n: number): string | undefined =>
+    n < 0 ? undefined : textOf(scratch.subarray(0, n));
+  /** `scratch` as 32-bit words, to find the trailing zeros of a config a word at a time. */
+  let words = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
   /** The `n` bytes read without their trailing zeros (a 4096-byte config is mostly zeros). */
   const held = (n: number): HeldBytes | undefined => {
     if (n < 0) return undefined;
+    if (words.buffer !== scratch.buffer)
+      words = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
     let end = n;
-    while (end > 0 && scratch[end - 1] === 0) end--;
+    while (end > 0 && (end & 3) !== 0 && scratch[end - 1] === 0) end--;
+    if ((end & 3) === 0) {
+      let w = end >>> 2;
+      while (w > 0 && words[w - 1] === 0) w--;
+      end = w << 2;
+      while (end > 0 && scratch[end - 1] === 0) end--;
+    }
     return { bytes: scratch.slice(0, end), size: n };
   };
   /** `read(p)` into `scratch`. */
@@ -274,6 +288,7 @@ export function dirVfs(root: string): DirVfs {
       },
       read: (n) => (plain(n) ? bytes(readName(n)) : self.read(full(n))),
       readHeld: (n) => (plain(n) ? held(readName(n)) : self.readHeld(full(n))),
+      readText: (n) => (plain(n) ? text(readName(n)) : self.readText(full(n))),
       at: (n) => self.at(full(n)),
     };
   };
@@ -314,6 +329,7 @@ export function dirVfs(root: string): DirVfs {
     },
     read: (p: string) => bytes(readPath(p)),
     readHeld: (p: string) => held(readPath(p)),
+    readText: (p: string) => text(readPath(p)),
     at,
     size(p: string) {
       try {
