@@ -4,6 +4,7 @@
  */
 import {
   closeSync,
+  type Dirent,
   lstatSync,
   openSync,
   readdirSync,
@@ -47,15 +48,17 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
-/** A directory's names and their types, in readdir order (a few dozen: searched, not hashed). */
-interface Listing {
-  readonly names: readonly string[];
-  readonly types: readonly Entry[];
-}
+/** A directory's entries as readdir gave them (a few dozen: searched, not hashed). */
+type Listing = readonly Dirent[];
 
+/** The type of `name` in a listing: the entry's d_type, asked only of the entry found. */
 const lookup = (l: Listing, name: string): Entry | undefined => {
-  const i = l.names.indexOf(name);
-  return i < 0 ? undefined : l.types[i];
+  for (let i = 0; i < l.length; i++) {
+    const d = l[i]!;
+    if (d.name !== name) continue;
+    return d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other';
+  }
+  return undefined;
 };
 
 /** A path path.join would change: a `.` or `..` part, an empty part, a leading or trailing `/`. */
@@ -106,15 +109,7 @@ export function dirVfs(root: string): DirVfs {
         );
         return null;
       }
-      const names: string[] = [];
-      const types: Entry[] = [];
-      for (const d of ents) {
-        names.push(d.name);
-        types.push(
-          d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other',
-        );
-      }
-      m = { names, types };
+      m = ents;
     } catch {
       m = null; // not a directory, or not listable (EACCES): fall back to a stat per path
     }
@@ -305,7 +300,7 @@ export function dirVfs(root: string): DirVfs {
       if (e === undefined || e === 'file' || e === 'other') return undefined;
       // Listed once: the names answer this call and the types the lookups that follow in it.
       const m = listing(p);
-      if (m !== null) return m.names.slice().sort();
+      if (m !== null) return m.map((d) => d.name).sort();
       const names = big.get(p);
       if (names === undefined) return undefined; // not a directory, or not listable
       if (names !== null) {
