@@ -8,7 +8,7 @@
  * Goal: re-judge ≤ 50 ms. Skipped when /usr/bin/chromium is absent.
  */
 import { existsSync } from 'node:fs';
-import { loadSpec } from '../src/ingest/spec/index.js';
+import { fabricToSpec, loadSpec } from '../src/ingest/spec/index.js';
 import { matrixDevices } from '../src/p2pdma/matrix.js';
 import { startServer } from '../src/server/serve.js';
 import { CHROMIUM, ensureWebBuilt, launchChromium } from '../src/server/testing/browser.js';
@@ -30,7 +30,7 @@ export default async function run(): Promise<BenchRow[]> {
   // A switch downstream port above one 8-function device: redirect on/off flips 112 pairs.
   const PORT = fabric.functions.filter((f) => f.kind === 'switch-downstream')[0]!.bdf;
   const server = await startServer({
-    machine: { label: 'web-bench', spec, warnings: [] },
+    machine: { label: 'web-bench', spec: fabricToSpec(fabric), warnings: [] },
     assetsDir: await ensureWebBuilt(),
     port: 0,
   });

@@ -1,13 +1,15 @@
 /**
  * Anything `topo --spec` writes loads back: every bundled example and every shared fixture (sysfs
  * captures, snapshots, hwloc XML, lspci text) → fabricToSpec → YAML → loadSpec gives the same
- * functions and host bridges.
+ * functions and host bridges; so does the same document as JSON data (what `peerdma serve` hands
+ * the page, loaded without a YAML parse).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
+import { PeerdmaError } from '../errors/index.js';
+import { fabricToSpec, loadSpec, loadSpecValue, specToYaml } from '../ingest/spec/index.js';
 import { listExamples } from './examples.js';
 import { loadSource } from './load.js';
 
@@ -35,11 +37,34 @@ describe('topo --spec round trip over every example and fixture', () => {
     it(src.replace(FIXTURES, ''), async () => {
       const { fabric } = await loadSource(src);
       const yaml = specToYaml(fabricToSpec(fabric));
-      const again = loadSpec({ name: 'rt.yaml', text: yaml }).fabric;
+      const loaded = loadSpec({ name: 'rt.yaml', text: yaml });
+      const again = loaded.fabric;
       assert.deepStrictEqual(again.hostBridges, fabric.hostBridges);
       // Names are looked up from the ids (pci.ids), not facts a spec carries.
       const facts = fabric.functions.map(({ names: _, ...f }) => f);
       assert.deepStrictEqual(again.functions, facts);
+      const served = loadSpecValue('rt.json', JSON.parse(JSON.stringify(fabricToSpec(fabric))));
+      assert.deepStrictEqual(served.fabric.hostBridges, fabric.hostBridges);
+      assert.deepStrictEqual(served.fabric.functions, facts);
+      assert.deepStrictEqual(served.fabric.machine, again.machine);
+      assert.deepStrictEqual(
+        served.warnings.map((w) => w.message),
+        loaded.warnings.map((w) => w.message),
+      );
     });
   }
+});
+
+describe('a spec as plain data (peerdma serve)', () => {
+  it('is checked by the same schema; an error names the file and the field', () => {
+    const doc = fabricToSpec(loadSpec({ name: 'x.yaml', text: 'peerdma: 1\n' }).fabric);
+    assert.doesNotThrow(() => loadSpecValue('ok.json', doc));
+    assert.throws(
+      () => loadSpecValue('bad.json', { ...doc, iommu: { enabled: 'maybe' } }),
+      (e: unknown) =>
+        e instanceof PeerdmaError &&
+        e.code === 'E_SCHEMA' &&
+        /^bad\.json: iommu\.enabled: /.test(e.toLine()),
+    );
+  });
 });

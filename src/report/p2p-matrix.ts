@@ -2,7 +2,7 @@
  * `peerdma matrix` rendered (src/app/matrix.ts): every endpoint pair laid out like
  * `nvidia-smi topo -m` with a legend, its JSON, and the P2P section of `peerdma report`.
  */
-import type { CompactMatrix, MatrixView, P2pSummary } from '../app/matrix.js';
+import type { CompactMatrix, MatrixView, P2pSummary, PairDetail } from '../app/matrix.js';
 import type { MatrixShow } from '../app/options.js';
 import { LOCALITY_CODES } from '../app/options.js';
 import { rulesChoiceData } from '../p2pdma/kernel-release.js';
@@ -19,7 +19,7 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { stringifyJson } from '../util/json.js';
+import { bigintReplacer, stringifyJson } from '../util/json.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { columnGroups, hex4 } from './format.js';
@@ -214,25 +214,24 @@ export function legend(show: MatrixShow): string[] {
   ];
 }
 
-/** `matrix --json --pairs`: every ordered pair in full, both directions (schemaVersion 1). */
-export function matrixJson(view: MatrixView): object {
+/** One ordered pair of `matrix --json --pairs`, in full. */
+function pairRecord(p: PairDetail): object {
+  return {
+    provider: p.provider,
+    client: p.client,
+    mapType: p.mapType,
+    distance: p.distance,
+    class: p.class,
+    path: p.path,
+    acsBridges: p.acsBridges,
+    issues: p.issues.map((x) => ({ ...x, text: issueText(x), hintText: hintText(x) })),
+    ...(p.possible !== undefined ? { possible: p.possible, missing: p.missing } : {}),
+  };
+}
+
+/** The fields of `matrix --json --pairs` before its `pairs`. */
+function pairsHead(view: MatrixView) {
   const { env, matrix } = view;
-  const pairs: object[] = [];
-  let walked = 0;
-  for (const p of view.pairs()) {
-    if (p.walked) walked++;
-    pairs.push({
-      provider: p.provider,
-      client: p.client,
-      mapType: p.mapType,
-      distance: p.distance,
-      class: p.class,
-      path: p.path,
-      acsBridges: p.acsBridges,
-      issues: p.issues.map((x) => ({ ...x, text: issueText(x), hintText: hintText(x) })),
-      ...(p.possible !== undefined ? { possible: p.possible, missing: p.missing } : {}),
-    });
-  }
   return {
     schemaVersion: P2P_SCHEMA_VERSION,
     ruleSet: env.rules.name,
@@ -241,9 +240,40 @@ export function matrixJson(view: MatrixView): object {
     bootLog: env.overlay.bootLog,
     devices: matrix.devices.map((d) => d.bdf),
     labels: deviceLabels(matrix.devices).labels,
-    pairs,
-    stats: { pairs: pairs.length, walked },
   };
+}
+
+/** `matrix --json --pairs`: every ordered pair in full, both directions (schemaVersion 1). */
+export function matrixJson(view: MatrixView): object {
+  const pairs: object[] = [];
+  let walked = 0;
+  for (const p of view.pairs()) {
+    if (p.walked) walked++;
+    pairs.push(pairRecord(p));
+  }
+  return { ...pairsHead(view), pairs, stats: { pairs: pairs.length, walked } };
+}
+
+/**
+ * `matrix --json --pairs` as text in pieces of about `chunkChars`: exactly what printing
+ * `matrixJson(view)` with two-space indentation gives (without the final newline), but one pair
+ * at a time, so 16.7 M pairs (~1.8 KB each) stream out instead of being held.
+ */
+export function* matrixPairsChunks(view: MatrixView, chunkChars = 1 << 16): Generator<string> {
+  const pretty = (x: unknown, indent: string) =>
+    stringifyJson(x, bigintReplacer, 2).replace(/\n/g, `\n${indent}`);
+  let out = `${pretty(pairsHead(view), '').slice(0, -2)},\n  "pairs": [`;
+  let pairs = 0;
+  let walked = 0;
+  for (const p of view.pairs()) {
+    if (p.walked) walked++;
+    out += `${pairs++ === 0 ? '' : ','}\n    ${pretty(pairRecord(p), '    ')}`;
+    if (out.length >= chunkChars) {
+      yield out;
+      out = '';
+    }
+  }
+  yield `${out}${pairs === 0 ? ']' : '\n  ]'},\n  "stats": ${pretty({ pairs, walked }, '  ')}\n}`;
 }
 
 export interface P2pSectionOptions {

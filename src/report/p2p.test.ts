@@ -10,9 +10,11 @@ import { RULE_SETS } from '../p2pdma/rulesets.js';
 import { AMD_ZEN, CPU_UNKNOWN, fab, INTEL_ICX, standard } from '../p2pdma/testing/build.js';
 import type { IssueCode } from '../p2pdma/types.js';
 import { ACS } from '../pci/types.js';
+import { bigintReplacer, stringifyJson } from '../util/json.js';
 import {
   issueText,
   matrixJson,
+  matrixPairsChunks,
   renderMatrix,
   renderP2pSection,
   renderVerdict,
@@ -216,5 +218,40 @@ test('matrix --json: every pair equals its full verdict; the walk ran only where
       },
     ),
     { numRuns: 30 },
+  );
+});
+
+test('matrix --json --pairs streams exactly the printed document, one pair at a time', () => {
+  const whole = (view: ReturnType<typeof buildMatrix>) =>
+    stringifyJson(matrixJson(view), bigintReplacer, 2);
+  const joined = (view: ReturnType<typeof buildMatrix>, size?: number) =>
+    [...matrixPairsChunks(view, size)].join('');
+  const view = buildMatrix(standard({ dspAcs: 'redirect' }), 'linux-6.1', undefined, {});
+  for (const size of [1, 100, 1 << 16]) assert.equal(joined(view, size), whole(view));
+  // Small pieces: one yield per pair, then the tail (stats).
+  assert.equal([...matrixPairsChunks(view, 1)].length, view.matrix.n ** 2 + 1);
+  // No device selected: an empty pairs list prints as `[]`, like JSON.stringify.
+  const none = buildMatrix(
+    fab(INTEL_ICX, [{ k: 'rp', bdf: '0000:00:01.0' }]),
+    'linux-6.1',
+    undefined,
+    {},
+  );
+  assert.equal(none.matrix.n, 0);
+  assert.equal(joined(none), whole(none));
+  assert.match(joined(none), /"pairs": \[\],/);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.constantFrom(...RULE_SETS.map((r) => r.name)),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 5000 }),
+      (seed, rules, unknowns, withCmdline, size) => {
+        const { view: v } = randomMatrix(seed, rules, unknowns, withCmdline);
+        assert.equal(joined(v, size), whole(v));
+      },
+    ),
+    { numRuns: 25 },
   );
 });

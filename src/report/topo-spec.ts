@@ -9,3 +9,8 @@ import type { Fabric } from '../pci/fabric.js';
 export function topoSpec(fabric: Fabric): string {
   return specToYaml(fabricToSpec(fabric));
 }
+
+/** The same spec as plain data (JSON-safe: 64-bit values are hex strings), for `peerdma serve`. */
+export function topoSpecValue(fabric: Fabric): object {
+  return fabricToSpec(fabric);
+}

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { x as extract } from 'tar';
-import { fabricToSpec, loadSpec, specToYaml } from '../ingest/spec/index.js';
+import { fabricToSpec, loadSpec } from '../ingest/spec/index.js';
 import { examplesDir } from '../node/examples.js';
 import { loadSource } from '../node/load.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
 import { cellMapType, MT_CODES } from '../p2pdma/matrix.js';
 import { MT_COLORS } from '../web/heat.js';
 import { judge, short } from '../web/judge.js';
@@ -41,7 +42,7 @@ describe('web UI in Chromium', { skip }, () => {
     const assetsDir = await ensureWebBuilt();
     const { fabric } = await loadSource('example:default');
     server = await startServer({
-      machine: { label: 'example:default', spec: specToYaml(fabricToSpec(fabric)), warnings: [] },
+      machine: { label: 'example:default', spec: fabricToSpec(fabric), warnings: [] },
       assetsDir,
       port: 0,
     });
@@ -326,6 +327,9 @@ describe('web UI in Chromium', { skip }, () => {
     const page = await open('src=server&view=route&pair=0000:19:00.0,0000:1b:00.0');
     const verdict = page.getByTestId('verdict');
     assert.match((await verdict.textContent()) ?? '', /^THRU_HOST_BRIDGE/);
+    // The example runs 6.8.0-45-generic: its rules, and the slider on the 6.8 stop.
+    assert.equal(await page.getByTestId('rules').textContent(), 'linux-6.8');
+    assert.match((await page.getByTestId('release').textContent()) ?? '', /^linux-6\.8\b/);
     const slider = page.getByRole('slider', { name: 'kernel rule set' });
     await slider.focus();
     await page.keyboard.press('Home');
@@ -365,6 +369,10 @@ describe('web UI in Chromium', { skip }, () => {
       await page.locator('li[data-bdf="0000:06:00.0"]').first().waitFor();
       const n = (await loadSource(snap)).fabric.size;
       assert.equal(await page.getByTestId('loaded').textContent(), `sysfs.tar.gz: ${n} functions`);
+      // Judged, and labelled, with the rules the capture's own kernel picks (as the CLI does).
+      const rules = chooseRules((await loadSource(snap)).fabric.machine).rules.name;
+      assert.match(rules, /^linux-6\.1/);
+      await eventually(page.getByTestId('rules'), new RegExp(`^${rules.replace(/\./g, '\\.')}$`));
       await shot(page, 'dropped-snapshot');
     }
     // A real drop event with lspci text.

@@ -33,7 +33,7 @@ describe('peerdma serve (server)', () => {
     writeFileSync(join(dir, 'assets', 'a.js'), 'console.log(1)');
     writeFileSync(join(dir, 'secret.txt'), 'not an asset type');
     server = await startServer({
-      machine: { label: 'example:x', spec: 'peerdma: 1\n', warnings: ['w'] },
+      machine: { label: 'example:x', spec: { peerdma: 1 }, warnings: ['w'] },
       assetsDir: dir,
       port: 0,
     });
@@ -61,7 +61,7 @@ describe('peerdma serve (server)', () => {
     const r = await get(server.port, '/api/machine', `127.0.0.1:${server.port}`);
     assert.deepEqual(JSON.parse(r.body), {
       label: 'example:x',
-      spec: 'peerdma: 1\n',
+      spec: { peerdma: 1 },
       warnings: ['w'],
     });
   });
@@ -70,7 +70,7 @@ describe('peerdma serve (server)', () => {
     for (const host of ['evil.example', `evil.example:${server.port}`, '127.0.0.1:1', '10.0.0.1']) {
       const r = await get(server.port, '/api/machine', host);
       assert.equal(r.status, 403, host);
-      assert.doesNotMatch(r.body, /peerdma: 1/);
+      assert.doesNotMatch(r.body, /"peerdma":1/);
     }
   });
 
@@ -90,7 +90,7 @@ describe('peerdma serve (server)', () => {
     await assert.rejects(
       () =>
         startServer({
-          machine: { label: 'x', spec: '', warnings: [] },
+          machine: { label: 'x', spec: {}, warnings: [] },
           assetsDir: dir,
           port: server.port,
         }),

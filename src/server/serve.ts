@@ -41,8 +41,11 @@ const TYPES: Readonly<Record<string, string>> = {
 export interface ServedMachine {
   /** Shown in the page: the `--from` argument or `example:NAME`. */
   readonly label: string;
-  /** The machine as a spec (`fabricToSpec` + `specToYaml`): the browser loads it with `loadSpec`. */
-  readonly spec: string;
+  /**
+   * The machine as a spec document in plain data (`fabricToSpec`): the browser loads it with
+   * `loadSpecValue`, with no YAML to parse.
+   */
+  readonly spec: object;
   /** Load warnings, as the CLI prints them. */
   readonly warnings: readonly string[];
 }

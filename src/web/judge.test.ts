@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSpec } from '../ingest/spec/index.js';
 import { listExampleNames, readExample } from '../node/examples.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
+import { getRuleSet } from '../p2pdma/rulesets.js';
 import { rateText } from '../report/bandwidth.js';
 import {
   AtLeastCells,
@@ -10,6 +12,9 @@ import {
   judge,
   pairBandwidth,
   perfModelOf,
+  rulesByVersion,
+  rulesForStop,
+  sliderStop,
   uniP2pRate,
 } from './judge.js';
 import { NO_EDITS } from './whatif.js';
@@ -101,5 +106,45 @@ describe('lower-bound cells (≥)', () => {
     }
     // The examples do hold floors (the default machine's root complex), so the check bites.
     assert.ok(floors > 0);
+  });
+});
+
+describe("the kernel slider follows the machine's kernel", () => {
+  const ordered = rulesByVersion();
+  const names = ordered.map((r) => r.name);
+  const withKernel = (release: string | null) =>
+    loadSpec({
+      name: 'k.yaml',
+      text: readExample('default').text.replace(
+        /^kernel:\n {2}release: .*\n/m,
+        release === null ? 'kernel:\n' : `kernel:\n  release: ${release}\n`,
+      ),
+    }).fabric;
+
+  it('a mainline rule set sits on its own stop; a point release on its release; a newer name on the newest', () => {
+    for (const [i, r] of ordered.entries()) assert.equal(sliderStop(r, ordered), i);
+    assert.equal(names[sliderStop(getRuleSet('linux-6.1.0'))], 'linux-6.1');
+    assert.equal(names[sliderStop(getRuleSet('linux-6.8.12'))], 'linux-6.8');
+    assert.equal(sliderStop(getRuleSet('linux-99.0')), ordered.length - 1);
+  });
+
+  it("the page judges with the rules the machine's kernel picks, and its stop stores no choice", () => {
+    // The default example runs 6.8.0-45-generic: judged as linux-6.8.0, not the newest release.
+    const j = judge(base, inputs);
+    assert.equal(j.env.rules.name, chooseRules(base.machine).rules.name);
+    assert.notEqual(j.env.rules.name, ordered.at(-1)!.name);
+    assert.equal(names[sliderStop(j.env.rules)], 'linux-6.8');
+    assert.equal(rulesForStop(base, 'linux-6.8'), null);
+    assert.equal(rulesForStop(base, ordered.at(-1)!.name), ordered.at(-1)!.name);
+    assert.equal(rulesForStop(base, 'linux-4.20'), 'linux-4.20');
+    // A machine whose kernel is not known is judged with the newest rules: that stop is the default.
+    const unknown = withKernel(null);
+    assert.equal(judge(unknown, inputs).env.rules.name, ordered.at(-1)!.name);
+    assert.equal(rulesForStop(unknown, ordered.at(-1)!.name), null);
+    assert.equal(rulesForStop(unknown, 'linux-6.8'), 'linux-6.8');
+    // Before p2pdma (v4.20): the earliest rules, on the first stop.
+    const old = withKernel('4.15.0-20-generic');
+    assert.equal(names[sliderStop(judge(old, inputs).env.rules)], 'linux-4.20');
+    assert.equal(rulesForStop(old, 'linux-4.20'), null);
   });
 });

@@ -7,6 +7,7 @@ import { type PairReport, pairReport } from '../app/bandwidth.js';
 import { type CheckRecord, checkRecord } from '../app/check.js';
 import { buildMatrix } from '../app/matrix.js';
 import type { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
 import { LOCALITY_LEGEND, localityClass } from '../p2pdma/locality.js';
 import { cellDistance, cellMapType, MT_CODES, type PairMatrix } from '../p2pdma/matrix.js';
 import { P2pdma } from '../p2pdma/p2pdma.js';
@@ -117,6 +118,28 @@ export function pairRecord(j: Judged, provider: string, client: string): CheckRe
 /** Every mainline release's rule set, oldest first (the kernel slider's stops). */
 export function rulesByVersion(): readonly RuleSet[] {
   return mainlineRuleSets();
+}
+
+/**
+ * The slider stop of a rule set: its mainline release (a stable point release such as
+ * linux-6.8.0 sits on linux-6.8; a name past the newest release on the newest stop).
+ */
+export function sliderStop(rules: RuleSet, ordered: readonly RuleSet[] = rulesByVersion()): number {
+  const i = ordered.findIndex(
+    (r) => r.release[0] === rules.release[0] && r.release[1] === rules.release[1],
+  );
+  return i >= 0 ? i : ordered.length - 1;
+}
+
+/**
+ * What the slider stores for a stop: null for the stop of the machine's own kernel (judged, as
+ * `peerdma` does with no --rules, by the rules its kernel release picks), else the stop's name.
+ */
+export function rulesForStop(fabric: Fabric, name: string): string | null {
+  const ordered = rulesByVersion();
+  return ordered[sliderStop(chooseRules(fabric.machine).rules, ordered)]!.name === name
+    ? null
+    : name;
 }
 
 export interface ReleaseRun {

@@ -1,7 +1,7 @@
 /** Where the page's machines come from: the bundled examples, the server's `--from`, dropped files. */
 
 import { formatLocation } from '../../src/errors/index.js';
-import { loadSpec } from '../../src/ingest/spec/index.js';
+import { loadSpec, loadSpecValue } from '../../src/ingest/spec/index.js';
 import type { LoadResult } from '../../src/ingest/types.js';
 import {
   checkFolderLimits,
@@ -42,10 +42,10 @@ export function loadExample(name: string): Loaded {
 export async function loadServerMachine(): Promise<Loaded | null> {
   const res = await fetch('/api/machine', { headers: { accept: 'application/json' } });
   if (!res.ok) return null;
-  const doc = (await res.json()) as { label: string; spec: string; warnings: string[] };
+  const doc = (await res.json()) as { label: string; spec: unknown; warnings: string[] };
   return {
     label: doc.label,
-    result: loadSpec({ name: doc.label, text: doc.spec }),
+    result: loadSpecValue(doc.label, doc.spec),
     notes: doc.warnings,
   };
 }

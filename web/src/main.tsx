@@ -10,7 +10,7 @@ import { fabricToSpec, specToYaml } from '../../src/ingest/spec/index.js';
 import type { IommuMode } from '../../src/iommu/types.js';
 import { DEFAULT_RULE_SET } from '../../src/p2pdma/rulesets.js';
 import { type DroppedEntry, directoryEntries } from '../../src/web/folder.js';
-import { type Judged, judge } from '../../src/web/judge.js';
+import { type Judged, judge, rulesForStop } from '../../src/web/judge.js';
 import { decodeState, encodeState, type PageState, type View } from '../../src/web/state.js';
 import { deviceFunctions, slotsOf } from '../../src/web/whatif.js';
 import { PairBandwidth } from './bandwidth.js';
@@ -181,7 +181,8 @@ function App() {
       )
     : [];
   const slots = ok ? slotsOf(ok.fabric) : [];
-  const rules = state.rules ?? DEFAULT_RULE_SET.name;
+  // The rules the page judged with: the chosen ones, else those the machine's kernel picks.
+  const rules = ok ? ok.env.rules.name : (state.rules ?? DEFAULT_RULE_SET.name);
 
   const tabKey = (e: KeyboardEvent) => {
     const i = TABS.findIndex(([v]) => v === state.view);
@@ -428,8 +429,7 @@ function App() {
                   judged={ok}
                   pair={state.pair}
                   record={record}
-                  rules={rules}
-                  onRules={(r) => update({ rules: r === DEFAULT_RULE_SET.name ? null : r })}
+                  onRules={(r) => update({ rules: rulesForStop(ok.fabric, r) })}
                 />
                 {state.pair ? <PairBandwidth judged={ok} pair={state.pair} /> : null}
                 {verdict ? (

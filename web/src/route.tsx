@@ -8,6 +8,7 @@ import {
   pairRecord,
   rulesByVersion,
   runsOf,
+  sliderStop,
 } from '../../src/web/judge.js';
 
 export function recordOf(j: Judged, pair: readonly [string, string] | null): CheckRecord | null {
@@ -23,7 +24,6 @@ export interface RouteProps {
   readonly judged: Judged;
   readonly pair: readonly [string, string] | null;
   readonly record: CheckRecord | null;
-  readonly rules: string;
   readonly onRules: (name: string) => void;
 }
 
@@ -34,10 +34,8 @@ export function RouteView(p: RouteProps) {
     [p.judged, p.pair, p.record],
   );
   const runs = runsOf(across);
-  const idx = Math.max(
-    0,
-    ordered.findIndex((r) => r.name === p.rules),
-  );
+  // The stop of the rules the pair was judged with (the machine's kernel, or the one chosen).
+  const idx = sliderStop(p.judged.env.rules, ordered);
   const slider = (
     <fieldset class="kernel">
       <legend>Kernel version (rule set)</legend>

@@ -22,7 +22,7 @@ export function register(program: Command, io: CliIo): void {
       if (!/^\d+$/.test(opts.port ?? '0') || port > 65535) {
         throw new PeerdmaError('E_USAGE', `--port '${opts.port}' is not a port number (0-65535)`);
       }
-      const [{ topo }, { topoSpec }, { startServer }] = await Promise.all([
+      const [{ topo }, { topoSpecValue }, { startServer }] = await Promise.all([
         import('../../app/topo.js'),
         import('../../report/topo-spec.js'),
         import('../../server/serve.js'),
@@ -31,7 +31,7 @@ export function register(program: Command, io: CliIo): void {
       const { fabric, warnings } = await topo(opts, cliContext(io));
       const label = opts.from ?? 'example:default';
       const server = await startServer({
-        machine: { label, spec: topoSpec(fabric), warnings: warnings.map((w) => w.message) },
+        machine: { label, spec: topoSpecValue(fabric), warnings: warnings.map((w) => w.message) },
         port,
       });
       io.stdout.write(`peerdma: serving ${label} at ${server.url} (Ctrl-C stops)\n`);

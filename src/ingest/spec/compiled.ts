@@ -59,11 +59,22 @@ export function isCompiledSpec(x: unknown): x is CompiledSpec {
 
 /** Build the machine of a compiled spec; `name` is the file name locations carry. */
 export function loadCompiledSpec(c: CompiledSpec, name: string): LoadResult {
-  const doc: SourceDoc = {
-    value: c.data,
+  return new SpecBuilder(c.data as MachineSpecDoc, plainSource(c.data, name, c.locations)).build();
+}
+
+/**
+ * A document that has no text behind it (compiled, or plain data such as `peerdma serve` sends):
+ * a location is the one recorded for it in `known`, else the file and the field path.
+ */
+export function plainSource(
+  value: unknown,
+  name: string,
+  known: Readonly<Record<string, SourceLocation>> = {},
+): SourceDoc {
+  return {
+    value,
     commaSplitFrom: () => null,
     locate: (path, opts) =>
-      c.locations[locationKey(path, opts)] ?? { file: name, field: path.join('.') || '(document)' },
+      known[locationKey(path, opts)] ?? { file: name, field: path.join('.') || '(document)' },
   };
-  return new SpecBuilder(c.data as MachineSpecDoc, doc).build();
 }

@@ -1,7 +1,12 @@
 import { PeerdmaError } from '../../errors/index.js';
 import type { LoadResult, TextInput } from '../types.js';
 import { SpecBuilder } from './build.js';
-import { COMPILED_SPEC_VERSION, type CompiledSpec, recordingSource } from './compiled.js';
+import {
+  COMPILED_SPEC_VERSION,
+  type CompiledSpec,
+  plainSource,
+  recordingSource,
+} from './compiled.js';
 import { MachineSpec, type MachineSpecDoc } from './schema.js';
 import { parseSource, type SourceDoc } from './yaml.js';
 
@@ -18,6 +23,16 @@ export const SPEC_MARKER = 'peerdma: 1';
  */
 export function loadSpec(input: TextInput): LoadResult {
   const src = parseSource(input);
+  return new SpecBuilder(validate(src), src).build();
+}
+
+/**
+ * Loads a spec that is already plain data (the JSON `peerdma serve` hands the page): the same
+ * schema and builder as loadSpec without a YAML parse (seconds for a machine of thousands of
+ * functions); an error names the file and the field, there being no line to name.
+ */
+export function loadSpecValue(name: string, value: unknown): LoadResult {
+  const src = plainSource(value, name);
   return new SpecBuilder(validate(src), src).build();
 }
 
