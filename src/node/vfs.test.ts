@@ -414,6 +414,9 @@ describe('dirVfs function directory view (`at`)', () => {
   symlinkSync('loop1', join(dev, 'loop2'));
   symlinkSync('/dev/zero', join(dev, 'zero'));
   symlinkSync('../../../kernel/iommu_groups/7', join(dev, 'iommu_group'));
+  // Regular files whose reads fail as some sysfs attributes' do: EIO at offset 0, EINVAL.
+  symlinkSync('/proc/self/mem', join(dev, 'eio'));
+  symlinkSync('/proc/self/clear_refs', join(dev, 'einval'));
 
   it('answers every name as the full path does, odd entries included', async () => {
     const { spawnSync } = await import('node:child_process');
@@ -481,6 +484,13 @@ describe('dirVfs function directory view (`at`)', () => {
     assert.equal(view.read('resource0'), undefined);
     assert.equal(view.read('zero'), undefined);
     assert.equal(view.read('dangling'), undefined);
+    for (const failing of ['eio', 'einval']) {
+      assert.equal(view.kind(failing), 'link');
+      assert.equal(view.read(failing), undefined, failing);
+      assert.equal(view.readHeld!(failing), undefined, failing);
+      assert.equal(view.readText!(failing), undefined, failing);
+    }
+    assert.equal(dec(view.read('vendor')), '0x8086\n', 'a failed read leaves the next one whole');
     assert.equal(view.readlink('iommu_group'), '../../../kernel/iommu_groups/7');
     assert.equal(view.readlink('vendor'), undefined);
     assert.equal(fs.at!('sys/devices/pci0000:00'), undefined);
@@ -521,5 +531,36 @@ describe('dirVfs reads only regular files', () => {
       64 * 1024,
     );
     assert.equal(dec(dirVfs(root).read('sys/devices/pci0000:00/0000:00:01.0/class')), '0x020000\n');
+  });
+});
+
+describe('dirVfs under the sysfs loader: attributes whose reads fail', () => {
+  const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-eio-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const fn = 'sys/devices/pci0000:00/0000:00:02.0';
+  const dev = join(root, fn);
+  mkdirSync(dev, { recursive: true });
+  mkdirSync(join(root, 'sys/bus/pci/devices'), { recursive: true });
+  symlinkSync(`../../../../${fn}`, join(root, 'sys/bus/pci/devices/0000:00:02.0'));
+  symlinkSync('/proc/self/mem', join(dev, 'config')); // EIO, as config past 64 bytes can be
+  writeFileSync(join(dev, 'vendor'), '0x8086\n');
+  writeFileSync(join(dev, 'device'), '0x1234\n');
+  writeFileSync(join(dev, 'class'), '0x020000\n');
+  symlinkSync('/proc/self/clear_refs', join(dev, 'numa_node')); // EINVAL
+
+  it('a config that fails with EIO is no config; the ids come from the files', async () => {
+    const { loadSysfs } = await import('../ingest/sysfs/index.js');
+    const { fabric, warnings } = loadSysfs(dirVfs(root), { label: root });
+    const f = fabric.functions.find((x) => x.bdf === '0000:00:02.0');
+    assert.ok(f, 'the function is loaded');
+    assert.equal(f.vendor, 0x8086);
+    assert.equal(f.device, 0x1234);
+    assert.equal(f.classCode, 0x020000);
+    const codes = warnings.map((w) => w.code);
+    assert.ok(codes.includes('sysfs-no-config'), codes.join(' '));
+    assert.ok(
+      warnings.some((w) => w.code === 'sysfs-missing-attr' && /numa_node/.test(w.message)),
+      'an EINVAL numa_node reads as missing',
+    );
   });
 });
