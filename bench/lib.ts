@@ -3,7 +3,7 @@
  * benchmark's heap does not pollute the next one's figure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
@@ -105,11 +105,12 @@ export function skippedRow(name: string, why: string): BenchRow {
  * CPU time (user + system, ms; 10 ms resolution) and peak RSS (MB) of one `node ...args` child,
  * from /usr/bin/time (check {@link timedNodeMissing} first). /usr/bin/time sits in between: a
  * process exec'd straight from a big bench would carry its RSS high-water mark over. Throws when
- * the child fails.
+ * the child fails (an exit status not in `okStatuses`).
  */
 export function timedNode(
   args: readonly string[],
   stdout: number | 'ignore' = 'ignore',
+  okStatuses: readonly number[] = [0],
 ): { ms: number; mb: number } {
   const r = spawnSync(TIME, ['-f', 'CHILD %U %S %M', process.execPath, ...args], {
     stdio: ['ignore', stdout, 'pipe'],
@@ -117,6 +118,33 @@ export function timedNode(
     maxBuffer: 16 * 1024 * 1024,
   });
   const m = /CHILD ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  if (r.status !== 0 || !m) throw new Error(`bench child failed: ${r.stderr}`);
+  if (r.status === null || !okStatuses.includes(r.status) || !m)
+    throw new Error(`bench child failed: ${r.stderr}`);
   return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
+}
+
+/**
+ * Each command (`node ...args`, stdout to /dev/null) `runs` times, interleaved (one of each per
+ * round, so a change of load hits them alike): per command the median CPU time (ms) and the peak
+ * RSS (MB) over its runs, from {@link timedNode}. `ok`: exit statuses that count as success.
+ */
+export function interleavedNodes(
+  runs: number,
+  commands: readonly { readonly args: readonly string[]; readonly ok?: readonly number[] }[],
+): { ms: number; mb: number }[] {
+  const times = commands.map((): number[] => []);
+  const mbs = commands.map(() => 0);
+  const nul = openSync('/dev/null', 'w');
+  try {
+    for (let k = 0; k < runs; k++) {
+      commands.forEach((c, x) => {
+        const r = timedNode(c.args, nul, c.ok);
+        times[x]!.push(r.ms);
+        mbs[x] = Math.max(mbs[x]!, r.mb);
+      });
+    }
+  } finally {
+    closeSync(nul);
+  }
+  return commands.map((_, x) => ({ ms: median(times[x]!), mb: mbs[x]! }));
 }

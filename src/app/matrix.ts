@@ -2,7 +2,7 @@
  * `matrix`: P2P verdicts for every pair of endpoints. Map type and distance come from the fast
  * matrix; the per-pair walk runs only where there is something to say (pairs that are not
  * BUS_ADDR, and BUS_ADDR pairs whose path the what-if command line touched). Also the P2P summary
- * of `report`: counts by map type and the notable findings.
+ * of `report`: counts by map type and the notable findings, read off the compact matrix.
  */
 
 import { PeerdmaError } from '../errors/index.js';
@@ -200,7 +200,9 @@ const keyReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' 
 const jsonKey = (x: unknown): string => stringifyJson(x, keyReplacer);
 
 /**
- * For `report`: counts by map type and the findings of every pair that is not plainly BUS_ADDR.
+ * Counts by map type and the findings of every pair that is not plainly BUS_ADDR, from walks of
+ * its own (`report` reads the same summary off its compact matrix instead, `summaryOfCompact`;
+ * this is that function's reference in summary.test.ts and the bench's baseline).
  * Decided pairs with one verdict key (p2pdma/verdict-key.ts) have the same findings apart from the
  * pair's own names: the first such pair is walked and the others only counted (`shareWalks: false`
  * walks every pair: the reference of the differential test in app.test.ts).
@@ -807,5 +809,104 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
     walked,
     computed,
     fromAcs,
+  };
+}
+
+/**
+ * The P2P summary of `report` from a compact matrix, with no walk of its own: every pair of
+ * distinct devices takes its findings from its pair of groups (the list `compactMatrix` gives it,
+ * the pair's own names put back into `early_no_common_switch`), in row order as `p2pSummary`
+ * meets them, so the summary is the same data (`walks`: the compact matrix's walks). One pass over
+ * the n² pairs reading typed rows; a finding list is spelled out again only while it can still
+ * add something (a first sighting, or a lower rank) or when it names the pair.
+ */
+export function summaryOfCompact(view: MatrixView, c: CompactMatrix): P2pSummary {
+  const { n, group, groups: G, findings, findingLists } = c;
+  const devs = view.matrix.devices;
+  const notable: NotableFinding[] = [];
+  const acsPorts = new Set<string>();
+  const allowlisted = new Map<string, { entry: string | null; ids: readonly number[] | null }>();
+  const counts = [0, 0, 0, 0];
+  let crossPairs = 0;
+  let acsPairs = 0;
+  /** What a finding adds: its own entry in `notable` (index), or a fold (the codes below). */
+  const noteAt = new Int32Array(findings.length).fill(-1);
+  const L = findingLists.length;
+  /** Per list: pairs it adds to the cross / ACS counts, whether it names the pair, and how far
+   * its findings are settled (0 unseen, 1 seen on THRU_HOST_BRIDGE pairs only, 2 every rank least). */
+  const crossOf = new Int32Array(L);
+  const acsOf = new Int32Array(L);
+  const named = new Uint8Array(L);
+  const state = new Uint8Array(L);
+  findingLists.forEach((list, id) => {
+    for (const k of list) {
+      const code = findings[k]!.code;
+      if (code === 'no_common_upstream') crossOf[id]!++;
+      else if (code === 'acs_redirect') acsOf[id]!++;
+      else if (code === 'early_no_common_switch') named[id] = 1;
+    }
+  });
+  /** Finding k met on a pair of map type t (a, b: the pair, for the finding that names it). */
+  const take = (k: number, t: number, a: number, b: number): void => {
+    const f = findings[k]!;
+    switch (f.code) {
+      case 'no_common_upstream':
+        return;
+      case 'acs_redirect':
+        for (const p of f.subject) acsPorts.add(p);
+        return;
+      case 'host_bridge_allowlisted': {
+        const e = f.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
+        allowlisted.set(e.hostBridge, { entry: e.entry ?? null, ids: e.ids });
+        return;
+      }
+    }
+    const rank = INFO_CODES.has(f.code as IssueCode) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
+    if (PAIR_SUBJECT.has(f.code)) {
+      // A finding of its own for every pair (its subject is the pair).
+      notable.push({ finding: { ...f, subject: [devs[a]!.bdf, devs[b]!.bdf] }, rank });
+      return;
+    }
+    const at = noteAt[k]!;
+    if (at < 0) {
+      noteAt[k] = notable.length;
+      notable.push({ finding: f, rank });
+    } else if (rank < notable[at]!.rank) notable[at] = { finding: f, rank };
+  };
+  const mt = new Int8Array(n);
+  const cls = new Int8Array(G);
+  const lists = new Int32Array(G);
+  let rowGroup = -1;
+  for (let i = 0; i < n; i++) {
+    c.cells.row(i, mt, null);
+    const g = group[i]!;
+    if (g !== rowGroup) {
+      c.groupRows.row(g, cls, lists);
+      rowGroup = g;
+    }
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue; // a device with itself is not a pair
+      const t = mt[j]!;
+      counts[t]!++;
+      if (t === MT_BUS_ADDR) continue;
+      const id = lists[group[j]!]!;
+      if (id < 0) continue;
+      crossPairs += crossOf[id]!;
+      acsPairs += acsOf[id]!;
+      const s = state[id]!;
+      if (named[id] === 0 && (s === 2 || (s === 1 && t === MT_THRU_HOST_BRIDGE))) continue;
+      for (const k of findingLists[id]!) take(k, t, i, j);
+      state[id] = t === MT_THRU_HOST_BRIDGE ? Math.max(s, 1) : 2;
+    }
+  }
+  return {
+    view,
+    counts,
+    notable,
+    crossPairs,
+    allowlisted,
+    acsPorts: [...acsPorts].sort(),
+    acsPairs,
+    walks: c.computed,
   };
 }

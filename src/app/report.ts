@@ -8,15 +8,26 @@ import { type BandwidthRecord, buildBandwidthMatrices } from './bandwidth.js';
 import { type AppContext, loadMachine, type SourceRequest } from './context.js';
 import { buildDemo, type DemoDoc } from './demo.js';
 import { buildMapCost, type MapCostReport } from './map-cost.js';
-import { buildMatrix, type P2pSummary, p2pSummary } from './matrix.js';
+import {
+  buildMatrix,
+  type CompactMatrix,
+  compactMatrix,
+  type P2pSummary,
+  summaryOfCompact,
+} from './matrix.js';
 
 export type Section<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: unknown };
 
+/** The P2P section: the summary the text shows and the compact matrix `report --json` writes. */
+export interface ReportP2p extends P2pSummary {
+  readonly compact: CompactMatrix;
+}
+
 export interface ReportRecord {
   readonly fabric: Fabric;
-  readonly p2p: Section<P2pSummary>;
+  readonly p2p: Section<ReportP2p>;
   readonly demo: Section<DemoDoc>;
   readonly mapCost: Section<MapCostReport>;
   readonly bandwidth: Section<BandwidthRecord>;
@@ -33,7 +44,12 @@ function section<T>(run: () => T): Section<T> {
 export function buildReport(fabric: Fabric): ReportRecord {
   return {
     fabric,
-    p2p: section(() => p2pSummary(buildMatrix(fabric, undefined, undefined, {}))),
+    p2p: section(() => {
+      const view = buildMatrix(fabric, undefined, undefined, {});
+      // One pass over the pairs: the summary is read off the compact matrix `--json` writes.
+      const compact = compactMatrix(view);
+      return { ...summaryOfCompact(view, compact), compact };
+    }),
     demo: section(() => buildDemo(fabric)),
     mapCost: section(() => buildMapCost(fabric)),
     bandwidth: section(() => buildBandwidthMatrices(fabric)),

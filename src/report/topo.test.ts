@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { loadLspci } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { FabricBuilder } from '../pci/index.js';
-import { absentFacts, renderTopo, topoJson } from './topo.js';
+import type { OsDevice } from '../pci/types.js';
+import { absentFacts, renderTopo, topoJson, topoJsonText } from './topo.js';
 
 const ORACLE = fileURLToPath(new URL('../../../shared/fixtures/kernel-oracle/', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -131,5 +133,87 @@ describe('topo text', () => {
       /^not in the input .*: vendor:device ids, NUMA nodes, IOMMU groups, ACS state$/m,
     );
     assert.doesNotMatch(text, /\?\?\?\?|NUMA \?|group \?|ACS unknown/);
+  });
+});
+
+describe('topo --json text', () => {
+  /** What printJson printed before the writer: one JSON.stringify of the whole document. */
+  const whole = (fabric: Parameters<typeof topoJson>[0]) =>
+    `${JSON.stringify(topoJson(fabric), null, 2)}\n`;
+  const pieces = (fabric: Parameters<typeof topoJson>[0], chunk?: number) =>
+    [...topoJsonText(fabric, chunk)].join('');
+
+  it('random fabrics: the pieces join to the whole document, whatever the batch size', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const fnArb = fc.record({
+      name: fc.option(text, { nil: undefined }),
+      description: fc.option(text, { nil: undefined }),
+      driver: fc.option(text, { nil: null }),
+      numa: fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constant('unknown' as const)),
+      group: fc.option(fc.oneof(fc.nat(50), fc.constant('unknown' as const)), { nil: null }),
+      os: fc.array(text, { maxLength: 2 }),
+      bars: fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 3 }),
+      mem: fc.option(fc.bigInt({ min: 0n, max: 1n << 40n }), { nil: undefined }),
+      acs: fc.constantFrom('present', 'absent', 'unknown'),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fnArb, { maxLength: 8 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.option(text, { nil: null }),
+        (fns, chunk, machineName) => {
+          const b = new FabricBuilder().machine({ name: machineName, iommu: { enabled: true } });
+          fns.forEach((f, i) => {
+            b.fn({
+              bdf: `000${i % 3}:00:${(i + 1).toString(16).padStart(2, '0')}.0`,
+              ...(f.name === undefined ? {} : { name: `${f.name}#${i}` }),
+              ...(f.description === undefined ? {} : { description: f.description }),
+              ...(f.mem === undefined ? {} : { deviceMemory: f.mem }),
+              classCode: 0x030200,
+              vendor: 0x10de,
+              device: 0x1234 + i,
+              driver: f.driver,
+              numaNode: f.numa,
+              iommuGroup: f.group,
+              osDevices: f.os.map((n) => ({ name: `${n}#${i}`, kind: 'drm' as OsDevice['kind'] })),
+              bars: f.bars.map((size, index) => ({
+                index,
+                space: 'mem' as const,
+                start: size * 2n,
+                size,
+                is64: true,
+                prefetchable: index % 2 === 0,
+              })),
+              acs:
+                f.acs === 'present'
+                  ? { state: 'present', cap: 0x5f, ctrl: 0x1d }
+                  : f.acs === 'unknown'
+                    ? { state: 'unknown', reason: 'config space not readable' }
+                    : { state: 'absent' },
+            });
+          });
+          const fabric = b.build();
+          assert.equal(pieces(fabric, chunk), whole(fabric));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('real inputs (lspci fixtures, example specs, no functions at all) print the same bytes', () => {
+    const fabrics = [
+      loadLspci([
+        { name: 'tvnn', text: readFileSync(`${ORACLE}c-iommu/lspci-tvnn.txt`, 'utf8') },
+        { name: 'vvvnn', text: readFileSync(`${ORACLE}c-iommu/lspci-vvvnn.txt`, 'utf8') },
+      ]).fabric,
+      loadSpec({ name: 'default.yaml', text: readFileSync(`${EXAMPLES}default.yaml`, 'utf8') })
+        .fabric,
+      twoFunctions({ groups: [1, 'unknown'] }),
+      new FabricBuilder().build(),
+    ];
+    for (const f of fabrics) assert.equal(pieces(f), whole(f));
+    // One piece per batch of records (and the closing one).
+    const many = [...topoJsonText(fabrics[0]!, 2)];
+    assert.ok(many.length > 2);
   });
 });

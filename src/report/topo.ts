@@ -7,6 +7,7 @@ import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type MachineInfo, type Maybe, type PciFunction, UNKNOWN } from '../pci/types.js';
 import { maybeHex } from '../util/hex.js';
+import { bigintReplacer, stringifyJson } from '../util/json.js';
 import { acsBits, acsSummary, formatSize, hex4, linkSummary } from './format.js';
 
 /**
@@ -171,6 +172,41 @@ export const TOPO_SCHEMA_VERSION = 1;
 
 /** The `topo --json` document (schema: docs/json.md). 64-bit values are hex strings. */
 export function topoJson(fabric: Fabric): object {
+  return topoDoc(
+    fabric,
+    fabric.functions.map((f) => functionJson(fabric, f)),
+  );
+}
+
+/**
+ * The `topo --json` text, `JSON.stringify(topoJson(fabric), null, 2)` and a newline byte for byte,
+ * in pieces of `batch` function records: a 10,000-function document (13.5 MB) is never one string,
+ * nor are its records all alive at once.
+ */
+export function* topoJsonText(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
+  const head = stringifyJson(topoDoc(fabric, []), bigintReplacer, 2);
+  const fns = fabric.functions;
+  if (fns.length === 0) {
+    yield `${head}\n`;
+    return;
+  }
+  // `functions` is the document's last key: its `[]` opens the list of records.
+  if (!head.endsWith(EMPTY_TAIL)) throw new Error('topo --json: functions is not the last key');
+  for (let i = 0; i < fns.length; i += batch) {
+    const recs = fns.slice(i, i + batch).map((f) => functionJson(fabric, f));
+    // The records as deep as the document holds them: inside `{ "functions": [ … ] }`.
+    const text = stringifyJson({ functions: recs }, bigintReplacer, 2);
+    const body = text.slice(BATCH_HEAD.length, -BATCH_TAIL.length);
+    yield i === 0 ? `${head.slice(0, -EMPTY_TAIL.length)}[\n${body}` : `,\n${body}`;
+  }
+  yield `${BATCH_TAIL}\n`;
+}
+
+const EMPTY_TAIL = '[]\n}';
+const BATCH_HEAD = '{\n  "functions": [\n';
+const BATCH_TAIL = '\n  ]\n}';
+
+function topoDoc(fabric: Fabric, functions: readonly object[]): object {
   const m = fabric.machine;
   return {
     schemaVersion: TOPO_SCHEMA_VERSION,
@@ -200,68 +236,73 @@ export function topoJson(fabric: Fabric): object {
         fabric.hostBridgeDevice(hb.id)?.bdf ??
         (fabric.hostBridgeDeviceUnsure(hb.id) ? UNKNOWN : null),
     })),
-    functions: fabric.functions.map((f) => ({
-      bdf: f.bdf,
-      name: f.name ?? null,
-      kind: f.kind,
-      category: categoryOf(f),
-      upstream: fabric.upstreamBridge(f)?.bdf ?? null,
-      parent: f.parent,
-      hostBridge: f.hostBridge,
-      vendor: maybeHex(f.vendor, 4),
-      device: maybeHex(f.device, 4),
-      subsystemVendor: maybeHex(f.subsystemVendor, 4),
-      subsystemDevice: maybeHex(f.subsystemDevice, 4),
-      class: maybeHex(f.classCode, 6),
-      revision: maybeHex(f.revision, 2),
-      description: f.description ?? null,
-      names:
-        f.names === undefined
-          ? null
-          : {
-              class: classText(f, false),
-              device: deviceText(f, false),
-              subsystem: subsystemText(f, false),
-              progIf: f.names.progIf,
-            },
-      osDevices: f.osDevices ?? [],
-      cpulist: f.cpulist ?? null,
-      physfn: f.physfn,
-      numaNode: f.numaNode,
-      iommuGroup: f.iommuGroup,
-      driver: f.driver,
-      link:
-        f.pcie === null
-          ? null
-          : f.pcie === 'unknown'
-            ? 'unknown'
-            : { portType: f.pcie.portType, cap: f.pcie.linkCap, status: f.pcie.linkStatus },
-      acs:
-        f.acs.state === 'present'
-          ? {
-              state: 'present',
-              cap: `0x${f.acs.cap.toString(16).padStart(4, '0')}`,
-              ctrl: `0x${f.acs.ctrl.toString(16).padStart(4, '0')}`,
-              ctrlBits: acsBits(f.acs.ctrl),
-            }
-          : f.acs.state === 'unknown'
-            ? { state: 'unknown', reason: f.acs.reason }
-            : { state: 'absent' },
-      bars: f.bars.map((b) => ({
-        index: b.index,
-        space: b.space,
-        start: `0x${b.start.toString(16)}`,
-        size: `0x${b.size.toString(16)}`,
-        is64: b.is64,
-        prefetchable: b.prefetchable,
-      })),
-      windows: f.windows.map((w) => ({
-        space: w.space,
-        start: `0x${w.start.toString(16)}`,
-        size: `0x${w.size.toString(16)}`,
-      })),
-      buses: f.buses,
-      deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
+    functions,
+  };
+}
+
+/** One function's record of the `topo --json` document. */
+function functionJson(fabric: Fabric, f: PciFunction): object {
+  return {
+    bdf: f.bdf,
+    name: f.name ?? null,
+    kind: f.kind,
+    category: categoryOf(f),
+    upstream: fabric.upstreamBridge(f)?.bdf ?? null,
+    parent: f.parent,
+    hostBridge: f.hostBridge,
+    vendor: maybeHex(f.vendor, 4),
+    device: maybeHex(f.device, 4),
+    subsystemVendor: maybeHex(f.subsystemVendor, 4),
+    subsystemDevice: maybeHex(f.subsystemDevice, 4),
+    class: maybeHex(f.classCode, 6),
+    revision: maybeHex(f.revision, 2),
+    description: f.description ?? null,
+    names:
+      f.names === undefined
+        ? null
+        : {
+            class: classText(f, false),
+            device: deviceText(f, false),
+            subsystem: subsystemText(f, false),
+            progIf: f.names.progIf,
+          },
+    osDevices: f.osDevices ?? [],
+    cpulist: f.cpulist ?? null,
+    physfn: f.physfn,
+    numaNode: f.numaNode,
+    iommuGroup: f.iommuGroup,
+    driver: f.driver,
+    link:
+      f.pcie === null
+        ? null
+        : f.pcie === 'unknown'
+          ? 'unknown'
+          : { portType: f.pcie.portType, cap: f.pcie.linkCap, status: f.pcie.linkStatus },
+    acs:
+      f.acs.state === 'present'
+        ? {
+            state: 'present',
+            cap: `0x${f.acs.cap.toString(16).padStart(4, '0')}`,
+            ctrl: `0x${f.acs.ctrl.toString(16).padStart(4, '0')}`,
+            ctrlBits: acsBits(f.acs.ctrl),
+          }
+        : f.acs.state === 'unknown'
+          ? { state: 'unknown', reason: f.acs.reason }
+          : { state: 'absent' },
+    bars: f.bars.map((b) => ({
+      index: b.index,
+      space: b.space,
+      start: `0x${b.start.toString(16)}`,
+      size: `0x${b.size.toString(16)}`,
+      is64: b.is64,
+      prefetchable: b.prefetchable,
     })),
+    windows: f.windows.map((w) => ({
+      space: w.space,
+      start: `0x${w.start.toString(16)}`,
+      size: `0x${w.size.toString(16)}`,
+    })),
+    buses: f.buses,
+    deviceMemory: f.deviceMemory === undefined ? null : `0x${f.deviceMemory.toString(16)}`,
   };
 }

@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { Section } from '../../app/report.js';
-import { type CliIo, cliContext, printJson, printText } from '../io.js';
+import { type CliIo, cliContext, styledPieces, writeChunks } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 /** `peerdma report` (what `npm start` runs): every section for one machine, default example. */
@@ -17,49 +16,20 @@ export function register(program: Command, io: CliIo): void {
       'one JSON document: {schemaVersion, topology, p2p, demo, mapCost, bandwidth}, each as its command prints it (docs/json.md)',
     )
     .action(async (opts) => {
-      const [
-        { report },
-        { renderBandwidth },
-        { renderDemoSection },
-        { renderMapCostSection },
-        { renderP2pSection },
-        { renderTopo },
-      ] = await Promise.all([
-        import('../../app/report.js'),
-        import('../../report/bandwidth.js'),
-        import('../../report/demo.js'),
-        import('../../report/map-cost.js'),
-        import('../../report/p2p.js'),
-        import('../../report/topo.js'),
-      ]);
+      const [{ report }, { firstSectionError, renderReportPieces, reportJsonChunks }] =
+        await Promise.all([import('../../app/report.js'), import('../../report/report.js')]);
       const rec = await report(opts, cliContext(io, opts.json === true));
       if (opts.json) {
-        const [{ compactMatrix }, { firstSectionError, reportJson }] = await Promise.all([
-          import('../../app/matrix.js'),
-          import('../../report/report.js'),
-        ]);
-        printJson(io, reportJson(rec, rec.p2p.ok ? compactMatrix(rec.p2p.value.view) : null));
+        // Section by section; the P2P section's byte chunks are filled again once written (as
+        // `matrix --json`): a 4,096-endpoint machine is never one document in memory.
+        const free: Uint8Array[] = [];
+        await writeChunks(io, reportJsonChunks(rec, { free }), (b) => free.push(b));
         const failed = firstSectionError(rec);
         if (failed !== undefined) throw failed;
         return;
       }
-      const print = (title: string, text: string) => {
-        const body = text.replace(/^== .* ==\n/, '');
-        printText(io, `${heading(title)}${body.endsWith('\n') ? body : `${body}\n`}\n`);
-      };
-      // Sections in order; one that failed for this machine stops the report there.
-      const value = <T>(s: Section<T>): T => {
-        if (!s.ok) throw s.error;
-        return s.value;
-      };
-      print('Topology', renderTopo(rec.fabric));
-      print('P2P verdicts (kernel p2pdma rules)', renderP2pSection(value(rec.p2p)));
-      print('DMA-BUF: the founding scenario', renderDemoSection(value(rec.demo)));
-      print('DMA mapping cost', renderMapCostSection(value(rec.mapCost)));
-      print('Bandwidth and latency (PCIe model)', renderBandwidth(value(rec.bandwidth)));
+      // Sections in order, each written as it is rendered; one that failed for this machine
+      // stops the report there (renderReportPieces throws its error).
+      await writeChunks(io, styledPieces(io, renderReportPieces(rec)));
     });
-}
-
-function heading(title: string): string {
-  return `== ${title} ${'='.repeat(Math.max(3, 76 - title.length))}\n`;
 }

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { type CliIo, cliContext, printJson, printText } from '../io.js';
+import { type CliIo, cliContext, printText, writeChunks } from '../io.js';
 import { withSourceOptions } from '../shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -21,12 +21,13 @@ export function register(program: Command, io: CliIo): void {
         throw new PeerdmaError('E_USAGE', '--json and --spec are two different outputs: pick one');
       }
       // Load warnings go to stderr whatever the output: stdout stays one clean document.
-      const [{ topo }, { renderTopo, topoJson }] = await Promise.all([
+      const [{ topo }, { renderTopo, topoJsonText }] = await Promise.all([
         import('../../app/topo.js'),
         import('../../report/topo.js'),
       ]);
       const { fabric } = await topo(opts, cliContext(io));
-      if (opts.json) printJson(io, topoJson(fabric));
+      // The document as printJson would print it, written a piece at a time.
+      if (opts.json) await writeChunks(io, topoJsonText(fabric));
       else if (opts.spec) {
         const { topoSpec } = await import('../../report/topo-spec.js');
         io.stdout.write(topoSpec(fabric));
