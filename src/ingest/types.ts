@@ -43,6 +43,11 @@ export interface VirtualFs {
    * those held are zeros), so a mostly-zero file (a 4096-byte config) needs no zero-filled copy.
    */
   readHeld?(path: string): HeldBytes | undefined;
+  /**
+   * Optional, for speed: `read` decoded as text exactly as `readText` (sysfs/paths.ts) decodes
+   * it, without the bytes being copied out first.
+   */
+  readText?(path: string): string | undefined;
 }
 
 /** A file's first bytes and its size: zeros follow them up to `size`. */
