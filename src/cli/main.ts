@@ -145,13 +145,27 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * A write to standard output failed: a closed pipe (`peerdma … | head`) ends the run quietly, as
+ * for any Unix tool (0); anything else (a full disk, /dev/full) is one line naming it, E_IO, 2.
+ */
+export function stdoutFailed(
+  e: NodeJS.ErrnoException,
+  argv: readonly string[],
+  stderr: Pick<CliIo['stderr'], 'write'>,
+): number {
+  if (e.code === 'EPIPE') return 0;
+  const msg = `cannot write to standard output: ${e.message.replace(/, write$/, '')}`;
+  stderr.write(wantsJson(argv) ? errorJson('E_IO', msg) : `peerdma: ${msg} [E_IO]\n`);
+  return 2;
+}
+
 const invokedDirectly =
   process.argv[1] !== undefined && /(?:^|[/\\])(main\.(?:js|ts)|peerdma)$/.test(process.argv[1]);
 if (invokedDirectly) {
   // `peerdma … | head`: a closed pipe ends the output quietly, as for any Unix tool.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) =>
+    process.exit(stdoutFailed(e, process.argv.slice(2), process.stderr)),
+  );
   void main(process.argv.slice(2));
 }

@@ -4,8 +4,9 @@
  * CLI runs in-process (cli.test.ts, commands/*.test.ts).
  */
 import assert from 'node:assert/strict';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { VERSION } from './main.js';
+import { stdoutFailed, VERSION } from './main.js';
 import { linesOf, spawnCli } from './testing/run.js';
 
 describe('peerdma as a process', { concurrency: 4 }, () => {
@@ -28,6 +29,38 @@ describe('peerdma as a process', { concurrency: 4 }, () => {
     assert.equal(linesOf(r.stderr).length, 1, r.stderr);
     assert.match(r.stderr, /^peerdma: .*\/no\/such\/file\.txt/);
     assert.equal(r.stdout, '');
+  });
+
+  test('a full disk on stdout: one line naming it, exit status 2 (a closed pipe: 0)', {
+    skip: existsSync('/dev/full') ? false : 'no /dev/full',
+  }, async () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = await spawnCli(['topo'], { stdoutFd: fd });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        'peerdma: cannot write to standard output: ENOSPC: no space left on device [E_IO]\n',
+      );
+    } finally {
+      closeSync(fd);
+    }
+    const err: string[] = [];
+    const sink = { write: (s: string) => err.push(s) };
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    assert.equal(stdoutFailed(epipe, ['topo'], sink), 0);
+    assert.deepEqual(err, []);
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    assert.equal(stdoutFailed(full, ['topo', '--json'], sink), 2);
+    assert.deepEqual(JSON.parse(err[0]!), {
+      schemaVersion: 1,
+      error: {
+        code: 'E_IO',
+        message: 'cannot write to standard output: ENOSPC: no space left on device',
+      },
+    });
   });
 
   test('a usage error exits 2 the same way', async () => {

@@ -35,7 +35,9 @@ export interface VirtualFs {
   /**
    * Optional, for speed: the directory at `path` (symlinks followed) as a VirtualFs whose paths
    * are relative to it, answering exactly as `path/…` would here; undefined when `path` is not a
-   * directory. A loader asking many names of one directory then builds no full path per name.
+   * directory, or when this file system keeps no view for it (a directory, a PCI function's in
+   * dirVfs): the caller then asks by full path (`inDir`). A loader asking many names of one
+   * directory then builds no full path per name.
    */
   at?(path: string): VirtualFs | undefined;
   /**
@@ -43,6 +45,11 @@ export interface VirtualFs {
    * those held are zeros), so a mostly-zero file (a 4096-byte config) needs no zero-filled copy.
    */
   readHeld?(path: string): HeldBytes | undefined;
+  /**
+   * Optional, for speed: `read` decoded as text exactly as `readText` (sysfs/paths.ts) decodes
+   * it, without the bytes being copied out first.
+   */
+  readText?(path: string): string | undefined;
 }
 
 /** A file's first bytes and its size: zeros follow them up to `size`. */

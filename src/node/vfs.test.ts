@@ -387,6 +387,118 @@ describe('tar reader agrees with node-tar', () => {
   });
 });
 
+describe('dirVfs function directory view (`at`)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-at-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const fn = 'sys/devices/pci0000:00/0000:00:01.0';
+  const dev = join(root, fn);
+  mkdirSync(join(dev, 'net/eth0'), { recursive: true });
+  const config = Buffer.alloc(4096 + 100);
+  config.set([0x86, 0x80, 0x01, 0x02, 0, 0, 0, 7], 0);
+  writeFileSync(join(dev, 'config'), config);
+  writeFileSync(join(dev, 'vendor'), '0x8086\n');
+  writeFileSync(join(dev, 'empty'), '');
+  writeFileSync(join(dev, 'tail'), Buffer.concat([Buffer.alloc(4092), Buffer.from([5])]));
+  writeFileSync(
+    join(dev, 'mid'),
+    Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 9]), Buffer.alloc(4090)]),
+  );
+  writeFileSync(join(dev, 'label'), 'café\n');
+  writeFileSync(join(dev, 'rom'), 'rom');
+  writeFileSync(join(dev, 'resource0'), 'bar');
+  writeFileSync(join(dev, 'big'), Buffer.alloc(70_000, 0x41));
+  symlinkSync('vendor', join(dev, 'alias'));
+  symlinkSync('net', join(dev, 'netlink'));
+  symlinkSync('nowhere', join(dev, 'dangling'));
+  symlinkSync('loop2', join(dev, 'loop1'));
+  symlinkSync('loop1', join(dev, 'loop2'));
+  symlinkSync('/dev/zero', join(dev, 'zero'));
+  symlinkSync('../../../kernel/iommu_groups/7', join(dev, 'iommu_group'));
+  // Regular files whose reads fail as some sysfs attributes' do: EIO at offset 0, EINVAL.
+  symlinkSync('/proc/self/mem', join(dev, 'eio'));
+  symlinkSync('/proc/self/clear_refs', join(dev, 'einval'));
+
+  it('answers every name as the full path does, odd entries included', async () => {
+    const { spawnSync } = await import('node:child_process');
+    assert.equal(spawnSync('mkfifo', [join(dev, 'fifo')]).status, 0);
+    const answer = (f: () => unknown) => {
+      const v = f();
+      return v instanceof Uint8Array ? [...v] : v;
+    };
+    const whole = (h: { bytes: Uint8Array; size: number } | undefined) => {
+      if (h === undefined) return undefined;
+      const out = new Uint8Array(h.size);
+      out.set(h.bytes);
+      return [...out];
+    };
+    const names = [
+      ...(dirVfs(root).list(fn) ?? []),
+      'nothing',
+      '',
+      '.',
+      '..',
+      'net/eth0',
+      '../0000:00:01.0/vendor',
+      'netlink/eth0',
+    ];
+    assert.ok(names.includes('fifo') && names.includes('loop1'));
+    // A fresh pair per name and method: the view's listing must not lean on the other's lookups.
+    for (const n of names) {
+      const full = n === '' ? fn : `${fn}/${n}`;
+      for (const m of ['kind', 'list', 'readlink', 'read'] as const) {
+        const view = dirVfs(root).at!(fn)!;
+        assert.deepEqual(
+          answer(() => view[m](n)),
+          answer(() => dirVfs(root)[m](full)),
+          `${m} ${n}`,
+        );
+      }
+      const view = dirVfs(root).at!(fn)!;
+      assert.deepEqual(
+        whole(view.readHeld!(n)),
+        answer(() => dirVfs(root).read(full)),
+        n,
+      );
+      assert.deepEqual(
+        whole(dirVfs(root).readHeld!(full)),
+        answer(() => dirVfs(root).read(full)),
+      );
+    }
+  });
+
+  it('holds a config without its trailing zeros; only function directories have a view', () => {
+    const fs = dirVfs(root);
+    const view = fs.at!(fn)!;
+    const held = view.readHeld!('config')!;
+    assert.equal(held.size, 4096);
+    assert.deepEqual([...held.bytes], [0x86, 0x80, 0x01, 0x02, 0, 0, 0, 7]);
+    assert.equal(view.read('big')?.length, 64 * 1024);
+    assert.deepEqual(
+      [view.readHeld!('tail')!.bytes.length, view.readHeld!('tail')!.size],
+      [4093, 4093],
+    );
+    assert.deepEqual([...view.readHeld!('mid')!.bytes], [0, 0, 0, 0, 0, 9]);
+    assert.equal(view.readHeld!('empty')!.bytes.length, 0);
+    assert.equal(view.readText!('label'), 'café\n');
+    assert.equal(view.read('rom'), undefined);
+    assert.equal(view.read('resource0'), undefined);
+    assert.equal(view.read('zero'), undefined);
+    assert.equal(view.read('dangling'), undefined);
+    for (const failing of ['eio', 'einval']) {
+      assert.equal(view.kind(failing), 'link');
+      assert.equal(view.read(failing), undefined, failing);
+      assert.equal(view.readHeld!(failing), undefined, failing);
+      assert.equal(view.readText!(failing), undefined, failing);
+    }
+    assert.equal(dec(view.read('vendor')), '0x8086\n', 'a failed read leaves the next one whole');
+    assert.equal(view.readlink('iommu_group'), '../../../kernel/iommu_groups/7');
+    assert.equal(view.readlink('vendor'), undefined);
+    assert.equal(fs.at!('sys/devices/pci0000:00'), undefined);
+    assert.equal(fs.at!(`${fn}/net`), undefined);
+    assert.equal(fs.at!(`sys/../${fn}`), undefined);
+  });
+});
+
 describe('dirVfs reads only regular files', () => {
   const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-special-'));
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -419,5 +531,36 @@ describe('dirVfs reads only regular files', () => {
       64 * 1024,
     );
     assert.equal(dec(dirVfs(root).read('sys/devices/pci0000:00/0000:00:01.0/class')), '0x020000\n');
+  });
+});
+
+describe('dirVfs under the sysfs loader: attributes whose reads fail', () => {
+  const root = mkdtempSync(join(tmpdir(), 'peerdma-vfs-eio-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const fn = 'sys/devices/pci0000:00/0000:00:02.0';
+  const dev = join(root, fn);
+  mkdirSync(dev, { recursive: true });
+  mkdirSync(join(root, 'sys/bus/pci/devices'), { recursive: true });
+  symlinkSync(`../../../../${fn}`, join(root, 'sys/bus/pci/devices/0000:00:02.0'));
+  symlinkSync('/proc/self/mem', join(dev, 'config')); // EIO, as config past 64 bytes can be
+  writeFileSync(join(dev, 'vendor'), '0x8086\n');
+  writeFileSync(join(dev, 'device'), '0x1234\n');
+  writeFileSync(join(dev, 'class'), '0x020000\n');
+  symlinkSync('/proc/self/clear_refs', join(dev, 'numa_node')); // EINVAL
+
+  it('a config that fails with EIO is no config; the ids come from the files', async () => {
+    const { loadSysfs } = await import('../ingest/sysfs/index.js');
+    const { fabric, warnings } = loadSysfs(dirVfs(root), { label: root });
+    const f = fabric.functions.find((x) => x.bdf === '0000:00:02.0');
+    assert.ok(f, 'the function is loaded');
+    assert.equal(f.vendor, 0x8086);
+    assert.equal(f.device, 0x1234);
+    assert.equal(f.classCode, 0x020000);
+    const codes = warnings.map((w) => w.code);
+    assert.ok(codes.includes('sysfs-no-config'), codes.join(' '));
+    assert.ok(
+      warnings.some((w) => w.code === 'sysfs-missing-attr' && /numa_node/.test(w.message)),
+      'an EINVAL numa_node reads as missing',
+    );
   });
 });

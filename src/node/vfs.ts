@@ -4,6 +4,7 @@
  */
 import {
   closeSync,
+  type Dirent,
   lstatSync,
   openSync,
   readdirSync,
@@ -13,12 +14,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { PeerdmaError } from '../errors/index.js';
-import type { VirtualFs } from '../ingest/types.js';
+import { textOf } from '../ingest/sysfs/paths.js';
+import type { HeldBytes, VirtualFs } from '../ingest/types.js';
 import { openReadFlags } from './files.js';
 import { GunzipError, gunzipPieces } from './gunzip.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
+  CONFIG_LIMIT,
   insert,
   newDir,
   normalise,
@@ -45,15 +48,17 @@ export interface DirVfs extends VirtualFs {
 /** What a directory entry is, from its listing (d_type), without a stat per entry. */
 type Entry = 'file' | 'dir' | 'link' | 'other';
 
-/** A directory's names and their types, in readdir order (a few dozen: searched, not hashed). */
-interface Listing {
-  readonly names: readonly string[];
-  readonly types: readonly Entry[];
-}
+/** A directory's entries as readdir gave them (a few dozen: searched, not hashed). */
+type Listing = readonly Dirent[];
 
+/** The type of `name` in a listing: the entry's d_type, asked only of the entry found. */
 const lookup = (l: Listing, name: string): Entry | undefined => {
-  const i = l.names.indexOf(name);
-  return i < 0 ? undefined : l.types[i];
+  for (let i = 0; i < l.length; i++) {
+    const d = l[i]!;
+    if (d.name !== name) continue;
+    return d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other';
+  }
+  return undefined;
 };
 
 /** A path path.join would change: a `.` or `..` part, an empty part, a leading or trailing `/`. */
@@ -104,15 +109,7 @@ export function dirVfs(root: string): DirVfs {
         );
         return null;
       }
-      const names: string[] = [];
-      const types: Entry[] = [];
-      for (const d of ents) {
-        names.push(d.name);
-        types.push(
-          d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other',
-        );
-      }
-      m = { names, types };
+      m = ents;
     } catch {
       m = null; // not a directory, or not listable (EACCES): fall back to a stat per path
     }
@@ -169,12 +166,16 @@ export function dirVfs(root: string): DirVfs {
       return undefined; // EACCES, ENOTDIR, ELOOP
     }
   };
-  const readRegular = (path: string, limit: number, toEof: boolean): Uint8Array | undefined => {
+  /**
+   * Read the regular file at `path` into `scratch`: how many bytes, or -1 when it cannot be read.
+   * Reads stop at the first short one (sysfs and regular files answer in one) unless `toEof`.
+   */
+  const fill = (path: string, limit: number, toEof: boolean): number => {
     let fd: number;
     try {
       fd = openSync(path, openReadFlags());
     } catch {
-      return undefined;
+      return -1;
     }
     try {
       let total = 0;
@@ -189,27 +190,117 @@ export function dirVfs(root: string): DirVfs {
         total += n;
         if (n === 0 || (n < want && !toEof)) break;
       }
-      return scratch.slice(0, total); // one allocation, of the size read
+      return total;
     } catch {
-      return undefined; // EIO, EINVAL, EAGAIN: sysfs files that cannot be read
+      return -1; // EIO, EINVAL, EAGAIN: sysfs files that cannot be read
     } finally {
       closeSync(fd);
     }
   };
-  return {
+  /**
+   * The file at `path` whose entry its directory's listing gave as `e` (null: no listing could
+   * say; a link is followed by a stat), read into `scratch`: its length, or -1 when it is no
+   * regular file or cannot be read.
+   */
+  const readFile = (path: string, e: Entry | undefined | null, limit: number): number => {
+    if (e === null || e === 'link') e = statKind(path, true);
+    return e === 'file' ? fill(path, limit, limit === PROC_LIMIT) : -1;
+  };
+  /** The `n` bytes read, in one allocation of their size. */
+  const bytes = (n: number): Uint8Array | undefined => (n < 0 ? undefined : scratch.slice(0, n));
+  /** The `n` bytes read as text (`textOf`), decoded where they were read. */
+  const text = (n: number): string | undefined =>
+    n < 0 ? undefined : textOf(scratch.subarray(0, n));
+  /** `scratch` as 32-bit words, to find the trailing zeros of a config a word at a time. */
+  let words = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
+  /** The `n` bytes read without their trailing zeros (a 4096-byte config is mostly zeros). */
+  const held = (n: number): HeldBytes | undefined => {
+    if (n < 0) return undefined;
+    if (words.buffer !== scratch.buffer)
+      words = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
+    let end = n;
+    while (end > 0 && (end & 3) !== 0 && scratch[end - 1] === 0) end--;
+    if ((end & 3) === 0) {
+      let w = end >>> 2;
+      while (w > 0 && words[w - 1] === 0) w--;
+      end = w << 2;
+      while (end > 0 && scratch[end - 1] === 0) end--;
+    }
+    return { bytes: scratch.slice(0, end), size: n };
+  };
+  /** `read(p)` into `scratch`. */
+  const readPath = (p: string): number => {
+    const slash = p.lastIndexOf('/');
+    if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return -1;
+    // A file read in a PCI function's directory starts a dozen lookups there: list it now.
+    const e = entry(p, FUNCTION_DIR.test(p.slice(p.lastIndexOf('/', slash - 1) + 1, slash)));
+    return readFile(abs(p), e, readLimit(p));
+  };
+  /**
+   * A PCI function's directory as a VirtualFs of its own (`at`): listed at its first lookup, each
+   * name then answered from that listing and opened by one path built from a prefix made once.
+   * Names that are not one plain component go to the full path. Other directories have no view
+   * (undefined: `inDir` prefixes their paths).
+   */
+  const at = (dir: string): VirtualFs | undefined => {
+    if (ODD_PATH.test(dir) || !FUNCTION_DIR.test(dir.slice(dir.lastIndexOf('/') + 1))) {
+      return undefined;
+    }
+    const pre = `${dir}/`;
+    const absPre = base + pre;
+    /** The read limit of every name here but `config` (a /proc path reads to its end). */
+    const limit = readLimit(`${pre}_`);
+    let m: Listing | null | undefined;
+    /** The entry `name` (one plain component) from this directory's listing; null: none. */
+    const own = (name: string): Entry | undefined | null => {
+      if (m === undefined) m = listing(dir);
+      return m === null ? null : lookup(m, name);
+    };
+    const plain = (n: string) => n.length > 0 && n !== '.' && n !== '..' && n.indexOf('/') < 0;
+    const full = (n: string) => (n === '' ? dir : pre + n);
+    const readName = (n: string): number =>
+      FORBIDDEN_FILE.test(n)
+        ? -1
+        : readFile(absPre + n, own(n), n === 'config' ? CONFIG_LIMIT : limit);
+    return {
+      label: root,
+      kind(n) {
+        if (!plain(n)) return self.kind(full(n));
+        let e = own(n);
+        if (e === null) e = statKind(absPre + n, false);
+        return e === 'other' ? undefined : e;
+      },
+      list: (n) => self.list(full(n)),
+      readlink(n) {
+        if (!plain(n)) return self.readlink(full(n));
+        const e = own(n);
+        if (e !== null && e !== 'link') return undefined;
+        try {
+          return readlinkSync(absPre + n);
+        } catch {
+          return undefined;
+        }
+      },
+      read: (n) => (plain(n) ? bytes(readName(n)) : self.read(full(n))),
+      readHeld: (n) => (plain(n) ? held(readName(n)) : self.readHeld(full(n))),
+      readText: (n) => (plain(n) ? text(readName(n)) : self.readText(full(n))),
+      at: (n) => self.at(full(n)),
+    };
+  };
+  const self = {
     label: root,
-    kind(p) {
+    kind(p: string) {
       let e = p === '' ? 'dir' : entry(p);
       if (e === null) e = statKind(abs(p), false);
       return e === 'other' ? undefined : e;
     },
-    list(p) {
+    list(p: string) {
       // A name its parent's listing shows as absent or as a file is no directory: no system call.
       const e = p === '' ? 'dir' : listed(p);
       if (e === undefined || e === 'file' || e === 'other') return undefined;
       // Listed once: the names answer this call and the types the lookups that follow in it.
       const m = listing(p);
-      if (m !== null) return m.names.slice().sort();
+      if (m !== null) return m.map((d) => d.name).sort();
       const names = big.get(p);
       if (names === undefined) return undefined; // not a directory, or not listable
       if (names !== null) {
@@ -222,7 +313,7 @@ export function dirVfs(root: string): DirVfs {
         return undefined;
       }
     },
-    readlink(p) {
+    readlink(p: string) {
       const e = entry(p);
       if (e !== null && e !== 'link') return undefined;
       try {
@@ -231,17 +322,11 @@ export function dirVfs(root: string): DirVfs {
         return undefined;
       }
     },
-    read(p) {
-      const slash = p.lastIndexOf('/');
-      if (FORBIDDEN_FILE.test(p.slice(slash + 1))) return undefined;
-      // A file read in a PCI function's directory starts a dozen lookups there: list it now.
-      let e = entry(p, FUNCTION_DIR.test(p.slice(p.lastIndexOf('/', slash - 1) + 1, slash)));
-      if (e === null || e === 'link') e = statKind(abs(p), true);
-      if (e !== 'file') return undefined;
-      const limit = readLimit(p);
-      return readRegular(abs(p), limit, limit === PROC_LIMIT);
-    },
-    size(p) {
+    read: (p: string) => bytes(readPath(p)),
+    readHeld: (p: string) => held(readPath(p)),
+    readText: (p: string) => text(readPath(p)),
+    at,
+    size(p: string) {
       try {
         const st = statSync(abs(p), { throwIfNoEntry: false });
         return st?.isFile() ? st.size : undefined;
@@ -249,7 +334,8 @@ export function dirVfs(root: string): DirVfs {
         return undefined;
       }
     },
-  };
+  } satisfies DirVfs;
+  return self;
 }
 
 /** Hold a .tar.gz in memory as a VirtualFs (symlinks kept; nothing is written to disk). */

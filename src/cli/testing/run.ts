@@ -41,6 +41,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Kill the child after this many ms (default 60 s). */
   readonly timeoutMs?: number;
+  /** A file descriptor to hand the child as its stdout (default: a pipe the run collects). */
+  readonly stdoutFd?: number;
 }
 
 /** Spawn `peerdma ARGS…` as a child process and collect stdout, stderr and the exit status. */
@@ -51,13 +53,13 @@ export function spawnCli(args: readonly string[], opts: RunOptions = {}): Promis
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: REPO_ROOT,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
       timeout: opts.timeoutMs ?? 60_000,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
     child.on('close', (code, signal) =>
       resolve({

@@ -3,22 +3,11 @@ import type { MachineInit } from '../../pci/builder.js';
 import type { CpuInfo, IommuGroup, IommuInfo, Maybe } from '../../pci/types.js';
 import { UNKNOWN } from '../../pci/types.js';
 import type { VirtualFs } from '../types.js';
-import { inDir, joinPath } from './paths.js';
+import { inDir, joinPath, readText } from './paths.js';
+
+export { readText, textOf } from './paths.js';
+
 import type { WarningSink } from './warnings.js';
-
-const decoder = new TextDecoder('utf-8');
-
-export function readText(vfs: VirtualFs, path: string): string | undefined {
-  const b = vfs.read(path);
-  if (b === undefined) return undefined;
-  // Attribute files are short ASCII: skip the decoder for them.
-  if (b.length <= 64) {
-    let ascii = true;
-    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
-  }
-  return decoder.decode(b);
-}
 
 /** The first processor block of /proc/cpuinfo, as `key → value`. */
 export function parseCpuinfo(text: string): { cpu: Partial<CpuInfo>; sockets: Maybe<number> } {

@@ -153,6 +153,7 @@ function prefixed(vfs: VirtualFs, dir: string): VirtualFs {
     readlink: (p) => vfs.readlink(full(p)),
     read: (p) => vfs.read(full(p)),
     readHeld: (p) => readHeld(vfs, full(p)),
+    readText: (p) => readText(vfs, full(p)),
   };
 }
 
@@ -161,4 +162,23 @@ export function readHeld(vfs: VirtualFs, path: string): HeldBytes | undefined {
   if (vfs.readHeld !== undefined) return vfs.readHeld(path);
   const bytes = vfs.read(path);
   return bytes === undefined ? undefined : { bytes, size: bytes.length };
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** A file's bytes as text: UTF-8, short ASCII (an attribute's) without the decoder. */
+export function textOf(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+  return decoder.decode(b);
+}
+
+/** The file at `path` as text (`VirtualFs.readText`, else `textOf` its bytes). */
+export function readText(vfs: VirtualFs, path: string): string | undefined {
+  if (vfs.readText !== undefined) return vfs.readText(path);
+  const b = vfs.read(path);
+  return b === undefined ? undefined : textOf(b);
 }
