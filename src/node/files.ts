@@ -16,7 +16,7 @@ import {
   type Stats,
   statSync,
   unlinkSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PeerdmaError } from '../errors/index.js';
@@ -153,20 +153,22 @@ export function readInputText(path: string, opts: ReadOptions): string {
  * rename would replace the device node instead of writing to it.
  */
 export function writeOutputFile(path: string, data: string | Uint8Array): void {
+  writeOutputChunks(path, [data]);
+}
+
+/**
+ * `writeOutputFile` for a document made in pieces (text or bytes), written as they come: the same
+ * temporary file and rename, the same in-place write to a non-regular target. An error thrown by
+ * the producer itself (a typed error while rendering) is passed on as it is, after the cleanup.
+ */
+export function writeOutputChunks(path: string, chunks: Iterable<string | Uint8Array>): void {
   let existing: Stats | undefined;
   try {
     existing = statSync(path, { throwIfNoEntry: false });
   } catch {
     existing = undefined;
   }
-  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
-    try {
-      writeFileSync(path, data);
-      return;
-    } catch (e) {
-      throw new PeerdmaError('E_IO', `cannot write: ${describeErrno(e)}`, { file: path });
-    }
-  }
+  const inPlace = existing !== undefined && !existing.isFile() && !existing.isDirectory();
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const drop = () => {
     try {
@@ -175,12 +177,28 @@ export function writeOutputFile(path: string, data: string | Uint8Array): void {
       // never created, or already renamed
     }
   };
-  drop(); // a leftover of a killed run with the same pid
+  if (!inPlace) drop(); // a leftover of a killed run with the same pid
+  let fd: number | null = null;
   try {
-    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, path);
+    fd = inPlace ? openSync(path, 'w') : openSync(tmp, 'wx', 0o644);
+    for (const chunk of chunks) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    }
+    const done = fd;
+    fd = null;
+    closeSync(done);
+    if (!inPlace) renameSync(tmp, path);
   } catch (e) {
-    drop();
+    if (fd !== null) {
+      try {
+        closeSync(fd);
+      } catch {
+        // closing after a failed write: the first error is the one to report
+      }
+    }
+    if (!inPlace) drop();
+    if (e instanceof PeerdmaError) throw e;
     throw new PeerdmaError('E_IO', `cannot write: ${describeErrno(e)}`, { file: path });
   }
 }
@@ -193,4 +211,13 @@ export function readTextFile(file: string, what: string): string {
 /** An all-or-nothing write (temporary file, then rename); `what` is kept for the callers' wording. */
 export function writeWholeFile(file: string, data: string | Uint8Array, _what?: string): void {
   writeOutputFile(file, data);
+}
+
+/** `writeWholeFile` for a document made in pieces (`writeOutputChunks`). */
+export function writeWholeFileChunks(
+  file: string,
+  chunks: Iterable<string | Uint8Array>,
+  _what?: string,
+): void {
+  writeOutputChunks(file, chunks);
 }

@@ -65,6 +65,13 @@ export interface PairMatrix extends MatrixRows {
   /** devices index → tree-order position. */
   readonly pos: Int32Array;
   readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
+  /**
+   * True when cell (i, j) always equals cell (j, i) (map type and distance), so that a column is
+   * its row: the fast matrix's cells depend on the pair's common upstream device, the ACS counts
+   * along the whole path between the two and the route between their two host bridges, all
+   * symmetric in provider and client. Absent: unknown (read both directions).
+   */
+  readonly symmetric?: boolean;
   /** The map type and the distance of one cell (caller's order) without the tables. */
   mapTypeAt(i: number, j: number): number;
   distanceAt(i: number, j: number): number;
@@ -196,6 +203,8 @@ class FastMatrix implements PairMatrix {
   readonly pos: Int32Array;
   readonly stats: { fastRows: number; fastCells: number; referenceCells: number };
   readonly wideDistances: boolean;
+  /** See PairMatrix.symmetric (checked on random fabrics by src/perf/matrix.test.ts). */
+  readonly symmetric = true;
   /** Per node (devices and their upstream bridges): root-down chain of node indexes, chain
    * length, ACS-redirect (own 1) and unknown (own 2) counts along it, its subtree's positions. */
   readonly #chains: number[][];

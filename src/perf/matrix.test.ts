@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { matrixDevices } from '../p2pdma/matrix.js';
-import { randomFabric, rng } from '../p2pdma/testing/gen.js';
+import { loadSpec } from '../ingest/spec/index.js';
+import { listExampleNames, readExample } from '../node/examples.js';
+import { fastMatrix, matrixDevices } from '../p2pdma/matrix.js';
+import { benchFabric, randomFabric, rng } from '../p2pdma/testing/gen.js';
 import { ACS, type Fabric, FabricBuilder, type PcieInfo } from '../pci/index.js';
 import type { PciFunction } from '../pci/types.js';
-import { type BandwidthMatrices, bandwidthMatrices } from './matrix.js';
+import { driverRefusesP2p } from './facts.js';
+import { type BandwidthMatrices, bandwidthMatrices, mixedPairs } from './matrix.js';
 import { PerfModel } from './model.js';
 
 const close = (got: number, want: number, what: string) =>
@@ -214,4 +217,139 @@ describe('grouping: devices share figures only when nothing the model reads tell
     assert.ok(splits > 5, `only ${splits} split pairs`);
     assert.ok(differ > 0, 'some root-complex cells differ between the ends of the ranges');
   });
+});
+
+describe('mixed pairs (the two directions take different routes)', () => {
+  /** The scan before `PairMatrix.symmetric`: every pair read from the tables in both directions. */
+  function scanAll(
+    m: ReturnType<typeof fastMatrix>,
+    refuses: Uint8Array,
+    common: (s: number, d: number) => boolean,
+  ) {
+    const plain = { n: m.n, pos: m.pos, mapTypes: m.mapTypes } as ReturnType<typeof fastMatrix>;
+    return mixedPairs(plain, refuses, common);
+  }
+  const machines: [string, Fabric][] = [
+    ...listExampleNames().map(
+      (name) => [name, loadSpec({ name, text: readExample(name).text }).fabric] as [string, Fabric],
+    ),
+    ...Array.from(
+      { length: 30 },
+      (_, k) => [`random ${k + 1}`, randomFabric(k + 1)] as [string, Fabric],
+    ),
+    ...Array.from({ length: 6 }, (_, k) => {
+      const g = groupingFabric(k + 1);
+      return [g.fabric.machine.name ?? 'grouping', g.fabric] as [string, Fabric];
+    }),
+  ];
+
+  test('the symmetric scan finds exactly the pairs the full scan finds (every rule era)', () => {
+    let symmetric = 0;
+    let found = 0;
+    for (const [name, fabric] of machines)
+      for (const ruleSet of ['linux-4.20', 'linux-5.2', 'linux-5.14', undefined]) {
+        const model = new PerfModel(fabric, ruleSet === undefined ? {} : { ruleSet });
+        const devs = matrixDevices(fabric, { all: true });
+        const pairs = fastMatrix(model.env, devs);
+        const refuses = Uint8Array.from(devs, (d) => (driverRefusesP2p(fabric, d) ? 1 : 0));
+        // `common` as the matrices read it: any answer works for the comparison, both scans ask it
+        const common = (s: number, d: number) =>
+          model.fabric.commonUpstream(devs[s]!, devs[d]!) !== null;
+        const want = scanAll(pairs, refuses, common);
+        assert.deepEqual(mixedPairs(pairs, refuses, common), want, `${name} ${ruleSet}`);
+        found += want.length / 2;
+        if (pairs.symmetric === true) {
+          symmetric++;
+          for (let i = 0; i < devs.length; i++)
+            for (let j = 0; j < i; j++) {
+              assert.equal(
+                pairs.mapTypeAt(i, j),
+                pairs.mapTypeAt(j, i),
+                `${name} ${ruleSet} ${i} ${j}`,
+              );
+              assert.equal(pairs.distanceAt(i, j), pairs.distanceAt(j, i));
+            }
+        }
+      }
+    assert.ok(symmetric > 100, `${symmetric} symmetric matrices checked`);
+    assert.equal(found, 0, 'the model has no kernel verdict that differs by direction');
+  });
+
+  test('an asymmetric table: the scan finds the pairs, in tree order, refusing drivers aside', () => {
+    // 3 devices; tree order = the caller's order reversed
+    const NS = 0;
+    const BUS = 1;
+    const THB = 2;
+    // mapTypes[p * 3 + q] in tree order
+    const mapTypes = Int8Array.from([BUS, NS, THB, BUS, BUS, BUS, THB, THB, BUS]);
+    const pairs = { n: 3, pos: Int32Array.from([2, 1, 0]), mapTypes } as ReturnType<
+      typeof fastMatrix
+    >;
+    const none = new Uint8Array(3);
+    // tree (0,1): NS vs BUS → devices (2,1); tree (0,2): THB = THB; tree (1,2): BUS vs THB → common only
+    assert.deepEqual(
+      mixedPairs(pairs, none, () => false),
+      [2, 1],
+    );
+    assert.deepEqual(
+      mixedPairs(pairs, none, () => true),
+      [2, 1, 1, 0],
+    );
+    assert.deepEqual(
+      mixedPairs(pairs, Uint8Array.from([0, 1, 0]), () => true),
+      [],
+    );
+  });
+});
+
+test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows and parts', () => {
+  const kinds = ['uniP2p', 'uniBounce', 'bidiP2p', 'bidiBounce', 'latP2p', 'latBounce'] as const;
+  let rows = 0;
+  let ranged = 0;
+  let ranges = 0;
+  const r = rng(7);
+  let blocks = 0;
+  for (let seed = 1; seed <= 26; seed++) {
+    // the last two: more groups than row's blocks of GROUP_BLOCK
+    const fabric =
+      seed > 24
+        ? benchFabric(1, 2)
+        : seed % 3 === 0
+          ? groupingFabric(seed).fabric
+          : randomFabric(seed, { maxHostBridges: 4 });
+    const op = seed % 2 === 0 ? 'read' : 'write';
+    for (const ruleSet of seed % 4 === 1 ? ['linux-5.2', 'linux-4.20'] : [undefined]) {
+      const model = new PerfModel(fabric, { op, ...(ruleSet ? { ruleSet } : {}) });
+      const devs = matrixDevices(fabric, { all: true });
+      const m = bandwidthMatrices(model, devs);
+      const n = m.n;
+      if (m.ranged) ranged++;
+      if (m.groups > 16) blocks++;
+      const out32 = new Float32Array(n);
+      const out64 = new Float64Array(n);
+      for (const kind of kinds)
+        for (const end of ['lo', 'hi'] as const)
+          for (let i = 0; i < n; i++) {
+            out32.fill(-1);
+            m.row(kind, i, end, out32);
+            const from = Math.floor(r() * n);
+            const to = from + Math.floor(r() * (n - from + 1));
+            out64.fill(-1);
+            m.row(kind, i, end, out64, from, to);
+            for (let j = 0; j < n; j++) {
+              const want = m.cell(kind, i, j, end);
+              const at = `${fabric.machine.name} ${op} ${kind} ${end} (${i}, ${j})`;
+              assert.ok(Object.is(out32[j], want), `${at}: row ${out32[j]} vs cell ${want}`);
+              const part = j >= from && j < to ? want : -1;
+              assert.ok(Object.is(out64[j], part), `${at} in [${from}, ${to}): ${out64[j]}`);
+            }
+            rows++;
+            if (to - from < n) ranges++;
+          }
+    }
+  }
+  assert.ok(
+    rows > 5000 && ranged > 2 && ranges > 2000 && blocks >= 2,
+    `${rows} rows, ${ranged} ranged, ${ranges} parts, ${blocks} with many groups`,
+  );
 });

@@ -49,6 +49,20 @@ export interface BandwidthMatrices {
   /** The group of device i. */
   groupOf(i: number): number;
   cell(kind: MatrixKind, i: number, j: number, end?: MatrixEnd): number;
+  /**
+   * Cells (i, from) … (i, to - 1) of one matrix into out[from…to) (default: the whole row; the
+   * diagonal NaN): what `cell` answers, without a call per cell. A whole row reads the kernel's map
+   * types as a row of the pair matrix (its n × n table is never filled when the matrix is
+   * symmetric); a part of a row reads them from the table.
+   */
+  row(
+    kind: MatrixKind,
+    i: number,
+    end: MatrixEnd,
+    out: Float32Array | Float64Array,
+    from?: number,
+    to?: number,
+  ): void;
 }
 
 const INF = Number.POSITIVE_INFINITY;
@@ -507,28 +521,7 @@ class Cells {
       refuses,
       this.op === 'read',
     );
-    // pairs whose two directions take different routes: the map types differ, neither driver
-    // refuses, and the kernel refuses one direction or only one turns at the common switch
-    const { mapTypes: P, pos } = pairs;
-    const inv = new Int32Array(n);
-    for (let i = 0; i < n; i++) inv[pos[i]!] = i;
-    const NS = MT_NOT_SUPPORTED;
-    const BUS = MT_BUS_ADDR;
-    const B = 64;
-    const mixed: number[] = [];
-    for (let p0 = 0; p0 < n; p0 += B)
-      for (let q0 = p0; q0 < n; q0 += B)
-        for (let p = p0; p < Math.min(n, p0 + B); p++)
-          for (let q = Math.max(q0, p + 1); q < Math.min(n, q0 + B); q++) {
-            const a = P[p * n + q]!;
-            const b = P[q * n + p]!;
-            if (a === b) continue;
-            const s = inv[p]!;
-            const d = inv[q]!;
-            if (refuses[s] === 1 || refuses[d] === 1) continue;
-            if (a === NS || b === NS || ((a === BUS) !== (b === BUS) && m.common(s, d)))
-              mixed.push(s, d);
-          }
+    const mixed = mixedPairs(pairs, refuses, (s, d) => m.common(s, d));
     for (let k = 0; k < mixed.length; k += 2) {
       const [s, d] = [mixed[k]!, mixed[k + 1]!];
       this.mixed(m, s, d, ranged);
@@ -546,8 +539,46 @@ class Cells {
     ]);
     const k = s * this.n + d;
     m.mixedLo.set(k, Math.fround(r[0]!.rate.lo + r[1]!.rate.lo));
+    const cols = m.mixedRows.get(s);
+    if (cols === undefined) m.mixedRows.set(s, [d]);
+    else cols.push(d);
     if (ranged) m.mixedHi.set(k, Math.fround(r[0]!.rate.hi + r[1]!.rate.hi));
   }
+}
+
+/**
+ * The pairs (s, d), s < d in tree order, whose two directions take different routes: the map types
+ * differ, neither driver refuses (`refuses[i]` 1), and the kernel refuses one direction or only one
+ * turns at the common switch (`common`). Flat [s, d, s, d, …] in the caller's order. A symmetric
+ * matrix (the fast one) has none, and is not read at all; else every pair is read from its tables.
+ */
+export function mixedPairs(
+  pairs: PairMatrix,
+  refuses: Uint8Array,
+  common: (s: number, d: number) => boolean,
+): number[] {
+  const mixed: number[] = [];
+  if (pairs.symmetric === true) return mixed;
+  const { mapTypes: P, pos, n } = pairs;
+  const inv = new Int32Array(n);
+  for (let i = 0; i < n; i++) inv[pos[i]!] = i;
+  const NS = MT_NOT_SUPPORTED;
+  const BUS = MT_BUS_ADDR;
+  const B = 64;
+  for (let p0 = 0; p0 < n; p0 += B)
+    for (let q0 = p0; q0 < n; q0 += B)
+      for (let p = p0; p < Math.min(n, p0 + B); p++)
+        for (let q = Math.max(q0, p + 1); q < Math.min(n, q0 + B); q++) {
+          const a = P[p * n + q]!;
+          const b = P[q * n + p]!;
+          if (a === b) continue;
+          const s = inv[p]!;
+          const d = inv[q]!;
+          if (refuses[s] === 1 || refuses[d] === 1) continue;
+          if (a === NS || b === NS || ((a === BUS) !== (b === BUS) && common(s, d)))
+            mixed.push(s, d);
+        }
+  return mixed;
 }
 
 /** Index of the group pair gi ≤ gj in the upper triangle (with the diagonal) of G groups. */
@@ -565,15 +596,17 @@ class GroupedMatrices implements BandwidthMatrices {
   readonly n: number;
   readonly mixedLo = new Map<number, number>();
   readonly mixedHi: Map<number, number>;
+  /** The mixed pairs' columns per row. */
+  readonly mixedRows = new Map<number, number[]>();
   constructor(
     readonly devices: readonly PciFunction[],
     readonly pairs: PairMatrix,
     readonly ranged: boolean,
-    private readonly group: Int32Array,
+    readonly group: Int32Array,
     readonly groups: number,
     private readonly lo: Float32Array,
     private readonly hi: Float32Array,
-    private readonly refuses: Uint8Array,
+    readonly refuses: Uint8Array,
     private readonly reads: boolean,
   ) {
     this.n = devices.length;
@@ -601,34 +634,181 @@ class GroupedMatrices implements BandwidthMatrices {
 
   cell(kind: MatrixKind, i: number, j: number, end: MatrixEnd = 'lo'): number {
     if (i === j) return Number.NaN;
-    const a = this.at(i, j);
-    const swap = a < 0;
-    const o = swap ? -a - 1 : a;
-    const lat = kind === 'latP2p' || kind === 'latBounce';
-    const v = end === 'hi' && !lat ? this.hi : this.lo;
-    const b1 = v[o + (swap ? B2 : B1)]!;
-    if (kind === 'uniBounce') return b1;
-    if (kind === 'bidiBounce') return v[o + BIDI_B]!;
-    const lb1 = v[o + (swap ? LB2 : LB1)]!;
-    if (kind === 'latBounce') return lb1;
     if (kind === 'bidiP2p') {
       const mixed = (end === 'hi' ? this.mixedHi : this.mixedLo).get(i * this.n + j);
       if (mixed !== undefined) return mixed;
     }
+    const a = this.at(i, j);
     // a driver that refuses P2P leaves only the bounce, whatever the kernel says
-    const mt1 =
+    const route =
       this.refuses[i] === 1 || this.refuses[j] === 1
-        ? MT_NOT_SUPPORTED
-        : flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write');
-    if (mt1 === MT_NOT_SUPPORTED)
-      return kind === 'uniP2p' ? b1 : kind === 'bidiP2p' ? v[o + BIDI_B]! : lb1;
-    const sw = mt1 === MT_BUS_ADDR && v[o + COMMON] === 1;
-    if (kind === 'uniP2p')
-      return v[o + (sw ? (swap ? SW_UNI2 : SW_UNI) : swap ? TH_UNI2 : TH_UNI)]!;
-    if (kind === 'bidiP2p') return v[o + (sw ? SW_BIDI : TH_BIDI)]!;
-    return v[o + (sw ? TURN : TH_LAT)]!;
+        ? ROUTE_REFUSED
+        : ROUTE_OF[flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write')]!;
+    return this.value(kind, this.table(kind, end), a < 0 ? -a - 1 : a, a < 0, route);
+  }
+
+  /** The table a kind reads at an end (latency: one value for both ends). */
+  private table(kind: MatrixKind, end: MatrixEnd): Float32Array {
+    return end === 'hi' && kind !== 'latP2p' && kind !== 'latBounce' ? this.hi : this.lo;
+  }
+
+  /**
+   * A cell's value from its group pair's figures at `o` in `v` (`swap`: stored as (j, i)) and the
+   * route class of the direction i → j (ROUTE_*): the slot FIELDS names.
+   */
+  private value(
+    kind: MatrixKind,
+    v: Float32Array,
+    o: number,
+    swap: boolean,
+    route: number,
+  ): number {
+    return v[o + FIELDS[kind][(swap ? 6 : 0) + route * 2 + (v[o + COMMON] === 1 ? 1 : 0)]!]!;
+  }
+
+  row(
+    kind: MatrixKind,
+    i: number,
+    end: MatrixEnd,
+    out: Float32Array | Float64Array,
+    from = 0,
+    to: number = this.n,
+  ): void {
+    const { n, group, refuses } = this;
+    const v = this.table(kind, end);
+    const G = this.groups;
+    const gi = group[i]!;
+    const p2p = kind === 'uniP2p' || kind === 'bidiP2p' || kind === 'latP2p';
+    const mt = p2p ? this.flowRow(i, from, to) : null;
+    const refI = refuses[i] === 1;
+    if (to - from >= G) {
+      // each group's value per route class once, then one look-up per cell
+      // (made for a block of GROUP_BLOCK consecutive groups at once, kept per end: rows come
+      // in group order, and the block's figures against one group g lie side by side in the
+      // table, where one group's alone are a cache miss each)
+      const slot = end === 'hi' ? 1 : 0;
+      const g0 = gi - (gi % GROUP_BLOCK);
+      const g1 = Math.min(G, g0 + GROUP_BLOCK);
+      const W = 3 * G;
+      if (this.#byGroup[slot]!.length < GROUP_BLOCK * W)
+        this.#byGroup[slot] = new Float64Array(GROUP_BLOCK * W);
+      const block = this.#byGroup[slot]!;
+      const key = `${kind} ${g0}`;
+      if (this.#byGroupKey[slot] !== key) {
+        // `value` spelled out: FIELDS[kind] once, the pair (gg, g) at triIndex
+        const F = FIELDS[kind];
+        for (let g = 0; g < G; g++)
+          for (let gg = g0; gg < g1; gg++) {
+            const swap = gg > g;
+            const o = (swap ? triIndex(g, gg, G) : triIndex(gg, g, G)) * PV_FIELDS;
+            const at = (swap ? 6 : 0) + (v[o + COMMON] === 1 ? 1 : 0);
+            const b = (gg - g0) * W + 3 * g;
+            block[b] = v[o + F[at + 2 * ROUTE_REFUSED]!]!;
+            if (p2p) {
+              block[b + ROUTE_BUS] = v[o + F[at + 2 * ROUTE_BUS]!]!;
+              block[b + ROUTE_OTHER] = v[o + F[at + 2 * ROUTE_OTHER]!]!;
+            }
+          }
+        this.#byGroupKey[slot] = key;
+      }
+      const byGroup = block.subarray((gi - g0) * W, (gi - g0 + 1) * W);
+      if (mt === null) for (let j = from; j < to; j++) out[j] = byGroup[3 * group[j]!]!;
+      else
+        for (let j = from; j < to; j++)
+          out[j] =
+            byGroup[
+              3 * group[j]! + (refI || refuses[j] === 1 ? ROUTE_REFUSED : ROUTE_OF[mt[j]!]!)
+            ]!;
+    } else
+      for (let j = from; j < to; j++) {
+        const a = this.at(i, j);
+        const route = mt === null || refI || refuses[j] === 1 ? ROUTE_REFUSED : ROUTE_OF[mt[j]!]!;
+        out[j] = this.value(kind, v, a < 0 ? -a - 1 : a, a < 0, route);
+      }
+    if (i >= from && i < to) out[i] = Number.NaN;
+    if (kind === 'bidiP2p') {
+      const mixed = end === 'hi' ? this.mixedHi : this.mixedLo;
+      for (const j of this.mixedRows.get(i) ?? [])
+        if (j >= from && j < to) out[j] = mixed.get(i * n + j)!;
+    }
+  }
+
+  /** Scratch: the map type of each flow i → j of a row (`flowRow`); figures per group (`row`). */
+  #flow: Int8Array | null = null;
+  readonly #byGroup = [new Float64Array(0), new Float64Array(0)];
+  /** Kind and row group `#byGroup` holds, per end (lo, hi). */
+  readonly #byGroupKey = ['', ''];
+
+  /** The kernel's map type of each flow i → j, j in [from, to) (cell = provider, client). */
+  private flowRow(i: number, from: number, to: number): Int8Array {
+    const { n, pairs } = this;
+    if (this.#flow === null) this.#flow = new Int8Array(n);
+    const out = this.#flow;
+    // a read takes from i's BAR (row i); a write lands in j's (column i: row i when symmetric)
+    if (from === 0 && to === n && (this.reads || pairs.symmetric === true)) {
+      pairs.row(i, out, null);
+      return out;
+    }
+    const P = pairs.mapTypes;
+    const pos = pairs.pos;
+    const pi = pos[i]!;
+    if (this.reads) for (let j = from; j < to; j++) out[j] = P[pi * n + pos[j]!]!;
+    else for (let j = from; j < to; j++) out[j] = P[pos[j]! * n + pi]!;
+    return out;
   }
 }
+
+/** Groups whose figures `row` makes at once (see there). */
+const GROUP_BLOCK = 16;
+
+/** Route classes of one direction: refused (the bounce), BUS_ADDR, through the root complex. */
+const ROUTE_REFUSED = 0;
+const ROUTE_BUS = 1;
+const ROUTE_OTHER = 2;
+/** By map type code: NOT_SUPPORTED, BUS_ADDR, THRU_HOST_BRIDGE, uncertain (the root complex). */
+const ROUTE_OF = Int8Array.from([ROUTE_REFUSED, ROUTE_BUS, ROUTE_OTHER, ROUTE_OTHER]);
+
+/**
+ * The slot a cell reads, by kind, then [swap * 6 + route * 2 + common]: stored as (j, i) (swap),
+ * the route class of i → j, the two share a bridge below the root complex (common). A refused
+ * route is the bounce; BUS_ADDR turns at the common switch when there is one, else it goes
+ * through the root complex like every other route.
+ */
+const FIELDS: Readonly<Record<MatrixKind, Int8Array>> = (() => {
+  const table = (slot: (swap: boolean, route: number, common: boolean) => number) => {
+    const t = new Int8Array(12);
+    for (const swap of [false, true])
+      for (let route = 0; route < 3; route++)
+        for (const common of [false, true])
+          t[(swap ? 6 : 0) + route * 2 + (common ? 1 : 0)] = slot(swap, route, common);
+    return t;
+  };
+  const turns = (route: number, common: boolean) => route === ROUTE_BUS && common;
+  return {
+    uniBounce: table((swap) => (swap ? B2 : B1)),
+    bidiBounce: table(() => BIDI_B),
+    latBounce: table((swap) => (swap ? LB2 : LB1)),
+    uniP2p: table((swap, route, common) =>
+      route === ROUTE_REFUSED
+        ? swap
+          ? B2
+          : B1
+        : turns(route, common)
+          ? swap
+            ? SW_UNI2
+            : SW_UNI
+          : swap
+            ? TH_UNI2
+            : TH_UNI,
+    ),
+    bidiP2p: table((_swap, route, common) =>
+      route === ROUTE_REFUSED ? BIDI_B : turns(route, common) ? SW_BIDI : TH_BIDI,
+    ),
+    latP2p: table((swap, route, common) =>
+      route === ROUTE_REFUSED ? (swap ? LB2 : LB1) : turns(route, common) ? TURN : TH_LAT,
+    ),
+  };
+})();
 
 /**
  * Devices whose chains agree everywhere but at the device itself (functions of one device, VFs of

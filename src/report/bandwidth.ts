@@ -7,6 +7,7 @@ import type { BandwidthRecord, PairReport } from '../app/bandwidth.js';
 import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
+import { bigintReplacer, stringifyJson } from '../util/json.js';
 import { columnGroups } from './format.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
@@ -175,35 +176,153 @@ const TITLES = [
   ['bidiP2p', 'Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
 ] as const;
 
-function grid(
-  n: number,
-  cell: (i: number, j: number) => string,
-  title: string,
-  width: number | null = null,
-): string {
-  const cells: string[][] = [];
-  for (let i = 0; i < n; i++) {
-    const row: string[] = [];
-    for (let j = 0; j < n; j++) row.push(i === j ? '-' : cell(i, j));
-    cells.push(row);
+/** About how many characters the streamed renderings gather into one piece. */
+const PIECE_CHARS = 1 << 16;
+
+/** GB/s as a cell prints it (0.01, through float32). */
+const rateCell = (v: number) => r2(v).toFixed(2);
+/** ns as a latency cell prints it (µs, 0.01). */
+const usCell = (v: number) => (v / 1000).toFixed(2);
+
+/**
+ * The text of a cell from its two ends (`lo-hi` where they print differently), padded to the
+ * column width once that is known: made once per distinct pair of values (a machine has few).
+ */
+class CellTexts {
+  readonly #fmt: (v: number) => string;
+  readonly #one = new Map<number, string>();
+  readonly #two = new Map<number, Map<number, string>>();
+  #lo = Number.NaN;
+  #hi = Number.NaN;
+  #last = '';
+  /** Padded texts are made at this width (0: not yet, texts unpadded). */
+  width = 0;
+
+  constructor(fmt: (v: number) => string) {
+    this.#fmt = fmt;
   }
-  const w = Math.max(6, ...cells.flat().map((c) => c.length)) + 1;
-  const out = [`${title}\n`];
-  // Wider than `width`: groups of columns, each under the row numbers again.
+
+  #single(v: number): string {
+    let t = this.#one.get(v);
+    if (t === undefined) {
+      t = this.#fmt(v);
+      this.#one.set(v, t);
+    }
+    return t;
+  }
+
+  /** The cell with ends lo and hi (padded to `width` when set). */
+  text(lo: number, hi: number): string {
+    if (lo === this.#lo && hi === this.#hi) return this.#last;
+    let byHi = this.#two.get(lo);
+    if (byHi === undefined) {
+      byHi = new Map();
+      this.#two.set(lo, byHi);
+    }
+    let t = byHi.get(hi);
+    if (t === undefined) {
+      const a = this.#single(lo);
+      const b = lo === hi ? a : this.#single(hi);
+      t = (a === b ? a : `${a}-${b}`).padStart(this.width);
+      byHi.set(hi, t);
+    }
+    this.#lo = lo;
+    this.#hi = hi;
+    this.#last = t;
+    return t;
+  }
+
+  /** Forget the texts made so far (before padding them to a new width). */
+  pad(width: number): void {
+    this.width = width;
+    this.#two.clear();
+    this.#lo = Number.NaN;
+    this.#hi = Number.NaN;
+  }
+}
+
+/** One matrix of the text: its title, the row reader of its ends, and how a value prints. */
+interface GridSpec {
+  readonly title: string;
+  readonly kind: MatrixKind;
+  /** Read the hi end too (ranged rate matrices). */
+  readonly ranged: boolean;
+  readonly fmt: (v: number) => string;
+}
+
+/**
+ * Lines of one matrix (the CUDA sample's layout; wider than `width`: groups of columns, each under
+ * the row numbers again), pushed into `out`. The column width comes from a first pass over the rows.
+ */
+function* gridLines(
+  m: BandwidthMatrices,
+  spec: GridSpec,
+  width: number | null,
+  out: Pieces,
+): Generator<string, void, undefined> {
+  const { n } = m;
+  const lo = new Float64Array(n);
+  const hi = spec.ranged ? new Float64Array(n) : lo;
+  const texts = new CellTexts(spec.fmt);
+  const fill = (i: number, from: number, to: number) => {
+    m.row(spec.kind, i, 'lo', lo, from, to);
+    if (spec.ranged) m.row(spec.kind, i, 'hi', hi, from, to);
+  };
+  let longest = 6;
+  for (let i = 0; i < n; i++) {
+    fill(i, 0, n);
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const l = texts.text(lo[j]!, hi[j]!).length;
+      if (l > longest) longest = l;
+    }
+  }
+  const w = longest + 1;
+  texts.pad(w);
+  const dash = '-'.padStart(w);
+  out.line(spec.title);
   const groups = columnGroups(n, 6, w, width);
   for (const [start, end] of groups) {
-    if (groups.length > 1)
-      out.push(`${start > 0 ? '\n' : ''}columns ${start}-${end - 1} of ${n}:\n`);
-    const heads = Array.from({ length: end - start }, (_, k) => String(start + k).padStart(w));
-    out.push(`   D\\D${heads.join('')}\n`);
-    for (let i = 0; i < n; i++)
-      out.push(
-        `${String(i).padStart(6)}${cells[i]!.slice(start, end)
-          .map((c) => c.padStart(w))
-          .join('')}\n`,
-      );
+    if (groups.length > 1) {
+      if (start > 0) out.line('');
+      out.line(`columns ${start}-${end - 1} of ${n}:`);
+    }
+    let head = '   D\\D';
+    for (let k = start; k < end; k++) head += String(k).padStart(w);
+    out.line(head);
+    for (let i = 0; i < n; i++) {
+      fill(i, start, end);
+      let row = String(i).padStart(6);
+      for (let j = start; j < end; j++) row += j === i ? dash : texts.text(lo[j]!, hi[j]!);
+      out.line(row);
+      if (out.full) yield out.take();
+    }
   }
-  return out.join('');
+}
+
+/** Lines gathered into pieces of about `size` characters, each ending with a line's '\n'. */
+class Pieces {
+  #parts: string[] = [];
+  #chars = 0;
+  constructor(readonly size: number) {}
+  line(s: string): void {
+    this.#parts.push(s, '\n');
+    this.#chars += s.length + 1;
+  }
+  /** Text that ends with '\n' (or nothing). */
+  text(s: string): void {
+    this.#parts.push(s);
+    this.#chars += s.length;
+  }
+  get full(): boolean {
+    return this.#chars >= this.size;
+  }
+  take(): string {
+    const s = this.#parts.join('');
+    this.#parts = [];
+    this.#chars = 0;
+    return s;
+  }
 }
 
 /** Text options: `width` wraps each matrix by column groups (null/absent: one block). */
@@ -211,142 +330,295 @@ export interface BandwidthTextOptions {
   readonly width?: number | null;
 }
 
-export function renderMatrices(
+/**
+ * The matrices' text in pieces of about `pieceChars` characters, each ending with a line's '\n':
+ * 4,096 devices (six matrices of 16.8 M cells, ~0.7 GB of text) are written without ever being
+ * one string.
+ */
+export function* matricesPieces(
   model: PerfModel,
   m: BandwidthMatrices,
   opts: BandwidthTextOptions = {},
-): string {
+  pieceChars: number = PIECE_CHARS,
+): Generator<string, void, undefined> {
   const width = opts.width ?? null;
   const { n } = m;
-  if (n === 0) return 'no devices to compare (try --all or --class)\n';
+  if (n === 0) {
+    yield 'no devices to compare (try --all or --class)\n';
+    return;
+  }
   const { ranged } = m;
-  const out = [header(model), 'Devices:\n'];
-  m.devices.forEach((d, i) => {
-    out.push(
+  const out = new Pieces(pieceChars);
+  out.text(header(model));
+  out.line('Devices:');
+  for (let i = 0; i < n; i++) {
+    const d = m.devices[i]!;
+    out.text(
       `  ${String(i).padStart(3)}  ${deviceLabel(d).padEnd(14)} ${d.bdf}  ${d.description ?? ''}\n`.replace(
         / +\n$/,
         '\n',
       ),
     );
-  });
-  out.push('\n');
-  for (const [key, title] of TITLES) {
-    out.push(
-      grid(
-        n,
-        (i, j) => {
-          const a = r2(m.cell(key, i, j, 'lo')).toFixed(2);
-          const b = ranged ? r2(m.cell(key, i, j, 'hi')).toFixed(2) : a;
-          return a === b ? a : `${a}-${b}`;
-        },
-        title,
-        width,
-      ),
-    );
-    out.push('\n');
+    if (out.full) yield out.take();
   }
-  out.push(
-    grid(
-      n,
-      (i, j) => (m.cell('latBounce', i, j) / 1000).toFixed(2),
-      'P2P=Disabled Latency Matrix (us, fabric only)',
-      width,
-    ),
-  );
-  out.push('\n');
-  out.push(
-    grid(
-      n,
-      (i, j) => (m.cell('latP2p', i, j) / 1000).toFixed(2),
-      `P2P=Enabled Latency (P2P ${model.op === 'write' ? 'Writes' : 'Reads'}) Matrix (us, fabric only)`,
-      width,
-    ),
-  );
-  out.push('\n');
-  out.push(
+  out.line('');
+  const grids: GridSpec[] = [
+    ...TITLES.map(([kind, title]) => ({ title, kind, ranged, fmt: rateCell })),
+    {
+      title: 'P2P=Disabled Latency Matrix (us, fabric only)',
+      kind: 'latBounce',
+      ranged: false,
+      fmt: usCell,
+    },
+    {
+      title: `P2P=Enabled Latency (P2P ${model.op === 'write' ? 'Writes' : 'Reads'}) Matrix (us, fabric only)`,
+      kind: 'latP2p',
+      ranged: false,
+      fmt: usCell,
+    },
+  ];
+  for (const spec of grids) {
+    yield* gridLines(m, spec, width, out);
+    out.line('');
+  }
+  out.text(
     'P2P=Enabled uses the route the kernel allows for each direction (a refused pair falls back to the bounce, as\n' +
       'the CUDA sample does). Latency is the fabric alone (switches, root complex, socket link); a\n' +
       'p2pBandwidthLatencyTest run adds several µs of driver and launch overhead.\n',
   );
   if (ranged)
-    out.push(
-      `note: ${noteText({ code: model.graph.rc.id === 'unknown' ? 'rc_unmeasured' : 'rc_lower_bound', evidence: {} })}; cells show lo-hi\n`,
+    out.line(
+      `note: ${noteText({ code: model.graph.rc.id === 'unknown' ? 'rc_unmeasured' : 'rc_lower_bound', evidence: {} })}; cells show lo-hi`,
     );
   else if (model.graph.rc.rcFlow.atLeast)
-    out.push(`note: ${noteText({ code: 'rc_lower_bound', evidence: {} })}\n`);
-  return out.join('');
+    out.line(`note: ${noteText({ code: 'rc_lower_bound', evidence: {} })}`);
+  yield out.take();
 }
 
-const rows = (m: BandwidthMatrices, kind: MatrixKind, end: MatrixEnd = 'lo') =>
-  Array.from({ length: m.n }, (_, i) =>
-    Array.from({ length: m.n }, (_, j) => (i === j ? null : r2(m.cell(kind, i, j, end)))),
-  );
+/** A matrix's cell as JSON prints it: r2, null when not finite (and on the diagonal). */
+const jsonCell = (v: number): string => {
+  const x = r2(v);
+  return Number.isFinite(x) ? String(x) : 'null';
+};
 
+/**
+ * The oracle of `matricesJsonChunks` (tests): the document as one object, every matrix n × n
+ * nested arrays. Too big to build on thousands of devices: the CLI writes the chunks.
+ */
 export function matricesJson(model: PerfModel, m: BandwidthMatrices) {
+  const rows = (kind: MatrixKind, end: MatrixEnd = 'lo') =>
+    Array.from({ length: m.n }, (_, i) =>
+      Array.from({ length: m.n }, (_, j) => (i === j ? null : r2(m.cell(kind, i, j, end)))),
+    );
   const ends = (key: RateKind) => ({
-    lo: rows(m, key),
-    ...(m.ranged ? { hi: rows(m, key, 'hi') } : {}),
+    lo: rows(key),
+    ...(m.ranged ? { hi: rows(key, 'hi') } : {}),
   });
+  return {
+    ...matricesHead(model, m),
+    unidirectional: { p2pDisabled: ends('uniBounce'), p2pEnabled: ends('uniP2p') },
+    bidirectional: { p2pDisabled: ends('bidiBounce'), p2pEnabled: ends('bidiP2p') },
+    latencyNs: { p2pDisabled: rows('latBounce'), p2pEnabled: rows('latP2p') },
+  };
+}
+
+function matricesHead(model: PerfModel, m: BandwidthMatrices) {
   return {
     ...docHead(model, 'matrices'),
     devices: m.devices.map((d, i) => ({ index: i, name: deviceLabel(d), bdf: d.bdf })),
     ranged: m.ranged,
-    unidirectional: { p2pDisabled: ends('uniBounce'), p2pEnabled: ends('uniP2p') },
-    bidirectional: { p2pDisabled: ends('bidiBounce'), p2pEnabled: ends('bidiP2p') },
-    latencyNs: { p2pDisabled: rows(m, 'latBounce'), p2pEnabled: rows(m, 'latP2p') },
   };
 }
 
-/** A heatmap of the unidirectional P2P=Enabled matrix (low end of the ranges). */
+/**
+ * `bandwidth --json` of the matrices (docs/json.md) in pieces of about `pieceChars` characters,
+ * without the trailing newline: the head pretty-printed as JSON.stringify(…, 2) prints it, each
+ * matrix row on one line (`[null,24.51,…]`), the text of each distinct number made once.
+ */
+export function* matricesJsonChunks(
+  model: PerfModel,
+  m: BandwidthMatrices,
+  pieceChars: number = PIECE_CHARS,
+): Generator<string, void, undefined> {
+  const { n } = m;
+  const out = new Pieces(pieceChars);
+  const head = stringifyJson(matricesHead(model, m), undefined, 2);
+  out.text(`${head.slice(0, head.lastIndexOf('\n'))},\n`);
+  const row = new Float64Array(n);
+  const texts = new Map<number, string>();
+  function* matrix(kind: MatrixKind, end: MatrixEnd, indent: string) {
+    if (n === 0) {
+      out.text('[]');
+      return;
+    }
+    out.text('[\n');
+    for (let i = 0; i < n; i++) {
+      m.row(kind, i, end, row);
+      let line = `${indent}  [`;
+      let prev = Number.NaN;
+      let prevText = '';
+      for (let j = 0; j < n; j++) {
+        const v = row[j]!;
+        if (j > 0) line += ',';
+        if (j === i) {
+          line += 'null';
+          continue;
+        }
+        if (v !== prev) {
+          let t = texts.get(v);
+          if (t === undefined) {
+            t = jsonCell(v);
+            texts.set(v, t);
+          }
+          prev = v;
+          prevText = t;
+        }
+        line += prevText;
+      }
+      out.text(i + 1 < n ? `${line}],\n` : `${line}]\n`);
+      if (out.full) yield out.take();
+    }
+    out.text(`${indent}]`);
+  }
+  const sections = [
+    ['unidirectional', 'uniBounce', 'uniP2p'],
+    ['bidirectional', 'bidiBounce', 'bidiP2p'],
+  ] as const;
+  for (const [name, off, on] of sections) {
+    out.text(`  "${name}": {\n`);
+    for (const [key, kind] of [
+      ['p2pDisabled', off],
+      ['p2pEnabled', on],
+    ] as const) {
+      out.text(`    "${key}": {\n      "lo": `);
+      yield* matrix(kind, 'lo', '      ');
+      if (m.ranged) {
+        out.text(',\n      "hi": ');
+        yield* matrix(kind, 'hi', '      ');
+      }
+      out.text(key === 'p2pDisabled' ? '\n    },\n' : '\n    }\n');
+    }
+    out.text('  },\n');
+  }
+  out.text('  "latencyNs": {\n    "p2pDisabled": ');
+  yield* matrix('latBounce', 'lo', '    ');
+  out.text(',\n    "p2pEnabled": ');
+  yield* matrix('latP2p', 'lo', '    ');
+  out.text('\n  }\n}');
+  yield out.take();
+}
+
+/** Devices up to which the heatmap draws every cell as its own rect (≤ 6,320 rects). */
+export const SVG_CELLS_UP_TO = 80;
+
+/** A heatmap of the unidirectional P2P=Enabled matrix (`matricesSvgPieces` joined). */
 export function matricesSvg(m: BandwidthMatrices): string {
+  return [...matricesSvgPieces(m)].join('');
+}
+
+/**
+ * A heatmap of the unidirectional P2P=Enabled matrix (low end of the ranges), in pieces of about
+ * `pieceChars` characters. Up to SVG_CELLS_UP_TO devices every cell is a `<rect>` of its own;
+ * beyond (the cells at their 8-pixel floor) each run of equal cells along a row is one `<rect>`
+ * (a run of one is the cell's own rect, titled with its pair; a longer one names its first and
+ * last column): 4,096 devices would otherwise be 16.8 M elements.
+ */
+export function* matricesSvgPieces(
+  m: BandwidthMatrices,
+  pieceChars: number = PIECE_CHARS,
+): Generator<string, void, undefined> {
   const { n } = m;
   const cell = Math.max(8, Math.min(40, Math.floor(640 / Math.max(1, n))));
   const pad = 120;
   const size = pad + n * cell + 20;
-  const at = (i: number, j: number) => m.cell('uniP2p', i, j);
+  const row = new Float64Array(n);
+  const merge = n > SVG_CELLS_UP_TO;
   let max = 0;
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    m.row('uniP2p', i, 'lo', row);
     for (let j = 0; j < n; j++)
-      if (i !== j && Number.isFinite(at(i, j))) max = Math.max(max, at(i, j));
+      if (i !== j && Number.isFinite(row[j]!)) max = Math.max(max, row[j]!);
+  }
   const color = (v: number) => {
     const t = max > 0 ? v / max : 0;
     const h = Math.round(t * 220); // 0 red (slow) → 220 blue (fast)
     return `hsl(${h},70%,${Math.round(40 + 20 * (1 - t))}%)`;
   };
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const parts = [
+  const labels = m.devices.map((d) => esc(deviceLabel(d)));
+  const out = new Pieces(pieceChars);
+  out.line(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size + 30}" font-family="sans-serif" font-size="${Math.min(11, cell - 2)}">`,
+  );
+  out.line(
     `<text x="4" y="16" font-size="13">Unidirectional P2P=Enabled bandwidth (GB/s), max ${r2(max)}</text>`,
-  ];
-  m.devices.forEach((d, i) => {
-    parts.push(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${esc(deviceLabel(d))}</text>`);
-    parts.push(
-      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${esc(deviceLabel(d))}</text>`,
-    );
-  });
+  );
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      const v = at(i, j);
-      parts.push(
-        `<rect x="${pad + j * cell}" y="${30 + pad + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${color(v)}"><title>${esc(deviceLabel(m.devices[i]!))} → ${esc(deviceLabel(m.devices[j]!))}: ${r2(v)} GB/s</title></rect>`,
-      );
-    }
+    out.line(`<text x="4" y="${30 + pad + i * cell + cell * 0.7}">${labels[i]}</text>`);
+    out.line(
+      `<text transform="translate(${pad + i * cell + cell * 0.7},${30 + pad - 4}) rotate(-60)">${labels[i]}</text>`,
+    );
+    if (out.full) yield out.take();
   }
-  parts.push('</svg>\n');
-  return parts.join('\n');
+  const fills = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    m.row('uniP2p', i, 'lo', row);
+    const y = 30 + pad + i * cell;
+    for (let j = 0; j < n; ) {
+      if (j === i) {
+        j++;
+        continue;
+      }
+      const v = row[j]!;
+      let k = j + 1;
+      if (merge) while (k < n && k !== i && Object.is(row[k], v)) k++;
+      let fill = fills.get(v);
+      if (fill === undefined) {
+        fill = color(v);
+        fills.set(v, fill);
+      }
+      const to = k - j === 1 ? labels[j] : `${labels[j]} … ${labels[k - 1]} (${k - j} devices)`;
+      out.line(
+        `<rect x="${pad + j * cell}" y="${y}" width="${(k - j) * cell - 1}" height="${cell - 1}" fill="${fill}"><title>${labels[i]} → ${to}: ${r2(v)} GB/s</title></rect>`,
+      );
+      j = k;
+    }
+    if (out.full) yield out.take();
+  }
+  out.line('</svg>');
+  yield out.take();
 }
 
-/** Any bandwidth record as text. */
+/** Any bandwidth record as text (`renderBandwidthPieces` joined). */
 export function renderBandwidth(rec: BandwidthRecord, opts: BandwidthTextOptions = {}): string {
-  if (rec.kind === 'pair') return renderPair(rec.model, rec.pair);
-  if (rec.kind === 'flows') return renderFlows(rec.model, rec.flows);
-  return renderMatrices(rec.model, rec.matrices, opts);
+  return [...renderBandwidthPieces(rec, opts)].join('');
 }
 
-/** Any bandwidth record as one JSON document. */
+/** Any bandwidth record as text, in pieces of whole lines (~64 KiB; the matrices' can be ~0.7 GB). */
+export function* renderBandwidthPieces(
+  rec: BandwidthRecord,
+  opts: BandwidthTextOptions = {},
+): Generator<string, void, undefined> {
+  if (rec.kind === 'pair') yield renderPair(rec.model, rec.pair);
+  else if (rec.kind === 'flows') yield renderFlows(rec.model, rec.flows);
+  else yield* matricesPieces(rec.model, rec.matrices, opts);
+}
+
+/**
+ * Any bandwidth record as one JSON document object. The oracle of `bandwidthJsonChunks` in tests;
+ * the matrices' document is too big to build on thousands of devices.
+ */
 export function bandwidthJson(rec: BandwidthRecord): object {
   if (rec.kind === 'pair') return pairJson(rec.model, rec.pair);
   if (rec.kind === 'flows') return flowsJson(rec.model, rec.flows);
   return matricesJson(rec.model, rec.matrices);
+}
+
+/**
+ * Exactly the text `bandwidth --json` prints, without the trailing newline, in pieces: a pair or
+ * flows pretty-printed whole; the matrices with each row on one line (`matricesJsonChunks`).
+ */
+export function* bandwidthJsonChunks(rec: BandwidthRecord): Generator<string, void, undefined> {
+  if (rec.kind === 'matrices') yield* matricesJsonChunks(rec.model, rec.matrices);
+  else yield stringifyJson(bandwidthJson(rec), bigintReplacer, 2);
 }

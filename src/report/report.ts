@@ -9,7 +9,7 @@
 import type { BandwidthRecord } from '../app/bandwidth.js';
 import type { ReportP2p, ReportRecord, Section } from '../app/report.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
-import { bandwidthJson, renderBandwidth } from './bandwidth.js';
+import { bandwidthJsonChunks, renderBandwidthPieces } from './bandwidth.js';
 import { renderDemoSection } from './demo.js';
 import { mapCostJson, renderMapCostSection } from './map-cost.js';
 import { matrixJsonChunks, renderP2pSection } from './p2p-matrix.js';
@@ -31,12 +31,9 @@ export function sectionError(error: unknown): { error: { code: string; message: 
   };
 }
 
-/**
- * The bandwidth section as `bandwidth --json` prints it, without its newline.
- * LEAD: replace with bandwidthJsonChunks after merging bw (`yield* bandwidthJsonChunks(rec)`).
- */
+/** The bandwidth section as `bandwidth --json` prints it, without its newline. */
 function* bandwidthSection(rec: BandwidthRecord): Generator<string> {
-  yield jsonText(bandwidthJson(rec));
+  yield* bandwidthJsonChunks(rec);
 }
 
 /** The `matrix --json` bytes without the document's trailing newline (the last chunk ends with it). */
@@ -93,12 +90,9 @@ export function* reportJsonChunks(
   yield '\n}\n';
 }
 
-/**
- * The bandwidth section as text (`bandwidth` without --width).
- * LEAD: replace with renderBandwidthPieces after merging bw (`renderBandwidthPieces(rec, {})`).
- */
+/** The bandwidth section as text (`bandwidth` without --width), in pieces of whole lines. */
 function bandwidthText(rec: BandwidthRecord): Iterable<string> {
-  return [renderBandwidth(rec)];
+  return renderBandwidthPieces(rec, {});
 }
 
 /** `== Title ====…` as wide as the report (76 columns and the title, at least three `=`). */

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { writeWholeFile } from '../../node/files.js';
-import { type CliIo, cliContext, printJson, printText, styleOf } from '../io.js';
+import { writeWholeFileChunks } from '../../node/files.js';
+import { type CliIo, cliContext, styledPieces, styleOf, writeChunks } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
 
@@ -36,10 +36,8 @@ export function register(program: Command, io: CliIo): void {
   withSourceOptions(cmd);
   cmd.action(async (src, dst, opts) => {
     const o = opts as typeof opts & SourceOptions;
-    const [{ bandwidth }, { bandwidthJson, matricesSvg, renderBandwidth }] = await Promise.all([
-      import('../../app/bandwidth.js'),
-      import('../../report/bandwidth.js'),
-    ]);
+    const [{ bandwidth }, { bandwidthJsonChunks, matricesSvgPieces, renderBandwidthPieces }] =
+      await Promise.all([import('../../app/bandwidth.js'), import('../../report/bandwidth.js')]);
     const rec = await bandwidth(
       { ...o, src, dst, classes: o.class },
       cliContext(io, o.json === true),
@@ -50,9 +48,21 @@ export function register(program: Command, io: CliIo): void {
           'E_USAGE',
           '--svg draws the matrices (give no SRC DST, --flows or --pattern)',
         );
-      writeWholeFile(o.svg, matricesSvg(rec.matrices), 'SVG');
+      writeWholeFileChunks(o.svg, matricesSvgPieces(rec.matrices), 'SVG');
     }
-    if (o.json) printJson(io, bandwidthJson(rec));
-    else printText(io, renderBandwidth(rec, { width: styleOf(io).width }));
+    // Pieces: the matrices of thousands of devices are never one string (nor one object).
+    if (o.json)
+      await writeChunks(
+        io,
+        (function* () {
+          yield* bandwidthJsonChunks(rec);
+          yield '\n';
+        })(),
+      );
+    else
+      await writeChunks(
+        io,
+        styledPieces(io, renderBandwidthPieces(rec, { width: styleOf(io).width })),
+      );
   });
 }

@@ -1,0 +1,100 @@
+/**
+ * `peerdma bandwidth` (the all-pairs matrices) as a user runs it on a big machine: `node
+ * dist/cli/main.js bandwidth [--json] --from SNAP.tar.gz > /dev/null`, SNAP = /tmp/m6656.tar.gz
+ * when present, else the same synthetic sysfs snapshot made here (`synthEntries(6656)` of
+ * sysfs.bench.ts: 6,656 functions, 4,096 endpoints in 2,048 groups, the default selection picks
+ * them all). CPU time (user + system) of the child from /usr/bin/time, medians of interleaved runs
+ * paired with `node -e 0`; peak RSS of the child; needs `npm run build`.
+ * Goals: both complete (before: the text died at 17 s CPU, "Maximum call stack size exceeded", the
+ * JSON wrote nothing in 60 s at 4.4 GB), ≤ 1 GB RSS, the JSON ≤ 64 bytes per ordered pair.
+ */
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packTarGz } from '../src/node/snapshot.js';
+import {
+  type BenchRow,
+  CLI,
+  cliMissing,
+  median,
+  skippedRow,
+  timedNode,
+  timedNodeMissing,
+} from './lib.js';
+import { synthEntries } from './sysfs.bench.js';
+
+const SNAPSHOT = '/tmp/m6656.tar.gz';
+const RUNS = 3;
+
+export default async function run(): Promise<BenchRow[]> {
+  const names = ['bandwidth --json, whole process', 'bandwidth (text), whole process'];
+  const why = timedNodeMissing() ?? cliMissing();
+  if (why !== null) return names.map((n) => skippedRow(n, why));
+  const dir = mkdtempSync(join(tmpdir(), 'peerdma-bench-'));
+  try {
+    let snap = SNAPSHOT;
+    let from = SNAPSHOT;
+    if (!existsSync(snap)) {
+      snap = join(dir, 'synth.tar.gz');
+      writeFileSync(snap, packTarGz(synthEntries(6656)));
+      from = 'synthEntries(6656)';
+    }
+    const variants = [
+      { name: names[0]!, args: [CLI, 'bandwidth', '--json', '--from', snap] },
+      { name: names[1]!, args: [CLI, 'bandwidth', '--from', snap] },
+    ];
+    // Warm-up into a file each: the size of the output.
+    const bytes = variants.map((v) => {
+      const out = join(dir, 'out');
+      const fd = openSync(out, 'w');
+      try {
+        timedNode(v.args, fd);
+      } finally {
+        closeSync(fd);
+      }
+      const size = statSync(out).size;
+      rmSync(out);
+      return size;
+    });
+    const nul = openSync('/dev/null', 'w');
+    const base: number[] = [];
+    const ms: number[][] = variants.map(() => []);
+    const mb = variants.map(() => 0);
+    try {
+      for (let k = 0; k < RUNS; k++) {
+        base.push(timedNode(['-e', '0'], 'ignore').ms);
+        variants.forEach((v, x) => {
+          const r = timedNode(v.args, nul);
+          ms[x]!.push(r.ms);
+          mb[x] = Math.max(mb[x]!, r.mb);
+        });
+      }
+    } finally {
+      closeSync(nul);
+    }
+    const pairs = 4096 * 4096;
+    const baseMs = median(base).toFixed(0);
+    return variants.map((v, x) => {
+      const json = x === 0;
+      const perPair = bytes[x]! / pairs;
+      return {
+        name: `${v.name} (4,096 endpoints, ${from})`,
+        medianMs: median(ms[x]!),
+        peakRssMb: mb[x]!,
+        goal: json ? 'completes, ≤ 1024 MB, ≤ 64 B/pair' : 'completes, ≤ 1024 MB',
+        met: mb[x]! <= 1024 && (!json || perPair <= 64),
+        note: `${(bytes[x]! / 1e6).toFixed(0)} MB out, ${perPair.toFixed(1)} B/pair; node -e 0: ${baseMs} ms CPU; ${RUNS} runs, load avg ${loadavg()[0]!.toFixed(1)}`,
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
