@@ -21,6 +21,19 @@ import {
   verdictJson,
 } from './p2p.js';
 
+/** A random machine's matrix under a random rule set, with or without unknowns and a command line. */
+const randomMatrixArb = fc
+  .tuple(
+    fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    fc.constantFrom(...RULE_SETS.map((r) => r.name)),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([seed, rules, unknowns, withCmdline]) => ({
+    ...randomMatrix(seed, rules, unknowns, withCmdline),
+    rules,
+  }));
+
 const CODES: readonly IssueCode[] = [
   'acs_redirect',
   'no_common_upstream',
@@ -181,42 +194,35 @@ test('matrix: both directions in JSON, legend in text, section with findings', (
 
 test('matrix --json: every pair equals its full verdict; the walk ran only where there are findings', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-      fc.constantFrom(...RULE_SETS.map((r) => r.name)),
-      fc.boolean(),
-      fc.boolean(),
-      (seed, rules, unknowns, withCmdline) => {
-        const { fabric: f, cmdline, view } = randomMatrix(seed, rules, unknowns, withCmdline);
-        const doc = matrixJson(view) as {
-          pairs: Record<string, unknown>[];
-          stats: { pairs: number; walked: number };
+    fc.property(randomMatrixArb, ({ fabric: f, cmdline, view, rules }) => {
+      const doc = matrixJson(view) as {
+        pairs: Record<string, unknown>[];
+        stats: { pairs: number; walked: number };
+      };
+      const model = new P2pdma(f, rules, cmdline);
+      let busAddr = 0;
+      for (const p of doc.pairs) {
+        const v = model.verdict(p['provider'] as string, p['client'] as string);
+        const want = {
+          mapType: v.mapType,
+          distance: v.distance,
+          class: v.class,
+          path: v.path,
+          acsBridges: v.acsBridges,
+          issues: v.issues.map((i) => i.code),
         };
-        const model = new P2pdma(f, rules, cmdline);
-        let busAddr = 0;
-        for (const p of doc.pairs) {
-          const v = model.verdict(p['provider'] as string, p['client'] as string);
-          const want = {
-            mapType: v.mapType,
-            distance: v.distance,
-            class: v.class,
-            path: v.path,
-            acsBridges: v.acsBridges,
-            issues: v.issues.map((i) => i.code),
-          };
-          const got: Record<string, unknown> = {
-            ...p,
-            issues: (p['issues'] as { code: string }[]).map((i) => i.code),
-          };
-          for (const [k, x] of Object.entries(want))
-            assert.deepEqual(got[k], x, `${k} ${v.provider} → ${v.client}`);
-          if (v.mapType === 'BUS_ADDR' && v.issues.length === 0) busAddr++;
-        }
-        assert.equal(doc.stats.pairs, doc.pairs.length);
-        // Without a command line, BUS_ADDR pairs are never walked and every other pair is.
-        if (!withCmdline) assert.equal(doc.stats.walked, doc.pairs.length - busAddr);
-      },
-    ),
+        const got: Record<string, unknown> = {
+          ...p,
+          issues: (p['issues'] as { code: string }[]).map((i) => i.code),
+        };
+        for (const [k, x] of Object.entries(want))
+          assert.deepEqual(got[k], x, `${k} ${v.provider} → ${v.client}`);
+        if (v.mapType === 'BUS_ADDR' && v.issues.length === 0) busAddr++;
+      }
+      assert.equal(doc.stats.pairs, doc.pairs.length);
+      // Without a command line, BUS_ADDR pairs are never walked and every other pair is.
+      if (cmdline === undefined) assert.equal(doc.stats.walked, doc.pairs.length - busAddr);
+    }),
     { numRuns: 30 },
   );
 });
@@ -241,17 +247,9 @@ test('matrix --json --pairs streams exactly the printed document, one pair at a 
   assert.equal(joined(none), whole(none));
   assert.match(joined(none), /"pairs": \[\],/);
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-      fc.constantFrom(...RULE_SETS.map((r) => r.name)),
-      fc.boolean(),
-      fc.boolean(),
-      fc.integer({ min: 1, max: 5000 }),
-      (seed, rules, unknowns, withCmdline, size) => {
-        const { view: v } = randomMatrix(seed, rules, unknowns, withCmdline);
-        assert.equal(joined(v, size), whole(v));
-      },
-    ),
+    fc.property(randomMatrixArb, fc.integer({ min: 1, max: 5000 }), ({ view: v }, size) => {
+      assert.equal(joined(v, size), whole(v));
+    }),
     { numRuns: 25 },
   );
 });
