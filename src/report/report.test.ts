@@ -96,7 +96,7 @@ async function sectionTexts(from: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Two bundled specs, a sysfs capture and hwloc XML (every example runs in the CLI tests). */
+/** Two bundled specs, a sysfs capture and hwloc XML. */
 const INPUTS = [
   'example:default',
   'example:amd-epyc-gpus',
