@@ -8,7 +8,7 @@ import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
-import { columnGroups } from './format.js';
+import { columnGroups, PIECE_CHARS, Pieces } from './format.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
 export const BANDWIDTH_SCHEMA_VERSION = 2;
@@ -176,9 +176,6 @@ const TITLES = [
   ['bidiP2p', 'Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
 ] as const;
 
-/** About how many characters the streamed renderings gather into one piece. */
-const PIECE_CHARS = 1 << 16;
-
 /** GB/s as a cell prints it (0.01, through float32). */
 const rateCell = (v: number) => r2(v).toFixed(2);
 /** ns as a latency cell prints it (µs, 0.01). */
@@ -297,31 +294,6 @@ function* gridLines(
       out.line(row);
       if (out.full) yield out.take();
     }
-  }
-}
-
-/** Lines gathered into pieces of about `size` characters, each ending with a line's '\n'. */
-class Pieces {
-  #parts: string[] = [];
-  #chars = 0;
-  constructor(readonly size: number) {}
-  line(s: string): void {
-    this.#parts.push(s, '\n');
-    this.#chars += s.length + 1;
-  }
-  /** Text that ends with '\n' (or nothing). */
-  text(s: string): void {
-    this.#parts.push(s);
-    this.#chars += s.length;
-  }
-  get full(): boolean {
-    return this.#chars >= this.size;
-  }
-  take(): string {
-    const s = this.#parts.join('');
-    this.#parts = [];
-    this.#chars = 0;
-    return s;
   }
 }
 
