@@ -304,8 +304,8 @@ export interface BandwidthTextOptions {
 
 /**
  * The matrices' text in pieces of about `pieceChars` characters, each ending with a line's '\n':
- * 4,096 devices (six matrices of 16.8 M cells, ~0.7 GB of text) are written without ever being
- * one string.
+ * 4,096 devices (six matrices of 16.8 M cells, 0.7–1 GB of text: lo–hi ranges double the cells)
+ * are written without ever being one string.
  */
 export function* matricesPieces(
   model: PerfModel,
@@ -417,7 +417,7 @@ export function* matricesJsonChunks(
   const head = stringifyJson(matricesHead(model, m), undefined, 2);
   out.text(`${head.slice(0, head.lastIndexOf('\n'))},\n`);
   const row = new Float64Array(n);
-  const texts = new Map<number, string>();
+  const texts = new CellTexts(jsonCell);
   function* matrix(kind: MatrixKind, end: MatrixEnd, indent: string) {
     if (n === 0) {
       out.text('[]');
@@ -427,25 +427,10 @@ export function* matricesJsonChunks(
     for (let i = 0; i < n; i++) {
       m.row(kind, i, end, row);
       let line = `${indent}  [`;
-      let prev = Number.NaN;
-      let prevText = '';
       for (let j = 0; j < n; j++) {
-        const v = row[j]!;
         if (j > 0) line += ',';
-        if (j === i) {
-          line += 'null';
-          continue;
-        }
-        if (v !== prev) {
-          let t = texts.get(v);
-          if (t === undefined) {
-            t = jsonCell(v);
-            texts.set(v, t);
-          }
-          prev = v;
-          prevText = t;
-        }
-        line += prevText;
+        const v = row[j]!;
+        line += j === i ? 'null' : texts.text(v, v);
       }
       out.text(i + 1 < n ? `${line}],\n` : `${line}]\n`);
       if (out.full) yield out.take();
@@ -566,7 +551,7 @@ export function renderBandwidth(rec: BandwidthRecord, opts: BandwidthTextOptions
   return [...renderBandwidthPieces(rec, opts)].join('');
 }
 
-/** Any bandwidth record as text, in pieces of whole lines (~64 KiB; the matrices' can be ~0.7 GB). */
+/** Any bandwidth record as text, in pieces of whole lines (~64 KiB; the matrices' can be 0.7–1 GB). */
 export function* renderBandwidthPieces(
   rec: BandwidthRecord,
   opts: BandwidthTextOptions = {},
