@@ -142,7 +142,10 @@ export function columnGroups(
 /** About how many characters the streamed renderings gather into one piece. */
 export const PIECE_CHARS = 1 << 16;
 
-/** Lines gathered into pieces of about `size` characters, each ending with a line's '\n'. */
+/**
+ * Lines gathered into pieces of about `size` characters, each ending with a line's '\n' (the
+ * streamed bandwidth and P2P matrix texts: `take()` once `full`, after a line's end).
+ */
 export class Pieces {
   #parts: string[] = [];
   #chars = 0;
@@ -151,7 +154,7 @@ export class Pieces {
     this.#parts.push(s, '\n');
     this.#chars += s.length + 1;
   }
-  /** Text that ends with '\n' (or nothing). */
+  /** Text as it is: part of a line, or lines ending with '\n'. */
   text(s: string): void {
     this.#parts.push(s);
     this.#chars += s.length;
