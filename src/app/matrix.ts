@@ -404,12 +404,12 @@ export class GroupRows {
     this.#lists = lists;
   }
 
-  /** Row g into `cls` and `lists` (G cells each). */
-  row(g: number, cls: Int8Array, lists: Int16Array | Int32Array): void {
+  /** Row g into `cls` (unless null: the caller reads the lists only) and `lists` (G cells each). */
+  row(g: number, cls: Int8Array | null, lists: Int16Array | Int32Array): void {
     let h = 0;
     for (let r = this.#rowAt[g]!, e = this.#rowAt[g + 1]!; r < e; r++) {
       const end = this.#ends[r]!;
-      cls.fill(this.#cls[r]!, h, end);
+      cls?.fill(this.#cls[r]!, h, end);
       lists.fill(this.#lists[r]!, h, end);
       h = end;
     }
@@ -874,14 +874,13 @@ export function summaryOfCompact(view: MatrixView, c: CompactMatrix): P2pSummary
     } else if (rank < notable[at]!.rank) notable[at] = { finding: f, rank };
   };
   const mt = new Int8Array(n);
-  const cls = new Int8Array(G);
   const lists = new Int32Array(G);
   let rowGroup = -1;
   for (let i = 0; i < n; i++) {
     c.cells.row(i, mt, null);
     const g = group[i]!;
     if (g !== rowGroup) {
-      c.groupRows.row(g, cls, lists);
+      c.groupRows.row(g, null, lists); // the finding lists only
       rowGroup = g;
     }
     for (let j = 0; j < n; j++) {

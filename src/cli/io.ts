@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context.js';
 import type { LoadWarning } from '../errors/index.js';
 import { LOCAL_HOST } from '../node/host.js';
 import { asciiText } from '../report/format.js';
-import { bigintReplacer, stringifyJson } from '../util/json.js';
+import { prettyJson } from '../util/json.js';
 
 export interface Writer {
   /** Text, or bytes already encoded as UTF-8 (big documents, src/cli/commands/matrix.ts). */
@@ -220,12 +220,12 @@ export function* styledPieces(
 export { bigintReplacer as jsonReplacer } from '../util/json.js';
 
 /**
- * Write a JSON document with a trailing newline; 64-bit values as hex strings (stringifyJson: the
+ * Write a JSON document with a trailing newline; 64-bit values as hex strings (prettyJson: the
  * replacer only when there is a BigInt, a third of the time saved on a 10,000-function
  * `topo --json`).
  */
 export function printJson(io: CliIo, doc: unknown): void {
-  io.stdout.write(`${stringifyJson(doc, bigintReplacer, 2)}\n`);
+  io.stdout.write(`${prettyJson(doc)}\n`);
 }
 
 /**

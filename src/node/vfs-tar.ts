@@ -37,6 +37,7 @@ import {
   type TreeDir,
   type TreeNode,
   walk,
+  zeroTailStart,
 } from './vfs-tree.js';
 
 export interface TarLimits {
@@ -508,13 +509,7 @@ export class TarReader {
     let len = this.#keep;
     const end = off + len;
     if (len > 512) {
-      let e = end;
-      while (e > off && e & 3 && arena[e - 1] === 0) e--;
-      if (!(e & 3) && arena === this.#arena) {
-        const words = this.#arenaWords!;
-        while (e >= off + 4 && words[(e >>> 2) - 1] === 0) e -= 4;
-      }
-      while (e > off && arena[e - 1] === 0) e--;
+      const e = zeroTailStart(arena, arena === this.#arena ? this.#arenaWords : null, off, end);
       if (end - e >= 256) {
         len = e - off;
         if (arena === this.#arena && this.#used === end) this.#used = e;

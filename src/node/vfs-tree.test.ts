@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FileTable } from './vfs-tree.js';
+import fc from 'fast-check';
+import { FileTable, zeroTailStart } from './vfs-tree.js';
 
 describe('FileTable', () => {
   it('reads back every file of a table that spans several chunks and arenas', () => {
@@ -26,5 +27,28 @@ describe('FileTable', () => {
       assert.equal(held.size, size);
       assert.deepEqual(held.bytes, arenas[k]!.subarray(off, off + len));
     });
+  });
+});
+
+describe('zeroTailStart', () => {
+  it('finds where the trailing zeros of a range start, a word at a time or a byte at a time', () => {
+    // Mostly zeros, as a config is, so that long runs of zero words occur.
+    const byte = fc.oneof(
+      { weight: 4, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.nat(255) },
+    );
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 80 }), fc.nat(80), fc.nat(80), (xs, a, b) => {
+        const bytes = new Uint8Array(Math.ceil(xs.length / 4) * 4);
+        bytes.set(xs);
+        const words = new Uint32Array(bytes.buffer, 0, bytes.length >>> 2);
+        const off = Math.min(a, b, xs.length);
+        const end = Math.min(Math.max(a, b), xs.length);
+        let want = end;
+        while (want > off && bytes[want - 1] === 0) want--;
+        assert.equal(zeroTailStart(bytes, null, off, end), want);
+        assert.equal(zeroTailStart(bytes, words, off, end), want);
+      }),
+    );
   });
 });

@@ -23,6 +23,26 @@ export const ATTR_LIMIT = 64 * 1024;
 export const PROC_LIMIT = 16 * 1024 * 1024;
 const PROC_FILE = /(^|\/)proc\//;
 
+/**
+ * Where the run of zero bytes that ends `bytes[off, end)` starts (`end` when the last byte is not
+ * zero; `off` when all are). `words`, when given, is `bytes`' buffer as 32-bit words (from its
+ * byte 0): the run is then scanned a word at a time (a 4096-byte config is mostly zeros).
+ */
+export function zeroTailStart(
+  bytes: Uint8Array,
+  words: Uint32Array | null,
+  off: number,
+  end: number,
+): number {
+  let e = end;
+  while (e > off && (e & 3) !== 0 && bytes[e - 1] === 0) e--;
+  if (words !== null && (e & 3) === 0) {
+    while (e >= off + 4 && words[(e >>> 2) - 1] === 0) e -= 4;
+  }
+  while (e > off && bytes[e - 1] === 0) e--;
+  return e;
+}
+
 export type TarNode =
   | { readonly t: 'file'; readonly data: Uint8Array }
   | { readonly t: 'dir' }

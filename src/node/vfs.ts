@@ -31,6 +31,7 @@ import {
   type TarNode,
   type TreeDir,
   treeVfs,
+  zeroTailStart,
 } from './vfs-tree.js';
 
 export { TAR_LIMITS } from './vfs-tar.js';
@@ -218,14 +219,7 @@ export function dirVfs(root: string): DirVfs {
     if (n < 0) return undefined;
     if (words.buffer !== scratch.buffer)
       words = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
-    let end = n;
-    while (end > 0 && (end & 3) !== 0 && scratch[end - 1] === 0) end--;
-    if ((end & 3) === 0) {
-      let w = end >>> 2;
-      while (w > 0 && words[w - 1] === 0) w--;
-      end = w << 2;
-      while (end > 0 && scratch[end - 1] === 0) end--;
-    }
+    const end = zeroTailStart(scratch, words, 0, n);
     return { bytes: scratch.slice(0, end), size: n };
   };
   /** `read(p)` into `scratch`. */

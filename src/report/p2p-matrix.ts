@@ -19,7 +19,7 @@ import {
 } from '../p2pdma/matrix.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
-import { bigintReplacer, stringifyJson } from '../util/json.js';
+import { prettyJson, stringifyJson } from '../util/json.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
 import { columnGroups, hex4, PIECE_CHARS, Pieces } from './format.js';
@@ -243,20 +243,18 @@ export function matrixJson(view: MatrixView): object {
  * at a time, so 16.7 M pairs (~1.8 KB each) stream out instead of being held.
  */
 export function* matrixPairsChunks(view: MatrixView, chunkChars = 1 << 16): Generator<string> {
-  const pretty = (x: unknown, indent: string) =>
-    stringifyJson(x, bigintReplacer, 2).replace(/\n/g, `\n${indent}`);
-  let out = `${pretty(pairsHead(view), '').slice(0, -2)},\n  "pairs": [`;
+  let out = `${prettyJson(pairsHead(view)).slice(0, -2)},\n  "pairs": [`;
   let pairs = 0;
   let walked = 0;
   for (const p of view.pairs()) {
     if (p.walked) walked++;
-    out += `${pairs++ === 0 ? '' : ','}\n    ${pretty(pairRecord(p), '    ')}`;
+    out += `${pairs++ === 0 ? '' : ','}\n    ${prettyJson(pairRecord(p), '    ')}`;
     if (out.length >= chunkChars) {
       yield out;
       out = '';
     }
   }
-  yield `${out}${pairs === 0 ? ']' : '\n  ]'},\n  "stats": ${pretty({ pairs, walked }, '  ')}\n}`;
+  yield `${out}${pairs === 0 ? ']' : '\n  ]'},\n  "stats": ${prettyJson({ pairs, walked }, '  ')}\n}`;
 }
 
 export interface P2pSectionOptions {
@@ -571,7 +569,8 @@ class RowDiff {
  * and referenced by the groups of devices it concerns. Yields the document as UTF-8 in pieces of
  * about `chunkBytes`, so a 4,096-device matrix is never one string (and never one encoding pass:
  * the digits and numbers are written as bytes; a row that differs from the one before in a few
- * cells is a copy of its bytes, RowCopy). `matrixJsonText` joins it. `free`: chunks the consumer
+ * cells is a copy of its bytes, RowCopy), without the final newline (the command writes it).
+ * `matrixJsonText` joins it. `free`: chunks the consumer
  * has written out may be pushed there, and are then filled again (no new memory per chunk; a chunk
  * not handed back is never touched again).
  */
@@ -856,7 +855,7 @@ export function* matrixJsonChunks(
   }
   out.text(`],\n"selfFindings":${JSON.stringify(c.selfFindings)},\n`);
   out.text(`"undecided":${j(c.undecided)},\n`);
-  out.text(`"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}\n`);
+  out.text(`"stats":${j({ pairs: n * n, groups: c.groups, walked: c.walked })}}`);
   yield out.take();
 }
 
@@ -867,11 +866,11 @@ function diffDigit(d: Uint8Array, text: string): number {
   return x;
 }
 
-/** The whole `matrix --json` document as one string (tests, `report --json`). */
+/** The whole `matrix --json` document as one string, as the command prints it (with its newline). */
 export function matrixJsonText(view: MatrixView, c: CompactMatrix, chunkBytes?: number): string {
   const utf8 = new TextDecoder();
   let s = '';
   for (const chunk of matrixJsonChunks(view, c, chunkBytes))
     s += utf8.decode(chunk, { stream: true });
-  return s + utf8.decode();
+  return `${s}${utf8.decode()}\n`;
 }

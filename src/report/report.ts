@@ -6,19 +6,15 @@
  * computed for this machine carries `{error: {code, message}}` in its place.
  */
 
-import type { BandwidthRecord } from '../app/bandwidth.js';
 import type { ReportP2p, ReportRecord, Section } from '../app/report.js';
-import { bigintReplacer, stringifyJson } from '../util/json.js';
+import { prettyJson } from '../util/json.js';
 import { bandwidthJsonChunks, renderBandwidthPieces } from './bandwidth.js';
 import { renderDemoSection } from './demo.js';
 import { mapCostJson, renderMapCostSection } from './map-cost.js';
 import { matrixJsonChunks, renderP2pSection } from './p2p-matrix.js';
-import { renderTopo, topoJson } from './topo.js';
+import { renderTopo, topoJsonPieces } from './topo.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
-
-/** A document as `printJson` prints it (indent 2, 64-bit values as hex), without the newline. */
-const jsonText = (doc: unknown): string => stringifyJson(doc, bigintReplacer, 2);
 
 /** The `{error: {code, message}}` that stands for a section that failed. */
 export function sectionError(error: unknown): { error: { code: string; message: string } } {
@@ -31,30 +27,13 @@ export function sectionError(error: unknown): { error: { code: string; message: 
   };
 }
 
-/** The bandwidth section as `bandwidth --json` prints it, without its newline. */
-function* bandwidthSection(rec: BandwidthRecord): Generator<string> {
-  yield* bandwidthJsonChunks(rec);
-}
-
-/** The `matrix --json` bytes without the document's trailing newline (the last chunk ends with it). */
-function* withoutLastNewline(chunks: Iterable<Uint8Array>): Generator<Uint8Array> {
-  let held: Uint8Array | null = null;
-  for (const c of chunks) {
-    if (c.length === 0) continue;
-    if (held !== null) yield held;
-    held = c;
-  }
-  if (held === null) return;
-  yield held[held.length - 1] === 0x0a ? held.subarray(0, held.length - 1) : held;
-}
-
 /** A section's text: its own pieces when it ran, its error document when it did not. */
 function* section<T>(
   s: Section<T>,
   pieces: (v: T) => Iterable<string | Uint8Array>,
 ): Generator<string | Uint8Array> {
   if (s.ok) yield* pieces(s.value);
-  else yield jsonText(sectionError(s.error));
+  else yield prettyJson(sectionError(s.error));
 }
 
 export interface ReportJsonOptions {
@@ -76,23 +55,18 @@ export function* reportJsonChunks(
   opts: ReportJsonOptions = {},
 ): Generator<string | Uint8Array> {
   yield `{\n  "schemaVersion": ${REPORT_SCHEMA_VERSION},\n  "topology": `;
-  yield jsonText(topoJson(rec.fabric));
+  yield* topoJsonPieces(rec.fabric);
   yield ',\n  "p2p": ';
   yield* section(rec.p2p, (p: ReportP2p) =>
-    withoutLastNewline(matrixJsonChunks(p.view, p.compact, opts.chunkBytes, opts.free)),
+    matrixJsonChunks(p.view, p.compact, opts.chunkBytes, opts.free),
   );
   yield ',\n  "demo": ';
-  yield* section(rec.demo, (doc) => [jsonText(doc)]);
+  yield* section(rec.demo, (doc) => [prettyJson(doc)]);
   yield ',\n  "mapCost": ';
-  yield* section(rec.mapCost, (r) => [jsonText(mapCostJson(r))]);
+  yield* section(rec.mapCost, (r) => [prettyJson(mapCostJson(r))]);
   yield ',\n  "bandwidth": ';
-  yield* section(rec.bandwidth, bandwidthSection);
+  yield* section(rec.bandwidth, bandwidthJsonChunks);
   yield '\n}\n';
-}
-
-/** The bandwidth section as text (`bandwidth` without --width), in pieces of whole lines. */
-function bandwidthText(rec: BandwidthRecord): Iterable<string> {
-  return renderBandwidthPieces(rec, {});
 }
 
 /** `== Title ====…` as wide as the report (76 columns and the title, at least three `=`). */
@@ -135,7 +109,10 @@ export function* renderReportPieces(rec: ReportRecord): Generator<string> {
   yield* textSection('P2P verdicts (kernel p2pdma rules)', [renderP2pSection(value(rec.p2p))]);
   yield* textSection('DMA-BUF: the founding scenario', [renderDemoSection(value(rec.demo))]);
   yield* textSection('DMA mapping cost', [renderMapCostSection(value(rec.mapCost))]);
-  yield* textSection('Bandwidth and latency (PCIe model)', bandwidthText(value(rec.bandwidth)));
+  yield* textSection(
+    'Bandwidth and latency (PCIe model)',
+    renderBandwidthPieces(value(rec.bandwidth), {}),
+  );
 }
 
 /** The first section that failed (the report stops its text there; --json exits 2 with it). */

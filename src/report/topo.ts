@@ -7,7 +7,7 @@ import { categoryOf, className } from '../pci/classes.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type MachineInfo, type Maybe, type PciFunction, UNKNOWN } from '../pci/types.js';
 import { maybeHex } from '../util/hex.js';
-import { bigintReplacer, stringifyJson } from '../util/json.js';
+import { prettyJson } from '../util/json.js';
 import { acsBits, acsSummary, formatSize, hex4, linkSummary } from './format.js';
 
 /**
@@ -179,34 +179,39 @@ export function topoJson(fabric: Fabric): object {
 }
 
 /**
- * The `topo --json` text, `JSON.stringify(topoJson(fabric), null, 2)` and a newline byte for byte,
- * in pieces of `batch` function records: a 10,000-function document (13.5 MB) is never one string,
- * nor are its records all alive at once.
+ * The `topo --json` document as text, `JSON.stringify(topoJson(fabric), null, 2)` byte for byte
+ * (without the final newline), in pieces of `batch` function records: a 10,000-function document
+ * (13.5 MB) is never one string, nor are its records all alive at once.
  */
-export function* topoJsonText(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
-  const head = stringifyJson(topoDoc(fabric, []), bigintReplacer, 2);
+export function* topoJsonPieces(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
   const fns = fabric.functions;
+  // `functions` is the document's last key: the head is the document without it.
+  const head = `${prettyJson(topoDoc(fabric)).slice(0, -2)},\n  "functions": [`;
   if (fns.length === 0) {
-    yield `${head}\n`;
+    yield `${head}]\n}`;
     return;
   }
-  // `functions` is the document's last key: its `[]` opens the list of records.
-  if (!head.endsWith(EMPTY_TAIL)) throw new Error('topo --json: functions is not the last key');
   for (let i = 0; i < fns.length; i += batch) {
-    const recs = fns.slice(i, i + batch).map((f) => functionJson(fabric, f));
-    // The records as deep as the document holds them: inside `{ "functions": [ … ] }`.
-    const text = stringifyJson({ functions: recs }, bigintReplacer, 2);
-    const body = text.slice(BATCH_HEAD.length, -BATCH_TAIL.length);
-    yield i === 0 ? `${head.slice(0, -EMPTY_TAIL.length)}[\n${body}` : `,\n${body}`;
+    // One stringify per batch of records (a call per record is slower), nested as deep as the
+    // document holds them, so no line needs indenting again: `[\n  [\n    {…},\n    {…}\n  ]\n]`
+    // less its first 5 and last 6 characters (the brackets around the records are the document's).
+    const recs = prettyJson([fns.slice(i, i + batch).map((f) => functionJson(fabric, f))]).slice(
+      5,
+      -6,
+    );
+    yield `${i === 0 ? head : ','}${recs}`;
   }
-  yield `${BATCH_TAIL}\n`;
+  yield '\n  ]\n}';
 }
 
-const EMPTY_TAIL = '[]\n}';
-const BATCH_HEAD = '{\n  "functions": [\n';
-const BATCH_TAIL = '\n  ]\n}';
+/** The `topo --json` text as the command prints it: `topoJsonPieces` and a newline. */
+export function* topoJsonText(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
+  yield* topoJsonPieces(fabric, batch);
+  yield '\n';
+}
 
-function topoDoc(fabric: Fabric, functions: readonly object[]): object {
+/** The `topo --json` document; without `functions` (its last key) when they are not given. */
+function topoDoc(fabric: Fabric, functions?: readonly object[]): object {
   const m = fabric.machine;
   return {
     schemaVersion: TOPO_SCHEMA_VERSION,
@@ -236,7 +241,7 @@ function topoDoc(fabric: Fabric, functions: readonly object[]): object {
         fabric.hostBridgeDevice(hb.id)?.bdf ??
         (fabric.hostBridgeDeviceUnsure(hb.id) ? UNKNOWN : null),
     })),
-    functions,
+    ...(functions === undefined ? {} : { functions }),
   };
 }
 

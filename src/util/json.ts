@@ -22,3 +22,13 @@ export function stringifyJson(
     return JSON.stringify(x, replacer, space);
   }
 }
+
+/**
+ * A document as every `--json` command prints it (indent 2, 64-bit values as hex), without the
+ * final newline, each line after the first starting with `indent`: the text of a value nested
+ * that deep in a pretty-printed document.
+ */
+export function prettyJson(x: unknown, indent = ''): string {
+  const text = stringifyJson(x, bigintReplacer, 2);
+  return indent === '' ? text : text.replace(/\n/g, `\n${indent}`);
+}

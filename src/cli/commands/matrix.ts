@@ -48,6 +48,7 @@ export function register(program: Command, io: CliIo): void {
       await writeChunks(io, matrixJsonChunks(view, compactMatrix(view), 1 << 20, free), (b) =>
         free.push(b),
       );
+      io.stdout.write('\n');
     } else {
       // Pieces of whole lines (~64 KiB): a 4,096-device matrix is never one string.
       const pieces = renderMatrixPieces(view, show, { width: styleOf(io).width });

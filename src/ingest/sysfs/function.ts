@@ -20,9 +20,8 @@ import {
 } from './attrs.js';
 import { type ConfigInfo, parseConfig } from './config.js';
 import type { FoundFunction } from './discover.js';
-import { readText } from './machine.js';
 import { readOsDevices } from './osdev.js';
-import { baseName, followLink, inDir, readHeld } from './paths.js';
+import { baseName, followLink, inDir, readHeld, readText } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export interface FunctionContext {

@@ -15,9 +15,9 @@ import {
 import type { LoadResult, VirtualFs } from '../types.js';
 import { discoverFunctions, findRoot, listHostBridges } from './discover.js';
 import { readFunction } from './function.js';
-import { readMachine, readText } from './machine.js';
+import { readMachine } from './machine.js';
 import { NVIDIA_GPUS } from './osdev.js';
-import { joinPath } from './paths.js';
+import { joinPath, readText } from './paths.js';
 import { WarningSink } from './warnings.js';
 
 export {

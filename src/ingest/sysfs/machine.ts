@@ -5,8 +5,6 @@ import { UNKNOWN } from '../../pci/types.js';
 import type { VirtualFs } from '../types.js';
 import { inDir, joinPath, readText } from './paths.js';
 
-export { readText, textOf } from './paths.js';
-
 import type { WarningSink } from './warnings.js';
 
 /** The first processor block of /proc/cpuinfo, as `key → value`. */

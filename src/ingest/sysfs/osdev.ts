@@ -6,8 +6,7 @@
  */
 import type { OsDevice, OsDeviceKind } from '../../pci/types.js';
 import type { VirtualFs } from '../types.js';
-import { readText } from './machine.js';
-import { joinPath } from './paths.js';
+import { joinPath, readText } from './paths.js';
 
 /** Listed in this order, grouped by kind (the spec writes them grouped the same way). */
 const KINDS: readonly OsDeviceKind[] = ['infiniband', 'net', 'nvme', 'block', 'drm', 'nvidia-gpu'];
