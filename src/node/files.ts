@@ -212,12 +212,3 @@ export function readTextFile(file: string, what: string): string {
 export function writeWholeFile(file: string, data: string | Uint8Array, _what?: string): void {
   writeOutputFile(file, data);
 }
-
-/** `writeWholeFile` for a document made in pieces (`writeOutputChunks`). */
-export function writeWholeFileChunks(
-  file: string,
-  chunks: Iterable<string | Uint8Array>,
-  _what?: string,
-): void {
-  writeOutputChunks(file, chunks);
-}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadSpec } from '../ingest/spec/index.js';
 import { listExampleNames, readExample } from '../node/examples.js';
-import { fastMatrix, matrixDevices } from '../p2pdma/matrix.js';
+import { fastMatrix, MT_NOT_SUPPORTED, matrixDevices } from '../p2pdma/matrix.js';
 import { benchFabric, randomFabric, rng } from '../p2pdma/testing/gen.js';
 import { ACS, type Fabric, FabricBuilder, type PcieInfo } from '../pci/index.js';
 import type { PciFunction } from '../pci/types.js';
@@ -352,4 +352,62 @@ test('row(kind, i, end, out) equals cell(kind, i, j, end) everywhere, whole rows
     rows > 5000 && ranged > 2 && ranges > 2000 && blocks >= 2,
     `${rows} rows, ${ranged} ranged, ${ranges} parts, ${blocks} with many groups`,
   );
+});
+
+test('row equals cell on mixed pairs (a hand-made table whose two directions differ)', () => {
+  const kinds = ['uniP2p', 'bidiP2p', 'latP2p'] as const;
+  let mixedCells = 0;
+  for (const seed of [2, 5, 8, 11]) {
+    const fabric = randomFabric(seed, { maxHostBridges: 4 });
+    for (const op of ['read', 'write'] as const) {
+      const model = new PerfModel(fabric, { op });
+      const devs = matrixDevices(fabric, { all: true });
+      const fm = fastMatrix(model.env, devs);
+      const { n, pos } = fm;
+      // every accepted flow s → d with s < d: refused in the other direction
+      const P = Int8Array.from(fm.mapTypes);
+      for (let s = 0; s < n; s++)
+        for (let d = s + 1; d < n; d++)
+          if (P[pos[s]! * n + pos[d]!] !== MT_NOT_SUPPORTED)
+            P[pos[d]! * n + pos[s]!] = MT_NOT_SUPPORTED;
+      const pairs = {
+        n,
+        pos,
+        devices: fm.devices,
+        mapTypes: P,
+        distances: fm.distances,
+        wideDistances: fm.wideDistances,
+        stats: fm.stats,
+        symmetric: false,
+        mapTypeAt: (i: number, j: number) => P[pos[i]! * n + pos[j]!]!,
+        row(i: number, mt: Int8Array) {
+          for (let j = 0; j < n; j++) mt[j] = P[pos[i]! * n + pos[j]!]!;
+        },
+      } as unknown as ReturnType<typeof fastMatrix>;
+      const plain = bandwidthMatrices(model, devs);
+      const m = bandwidthMatrices(model, devs, pairs);
+      const out = new Float64Array(n);
+      for (const kind of kinds)
+        for (const end of ['lo', 'hi'] as const)
+          for (let i = 0; i < n; i++) {
+            const from = i % 3 === 0 ? 0 : Math.floor(n / 3);
+            out.fill(-1);
+            m.row(kind, i, end, out, from, n);
+            for (let j = 0; j < n; j++) {
+              const want = j >= from ? m.cell(kind, i, j, end) : -1;
+              const at = `seed ${seed} ${op} ${kind} ${end} (${i}, ${j})`;
+              assert.ok(Object.is(out[j], want), `${at}: row ${out[j]} vs cell ${want}`);
+              // a refused direction (uniP2p differs): the pair is solved apart, both ways P2P
+              if (kind === 'bidiP2p' && j >= from && i !== j) {
+                const uni = (a: BandwidthMatrices) => a.cell('uniP2p', i, j, end);
+                if (!Object.is(uni(m), uni(plain))) {
+                  close(out[j]!, plain.cell(kind, i, j, end), at);
+                  mixedCells++;
+                }
+              }
+            }
+          }
+    }
+  }
+  assert.ok(mixedCells > 20, `${mixedCells} cells of mixed pairs`);
 });

@@ -230,9 +230,10 @@ class Fill2 {
 export function bandwidthMatrices(
   model: PerfModel,
   devices: readonly PciFunction[],
+  /** The kernel's verdicts of the devices (tests: a table whose directions differ). */
+  pairs: PairMatrix = fastMatrix(model.env, devices),
 ): BandwidthMatrices {
   const g = model.graph;
-  const pairs = fastMatrix(model.env, devices);
   const ch = chainsOf(g, devices);
   const ranged =
     g.rc.rcFlow.lo !== g.rc.rcFlow.hi ||
@@ -539,9 +540,6 @@ class Cells {
     ]);
     const k = s * this.n + d;
     m.mixedLo.set(k, Math.fround(r[0]!.rate.lo + r[1]!.rate.lo));
-    const cols = m.mixedRows.get(s);
-    if (cols === undefined) m.mixedRows.set(s, [d]);
-    else cols.push(d);
     if (ranged) m.mixedHi.set(k, Math.fround(r[0]!.rate.hi + r[1]!.rate.hi));
   }
 }
@@ -596,17 +594,15 @@ class GroupedMatrices implements BandwidthMatrices {
   readonly n: number;
   readonly mixedLo = new Map<number, number>();
   readonly mixedHi: Map<number, number>;
-  /** The mixed pairs' columns per row. */
-  readonly mixedRows = new Map<number, number[]>();
   constructor(
     readonly devices: readonly PciFunction[],
     readonly pairs: PairMatrix,
     readonly ranged: boolean,
-    readonly group: Int32Array,
+    private readonly group: Int32Array,
     readonly groups: number,
     private readonly lo: Float32Array,
     private readonly hi: Float32Array,
-    readonly refuses: Uint8Array,
+    private readonly refuses: Uint8Array,
     private readonly reads: boolean,
   ) {
     this.n = devices.length;
@@ -728,8 +724,11 @@ class GroupedMatrices implements BandwidthMatrices {
     if (i >= from && i < to) out[i] = Number.NaN;
     if (kind === 'bidiP2p') {
       const mixed = end === 'hi' ? this.mixedHi : this.mixedLo;
-      for (const j of this.mixedRows.get(i) ?? [])
-        if (j >= from && j < to) out[j] = mixed.get(i * n + j)!;
+      if (mixed.size > 0)
+        for (let j = from; j < to; j++) {
+          const x = mixed.get(i * n + j);
+          if (x !== undefined) out[j] = x;
+        }
     }
   }
 

@@ -8,7 +8,7 @@ import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
 import { bigintReplacer, stringifyJson } from '../util/json.js';
-import { columnGroups } from './format.js';
+import { columnGroups, PIECE_CHARS, Pieces } from './format.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
 export const BANDWIDTH_SCHEMA_VERSION = 2;
@@ -176,9 +176,6 @@ const TITLES = [
   ['bidiP2p', 'Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)'],
 ] as const;
 
-/** About how many characters the streamed renderings gather into one piece. */
-const PIECE_CHARS = 1 << 16;
-
 /** GB/s as a cell prints it (0.01, through float32). */
 const rateCell = (v: number) => r2(v).toFixed(2);
 /** ns as a latency cell prints it (µs, 0.01). */
@@ -300,31 +297,6 @@ function* gridLines(
   }
 }
 
-/** Lines gathered into pieces of about `size` characters, each ending with a line's '\n'. */
-class Pieces {
-  #parts: string[] = [];
-  #chars = 0;
-  constructor(readonly size: number) {}
-  line(s: string): void {
-    this.#parts.push(s, '\n');
-    this.#chars += s.length + 1;
-  }
-  /** Text that ends with '\n' (or nothing). */
-  text(s: string): void {
-    this.#parts.push(s);
-    this.#chars += s.length;
-  }
-  get full(): boolean {
-    return this.#chars >= this.size;
-  }
-  take(): string {
-    const s = this.#parts.join('');
-    this.#parts = [];
-    this.#chars = 0;
-    return s;
-  }
-}
-
 /** Text options: `width` wraps each matrix by column groups (null/absent: one block). */
 export interface BandwidthTextOptions {
   readonly width?: number | null;
@@ -332,8 +304,8 @@ export interface BandwidthTextOptions {
 
 /**
  * The matrices' text in pieces of about `pieceChars` characters, each ending with a line's '\n':
- * 4,096 devices (six matrices of 16.8 M cells, ~0.7 GB of text) are written without ever being
- * one string.
+ * 4,096 devices (six matrices of 16.8 M cells, 0.7–1 GB of text: lo–hi ranges double the cells)
+ * are written without ever being one string.
  */
 export function* matricesPieces(
   model: PerfModel,
@@ -445,7 +417,7 @@ export function* matricesJsonChunks(
   const head = stringifyJson(matricesHead(model, m), undefined, 2);
   out.text(`${head.slice(0, head.lastIndexOf('\n'))},\n`);
   const row = new Float64Array(n);
-  const texts = new Map<number, string>();
+  const texts = new CellTexts(jsonCell);
   function* matrix(kind: MatrixKind, end: MatrixEnd, indent: string) {
     if (n === 0) {
       out.text('[]');
@@ -455,25 +427,10 @@ export function* matricesJsonChunks(
     for (let i = 0; i < n; i++) {
       m.row(kind, i, end, row);
       let line = `${indent}  [`;
-      let prev = Number.NaN;
-      let prevText = '';
       for (let j = 0; j < n; j++) {
-        const v = row[j]!;
         if (j > 0) line += ',';
-        if (j === i) {
-          line += 'null';
-          continue;
-        }
-        if (v !== prev) {
-          let t = texts.get(v);
-          if (t === undefined) {
-            t = jsonCell(v);
-            texts.set(v, t);
-          }
-          prev = v;
-          prevText = t;
-        }
-        line += prevText;
+        const v = row[j]!;
+        line += j === i ? 'null' : texts.text(v, v);
       }
       out.text(i + 1 < n ? `${line}],\n` : `${line}]\n`);
       if (out.full) yield out.take();
@@ -594,7 +551,7 @@ export function renderBandwidth(rec: BandwidthRecord, opts: BandwidthTextOptions
   return [...renderBandwidthPieces(rec, opts)].join('');
 }
 
-/** Any bandwidth record as text, in pieces of whole lines (~64 KiB; the matrices' can be ~0.7 GB). */
+/** Any bandwidth record as text, in pieces of whole lines (~64 KiB; the matrices' can be 0.7–1 GB). */
 export function* renderBandwidthPieces(
   rec: BandwidthRecord,
   opts: BandwidthTextOptions = {},

@@ -139,6 +139,37 @@ export function columnGroups(
   return groups;
 }
 
+/** About how many characters the streamed renderings gather into one piece. */
+export const PIECE_CHARS = 1 << 16;
+
+/**
+ * Lines gathered into pieces of about `size` characters, each ending with a line's '\n' (the
+ * streamed bandwidth and P2P matrix texts: `take()` once `full`, after a line's end).
+ */
+export class Pieces {
+  #parts: string[] = [];
+  #chars = 0;
+  constructor(readonly size: number) {}
+  line(s: string): void {
+    this.#parts.push(s, '\n');
+    this.#chars += s.length + 1;
+  }
+  /** Text as it is: part of a line, or lines ending with '\n'. */
+  text(s: string): void {
+    this.#parts.push(s);
+    this.#chars += s.length;
+  }
+  get full(): boolean {
+    return this.#chars >= this.size;
+  }
+  take(): string {
+    const s = this.#parts.join('');
+    this.#parts = [];
+    this.#chars = 0;
+    return s;
+  }
+}
+
 /**
  * The ACS state a verdict used (after `pci=` parameters), worded like `acsSummary`; says so when
  * the what-if command line changed it.

@@ -22,7 +22,7 @@ import { isKnown, type PciFunction } from '../pci/types.js';
 import { prettyJson, stringifyJson } from '../util/json.js';
 import { deviceLabels, numaWithCpus } from './device-names.js';
 import { findingHint, findingText } from './findings.js';
-import { columnGroups, hex4 } from './format.js';
+import { columnGroups, hex4, PIECE_CHARS, Pieces } from './format.js';
 import { hintText, issueText, P2P_SCHEMA_VERSION, rulesLines } from './p2p-text.js';
 
 export type { MatrixShow };
@@ -43,9 +43,6 @@ export interface MatrixTextOptions {
    */
   readonly width?: number | null;
 }
-
-/** About how many characters `renderMatrixPieces` gathers into one piece. */
-const PIECE_CHARS = 1 << 16;
 
 /** The matrix as one string (`renderMatrixPieces` joined). */
 export function renderMatrix(
@@ -93,48 +90,34 @@ export function* renderMatrixPieces(
   const byCell = show !== 'class';
   const mt = new Int8Array(n);
   const d = distanceRows(matrix);
-  let parts: string[] = [];
-  let size = 0;
-  const line = (s: string) => {
-    parts.push(s, '\n');
-    size += s.length + 1;
-  };
-  const take = (): string => {
-    const out = parts.join('');
-    parts = [];
-    size = 0;
-    return out;
-  };
+  const out = new Pieces(pieceChars);
+  /** For lists of lines (`forEach`). */
+  const line = (l: string) => out.line(l);
   for (const [start, end] of groups) {
     const last = end === n;
     if (groups.length > 1) {
-      if (start > 0) line('');
-      line(`clients ${start + 1}-${end} of ${n}:`);
+      if (start > 0) out.line('');
+      out.line(`clients ${start + 1}-${end} of ${n}:`);
     }
-    line(
+    out.line(
       `${''.padEnd(headW)}${heads
         .slice(start, end)
         .map((h) => h.padStart(cw))
         .join('')}${last ? '  NUMA' : ''}`,
     );
     for (let i = 0; i < n; i++) {
-      parts.push(rowHeads[i]!);
-      size += rowHeads[i]!.length;
-      if (!byCell) for (let j = start; j < end; j++) parts.push(cells.text(i, j, 0, 0));
+      out.text(rowHeads[i]!);
+      if (!byCell) for (let j = start; j < end; j++) out.text(cells.text(i, j, 0, 0));
       else if (groups.length === 1) {
         matrix.row(i, mt, d);
-        for (let j = start; j < end; j++) parts.push(cells.text(i, j, mt[j]!, d[j]!));
+        for (let j = start; j < end; j++) out.text(cells.text(i, j, mt[j]!, d[j]!));
       } else
         for (let j = start; j < end; j++)
-          parts.push(cells.text(i, j, cellMapType(matrix, i, j), cellDistance(matrix, i, j)));
-      size += (end - start) * cw;
+          out.text(cells.text(i, j, cellMapType(matrix, i, j), cellDistance(matrix, i, j)));
       // A row of a group before the last ends with a cell (never a space): nothing to trim.
-      if (last) line(`  ${numaWithCpus(numaOf(fabric, devs[i]!), devs[i]!)}`);
-      else {
-        parts.push('\n');
-        size++;
-      }
-      if (size >= pieceChars) yield take();
+      if (last) out.line(`  ${numaWithCpus(numaOf(fabric, devs[i]!), devs[i]!)}`);
+      else out.text('\n');
+      if (out.full) yield out.take();
     }
   }
   if (hidden > 0)
@@ -145,15 +128,15 @@ export function* renderMatrixPieces(
   ['', 'rows: provider (memory owner), columns: client (DMA initiator)'].forEach(line);
   rulesLines(rulesChoiceData(view.choice)).forEach(line);
   legend(show).forEach(line);
-  line(
+  out.line(
     '  NUMA = the device\'s NUMA node (nvidia-smi "NUMA Affinity"); N/A: none; ?: not in the input',
   );
   if (devs.some((x) => x.cpulist !== undefined))
-    line('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
+    out.line('  CPUs = the CPUs near the device (local_cpulist; nvidia-smi "CPU Affinity")');
   if (names.legend.length > 0) ['', ...names.legend].forEach(line);
   if (env.overlay.bootLog.length)
     ['', 'boot log (command line):', ...env.overlay.bootLog.map((l) => `  ${l}`)].forEach(line);
-  yield take();
+  yield out.take();
 }
 
 /** The text of a matrix cell, padded to the column width: made once per distinct text. */

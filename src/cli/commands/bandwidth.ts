@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PeerdmaError } from '../../errors/index.js';
-import { writeWholeFileChunks } from '../../node/files.js';
+import { writeOutputChunks } from '../../node/files.js';
 import { type CliIo, cliContext, styledPieces, styleOf, writeChunks } from '../io.js';
 import { type SourceOptions, withSourceOptions } from '../shared.js';
 import { withP2pOptions } from './check.js';
@@ -48,18 +48,13 @@ export function register(program: Command, io: CliIo): void {
           'E_USAGE',
           '--svg draws the matrices (give no SRC DST, --flows or --pattern)',
         );
-      writeWholeFileChunks(o.svg, matricesSvgPieces(rec.matrices), 'SVG');
+      writeOutputChunks(o.svg, matricesSvgPieces(rec.matrices));
     }
     // Pieces: the matrices of thousands of devices are never one string (nor one object).
-    if (o.json)
-      await writeChunks(
-        io,
-        (function* () {
-          yield* bandwidthJsonChunks(rec);
-          yield '\n';
-        })(),
-      );
-    else
+    if (o.json) {
+      await writeChunks(io, bandwidthJsonChunks(rec));
+      io.stdout.write('\n');
+    } else
       await writeChunks(
         io,
         styledPieces(io, renderBandwidthPieces(rec, { width: styleOf(io).width })),
