@@ -8,31 +8,20 @@
  * Goals: both complete (before: the text died at 17 s CPU, "Maximum call stack size exceeded", the
  * JSON wrote nothing in 60 s at 4.4 GB), ≤ 1 GB RSS, the JSON ≤ 64 bytes per ordered pair.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packTarGz } from '../src/node/snapshot.js';
 import {
   type BenchRow,
   CLI,
   cliMissing,
   interleavedNodes,
+  outputOf,
   skippedRow,
-  timedNode,
   timedNodeMissing,
 } from './lib.js';
-import { synthEntries } from './sysfs.bench.js';
+import { bigSnapshot } from './sysfs.bench.js';
 
-const SNAPSHOT = '/tmp/m6656.tar.gz';
 const RUNS = 3;
 
 /** The devices of a `bandwidth --json` document: its head (before the matrices) parsed. */
@@ -62,32 +51,16 @@ export default async function run(): Promise<BenchRow[]> {
   if (why !== null) return names.map((n) => skippedRow(n, why));
   const dir = mkdtempSync(join(tmpdir(), 'peerdma-bench-'));
   try {
-    let snap = SNAPSHOT;
-    let from = SNAPSHOT;
-    if (!existsSync(snap)) {
-      snap = join(dir, 'synth.tar.gz');
-      writeFileSync(snap, packTarGz(synthEntries(6656)));
-      from = 'synthEntries(6656)';
-    }
+    const { path: snap, label: from } = bigSnapshot(dir);
     const variants = [
       { name: names[0]!, args: [CLI, 'bandwidth', '--json', '--from', snap] },
       { name: names[1]!, args: [CLI, 'bandwidth', '--from', snap] },
     ];
     // Warm-up into a file each: the size of the output (and the devices, from the JSON's head).
-    let devices = 0;
-    const bytes = variants.map((v, x) => {
-      const out = join(dir, 'out');
-      const fd = openSync(out, 'w');
-      try {
-        timedNode(v.args, fd);
-      } finally {
-        closeSync(fd);
-      }
-      const size = statSync(out).size;
-      if (x === 0) devices = devicesIn(out);
-      rmSync(out);
-      return size;
-    });
+    const out = join(dir, 'out');
+    const json = outputOf(variants[0]!.args, out, devicesIn);
+    const devices = json.value;
+    const bytes = [json.bytes, outputOf(variants[1]!.args, out, () => 0).bytes];
     // `node -e 0` first, then each variant, per round
     const [base, ...runs] = interleavedNodes(RUNS, [{ args: ['-e', '0'] }, ...variants]);
     const pairs = devices * devices;

@@ -3,7 +3,7 @@
  * benchmark's heap does not pollute the next one's figure.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
@@ -121,6 +121,29 @@ export function timedNode(
   if (r.status === null || !okStatuses.includes(r.status) || !m)
     throw new Error(`bench child failed: ${r.stderr}`);
   return { ms: (Number(m[1]) + Number(m[2])) * 1000, mb: Number(m[3]) / 1024 };
+}
+
+/**
+ * One warm-up run of `node ...args` with its output in the file `out` (truncated first); `read`
+ * looks at the file before it is removed. Returns the output's size in bytes and what `read` gave.
+ */
+export function outputOf<T>(
+  args: readonly string[],
+  out: string,
+  read: (path: string) => T,
+  okStatuses: readonly number[] = [0],
+): { bytes: number; value: T } {
+  const fd = openSync(out, 'w');
+  try {
+    timedNode(args, fd, okStatuses);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    return { bytes: statSync(out).size, value: read(out) };
+  } finally {
+    rmSync(out, { force: true });
+  }
 }
 
 /**

@@ -13,20 +13,10 @@
  * P2P section. That machine has no accelerator, so the command exits 2 with map-cost's error after
  * writing the whole document (expected). Needs `npm run build`.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMatrix, compactMatrix, p2pSummary, summaryOfCompact } from '../src/app/matrix.js';
-import { packTarGz } from '../src/node/snapshot.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
 import {
   type BenchRow,
@@ -34,11 +24,11 @@ import {
   cliMissing,
   cpuTimeMedian,
   interleavedNodes,
+  outputOf,
   skippedRow,
-  timedNode,
   timedNodeMissing,
 } from './lib.js';
-import { synthEntries } from './sysfs.bench.js';
+import { bigSnapshot } from './sysfs.bench.js';
 
 /**
  * The report's P2P record; `twice`: the summary from a second walk over the pairs (before). Its
@@ -80,7 +70,6 @@ export function p2pPairs(path: string, windowBytes = 16 << 20): number {
 }
 
 /** The given 4,096-endpoint snapshot. */
-const BIG = '/tmp/m6656.tar.gz';
 
 function wholeCommand(runs = 3): BenchRow {
   const name = 'report --json, whole process (4,096 endpoints, sysfs .tar.gz)';
@@ -88,28 +77,19 @@ function wholeCommand(runs = 3): BenchRow {
   if (why !== null) return skippedRow(name, why);
   const dir = mkdtempSync(join(tmpdir(), 'peerdma-bench-'));
   try {
-    let snap = BIG;
-    if (!existsSync(BIG)) {
-      snap = join(dir, 'synth.tar.gz');
-      writeFileSync(snap, packTarGz(synthEntries(6656)));
-    }
+    const { path: snap, label } = bigSnapshot(dir);
     const args = [CLI, 'report', '--json', '--from', snap];
     const p2pArgs = [CLI, 'matrix', '--json', '--from', snap];
-    // Warm-up into a file: the whole document parses; its size per pair of the P2P section.
-    const outPath = join(dir, 'out.json');
-    const fd = openSync(outPath, 'w');
+    // Warm-up into a file: its size per pair of the P2P section. The document (1.1 GB on
+    // /tmp/m6656.tar.gz) is larger than a string may be: never parsed, the pair count read off
+    // the bytes of the P2P section's stats.
+    let out: { bytes: number; value: number };
     try {
-      timedNode(args, fd, [0, 2]);
+      out = outputOf(args, join(dir, 'out.json'), p2pPairs, [0, 2]);
     } catch (e) {
       return skippedRow(name, `the command failed: ${String(e).slice(0, 300)}`);
-    } finally {
-      closeSync(fd);
     }
-    // The document (1.1 GB on /tmp/m6656.tar.gz) is larger than a string may be: never parsed,
-    // the pair count read off the bytes of the P2P section's stats.
-    const bytes = statSync(outPath).size;
-    const pairs = p2pPairs(outPath);
-    rmSync(outPath);
+    const { bytes, value: pairs } = out;
     const [base, p2p, cmd] = interleavedNodes(runs, [
       { args: ['-e', '0'] },
       { args: p2pArgs },
@@ -123,7 +103,7 @@ function wholeCommand(runs = 3): BenchRow {
       peakRssMb: mb,
       goal: 'completes; ≤ 1024 MB',
       met: mb <= 1024,
-      note: `${snap === BIG ? BIG : 'synthEntries(6656)'}; ${(bytes / 1e6).toFixed(1)} MB, ${pairs > 0 ? (bytes / pairs).toFixed(1) : '?'} B of the whole document per P2P pair; matrix --json alone: ${p2p!.ms.toFixed(0)} ms CPU, ${p2p!.mb.toFixed(0)} MB; node -e 0: ${base!.ms.toFixed(0)} ms; ${runs} runs, load avg ${loadavg()[0]!.toFixed(1)}`,
+      note: `${label}; ${(bytes / 1e6).toFixed(1)} MB, ${pairs > 0 ? (bytes / pairs).toFixed(1) : '?'} B of the whole document per P2P pair; matrix --json alone: ${p2p!.ms.toFixed(0)} ms CPU, ${p2p!.mb.toFixed(0)} MB; node -e 0: ${base!.ms.toFixed(0)} ms; ${runs} runs, load avg ${loadavg()[0]!.toFixed(1)}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * 4096-byte configs with PCIe + ACS capabilities) → tarVfs + loadSysfs. Goal: median ≤ 1 s and
  * ≤ 300 MB peak RSS (measured in a child process) on the 2-core reference machine.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,19 @@ const enc = new TextEncoder();
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
 /** `domains × 24` root ports, each with a switch of 8 downstream ports and a 2-function endpoint. */
+/**
+ * The big machine of the whole-command benches: /tmp/m6656.tar.gz when present (a 6,656-function
+ * snapshot), else the same synthetic machine written into `dir` (`synthEntries(6656)`: 4,096
+ * endpoints in 2,048 groups). `label` names it in the rows.
+ */
+export function bigSnapshot(dir: string): { path: string; label: string } {
+  const big = '/tmp/m6656.tar.gz';
+  if (existsSync(big)) return { path: big, label: big };
+  const path = join(dir, 'synth.tar.gz');
+  writeFileSync(path, packTarGz(synthEntries(6656)));
+  return { path, label: 'synthEntries(6656)' };
+}
+
 export function synthEntries(total: number): SnapshotEntry[] {
   const entries: SnapshotEntry[] = [];
   const file = (path: string, text: string | Uint8Array) =>
