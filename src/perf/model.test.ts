@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadSpec } from '../ingest/spec/index.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
+import { MT_CODES } from '../p2pdma/matrix.js';
+import { P2pdma } from '../p2pdma/p2pdma.js';
+import { getRuleSet } from '../p2pdma/rulesets.js';
 import { PerfModel } from './model.js';
 import { rcProfileOf, UNKNOWN_RC } from './rc.js';
 
@@ -49,4 +53,27 @@ test('a CPU family without a measurement gets the measured range, never one made
   // Broadwell's 7.06–7.1 … Zen 2's ≥ 25.05 per flow; the Gen4 x16 links (25.93) cap the high end
   assert.deepEqual([r.rate.lo, r.rate.hi], [7.06, 25.05]);
   assert.ok(r.notes.some((n) => n.code === 'rc_unmeasured'));
+});
+
+test("with no rule set named, the model judges with the rules the machine's kernel picks (as check and matrix)", () => {
+  for (const release of ['4.19.0', '5.4.0-100-generic', '6.1.0', null]) {
+    const fabric = loadSpec({
+      name: 'k.yaml',
+      text: `${spec('{vendor: AuthenticAMD, family: 0x19}')}${release === null ? '' : `kernel: {release: ${release}}\n`}`,
+    }).fabric;
+    const want = chooseRules(fabric.machine).rules;
+    const model = new PerfModel(fabric);
+    assert.equal(model.env.rules.name, want.name, String(release));
+    if (release !== null) assert.notEqual(want.name, getRuleSet(undefined).name);
+    // Each flow's map type is the verdict `check` gives under those rules.
+    const p2p = new P2pdma(fabric, want.name);
+    const devs = fabric.functions.filter((f) => f.kind === 'endpoint');
+    for (const a of devs)
+      for (const b of devs) {
+        if (a === b) continue;
+        const [mt] = model.mapTypes([[a, b]]);
+        assert.equal(MT_CODES[mt!], p2p.verdict(b, a).mapType, `${a.bdf} → ${b.bdf}`);
+      }
+    assert.equal(new PerfModel(fabric, { ruleSet: 'linux-6.8' }).env.rules.name, 'linux-6.8');
+  }
 });

@@ -5,6 +5,7 @@
  * a confident number are returned as notes, never hidden in a figure.
  */
 import { P2pEnv } from '../p2pdma/env.js';
+import { chooseRules } from '../p2pdma/kernel-release.js';
 import {
   cellMapType,
   fastMatrix,
@@ -15,7 +16,6 @@ import {
   MT_UNCERTAIN,
   type PairMatrix,
 } from '../p2pdma/matrix.js';
-import { getRuleSet } from '../p2pdma/rulesets.js';
 import type { MapType } from '../p2pdma/types.js';
 import type { Fabric } from '../pci/fabric.js';
 import { isKnown, type PciFunction } from '../pci/types.js';
@@ -143,7 +143,8 @@ export class PerfModel {
       opts.calibration ?? DEFAULT_PERF,
       opts.rc ?? rcProfileOf(fabric.machine.cpu),
     );
-    this.env = new P2pEnv(fabric, getRuleSet(opts.ruleSet), opts.cmdline);
+    // No rule set named: the rules the machine's own kernel picks, as `check` and `matrix` judge it.
+    this.env = new P2pEnv(fabric, chooseRules(fabric.machine, opts.ruleSet).rules, opts.cmdline);
     this.op = opts.op ?? 'write';
   }
 
