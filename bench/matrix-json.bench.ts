@@ -11,7 +11,7 @@
  * /usr/bin/time, medians of interleaved runs paired with `node -e 0`; needs `npm run build`.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,9 @@ import {
   cliMissing,
   cpuTimeMedian,
   interleavedNodes,
+  outputOf,
   reportPeakRss,
   skippedRow,
-  timedNode,
   timedNodeMissing,
 } from './lib.js';
 import { synthEntries } from './sysfs.bench.js';
@@ -63,15 +63,7 @@ function wholeCommand(runs = 5): BenchRow {
     writeFileSync(snap, packTarGz(synthEntries(6656)));
     const args = [CLI, 'matrix', '--all', '--json', '--from', snap];
     // Warm-up into a file: its size per pair and its sha256 (to compare versions byte for byte).
-    const outPath = join(dir, 'out.json');
-    const fd = openSync(outPath, 'w');
-    try {
-      timedNode(args, fd);
-    } finally {
-      closeSync(fd);
-    }
-    const doc = readFileSync(outPath);
-    rmSync(outPath);
+    const { value: doc } = outputOf(args, join(dir, 'out.json'), (p) => readFileSync(p));
     const stats = /"stats":\{"pairs":(\d+)/.exec(doc.subarray(doc.length - 200).toString('latin1'));
     if (!stats) throw new Error('matrix-json bench: no stats at the end of the document');
     const pairs = Number(stats[1]);

@@ -69,8 +69,6 @@ export function p2pPairs(path: string, windowBytes = 16 << 20): number {
   }
 }
 
-/** The given 4,096-endpoint snapshot. */
-
 function wholeCommand(runs = 3): BenchRow {
   const name = 'report --json, whole process (4,096 endpoints, sysfs .tar.gz)';
   const why = timedNodeMissing() ?? cliMissing();

@@ -17,7 +17,6 @@ const FUNCTIONS = 10_000;
 const enc = new TextEncoder();
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
-/** `domains × 24` root ports, each with a switch of 8 downstream ports and a 2-function endpoint. */
 /**
  * The big machine of the whole-command benches: /tmp/m6656.tar.gz when present (a 6,656-function
  * snapshot), else the same synthetic machine written into `dir` (`synthEntries(6656)`: 4,096
@@ -31,6 +30,7 @@ export function bigSnapshot(dir: string): { path: string; label: string } {
   return { path, label: 'synthEntries(6656)' };
 }
 
+/** `domains × 24` root ports, each with a switch of 8 downstream ports and a 2-function endpoint. */
 export function synthEntries(total: number): SnapshotEntry[] {
   const entries: SnapshotEntry[] = [];
   const file = (path: string, text: string | Uint8Array) =>

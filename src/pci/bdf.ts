@@ -24,7 +24,7 @@ function hexVal(c: number): number {
 }
 
 /** The value of `n` lower-case hex digits at `at`, or -1. */
-function hexRun(text: string, at: number, n: number): number {
+export function hexRun(text: string, at: number, n: number): number {
   let v = 0;
   for (let i = at; i < at + n; i++) {
     const d = hexVal(text.charCodeAt(i));

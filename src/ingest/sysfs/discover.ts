@@ -4,9 +4,9 @@
  * above it; one directly under `pciDDDD:BB` sits on that host bridge's root bus.
  */
 import { PeerdmaError } from '../../errors/index.js';
-import { type Bdf, type BdfParts, canonicalBdf } from '../../pci/bdf.js';
+import { type Bdf, type BdfParts, canonicalBdf, hexRun } from '../../pci/bdf.js';
 import type { VirtualFs } from '../types.js';
-import { canonicalPath, followTarget, inDir, joinPath, splitPath } from './paths.js';
+import { canonicalPath, followTarget, joinPath, splitPath } from './paths.js';
 import type { WarningSink } from './warnings.js';
 
 export const HOST_BRIDGE_RE = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
@@ -99,13 +99,8 @@ export function placeFunction(path: string): FoundFunction | null {
   };
 }
 
-/** A lower-case hex digit's char code. */
-const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
-
-function hexRunAt(s: string, a: number, e: number): boolean {
-  for (let i = a; i < e; i++) if (!isHex(s.charCodeAt(i))) return false;
-  return true;
-}
+/** `s[a..e)` is lower-case hex digits only (at most 8 of them here, so the value is exact). */
+const hexRunAt = (s: string, a: number, e: number): boolean => hexRun(s, a, e - a) >= 0;
 
 /** `s[a..e)` matches HOST_BRIDGE_RE: `pci`, 4 to 8 hex digits, `:`, 2 hex digits. */
 function isHostBridgeAt(s: string, a: number, e: number): boolean {
@@ -158,8 +153,7 @@ export function discoverFunctions(
   } else {
     // Every link read first, then every target looked at: lookups in one directory in a row.
     const links = names.map((name) => joinPath(listDir, name));
-    const bus = inDir(vfs, listDir);
-    const targets = names.map((name) => bus.readlink(name));
+    const targets = links.map((link) => vfs.readlink(link));
     for (let i = 0; i < links.length; i++) {
       const link = links[i]!;
       const real = followTarget(vfs, link, targets[i]);

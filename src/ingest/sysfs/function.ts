@@ -267,7 +267,6 @@ function readPhysfn(ctx: FunctionContext, d: VirtualFs, dir: string): string | n
 }
 
 function readGroup(ctx: FunctionContext, d: VirtualFs, dir: string): Maybe<number> | null {
-  const path = `${dir}/iommu_group`;
   const target = d.readlink('iommu_group');
   if (target !== undefined) {
     const n = baseName(target.replace(/\/+$/, ''));
@@ -276,7 +275,7 @@ function readGroup(ctx: FunctionContext, d: VirtualFs, dir: string): Maybe<numbe
       'sysfs-bad-link',
       'iommu_group',
       "'iommu_group' link names no group number",
-      path,
+      `${dir}/iommu_group`,
     );
     return UNKNOWN;
   }
@@ -286,7 +285,7 @@ function readGroup(ctx: FunctionContext, d: VirtualFs, dir: string): Maybe<numbe
       'sysfs-missing-attr',
       'iommu_group',
       "'iommu_group' missing while the IOMMU is on: unknown",
-      path,
+      `${dir}/iommu_group`,
     );
   }
   return UNKNOWN;

@@ -97,7 +97,7 @@ export function readIommu(
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
       if (!/^\d+$/.test(n)) continue;
-      const t = readText(inDir(all, n), 'type')?.trim();
+      const t = readText(all, `${n}/type`)?.trim();
       groups.push({ id: Number(n), type: t !== undefined && t.length > 0 ? t : UNKNOWN });
       if (t) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
     }

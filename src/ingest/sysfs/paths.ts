@@ -104,8 +104,7 @@ export function followTarget(
  */
 export function lexicalTarget(link: string, target: string | undefined): string | undefined {
   if (target === undefined || target.startsWith('/')) return undefined;
-  let out = dirName(link);
-  if (NOT_CANONICAL.test(out)) out = splitPath(out).join('/');
+  let out = canonicalPath(dirName(link));
   // Parts in a row that are neither `..`, `.` nor empty are appended as one slice.
   let run = -1;
   let runEnd = -1;
