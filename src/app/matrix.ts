@@ -128,7 +128,7 @@ export function* matrixPairs(view: MatrixView): Generator<PairDetail> {
       const b = devs[j]!;
       const t = cellMapType(matrix, i, j);
       const path = fabric.path(a, b);
-      const klass = localityClass(fabric, a, b);
+      const klass = view.locality(i, j);
       if (t === MT_BUS_ADDR && !path.some((x) => changed.has(x))) {
         yield {
           provider: a.bdf,
@@ -649,7 +649,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
       walked++;
       fromAcs++;
       const acs = indexOf(acsIssue(env, route!, common.bdf, acsBridges));
-      id = listOf(rest.length === 0 ? [acs] : [acs].concat(rest));
+      id = listOf([acs].concat(rest));
     } else {
       const fs = walk(i, j);
       if (common !== null && rest === undefined) {

@@ -635,9 +635,14 @@ class GroupedMatrices implements BandwidthMatrices {
       if (mixed !== undefined) return mixed;
     }
     const a = this.at(i, j);
-    // a driver that refuses P2P leaves only the bounce, whatever the kernel says
+    // The bounce kinds take no route; a driver that refuses P2P leaves only the bounce, whatever
+    // the kernel says (no map type read: the n×n table is never filled for them).
     const route =
-      this.refuses[i] === 1 || this.refuses[j] === 1
+      kind === 'uniBounce' ||
+      kind === 'bidiBounce' ||
+      kind === 'latBounce' ||
+      this.refuses[i] === 1 ||
+      this.refuses[j] === 1
         ? ROUTE_REFUSED
         : ROUTE_OF[flowMapType(this.pairs, i, j, this.reads ? 'read' : 'write')]!;
     return this.value(kind, this.table(kind, end), a < 0 ? -a - 1 : a, a < 0, route);

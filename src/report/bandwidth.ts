@@ -7,7 +7,7 @@ import type { BandwidthRecord, PairReport } from '../app/bandwidth.js';
 import type { PciFunction } from '../pci/types.js';
 import type { BandwidthMatrices, MatrixEnd, MatrixKind, RateKind } from '../perf/matrix.js';
 import type { FlowResult, PerfModel, PerfNote, Rate } from '../perf/model.js';
-import { bigintReplacer, stringifyJson } from '../util/json.js';
+import { prettyJson } from '../util/json.js';
 import { columnGroups, PIECE_CHARS, Pieces } from './format.js';
 
 /** 2: flows' `gbps` renamed `GBps` (the unit in the name). */
@@ -414,7 +414,7 @@ export function* matricesJsonChunks(
 ): Generator<string, void, undefined> {
   const { n } = m;
   const out = new Pieces(pieceChars);
-  const head = stringifyJson(matricesHead(model, m), undefined, 2);
+  const head = prettyJson(matricesHead(model, m));
   out.text(`${head.slice(0, head.lastIndexOf('\n'))},\n`);
   const row = new Float64Array(n);
   const texts = new CellTexts(jsonCell);
@@ -577,5 +577,5 @@ export function bandwidthJson(rec: BandwidthRecord): object {
  */
 export function* bandwidthJsonChunks(rec: BandwidthRecord): Generator<string, void, undefined> {
   if (rec.kind === 'matrices') yield* matricesJsonChunks(rec.model, rec.matrices);
-  else yield stringifyJson(bandwidthJson(rec), bigintReplacer, 2);
+  else yield prettyJson(bandwidthJson(rec));
 }

@@ -109,7 +109,8 @@ export function* renderMatrixPieces(
       out.text(rowHeads[i]!);
       if (!byCell) for (let j = start; j < end; j++) out.text(cells.text(i, j, 0, 0));
       else if (groups.length === 1) {
-        matrix.row(i, mt, d);
+        // Distances only when they are shown (row() skips them for null).
+        matrix.row(i, mt, show === 'distance' ? d : null);
         for (let j = start; j < end; j++) out.text(cells.text(i, j, mt[j]!, d[j]!));
       } else
         for (let j = start; j < end; j++)

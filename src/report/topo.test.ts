@@ -7,7 +7,7 @@ import { loadLspci } from '../ingest/lspci/index.js';
 import { loadSpec } from '../ingest/spec/index.js';
 import { FabricBuilder } from '../pci/index.js';
 import type { OsDevice } from '../pci/types.js';
-import { absentFacts, renderTopo, topoJson, topoJsonText } from './topo.js';
+import { absentFacts, renderTopo, topoJson, topoJsonPieces } from './topo.js';
 
 const ORACLE = fileURLToPath(new URL('../../../shared/fixtures/kernel-oracle/', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -141,7 +141,7 @@ describe('topo --json text', () => {
   const whole = (fabric: Parameters<typeof topoJson>[0]) =>
     `${JSON.stringify(topoJson(fabric), null, 2)}\n`;
   const pieces = (fabric: Parameters<typeof topoJson>[0], chunk?: number) =>
-    [...topoJsonText(fabric, chunk)].join('');
+    `${[...topoJsonPieces(fabric, chunk)].join('')}\n`;
 
   it('random fabrics: the pieces join to the whole document, whatever the batch size', () => {
     const text = fc.string({ unit: 'binary', maxLength: 12 });
@@ -213,7 +213,7 @@ describe('topo --json text', () => {
     ];
     for (const f of fabrics) assert.equal(pieces(f), whole(f));
     // One piece per batch of records (and the closing one).
-    const many = [...topoJsonText(fabrics[0]!, 2)];
+    const many = [...topoJsonPieces(fabrics[0]!, 2)];
     assert.ok(many.length > 2);
   });
 });

@@ -204,12 +204,6 @@ export function* topoJsonPieces(fabric: Fabric, batch = 16): Generator<string, v
   yield '\n  ]\n}';
 }
 
-/** The `topo --json` text as the command prints it: `topoJsonPieces` and a newline. */
-export function* topoJsonText(fabric: Fabric, batch = 16): Generator<string, void, undefined> {
-  yield* topoJsonPieces(fabric, batch);
-  yield '\n';
-}
-
 /** The `topo --json` document; without `functions` (its last key) when they are not given. */
 function topoDoc(fabric: Fabric, functions?: readonly object[]): object {
   const m = fabric.machine;

@@ -21,14 +21,16 @@ export function register(program: Command, io: CliIo): void {
         throw new PeerdmaError('E_USAGE', '--json and --spec are two different outputs: pick one');
       }
       // Load warnings go to stderr whatever the output: stdout stays one clean document.
-      const [{ topo }, { renderTopo, topoJsonText }] = await Promise.all([
+      const [{ topo }, { renderTopo, topoJsonPieces }] = await Promise.all([
         import('../../app/topo.js'),
         import('../../report/topo.js'),
       ]);
       const { fabric } = await topo(opts, cliContext(io));
       // The document as printJson would print it, written a piece at a time.
-      if (opts.json) await writeChunks(io, topoJsonText(fabric));
-      else if (opts.spec) {
+      if (opts.json) {
+        await writeChunks(io, topoJsonPieces(fabric));
+        io.stdout.write('\n');
+      } else if (opts.spec) {
         const { topoSpec } = await import('../../report/topo-spec.js');
         io.stdout.write(topoSpec(fabric));
       } else printText(io, renderTopo(fabric));
