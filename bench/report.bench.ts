@@ -16,7 +16,8 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMatrix, compactMatrix, p2pSummary, summaryOfCompact } from '../src/app/matrix.js';
+import { buildMatrix, compactMatrix, summaryOfCompact } from '../src/app/matrix.js';
+import { p2pSummary } from '../src/app/testing/matrix.js';
 import { benchFabric } from '../src/p2pdma/testing/gen.js';
 import {
   type BenchRow,

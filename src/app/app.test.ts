@@ -23,19 +23,16 @@ import { MAP_COST_CODES } from './findings.js';
 import { mapCost } from './map-cost.js';
 import {
   buildMatrix,
-  cellLocality,
   compactMatrix,
-  groupFindingRows,
   type MatrixView,
   matrix,
   matrixPairs,
   type P2pSummary,
   PAIR_SUBJECT,
-  p2pSummary,
 } from './matrix.js';
 import { DEFAULT_EXAMPLE, LOCALITY_CODES } from './options.js';
 import { buildReport } from './report.js';
-import { randomMatrix } from './testing/matrix.js';
+import { cellLocality, groupFindingRows, p2pSummary, randomMatrix } from './testing/matrix.js';
 import { topo } from './topo.js';
 
 /** A shell with its own machine: counts loads and collects warnings. */

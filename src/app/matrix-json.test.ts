@@ -19,11 +19,10 @@ import {
   buildMatrix,
   type CompactMatrix,
   compactMatrix,
-  groupFindingRows,
   type MatrixView,
   PAIR_SUBJECT,
 } from './matrix.js';
-import { groupRowsFromTables, randomMatrix } from './testing/matrix.js';
+import { groupFindingRows, groupRowsFromTables, randomMatrix } from './testing/matrix.js';
 
 /** The document from `"mapType"` on, written the plain way (join, JSON.stringify). */
 function plainTail(c: CompactMatrix): string {

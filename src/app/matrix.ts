@@ -187,7 +187,7 @@ export interface P2pSummary {
   readonly walks: number;
 }
 
-const INFO_CODES: ReadonlySet<IssueCode> = new Set([
+export const INFO_CODES: ReadonlySet<IssueCode> = new Set([
   'no_common_upstream',
   'cpu_allows_host_bridge',
   'host_bridge_allowlisted',
@@ -198,93 +198,6 @@ const INFO_CODES: ReadonlySet<IssueCode> = new Set([
  * there is a BigInt). */
 const keyReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 const jsonKey = (x: unknown): string => stringifyJson(x, keyReplacer);
-
-/**
- * Counts by map type and the findings of every pair that is not plainly BUS_ADDR, from walks of
- * its own (`report` reads the same summary off its compact matrix instead, `summaryOfCompact`;
- * this is that function's reference in summary.test.ts and the bench's baseline).
- * Decided pairs with one verdict key (p2pdma/verdict-key.ts) have the same findings apart from the
- * pair's own names: the first such pair is walked and the others only counted (`shareWalks: false`
- * walks every pair: the reference of the differential test in app.test.ts).
- */
-export function p2pSummary(view: MatrixView, opts: CompactOptions = {}): P2pSummary {
-  const share = opts.shareWalks ?? true;
-  const { matrix, env } = view;
-  /** Distinct findings in order of first appearance, and the least rank of each. */
-  const notable = new FindingTable();
-  const ranks: (0 | 1 | 2)[] = [];
-  const acsPorts = new Set<string>();
-  const allowlisted = new Map<string, { entry: string | null; ids: readonly number[] | null }>();
-  let acsPairs = 0;
-  let crossPairs = 0;
-  const counts = [0, 0, 0, 0];
-  /** One issue of a pair with map type t; what it adds to the pair counts (cross, ACS). */
-  const take = (x: Issue, t: number): void => {
-    if (x.code === 'no_common_upstream') {
-      crossPairs++;
-      return;
-    }
-    if (x.code === 'host_bridge_allowlisted') {
-      const e = x.evidence as { hostBridge: string; entry?: string; ids: number[] | null };
-      allowlisted.set(e.hostBridge, { entry: e.entry ?? null, ids: e.ids });
-      return;
-    }
-    if (x.code === 'acs_redirect') {
-      acsPairs++;
-      for (const p of x.path) acsPorts.add(p);
-      return;
-    }
-    const rank = INFO_CODES.has(x.code) ? 2 : t === MT_THRU_HOST_BRIDGE ? 1 : 0;
-    const k = notable.add(issueFinding(x));
-    if (k === ranks.length) ranks.push(rank);
-    else if (rank < ranks[k]!) ranks[k] = rank;
-  };
-  const keys = new VerdictKeys(env);
-  /** Per verdict key: the pair counts its findings add, and the finding that names the pair. */
-  const byKey = new Map<string, { cross: number; acs: number; named: Issue | null }>();
-  let walks = 0;
-  for (let i = 0; i < matrix.n; i++) {
-    for (let j = 0; j < matrix.n; j++) {
-      if (i === j) continue; // a device with itself is not a pair
-      const t = cellMapType(matrix, i, j);
-      counts[t]!++;
-      if (t === MT_BUS_ADDR) continue;
-      const a = matrix.devices[i]!;
-      const b = matrix.devices[j]!;
-      // An undecided pair may name its own devices (its missing fact): always walked.
-      const k = share && t !== MT_UNCERTAIN ? keys.key(a, b) : null;
-      const got = k === null ? undefined : byKey.get(k);
-      if (got !== undefined) {
-        // Everything but the counts and the pair's own finding is in the tables already.
-        crossPairs += got.cross;
-        acsPairs += got.acs;
-        if (got.named !== null) take({ ...got.named, path: [a.bdf, b.bdf] }, t);
-        continue;
-      }
-      const v = pairAnswer(env, a, b, env.fabric.path(a, b), { log: false });
-      walks++;
-      const cross = crossPairs;
-      const acs = acsPairs;
-      for (const x of v.issues) take(x, t);
-      if (k !== null) {
-        const named = v.issues.find(
-          (x) => PAIR_NAMED_CODES.has(x.code) && x.code !== 'no_common_upstream',
-        );
-        byKey.set(k, { cross: crossPairs - cross, acs: acsPairs - acs, named: named ?? null });
-      }
-    }
-  }
-  return {
-    view,
-    counts,
-    notable: notable.list.map((finding, k) => ({ finding, rank: ranks[k]! })),
-    crossPairs,
-    allowlisted,
-    acsPorts: [...acsPorts].sort(),
-    acsPairs,
-    walks,
-  };
-}
 
 /** An undecided pair: the outcomes the missing fact chooses between. */
 export interface UndecidedPair {
@@ -438,26 +351,6 @@ export class GroupRows {
   }
 }
 
-/** LOCALITY_CODES index of devices (i, j) of a compact matrix. */
-export function cellLocality(c: CompactMatrix, i: number, j: number): number {
-  return i === j ? LOCALITY_X : c.groupRows.cls(c.group[i]!, c.group[j]!);
-}
-const LOCALITY_X = LOCALITY_CODES.indexOf('X');
-
-/** `[providerGroup, clientGroup, finding index…]` for each group pair with findings, in order. */
-export function* groupFindingRows(c: CompactMatrix): Generator<number[]> {
-  const G = c.groups;
-  const cls = new Int8Array(G);
-  const lists = new Int32Array(G);
-  for (let g = 0; g < G; g++) {
-    c.groupRows.row(g, cls, lists);
-    for (let h = 0; h < G; h++) {
-      const id = lists[h]!;
-      if (id >= 0) yield [g, h, ...c.findingLists[id]!];
-    }
-  }
-}
-
 /** Codes whose subject is the pair itself: listed with an empty subject in the compact matrix. */
 export const PAIR_SUBJECT: ReadonlySet<string> = PAIR_NAMED_CODES;
 
@@ -491,7 +384,7 @@ function own(x: Issue): Finding {
  * code, subject, evidence, hint); it is spelled only when another finding has the same hash of
  * code and subject (most are new: a walk or an ACS list gives a subject of its own).
  */
-class FindingTable {
+export class FindingTable {
   readonly list: Finding[] = [];
   /** Hash of code and subject (a coarser identity) → indexes of the findings with it. */
   readonly #byHash = new Map<number, number[]>();
@@ -815,7 +708,7 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
 /**
  * The P2P summary of `report` from a compact matrix, with no walk of its own: every pair of
  * distinct devices takes its findings from its pair of groups (the list `compactMatrix` gives it,
- * the pair's own names put back into `early_no_common_switch`), in row order as `p2pSummary`
+ * the pair's own names put back into `early_no_common_switch`), in row order as the reference walk (`p2pSummary`, app/testing)
  * meets them, so the summary is the same data (`walks`: the compact matrix's walks). One pass over
  * the n² pairs reading typed rows; a finding list is spelled out again only while it can still
  * add something (a first sighting, or a lower rank) or when it names the pair.

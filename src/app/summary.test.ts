@@ -14,11 +14,10 @@ import {
   compactMatrix,
   type MatrixView,
   type P2pSummary,
-  p2pSummary,
   summaryOfCompact,
 } from './matrix.js';
 import { buildReport } from './report.js';
-import { groupRowsFromTables, randomMatrix } from './testing/matrix.js';
+import { groupRowsFromTables, p2pSummary, randomMatrix } from './testing/matrix.js';
 
 /** A summary as data, without the view and the walk count (they differ by construction). */
 const data = (s: P2pSummary) => ({ ...s, view: null, walks: 0 });
