@@ -708,8 +708,8 @@ export function compactMatrix(view: MatrixView, opts: CompactOptions = {}): Comp
 /**
  * The P2P summary of `report` from a compact matrix, with no walk of its own: every pair of
  * distinct devices takes its findings from its pair of groups (the list `compactMatrix` gives it,
- * the pair's own names put back into `early_no_common_switch`), in row order as the reference walk (`p2pSummary`, app/testing)
- * meets them, so the summary is the same data (`walks`: the compact matrix's walks). One pass over
+ * the pair's own names put back into `early_no_common_switch`), in row order as the reference
+ * walk (`p2pSummary`, app/testing) meets them, so the summary is the same data (`walks`: the compact matrix's walks). One pass over
  * the n² pairs reading typed rows; a finding list is spelled out again only while it can still
  * add something (a first sighting, or a lower rank) or when it names the pair.
  */
