@@ -14,14 +14,18 @@ import type { HeldBytes, VirtualFs } from '../ingest/types.js';
  */
 export function readLimit(path: string): number {
   const slash = path.lastIndexOf('/');
-  const name = slash < 0 ? path : path.slice(slash + 1);
+  return limitIn(PROC_FILE.test(path), slash < 0 ? path : path.slice(slash + 1));
+}
+
+/** `readLimit` of the file `name` in a directory under /proc (`proc`) or not. */
+export function limitIn(proc: boolean, name: string): number {
   if (name === 'config') return CONFIG_LIMIT;
-  return PROC_FILE.test(path) ? PROC_LIMIT : ATTR_LIMIT;
+  return proc ? PROC_LIMIT : ATTR_LIMIT;
 }
 export const CONFIG_LIMIT = 4096;
 export const ATTR_LIMIT = 64 * 1024;
 export const PROC_LIMIT = 16 * 1024 * 1024;
-const PROC_FILE = /(^|\/)proc\//;
+export const PROC_FILE = /(^|\/)proc\//;
 
 /**
  * Where the run of zero bytes that ends `bytes[off, end)` starts (`end` when the last byte is not
@@ -87,25 +91,32 @@ export const linkTarget = (n: TreeLink | string): string => (typeof n === 'strin
 export const nodeKind = (n: TreeNode): 'dir' | 'file' | 'link' =>
   typeof n === 'number' ? 'file' : typeof n === 'string' ? 'link' : n.t;
 
+/** A whole file from its held bytes: the stored bytes, or a zero-padded copy when trimmed. */
+function expand(h: HeldBytes): Uint8Array {
+  if (h.bytes.length === h.size) return h.bytes;
+  const out = new Uint8Array(h.size);
+  out.set(h.bytes);
+  return out;
+}
+
+const fileHeld = (f: TreeFile): HeldBytes => ({
+  bytes: f.buf.subarray(f.off, f.off + f.len),
+  size: f.size,
+});
+
 /** The bytes of a tree file (a fresh zero-padded copy when its tail was trimmed). */
-export function fileBytes(f: TreeFile): Uint8Array {
-  return storedBytes(f.buf, f.off, f.len, f.size);
+export const fileBytes = (f: TreeFile): Uint8Array => expand(fileHeld(f));
+
+/** The stored bytes and size of a file of the tree under `root`, whichever way it is held. */
+function nodeHeld(root: TreeDir, f: TreeFile | FileId): HeldBytes {
+  if (typeof f !== 'number') return fileHeld(f);
+  if (root.files === undefined) throw new Error(`file ${f} of a tree without a file table`);
+  return root.files.held(f);
 }
 
 /** The bytes of a file of the tree under `root`, whichever way it is held. */
-export function nodeBytes(root: TreeDir, f: TreeFile | FileId): Uint8Array {
-  if (typeof f !== 'number') return fileBytes(f);
-  if (root.files === undefined) throw new Error(`file ${f} of a tree without a file table`);
-  return root.files.bytes(f);
-}
-
-function storedBytes(buf: Uint8Array, off: number, len: number, size: number): Uint8Array {
-  const stored = buf.subarray(off, off + len);
-  if (len === size) return stored;
-  const out = new Uint8Array(size);
-  out.set(stored);
-  return out;
-}
+export const nodeBytes = (root: TreeDir, f: TreeFile | FileId): Uint8Array =>
+  expand(nodeHeld(root, f));
 
 /** The files of a tree as columns (arena, offset, stored length, size), by FileId. */
 export class FileTable {
@@ -133,9 +144,7 @@ export class FileTable {
   }
 
   bytes(id: FileId): Uint8Array {
-    const i = id * 4;
-    const c = this.#cols;
-    return storedBytes(this.#arenas[c[i]!]!, c[i + 1]!, c[i + 2]!, c[i + 3]!);
+    return expand(this.held(id));
   }
 
   /** The stored bytes of a file (a view, no copy) and its size. */
@@ -381,10 +390,7 @@ function bytesOf(root: TreeDir, n: TreeNode | undefined): Uint8Array | undefined
 }
 
 function heldOf(root: TreeDir, n: TreeNode | undefined): HeldBytes | undefined {
-  if (n === undefined || isDir(n) || isLink(n)) return undefined;
-  if (typeof n !== 'number') return { bytes: n.buf.subarray(n.off, n.off + n.len), size: n.size };
-  if (root.files === undefined) throw new Error(`file ${n} of a tree without a file table`);
-  return root.files.held(n);
+  return n === undefined || isDir(n) || isLink(n) ? undefined : nodeHeld(root, n);
 }
 
 /**

@@ -21,10 +21,11 @@ import { GunzipError, gunzipPieces } from './gunzip.js';
 import { TAR_LIMITS, type TarLimits, TarReader } from './vfs-tar.js';
 import {
   ATTR_LIMIT,
-  CONFIG_LIMIT,
   insert,
+  limitIn,
   newDir,
   normalise,
+  PROC_FILE,
   PROC_LIMIT,
   paths,
   readLimit,
@@ -242,8 +243,7 @@ export function dirVfs(root: string): DirVfs {
     }
     const pre = `${dir}/`;
     const absPre = base + pre;
-    /** The read limit of every name here but `config` (a /proc path reads to its end). */
-    const limit = readLimit(`${pre}_`);
+    const proc = PROC_FILE.test(pre);
     let m: Listing | null | undefined;
     /** The entry `name` (one plain component) from this directory's listing; null: none. */
     const own = (name: string): Entry | undefined | null => {
@@ -253,9 +253,7 @@ export function dirVfs(root: string): DirVfs {
     const plain = (n: string) => n.length > 0 && n !== '.' && n !== '..' && n.indexOf('/') < 0;
     const full = (n: string) => (n === '' ? dir : pre + n);
     const readName = (n: string): number =>
-      FORBIDDEN_FILE.test(n)
-        ? -1
-        : readFile(absPre + n, own(n), n === 'config' ? CONFIG_LIMIT : limit);
+      FORBIDDEN_FILE.test(n) ? -1 : readFile(absPre + n, own(n), limitIn(proc, n));
     return {
       label: root,
       kind(n) {
